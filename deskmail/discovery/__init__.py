@@ -1,0 +1,1 @@
+"""E-mail address -> ranked, trust-labelled server settings. No Qt."""

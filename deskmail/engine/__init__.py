@@ -1,0 +1,1 @@
+"""The mail engine: connection checks, accounts, secrets, store, IMAP sync, SMTP, MIME. No Qt."""

@@ -1,0 +1,1 @@
+"""Network primitives shared by discovery and the engine: name resolution, TLS, sockets."""

@@ -1,0 +1,133 @@
+"""All name resolution goes through `Resolver`, so tests can point it at their own DNS server."""
+
+from __future__ import annotations
+
+import socket
+from dataclasses import dataclass
+
+import dns.exception
+import dns.name
+import dns.rdatatype
+import dns.resolver
+
+from deskmail.core.cancel import NEVER, CancelToken
+from deskmail.core.settings import Settings
+
+
+class DnsError(Exception):
+    """A DNS look-up failed for a reason other than "no such record"."""
+
+
+class NoSuchDomain(DnsError):
+    """NXDOMAIN: the name does not exist at all."""
+
+
+class DnsTimeout(DnsError):
+    """No DNS server answered in time (often: offline)."""
+
+
+@dataclass(frozen=True)
+class MxRecord:
+    preference: int
+    host: str  # without the trailing dot; "" for a null MX (RFC 7505)
+
+
+@dataclass(frozen=True)
+class SrvRecord:
+    priority: int
+    weight: int
+    port: int
+    target: str  # without the trailing dot; "" when the target is "." (service not offered)
+
+
+class Resolver:
+    """Looks up records and host addresses, through one configured DNS server or the system's."""
+
+    def __init__(self, server: tuple[str, int] | None = None, timeout: float = 4.0) -> None:
+        self.server = server
+        self.timeout = timeout
+        if server is None:
+            self._dns = dns.resolver.Resolver()
+        else:
+            self._dns = dns.resolver.Resolver(configure=False)
+            self._dns.nameservers = [server[0]]
+            self._dns.port = server[1]
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Resolver:
+        return cls(settings.dns_server)
+
+    def _query(self, name: str, rdtype: str, cancel: CancelToken) -> list[object]:
+        cancel.raise_if_cancelled()
+        lifetime = cancel.remaining(self.timeout) or self.timeout
+        try:
+            answer = self._dns.resolve(name, rdtype, lifetime=max(lifetime, 0.05), search=False)
+        except dns.resolver.NXDOMAIN as exc:
+            raise NoSuchDomain(name) from exc
+        except (dns.resolver.NoAnswer, dns.resolver.NoNameservers):
+            return []
+        except dns.exception.Timeout as exc:
+            raise DnsTimeout(name) from exc
+        except dns.exception.DNSException as exc:
+            raise DnsError(f"{name}: {exc}") from exc
+        return list(answer)
+
+    def mx(self, domain: str, cancel: CancelToken = NEVER) -> list[MxRecord]:
+        records = [
+            MxRecord(int(r.preference), r.exchange.to_text(omit_final_dot=True))  # type: ignore[attr-defined]
+            for r in self._query(domain, "MX", cancel)
+        ]
+        return sorted(records, key=lambda r: r.preference)
+
+    def srv(self, name: str, cancel: CancelToken = NEVER) -> list[SrvRecord]:
+        records = []
+        for r in self._query(name, "SRV", cancel):
+            target = r.target.to_text(omit_final_dot=True)  # type: ignore[attr-defined]
+            records.append(
+                SrvRecord(int(r.priority), int(r.weight), int(r.port), "" if target == "." else target)  # type: ignore[attr-defined]
+            )
+        return sorted(records, key=lambda r: (r.priority, -r.weight))
+
+    def txt(self, name: str, cancel: CancelToken = NEVER) -> list[str]:
+        return [b"".join(r.strings).decode("utf-8", "replace") for r in self._query(name, "TXT", cancel)]  # type: ignore[attr-defined]
+
+    def addresses(self, host: str, cancel: CancelToken = NEVER) -> list[str]:
+        """IP addresses for `host` (IPv6 first when present), or NoSuchDomain."""
+        if _is_ip_literal(host):
+            return [host]
+        if self.server is None:
+            return self._system_addresses(host)
+        found: list[str] = []
+        missing = 0
+        for rdtype in ("AAAA", "A"):
+            try:
+                found.extend(r.to_text() for r in self._query(host, rdtype, cancel))  # type: ignore[attr-defined]
+            except NoSuchDomain:
+                missing += 1
+        if missing == 2:
+            raise NoSuchDomain(host)
+        return found
+
+    def _system_addresses(self, host: str) -> list[str]:
+        try:
+            infos = socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)
+        except socket.gaierror as exc:
+            if exc.errno in (socket.EAI_NONAME, getattr(socket, "EAI_NODATA", -5)):
+                raise NoSuchDomain(host) from exc
+            raise DnsError(f"{host}: {exc}") from exc
+        seen: list[str] = []
+        for info in infos:
+            address = str(info[4][0])
+            if address not in seen:
+                seen.append(address)
+        return seen
+
+
+def _is_ip_literal(host: str) -> bool:
+    for family in (socket.AF_INET, socket.AF_INET6):
+        try:
+            socket.inet_pton(family, host)
+            return True
+        except OSError:
+            continue
+    return False

@@ -1,0 +1,1 @@
+"""QtCore-only glue: background tasks delivering results as signals, item models."""

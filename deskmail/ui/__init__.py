@@ -1,0 +1,1 @@
+"""Widgets: main window, setup wizard pages, reader, composer, dialogs."""

@@ -1,0 +1,1 @@
+"""The account setup flow as a Qt-free state machine."""
