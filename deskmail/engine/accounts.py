@@ -1,0 +1,202 @@
+"""Saved accounts: server settings and user choices as JSON in the config directory, never a password."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import threading
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from deskmail.core.serverconfig import (
+    Candidate,
+    CertificatePin,
+    ConnectionPolicy,
+    Provider,
+    ServerConfig,
+)
+from deskmail.engine.paths import Paths
+
+ACCOUNTS_FILE = "accounts.json"
+FORMAT_VERSION = 1
+# Keys that must never reach the accounts file, whatever a caller puts into `extra`.
+SECRET_KEYS = frozenset({"password", "secret", "token", "access_token", "refresh_token"})
+
+
+class AccountError(Exception):
+    """The accounts file cannot be read or an account is not there; the message is plain words."""
+
+
+@dataclass(frozen=True)
+class Account:
+    """One e-mail account: where its servers are and what the user accepted. No secrets."""
+
+    email: str
+    display_name: str
+    incoming: ServerConfig
+    outgoing: ServerConfig
+    policy: ConnectionPolicy = field(default_factory=ConnectionPolicy)
+    provider: Provider = field(default_factory=lambda: Provider("", ""))
+    source: str = "manual"  # the discovery source the settings came from (bundled, autoconfig, ..., manual)
+    remember_password: bool = True  # False: the password is asked for at every start
+    help_urls: tuple[str, ...] = ()
+
+    @property
+    def key(self) -> str:
+        return account_key(self.email)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "email": self.email,
+            "display_name": self.display_name,
+            "incoming": self.incoming.to_json(),
+            "outgoing": self.outgoing.to_json(),
+            "policy": {
+                "pins": [pin.to_json() for pin in self.policy.pins],
+                "allow_plaintext": self.policy.allow_plaintext,
+            },
+            "provider": {"id": self.provider.id, "name": self.provider.name},
+            "source": self.source,
+            "remember_password": self.remember_password,
+            "help_urls": list(self.help_urls),
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Account:
+        policy = data.get("policy") or {}
+        provider = data.get("provider") or {}
+        return cls(
+            email=str(data["email"]),
+            display_name=str(data.get("display_name", "")),
+            incoming=ServerConfig.from_json(data["incoming"]),
+            outgoing=ServerConfig.from_json(data["outgoing"]),
+            policy=ConnectionPolicy(
+                pins=tuple(CertificatePin.from_json(p) for p in policy.get("pins", [])),
+                allow_plaintext=bool(policy.get("allow_plaintext", False)),
+            ),
+            provider=Provider(str(provider.get("id", "")), str(provider.get("name", ""))),
+            source=str(data.get("source", "manual")),
+            remember_password=bool(data.get("remember_password", True)),
+            help_urls=tuple(str(u) for u in data.get("help_urls", [])),
+        )
+
+    @classmethod
+    def from_candidate(
+        cls,
+        candidate: Candidate,
+        email: str,
+        display_name: str = "",
+        policy: ConnectionPolicy | None = None,
+    ) -> Account:
+        """Build an account from proven discovery settings (the outgoing server is required)."""
+        if candidate.outgoing is None:
+            raise AccountError("These settings have no outgoing (SMTP) server, so mail could not be sent.")
+        return cls(
+            email=email,
+            display_name=display_name,
+            incoming=candidate.incoming,
+            outgoing=candidate.outgoing,
+            policy=policy or ConnectionPolicy(),
+            provider=candidate.provider,
+            source=candidate.source,
+            help_urls=tuple(candidate.help_urls),
+        )
+
+    def with_policy(self, policy: ConnectionPolicy) -> Account:
+        return replace(self, policy=policy)
+
+
+def account_key(email: str) -> str:
+    """Accounts are the same when their addresses differ only in letter case."""
+    return email.strip().casefold()
+
+
+AccountList = list[Account]  # named at module level: AccountStore.list shadows the builtin there
+
+
+class AccountStore:
+    """All saved accounts in one JSON file, rewritten atomically on each change."""
+
+    def __init__(self, paths: Paths) -> None:
+        self._path = paths.config / ACCOUNTS_FILE
+        self._lock = threading.Lock()
+
+    @property
+    def path(self) -> Path:
+        return self._path
+
+    def list(self) -> AccountList:
+        with self._lock:
+            return self._read()
+
+    def get(self, email: str) -> Account | None:
+        key = account_key(email)
+        return next((a for a in self.list() if a.key == key), None)
+
+    def save(self, account: Account) -> None:
+        """Add the account, or replace the saved one with the same address (keeping its place)."""
+        with self._lock:
+            accounts = self._read()
+            for index, existing in enumerate(accounts):
+                if existing.key == account.key:
+                    accounts[index] = account
+                    break
+            else:
+                accounts.append(account)
+            self._write(accounts)
+
+    def remove(self, email: str) -> bool:
+        """Forget the account; True if it was there."""
+        key = account_key(email)
+        with self._lock:
+            accounts = self._read()
+            kept = [a for a in accounts if a.key != key]
+            if len(kept) == len(accounts):
+                return False
+            self._write(kept)
+            return True
+
+    def _read(self) -> AccountList:
+        try:
+            text = self._path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return []
+        try:
+            data = json.loads(text)
+            return [Account.from_json(item) for item in data.get("accounts", [])]
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise AccountError(f"The list of accounts in {self._path} is damaged and cannot be read.") from exc
+
+    def _write(self, accounts: AccountList) -> None:
+        document = {"version": FORMAT_VERSION, "accounts": [a.to_json() for a in accounts]}
+        _assert_no_secrets(document)
+        atomic_write_text(self._path, json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+
+
+def _assert_no_secrets(value: Any) -> None:
+    """A last line of defence: refuse to write anything that looks like a secret field."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if str(key).lower() in SECRET_KEYS:
+                raise ValueError(f"refusing to write a {key!r} field to the accounts file")
+            _assert_no_secrets(item)
+    elif isinstance(value, list):
+        for item in value:
+            _assert_no_secrets(item)
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write via a private temp file in the same directory and os.replace: readers never see half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp_name, path)
+    except BaseException:
+        Path(temp_name).unlink(missing_ok=True)
+        raise

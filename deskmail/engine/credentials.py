@@ -1,0 +1,185 @@
+"""Passwords live only in the operating system's keyring, or (if the user chooses) in memory for one session."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+from collections.abc import Callable
+from typing import Protocol, TypeVar
+
+import keyring
+import keyring.backend
+import keyring.errors
+from keyring.backends.chainer import ChainerBackend
+
+from deskmail import APP_ID
+from deskmail.core.redact import redact, register_secret
+from deskmail.engine.accounts import account_key
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+SERVICE = APP_ID
+# Backends that keep secrets encrypted by the operating system. Everything else (keyrings.alt's
+# plaintext and "encrypted" files, the fail and null backends, unknown plugins) is refused.
+SAFE_BACKEND_MODULES = (
+    "keyring.backends.SecretService",
+    "keyring.backends.libsecret",
+    "keyring.backends.kwallet",
+    "keyring.backends.Windows",
+    "keyring.backends.macOS",
+)
+
+NO_KEYRING_MESSAGE = (
+    "Deskmail cannot find a safe place on this computer to keep your password "
+    "(such as GNOME Keyring, KWallet, the Windows Credential Manager or the macOS Keychain). "
+    "You can type your password each time you start Deskmail instead."
+)
+LOCKED_MESSAGE = (
+    "Your computer's password keyring is locked, so Deskmail cannot reach your saved password. "
+    "Unlock it (it usually asks for your login password) and try again."
+)
+
+
+class KeyringUnavailable(Exception):
+    """No safe keyring can be used; `message` says so in plain words, `details` is for support staff."""
+
+    def __init__(self, message: str = NO_KEYRING_MESSAGE, details: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+
+class PasswordStore(Protocol):
+    """What the rest of the app needs from a password store."""
+
+    def get(self, email: str) -> str | None: ...
+
+    def set(self, email: str, password: str) -> None: ...
+
+    def delete(self, email: str) -> None: ...
+
+
+class SessionCredentials:
+    """Passwords kept in memory only, forgotten when the app quits (for people without a keyring)."""
+
+    def __init__(self) -> None:
+        self._passwords: dict[str, str] = {}
+        self._lock = threading.Lock()
+
+    def get(self, email: str) -> str | None:
+        with self._lock:
+            return self._passwords.get(account_key(email))
+
+    def set(self, email: str, password: str) -> None:
+        register_secret(password)
+        with self._lock:
+            self._passwords[account_key(email)] = password
+
+    def delete(self, email: str) -> None:
+        with self._lock:
+            self._passwords.pop(account_key(email), None)
+
+
+def is_safe_backend(backend: keyring.backend.KeyringBackend) -> bool:
+    """True for the operating system keyrings; False for plaintext files, fail, null and unknown plugins."""
+    module = type(backend).__module__
+    return any(module == safe or module.startswith(safe + ".") for safe in SAFE_BACKEND_MODULES)
+
+
+def find_safe_backend() -> keyring.backend.KeyringBackend:
+    """The configured keyring if it is safe, else a safe one that works now; KeyringUnavailable if none."""
+    chosen = keyring.get_keyring()
+    candidates: list[keyring.backend.KeyringBackend] = [chosen]
+    if isinstance(chosen, ChainerBackend):
+        candidates = list(chosen.backends)
+    for backend in candidates:
+        if is_safe_backend(backend):
+            return backend
+    # keyring picks its backend once per process; a session bus that appeared later (tests, a
+    # desktop started after us) is only seen by probing the safe classes again.
+    for cls in keyring.backend.KeyringBackend._classes:
+        if cls.__module__ in SAFE_BACKEND_MODULES and _viable_now(cls):
+            probed: keyring.backend.KeyringBackend = cls()
+            return probed
+    raise KeyringUnavailable(details=f"keyring backend {type(chosen).__module__}.{type(chosen).__name__} refused")
+
+
+def _viable_now(cls: type[keyring.backend.KeyringBackend]) -> bool:
+    try:
+        return bool(cls.viable) and float(cls.priority) > 0
+    except Exception:  # a backend reports "not here" by raising from its priority check
+        return False
+
+
+class Credentials:
+    """Passwords by e-mail address in a safe OS keyring, with a session-only overlay the UI can use."""
+
+    def __init__(
+        self,
+        backend: keyring.backend.KeyringBackend | None = None,
+        service: str = SERVICE,
+        session: SessionCredentials | None = None,
+    ) -> None:
+        if backend is not None and not is_safe_backend(backend):
+            raise KeyringUnavailable(details=f"keyring backend {type(backend).__module__} refused")
+        self._backend = backend
+        self._service = service
+        self.session = session or SessionCredentials()
+
+    def backend(self) -> keyring.backend.KeyringBackend:
+        """The safe keyring in use (found on first use); raises KeyringUnavailable."""
+        if self._backend is None:
+            self._backend = find_safe_backend()
+        return self._backend
+
+    def available(self) -> bool:
+        """True if a safe keyring can be used now (the wizard asks before offering "Remember password")."""
+        try:
+            self.backend()
+        except KeyringUnavailable:
+            return False
+        return True
+
+    def get(self, email: str) -> str | None:
+        """The password for this account: this session's if typed, else the keyring's, else None."""
+        remembered = self.session.get(email)
+        if remembered is not None:
+            return remembered
+        password = self._call(lambda b: b.get_password(self._service, account_key(email)))
+        if password is not None:
+            register_secret(password)
+        return password
+
+    def set(self, email: str, password: str) -> None:
+        """Keep the password in the keyring (raises KeyringUnavailable; the password is then not kept)."""
+        register_secret(password)
+        self._call(lambda b: b.set_password(self._service, account_key(email), password))
+        self.session.delete(email)
+
+    def set_for_session(self, email: str, password: str) -> None:
+        """Keep the password in memory only, for people who have no keyring or chose not to use it."""
+        self.session.set(email, password)
+
+    def delete(self, email: str) -> None:
+        """Forget the password everywhere; a password that was never saved is not an error."""
+        self.session.delete(email)
+        with contextlib.suppress(_NotStored):
+            self._call(lambda b: b.delete_password(self._service, account_key(email)))
+
+    def _call(self, operation: Callable[[keyring.backend.KeyringBackend], T]) -> T:
+        backend = self.backend()
+        try:
+            return operation(backend)
+        except keyring.errors.PasswordDeleteError as exc:
+            raise _NotStored() from exc
+        except keyring.errors.KeyringLocked as exc:
+            raise KeyringUnavailable(LOCKED_MESSAGE, details=redact(str(exc))) from None
+        except Exception as exc:  # D-Bus and OS errors arrive as many types; all mean "cannot use it now"
+            log.warning("keyring %s failed: %s", type(backend).__name__, redact(str(exc)))
+            raise KeyringUnavailable(details=f"{type(exc).__name__}: {redact(str(exc))}") from None
+
+
+class _NotStored(Exception):
+    """The keyring had no password to delete."""
