@@ -1,0 +1,237 @@
+"""Read-only queries on an account's store, shared by the writer and the UI's own connection."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from deskmail.engine.store.models import AddressSuggestion, Folder, MessageSummary, PendingOp, SpecialUse
+from deskmail.engine.uidset import expand
+
+_FOLDER_COLUMNS = (
+    "id, name, delimiter, special_use, attributes, subscribed, selectable, uidvalidity, uidnext, "
+    "highestmodseq, exists_count, unread, synced_at"
+)
+_MESSAGE_COLUMNS = (
+    "id, folder_id, uid, flags, subject, from_name, from_addr, to_addrs, cc_addrs, date, size, "
+    "message_id, in_reply_to, refs, has_attachments, preview, modseq"
+)
+# Inbox first, then the usual order of mail programs, then everything else by name.
+_FOLDER_ORDER = (
+    "CASE special_use WHEN 'inbox' THEN 0 WHEN 'drafts' THEN 1 WHEN 'sent' THEN 2 "
+    "WHEN 'archive' THEN 3 WHEN 'junk' THEN 4 WHEN 'trash' THEN 5 ELSE 6 END, name COLLATE NOCASE"
+)
+
+
+@dataclass(frozen=True)
+class Body:
+    """A fetched message: raw bytes in the database, or a file for big ones."""
+
+    message_id: int
+    raw: bytes | None
+    path: Path | None
+    size: int
+    text: str
+
+    def read(self) -> bytes:
+        if self.raw is not None:
+            return self.raw
+        assert self.path is not None
+        return self.path.read_bytes()
+
+
+def connect(path: Path, *, readonly: bool) -> sqlite3.Connection:
+    """A connection in autocommit mode (transactions are explicit) with our pragmas."""
+    if readonly:
+        conn = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True, isolation_level=None, check_same_thread=False)
+    else:
+        conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
+    conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute("PRAGMA busy_timeout = 5000")
+    conn.execute("PRAGMA temp_store = MEMORY")
+    return conn
+
+
+class StoreReader:
+    """Queries only: safe on the GUI thread through its own read-only connection (WAL)."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    @classmethod
+    def open(cls, path: Path) -> StoreReader:
+        return cls(connect(path, readonly=True))
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def data_version(self) -> int:
+        """Changes whenever ANOTHER connection commits: poll it to know when to refresh views."""
+        return int(self.conn.execute("PRAGMA data_version").fetchone()[0])
+
+    # -- folders
+    def folders(self) -> list[Folder]:
+        rows = self.conn.execute(f"SELECT {_FOLDER_COLUMNS} FROM folders ORDER BY {_FOLDER_ORDER}")
+        return [_folder(row) for row in rows]
+
+    def folder(self, name: str) -> Folder | None:
+        row = self.conn.execute(f"SELECT {_FOLDER_COLUMNS} FROM folders WHERE name = ?", (name,)).fetchone()
+        return _folder(row) if row else None
+
+    def folder_by_id(self, folder_id: int) -> Folder | None:
+        row = self.conn.execute(f"SELECT {_FOLDER_COLUMNS} FROM folders WHERE id = ?", (folder_id,)).fetchone()
+        return _folder(row) if row else None
+
+    def special_folder(self, use: SpecialUse) -> Folder | None:
+        row = self.conn.execute(
+            f"SELECT {_FOLDER_COLUMNS} FROM folders WHERE special_use = ? ORDER BY id LIMIT 1", (str(use),)
+        ).fetchone()
+        return _folder(row) if row else None
+
+    # -- messages
+    def messages(self, folder_id: int, limit: int = 0, offset: int = 0) -> list[MessageSummary]:
+        """Visible messages of a folder, newest first (`limit` 0 = all)."""
+        rows = self.conn.execute(
+            f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE folder_id = ? AND hidden = 0 "
+            "ORDER BY date DESC, uid DESC LIMIT ? OFFSET ?",
+            (folder_id, limit if limit > 0 else -1, offset),
+        )
+        return [_message(row) for row in rows]
+
+    def message_count(self, folder_id: int, *, unread_only: bool = False) -> int:
+        sql = "SELECT count(*) FROM messages WHERE folder_id = ? AND hidden = 0"
+        if unread_only:
+            sql += " AND seen = 0"
+        return int(self.conn.execute(sql, (folder_id,)).fetchone()[0])
+
+    def message(self, message_id: int) -> MessageSummary | None:
+        row = self.conn.execute(f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE id = ?", (message_id,)).fetchone()
+        return _message(row) if row else None
+
+    def message_by_uid(self, folder_id: int, uid: int) -> MessageSummary | None:
+        row = self.conn.execute(
+            f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE folder_id = ? AND uid = ?", (folder_id, uid)
+        ).fetchone()
+        return _message(row) if row else None
+
+    def messages_by_message_id(self, message_id: str) -> list[MessageSummary]:
+        """Every copy of a message (any folder) by its Message-ID header, e.g. to find it in Sent."""
+        rows = self.conn.execute(f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE message_id = ?", (message_id,))
+        return [_message(row) for row in rows]
+
+    def uids(self, folder_id: int) -> list[int]:
+        """Every UID the store holds for a folder (hidden ones too), ascending."""
+        rows = self.conn.execute("SELECT uid FROM messages WHERE folder_id = ? ORDER BY uid", (folder_id,))
+        return [int(row[0]) for row in rows]
+
+    def flags_by_uid(self, folder_id: int) -> dict[int, tuple[str, ...]]:
+        rows = self.conn.execute("SELECT uid, flags FROM messages WHERE folder_id = ?", (folder_id,))
+        return {int(uid): _split(flags) for uid, flags in rows}
+
+    def body(self, message_id: int) -> Body | None:
+        row = self.conn.execute(
+            "SELECT message_id, raw, path, size, text FROM bodies WHERE message_id = ?", (message_id,)
+        ).fetchone()
+        if row is None:
+            return None
+        return Body(int(row[0]), row[1], Path(row[2]) if row[2] else None, int(row[3]), str(row[4]))
+
+    def search(self, query: str, folder_id: int | None = None, limit: int = 200) -> list[MessageSummary]:
+        """Full-text search over subject, people and fetched body text; best matches first."""
+        match = _fts_query(query)
+        if not match:
+            return []
+        sql = (
+            f"SELECT {', '.join('m.' + c.strip() for c in _MESSAGE_COLUMNS.split(','))} FROM message_search s "
+            "JOIN messages m ON m.id = s.rowid WHERE message_search MATCH ? AND m.hidden = 0"
+        )
+        params: list[Any] = [match]
+        if folder_id is not None:
+            sql += " AND m.folder_id = ?"
+            params.append(folder_id)
+        sql += " ORDER BY rank, m.date DESC LIMIT ?"
+        params.append(limit)
+        return [_message(row) for row in self.conn.execute(sql, params)]
+
+    def suggest_addresses(self, prefix: str, limit: int = 10) -> list[AddressSuggestion]:
+        """Addresses or names starting with `prefix`, people written to first, then the most seen."""
+        like = prefix.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        rows = self.conn.execute(
+            "SELECT name, address, times_seen, times_sent_to FROM addresses "
+            "WHERE address LIKE ?1 ESCAPE '\\' OR lower(name) LIKE ?1 ESCAPE '\\' OR lower(name) LIKE '% ' || ?1 "
+            "ESCAPE '\\' ORDER BY times_sent_to DESC, times_seen DESC, last_seen DESC LIMIT ?2",
+            (like, limit),
+        )
+        return [AddressSuggestion(str(r[0]), str(r[1]), int(r[2]), int(r[3])) for r in rows]
+
+    # -- pending operations
+    def pending_ops(self) -> list[PendingOp]:
+        rows = self.conn.execute(
+            "SELECT id, kind, folder_id, uids, args, undo, attempts, last_error FROM pending_ops ORDER BY id"
+        )
+        return [
+            PendingOp(
+                int(r[0]),
+                str(r[1]),
+                int(r[2]),
+                tuple(expand(r[3])),
+                json.loads(r[4]),
+                json.loads(r[5]),
+                int(r[6]),
+                str(r[7]),
+            )
+            for r in rows
+        ]
+
+
+def _split(flags: str) -> tuple[str, ...]:
+    return tuple(flags.split()) if flags else ()
+
+
+def _folder(row: tuple[Any, ...]) -> Folder:
+    return Folder(
+        id=int(row[0]),
+        name=str(row[1]),
+        delimiter=str(row[2]),
+        special_use=SpecialUse(row[3]),
+        attributes=_split(row[4]),
+        subscribed=bool(row[5]),
+        selectable=bool(row[6]),
+        uidvalidity=int(row[7]),
+        uidnext=int(row[8]),
+        highestmodseq=int(row[9]),
+        exists=int(row[10]),
+        unread=int(row[11]),
+        synced_at=float(row[12]),
+    )
+
+
+def _message(row: tuple[Any, ...]) -> MessageSummary:
+    return MessageSummary(
+        id=int(row[0]),
+        folder_id=int(row[1]),
+        uid=int(row[2]),
+        flags=_split(row[3]),
+        subject=row[4],
+        from_name=row[5],
+        from_addr=row[6],
+        to_addrs=row[7],
+        cc_addrs=row[8],
+        date=int(row[9]),
+        size=int(row[10]),
+        message_id=row[11],
+        in_reply_to=row[12],
+        refs=row[13],
+        has_attachments=bool(row[14]),
+        preview=row[15],
+        modseq=int(row[16]),
+    )
+
+
+def _fts_query(text: str) -> str:
+    """Each word as a quoted prefix term, so user input can never be FTS5 syntax."""
+    words = [w.replace('"', "") for w in text.split()]
+    return " ".join(f'"{w}"*' for w in words if w)

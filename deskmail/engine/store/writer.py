@@ -1,0 +1,270 @@
+"""The one writer of an account's store: used only from that account's worker thread."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from deskmail.engine.paths import Paths
+from deskmail.engine.store.models import Folder, FolderInfo, MessageHeaders
+from deskmail.engine.store.reader import StoreReader, connect
+from deskmail.engine.store.schema import migrate
+from deskmail.engine.uidset import compress
+
+STORE_FILE = "store.sqlite3"
+
+
+def account_dir(paths: Paths, email: str) -> Path:
+    """Per-account data directory (the address, lower-cased and made safe as a file name)."""
+    return paths.data / "accounts" / quote(email.strip().lower(), safe="@._-+")
+
+
+def store_path(paths: Paths, email: str) -> Path:
+    return account_dir(paths, email) / STORE_FILE
+
+
+_INSERT_MESSAGE = (
+    "INSERT INTO messages (folder_id, uid, modseq, flags, seen, flagged, answered, subject, from_name, "
+    "from_addr, to_addrs, cc_addrs, date, internaldate, size, message_id, in_reply_to, refs, has_attachments) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+    "ON CONFLICT (folder_id, uid) DO UPDATE SET modseq = excluded.modseq, flags = excluded.flags, "
+    "seen = excluded.seen, flagged = excluded.flagged, answered = excluded.answered"
+)
+_UPDATE_FLAGS = (
+    "UPDATE messages SET flags = ?, seen = ?, flagged = ?, answered = ?, modseq = max(modseq, ?) "
+    "WHERE folder_id = ? AND uid = ?"
+)
+_NOTE_ADDRESS = (
+    "INSERT INTO addresses (address, name, times_seen, times_sent_to, last_seen) VALUES (?, ?, ?, ?, ?) "
+    "ON CONFLICT (address) DO UPDATE SET times_seen = times_seen + excluded.times_seen, "
+    "times_sent_to = times_sent_to + excluded.times_sent_to, last_seen = max(last_seen, excluded.last_seen), "
+    "name = CASE WHEN excluded.name != '' THEN excluded.name ELSE name END"
+)
+
+
+def flag_columns(flags: Iterable[str]) -> tuple[str, int, int, int]:
+    """The flags text plus the seen/flagged/answered columns that make list queries fast."""
+    ordered = tuple(flags)
+    return " ".join(ordered), int("\\Seen" in ordered), int("\\Flagged" in ordered), int("\\Answered" in ordered)
+
+
+class Store(StoreReader):
+    """Reads and writes one account's mail store. Not thread-safe: one writer per account."""
+
+    def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
+        super().__init__(conn)
+        self.path = path
+        self._depth = 0
+
+    @classmethod
+    def open(cls, path: Path) -> Store:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        conn = connect(path, readonly=False)
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = NORMAL")  # WAL + NORMAL: durable across app crashes
+        migrate(conn)
+        return cls(conn, path)
+
+    @classmethod
+    def open_for(cls, paths: Paths, email: str) -> Store:
+        return cls.open(store_path(paths, email))
+
+    def reader(self) -> StoreReader:
+        """A separate read-only connection to the same file (for another thread, e.g. the GUI)."""
+        return StoreReader.open(self.path)
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """One write transaction; nested uses join the outer one."""
+        if self._depth:
+            self._depth += 1
+            try:
+                yield
+            finally:
+                self._depth -= 1
+            return
+        self.conn.execute("BEGIN IMMEDIATE")
+        self._depth = 1
+        try:
+            yield
+        except BaseException:
+            self._depth = 0
+            self.conn.execute("ROLLBACK")
+            raise
+        self._depth = 0
+        self.conn.execute("COMMIT")
+
+    # -- folders
+    def upsert_folder(self, info: FolderInfo) -> Folder:
+        """Add a folder LIST reported, or refresh its attributes; sync state is kept."""
+        self.conn.execute(
+            "INSERT INTO folders (name, delimiter, special_use, attributes, subscribed, selectable) "
+            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET delimiter = excluded.delimiter, "
+            "special_use = excluded.special_use, attributes = excluded.attributes, "
+            "subscribed = excluded.subscribed, selectable = excluded.selectable",
+            (
+                info.name,
+                info.delimiter,
+                str(info.special_use),
+                " ".join(info.attributes),
+                int(info.subscribed),
+                int(info.selectable),
+            ),
+        )
+        folder = self.folder(info.name)
+        assert folder is not None
+        return folder
+
+    def remove_folder(self, name: str) -> None:
+        self.conn.execute("DELETE FROM folders WHERE name = ?", (name,))
+
+    def rename_folder(self, old: str, new: str) -> None:
+        self.conn.execute("UPDATE folders SET name = ? WHERE name = ?", (new, old))
+
+    def set_folder_counts(self, folder_id: int, exists: int, unread: int) -> None:
+        self.conn.execute("UPDATE folders SET exists_count = ?, unread = ? WHERE id = ?", (exists, unread, folder_id))
+
+    def refresh_unread(self, folder_id: int) -> int:
+        """Recount unread messages from the store (after a sync or a local change)."""
+        unread = self.message_count(folder_id, unread_only=True)
+        self.conn.execute("UPDATE folders SET unread = ? WHERE id = ?", (unread, folder_id))
+        return unread
+
+    def set_sync_state(
+        self, folder_id: int, *, uidvalidity: int, uidnext: int, highestmodseq: int, exists: int
+    ) -> None:
+        """Record how far a sync got. Call it LAST: it is where the next sync resumes from."""
+        self.conn.execute(
+            "UPDATE folders SET uidvalidity = ?, uidnext = ?, highestmodseq = ?, exists_count = ?, synced_at = ? "
+            "WHERE id = ?",
+            (uidvalidity, uidnext, highestmodseq, exists, time.time(), folder_id),
+        )
+
+    def reset_folder(self, folder_id: int, uidvalidity: int) -> None:
+        """Forget every message of a folder (UIDVALIDITY changed: the old UIDs mean nothing now)."""
+        with self.transaction():
+            self.conn.execute("DELETE FROM pending_ops WHERE folder_id = ?", (folder_id,))
+            self.conn.execute("DELETE FROM messages WHERE folder_id = ?", (folder_id,))
+            self.conn.execute(
+                "UPDATE folders SET uidvalidity = ?, uidnext = 0, highestmodseq = 0, exists_count = 0, unread = 0 "
+                "WHERE id = ?",
+                (uidvalidity, folder_id),
+            )
+
+    # -- messages
+    def add_messages(self, folder_id: int, headers: Iterable[MessageHeaders]) -> int:
+        """Insert new messages (or refresh flags of known UIDs); returns how many rows were given."""
+        rows: list[tuple[Any, ...]] = []
+        people: list[tuple[str, str, int]] = []
+        for h in headers:
+            flags, seen, flagged, answered = flag_columns(h.flags)
+            rows.append(
+                (
+                    folder_id,
+                    h.uid,
+                    h.modseq,
+                    flags,
+                    seen,
+                    flagged,
+                    answered,
+                    h.subject,
+                    h.from_name,
+                    h.from_addr,
+                    h.to_addrs,
+                    h.cc_addrs,
+                    h.date,
+                    h.internaldate,
+                    h.size,
+                    h.message_id,
+                    h.in_reply_to,
+                    h.refs,
+                    int(h.has_attachments),
+                )
+            )
+            people.extend((name, address, h.date) for name, address in h.people)
+        with self.transaction():
+            self.conn.executemany(_INSERT_MESSAGE, rows)
+            self._note(people, sent=False)
+        return len(rows)
+
+    def update_flags(self, folder_id: int, changes: Iterable[tuple[int, tuple[str, ...], int]]) -> None:
+        """Apply (uid, flags, modseq) changes the server reported."""
+        rows = [(*flag_columns(flags), modseq, folder_id, uid) for uid, flags, modseq in changes]
+        with self.transaction():
+            self.conn.executemany(_UPDATE_FLAGS, rows)
+
+    def remove_uids(self, folder_id: int, uids: Iterable[int]) -> None:
+        """Forget messages the server expunged (bodies and search entries go with them)."""
+        with self.transaction():
+            self.conn.executemany(
+                "DELETE FROM messages WHERE folder_id = ? AND uid = ?", [(folder_id, uid) for uid in uids]
+            )
+
+    def set_hidden(self, folder_id: int, uids: Iterable[int], hidden: bool) -> None:
+        """Hide messages moved or deleted locally until the server confirms (or show them again)."""
+        with self.transaction():
+            self.conn.executemany(
+                "UPDATE messages SET hidden = ? WHERE folder_id = ? AND uid = ?",
+                [(int(hidden), folder_id, uid) for uid in uids],
+            )
+
+    # -- bodies
+    def save_body(self, message_id: int, *, raw: bytes | None = None, path: Path | None = None, size: int = 0) -> None:
+        """Keep a fetched message: small ones inline, big ones as a file the caller wrote."""
+        with self.transaction():
+            self.conn.execute(
+                "INSERT INTO bodies (message_id, raw, path, size, fetched_at) VALUES (?, ?, ?, ?, ?) "
+                "ON CONFLICT (message_id) DO UPDATE SET raw = excluded.raw, path = excluded.path, "
+                "size = excluded.size, fetched_at = excluded.fetched_at",
+                (message_id, raw, str(path) if path else "", size or (len(raw) if raw else 0), time.time()),
+            )
+
+    def set_body_text(self, message_id: int, text: str, preview: str = "") -> None:
+        """Plain text of a parsed body: searchable from now on; `preview` shows in the list."""
+        with self.transaction():
+            self.conn.execute("UPDATE bodies SET text = ? WHERE message_id = ?", (text, message_id))
+            self.conn.execute("UPDATE message_search SET body = ? WHERE rowid = ?", (text, message_id))
+            if preview:
+                self.conn.execute("UPDATE messages SET preview = ? WHERE id = ?", (preview, message_id))
+
+    # -- addresses
+    def note_addresses(self, people: Iterable[tuple[str, str]], *, sent: bool = False) -> None:
+        """Remember (name, address) pairs for autocomplete; `sent` = the user wrote to them."""
+        now = int(time.time())
+        with self.transaction():
+            self._note([(name, address, now) for name, address in people], sent=sent)
+
+    def _note(self, people: list[tuple[str, str, int]], *, sent: bool) -> None:
+        merged: dict[str, list[Any]] = {}
+        for name, address, when in people:
+            key = address.strip().lower()
+            if not key or "@" not in key:
+                continue
+            entry = merged.setdefault(key, [name, 0, when])
+            entry[0] = name or entry[0]
+            entry[1] += 1
+            entry[2] = max(entry[2], when)
+        self.conn.executemany(
+            _NOTE_ADDRESS,
+            [(key, name, 0 if sent else n, n if sent else 0, when) for key, (name, n, when) in merged.items()],
+        )
+
+    # -- pending operations
+    def add_op(self, kind: str, folder_id: int, uids: Iterable[int], args: dict[str, Any], undo: dict[str, Any]) -> int:
+        cursor = self.conn.execute(
+            "INSERT INTO pending_ops (kind, folder_id, uids, args, undo, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+            (kind, folder_id, compress(uids), json.dumps(args), json.dumps(undo), time.time()),
+        )
+        return int(cursor.lastrowid or 0)
+
+    def finish_op(self, op_id: int) -> None:
+        self.conn.execute("DELETE FROM pending_ops WHERE id = ?", (op_id,))
+
+    def note_op_attempt(self, op_id: int, error: str) -> None:
+        self.conn.execute("UPDATE pending_ops SET attempts = attempts + 1, last_error = ? WHERE id = ?", (error, op_id))
