@@ -1,11 +1,194 @@
-"""`deskmail account`: not built yet."""
+"""`deskmail account add|list|remove`: what the wizard does, without a window."""
 
 from __future__ import annotations
 
 import argparse
+import getpass
+import importlib.util
+import json
 import sys
+from dataclasses import replace
+from typing import Any
+
+from deskmail.commands.configfile import ConfigFile, ConfigFileError, read_config_file
+from deskmail.core.cancel import CancelToken
+from deskmail.core.redact import register_secret
+from deskmail.core.serverconfig import Security, ServerConfig
+from deskmail.core.settings import Settings
+from deskmail.engine.accounts import Account, AccountError, AccountStore
+from deskmail.engine.credentials import Credentials, KeyringUnavailable
+from deskmail.engine.paths import Paths
+
+CHECK_TIMEOUT = 30.0
+MAX_PASSWORD_CHARS = 4096
+SECURITY_WORDS = {
+    Security.SSL: "encrypted (SSL/TLS)",
+    Security.STARTTLS: "encrypted (STARTTLS)",
+    Security.PLAIN: "NOT encrypted",
+}
+
+
+class UsageError(Exception):
+    """Bad input from the command line: exit status 2."""
 
 
 def run(args: argparse.Namespace) -> int:
-    print("deskmail account is not available yet.", file=sys.stderr)
-    return 2
+    settings = Settings.from_env()
+    store = AccountStore(Paths.from_settings(settings))
+    try:
+        if args.account_command == "add":
+            return add(args, settings, store, Credentials())
+        if args.account_command == "list":
+            return list_accounts(args, store, Credentials())
+        return remove(args, store, Credentials())
+    except (UsageError, ConfigFileError) as exc:
+        print(f"deskmail account: {exc}", file=sys.stderr)
+        return 2
+    except (AccountError, KeyringUnavailable) as exc:
+        print(f"deskmail account: {exc}", file=sys.stderr)
+        return 1
+
+
+def add(args: argparse.Namespace, settings: Settings, store: AccountStore, credentials: Credentials) -> int:
+    config = read_config_file(args.config)
+    if not config.email:
+        raise UsageError('the settings file does not say which e-mail address they are for (add an "email" field).')
+    if config.candidate.outgoing is None:
+        raise UsageError("the settings have no outgoing (SMTP) server.")
+    password = read_password(args.password_stdin, config.email)
+    credentials.backend()  # no keyring: say so before spending time on the check
+    check_json: dict[str, Any] | None = None
+    if not args.no_check:
+        ok, check_json, config = _check(config, password, settings, quiet=args.json)
+        if not ok:
+            _print_check_failure(check_json, as_json=args.json)
+            return 1
+    account = Account.from_candidate(config.candidate, config.email, args.name, config.policy)
+    credentials.set(account.email, password)
+    try:
+        store.save(account)
+    except BaseException:
+        credentials.delete(account.email)  # no orphan password for an account that does not exist
+        raise
+    _print_added(account, check_json, as_json=args.json)
+    return 0
+
+
+def read_password(from_stdin: bool, email: str) -> str:
+    """The password from standard input (one trailing newline dropped) or a prompt; never an argument."""
+    if from_stdin:
+        password = sys.stdin.read(MAX_PASSWORD_CHARS + 2)
+        if password.endswith("\r\n"):
+            password = password[:-2]
+        elif password.endswith("\n"):
+            password = password[:-1]
+        if len(password) > MAX_PASSWORD_CHARS:
+            raise UsageError("the password on standard input is too long.")
+    elif sys.stdin.isatty():
+        password = getpass.getpass(f"Password for {email}: ")
+    else:
+        raise UsageError("give the password on standard input with --password-stdin.")
+    if not password:
+        raise UsageError("the password is empty.")
+    register_secret(password)
+    return password
+
+
+def _check(
+    config: ConfigFile, password: str, settings: Settings, quiet: bool
+) -> tuple[bool, dict[str, Any], ConfigFile]:
+    """Prove the settings with the connection check; returns the settings with the user names that worked."""
+    if importlib.util.find_spec("deskmail.engine.validate") is None:
+        raise UsageError("connection checks are not available in this build; use --no-check to save anyway.")
+    from deskmail.engine.validate import check_account
+
+    def progress(message: object) -> None:
+        if not quiet:
+            print(str(message), file=sys.stderr)
+
+    report = check_account(
+        config.candidate,
+        config.email,
+        password,
+        settings=settings,
+        policy=config.policy,
+        cancel=CancelToken.with_timeout(CHECK_TIMEOUT),
+        progress=progress,
+    )
+    report_json: dict[str, Any] = report.to_json()
+    if not report.ok:
+        return False, report_json, config
+    candidate = config.candidate
+    incoming = _with_username(candidate.incoming, report.incoming.username)
+    outgoing = _with_username(candidate.outgoing, report.outgoing.username) if candidate.outgoing else None
+    return True, report_json, replace(config, candidate=replace(candidate, incoming=incoming, outgoing=outgoing))
+
+
+def _with_username(server: ServerConfig, username: str | None) -> ServerConfig:
+    return replace(server, username=username) if username else server
+
+
+def _print_check_failure(report: dict[str, Any], as_json: bool) -> None:
+    if as_json:
+        print(json.dumps({"added": False, "check": report}, indent=2))
+        return
+    for side, label in (("incoming", "Incoming mail"), ("outgoing", "Outgoing mail")):
+        error = (report.get(side) or {}).get("error")
+        if error:
+            print(f"{label}: {error.get('message', '')} {error.get('fix', '')}".rstrip(), file=sys.stderr)
+    print("The account was not added.", file=sys.stderr)
+
+
+def _print_added(account: Account, check: dict[str, Any] | None, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps({"added": True, "account": account.to_json(), "check": check}, indent=2))
+        return
+    provider = f" ({account.provider.name})" if account.provider.name else ""
+    print(f"Added {account.email}{provider}.")
+    print(f"  Incoming: {_describe(account.incoming)}")
+    print(f"  Outgoing: {_describe(account.outgoing)}")
+    print("  Password: kept in the system keyring." + ("" if check else " Settings were NOT checked."))
+
+
+def _describe(server: ServerConfig) -> str:
+    return f"{server.host} port {server.port}, {SECURITY_WORDS[server.security]}, user name {server.username or '-'}"
+
+
+def list_accounts(args: argparse.Namespace, store: AccountStore, credentials: Credentials) -> int:
+    accounts = store.list()
+    rows = [{**account.to_json(), "password_saved": _password_saved(credentials, account)} for account in accounts]
+    if args.json:
+        print(json.dumps({"accounts": rows}, indent=2))
+        return 0
+    if not accounts:
+        print("No accounts yet. Add one with `deskmail account add` or in the app.")
+    for account, row in zip(accounts, rows, strict=True):
+        saved = {True: "password saved", False: "no password saved", None: "keyring not available"}
+        provider = account.provider.name or account.incoming.host
+        print(
+            f"{account.email}  {provider}  {account.incoming.host} / {account.outgoing.host}  "
+            f"({saved[row['password_saved']]})"
+        )
+    return 0
+
+
+def _password_saved(credentials: Credentials, account: Account) -> bool | None:
+    try:
+        return credentials.get(account.email) is not None
+    except KeyringUnavailable:
+        return None
+
+
+def remove(args: argparse.Namespace, store: AccountStore, credentials: Credentials) -> int:
+    account = store.get(args.account)
+    if account is None:
+        print(f"deskmail account: there is no account {args.account}.", file=sys.stderr)
+        return 1
+    store.remove(account.email)
+    try:
+        credentials.delete(account.email)
+    except KeyringUnavailable as exc:
+        print(f"The account was removed, but its password could not be deleted: {exc}", file=sys.stderr)
+        return 1
+    print(f"Removed {account.email} and its saved password.")
+    return 0
