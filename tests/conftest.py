@@ -1,0 +1,12 @@
+"""Shared fixtures: the real-server test bed (see tests/servers/README.md)."""
+
+from tests.servers.plugin import (  # noqa: F401  (pytest finds fixtures and hooks by name here)
+    deskmail_home,
+    dns_factory,
+    dovecot_factory,
+    keyring_env,
+    pytest_runtest_makereport,
+    pytest_runtest_setup,
+    pytest_sessionfinish,
+    testbed,
+)

@@ -1,0 +1,161 @@
+"""pytest fixtures and hooks of the test bed (imported by tests/conftest.py)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.servers import procs
+from tests.servers.bed import Testbed
+from tests.servers.certs import MAIL_NAMES, CertFiles
+from tests.servers.dnsserver import DnsServer
+from tests.servers.dovecot import Dovecot
+from tests.servers.keyrings import KeyringService, activate_in_process
+from tests.servers.zone import Record
+
+LOG_TAIL = 12_000  # characters of each server log shown under a failing test
+_offsets: dict[str, int] = {}
+
+
+@pytest.fixture(scope="session")
+def testbed() -> Iterator[Testbed]:
+    """DNS, Dovecot, SMTP and web servers on a private 127.A.B.0/24 block, plus the test CA."""
+    bed = Testbed()
+    yield bed
+    bed.stop()
+
+
+@pytest.fixture
+def dovecot_factory(testbed: Testbed) -> Iterator[Callable[..., Dovecot]]:
+    """Start Dovecot variants on fresh addresses (host vN.example.test); stopped after the test.
+
+    Options: cert (CertFiles; default: one for its host, imap.example.test etc. and its IP),
+    starttls (False = no TLS at all, 143 only), implicit_tls (False = no 993), remove_capabilities
+    (e.g. ("CONDSTORE", "QRESYNC")), extra_config (raw Dovecot config), users (dict email -> password;
+    default: the bed's ready account).
+    """
+    started: list[Dovecot] = []
+
+    def make(
+        *,
+        cert: CertFiles | None = None,
+        starttls: bool = True,
+        implicit_tls: bool = True,
+        remove_capabilities: tuple[str, ...] | list[str] = (),
+        extra_config: str = "",
+        users: dict[str, str] | None = None,
+    ) -> Dovecot:
+        ip = testbed.block.allocate()
+        n = int(ip.rsplit(".", 1)[1])
+        directory = procs.public_tempdir(f"dovecot{n}")
+        host = f"v{n}.example.test"
+        cert = cert or testbed.certs.issue(host, *MAIL_NAMES, ip)
+        server = Dovecot(
+            ip,
+            host,
+            cert,
+            directory,
+            name=f"dovecot-v{n}",
+            implicit_tls=implicit_tls,
+            starttls=starttls,
+            remove_capabilities=remove_capabilities,
+            extra_config=extra_config,
+        )
+        for email, password in (users if users is not None else {testbed.user: testbed.password}).items():
+            server.add_user(email, password)
+        started.append(server)
+        return server.start()
+
+    yield make
+    for server in started:
+        server.stop()
+        testbed.block.release(server.ip)
+
+
+@pytest.fixture
+def dns_factory(testbed: Testbed) -> Iterator[Callable[..., DnsServer]]:
+    """Start another dnsmasq with exactly `records` (plus the default zone if include_default=True)."""
+    started: list[DnsServer] = []
+
+    def make(records: list[Record], include_default: bool = False) -> DnsServer:
+        ip = testbed.block.allocate()
+        directory = procs.public_tempdir("dns")
+        zone = (list(testbed.zone) if include_default else []) + list(records)
+        server = DnsServer(ip, zone, directory, name=f"dnsmasq-{ip}")
+        started.append(server)
+        return server.start()
+
+    yield make
+    for server in started:
+        server.stop()
+        testbed.block.release(server.ip)
+
+
+@pytest.fixture(scope="session")
+def keyring_env() -> Iterator[dict[str, str]]:
+    """A real gnome-keyring Secret Service on a private D-Bus; this process's `keyring` uses it.
+
+    The value is the environment (DBUS_SESSION_BUS_ADDRESS, XDG_RUNTIME_DIR, XDG_DATA_HOME) to give
+    subprocesses so their `keyring` uses the same service.
+    """
+    service = KeyringService(procs.public_tempdir("keyring")).start()
+    saved = {name: os.environ.get(name) for name in service.env}
+    activate_in_process(service.env)
+    yield dict(service.env)
+    for name, value in saved.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+    service.stop()
+
+
+@pytest.fixture
+def deskmail_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh DESKMAIL_HOME for one test (settings, data and logs all land under it)."""
+    home = tmp_path / "deskmail-home"
+    home.mkdir()
+    monkeypatch.setenv("DESKMAIL_HOME", str(home))
+    return home
+
+
+# --- server logs under failing tests ---------------------------------------------------------
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    _offsets.clear()
+    for name, path in procs.LOGS.items():
+        _offsets[name] = _size(path)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> Iterator[None]:
+    outcome = yield
+    report = outcome.get_result()
+    if not report.failed:
+        return
+    for name, path in list(procs.LOGS.items()):
+        start = _offsets.get(name, 0)
+        if _size(path) <= start:
+            continue
+        with path.open("rb") as log:
+            log.seek(start)
+            text = log.read().decode("utf-8", "replace")
+        if len(text) > LOG_TAIL:
+            text = "...\n" + text[-LOG_TAIL:]
+        report.sections.append((f"server log: {name}", text))
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    procs.shutdown()
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
