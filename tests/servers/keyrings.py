@@ -46,6 +46,7 @@ class KeyringService:
                 stderr=subprocess.STDOUT,
                 env=env,
                 start_new_session=True,
+                preexec_fn=procs.die_with_parent,
             )
         procs.adopt(keyring_daemon)
         self._procs.append(keyring_daemon)

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import ctypes
 import os
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 
+PR_SET_PDEATHSIG = 1
+_prctl = ctypes.CDLL(None, use_errno=True).prctl  # looked up before fork: no dlopen in the child
 # Every log the bed writes, by display name: attached to a failing test's report.
 LOGS: dict[str, Path] = {}
 _CHILDREN: list[subprocess.Popen[bytes]] = []
@@ -24,6 +28,7 @@ def public_tempdir(prefix: str) -> Path:
     path = Path(tempfile.mkdtemp(prefix=f"deskmail-{prefix}-"))
     path.chmod(0o755)
     on_exit(lambda: shutil.rmtree(path, ignore_errors=True))
+    _tell_reaper(f"d {path}")
     return path
 
 
@@ -33,20 +38,64 @@ def register_log(name: str, path: Path) -> Path:
     return path
 
 
+def die_with_parent() -> None:
+    """In the child before exec: get SIGKILL when pytest dies, even by SIGKILL (no stray daemons)."""
+    _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+# A watchdog process: learns the process group of every daemon over a pipe and, when the pipe
+# closes because pytest died (even by SIGKILL), kills them all. (dnsmasq and Dovecot change
+# credentials at start, which clears PR_SET_PDEATHSIG, so that alone is not enough.)
+_REAPER_CODE = """
+import os, shutil, signal, sys, time
+groups, dirs = set(), []
+for line in sys.stdin:
+    kind, _, arg = line.rstrip("\\n").partition(" ")
+    if kind == "d":
+        dirs.append(arg)
+    else:
+        (groups.add if kind == "+" else groups.discard)(int(arg))
+for pid in groups:
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except OSError:
+        pass
+time.sleep(0.2)
+for path in dirs:
+    shutil.rmtree(path, ignore_errors=True)
+"""
+_reaper: subprocess.Popen[bytes] | None = None
+
+
+def _tell_reaper(line: str) -> None:
+    global _reaper
+    if _reaper is None or _reaper.poll() is not None:
+        _reaper = subprocess.Popen([sys.executable, "-c", _REAPER_CODE], stdin=subprocess.PIPE, start_new_session=True)
+    assert _reaper.stdin is not None
+    _reaper.stdin.write(line.encode() + b"\n")
+    _reaper.stdin.flush()
+
+
 def start(name: str, argv: list[str], log: Path, **kwargs: object) -> subprocess.Popen[bytes]:
     """Start a daemon in its own session (so its whole group can be killed), output into `log`."""
     register_log(name, log)
     with log.open("ab") as out:
         proc = subprocess.Popen(  # type: ignore[call-overload]
-            argv, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT, start_new_session=True, **kwargs
+            argv,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            preexec_fn=die_with_parent,
+            **kwargs,
         )
-    _CHILDREN.append(proc)
-    return proc
+    return adopt(proc)
 
 
 def adopt(proc: subprocess.Popen[bytes]) -> subprocess.Popen[bytes]:
     """Make a process started elsewhere (in its own session) part of the bed's cleanup."""
     _CHILDREN.append(proc)
+    _tell_reaper(f"+ {proc.pid}")
     return proc
 
 
@@ -61,6 +110,8 @@ def stop(proc: subprocess.Popen[bytes], timeout: float = 0.3) -> None:
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(proc.pid, signal.SIGKILL)  # children that outlived their parent (same session)
     proc.wait()
+    with contextlib.suppress(OSError):
+        _tell_reaper(f"- {proc.pid}")
 
 
 def on_exit(fn: Callable[[], None]) -> None:
@@ -70,8 +121,14 @@ def on_exit(fn: Callable[[], None]) -> None:
 
 def shutdown() -> None:
     """Stop every child and run every cleanup; safe to call twice."""
+    global _reaper
     while _CHILDREN:
         stop(_CHILDREN[-1])
+    if _reaper is not None:
+        assert _reaper.stdin is not None
+        _reaper.stdin.close()
+        _reaper.wait()
+        _reaper = None
     while _CLEANUPS:
         fn = _CLEANUPS.pop()
         try:
