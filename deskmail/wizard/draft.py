@@ -1,0 +1,142 @@
+"""What the wizard knows so far, the shapes of its collaborators, and the background jobs it asks for."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from deskmail.core.cancel import CancelToken
+from deskmail.core.errors import Field, UserFacingError
+from deskmail.core.serverconfig import Candidate, ConnectionPolicy, Security
+from deskmail.engine.accounts import Account
+from deskmail.wizard.manual import ManualSettings
+from deskmail.wizard.problems import Problem
+from deskmail.wizard.steps import Step
+
+Progress = Callable[[object], None]
+
+
+class DiscoveryLike(Protocol):
+    """What the wizard reads from `deskmail.discovery.discover(...)`'s result."""
+
+    @property
+    def outcome(self) -> str: ...
+
+    @property
+    def candidates(self) -> list[Candidate]: ...
+
+    @property
+    def message(self) -> str: ...
+
+
+class ServerCheckLike(Protocol):
+    @property
+    def ok(self) -> bool: ...
+
+    @property
+    def error(self) -> UserFacingError | None: ...
+
+    @property
+    def username(self) -> str: ...
+
+
+class CheckReportLike(Protocol):
+    """What the wizard reads from `deskmail.engine.validate.check_account(...)`'s report."""
+
+    @property
+    def ok(self) -> bool: ...
+
+    @property
+    def incoming(self) -> ServerCheckLike: ...
+
+    @property
+    def outgoing(self) -> ServerCheckLike: ...
+
+
+DiscoverFn = Callable[[str, CancelToken, Progress], DiscoveryLike]
+CheckFn = Callable[[Candidate, str, str, ConnectionPolicy, CancelToken, Progress], CheckReportLike]
+SaveFn = Callable[[Account, str, CancelToken], None]  # raises KeyringUnavailable when no keyring is usable
+
+
+def simple_address_error(text: str) -> str | None:
+    """A minimal check for when no better one is injected: something@something.something."""
+    local, at, domain = text.strip().rpartition("@")
+    if not at or not local or "." not in domain.strip(".") or any(ch.isspace() for ch in text.strip()):
+        return "Please type your whole e-mail address, for example anna@example.com."
+    return None
+
+
+@dataclass
+class Services:
+    """Everything slow or outside the wizard, injected so the state machine runs without Qt or network."""
+
+    discover: DiscoverFn
+    check: CheckFn
+    save: SaveFn
+    address_error: Callable[[str], str | None] = simple_address_error
+    typo_hint: Callable[[str], str | None] = lambda _email: None
+    account_exists: Callable[[str], bool] = lambda _email: False
+
+
+class JobKind:
+    DISCOVER = "discover"
+    CHECK = "check"
+    SAVE = "save"
+
+
+_job_ids = itertools.count(1)
+
+
+@dataclass
+class Job:
+    """Work the UI must run in the background (it passes `token` on as the task's cancel token)."""
+
+    kind: str
+    work: Callable[[CancelToken, Progress], object]
+    token: CancelToken = field(default_factory=CancelToken)
+    id: int = field(default_factory=lambda: next(_job_ids))
+
+
+@dataclass
+class Draft:
+    """The account being set up; the password lives here only until it is saved."""
+
+    name: str = ""
+    email: str = ""
+    password: str = ""
+    remember_password: bool = True
+    discovery: DiscoveryLike | None = None
+    discovered_for: str = ""  # the address `discovery` belongs to
+    candidate: Candidate | None = None
+    confirmed: bool = False  # ticked "these settings look right" for settings we cannot vouch for
+    settings_accepted: bool = False  # the person went on from Found/Manual with these settings
+    manual: ManualSettings | None = None
+    settings_step: Step = Step.FOUND  # where "Edit settings" / "Go back" return to
+    policy: ConnectionPolicy = field(default_factory=ConnectionPolicy)
+    plaintext_ticked: bool = False
+    problem: Problem | None = None
+    report: CheckReportLike | None = None
+    account: Account | None = None
+    errors: dict[Field, str] = field(default_factory=dict)  # per-field messages on the current page
+    notice: str = ""  # a message for the whole current page
+    focus: Field = Field.NONE
+    progress: list[str] = field(default_factory=list)
+
+    @property
+    def needs_confirmation(self) -> bool:
+        return self.candidate is not None and not self.candidate.trusted
+
+    @property
+    def uses_plaintext(self) -> bool:
+        candidate = self.candidate
+        if candidate is None:
+            return False
+        servers = [candidate.incoming] + ([candidate.outgoing] if candidate.outgoing else [])
+        return any(server.security is Security.PLAIN for server in servers)
+
+    def clear_page_messages(self) -> None:
+        self.errors = {}
+        self.notice = ""
+        self.focus = Field.NONE

@@ -1,0 +1,391 @@
+"""Every connection-check error kind -> the Problem page: plain words, the actions that fit, the field to fix."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from deskmail.core.errors import ErrorKind, Field, UserFacingError
+from deskmail.core.redact import redact
+from deskmail.core.serverconfig import Candidate, normalise_fingerprint
+from deskmail.wizard.steps import LINK_ACTIONS, Action
+
+INCOMING = "incoming"
+OUTGOING = "outgoing"
+SIDE_WORDS = {INCOMING: "Receiving mail", OUTGOING: "Sending mail"}
+
+
+class Variant(StrEnum):
+    """Which kind of Problem page to show (the UI picks an icon and layout per variant)."""
+
+    PASSWORD = "password"
+    APP_PASSWORD = "app_password"
+    IMAP_DISABLED = "imap_disabled"
+    CERTIFICATE = "certificate"  # unknown or expired certificate: "trust it" is offered
+    DANGER = "danger"  # wrong name, changed certificate, encryption missing: never "trust it"
+    SERVER_NOT_FOUND = "server_not_found"
+    NO_CONNECTION = "no_connection"
+    PLAINTEXT = "plaintext"
+    BUSY = "busy"
+    LOCKED = "locked"
+    OFFLINE = "offline"
+    OTHER = "other"
+
+
+class Focus(StrEnum):
+    """The kind of field to put the cursor in; `focus_field` adds the side (incoming or outgoing)."""
+
+    PASSWORD = "password"
+    USERNAME = "username"
+    HOST = "host"
+    PORT = "port"
+    SECURITY = "security"
+    NETWORK = "network"
+    NONE = "none"
+
+
+@dataclass(frozen=True)
+class Rule:
+    variant: Variant
+    title: str
+    message: str  # used when the error carries no message of its own
+    fix: str
+    actions: tuple[Action, ...]  # the first one is the default button
+    focus: Focus
+
+
+_CERT_TEXT = (
+    "This is normal for some small or company servers, but it can also mean that someone is trying to "
+    "read your mail. Only trust it if you know this server, for example because your IT helper told you to."
+)
+
+RULES: dict[ErrorKind, Rule] = {
+    ErrorKind.AUTH_FAILED: Rule(
+        Variant.PASSWORD,
+        "The password was not accepted",
+        "The server says that the user name or the password is wrong.",
+        "Type your password again. Check that Caps Lock is off.",
+        (Action.RETYPE_PASSWORD, Action.EDIT_SETTINGS, Action.TRY_AGAIN),
+        Focus.PASSWORD,
+    ),
+    ErrorKind.APP_PASSWORD_REQUIRED: Rule(
+        Variant.APP_PASSWORD,
+        "Your provider needs an app password",
+        "For your safety, your provider does not let e-mail apps use your normal password.",
+        "Create an \u201capp password\u201d on your provider's website, then type it here instead of your password.",
+        (Action.OPEN_APP_PASSWORD_PAGE, Action.RETYPE_PASSWORD, Action.GO_BACK),
+        Focus.PASSWORD,
+    ),
+    ErrorKind.OAUTH_REQUIRED: Rule(
+        Variant.APP_PASSWORD,
+        "Your provider wants you to sign in on its website",
+        "Your provider does not accept passwords from e-mail apps like Deskmail.",
+        "Many providers let you create an \u201capp password\u201d for this. Create one, then type it here.",
+        (Action.OPEN_APP_PASSWORD_PAGE, Action.RETYPE_PASSWORD, Action.GO_BACK),
+        Focus.PASSWORD,
+    ),
+    ErrorKind.IMAP_DISABLED: Rule(
+        Variant.IMAP_DISABLED,
+        "E-mail apps are switched off for your account",
+        "Your provider lets you read mail only on its website until you allow e-mail apps.",
+        "Switch on \u201cIMAP\u201d or \u201caccess for e-mail apps\u201d in your webmail settings, then try again.",
+        (Action.OPEN_ENABLE_PAGE, Action.TRY_AGAIN, Action.GO_BACK),
+        Focus.NONE,
+    ),
+    ErrorKind.CERT_UNTRUSTED: Rule(
+        Variant.CERTIFICATE,
+        "The server's identity could not be confirmed",
+        "The server showed a security certificate that your computer does not know.",
+        _CERT_TEXT,
+        (Action.GO_BACK, Action.TRUST_CERTIFICATE, Action.EDIT_SETTINGS),
+        Focus.HOST,
+    ),
+    ErrorKind.CERT_EXPIRED: Rule(
+        Variant.CERTIFICATE,
+        "The server's security certificate has expired",
+        "The server showed a security certificate that is out of date.",
+        _CERT_TEXT,
+        (Action.GO_BACK, Action.TRUST_CERTIFICATE, Action.EDIT_SETTINGS),
+        Focus.HOST,
+    ),
+    ErrorKind.CERT_HOSTNAME: Rule(
+        Variant.DANGER,
+        "The server gave a different name",
+        "The server says it is a different server than the one we asked for. "
+        "This can be a typing mistake in the server name, or someone pretending to be your server.",
+        "Check the server name against your provider's instructions.",
+        (Action.EDIT_SETTINGS, Action.GO_BACK),
+        Focus.HOST,
+    ),
+    ErrorKind.CERT_CHANGED: Rule(
+        Variant.DANGER,
+        "The server's certificate has changed",
+        "This server no longer shows the certificate you trusted before. Someone may be pretending to be your server.",
+        "Do not continue unless the people who run the server told you about a change.",
+        (Action.GO_BACK, Action.EDIT_SETTINGS),
+        Focus.HOST,
+    ),
+    ErrorKind.STARTTLS_MISSING: Rule(
+        Variant.DANGER,
+        "The server did not offer encryption",
+        "Deskmail will not send your password without protection, and this server did not offer any.",
+        "Try \u201cEncrypted (SSL/TLS)\u201d in the settings, or ask your provider for the right settings.",
+        (Action.EDIT_SETTINGS, Action.GO_BACK),
+        Focus.SECURITY,
+    ),
+    ErrorKind.CONNECT_REFUSED: Rule(
+        Variant.NO_CONNECTION,
+        "The server did not let us in",
+        "The server refused the connection.",
+        "Check the server name and the port number.",
+        (Action.EDIT_SETTINGS, Action.TRY_AGAIN),
+        Focus.PORT,
+    ),
+    ErrorKind.TIMEOUT: Rule(
+        Variant.NO_CONNECTION,
+        "The server did not answer",
+        "We waited, but the server did not answer.",
+        "The server may be busy, or a firewall may block it, or the port number may be wrong.",
+        (Action.TRY_AGAIN, Action.EDIT_SETTINGS),
+        Focus.PORT,
+    ),
+    ErrorKind.HOST_NOT_FOUND: Rule(
+        Variant.SERVER_NOT_FOUND,
+        "The server name was not found",
+        "There is no server with this name.",
+        "Check the spelling of the server name.",
+        (Action.EDIT_SETTINGS, Action.TRY_AGAIN),
+        Focus.HOST,
+    ),
+    ErrorKind.TLS_FAILED: Rule(
+        Variant.NO_CONNECTION,
+        "A secure connection could not be made",
+        "The server and Deskmail could not agree on how to protect the connection.",
+        "Check the security setting and the port number.",
+        (Action.EDIT_SETTINGS, Action.TRY_AGAIN),
+        Focus.SECURITY,
+    ),
+    ErrorKind.PLAINTEXT_REFUSED: Rule(
+        Variant.PLAINTEXT,
+        "This connection is not encrypted",
+        "With these settings your password and your mail would travel unprotected.",
+        "Choose an encrypted setting if your provider offers one.",
+        (Action.EDIT_SETTINGS, Action.ALLOW_PLAINTEXT, Action.GO_BACK),
+        Focus.SECURITY,
+    ),
+    ErrorKind.SERVER_BUSY: Rule(
+        Variant.BUSY,
+        "The server is busy",
+        "The server is busy or unavailable right now.",
+        "Wait a few minutes and try again.",
+        (Action.TRY_AGAIN, Action.GO_BACK),
+        Focus.NONE,
+    ),
+    ErrorKind.ACCOUNT_LOCKED: Rule(
+        Variant.LOCKED,
+        "Your account is locked for now",
+        "There were too many attempts to sign in, so your provider locked the account for a while.",
+        "Wait a while, or sign in on your provider's website to unlock it.",
+        (Action.OPEN_HELP, Action.TRY_AGAIN, Action.GO_BACK),
+        Focus.NONE,
+    ),
+    ErrorKind.OFFLINE: Rule(
+        Variant.OFFLINE,
+        "You seem to be offline",
+        "This computer does not seem to be connected to the internet.",
+        "Check your Wi-Fi or network cable, then try again.",
+        (Action.TRY_AGAIN, Action.GO_BACK),
+        Focus.NETWORK,
+    ),
+    ErrorKind.PROTOCOL_ERROR: Rule(
+        Variant.OTHER,
+        "The server answered in an unexpected way",
+        "The server's answer did not make sense to Deskmail.",
+        "Check the settings, especially the port number and security.",
+        (Action.EDIT_SETTINGS, Action.TRY_AGAIN),
+        Focus.PORT,
+    ),
+    ErrorKind.CANCELLED: Rule(
+        Variant.OTHER,
+        "The check was stopped",
+        "The check was stopped before it finished.",
+        "Try again when you are ready.",
+        (Action.TRY_AGAIN, Action.GO_BACK),
+        Focus.NONE,
+    ),
+}
+
+_SIDE_FIELDS = {
+    (INCOMING, Focus.HOST): Field.INCOMING_HOST,
+    (INCOMING, Focus.PORT): Field.INCOMING_PORT,
+    (INCOMING, Focus.SECURITY): Field.INCOMING_SECURITY,
+    (OUTGOING, Focus.HOST): Field.OUTGOING_HOST,
+    (OUTGOING, Focus.PORT): Field.OUTGOING_PORT,
+    (OUTGOING, Focus.SECURITY): Field.OUTGOING_SECURITY,
+}
+_PLAIN_FIELDS = {
+    Focus.PASSWORD: Field.PASSWORD,
+    Focus.USERNAME: Field.USERNAME,
+    Focus.NETWORK: Field.NETWORK,
+    Focus.NONE: Field.NONE,
+}
+
+
+def focus_field(focus: Focus, side: str) -> Field:
+    """The concrete field for a focus kind on one side ("incoming" or "outgoing")."""
+    return _PLAIN_FIELDS.get(focus) or _SIDE_FIELDS.get((side, focus), Field.NONE)
+
+
+@dataclass(frozen=True)
+class CertificateInfo:
+    """What a person sees before trusting a certificate."""
+
+    host: str
+    port: int
+    sha256: str
+    issuer: str
+    subject: str
+    not_before: str
+    not_after: str
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> CertificateInfo | None:
+        if not data.get("sha256") or not data.get("host"):
+            return None
+        return cls(
+            host=str(data["host"]),
+            port=int(data.get("port", 0)),
+            sha256=normalise_fingerprint(str(data["sha256"])),
+            issuer=str(data.get("issuer", "")),
+            subject=str(data.get("subject", "")),
+            not_before=str(data.get("not_before", "")),
+            not_after=str(data.get("not_after", "")),
+        )
+
+    @property
+    def fingerprint(self) -> str:
+        """The SHA-256 fingerprint in pairs ("AB:CD:..."), the way other programs show it."""
+        text = self.sha256.upper()
+        return ":".join(text[i : i + 2] for i in range(0, len(text), 2))
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Everything the Problem page shows and offers for one failed check."""
+
+    kind: ErrorKind
+    variant: Variant
+    side: str
+    title: str
+    message: str
+    fix: str
+    actions: tuple[Action, ...]
+    focus: Field
+    details: str
+    certificates: tuple[CertificateInfo, ...] = ()
+    links: tuple[tuple[Action, str], ...] = ()
+
+    @property
+    def default_action(self) -> Action:
+        return self.actions[0]
+
+    @property
+    def server_words(self) -> str:
+        return SIDE_WORDS.get(self.side, "")
+
+    def url_for(self, action: Action) -> str:
+        return dict(self.links).get(action, "")
+
+
+def problem_for(
+    error: UserFacingError,
+    side: str,
+    candidate: Candidate | None,
+    other_errors: tuple[tuple[str, UserFacingError], ...] = (),
+) -> Problem:
+    """Build the Problem page for `error` on `side`; `other_errors` are the other side's failures."""
+    rule = RULES.get(error.kind, RULES[ErrorKind.PROTOCOL_ERROR])
+    links = _links(candidate, error)
+    actions = tuple(a for a in rule.actions if a not in LINK_ACTIONS or a in dict(links))
+    certificates = _certificates(((side, error), *other_errors)) if rule.variant is Variant.CERTIFICATE else ()
+    if Action.TRUST_CERTIFICATE in actions and not certificates:
+        actions = tuple(a for a in actions if a is not Action.TRUST_CERTIFICATE)
+    focus = error.field if error.field is not Field.NONE else focus_field(rule.focus, side)
+    return Problem(
+        kind=error.kind,
+        variant=rule.variant,
+        side=side,
+        title=rule.title,
+        message=error.message or rule.message,
+        fix=error.fix or rule.fix,
+        actions=actions or (Action.GO_BACK,),
+        focus=focus,
+        details=_details(((side, error), *other_errors)),
+        certificates=certificates,
+        links=links,
+    )
+
+
+def _links(candidate: Candidate | None, error: UserFacingError) -> tuple[tuple[Action, str], ...]:
+    """Web pages that may help: the error's own link first, then what discovery found."""
+    if candidate is None:
+        return ()
+    help_url = str(error.data.get("url", "")) or next(iter(candidate.help_urls), "")
+    app_password_url = str(error.data.get("url", "")) or str(candidate.extra.get("app_password_url", "")) or help_url
+    enable_url = str(error.data.get("url", "")) or candidate.enable_url or help_url
+    pairs = (
+        (Action.OPEN_APP_PASSWORD_PAGE, app_password_url),
+        (Action.OPEN_ENABLE_PAGE, enable_url),
+        (Action.OPEN_HELP, help_url),
+    )
+    return tuple((action, url) for action, url in pairs if url.startswith(("https://", "http://")))
+
+
+def _certificates(errors: tuple[tuple[str, UserFacingError], ...]) -> tuple[CertificateInfo, ...]:
+    """The certificates to trust in one go (both servers often share one), without duplicates."""
+    found: dict[tuple[str, int], CertificateInfo] = {}
+    for _side, error in errors:
+        if error.kind in (ErrorKind.CERT_UNTRUSTED, ErrorKind.CERT_EXPIRED):
+            info = CertificateInfo.from_data(error.data)
+            if info is not None:
+                found.setdefault((info.host.lower(), info.port), info)
+    return tuple(found.values())
+
+
+def _details(errors: tuple[tuple[str, UserFacingError], ...]) -> str:
+    """Technical facts for the Details expander and for support staff (never a password)."""
+    lines = []
+    for side, error in errors:
+        lines.append(f"{SIDE_WORDS.get(side, side)}: {error.kind} - {error.message}")
+        if error.details:
+            lines.append(f"  {error.details}")
+    return "\n".join(lines)
+
+
+def offline_problem(message: str) -> Problem:
+    error = UserFacingError(ErrorKind.OFFLINE, message or "This computer does not seem to be connected.")
+    return problem_for(error, "", None)
+
+
+def save_problem(reason: str) -> Problem:
+    return Problem(
+        kind=ErrorKind.PROTOCOL_ERROR,
+        variant=Variant.OTHER,
+        side="",
+        title="Your account could not be saved",
+        message="The settings work, but Deskmail could not save them on this computer.",
+        fix="Check that the disk is not full, then try again.",
+        actions=(Action.GO_BACK,),
+        focus=Field.NONE,
+        details=reason,
+    )
+
+
+def unexpected_problem(error: BaseException) -> Problem:
+    wrapped = UserFacingError(
+        ErrorKind.PROTOCOL_ERROR,
+        "Something unexpected went wrong while checking your settings.",
+        details=redact(f"{type(error).__name__}: {error}"),
+    )
+    return problem_for(wrapped, "", None)
