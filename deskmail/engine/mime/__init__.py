@@ -1,0 +1,43 @@
+"""MIME for deskmail: parse any real-world message for display, sanitise HTML, and compose outgoing mail.
+
+Reading pane (for the app-shell / UI helpers)::
+
+    from deskmail.engine.mime import render_message
+
+    view = render_message(raw_bytes)                    # or a ParsedMessage from parse_message()
+    view.body_html          # ALWAYS safe to display as is: sanitised HTML, or escaped plain text with links
+    view.is_html            # False when the message had no HTML part (or prefer_plain=True was asked)
+    view.remote_blocked     # True -> show the "Show remote content" bar ...
+    render_message(raw_bytes, allow_remote=True)        # ... and re-render like this when the user agrees
+    view.attachments        # list[Attachment]: part_id, filename (cleaned), content_type, size, executable
+    view.message.attachment_data(part_id) -> bytes      # for "Save" / "Open" (warn first if .executable)
+    view.message.subject / .sender / .to / .cc / .date / .headers / .preview / .text
+
+Nothing in `body_html` runs code or fetches from the network unless `allow_remote=True`: scripts,
+event handlers, forms, frames and objects are removed; http(s) images become a 1x1 local placeholder;
+CSS url(), srcset and background attributes are dropped. Inline `cid:` images are embedded as data:
+URIs (pass `embed_images=False` to keep `cid:` URLs and resolve them yourself with
+`message.inline_images()` + `attachment_data`). Links (<a href>) keep http(s)/mailto/tel targets:
+open them in the system browser, never inside the pane. `prefer_plain=True` shows the text part.
+
+The message list uses `parse_message(raw).preview` (one line) and the header fields.
+
+Composing: see `compose.py` (`OutgoingMessage`, `build_message`), `reply.py` (`reply`, `forward`)
+and `addresses.py` (`parse_recipients`).
+"""
+
+from deskmail.engine.mime.decode import Address
+from deskmail.engine.mime.parse import Attachment, ParsedMessage, parse_message
+from deskmail.engine.mime.render import RenderedMessage, render_message
+from deskmail.engine.mime.sanitize import SanitizedHtml, sanitize_html
+
+__all__ = [
+    "Address",
+    "Attachment",
+    "ParsedMessage",
+    "RenderedMessage",
+    "SanitizedHtml",
+    "parse_message",
+    "render_message",
+    "sanitize_html",
+]
