@@ -243,3 +243,24 @@ def test_blackhole_accepts_and_never_answers_and_refused_refuses(testbed: Testbe
             sock.recv(1)
     with pytest.raises(ConnectionRefusedError):
         socket.create_connection((testbed.refused_ip, 993), timeout=2)
+
+
+def test_keyring_env_works_for_subprocesses(keyring_env: dict[str, str]) -> None:
+    import os
+    import subprocess
+    import sys
+
+    import keyring
+
+    keyring.set_password("deskmail-test", "bob@example.test", "from parent")
+    code = (
+        "import keyring; print(type(keyring.get_keyring()).__module__,"
+        " keyring.get_password('deskmail-test', 'bob@example.test'))"
+    )
+    env = {**os.environ, **keyring_env, "CI": "true"}
+    env.pop("DISPLAY", None)
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=30
+    )
+    assert out.stdout.strip() == "keyring.backends.SecretService from parent", out.stderr
+    keyring.delete_password("deskmail-test", "bob@example.test")

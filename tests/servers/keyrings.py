@@ -9,6 +9,21 @@ from pathlib import Path
 from tests.servers import procs
 
 KEYRING_PASSWORD = "deskmail-test-keyring"
+# A session bus WITHOUT service activation: otherwise the first Secret Service call can make the
+# bus start a second gnome-keyring (with the wrong environment) that races ours.
+BUS_CONFIG = """<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>session</type>
+  <listen>{address}</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+    <allow own="*"/>
+  </policy>
+</busconfig>
+"""
 
 
 class KeyringService:
@@ -31,7 +46,9 @@ class KeyringService:
         dbus = procs.require_binary("dbus-daemon", "dbus")
         daemon = procs.require_binary("gnome-keyring-daemon", "gnome-keyring")
         bus_log = self.directory / "dbus.log"
-        bus = procs.start("dbus", [dbus, "--session", "--nofork", f"--address=unix:path={self.bus_path}"], bus_log)
+        config = self.directory / "bus.conf"
+        config.write_text(BUS_CONFIG.format(address=f"unix:path={self.bus_path}"))
+        bus = procs.start("dbus", [dbus, "--nofork", f"--config-file={config}"], bus_log)
         self._procs.append(bus)
         procs.wait_until(self.bus_path.exists, "dbus-daemon", proc=bus, log=bus_log)
         env = {**os.environ, **self.env}
@@ -75,18 +92,17 @@ class KeyringService:
 
 
 def activate_in_process(env: dict[str, str]) -> object:
-    """Point this process's `keyring` at the service and prove it chose SecretService."""
+    """Point this process's `keyring` at the service and prove the SecretService backend works.
+
+    The backend is set explicitly rather than detected: any test that defines a KeyringBackend
+    subclass registers it, and detection would then pick keyring's ChainerBackend.
+    """
     import keyring
-    import keyring.backend
-    import keyring.core
+    from keyring.backends import SecretService
 
     os.environ.update(env)
     os.environ.pop("PYTHON_KEYRING_BACKEND", None)
-    # keyring caches the viable backends of the first detection; detect again under the new env.
-    vars(keyring.backend.get_all_keyring).pop("saved_result", None)
-    keyring.core.init_backend()
-    backend = keyring.get_keyring()
-    name = f"{type(backend).__module__}.{type(backend).__name__}"
-    if name != "keyring.backends.SecretService.Keyring":
-        raise RuntimeError(f"test bed: keyring picked {name}, not the SecretService backend")
-    return backend
+    if SecretService.Keyring.priority <= 0:  # raises with the reason when the service is unusable
+        raise RuntimeError("test bed: the SecretService keyring backend is not viable")
+    keyring.set_keyring(SecretService.Keyring())
+    return keyring.get_keyring()
