@@ -1,0 +1,142 @@
+"""The outbox and local drafts, kept in the account's store (migration 0002) so nothing is lost."""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from deskmail.engine.store import Store
+
+
+class OutboxState(StrEnum):
+    QUEUED = "queued"
+    SENDING = "sending"  # DATA under way: after a crash we do not know if the server took it
+    SENT = "sent"  # final 250 received; the Sent copy is still to be filed
+    FAILED = "failed"  # refused; waits for the user to fix and retry
+
+
+@dataclass(frozen=True)
+class OutboxItem:
+    """One message waiting to go out (or to be filed in Sent)."""
+
+    id: int
+    message_id: str
+    raw: bytes
+    sender: str
+    recipients: list[str]
+    state: OutboxState
+    attempts: int
+    last_error: dict[str, Any] | None
+    created_at: float
+    sent_at: float
+
+
+@dataclass(frozen=True)
+class DraftRecord:
+    """The newest local version of a draft and where that version lives on the server (0: not yet)."""
+
+    message_id: str
+    raw: bytes
+    saved_at: float
+    server_uid: int
+    uidvalidity: int
+
+
+_SELECT_OUTBOX = (
+    "SELECT id, message_id, raw, sender, recipients, state, attempts, last_error, created_at, sent_at FROM outbox"
+)
+
+
+def _item(row: tuple[Any, ...]) -> OutboxItem:
+    error = json.loads(row[7]) if row[7] else None
+    return OutboxItem(
+        int(row[0]), str(row[1]), bytes(row[2]), str(row[3]), list(json.loads(row[4])), OutboxState(row[5]),
+        int(row[6]), error, float(row[8]), float(row[9]),
+    )  # fmt: skip
+
+
+class Outbox:
+    """Outbox rows of one account; every change is committed before the network step that follows it."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def add(self, raw: bytes, *, message_id: str, sender: str, recipients: list[str]) -> OutboxItem:
+        with self.store.transaction():
+            cursor = self.store.conn.execute(
+                "INSERT INTO outbox (message_id, raw, sender, recipients, created_at) VALUES (?, ?, ?, ?, ?)",
+                (message_id, raw, sender, json.dumps(recipients), time.time()),
+            )
+        item = self.get(int(cursor.lastrowid or 0))
+        assert item is not None
+        return item
+
+    def get(self, item_id: int) -> OutboxItem | None:
+        row = self.store.conn.execute(_SELECT_OUTBOX + " WHERE id = ?", (item_id,)).fetchone()
+        return _item(row) if row else None
+
+    def items(self) -> list[OutboxItem]:
+        """Everything still in the outbox, oldest first."""
+        rows = self.store.conn.execute(_SELECT_OUTBOX + " ORDER BY id").fetchall()
+        return [_item(row) for row in rows]
+
+    def set_state(self, item_id: int, state: OutboxState, error: dict[str, Any] | None = None) -> None:
+        sent_at = time.time() if state is OutboxState.SENT else 0.0
+        attempts = 1 if state is OutboxState.SENDING else 0
+        with self.store.transaction():
+            self.store.conn.execute(
+                "UPDATE outbox SET state = ?, attempts = attempts + ?, last_error = ?, "
+                "sent_at = CASE WHEN ? > 0 THEN ? ELSE sent_at END WHERE id = ?",
+                (str(state), attempts, json.dumps(error) if error else "", sent_at, sent_at, item_id),
+            )
+
+    def remove(self, item_id: int) -> None:
+        with self.store.transaction():
+            self.store.conn.execute("DELETE FROM outbox WHERE id = ?", (item_id,))
+
+
+class LocalDrafts:
+    """Drafts saved at once on disk, before (and whether or not) the server copy succeeds."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def save(self, message_id: str, raw: bytes) -> DraftRecord:
+        """Store a new version; it keeps the server UID of the previous one until that is replaced."""
+        now = time.time()
+        with self.store.transaction():
+            self.store.conn.execute(
+                "INSERT INTO drafts (message_id, raw, saved_at) VALUES (?, ?, ?) "
+                "ON CONFLICT (message_id) DO UPDATE SET raw = excluded.raw, saved_at = excluded.saved_at",
+                (message_id, raw, now),
+            )
+        record = self.get(message_id)
+        assert record is not None
+        return record
+
+    def get(self, message_id: str) -> DraftRecord | None:
+        row = self.store.conn.execute(
+            "SELECT message_id, raw, saved_at, server_uid, uidvalidity FROM drafts WHERE message_id = ?", (message_id,)
+        ).fetchone()
+        if row is None:
+            return None
+        return DraftRecord(str(row[0]), bytes(row[1]), float(row[2]), int(row[3]), int(row[4]))
+
+    def all(self) -> list[DraftRecord]:
+        rows = self.store.conn.execute("SELECT message_id FROM drafts ORDER BY saved_at DESC").fetchall()
+        return [record for (mid,) in rows if (record := self.get(str(mid))) is not None]
+
+    def set_server_copy(self, message_id: str, uid: int, uidvalidity: int, saved_at: float) -> None:
+        """Record the server UID, unless a newer local version was saved meanwhile."""
+        with self.store.transaction():
+            self.store.conn.execute(
+                "UPDATE drafts SET server_uid = ?, uidvalidity = ? WHERE message_id = ? AND saved_at = ?",
+                (uid, uidvalidity, message_id, saved_at),
+            )
+
+    def remove(self, message_id: str) -> None:
+        with self.store.transaction():
+            self.store.conn.execute("DELETE FROM drafts WHERE message_id = ?", (message_id,))

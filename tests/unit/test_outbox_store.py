@@ -1,0 +1,45 @@
+"""The outbox and local drafts live in the account store and survive reopening it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from deskmail.engine.smtp.outbox import LocalDrafts, Outbox, OutboxState
+from deskmail.engine.store import Store
+
+
+def test_outbox_survives_reopening_the_store(tmp_path: Path) -> None:
+    path = tmp_path / "store.sqlite3"
+    store = Store.open(path)
+    item = Outbox(store).add(b"raw", message_id="<a@x>", sender="me@x", recipients=["you@y", "bcc@z"])
+    Outbox(store).set_state(item.id, OutboxState.SENDING)
+    store.conn.close()
+    again = Outbox(Store.open(path)).items()
+    assert [(i.message_id, i.state, i.attempts, i.recipients) for i in again] == [
+        ("<a@x>", OutboxState.SENDING, 1, ["you@y", "bcc@z"])
+    ]
+
+
+def test_outbox_records_errors_and_removal(tmp_path: Path) -> None:
+    outbox = Outbox(Store.open(tmp_path / "s.sqlite3"))
+    item = outbox.add(b"raw", message_id="<b@x>", sender="me@x", recipients=["you@y"])
+    outbox.set_state(item.id, OutboxState.FAILED, {"kind": "recipient_refused", "message": "no"})
+    failed = outbox.get(item.id)
+    assert failed is not None and failed.last_error == {"kind": "recipient_refused", "message": "no"}
+    outbox.set_state(item.id, OutboxState.SENT)
+    sent = outbox.get(item.id)
+    assert sent is not None and sent.sent_at > 0 and sent.last_error is None
+    outbox.remove(item.id)
+    assert outbox.items() == []
+
+
+def test_a_draft_keeps_one_row_per_composition(tmp_path: Path) -> None:
+    drafts = LocalDrafts(Store.open(tmp_path / "s.sqlite3"))
+    first = drafts.save("<d@x>", b"v1")
+    drafts.set_server_copy("<d@x>", 7, 99, first.saved_at)
+    second = drafts.save("<d@x>", b"v2")
+    assert (second.raw, second.server_uid) == (b"v2", 7)  # the old server copy is still to be replaced
+    drafts.set_server_copy("<d@x>", 8, 99, first.saved_at)  # a late answer for an older version is ignored
+    record = drafts.get("<d@x>")
+    assert record is not None and record.server_uid == 7
+    assert [d.message_id for d in drafts.all()] == ["<d@x>"]
