@@ -1,1 +1,54 @@
-"""E-mail address -> ranked, trust-labelled server settings. No Qt."""
+"""E-mail address -> ranked, trust-labelled server settings. No Qt.
+
+`discover()` answers from the bundled table at once when it can (no network); otherwise every
+source runs in parallel (see runner.py) under one deadline.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Callable
+
+from deskmail.core.cancel import NEVER, CancelToken
+from deskmail.core.settings import Settings
+from deskmail.discovery.address import AddressError, parse_address, typo_hint
+from deskmail.discovery.context import Context, Timing
+from deskmail.discovery.model import Origin
+from deskmail.discovery.providers import ProviderTable
+from deskmail.discovery.result import DiscoveryResult, Outcome, assemble
+from deskmail.discovery.runner import Source, run_sources
+
+__all__ = ["AddressError", "DiscoveryResult", "Outcome", "Timing", "discover", "parse_address", "typo_hint"]
+
+
+def discover(
+    email: str,
+    *,
+    settings: Settings,
+    cancel: CancelToken = NEVER,
+    progress: Callable[[str], None] | None = None,
+    timeout: float = 8.0,
+    timing: Timing | None = None,
+    table: ProviderTable | None = None,
+    sources: dict[str, Source] | None = None,
+) -> DiscoveryResult:
+    """Find IMAP + SMTP settings for `email`; raises AddressError for a malformed address."""
+    started = time.monotonic()
+    address = parse_address(email)
+    timing = timing or dataclasses.replace(Timing(), deadline=timeout)
+    ctx = Context(address, settings, timing, progress, table)
+    bundled = ctx.table.for_domain(address.domain)
+    if bundled is not None:
+        ctx.say("Checking Deskmail's list of providers...")
+        ctx.log("bundled", address.domain, started, "ok")
+        reason = "Deskmail's own list of providers."
+        report = ctx.report("bundled", bundled, Origin("bundled", f"bundled:{bundled.id}", True, reason))
+        reports = [report]
+    else:
+        ctx.log("bundled", address.domain, started, "not_found")
+        reports = run_sources(ctx, cancel, sources)
+    hint = None if bundled else typo_hint(address)  # a listed domain is no typo (and stays offline-fast)
+    result = assemble(ctx, reports, hint)
+    result.ms = int((time.monotonic() - started) * 1000)
+    return result

@@ -1,0 +1,41 @@
+"""Run a few blocking calls at once on daemon threads (discovery must never wait for a straggler)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import TypeVar
+
+from deskmail.core.cancel import CancelToken
+
+T = TypeVar("T")
+
+
+def run_all(calls: list[Callable[[], T]], cancel: CancelToken) -> list[T | BaseException]:
+    """Start every call on its own thread and return their results (or exceptions) in order.
+
+    Returns early, with Cancelled-free placeholders missing, only if `cancel` fires: the
+    unfinished calls then see the same token and stop on their own.
+    """
+    results: list[T | BaseException | None] = [None] * len(calls)
+    done = threading.Semaphore(0)
+
+    def runner(index: int, call: Callable[[], T]) -> None:
+        try:
+            results[index] = call()
+        except BaseException as exc:
+            results[index] = exc
+        finally:
+            done.release()
+
+    for index, call in enumerate(calls):
+        threading.Thread(target=runner, args=(index, call), daemon=True, name="discovery-part").start()
+    for _ in calls:
+        while not done.acquire(timeout=0.05):
+            if cancel.cancelled:
+                return [r if r is not None else _Unfinished() for r in results]
+    return [r if r is not None else _Unfinished() for r in results]
+
+
+class _Unfinished(Exception):
+    """Placeholder for a call still running when the caller was cancelled."""
