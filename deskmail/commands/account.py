@@ -16,7 +16,7 @@ from deskmail.core.redact import register_secret
 from deskmail.core.serverconfig import Security, ServerConfig
 from deskmail.core.settings import Settings
 from deskmail.engine.accounts import Account, AccountError, AccountStore
-from deskmail.engine.credentials import Credentials, KeyringUnavailable
+from deskmail.engine.credentials import Credentials, KeyringUnavailable, save_account_and_password
 from deskmail.engine.paths import Paths
 
 CHECK_TIMEOUT = 30.0
@@ -64,12 +64,7 @@ def add(args: argparse.Namespace, settings: Settings, store: AccountStore, crede
             _print_check_failure(check_json, as_json=args.json)
             return 1
     account = Account.from_candidate(config.candidate, config.email, args.name, config.policy)
-    credentials.set(account.email, password)
-    try:
-        store.save(account)
-    except BaseException:
-        credentials.delete(account.email)  # no orphan password for an account that does not exist
-        raise
+    save_account_and_password(store, credentials, account, password)
     _print_added(account, check_json, as_json=args.json)
     return 0
 

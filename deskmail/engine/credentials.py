@@ -15,7 +15,7 @@ from keyring.backends.chainer import ChainerBackend
 
 from deskmail import APP_ID
 from deskmail.core.redact import redact, register_secret
-from deskmail.engine.accounts import account_key
+from deskmail.engine.accounts import Account, AccountStore, account_key
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -183,3 +183,19 @@ class Credentials:
 
 class _NotStored(Exception):
     """The keyring had no password to delete."""
+
+
+def save_account_and_password(store: AccountStore, credentials: Credentials, account: Account, password: str) -> None:
+    """Save settings and password together: the keyring if the account remembers it, else this session only.
+
+    Raises KeyringUnavailable before anything is written; no orphan password is left if saving fails.
+    """
+    if account.remember_password:
+        credentials.set(account.email, password)
+    else:
+        credentials.set_for_session(account.email, password)
+    try:
+        store.save(account)
+    except BaseException:
+        credentials.delete(account.email)
+        raise

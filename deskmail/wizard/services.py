@@ -1,0 +1,76 @@
+"""The real collaborators of the wizard: discovery, connection checks, accounts and the keyring."""
+
+from __future__ import annotations
+
+import importlib
+from typing import cast
+
+from deskmail.core.cancel import CancelToken
+from deskmail.core.serverconfig import Candidate, ConnectionPolicy
+from deskmail.core.settings import Settings
+from deskmail.engine.accounts import Account, AccountStore
+from deskmail.engine.credentials import Credentials, save_account_and_password
+from deskmail.wizard.draft import CheckReportLike, DiscoveryLike, Progress, Services
+
+DISCOVERY_TIMEOUT = 8.0
+
+
+def real_services(
+    settings: Settings,
+    store: AccountStore,
+    credentials: Credentials,
+    discovery_timeout: float = DISCOVERY_TIMEOUT,
+) -> Services:
+    """Services wired to the engine (the composition root and the GUI tests use this)."""
+
+    def discover(email: str, cancel: CancelToken, progress: Progress) -> DiscoveryLike:
+        # Imported when used: discovery loads the provider table and the Public Suffix List.
+        run_discovery = importlib.import_module("deskmail.discovery").discover
+        result = run_discovery(email, settings=settings, cancel=cancel, progress=progress, timeout=discovery_timeout)
+        return cast(DiscoveryLike, result)
+
+    def check(
+        candidate: Candidate,
+        email: str,
+        password: str,
+        policy: ConnectionPolicy,
+        cancel: CancelToken,
+        progress: Progress,
+    ) -> CheckReportLike:
+        check_account = importlib.import_module("deskmail.engine.validate").check_account
+        report = check_account(
+            candidate, email, password, settings=settings, policy=policy, cancel=cancel, progress=progress
+        )
+        return cast(CheckReportLike, report)
+
+    def save(account: Account, password: str, cancel: CancelToken) -> None:
+        save_account_and_password(store, credentials, account, password)
+
+    return Services(
+        discover=discover,
+        check=check,
+        save=save,
+        address_error=address_error,
+        typo_hint=typo_hint,
+        account_exists=lambda email: store.get(email) is not None,
+    )
+
+
+def address_error(text: str) -> str | None:
+    """Discovery's address check, in plain words (None when the address is fine)."""
+    from deskmail.discovery.address import AddressError, parse_address
+
+    try:
+        parse_address(text)
+    except AddressError as exc:
+        return str(exc.message)
+    return None
+
+
+def typo_hint(text: str) -> str | None:
+    from deskmail.discovery.address import typo_hint as hint
+
+    if "@" not in text:
+        return None
+    found = hint(text)
+    return str(found) if found else None
