@@ -136,7 +136,8 @@ def _is_body_part(part: Message, ctype: str) -> bool:
 
 def _leaf_text(part: Message) -> str:
     charset = _safe(part.get_content_charset, None)
-    return decode_bytes(part_bytes(part), charset)[:MAX_TEXT_CHARS]
+    text = decode_bytes(part_bytes(part), charset)[:MAX_TEXT_CHARS]
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def _add_attachment(part: Message, part_id: str, walk: _Walk) -> None:

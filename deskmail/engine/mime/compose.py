@@ -1,0 +1,123 @@
+"""Outgoing messages: what the composer holds, built into an RFC 5322 message with the SMTP policy."""
+
+from __future__ import annotations
+
+import datetime as dt
+import email.policy
+import email.utils
+import mimetypes
+from dataclasses import dataclass, field
+from email.headerregistry import Address as HeaderAddress
+from email.message import EmailMessage
+from email.parser import BytesParser
+from pathlib import Path
+
+import idna
+
+from deskmail.engine.mime.decode import Address
+from deskmail.engine.mime.filenames import clean_filename
+
+
+@dataclass(frozen=True)
+class AttachmentFile:
+    """A file to attach: its name as the recipient will see it, bytes and MIME type."""
+
+    filename: str
+    data: bytes
+    content_type: str = ""
+
+    @classmethod
+    def from_path(cls, path: Path) -> AttachmentFile:
+        return cls(path.name, path.read_bytes())
+
+    def mime_type(self) -> str:
+        guessed = mimetypes.guess_type(self.filename, strict=False)[0]
+        return self.content_type or guessed or "application/octet-stream"
+
+
+@dataclass
+class OutgoingMessage:
+    """What the composer edits. `message_id` stays the same across draft saves and the final send."""
+
+    sender: Address
+    to: list[Address] = field(default_factory=list)
+    cc: list[Address] = field(default_factory=list)
+    bcc: list[Address] = field(default_factory=list)
+    subject: str = ""
+    body: str = ""
+    attachments: list[AttachmentFile] = field(default_factory=list)
+    in_reply_to: str = ""
+    references: list[str] = field(default_factory=list)
+    reply_to: list[Address] = field(default_factory=list)
+    message_id: str = ""
+
+    def ensure_message_id(self) -> str:
+        if not self.message_id:
+            self.message_id = make_message_id(self.sender.email)
+        return self.message_id
+
+    def envelope_recipients(self) -> list[str]:
+        """RCPT TO addresses: To, Cc and Bcc, each once."""
+        seen: dict[str, str] = {}
+        for addr in [*self.to, *self.cc, *self.bcc]:
+            seen.setdefault(addr.email.lower(), ascii_address(addr.email))
+        return list(seen.values())
+
+
+def make_message_id(sender_email: str) -> str:
+    """A unique Message-ID in the sender's domain (not the computer's name, which would leak it)."""
+    domain = sender_email.rpartition("@")[2] or "deskmail.invalid"
+    return email.utils.make_msgid(domain=_ascii_domain(domain))
+
+
+def _ascii_domain(domain: str) -> str:
+    try:
+        return idna.encode(domain, uts46=True).decode("ascii")
+    except idna.IDNAError:
+        return domain
+
+
+def ascii_address(address: str) -> str:
+    """The address with an internationalised domain in its ASCII (xn--) form, as SMTP needs it."""
+    local, _, domain = address.rpartition("@")
+    return f"{local}@{_ascii_domain(domain)}" if local else address
+
+
+def _header_address(addr: Address) -> HeaderAddress:
+    local, _, domain = addr.email.rpartition("@")
+    return HeaderAddress(display_name=addr.name, username=local, domain=_ascii_domain(domain))
+
+
+def _add_attachment(msg: EmailMessage, attachment: AttachmentFile) -> None:
+    ctype = attachment.mime_type()
+    filename = clean_filename(attachment.filename, ctype)
+    if ctype == "message/rfc822":  # a forwarded message: attach it as a message, not as base64 bytes
+        inner = BytesParser(policy=email.policy.SMTP).parsebytes(attachment.data)
+        msg.add_attachment(inner, filename=filename)
+        return
+    maintype, _, subtype = ctype.partition("/")
+    msg.add_attachment(attachment.data, maintype=maintype, subtype=subtype or "octet-stream", filename=filename)
+
+
+def build_message(out: OutgoingMessage, *, date: dt.datetime | None = None) -> EmailMessage:
+    """The complete message (Bcc included: smtplib drops it on the wire, the Sent copy keeps it)."""
+    msg = EmailMessage(policy=email.policy.SMTP)
+    msg["From"] = _header_address(out.sender)
+    for name, people in (("To", out.to), ("Cc", out.cc), ("Bcc", out.bcc), ("Reply-To", out.reply_to)):
+        if people:
+            msg[name] = [_header_address(a) for a in people]
+    msg["Subject"] = out.subject
+    msg["Date"] = email.utils.format_datetime(date or dt.datetime.now().astimezone())
+    msg["Message-ID"] = out.ensure_message_id()
+    if out.in_reply_to:
+        msg["In-Reply-To"] = out.in_reply_to
+    if out.references:
+        msg["References"] = " ".join(out.references)
+    body = out.body if out.body.endswith("\n") else out.body + "\n"
+    # quoted-printable keeps the message 7-bit, so servers without 8BITMIME take it unchanged
+    msg.set_content(body, subtype="plain", charset="utf-8", cte="quoted-printable")
+    for attachment in out.attachments:
+        _add_attachment(msg, attachment)
+    for part in msg.iter_parts():
+        del part["MIME-Version"]  # add_attachment copies it into every part; only the top needs it
+    return msg

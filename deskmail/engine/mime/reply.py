@@ -1,0 +1,108 @@
+"""Reply, reply all and forward: who gets it, the subject prefix, quoting and threading headers."""
+
+from __future__ import annotations
+
+import re
+
+from deskmail.engine.mime.compose import AttachmentFile, OutgoingMessage
+from deskmail.engine.mime.decode import Address
+from deskmail.engine.mime.parse import ParsedMessage
+
+# Prefixes other mail programs write, in several languages, optionally counted ("Re[2]:").
+_REPLY_PREFIX = re.compile(r"^\s*(?:re|aw|sv|antw|vs|ref|rif|r)(?:\[\d+\])?\s*:", re.IGNORECASE)
+_FORWARD_PREFIX = re.compile(r"^\s*(?:fwd?|wg|tr|enc|rv|vs|doorst)(?:\[\d+\])?\s*:", re.IGNORECASE)
+MAX_REFERENCES = 20  # long threads: keep the root and the newest ids, as RFC 5322 suggests
+
+
+def reply_subject(subject: str) -> str:
+    return subject if _REPLY_PREFIX.match(subject) else f"Re: {subject}".rstrip()
+
+
+def forward_subject(subject: str) -> str:
+    return subject if _FORWARD_PREFIX.match(subject) else f"Fwd: {subject}".rstrip()
+
+
+def attribution(original: ParsedMessage) -> str:
+    """The line above a quoted reply: "On <date>, <name> wrote:"."""
+    who = original.sender[0].display() if original.sender else "someone"
+    if original.date is None:
+        return f"{who} wrote:"
+    when = original.date.astimezone()
+    return f"On {when:%a, %d %b %Y at %H:%M}, {who} wrote:"
+
+
+def quote(text: str) -> str:
+    """Each line prefixed with "> " (">" alone before lines that are already quotes or empty)."""
+    lines = text.rstrip("\n").splitlines() or [""]
+    return "\n".join((">" if not line or line.startswith(">") else "> ") + line for line in lines)
+
+
+def _references(original: ParsedMessage) -> list[str]:
+    refs = list(original.references) or ([original.in_reply_to] if original.in_reply_to else [])
+    if original.message_id and original.message_id not in refs:
+        refs.append(original.message_id)
+    return refs if len(refs) <= MAX_REFERENCES else [refs[0], *refs[-(MAX_REFERENCES - 1) :]]
+
+
+def _without(people: list[Address], excluded: set[str]) -> list[Address]:
+    kept: list[Address] = []
+    for person in people:
+        key = person.email.lower()
+        if key and key not in excluded:
+            kept.append(person)
+            excluded.add(key)
+    return kept
+
+
+def reply(
+    original: ParsedMessage, *, me: Address, my_addresses: set[str] | None = None, reply_all: bool = False
+) -> OutgoingMessage:
+    """A reply (or reply all) with the original quoted below an attribution line."""
+    mine = {a.lower() for a in (my_addresses or set())} | {me.email.lower()}
+    from_me = bool(original.sender) and original.sender[0].email.lower() in mine
+    # Replying to one's own sent message goes to its recipients, not back to oneself.
+    targets = original.to if from_me else (original.reply_to or original.sender)
+    excluded = set(mine)
+    to = _without(list(targets), excluded)
+    cc: list[Address] = []
+    if reply_all:
+        to += _without([] if from_me else list(original.to), excluded)
+        cc = _without(list(original.cc), excluded)
+    return OutgoingMessage(
+        sender=me,
+        to=to,
+        cc=cc,
+        subject=reply_subject(original.subject),
+        body=f"\n\n{attribution(original)}\n{quote(original.text)}\n",
+        in_reply_to=original.message_id,
+        references=_references(original),
+    )
+
+
+def _forward_header(original: ParsedMessage) -> str:
+    lines = ["---------- Forwarded message ----------"]
+    if original.sender:
+        lines.append("From: " + ", ".join(a.formatted() for a in original.sender))
+    for label, value in (("Date", original.date.strftime("%a, %d %b %Y %H:%M %z") if original.date else ""),
+                         ("Subject", original.subject),
+                         ("To", ", ".join(a.formatted() for a in original.to)),
+                         ("Cc", ", ".join(a.formatted() for a in original.cc))):  # fmt: skip
+        if value:
+            lines.append(f"{label}: {value}")
+    return "\n".join(lines)
+
+
+def forward(original: ParsedMessage, raw: bytes, *, me: Address, inline: bool = True) -> OutgoingMessage:
+    """Forward inline (text below a header block, attachments carried over) or as an .eml attachment."""
+    out = OutgoingMessage(sender=me, subject=forward_subject(original.subject))
+    if inline:
+        out.body = f"\n\n{_forward_header(original)}\n\n{original.text.rstrip()}\n"
+        out.attachments = [
+            AttachmentFile(a.filename, original.attachment_data(a.part_id), a.content_type)
+            for a in original.attachments
+            if not a.inline
+        ]
+    else:
+        name = re.sub(r"[/\\]", "_", original.subject or "message") + ".eml"
+        out.attachments = [AttachmentFile(name, raw, "message/rfc822")]
+    return out
