@@ -122,6 +122,14 @@ class StoreReader:
         rows = self.conn.execute(f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE message_id = ?", (message_id,))
         return [_message(row) for row in rows]
 
+    def stored_count(self, folder_id: int) -> int:
+        """Rows the store holds for a folder, hidden ones too (what the server should also have)."""
+        return int(self.conn.execute("SELECT count(*) FROM messages WHERE folder_id = ?", (folder_id,)).fetchone()[0])
+
+    def max_uid(self, folder_id: int) -> int:
+        row = self.conn.execute("SELECT max(uid) FROM messages WHERE folder_id = ?", (folder_id,)).fetchone()
+        return int(row[0] or 0)
+
     def uids(self, folder_id: int) -> list[int]:
         """Every UID the store holds for a folder (hidden ones too), ascending."""
         rows = self.conn.execute("SELECT uid FROM messages WHERE folder_id = ? ORDER BY uid", (folder_id,))

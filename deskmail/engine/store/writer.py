@@ -36,6 +36,10 @@ _INSERT_MESSAGE = (
     "ON CONFLICT (folder_id, uid) DO UPDATE SET modseq = excluded.modseq, flags = excluded.flags, "
     "seen = excluded.seen, flagged = excluded.flagged, answered = excluded.answered"
 )
+_INDEX_NEW = (
+    "INSERT INTO message_search (rowid, subject, people, body) SELECT id, subject, "
+    "from_name || ' ' || from_addr || ' ' || to_addrs || ' ' || cc_addrs, '' FROM messages WHERE id > ?"
+)
 _UPDATE_FLAGS = (
     "UPDATE messages SET flags = ?, seen = ?, flagged = ?, answered = ?, modseq = max(modseq, ?) "
     "WHERE folder_id = ? AND uid = ?"
@@ -189,7 +193,10 @@ class Store(StoreReader):
             )
             people.extend((name, address, h.date) for name, address in h.people)
         with self.transaction():
+            # New rows get ids above the current maximum: index exactly those, in one statement.
+            before = int(self.conn.execute("SELECT coalesce(max(id), 0) FROM messages").fetchone()[0])
             self.conn.executemany(_INSERT_MESSAGE, rows)
+            self.conn.execute(_INDEX_NEW, (before,))
             self._note(people, sent=False)
         return len(rows)
 

@@ -1,0 +1,57 @@
+"""Sync a whole account: replay queued actions, refresh the folder list, then every folder."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from imapclient import IMAPClient
+
+from deskmail.core.cancel import NEVER, Cancelled, CancelToken
+from deskmail.engine.imap.actions import replay
+from deskmail.engine.imap.session import ImapSession
+from deskmail.engine.imap.sync import FolderReport, FolderSync, ProgressFn, SyncReport
+from deskmail.engine.imap.wire import ImapError
+from deskmail.engine.store.writer import Store
+
+log = logging.getLogger(__name__)
+
+Connector = Callable[[CancelToken], IMAPClient]
+"""Returns a connected, logged-in IMAPClient (e.g. connect.open_imap + login_imap)."""
+
+
+def open_session(connector: Connector, cancel: CancelToken = NEVER) -> ImapSession:
+    session = ImapSession(connector(cancel))
+    session.enable_qresync()
+    return session
+
+
+def sync_account(
+    session: ImapSession,
+    store: Store,
+    *,
+    folders: list[str] | None = None,
+    cancel: CancelToken = NEVER,
+    progress: ProgressFn | None = None,
+) -> SyncReport:
+    """Replay pending actions, LIST, then sync `folders` (default: every selectable one, inbox first).
+
+    A folder the server refuses to open is reported and skipped; a broken connection raises.
+    """
+    report = SyncReport()
+    report.rolled_back = [r.message for r in replay(session, store)]
+    syncer = FolderSync(session, store, cancel=cancel, progress=progress)
+    known = syncer.sync_folder_list()
+    chosen = [f for f in known if f.selectable and (folders is None or f.name in folders)]
+    for folder in chosen:
+        cancel.raise_if_cancelled()
+        try:
+            report.folders.append(syncer.sync(folder))
+        except ImapError as exc:
+            if exc.status not in ("NO", "BAD"):
+                raise
+            log.warning("could not sync %s: %s", folder.name, exc)
+            report.folders.append(FolderReport(folder.name, error=exc.text))
+        except Cancelled:
+            raise
+    return report

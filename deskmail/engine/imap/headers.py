@@ -1,0 +1,160 @@
+"""Turn the FETCH items of a header sync into `MessageHeaders`, quickly and without trusting them."""
+
+from __future__ import annotations
+
+import calendar
+import email.header
+import email.utils
+import re
+from typing import Any
+
+from deskmail.engine.imap.wire import paren_words
+from deskmail.engine.store.models import MessageHeaders
+
+# The header fields a message list needs; asking for these is ~4x faster than ENVELOPE.
+HEADER_FIELDS = ("FROM", "TO", "CC", "SUBJECT", "DATE", "MESSAGE-ID", "IN-REPLY-TO", "REFERENCES", "CONTENT-TYPE")
+HEADER_ITEMS = "UID FLAGS RFC822.SIZE INTERNALDATE BODY.PEEK[HEADER.FIELDS (" + " ".join(HEADER_FIELDS) + ")]"
+_MAX_FIELD = 4000  # a hostile server could send megabytes of "Subject"; the list needs little
+_MONTHS = {
+    m: i for i, m in enumerate(["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"], 1)
+}
+_INTERNALDATE = re.compile(rb"\s*(\d{1,2})-([A-Za-z]{3})-(\d{4}) (\d\d):(\d\d):(\d\d) ([+-])(\d\d)(\d\d)")
+_SIMPLE_ADDRESS = re.compile(r"\s*(?:([^<>]*?)\s*<([^<>\s]*)>|([^<>\s]*))\s*$")
+_RFC5322_DATE = re.compile(
+    r"\s*(?:[A-Za-z]{3},\s*)?(\d{1,2})\s+([A-Za-z]{3})\s+(\d{4})\s+(\d\d):(\d\d)(?::(\d\d))?\s+([+-])(\d\d)(\d\d)"
+)
+_MSGID = re.compile(r"<[^<>\s]{1,500}>")
+
+
+def headers_from_fetch(items: dict[str, Any]) -> MessageHeaders:
+    """One FETCH response of HEADER_ITEMS -> MessageHeaders (missing pieces stay empty)."""
+    uid = int(items["UID"])
+    fields = split_header_block(items.get("BODY[HEADER.FIELDS]") or b"")
+    internaldate = parse_internaldate(items.get("INTERNALDATE") or b"")
+    sender_name, sender_addr, senders = _addresses(fields.get("from", ""))
+    _, _, to_people = _addresses(fields.get("to", ""))
+    _, _, cc_people = _addresses(fields.get("cc", ""))
+    modseq = items.get("MODSEQ")
+    return MessageHeaders(
+        uid=uid,
+        flags=paren_words(items.get("FLAGS")),
+        modseq=int(paren_words(modseq)[0]) if modseq else 0,
+        subject=_decode(fields.get("subject", "")),
+        from_name=sender_name,
+        from_addr=sender_addr,
+        to_addrs=_join(to_people),
+        cc_addrs=_join(cc_people),
+        date=parse_date(fields.get("date", "")) or internaldate,
+        internaldate=internaldate,
+        size=int(items.get("RFC822.SIZE") or 0),
+        message_id=_first_id(fields.get("message-id", "")),
+        in_reply_to=_first_id(fields.get("in-reply-to", "")),
+        refs=" ".join(_MSGID.findall(fields.get("references", ""))[-50:]),
+        has_attachments=_looks_like_attachments(fields.get("content-type", "")),
+        people=senders + to_people + cc_people,
+    )
+
+
+def split_header_block(raw: bytes) -> dict[str, str]:
+    """Unfold and split `Name: value` lines; raw UTF-8 is accepted (RFC 6532), bad bytes replaced."""
+    text = raw.decode("utf-8", "replace").replace("\r\n", "\n")
+    fields: dict[str, str] = {}
+    name = ""
+    for line in text.split("\n"):
+        if not line:
+            continue
+        if line[0] in " \t" and name:
+            fields[name] = (fields[name] + " " + line.strip())[:_MAX_FIELD]
+            continue
+        key, sep, value = line.partition(":")
+        if not sep:
+            continue
+        name = key.strip().lower()
+        if name not in fields:  # the first occurrence wins, as in every mail program
+            fields[name] = value.strip()[:_MAX_FIELD]
+        else:
+            name = ""
+    return fields
+
+
+def parse_internaldate(value: bytes) -> int:
+    """'22-Nov-2026 01:01:08 +0000' -> Unix seconds (0 if unreadable)."""
+    match = _INTERNALDATE.match(value)
+    if match is None:
+        return 0
+    day, mon, year, hh, mm, ss, sign, tzh, tzm = match.groups()
+    month = _MONTHS.get(mon.decode().title())
+    if month is None:
+        return 0
+    offset = (int(tzh) * 3600 + int(tzm) * 60) * (1 if sign == b"+" else -1)
+    return calendar.timegm((int(year), month, int(day), int(hh), int(mm), int(ss))) - offset
+
+
+def parse_date(value: str) -> int:
+    """A Date: header -> Unix seconds, or 0 when it cannot be read."""
+    if not value:
+        return 0
+    match = _RFC5322_DATE.match(value)
+    if match is not None:  # the common, well-formed case without the stdlib's general parser
+        day, mon, year, hh, mm, ss, sign, tzh, tzm = match.groups()
+        month = _MONTHS.get(mon.title())
+        if month is not None and 1 <= int(day) <= 31 and int(hh) < 24 and int(mm) < 60:
+            offset = (int(tzh) * 3600 + int(tzm) * 60) * (1 if sign == "+" else -1)
+            return calendar.timegm((int(year), month, int(day), int(hh), int(mm), int(ss or 0))) - offset
+    parsed = email.utils.parsedate_tz(value)
+    if parsed is None:
+        return 0
+    try:
+        return int(email.utils.mktime_tz(parsed))
+    except (OverflowError, ValueError):
+        return 0
+
+
+def _decode(value: str) -> str:
+    """Decode RFC 2047 encoded words (only when present: the common case stays cheap)."""
+    if "=?" not in value:
+        return value
+    try:
+        return str(email.header.make_header(email.header.decode_header(value)))
+    except (LookupError, ValueError, UnicodeError, email.errors.HeaderParseError):
+        return value
+
+
+def _addresses(value: str) -> tuple[str, str, list[tuple[str, str]]]:
+    """(first name, first address, all pairs) of an address header."""
+    if not value:
+        return "", "", []
+    pairs = [(_decode(name), addr) for name, addr in _split_addresses(value) if addr or name][:100]
+    if not pairs:
+        return "", "", []
+    return pairs[0][0], pairs[0][1], pairs
+
+
+def _split_addresses(value: str) -> list[tuple[str, str]]:
+    """Common simple forms by regex; anything with quotes, comments or groups goes to the stdlib."""
+    if '"' in value or "(" in value or ";" in value or "\\" in value:
+        return email.utils.getaddresses([value])
+    pairs: list[tuple[str, str]] = []
+    for part in value.split(","):
+        match = _SIMPLE_ADDRESS.match(part)
+        if match is None:
+            return email.utils.getaddresses([value])
+        if match.group(2) is not None:
+            pairs.append((match.group(1).strip(), match.group(2).strip()))
+        elif match.group(3):
+            pairs.append(("", match.group(3)))
+    return pairs
+
+
+def _join(people: list[tuple[str, str]]) -> str:
+    return ", ".join(f"{name} <{addr}>" if name else addr for name, addr in people)
+
+
+def _first_id(value: str) -> str:
+    match = _MSGID.search(value)
+    return match.group(0) if match else value.strip()[:500]
+
+
+def _looks_like_attachments(content_type: str) -> bool:
+    """multipart/mixed usually means attachments; good enough for the paper-clip icon."""
+    return content_type.lower().lstrip().startswith("multipart/mixed")

@@ -1,0 +1,284 @@
+"""One typed facade around an IMAPClient connection: every IMAP command the engine sends goes here.
+
+imapclient is not thread-safe: a session belongs to one thread. Commands whose answers imapclient
+parses slowly or wrongly (FETCH over ranges, SELECT with QRESYNC, SEARCH, STORE, MOVE, EXPUNGE) run
+through `wire`; LIST/LSUB/STATUS/IDLE/APPEND use imapclient's own methods.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, BinaryIO
+
+from imapclient import IMAPClient
+from imapclient.imap_utf7 import encode as utf7_encode
+
+from deskmail.engine.imap import wire
+from deskmail.engine.imap.folders import folder_infos
+from deskmail.engine.imap.headers import HEADER_ITEMS, headers_from_fetch
+from deskmail.engine.imap.wire import Answer, ImapError, paren_words
+from deskmail.engine.store.models import FolderInfo, MessageHeaders
+from deskmail.engine.uidset import chunks, expand
+
+log = logging.getLogger(__name__)
+_CODE = re.compile(rb"\[([A-Z\-]+)(?: ([^\]]*))?\]")
+_CHUNK = 8000  # characters of UID set per command line: far below Dovecot's 64 KB limit
+FlagChange = tuple[int, tuple[str, ...], int]  # (uid, flags, modseq)
+
+
+@dataclass
+class SelectInfo:
+    """What SELECT told us (vanished/changed only with QRESYNC)."""
+
+    exists: int
+    uidvalidity: int
+    uidnext: int
+    highestmodseq: int
+    vanished: list[int] = field(default_factory=list)
+    changed: list[FlagChange] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class StatusInfo:
+    messages: int
+    unseen: int
+    uidnext: int
+    uidvalidity: int
+    highestmodseq: int
+
+
+class ImapSession:
+    """A logged-in connection with the commands sync and actions need."""
+
+    def __init__(self, client: IMAPClient) -> None:
+        self.client = client
+        self.qresync = False  # ENABLE QRESYNC succeeded
+        self.selected: str | None = None
+        self.exists = 0  # the latest EXISTS count of the selected folder
+        self._capabilities = frozenset(c.decode().upper() for c in client.capabilities())
+
+    # -- basics
+    def has(self, capability: str) -> bool:
+        return capability.upper() in self._capabilities
+
+    @property
+    def condstore(self) -> bool:
+        return self.has("CONDSTORE") or self.has("QRESYNC")
+
+    def command(self, line: bytes, literal_sink: Callable[[int, Any], bytes] | None = None) -> Answer:
+        answer = wire.run(self.client._imap, line, literal_sink=literal_sink)
+        self._track_counts(answer)
+        return answer
+
+    def _track_counts(self, answer: Answer) -> None:
+        for response in answer.untagged:
+            if response.keyword == "EXISTS" and response.number is not None:
+                self.exists = response.number
+            elif response.keyword == "EXPUNGE":
+                self.exists = max(0, self.exists - 1)
+            elif response.keyword == "VANISHED" and not response.text.upper().startswith(b"(EARLIER)"):
+                self.exists = max(0, self.exists - len(expand(response.text.decode())))
+
+    def enable_qresync(self) -> bool:
+        """Turn on QRESYNC (which also turns on CONDSTORE) when the server has it."""
+        if self.qresync or not (self.has("QRESYNC") and self.has("ENABLE")):
+            return self.qresync
+        answer = self.command(b"ENABLE QRESYNC")
+        self.qresync = any(b"QRESYNC" in r.text.upper() for r in answer.of("ENABLED"))
+        return self.qresync
+
+    def noop(self) -> Answer:
+        return self.command(b"NOOP")
+
+    def logout(self) -> None:
+        try:
+            self.client.logout()
+        except Exception:  # the connection may already be gone; nothing to do about it
+            log.debug("logout failed", exc_info=True)
+
+    # -- folders
+    def list_folders(self) -> list[FolderInfo]:
+        listed = [
+            (tuple(a.decode() for a in attrs), (delim or b"/").decode(), _name(name))
+            for attrs, delim, name in self.client.list_folders()
+        ]
+        subscribed = {_name(name) for _, _, name in self.client.list_sub_folders()}
+        return folder_infos(listed, subscribed)
+
+    def status(self, name: str) -> StatusInfo:
+        items = ["MESSAGES", "UNSEEN", "UIDNEXT", "UIDVALIDITY"] + (["HIGHESTMODSEQ"] if self.condstore else [])
+        data = self.client.folder_status(name, items)
+        return StatusInfo(
+            *(
+                int(data.get(key.encode(), 0))
+                for key in ("MESSAGES", "UNSEEN", "UIDNEXT", "UIDVALIDITY", "HIGHESTMODSEQ")
+            )
+        )
+
+    def create_folder(self, name: str) -> None:
+        self.command(b"CREATE " + mailbox(name))
+
+    def delete_folder(self, name: str) -> None:
+        self.command(b"DELETE " + mailbox(name))
+
+    def rename_folder(self, old: str, new: str) -> None:
+        self.command(b"RENAME " + mailbox(old) + b" " + mailbox(new))
+
+    def subscribe(self, name: str, on: bool = True) -> None:
+        self.command((b"SUBSCRIBE " if on else b"UNSUBSCRIBE ") + mailbox(name))
+
+    # -- selecting
+    def select(self, name: str, *, qresync: tuple[int, int] | None = None, readonly: bool = False) -> SelectInfo:
+        """SELECT (or EXAMINE); with `qresync=(uidvalidity, modseq)` the server reports changes since."""
+        line = (b"EXAMINE " if readonly else b"SELECT ") + mailbox(name)
+        if qresync and self.qresync:
+            line += b" (QRESYNC (%d %d))" % qresync
+        elif self.condstore:
+            line += b" (CONDSTORE)"
+        self.selected = None
+        answer = self.command(line)
+        self.selected = name
+        info = SelectInfo(exists=self.exists, uidvalidity=0, uidnext=0, highestmodseq=0)
+        for response in answer.untagged:
+            self._read_select_response(info, response)
+        return info
+
+    def _read_select_response(self, info: SelectInfo, response: wire.Untagged) -> None:
+        if response.keyword == "EXISTS":
+            info.exists = response.number or 0
+        elif response.keyword == "OK":
+            code = _CODE.search(response.text)
+            if code and code.group(1) in (b"UIDVALIDITY", b"UIDNEXT", b"HIGHESTMODSEQ"):
+                setattr(info, code.group(1).decode().lower(), int(code.group(2) or 0))
+            elif code and code.group(1) == b"NOMODSEQ":
+                info.highestmodseq = 0
+        elif response.keyword == "VANISHED":
+            info.vanished.extend(expand(response.text.decode().replace("(EARLIER)", "")))
+        elif response.keyword == "FETCH":
+            info.changed.extend(_flag_changes([response]))
+
+    # -- reading messages
+    def search_uids(self) -> list[int]:
+        """Every UID in the selected folder (ESEARCH keeps the answer short as ranges)."""
+        if self.has("ESEARCH"):
+            answer = self.command(b"UID SEARCH RETURN (ALL) ALL")
+            for response in answer.of("ESEARCH"):
+                match = re.search(rb"\bALL (\S+)", response.text)
+                if match:
+                    return expand(match.group(1).decode())
+            return []
+        answer = self.command(b"UID SEARCH ALL")
+        return sorted(int(n) for r in answer.of("SEARCH") for n in r.text.split())
+
+    def fetch_headers(self, uids: list[int] | str) -> list[MessageHeaders]:
+        """Header sync items for a UID set; only the UIDs asked for come back (not "n:*" extras)."""
+        items = HEADER_ITEMS + (" MODSEQ" if self.condstore else "")
+        wanted = set(expand(uids)) if isinstance(uids, str) and "*" not in uids else None
+        out: list[MessageHeaders] = []
+        for uidset in _sets(uids):
+            answer = self.command(b"UID FETCH " + uidset.encode() + b" (" + items.encode() + b")")
+            for response in answer.of("FETCH"):
+                parsed = wire.parse_fetch_items(response)
+                if "UID" in parsed and "BODY[HEADER.FIELDS]" in parsed:
+                    headers = headers_from_fetch(parsed)
+                    if wanted is None or headers.uid in wanted:
+                        out.append(headers)
+        return out
+
+    def fetch_flags(self, uids: list[int] | str, *, changedsince: int = 0) -> tuple[list[FlagChange], list[int]]:
+        """Flags (and modseq) for a UID set, optionally only those changed since a modseq.
+
+        With QRESYNC enabled and `changedsince`, expunged UIDs come back too (VANISHED).
+        """
+        modifier = b""
+        if changedsince:
+            modifier = b" (CHANGEDSINCE %d%s)" % (changedsince, b" VANISHED" if self.qresync else b"")
+        items = b"(UID FLAGS MODSEQ)" if self.condstore else b"(UID FLAGS)"
+        changes: list[FlagChange] = []
+        vanished: list[int] = []
+        for uidset in _sets(uids):
+            answer = self.command(b"UID FETCH " + uidset.encode() + b" " + items + modifier)
+            changes.extend(_flag_changes(answer.of("FETCH")))
+            for response in answer.of("VANISHED"):
+                vanished.extend(expand(response.text.decode().replace("(EARLIER)", "")))
+        return changes, vanished
+
+    def fetch_body(self, uid: int, sink: BinaryIO | None = None, chunk: int = 65536) -> bytes | int:
+        """The raw message: returned as bytes, or streamed into `sink` (returns the size)."""
+        written = 0
+
+        def stream(size: int, imap: Any) -> bytes:
+            nonlocal written
+            left = size
+            while left:
+                data = imap.read(min(chunk, left))
+                if not data:
+                    raise ImapError("BYE", "connection closed inside a message")
+                assert sink is not None
+                sink.write(data)
+                left -= len(data)
+            written = size
+            return b""
+
+        answer = self.command(b"UID FETCH %d (UID BODY.PEEK[])" % uid, literal_sink=stream if sink else None)
+        for response in answer.of("FETCH"):
+            parsed = wire.parse_fetch_items(response)
+            if int(parsed.get("UID") or 0) == uid and "BODY[]" in parsed:
+                return written if sink is not None else bytes(parsed["BODY[]"] or b"")
+        raise ImapError("NO", f"message {uid} is no longer on the server")
+
+    # -- changing messages
+    def store_flags(self, uids: list[int], add: tuple[str, ...] = (), remove: tuple[str, ...] = ()) -> None:
+        for uidset in _sets(uids):
+            if add:
+                self.command(b"UID STORE %s +FLAGS.SILENT (%s)" % (uidset.encode(), " ".join(add).encode()))
+            if remove:
+                self.command(b"UID STORE %s -FLAGS.SILENT (%s)" % (uidset.encode(), " ".join(remove).encode()))
+
+    def move(self, uids: list[int], destination: str) -> None:
+        """MOVE, else COPY + \\Deleted + UID EXPUNGE (plain EXPUNGE only without UIDPLUS)."""
+        for uidset in _sets(uids):
+            if self.has("MOVE"):
+                self.command(b"UID MOVE " + uidset.encode() + b" " + mailbox(destination))
+                continue
+            self.command(b"UID COPY " + uidset.encode() + b" " + mailbox(destination))
+            self.expunge(expand(uidset))
+
+    def expunge(self, uids: list[int]) -> None:
+        """Remove messages for good (only these UIDs when the server has UIDPLUS)."""
+        for uidset in _sets(uids):
+            self.command(b"UID STORE " + uidset.encode() + b" +FLAGS.SILENT (\\Deleted)")
+            self.command(b"UID EXPUNGE " + uidset.encode() if self.has("UIDPLUS") else b"EXPUNGE")
+
+    def append(self, folder: str, message: bytes, flags: tuple[str, ...] = ()) -> None:
+        self.client.append(folder, message, flags=flags)
+
+
+def mailbox(name: str) -> bytes:
+    """A folder name on the wire: modified UTF-7, quoted."""
+    encoded: bytes = utf7_encode(name)
+    return b'"' + encoded.replace(b"\\", b"\\\\").replace(b'"', b'\\"') + b'"'
+
+
+def _name(raw: str | bytes) -> str:
+    return raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
+
+
+def _sets(uids: list[int] | str) -> list[str]:
+    if isinstance(uids, str):
+        return [uids] if len(uids) < _CHUNK else chunks(expand(uids), _CHUNK)
+    return chunks(uids, _CHUNK)
+
+
+def _flag_changes(responses: list[wire.Untagged]) -> list[FlagChange]:
+    changes: list[FlagChange] = []
+    for response in responses:
+        parsed = wire.parse_fetch_items(response)
+        if "UID" not in parsed or "FLAGS" not in parsed:
+            continue  # e.g. an unsolicited FETCH without UID: the next sync will see it
+        modseq = paren_words(parsed.get("MODSEQ"))
+        changes.append((int(parsed["UID"]), paren_words(parsed["FLAGS"]), int(modseq[0]) if modseq else 0))
+    return changes

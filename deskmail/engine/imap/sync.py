@@ -1,0 +1,198 @@
+"""Bring one account's store to the server's state: folder list, then each folder, newest first.
+
+Per folder the cheapest correct path is chosen from the cached state (Trojitá-style):
+UIDVALIDITY changed -> forget and refetch; QRESYNC -> SELECT reports changes and expunges;
+CONDSTORE -> CHANGEDSINCE flag changes; neither -> new messages plus all flags. Afterwards the
+message count is checked against the server's EXISTS; if they differ the full path (UID SEARCH
+diff) runs. uidnext/highestmodseq are written last, so an interrupted sync simply repeats work.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from deskmail.core.cancel import NEVER, CancelToken
+from deskmail.engine.imap.session import FlagChange, ImapSession, SelectInfo
+from deskmail.engine.store.models import Folder
+from deskmail.engine.store.writer import Store
+
+log = logging.getLogger(__name__)
+FIRST_BATCH = 50  # the first screen of a folder
+BATCHES = (FIRST_BATCH, 500, 2000)  # then bigger batches: fewer round trips, bounded memory
+
+
+@dataclass(frozen=True)
+class SyncProgress:
+    """A progress report; str() is a plain-language line for people."""
+
+    folder: str
+    done: int
+    total: int
+
+    def __str__(self) -> str:
+        return f"{self.folder}: {self.done:,} of {self.total:,} messages"
+
+
+@dataclass
+class FolderReport:
+    name: str
+    path: str = ""  # qresync|condstore|flags|full (+ "reset" when UIDVALIDITY changed)
+    added: int = 0
+    removed: int = 0
+    changed: int = 0
+    exists: int = 0
+    unread: int = 0
+    seconds: float = 0.0
+    error: str = ""
+
+
+@dataclass
+class SyncReport:
+    folders: list[FolderReport] = field(default_factory=list)
+    rolled_back: list[str] = field(default_factory=list)  # plain messages about refused actions
+
+    @property
+    def ok(self) -> bool:
+        return not any(f.error for f in self.folders)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"ok": self.ok, "folders": [asdict(f) for f in self.folders], "rolled_back": self.rolled_back}
+
+
+ProgressFn = Callable[[object], None]
+
+
+class FolderSync:
+    """Synchronises folders of one account over one session into its store (one thread)."""
+
+    def __init__(
+        self, session: ImapSession, store: Store, *, cancel: CancelToken = NEVER, progress: ProgressFn | None = None
+    ) -> None:
+        self.session = session
+        self.store = store
+        self.cancel = cancel
+        self.progress = progress or (lambda _p: None)
+
+    def sync_folder_list(self) -> list[Folder]:
+        """LIST -> store: new folders added, gone ones removed, special uses refreshed."""
+        infos = self.session.list_folders()
+        with self.store.transaction():
+            for info in infos:
+                self.store.upsert_folder(info)
+            names = {info.name for info in infos}
+            for folder in self.store.folders():
+                if folder.name not in names:
+                    self.store.remove_folder(folder.name)
+        return self.store.folders()
+
+    def sync(self, folder: Folder) -> FolderReport:
+        """One folder, from whatever state the store is in, to the server's state."""
+        started = time.monotonic()
+        report = FolderReport(folder.name)
+        self.cancel.raise_if_cancelled()
+        cached, selected = self._select(folder, report)
+        known = cached.uidnext > 0 and cached.uidvalidity == selected.uidvalidity
+        if known:
+            self._incremental(cached, selected, report)
+        if not known or self.store.stored_count(cached.id) != self.session.exists:
+            report.path = (report.path + "+full").lstrip("+")
+            self._full(cached, known, report)
+        self._finish(cached, selected, report)
+        report.seconds = round(time.monotonic() - started, 4)
+        return report
+
+    def _select(self, folder: Folder, report: FolderReport) -> tuple[Folder, SelectInfo]:
+        qresync = None
+        if folder.uidvalidity and folder.highestmodseq and folder.uidnext and self.session.enable_qresync():
+            qresync = (folder.uidvalidity, folder.highestmodseq)
+        selected = self.session.select(folder.name, qresync=qresync)
+        if folder.uidvalidity and selected.uidvalidity != folder.uidvalidity:
+            log.info("%s: UIDVALIDITY changed, refetching", folder.name)
+            self.store.reset_folder(folder.id, selected.uidvalidity)
+            report.path = "reset"
+            refreshed = self.store.folder_by_id(folder.id)
+            assert refreshed is not None
+            return refreshed, selected
+        return folder, selected
+
+    def _incremental(self, cached: Folder, selected: SelectInfo, report: FolderReport) -> None:
+        if self.session.qresync and cached.highestmodseq and selected.highestmodseq:
+            report.path = "qresync"
+            self._remove(cached, selected.vanished, report)
+            self._apply_flags(cached, selected.changed, report)
+        elif self.session.condstore and cached.highestmodseq and selected.highestmodseq:
+            report.path = "condstore"
+            if selected.highestmodseq != cached.highestmodseq:
+                changes, _ = self.session.fetch_flags(f"1:{cached.uidnext}", changedsince=cached.highestmodseq)
+                self._apply_flags(cached, changes, report)
+        else:
+            report.path = "flags"
+            if self.store.stored_count(cached.id):
+                changes, _ = self.session.fetch_flags(f"1:{max(cached.uidnext, 1)}")
+                self._apply_flags(cached, changes, report, only_different=True)
+        if selected.uidnext == 0 or selected.uidnext > cached.uidnext:
+            start = max(cached.uidnext, self.store.max_uid(cached.id) + 1)
+            headers = self.session.fetch_headers(f"{start}:*")
+            new = [h for h in headers if h.uid >= start]
+            new.sort(key=lambda h: h.uid, reverse=True)
+            for index in range(0, len(new), BATCHES[-1]):
+                report.added += self.store.add_messages(cached.id, new[index : index + BATCHES[-1]])
+
+    def _full(self, cached: Folder, known: bool, report: FolderReport) -> None:
+        """UID diff: drop what the server no longer has, fetch what we lack, newest first."""
+        server = self.session.search_uids()
+        local = set(self.store.uids(cached.id))
+        server_set = set(server)
+        self._remove(cached, sorted(local - server_set), report)
+        kept = sorted(local & server_set)
+        if kept and not known:  # an interrupted first sync: the flags we hold may be old
+            changes, _ = self.session.fetch_flags(kept)
+            self._apply_flags(cached, changes, report, only_different=True)
+        missing = sorted(server_set - local, reverse=True)
+        self._fetch_newest_first(cached, missing, report)
+
+    def _fetch_newest_first(self, cached: Folder, missing: list[int], report: FolderReport) -> None:
+        total, done, size_index = len(missing), 0, 0
+        self.progress(SyncProgress(cached.name, 0, total))
+        while done < total:
+            self.cancel.raise_if_cancelled()
+            size = BATCHES[min(size_index, len(BATCHES) - 1)]
+            batch = missing[done : done + size]
+            headers = self.session.fetch_headers(batch)
+            report.added += self.store.add_messages(cached.id, headers)
+            done += len(batch)
+            size_index += 1
+            self.progress(SyncProgress(cached.name, done, total))
+
+    def _remove(self, cached: Folder, uids: list[int], report: FolderReport) -> None:
+        if uids:
+            self.store.remove_uids(cached.id, uids)
+            report.removed += len(uids)
+
+    def _apply_flags(
+        self, cached: Folder, changes: list[FlagChange], report: FolderReport, *, only_different: bool = False
+    ) -> None:
+        if only_different:
+            current = self.store.flags_by_uid(cached.id)
+            changes = [c for c in changes if c[0] in current and set(current[c[0]]) != set(c[1])]
+        if changes:
+            self.store.update_flags(cached.id, changes)
+            report.changed += len(changes)
+
+    def _finish(self, cached: Folder, selected: SelectInfo, report: FolderReport) -> None:
+        """Counts, then the resume point: written last, in one transaction."""
+        with self.store.transaction():
+            report.unread = self.store.refresh_unread(cached.id)
+            report.exists = self.session.exists
+            uidnext = max(selected.uidnext, self.store.max_uid(cached.id) + 1)
+            self.store.set_sync_state(
+                cached.id,
+                uidvalidity=selected.uidvalidity,
+                uidnext=uidnext if selected.uidnext else 0,
+                highestmodseq=selected.highestmodseq,
+                exists=self.session.exists,
+            )
