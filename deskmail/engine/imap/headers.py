@@ -8,7 +8,7 @@ import email.utils
 import re
 from typing import Any
 
-from deskmail.engine.imap.wire import paren_words
+from deskmail.engine.imap.wire import flag_words, paren_words
 from deskmail.engine.store.models import MessageHeaders
 
 # The header fields a message list needs; asking for these is ~4x faster than ENVELOPE.
@@ -37,7 +37,7 @@ def headers_from_fetch(items: dict[str, Any]) -> MessageHeaders:
     modseq = items.get("MODSEQ")
     return MessageHeaders(
         uid=uid,
-        flags=paren_words(items.get("FLAGS")),
+        flags=flag_words(items.get("FLAGS")),
         modseq=int(paren_words(modseq)[0]) if modseq else 0,
         subject=_decode(fields.get("subject", "")),
         from_name=sender_name,

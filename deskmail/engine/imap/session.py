@@ -19,7 +19,7 @@ from imapclient.imap_utf7 import encode as utf7_encode
 from deskmail.engine.imap import wire
 from deskmail.engine.imap.folders import folder_infos
 from deskmail.engine.imap.headers import HEADER_ITEMS, headers_from_fetch
-from deskmail.engine.imap.wire import Answer, ImapError, paren_words
+from deskmail.engine.imap.wire import Answer, ConnectionLost, ImapError, flag_words, paren_words
 from deskmail.engine.store.models import FolderInfo, MessageHeaders
 from deskmail.engine.uidset import chunks, expand
 
@@ -94,10 +94,19 @@ class ImapSession:
         return self.command(b"NOOP")
 
     def logout(self) -> None:
+        """Say goodbye politely; if the connection is already broken, just close it."""
         try:
             self.client.logout()
         except Exception:  # the connection may already be gone; nothing to do about it
             log.debug("logout failed", exc_info=True)
+            self.close()
+
+    def close(self) -> None:
+        """Close the socket without a word (after a failure)."""
+        try:
+            self.client.shutdown()
+        except Exception:
+            log.debug("shutdown failed", exc_info=True)
 
     # -- folders
     def list_folders(self) -> list[FolderInfo]:
@@ -216,7 +225,7 @@ class ImapSession:
             while left:
                 data = imap.read(min(chunk, left))
                 if not data:
-                    raise ImapError("BYE", "connection closed inside a message")
+                    raise ConnectionLost("connection closed inside a message")
                 assert sink is not None
                 sink.write(data)
                 left -= len(data)
@@ -280,5 +289,5 @@ def _flag_changes(responses: list[wire.Untagged]) -> list[FlagChange]:
         if "UID" not in parsed or "FLAGS" not in parsed:
             continue  # e.g. an unsolicited FETCH without UID: the next sync will see it
         modseq = paren_words(parsed.get("MODSEQ"))
-        changes.append((int(parsed["UID"]), paren_words(parsed["FLAGS"]), int(modseq[0]) if modseq else 0))
+        changes.append((int(parsed["UID"]), flag_words(parsed["FLAGS"]), int(modseq[0]) if modseq else 0))
     return changes

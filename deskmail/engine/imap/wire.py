@@ -28,6 +28,13 @@ class ImapError(Exception):
         self.text = text
 
 
+class ConnectionLost(ImapError):
+    """The connection closed or broke in the middle of a command."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__("BYE", text)
+
+
 class _Imaplib(Protocol):
     """The parts of imaplib.IMAP4 this module uses (what IMAPClient keeps in `._imap`)."""
 
@@ -73,7 +80,7 @@ def run(imap: _Imaplib, command: bytes, *, literal_sink: Any = None) -> Answer:
     while True:
         line = imap.readline()
         if not line:
-            raise ImapError("BYE", "connection closed by the server")
+            raise ConnectionLost("connection closed by the server")
         if line.startswith(b"* "):
             untagged.append(_read_untagged(imap, line, literal_sink))
         elif line.startswith(tag + b" "):
@@ -102,7 +109,7 @@ def _read_untagged(imap: _Imaplib, line: bytes, literal_sink: Any) -> Untagged:
         literals.append(literal_sink(size, imap) if literal_sink else _read_exactly(imap, size))
         line = imap.readline()
         if not line:
-            raise ImapError("BYE", "connection closed inside a response")
+            raise ConnectionLost("connection closed inside a response")
     whole = b"".join(parts)
     parsed = _UNTAGGED.match(whole)
     if parsed is None:
@@ -114,7 +121,7 @@ def _read_untagged(imap: _Imaplib, line: bytes, literal_sink: Any) -> Untagged:
 def _read_exactly(imap: _Imaplib, size: int) -> bytes:
     data = imap.read(size)
     if len(data) != size:
-        raise ImapError("BYE", "connection closed inside a literal")
+        raise ConnectionLost("connection closed inside a literal")
     return data
 
 
@@ -147,7 +154,7 @@ def parse_fetch_items(response: Untagged) -> dict[str, Any]:
     fast = _HEADER_SYNC.match(text)
     if fast is not None and len(response.literals) == 1:
         uid, flags, size, date, modseq1, modseq2 = fast.groups()
-        items = {
+        quick: dict[str, Any] = {
             "UID": uid,
             "FLAGS": b"(" + flags + b")",
             "RFC822.SIZE": size,
@@ -156,8 +163,8 @@ def parse_fetch_items(response: Untagged) -> dict[str, Any]:
         }
         modseq = modseq1 or modseq2
         if modseq:
-            items["MODSEQ"] = b"(" + modseq + b")"
-        return items
+            quick["MODSEQ"] = b"(" + modseq + b")"
+        return quick
     if not (text.startswith(b"(") and text.endswith(b")")):
         raise ImapError("BAD", "malformed FETCH response")
     body = text[1:-1]
@@ -195,6 +202,11 @@ def paren_words(value: bytes | None) -> tuple[str, ...]:
     if not value:
         return ()
     return tuple(value.strip(b"()").decode("utf-8", "replace").split())
+
+
+def flag_words(value: bytes | None) -> tuple[str, ...]:
+    """FLAGS without \\Recent (it belongs to one session, not to the message)."""
+    return tuple(f for f in paren_words(value) if f.upper() != "\\RECENT")
 
 
 def quote(text: str) -> bytes:
