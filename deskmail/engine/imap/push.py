@@ -1,0 +1,202 @@
+"""Push: IDLE (or NOOP polling) on its own connection, and a worker that syncs what changed.
+
+`FolderWatcher` only notices: it holds one connection in IDLE on a folder and calls
+`on_change(folder)` when the server reports anything (and once after every (re)connect, to
+catch up). `PushSync` owns the account's writer: one worker thread syncs requested folders with
+its own command connection. Both reconnect with exponential backoff after network loss.
+"""
+
+from __future__ import annotations
+
+import imaplib
+import logging
+import queue
+import threading
+from collections.abc import Callable, Sequence
+
+from imapclient.exceptions import IMAPClientError
+
+from deskmail.core.cancel import Cancelled, CancelToken
+from deskmail.engine.imap.account import Connector, open_session, sync_account
+from deskmail.engine.imap.session import ImapSession
+from deskmail.engine.imap.sync import SyncReport
+from deskmail.engine.imap.wire import ImapError
+from deskmail.engine.store.writer import Store
+
+log = logging.getLogger(__name__)
+REIDLE_SECONDS = 25 * 60  # RFC 2177: servers may drop an IDLE after 30 minutes
+BACKOFF = (1.0, 2.0, 5.0, 10.0, 30.0, 60.0)
+NETWORK_ERRORS = (OSError, ImapError, imaplib.IMAP4.error, IMAPClientError)
+
+
+class FolderWatcher:
+    """Waits for changes in one folder on a dedicated connection; never touches the store."""
+
+    def __init__(
+        self,
+        connector: Connector,
+        folder: str,
+        on_change: Callable[[str], None],
+        *,
+        cancel: CancelToken,
+        poll_seconds: float = 60.0,
+        check_seconds: float = 0.5,
+        reidle_seconds: float = REIDLE_SECONDS,
+    ) -> None:
+        self.connector = connector
+        self.folder = folder
+        self.on_change = on_change
+        self.cancel = cancel
+        self.poll_seconds = poll_seconds
+        self.check_seconds = check_seconds  # how often the cancel token is looked at while idle
+        self.reidle_seconds = reidle_seconds
+        self.connected = threading.Event()
+        self._thread = threading.Thread(target=self.run, name=f"watch-{folder}", daemon=True)
+
+    def start(self) -> FolderWatcher:
+        self._thread.start()
+        return self
+
+    def join(self, timeout: float | None = None) -> None:
+        self._thread.join(timeout)
+
+    def run(self) -> None:
+        failures = 0
+        while not self.cancel.cancelled:
+            session: ImapSession | None = None
+            try:
+                session = open_session(self.connector, self.cancel)
+                session.select(self.folder, readonly=True)
+                self.connected.set()
+                failures = 0
+                self.on_change(self.folder)  # catch up on whatever happened while we were away
+                self._watch(session)
+            except Cancelled:
+                break
+            except NETWORK_ERRORS as exc:
+                self.connected.clear()
+                delay = BACKOFF[min(failures, len(BACKOFF) - 1)]
+                failures += 1
+                log.info("watching %s failed (%s); retrying in %.0f s", self.folder, exc, delay)
+                self.cancel.wait(delay)
+            finally:
+                if session is not None:
+                    session.close()  # IDLE may still be running: no polite LOGOUT possible
+
+    def _watch(self, session: ImapSession) -> None:
+        if session.has("IDLE"):
+            while not self.cancel.cancelled:
+                if self._idle_once(session):
+                    self.on_change(self.folder)
+        else:
+            while not self.cancel.wait(self.poll_seconds):
+                if session.noop().untagged:
+                    self.on_change(self.folder)
+
+    def _idle_once(self, session: ImapSession) -> bool:
+        """One IDLE period: True when the server reported a change, False on re-IDLE or cancel."""
+        client = session.client
+        client.idle()
+        waited = 0.0
+        changed = False
+        try:
+            while not self.cancel.cancelled and waited < self.reidle_seconds:
+                responses = client.idle_check(timeout=self.check_seconds)
+                waited += self.check_seconds
+                if any(_is_change(r) for r in responses):
+                    changed = True
+                    break
+        finally:
+            if not self.cancel.cancelled:
+                client.idle_done()
+        return changed
+
+
+def _is_change(response: object) -> bool:
+    """EXISTS, EXPUNGE, FETCH (flags), VANISHED: anything but keep-alive chatter."""
+    if not isinstance(response, tuple) or len(response) < 2:
+        return False
+    keyword = response[1]
+    return isinstance(keyword, bytes) and keyword.upper() in (b"EXISTS", b"EXPUNGE", b"FETCH", b"VANISHED")
+
+
+class PushSync:
+    """Keeps an account's store live: watchers post folder names, one worker syncs them in order."""
+
+    def __init__(
+        self,
+        connector: Connector,
+        store: Store,
+        *,
+        folders: Sequence[str] = ("INBOX",),
+        on_report: Callable[[SyncReport], None] | None = None,
+        poll_seconds: float = 60.0,
+    ) -> None:
+        self.connector = connector
+        self.store = store  # used only from the worker thread from start() on
+        self.cancel = CancelToken()
+        self.on_report = on_report or (lambda _r: None)
+        self._queue: queue.Queue[str] = queue.Queue()
+        self._session: ImapSession | None = None
+        self.watchers = [
+            FolderWatcher(connector, f, self._queue.put, cancel=self.cancel, poll_seconds=poll_seconds) for f in folders
+        ]
+        self._worker = threading.Thread(target=self._work, name="sync-worker", daemon=True)
+
+    def start(self) -> PushSync:
+        self._worker.start()
+        for watcher in self.watchers:
+            watcher.start()
+        return self
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self.cancel.cancel()
+        self._queue.put("")
+        for watcher in self.watchers:
+            watcher.join(timeout)
+        self._worker.join(timeout)
+
+    def request(self, folder: str) -> None:
+        """Ask for a sync of `folder` (e.g. the folder the user just opened)."""
+        self._queue.put(folder)
+
+    def _work(self) -> None:
+        failures = 0
+        while not self.cancel.cancelled:
+            folder = self._queue.get()
+            if self.cancel.cancelled:
+                break
+            pending = {folder} | self._drain()  # a burst of IDLE events costs one sync
+            try:
+                self._sync(sorted(pending))
+                failures = 0
+            except Cancelled:
+                break
+            except NETWORK_ERRORS as exc:
+                self._drop_session()
+                delay = BACKOFF[min(failures, len(BACKOFF) - 1)]
+                failures += 1
+                log.info("sync of %s failed (%s); retrying in %.0f s", pending, exc, delay)
+                if not self.cancel.wait(delay):
+                    for name in pending:
+                        self._queue.put(name)
+        self._drop_session()
+
+    def _drain(self) -> set[str]:
+        names: set[str] = set()
+        while True:
+            try:
+                names.add(self._queue.get_nowait())
+            except queue.Empty:
+                return {n for n in names if n}
+
+    def _sync(self, folders: list[str]) -> None:
+        if self._session is None:
+            self._session = open_session(self.connector, self.cancel)
+        report = sync_account(self._session, self.store, folders=folders, cancel=self.cancel)
+        self.on_report(report)
+
+    def _drop_session(self) -> None:
+        if self._session is not None:
+            self._session.close()
+            self._session = None

@@ -1,0 +1,92 @@
+"""Push: a message delivered by SMTP shows up in the store by itself (IDLE, or NOOP polling)."""
+
+from __future__ import annotations
+
+import smtplib
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from deskmail.core.cancel import CancelToken
+from deskmail.engine.imap.account import open_session, sync_account
+from deskmail.engine.imap.push import FolderWatcher, PushSync
+from deskmail.engine.store import Store
+from deskmail.net.tls import client_context
+from tests.integration.imaptools import PASSWORD, Mailbox, message, new_mailbox
+from tests.servers.bed import Testbed
+from tests.servers.dovecot import Dovecot
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    s = Store.open(tmp_path / "store.sqlite3")
+    yield s
+    s.close()
+
+
+def deliver_by_smtp(testbed: Testbed, mailbox: Mailbox, subject: str) -> None:
+    with smtplib.SMTP(testbed.smtp.ip, testbed.smtp.submission_port, timeout=10) as smtp:
+        smtp.starttls(context=client_context(extra_ca=testbed.ca_path))
+        smtp.login(mailbox.email, PASSWORD)
+        smtp.sendmail("bob@example.test", [mailbox.email], message(subject))
+
+
+def wait_for(condition: Callable[[], bool], seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return condition()
+
+
+def subjects(store: Store) -> list[str]:
+    reader = store.reader()
+    try:
+        inbox = reader.folder("INBOX")
+        return [m.subject for m in reader.messages(inbox.id)] if inbox else []
+    finally:
+        reader.close()
+
+
+def test_message_delivered_by_smtp_appears_within_two_seconds(testbed: Testbed, store: Store) -> None:
+    mailbox = new_mailbox(testbed.mail, testbed.ca_path)
+    mailbox.fill(3)
+    push = PushSync(mailbox.connector(), store).start()
+    try:
+        assert wait_for(lambda: len(subjects(store)) == 3, 15), "the catch-up sync after connecting did not run"
+        assert push.watchers[0].connected.wait(10)
+        time.sleep(0.3)  # let the watcher enter IDLE
+        deliver_by_smtp(testbed, mailbox, "pushed to you")
+        assert wait_for(lambda: "pushed to you" in subjects(store), 2.0)
+    finally:
+        push.stop()
+
+
+def test_polling_without_idle_and_reconnect(
+    testbed: Testbed, dovecot_factory: Callable[..., Dovecot], store: Store
+) -> None:
+    mailbox = new_mailbox(dovecot_factory(remove_capabilities=("IDLE",)), testbed.ca_path)
+    changes: list[str] = []
+    cancel = CancelToken()
+    watcher = FolderWatcher(mailbox.connector(), "INBOX", changes.append, cancel=cancel, poll_seconds=0.2)
+    watcher.start()
+    try:
+        assert wait_for(lambda: len(changes) == 1, 10)  # the catch-up call after connecting
+        other = mailbox.connect()
+        other.append("INBOX", message("polled"))
+        other.logout()
+        assert wait_for(lambda: len(changes) >= 2, 10)
+        mailbox.server.stop()  # the network goes away...
+        mailbox.server.start()  # ...and comes back: the watcher reconnects and catches up
+        count = len(changes)
+        assert wait_for(lambda: len(changes) > count, 15)
+    finally:
+        cancel.cancel()
+        watcher.join(5)
+    session = open_session(mailbox.connector())
+    sync_account(session, store)
+    session.logout()
+    assert subjects(store) == ["polled"]
