@@ -21,7 +21,9 @@ PASSWORD = "correct horse battery staple"
 class MemoryKeyring(keyring.backend.KeyringBackend):
     """Stands in for a safe OS keyring: the module name below is what the allow-list looks at."""
 
-    priority = 1  # type: ignore[assignment]
+    # 0, not 1: defining the class registers it with keyring for the whole pytest process, and a
+    # positive priority made find_safe_backend() pick this fake over the real Secret Service.
+    priority = 0  # type: ignore[assignment]
 
     def __init__(self) -> None:
         super().__init__()
