@@ -136,7 +136,7 @@ RULES: dict[ErrorKind, Rule] = {
     ),
     ErrorKind.CONNECT_REFUSED: Rule(
         Variant.NO_CONNECTION,
-        "The server did not let us in",
+        "Could not connect to the server",
         "The server refused the connection.",
         "Check the server name and the port number.",
         (Action.EDIT_SETTINGS, Action.TRY_AGAIN),

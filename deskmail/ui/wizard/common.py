@@ -1,0 +1,172 @@
+"""Building blocks shared by the wizard pages: headings, wrapped text, error lines, button labels."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QFont, QResizeEvent
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QSizePolicy,
+    QStyle,
+    QVBoxLayout,
+    QWidget,
+)
+
+from deskmail.core.errors import Field
+from deskmail.wizard.machine import WizardMachine
+from deskmail.wizard.steps import Action, Step
+
+# Button words per action; some pages say the same thing more precisely.
+ACTION_LABELS = {
+    Action.RETYPE_PASSWORD: "Type the password again",
+    Action.OPEN_APP_PASSWORD_PAGE: "Open the app password page",
+    Action.OPEN_ENABLE_PAGE: "Open the settings page",
+    Action.OPEN_HELP: "Open your provider's help page",
+    Action.TRUST_CERTIFICATE: "Trust this certificate",
+    Action.EDIT_SETTINGS: "Change settings",
+    Action.ALLOW_PLAINTEXT: "Use without encryption...",
+    Action.TRY_AGAIN: "Try again",
+    Action.GO_BACK: "Go back",
+    Action.USE_SESSION_PASSWORD: "Ask for my password at each start",
+}
+PAGE_ACTION_LABELS = {
+    (Step.OAUTH_ONLY, Action.RETYPE_PASSWORD): "I have an app password",
+    (Step.IMAP_DISABLED, Action.TRY_AGAIN): "I have switched it on",
+    (Step.POP3_ONLY, Action.EDIT_SETTINGS): "Type IMAP settings myself",
+    (Step.NOT_FOUND, Action.EDIT_SETTINGS): "Type the settings myself",
+}
+
+
+def action_label(step: Step, action: Action) -> str:
+    return PAGE_ACTION_LABELS.get((step, action), ACTION_LABELS[action])
+
+
+def scaled_font(base: QFont, factor: float, bold: bool = False) -> QFont:
+    """`base` made `factor` times larger; works whether the font is sized in points or pixels."""
+    font = QFont(base)
+    if font.pointSizeF() > 0:
+        font.setPointSizeF(font.pointSizeF() * factor)
+    elif font.pixelSize() > 0:
+        font.setPixelSize(round(font.pixelSize() * factor))
+    font.setBold(bold)
+    return font
+
+
+def heading(text: str = "") -> QLabel:
+    label = QLabel(text)
+    label.setFont(scaled_font(label.font(), 1.5, bold=True))
+    label.setWordWrap(True)
+    label.setAccessibleName("Page title")
+    return label
+
+
+def paragraph(text: str = "", selectable: bool = False) -> QLabel:
+    label = QLabel(text)
+    label.setWordWrap(True)
+    label.setTextFormat(Qt.TextFormat.PlainText)
+    label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
+    if selectable:
+        label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    return label
+
+
+def error_line() -> QLabel:
+    """A field's error message; hidden while there is none."""
+    label = paragraph()
+    label.setFont(scaled_font(label.font(), 1.0, bold=True))
+    label.setAccessibleName("Problem with this field")
+    label.hide()
+    return label
+
+
+def show_error(label: QLabel, text: str | None) -> None:
+    label.setText(f"\u26a0 {text}" if text else "")
+    label.setVisible(bool(text))
+
+
+def icon_label(widget: QWidget, pixmap: QStyle.StandardPixmap, size: int = 48) -> QLabel:
+    label = QLabel()
+    label.setPixmap(widget.style().standardIcon(pixmap).pixmap(size, size))
+    label.setAlignment(Qt.AlignmentFlag.AlignTop)
+    return label
+
+
+def button(text: str, accessible: str = "") -> QPushButton:
+    push = QPushButton(text)
+    push.setAccessibleName(accessible or text.rstrip("."))
+    push.setAutoDefault(False)
+    return push
+
+
+class FittingScrollArea(QScrollArea):
+    """Scrolls only when the wrapped text really does not fit at the current width.
+
+    Layouts size word-wrapped labels for their narrowest width, which makes the content look taller
+    than it is; the height needed at the actual width is set as the minimum instead.
+    """
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        inner = self.widget()
+        layout = inner.layout() if inner is not None else None
+        if inner is not None and layout is not None:
+            width = self.viewport().width()
+            needed = layout.totalHeightForWidth(width) if layout.hasHeightForWidth() else -1
+            if needed > 0:
+                inner.setMinimumHeight(needed)
+        super().resizeEvent(event)
+
+
+class Page(QWidget):
+    """One page of the wizard: a column of content with a row of buttons at the bottom."""
+
+    def __init__(self, machine: WizardMachine, after: Callable[[], None], open_url: Callable[[str], None]) -> None:
+        super().__init__()
+        self.machine = machine
+        self.after = after  # call after every change to the machine: the dialog re-renders
+        self.open_url = open_url
+        # The content scrolls instead of being clipped (200% scale, large fonts); the buttons never scroll away.
+        inner = QWidget()
+        column = QVBoxLayout(inner)
+        self.content = QVBoxLayout()
+        self.content.setSpacing(12)
+        column.addLayout(self.content)
+        column.addStretch(1)
+        area = FittingScrollArea()
+        area.setWidgetResizable(True)
+        area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        area.setFrameShape(QFrame.Shape.NoFrame)
+        area.setWidget(inner)
+        self.buttons = QHBoxLayout()
+        self.buttons.addStretch(1)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(area, 1)
+        outer.addLayout(self.buttons)
+
+    def enter(self) -> None:
+        """The page became the current one: fill it from the draft."""
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Something changed while this page is shown."""
+
+    def default_button(self) -> QPushButton | None:
+        return None
+
+    def focus_widget(self, field: Field) -> QWidget | None:
+        return None
+
+    def first_focus(self) -> QWidget | None:
+        return self.default_button()
+
+    def act(self, action: Action) -> None:
+        url = self.machine.perform(action)
+        if url:
+            self.open_url(url)
+        self.after()

@@ -1,0 +1,195 @@
+"""Every wizard page (and each Problem variant) with canned answers, for screenshots and reviews. No network."""
+
+from __future__ import annotations
+
+import functools
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+from PySide6.QtWidgets import QApplication
+
+from deskmail.core.cancel import CancelToken
+from deskmail.core.errors import ErrorKind, Field, UserFacingError
+from deskmail.core.serverconfig import Candidate, ConnectionPolicy, Protocol, Provider, Security, ServerConfig
+from deskmail.engine.accounts import Account
+from deskmail.engine.credentials import KeyringUnavailable
+from deskmail.ui.wizard.dialog import AccountWizard
+from deskmail.wizard.draft import Progress, Services
+from deskmail.wizard.problems import RULES, Variant
+from deskmail.wizard.steps import Step
+
+EMAIL = "anna.schmidt@example.com"
+CERT = {
+    "host": "mail.example.com",
+    "port": 993,
+    "sha256": "3f9a0c1e5b7d2a4c6e8f0b1d3a5c7e9f1b3d5f7a9c1e3b5d7f9a1c3e5b7d9f1a",
+    "issuer": "CN=example.com self-signed",
+    "subject": "CN=mail.example.com",
+    "not_before": "2026-01-10",
+    "not_after": "2027-01-10",
+}
+
+
+def sample_candidate(source: str = "ispdb", trusted: bool = True, security: Security = Security.SSL) -> Candidate:
+    plain = security is Security.PLAIN
+    return Candidate(
+        source=source,
+        url="http://example.com/mail/config-v1.1.xml" if not trusted else "https://autoconfig.thunderbird.net/",
+        trusted=trusted,
+        trust_reason="",
+        provider=Provider("example.com", "Example Mail"),
+        incoming=ServerConfig(Protocol.IMAP, "imap.mail.example.com", 143 if plain else 993, security, EMAIL),
+        outgoing=ServerConfig(Protocol.SMTP, "smtp.mail.example.com", 587 if plain else 465, security, EMAIL),
+        help_urls=["https://help.example.com/mail-apps"],
+        enable_url="https://mail.example.com/settings/imap",
+    )
+
+
+@dataclass
+class CannedDiscovery:
+    outcome: str = "found"
+    candidates: list[Candidate] = field(default_factory=lambda: [sample_candidate()])
+    message: str = ""
+
+
+@dataclass
+class CannedServer:
+    ok: bool = True
+    error: UserFacingError | None = None
+    username: str = ""
+
+
+@dataclass
+class CannedReport:
+    incoming: CannedServer = field(default_factory=CannedServer)
+    outgoing: CannedServer = field(default_factory=CannedServer)
+
+    @property
+    def ok(self) -> bool:
+        return self.incoming.ok and self.outgoing.ok
+
+
+@dataclass
+class Canned:
+    """Answers for one scene; `hold` keeps discovery or the check running (for the progress pages)."""
+
+    discovery: CannedDiscovery = field(default_factory=CannedDiscovery)
+    report: CannedReport = field(default_factory=CannedReport)
+    save_error: BaseException | None = None
+    hold: str = ""
+
+    def services(self) -> Services:
+        def discover(email: str, cancel: CancelToken, progress: Progress) -> CannedDiscovery:
+            progress("Checking Deskmail's list of providers...")
+            progress("Asking example.com for its settings...")
+            self._hold("discover", cancel)
+            return self.discovery
+
+        def check(
+            c: Candidate, e: str, p: str, policy: ConnectionPolicy, cancel: CancelToken, progress: Progress
+        ) -> CannedReport:
+            progress("Connecting to imap.mail.example.com...")
+            self._hold("check", cancel)
+            return self.report
+
+        def save(account: Account, password: str, cancel: CancelToken) -> None:
+            if self.save_error is not None:
+                raise self.save_error
+
+        return Services(discover, check, save, typo_hint=lambda e: "gmail.com" if "gmial" in e else None)
+
+    def _hold(self, what: str, cancel: CancelToken) -> None:
+        if self.hold == what:
+            cancel.wait(3600)
+
+
+def failed(kind: ErrorKind, side: str = "incoming", **data: object) -> CannedReport:
+    rule = RULES[kind]
+    error = UserFacingError(kind, rule.message, rule.fix, Field.NONE, f"{kind}: server said no", dict(data))
+    server = CannedServer(False, error)
+    return CannedReport(incoming=server) if side == "incoming" else CannedReport(outgoing=server)
+
+
+def settle(wizard: AccountWizard, until: Callable[[], bool], seconds: float = 5.0) -> None:
+    """Let background jobs report back until `until()` holds."""
+    end = time.monotonic() + seconds
+    while not until() and time.monotonic() < end:
+        QApplication.processEvents()
+        time.sleep(0.01)
+    QApplication.processEvents()
+
+
+def start(canned: Canned, email: str = EMAIL) -> AccountWizard:
+    wizard = AccountWizard(canned.services(), open_url=lambda url: None)
+    page = wizard.account_page
+    page.name_edit.setText("Anna Schmidt")
+    page.email_edit.setText(email)
+    page.password_edit.setText("secret")
+    return wizard
+
+
+def go(wizard: AccountWizard, step: Step) -> AccountWizard:
+    settle(wizard, lambda: wizard.machine.step is step)
+    return wizard
+
+
+def scenes() -> Iterator[tuple[str, Callable[[], AccountWizard]]]:
+    """(name, build) for every page; build() returns a shown-ready wizard on that page."""
+    yield "01-account", lambda: start(Canned(), "")
+    yield "02-account-typo", lambda: start(Canned(), "anna@gmial.com")
+    yield "03-finding", lambda: _submitted(Canned(hold="discover"), Step.FINDING)
+    yield "04-found", lambda: _submitted(Canned(), Step.FOUND)
+    untrusted = Canned(CannedDiscovery("found", [sample_candidate("autoconfig", trusted=False)]))
+    yield "05-found-please-confirm", lambda: _submitted(untrusted, Step.FOUND)
+    yield "06-manual", lambda: _manual()
+    plain = Canned(CannedDiscovery("found", [sample_candidate("guess", False, Security.PLAIN)]))
+    yield "07-plaintext", lambda: _plaintext(plain)
+    yield "08-checking", lambda: _checking(Canned(hold="check"))
+    yield "09-done", lambda: _checking(Canned(), Step.DONE)
+    for outcome, step in (
+        ("pop3_only", Step.POP3_ONLY),
+        ("oauth_only", Step.OAUTH_ONLY),
+        ("imap_disabled", Step.IMAP_DISABLED),
+        ("not_found", Step.NOT_FOUND),
+    ):
+        candidates = [sample_candidate()] if outcome in ("oauth_only", "imap_disabled") else []
+        canned = Canned(CannedDiscovery(outcome, candidates, ""))
+        yield f"10-{outcome.replace('_', '-')}", functools.partial(_submitted, canned, step)
+    yield "11-no-keyring", lambda: _checking(Canned(save_error=KeyringUnavailable()), Step.NO_KEYRING)
+    seen: set[Variant] = set()
+    for kind, rule in RULES.items():
+        if rule.variant in seen and kind not in (ErrorKind.CERT_HOSTNAME,):
+            continue
+        seen.add(rule.variant)
+        report = failed(kind, "outgoing" if kind is ErrorKind.CONNECT_REFUSED else "incoming", **CERT)
+        name = f"20-problem-{kind.value.replace('_', '-')}"
+        yield name, functools.partial(_checking, Canned(report=report), Step.PROBLEM)
+
+
+def _submitted(canned: Canned, step: Step) -> AccountWizard:
+    wizard = start(canned)
+    wizard.account_page._continue()
+    return go(wizard, step)
+
+
+def _manual() -> AccountWizard:
+    wizard = _submitted(Canned(), Step.FOUND)
+    wizard.machine.change_settings()
+    wizard._render()
+    return wizard
+
+
+def _plaintext(canned: Canned) -> AccountWizard:
+    wizard = _submitted(canned, Step.FOUND)
+    wizard.machine.set_confirmed(True)
+    wizard.machine.accept_found()
+    wizard._render()
+    return wizard
+
+
+def _checking(canned: Canned, step: Step = Step.CHECKING) -> AccountWizard:
+    wizard = _submitted(canned, Step.FOUND)
+    wizard.machine.accept_found()
+    wizard._render()
+    return go(wizard, step)

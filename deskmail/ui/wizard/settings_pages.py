@@ -1,0 +1,235 @@
+"""Manual settings (for people copying from their provider's help page) and the plaintext warning."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLineEdit,
+    QPushButton,
+    QStyle,
+    QVBoxLayout,
+    QWidget,
+)
+
+from deskmail.core.errors import Field
+from deskmail.core.serverconfig import Security
+from deskmail.ui.wizard.common import Page, button, error_line, heading, icon_label, paragraph, show_error
+from deskmail.wizard.machine import WizardMachine
+from deskmail.wizard.manual import AUTH_CHOICES, SECURITY_ORDER, ServerForm
+from deskmail.wizard.words import security_words
+
+
+class ServerFields(QGroupBox):
+    """Server, port, security and user name of one server, bound to a ServerForm."""
+
+    def __init__(self, title: str, example: str, host_field: Field, port_field: Field) -> None:
+        super().__init__(title)
+        self.form: ServerForm | None = None
+        self.host_field, self.port_field = host_field, port_field
+        self.host = QLineEdit()
+        self.host.setPlaceholderText(example)
+        self.host.setAccessibleName(f"{title}: server name")
+        self.port = QLineEdit()
+        self.port.setAccessibleName(f"{title}: port number")
+        self.port.setMaxLength(5)
+        self.security = QComboBox()
+        self.security.setAccessibleName(f"{title}: security")
+        for security in SECURITY_ORDER:
+            self.security.addItem(security_words(security), security)
+        self.username = QLineEdit()
+        self.username.setAccessibleName(f"{title}: user name")
+        self.host_error, self.port_error = error_line(), error_line()
+        layout = QFormLayout(self)
+        layout.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        layout.addRow("Server:", self.host)
+        layout.addRow("", self.host_error)
+        layout.addRow("Security:", self.security)
+        layout.addRow("Port:", self.port)
+        layout.addRow("", self.port_error)
+        layout.addRow("User name:", self.username)
+        self.host.textEdited.connect(lambda text: self._set("host", text))
+        self.port.textEdited.connect(lambda text: self._set("port", text))
+        self.username.textEdited.connect(lambda text: self._set("username", text))
+        self.security.activated.connect(self._security_chosen)
+
+    def bind(self, form: ServerForm) -> None:
+        self.form = form
+        self.host.setText(form.host)
+        self.port.setText(form.port)
+        self.username.setText(form.username)
+        self.security.setCurrentIndex(SECURITY_ORDER.index(form.security))
+
+    def _set(self, name: str, text: str) -> None:
+        if self.form is not None:
+            setattr(self.form, name, text)
+
+    def _security_chosen(self, index: int) -> None:
+        if self.form is None:
+            return
+        self.form.choose_security(SECURITY_ORDER[index])  # fills in the standard port
+        self.port.setText(self.form.port)
+
+    def show_errors(self, errors: dict[Field, str]) -> None:
+        show_error(self.host_error, errors.get(self.host_field))
+        show_error(self.port_error, errors.get(self.port_field))
+
+    def widget_for(self, field: Field) -> QWidget | None:
+        if field is self.host_field:
+            return self.host
+        if field is self.port_field:
+            return self.port
+        if field.value.endswith(".security") and field.value.startswith(self.host_field.value.split(".")[0]):
+            return self.security
+        return None
+
+
+class ManualPage(Page):
+    """Every setting by hand; choosing a security fills in its standard port; "Test settings" re-tests."""
+
+    def __init__(self, machine: WizardMachine, after: Callable[[], None], open_url: Callable[[str], None]) -> None:
+        super().__init__(machine, after, open_url)
+        self.content.addWidget(heading("Your server settings"))
+        self.content.addWidget(
+            paragraph(
+                "Copy these from your e-mail provider's help page. They are often listed under "
+                "\u201cIMAP\u201d (receiving) and \u201cSMTP\u201d (sending)."
+            )
+        )
+        self.incoming = ServerFields(
+            "Receiving mail (IMAP)", "imap.example.com", Field.INCOMING_HOST, Field.INCOMING_PORT
+        )
+        self.outgoing = ServerFields(
+            "Sending mail (SMTP)", "smtp.example.com", Field.OUTGOING_HOST, Field.OUTGOING_PORT
+        )
+        self.username_error = error_line()
+        self.content.addWidget(self.incoming)
+        self.content.addWidget(self.username_error)
+        self.content.addWidget(self.outgoing)
+        auth_row = QFormLayout()
+        self.auth = QComboBox()
+        self.auth.setAccessibleName("How to sign in")
+        for method, words in AUTH_CHOICES.items():
+            self.auth.addItem(words, method)
+        auth_row.addRow("Sign in with:", self.auth)
+        self.content.addLayout(auth_row)
+        self.notice = error_line()
+        self.content.addWidget(self.notice)
+        self.back_button = button("Back")
+        self.test_button = button("Test settings", "Test these settings")
+        self.buttons.addWidget(self.back_button)
+        self.buttons.addWidget(self.test_button)
+        self.auth.activated.connect(self._auth_chosen)
+        self.back_button.clicked.connect(self._back)
+        self.test_button.clicked.connect(self._test)
+        for fields in (self.incoming, self.outgoing):
+            for edit in (fields.host, fields.port, fields.username):
+                edit.returnPressed.connect(self._test)
+
+    def enter(self) -> None:
+        manual = self.machine.draft.manual
+        if manual is not None:
+            self.incoming.bind(manual.incoming)
+            self.outgoing.bind(manual.outgoing)
+            self.auth.setCurrentIndex(
+                max(0, list(AUTH_CHOICES).index(manual.auth) if manual.auth in AUTH_CHOICES else 0)
+            )
+        self.refresh()
+
+    def refresh(self) -> None:
+        errors = self.machine.draft.errors
+        self.incoming.show_errors(errors)
+        self.outgoing.show_errors(errors)
+        show_error(self.username_error, errors.get(Field.USERNAME))
+        show_error(self.notice, errors.get(Field.NONE) or self.machine.draft.notice)
+
+    def _auth_chosen(self, index: int) -> None:
+        if self.machine.draft.manual is not None:
+            self.machine.draft.manual.auth = str(self.auth.itemData(index))
+
+    def _back(self) -> None:
+        self.machine.back()
+        self.after()
+
+    def _test(self) -> None:
+        self.machine.apply_manual()
+        self.after()
+
+    def default_button(self) -> QPushButton | None:
+        return self.test_button
+
+    def focus_widget(self, field: Field) -> QWidget | None:
+        if field is Field.USERNAME:
+            return self.incoming.username
+        return self.incoming.widget_for(field) or self.outgoing.widget_for(field)
+
+    def first_focus(self) -> QWidget | None:
+        return self.incoming.host
+
+
+class PlaintextPage(Page):
+    """The scary one: the password would travel unprotected; the person must tick a box to go on."""
+
+    def __init__(self, machine: WizardMachine, after: Callable[[], None], open_url: Callable[[str], None]) -> None:
+        super().__init__(machine, after, open_url)
+        row = QHBoxLayout()
+        row.addWidget(icon_label(self, QStyle.StandardPixmap.SP_MessageBoxCritical))
+        column = QVBoxLayout()
+        column.addWidget(heading("Warning: these settings are not encrypted"))
+        self.text = paragraph(
+            "With these settings, your password and all your mail travel over the internet unprotected. "
+            "Anyone on the same Wi-Fi or network can read them, and could take over your e-mail account.\n\n"
+            "Use this only if your provider offers nothing else, for example a server inside your company."
+        )
+        column.addWidget(self.text)
+        self.servers = paragraph()
+        column.addWidget(self.servers)
+        self.tick = QCheckBox("I understand that others may read my password and my mail")
+        column.addWidget(self.tick)
+        self.notice = error_line()
+        column.addWidget(self.notice)
+        row.addLayout(column, 1)
+        self.content.addLayout(row)
+        self.back_button = button("Go back")
+        self.accept_button = button("Use these settings anyway")
+        self.buttons.addWidget(self.accept_button)
+        self.buttons.addWidget(self.back_button)
+        self.tick.toggled.connect(self._ticked)
+        self.back_button.clicked.connect(self._back)
+        self.accept_button.clicked.connect(self._accept)
+
+    def enter(self) -> None:
+        self.tick.setChecked(self.machine.draft.plaintext_ticked)
+        self.refresh()
+
+    def refresh(self) -> None:
+        candidate = self.machine.draft.candidate
+        if candidate is not None:
+            servers = [candidate.incoming] + ([candidate.outgoing] if candidate.outgoing else [])
+            plain = [s.host for s in servers if s.security is Security.PLAIN]
+            self.servers.setText("Not encrypted: " + ", ".join(plain))
+        self.accept_button.setEnabled(self.tick.isChecked())
+        show_error(self.notice, self.machine.draft.notice)
+
+    def _ticked(self, ticked: bool) -> None:
+        self.machine.set_plaintext_ticked(ticked)
+        self.accept_button.setEnabled(ticked)
+
+    def _back(self) -> None:
+        self.machine.back()
+        self.after()
+
+    def _accept(self) -> None:
+        self.machine.accept_plaintext()
+        self.after()
+
+    def default_button(self) -> QPushButton | None:
+        return self.back_button  # Enter must never accept the risk by accident
+
+    def first_focus(self) -> QWidget | None:
+        return self.back_button
