@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import importlib
 import logging
 import threading
 from collections.abc import Callable
@@ -29,6 +30,16 @@ SAFE_BACKEND_MODULES = (
     "keyring.backends.kwallet",
     "keyring.backends.Windows",
     "keyring.backends.macOS",
+)
+
+# The OS keyrings by name, probed when keyring's own choice was not safe (names, not keyring's
+# registry of subclasses, so a look-alike class defined elsewhere can never be picked).
+SAFE_BACKEND_CLASSES = (
+    ("keyring.backends.SecretService", "Keyring"),
+    ("keyring.backends.libsecret", "Keyring"),
+    ("keyring.backends.kwallet", "DBusKeyring"),
+    ("keyring.backends.Windows", "WinVaultKeyring"),
+    ("keyring.backends.macOS", "Keyring"),
 )
 
 NO_KEYRING_MESSAGE = (
@@ -99,11 +110,20 @@ def find_safe_backend() -> keyring.backend.KeyringBackend:
             return backend
     # keyring picks its backend once per process; a session bus that appeared later (tests, a
     # desktop started after us) is only seen by probing the safe classes again.
-    for cls in keyring.backend.KeyringBackend._classes:
-        if cls.__module__ in SAFE_BACKEND_MODULES and _viable_now(cls):
+    for module_name, class_name in SAFE_BACKEND_CLASSES:
+        cls = _load_class(module_name, class_name)
+        if cls is not None and _viable_now(cls):
             probed: keyring.backend.KeyringBackend = cls()
             return probed
     raise KeyringUnavailable(details=f"keyring backend {type(chosen).__module__}.{type(chosen).__name__} refused")
+
+
+def _load_class(module_name: str, class_name: str) -> type[keyring.backend.KeyringBackend] | None:
+    try:
+        cls = getattr(importlib.import_module(module_name), class_name)
+    except Exception:  # not on this platform, or its dependencies are missing
+        return None
+    return cls if isinstance(cls, type) and issubclass(cls, keyring.backend.KeyringBackend) else None
 
 
 def _viable_now(cls: type[keyring.backend.KeyringBackend]) -> bool:
