@@ -31,6 +31,8 @@ class ErrorKind(StrEnum):
     OFFLINE = "offline"
     PROTOCOL_ERROR = "protocol_error"
     CANCELLED = "cancelled"
+    RECIPIENT_REFUSED = "recipient_refused"
+    MESSAGE_REFUSED = "message_refused"
 
 
 class Field(StrEnum):
@@ -46,6 +48,7 @@ class Field(StrEnum):
     OUTGOING_PORT = "outgoing.port"
     OUTGOING_SECURITY = "outgoing.security"
     NETWORK = "network"
+    RECIPIENTS = "recipients"
     NONE = ""
 
 

@@ -140,10 +140,13 @@ class SmtpServer:
         content = envelope.original_content or b""
         rcpts = list(envelope.rcpt_tos)
         local = [r for r in rcpts if r in self.dovecot.users]
-        if local:
+        refused: dict[str, Any] = {}
+        for rcpt in local:
+            # One LMTP transaction per recipient: LMTP answers DATA once per recipient, and smtplib
+            # reads only one reply, so a shared transaction leaves replies behind and QUIT fails.
             with smtplib.LMTP(self.ip, self.dovecot.lmtp_port, timeout=10) as lmtp:
-                refused = lmtp.sendmail(envelope.mail_from or "", local, content)
-            local = [r for r in local if r not in refused]
+                refused.update(lmtp.sendmail(envelope.mail_from or "", [rcpt], content))
+        local = [r for r in local if r not in refused]
         with self._lock:
             self.received.append(Received(envelope.mail_from or "", rcpts, content, local))
         self._logger.info(

@@ -1,0 +1,97 @@
+"""Drafts: saved locally at once, then to the server's Drafts folder, replacing the previous version."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from imapclient import imapclient as imap_constants
+
+from deskmail.core.cancel import NEVER, CancelToken
+from deskmail.core.errors import ErrorKind, UserFacingError
+from deskmail.engine.mime.compose import OutgoingMessage, build_message
+from deskmail.engine.smtp import imapfolders
+from deskmail.engine.smtp.errors import classify_send_failure
+from deskmail.engine.smtp.imapfolders import ImapConnector
+from deskmail.engine.smtp.outbox import DraftRecord, LocalDrafts
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class DraftSaved:
+    """Result of a save: the local copy always exists; `server_error` says the server copy failed."""
+
+    record: DraftRecord
+    server_error: UserFacingError | None = None
+
+
+class DraftManager:
+    """One account's drafts. Runs on the account's worker thread (it writes the store)."""
+
+    def __init__(self, local: LocalDrafts, imap: ImapConnector) -> None:
+        self.local = local
+        self.imap = imap
+
+    def save(self, message: OutgoingMessage, cancel: CancelToken = NEVER, *, upload: bool = True) -> DraftSaved:
+        """Save locally (committed before any network step), then upload unless `upload` is False."""
+        raw = build_message(message).as_bytes()
+        record = self.local.save(message.ensure_message_id(), raw)
+        if not upload:
+            return DraftSaved(record)
+        return self.upload(record.message_id, cancel)
+
+    def upload(self, message_id: str, cancel: CancelToken = NEVER) -> DraftSaved:
+        """Put the newest local version on the server: APPEND it, then delete older copies by UID."""
+        record = self.local.get(message_id)
+        if record is None:
+            raise KeyError(message_id)
+        try:
+            uidvalidity, uid = self._replace_on_server(record, cancel)
+        except Exception as exc:
+            error = _as_user_error(exc)
+            log.warning("draft %s kept locally; server copy failed: %s", message_id, error.message)
+            return DraftSaved(record, error)
+        self.local.set_server_copy(message_id, uid, uidvalidity, record.saved_at)
+        return DraftSaved(self.local.get(message_id) or record)
+
+    def _replace_on_server(self, record: DraftRecord, cancel: CancelToken) -> tuple[int, int]:
+        client = self.imap(cancel)
+        try:
+            folder = imapfolders.drafts_folder(client)
+            flags = (imap_constants.DRAFT, imap_constants.SEEN)
+            uidvalidity, uid = imapfolders.append(client, folder, record.raw, flags)
+            copies = imapfolders.uids_with_message_id(client, folder, record.message_id)
+            if not uid:  # no UIDPLUS: the newest copy with our Message-ID is the one just appended
+                uid = max(copies, default=0)
+                uidvalidity = int(client.folder_status(folder, [b"UIDVALIDITY"])[b"UIDVALIDITY"])
+            old = {u for u in copies if u != uid}
+            if record.server_uid and record.uidvalidity == uidvalidity and record.server_uid != uid:
+                old.add(record.server_uid)
+            imapfolders.delete_uids(client, folder, sorted(old))
+            return uidvalidity, uid
+        finally:
+            imapfolders.logout_quietly(client)
+
+    def discard(self, message_id: str, cancel: CancelToken = NEVER) -> UserFacingError | None:
+        """Remove a draft everywhere (after sending, or when the user throws it away)."""
+        self.local.remove(message_id)
+        client = None
+        try:
+            client = self.imap(cancel)
+            folder = imapfolders.drafts_folder(client)
+            imapfolders.delete_uids(client, folder, imapfolders.uids_with_message_id(client, folder, message_id))
+        except Exception as exc:
+            return _as_user_error(exc)
+        finally:
+            if client is not None:
+                imapfolders.logout_quietly(client)
+        return None
+
+
+def _as_user_error(exc: Exception) -> UserFacingError:
+    error = classify_send_failure(exc)
+    if error.kind is ErrorKind.PROTOCOL_ERROR:
+        error.message = "Could not save the draft on the server."
+        error.fix = "It is saved on this computer and will be uploaded later."
+    return error

@@ -1,0 +1,94 @@
+"""SMTP and network failures while sending, in plain words; the message always waits in the Outbox."""
+
+from __future__ import annotations
+
+import smtplib
+import socket
+
+from deskmail.core.errors import ErrorKind, Field, UserFacingError
+
+WAITS = "The message waits in the Outbox."
+
+
+def _reply_text(code: int, reply: bytes | str) -> str:
+    text = reply.decode("utf-8", errors="replace") if isinstance(reply, bytes) else str(reply)
+    return f"{code} {text}".strip()
+
+
+def is_temporary(error: UserFacingError) -> bool:
+    """True for failures worth retrying by themselves later (network, busy server, 4xx replies)."""
+    return error.kind in (ErrorKind.OFFLINE, ErrorKind.TIMEOUT, ErrorKind.SERVER_BUSY, ErrorKind.CONNECT_REFUSED)
+
+
+def refused_recipients(refused: dict[str, tuple[int, bytes]]) -> UserFacingError:
+    names = ", ".join(sorted(refused))
+    return UserFacingError(
+        ErrorKind.RECIPIENT_REFUSED,
+        f"The mail server would not accept {'this recipient' if len(refused) == 1 else 'these recipients'}: {names}.",
+        fix=f"Check the address{'es' if len(refused) > 1 else ''} and send again. {WAITS}",
+        field=Field.RECIPIENTS,
+        details="; ".join(f"{addr}: {_reply_text(code, msg)}" for addr, (code, msg) in sorted(refused.items())),
+        data={"refused": {addr: _reply_text(code, msg) for addr, (code, msg) in refused.items()}},
+    )
+
+
+def classify_send_failure(exc: BaseException) -> UserFacingError:
+    """Map an smtplib or socket failure to a UserFacingError (already-typed errors pass through)."""
+    if isinstance(exc, UserFacingError):
+        return exc
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return refused_recipients(exc.recipients)
+    if isinstance(exc, smtplib.SMTPSenderRefused):
+        return UserFacingError(
+            ErrorKind.MESSAGE_REFUSED,
+            f"The mail server refused to send mail from {exc.sender}.",
+            fix=f"Check that this address belongs to the account you send from. {WAITS}",
+            details=_reply_text(exc.smtp_code, exc.smtp_error),
+        )
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return _response_failure(exc.smtp_code, exc.smtp_error)
+    if isinstance(exc, socket.timeout | TimeoutError):
+        return UserFacingError(
+            ErrorKind.TIMEOUT,
+            "The outgoing mail server did not answer in time.",
+            fix=f"It will be tried again. {WAITS}",
+            field=Field.NETWORK,
+        )
+    if isinstance(exc, smtplib.SMTPException | OSError):
+        return UserFacingError(
+            ErrorKind.OFFLINE,
+            "Could not reach the outgoing mail server.",
+            fix=f"Check your internet connection; it will be sent when you're back online. {WAITS}",
+            field=Field.NETWORK,
+            details=f"{type(exc).__name__}: {exc}",
+        )
+    return UserFacingError(
+        ErrorKind.PROTOCOL_ERROR,
+        "The mail server gave an answer Deskmail did not expect.",
+        fix=f"Try again later; if it keeps happening, send the details to support. {WAITS}",
+        details=f"{type(exc).__name__}: {exc}",
+    )
+
+
+def _response_failure(code: int, reply: bytes | str) -> UserFacingError:
+    details = _reply_text(code, reply)
+    if code in (552, 523) or " 5.3.4" in details:
+        return UserFacingError(
+            ErrorKind.MESSAGE_REFUSED,
+            "The message is too big for the mail server.",
+            fix=f"Remove or shrink attachments and send again. {WAITS}",
+            details=details,
+        )
+    if 400 <= code < 500:
+        return UserFacingError(
+            ErrorKind.SERVER_BUSY,
+            "The mail server could not take the message right now.",
+            fix=f"It will be tried again later. {WAITS}",
+            details=details,
+        )
+    return UserFacingError(
+        ErrorKind.MESSAGE_REFUSED,
+        "The mail server refused the message.",
+        fix=f"The server said: {details}. {WAITS}",
+        details=details,
+    )

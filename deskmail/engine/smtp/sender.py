@@ -1,0 +1,171 @@
+"""Send from the outbox: SMTP first, marked sent only after the final 250, then one copy in Sent.
+
+Crash safety: the state is committed before each network step. `sending` after a restart means
+we do not know whether the server took the message, so Sent is searched for its Message-ID before
+sending again; `sent` means only the Sent copy is missing, and it is appended only if Sent does
+not hold that Message-ID yet (Gmail-like servers that file sent mail themselves get no APPEND).
+The one window that cannot be closed is a crash between the server's 250 and our commit (a few
+milliseconds): then, on servers that do not file sent mail, the message is sent again.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import smtplib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from imapclient import imapclient as imap_constants
+
+from deskmail.core.cancel import NEVER, CancelToken
+from deskmail.core.errors import UserFacingError
+from deskmail.engine.mime.compose import OutgoingMessage, ascii_address, build_message
+from deskmail.engine.smtp import imapfolders
+from deskmail.engine.smtp.errors import classify_send_failure, is_temporary, refused_recipients
+from deskmail.engine.smtp.imapfolders import ImapConnector
+from deskmail.engine.smtp.outbox import Outbox, OutboxItem, OutboxState
+
+log = logging.getLogger(__name__)
+
+SmtpConnector = Callable[[CancelToken], smtplib.SMTP]  # returns a connected, encrypted, logged-in session
+Checkpoint = Callable[[str], None]  # called at "accepted", "marked_sent", "filed": tests crash here
+
+_BCC_HEADER = re.compile(rb"^(?:Bcc|Resent-Bcc):.*(?:\r?\n[ \t].*)*\r?\n", re.IGNORECASE | re.MULTILINE)
+
+
+@dataclass
+class SendResult:
+    """What happened to one outbox item; `error` set means it still waits in the outbox."""
+
+    item_id: int
+    message_id: str
+    state: OutboxState | None  # None: done and removed from the outbox
+    error: UserFacingError | None = None
+    refused: dict[str, str] = field(default_factory=dict)  # some recipients refused, the rest got it
+    filed_by_server: bool = False
+
+
+def without_bcc(raw: bytes) -> bytes:
+    """The message as it goes over the wire: Bcc headers removed from the header block only."""
+    end = re.search(rb"\r?\n\r?\n", raw)
+    head, body = (raw[: end.start() + 2], raw[end.start() + 2 :]) if end else (raw, b"")
+    return _BCC_HEADER.sub(b"", head) + body
+
+
+class Sender:
+    """Sends one account's outbox. Runs on the account's worker thread (it writes the store)."""
+
+    def __init__(
+        self,
+        outbox: Outbox,
+        smtp: SmtpConnector,
+        imap: ImapConnector,
+        *,
+        smtp_host: str = "",
+        checkpoint: Checkpoint | None = None,
+    ) -> None:
+        self.outbox = outbox
+        self.smtp = smtp
+        self.imap = imap
+        self.smtp_host = smtp_host
+        self.checkpoint = checkpoint or (lambda _name: None)
+
+    def queue(self, message: OutgoingMessage) -> OutboxItem:
+        """Build the message and store it in the outbox (durable) before anything touches the network."""
+        raw = build_message(message).as_bytes()
+        sender = ascii_address(message.sender.email)
+        return self.outbox.add(
+            raw, message_id=message.message_id, sender=sender, recipients=message.envelope_recipients()
+        )
+
+    def send_pending(self, cancel: CancelToken = NEVER) -> list[SendResult]:
+        """Try everything that is not waiting for the user (failed items need `send(id)` again)."""
+        results = []
+        for item in self.outbox.items():
+            cancel.raise_if_cancelled()
+            if item.state is not OutboxState.FAILED:
+                results.append(self.send(item.id, cancel))
+        return results
+
+    def send(self, item_id: int, cancel: CancelToken = NEVER) -> SendResult:
+        """Take one item as far as it goes: submit (unless already done), then file it in Sent."""
+        item = self.outbox.get(item_id)
+        if item is None:
+            return SendResult(item_id, "", None)
+        result = SendResult(item.id, item.message_id, item.state)
+        try:
+            if item.state is OutboxState.SENDING and self._in_sent(item, cancel):
+                log.info("outbox %s: found in Sent after a restart, not sending again", item.id)
+                self.outbox.remove(item.id)
+                return SendResult(item.id, item.message_id, None, filed_by_server=True)
+            if item.state is not OutboxState.SENT:
+                result.refused = self._submit(item, cancel)
+            return self._file(item, result, cancel)
+        except Exception as exc:
+            return self._failed(item, result, exc)
+
+    def _failed(self, item: OutboxItem, result: SendResult, exc: Exception) -> SendResult:
+        error = classify_send_failure(exc)
+        current = self.outbox.get(item.id)
+        if current is not None and current.state is OutboxState.SENT:
+            # Sent, but filing in Sent failed: keep it to file later; the user need not act.
+            log.warning("outbox %s: sent, but the Sent copy is not filed yet: %s", item.id, error.message)
+            self.outbox.set_state(item.id, OutboxState.SENT, error.to_json())
+            result.state, result.error = OutboxState.SENT, error
+            return result
+        state = OutboxState.QUEUED if is_temporary(error) else OutboxState.FAILED
+        answered = isinstance(exc, smtplib.SMTPResponseException | smtplib.SMTPRecipientsRefused)
+        ambiguous = isinstance(exc, OSError) and not answered  # (SMTPException is an OSError too)
+        if ambiguous and state is OutboxState.QUEUED and current is not None and current.state is OutboxState.SENDING:
+            # The connection broke while the server may have taken the message: keep "sending" so
+            # the next attempt looks in Sent before sending again.
+            state = OutboxState.SENDING
+        self.outbox.set_state(item.id, state, error.to_json())
+        result.state, result.error = state, error
+        return result
+
+    def _submit(self, item: OutboxItem, cancel: CancelToken) -> dict[str, str]:
+        """SMTP transaction; on the final 250 the item is committed as sent before anything else."""
+        self.outbox.set_state(item.id, OutboxState.SENDING)
+        session = self.smtp(cancel)
+        try:
+            cancel.raise_if_cancelled()
+            refused = session.sendmail(item.sender, item.recipients, without_bcc(item.raw))
+            self.checkpoint("accepted")
+            self.outbox.set_state(item.id, OutboxState.SENT)
+            self.checkpoint("marked_sent")
+        finally:
+            _quit_quietly(session)
+        if refused:
+            return refused_recipients(refused).data["refused"]  # type: ignore[no-any-return]
+        return {}
+
+    def _file(self, item: OutboxItem, result: SendResult, cancel: CancelToken) -> SendResult:
+        """Put exactly one copy in Sent, then drop the item from the outbox."""
+        client = self.imap(cancel)
+        try:
+            folder = imapfolders.sent_folder(client)
+            by_server = imapfolders.server_files_sent(client.capabilities(), self.smtp_host)
+            if not by_server and not imapfolders.uids_with_message_id(client, folder, item.message_id):
+                imapfolders.append(client, folder, item.raw, (imap_constants.SEEN,))
+            self.checkpoint("filed")
+        finally:
+            imapfolders.logout_quietly(client)
+        self.outbox.remove(item.id)
+        result.state, result.filed_by_server = None, by_server
+        return result
+
+    def _in_sent(self, item: OutboxItem, cancel: CancelToken) -> bool:
+        client = self.imap(cancel)
+        try:
+            return bool(imapfolders.uids_with_message_id(client, imapfolders.sent_folder(client), item.message_id))
+        finally:
+            imapfolders.logout_quietly(client)
+
+
+def _quit_quietly(session: smtplib.SMTP) -> None:
+    try:
+        session.quit()
+    except (smtplib.SMTPException, OSError):
+        session.close()
