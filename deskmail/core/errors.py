@@ -31,8 +31,6 @@ class ErrorKind(StrEnum):
     OFFLINE = "offline"
     PROTOCOL_ERROR = "protocol_error"
     CANCELLED = "cancelled"
-    RECIPIENT_REFUSED = "recipient_refused"
-    MESSAGE_REFUSED = "message_refused"
 
 
 class Field(StrEnum):

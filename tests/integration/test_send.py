@@ -17,6 +17,7 @@ from deskmail.core.errors import ErrorKind
 from deskmail.engine.mime import parse_message
 from deskmail.engine.mime.compose import OutgoingMessage
 from deskmail.engine.mime.decode import Address
+from deskmail.engine.smtp.errors import SendFailure, failure_reason
 from deskmail.engine.smtp.outbox import OutboxState
 from deskmail.engine.smtp.sender import Sender
 from tests.integration.send_helpers import imap_login, make_drafts, make_sender
@@ -137,7 +138,7 @@ def test_a_refused_recipient_leaves_the_message_in_the_outbox(testbed: Testbed, 
     out = message(people)
     item = sender.queue(out)
     result = sender.send(item.id)
-    assert result.error is not None and result.error.kind is ErrorKind.RECIPIENT_REFUSED
+    assert result.error is not None and failure_reason(result.error) is SendFailure.RECIPIENT_REFUSED
     assert people.friend in result.error.message and "Outbox" in result.error.fix
     [waiting] = sender.outbox.items()
     assert waiting.state is OutboxState.FAILED and waiting.last_error is not None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import smtplib
 
 from deskmail.core.errors import ErrorKind, Field
-from deskmail.engine.smtp.errors import classify_send_failure, is_temporary
+from deskmail.engine.smtp.errors import SendFailure, classify_send_failure, failure_reason, is_temporary
 from deskmail.engine.smtp.imapfolders import server_files_sent
 from deskmail.engine.smtp.sender import without_bcc
 
@@ -24,15 +24,16 @@ def test_gmail_like_servers_are_detected() -> None:
 
 def test_failures_are_classified_in_plain_words() -> None:
     refused = classify_send_failure(smtplib.SMTPRecipientsRefused({"x@y.test": (550, b"5.1.1 unknown")}))
-    assert refused.kind is ErrorKind.RECIPIENT_REFUSED and refused.field is Field.RECIPIENTS
+    assert failure_reason(refused) is SendFailure.RECIPIENT_REFUSED and refused.field is Field.RECIPIENTS
     assert refused.data["refused"] == {"x@y.test": "550 5.1.1 unknown"} and "x@y.test" in refused.message
     too_big = classify_send_failure(smtplib.SMTPDataError(552, b"5.3.4 Message size exceeds limit"))
-    assert too_big.kind is ErrorKind.MESSAGE_REFUSED and "too big" in too_big.message
+    assert failure_reason(too_big) is SendFailure.TOO_BIG and "too big" in too_big.message
     busy = classify_send_failure(smtplib.SMTPDataError(451, b"try later"))
     assert busy.kind is ErrorKind.SERVER_BUSY and is_temporary(busy)
     offline = classify_send_failure(ConnectionRefusedError(111, "refused"))
     assert offline.kind is ErrorKind.OFFLINE and is_temporary(offline)
     assert classify_send_failure(TimeoutError()).kind is ErrorKind.TIMEOUT
     assert classify_send_failure(ValueError("odd")).kind is ErrorKind.PROTOCOL_ERROR
+    assert refused.to_json()["data"]["reason"] == "recipient_refused"  # survives the outbox's JSON
     for error in (refused, too_big, busy, offline):
         assert "Outbox" in error.fix

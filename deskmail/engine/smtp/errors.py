@@ -4,10 +4,40 @@ from __future__ import annotations
 
 import smtplib
 import socket
+from enum import StrEnum
+from typing import Any
 
 from deskmail.core.errors import ErrorKind, Field, UserFacingError
 
 WAITS = "The message waits in the Outbox."
+
+
+class SendFailure(StrEnum):
+    """Why a send failed, finer than ErrorKind (whose values the setup wizard maps one by one)."""
+
+    RECIPIENT_REFUSED = "recipient_refused"
+    SENDER_REFUSED = "sender_refused"
+    TOO_BIG = "too_big"
+    REFUSED = "refused"
+    BUSY = "busy"
+    UNREACHABLE = "unreachable"
+    TIMEOUT = "timeout"
+    UNEXPECTED = "unexpected"
+
+
+class SendError(UserFacingError):
+    """A send failure in plain words; `reason` (also in `data["reason"]`) says which kind."""
+
+    def __init__(self, reason: SendFailure, kind: ErrorKind, message: str, **extra: Any) -> None:
+        data = {"reason": str(reason), **extra.pop("data", {})}
+        super().__init__(kind, message, data=data, **extra)
+        self.reason = reason
+
+
+def failure_reason(error: UserFacingError) -> SendFailure | None:
+    """The SendFailure of an error, also for one read back from the outbox's JSON."""
+    reason = error.data.get("reason")
+    return SendFailure(reason) if reason in set(SendFailure) else None
 
 
 def _reply_text(code: int, reply: bytes | str) -> str:
@@ -22,8 +52,9 @@ def is_temporary(error: UserFacingError) -> bool:
 
 def refused_recipients(refused: dict[str, tuple[int, bytes]]) -> UserFacingError:
     names = ", ".join(sorted(refused))
-    return UserFacingError(
-        ErrorKind.RECIPIENT_REFUSED,
+    return SendError(
+        SendFailure.RECIPIENT_REFUSED,
+        ErrorKind.PROTOCOL_ERROR,
         f"The mail server would not accept {'this recipient' if len(refused) == 1 else 'these recipients'}: {names}.",
         fix=f"Check the address{'es' if len(refused) > 1 else ''} and send again. {WAITS}",
         field=Field.RECIPIENTS,
@@ -39,8 +70,9 @@ def classify_send_failure(exc: BaseException) -> UserFacingError:
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
         return refused_recipients(exc.recipients)
     if isinstance(exc, smtplib.SMTPSenderRefused):
-        return UserFacingError(
-            ErrorKind.MESSAGE_REFUSED,
+        return SendError(
+            SendFailure.SENDER_REFUSED,
+            ErrorKind.PROTOCOL_ERROR,
             f"The mail server refused to send mail from {exc.sender}.",
             fix=f"Check that this address belongs to the account you send from. {WAITS}",
             details=_reply_text(exc.smtp_code, exc.smtp_error),
@@ -48,21 +80,24 @@ def classify_send_failure(exc: BaseException) -> UserFacingError:
     if isinstance(exc, smtplib.SMTPResponseException):
         return _response_failure(exc.smtp_code, exc.smtp_error)
     if isinstance(exc, socket.timeout | TimeoutError):
-        return UserFacingError(
+        return SendError(
+            SendFailure.TIMEOUT,
             ErrorKind.TIMEOUT,
             "The outgoing mail server did not answer in time.",
             fix=f"It will be tried again. {WAITS}",
             field=Field.NETWORK,
         )
     if isinstance(exc, smtplib.SMTPException | OSError):
-        return UserFacingError(
+        return SendError(
+            SendFailure.UNREACHABLE,
             ErrorKind.OFFLINE,
             "Could not reach the outgoing mail server.",
             fix=f"Check your internet connection; it will be sent when you're back online. {WAITS}",
             field=Field.NETWORK,
             details=f"{type(exc).__name__}: {exc}",
         )
-    return UserFacingError(
+    return SendError(
+        SendFailure.UNEXPECTED,
         ErrorKind.PROTOCOL_ERROR,
         "The mail server gave an answer Deskmail did not expect.",
         fix=f"Try again later; if it keeps happening, send the details to support. {WAITS}",
@@ -73,21 +108,24 @@ def classify_send_failure(exc: BaseException) -> UserFacingError:
 def _response_failure(code: int, reply: bytes | str) -> UserFacingError:
     details = _reply_text(code, reply)
     if code in (552, 523) or " 5.3.4" in details:
-        return UserFacingError(
-            ErrorKind.MESSAGE_REFUSED,
+        return SendError(
+            SendFailure.TOO_BIG,
+            ErrorKind.PROTOCOL_ERROR,
             "The message is too big for the mail server.",
             fix=f"Remove or shrink attachments and send again. {WAITS}",
             details=details,
         )
     if 400 <= code < 500:
-        return UserFacingError(
+        return SendError(
+            SendFailure.BUSY,
             ErrorKind.SERVER_BUSY,
             "The mail server could not take the message right now.",
             fix=f"It will be tried again later. {WAITS}",
             details=details,
         )
-    return UserFacingError(
-        ErrorKind.MESSAGE_REFUSED,
+    return SendError(
+        SendFailure.REFUSED,
+        ErrorKind.PROTOCOL_ERROR,
         "The mail server refused the message.",
         fix=f"The server said: {details}. {WAITS}",
         details=details,
