@@ -19,7 +19,7 @@ from deskmail.discovery.providers import ProviderTable
 from deskmail.discovery.result import DiscoveryResult, Outcome, assemble
 from deskmail.discovery.runner import Source, run_sources
 
-__all__ = ["AddressError", "DiscoveryResult", "Outcome", "Timing", "discover", "parse_address", "typo_hint"]
+__all__ = ["AddressError", "DiscoveryResult", "Outcome", "Timing", "discover", "parse_address", "preload", "typo_hint"]
 
 
 def discover(
@@ -52,3 +52,15 @@ def discover(
     result = assemble(ctx, reports, hint)
     result.ms = int((time.monotonic() - started) * 1000)
     return result
+
+
+def preload(settings: Settings) -> None:
+    """Do the slow one-time work (provider table, Public Suffix List, TLS trust store) ahead of time,
+    e.g. on a worker thread while the user is still typing the address."""
+    from deskmail.discovery.domains import preload as load_suffix_list
+    from deskmail.discovery.providers import bundled_table
+    from deskmail.net.tls import shared_client_context
+
+    bundled_table()
+    load_suffix_list()
+    shared_client_context(settings)

@@ -62,7 +62,7 @@ def guess_source(ctx: Context, cancel: CancelToken) -> SourceReport:
 
 def _run_probes(ctx: Context, plan: list[Probe], cancel: CancelToken) -> dict[int, bool]:
     """Start probes one `probe_stagger` apart (at once after a failure), a few in flight at most."""
-    context = tls.client_context(ctx.settings)
+    context = tls.shared_client_context(ctx.settings)
     results: queue.Queue[tuple[int, bool]] = queue.Queue()
     outcomes: dict[int, bool] = {}
     next_index, in_flight, last_start = 0, 0, 0.0

@@ -52,7 +52,7 @@ class HttpClient:
 
     def __init__(self, settings: Settings, resolver: Resolver | None = None) -> None:
         self.resolver = resolver or Resolver.from_settings(settings)
-        self.context: ssl.SSLContext = tls.client_context(settings)
+        self.context: ssl.SSLContext = tls.shared_client_context(settings)
 
     def get(
         self,

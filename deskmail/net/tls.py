@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import ssl
+import threading
 from pathlib import Path
 
 from deskmail.core.settings import Settings
@@ -19,6 +20,22 @@ def client_context(settings: Settings | None = None, extra_ca: Path | None = Non
     if ca is not None:
         context.load_verify_locations(cafile=str(ca))
     return context
+
+
+_shared: dict[Path | None, ssl.SSLContext] = {}
+_shared_lock = threading.Lock()
+
+
+def shared_client_context(settings: Settings | None = None) -> ssl.SSLContext:
+    """Like `client_context`, built once per extra CA and reused (reading the CA store takes ~0.1 s).
+
+    Callers must not modify it; it is safe to use from several threads at once.
+    """
+    ca = settings.extra_ca if settings else None
+    with _shared_lock:
+        if ca not in _shared:
+            _shared[ca] = client_context(settings)
+        return _shared[ca]
 
 
 def pinned_context() -> ssl.SSLContext:
