@@ -9,6 +9,7 @@ from typing import Any
 
 from deskmail.core.serverconfig import Candidate, ServerConfig
 from deskmail.discovery.context import Context, Lookup, SourceReport
+from deskmail.discovery.domains import registered_domain
 
 
 class Outcome(StrEnum):
@@ -135,8 +136,17 @@ def _merge(reports: list[SourceReport]) -> list[Candidate]:
             if key not in seen:
                 seen.add(key)
                 merged.append(candidate)
+    for candidate in merged:
+        if not candidate.trusted:
+            _add_server_domains(candidate)
     # Complete candidates first, plaintext last, otherwise the sources' order.
     return sorted(merged, key=lambda c: (c.outgoing is None, bool(c.extra.get("plaintext"))))
+
+
+def _add_server_domains(candidate: Candidate) -> None:
+    """The registered domains a person must recognise before confirming an untrusted candidate."""
+    servers = [candidate.incoming, *([candidate.outgoing] if candidate.outgoing else [])]
+    candidate.extra["server_domains"] = sorted({registered_domain(server.host) for server in servers})
 
 
 def _key(server: ServerConfig | None) -> tuple[Any, ...]:

@@ -14,8 +14,8 @@ T = TypeVar("T")
 def run_all(calls: list[Callable[[], T]], cancel: CancelToken) -> list[T | BaseException]:
     """Start every call on its own thread and return their results (or exceptions) in order.
 
-    Returns early, with Cancelled-free placeholders missing, only if `cancel` fires: the
-    unfinished calls then see the same token and stop on their own.
+    If `cancel` fires first, returns at once: calls still running appear as `_Unfinished` and
+    stop on their own, since they were given the same token.
     """
     results: list[T | BaseException | None] = [None] * len(calls)
     done = threading.Semaphore(0)

@@ -80,6 +80,7 @@ def test_mx_pointing_at_microsoft_365_is_oauth_only(bed: Testbed) -> None:
 def test_mx_pointing_at_a_domain_with_autoconfig_needs_confirmation(bed: Testbed) -> None:
     best = run(bed, "a@dm-mxhosted.test").candidates[0]
     assert (best.source, best.trusted, best.incoming.host) == ("mx", False, "imap.hoster.test")
+    assert best.extra["server_domains"] == ["hoster.test"]  # what the wizard asks the person to confirm
     assert "dm-hoster.test" in best.trust_reason
     assert bed.web.count(host="autoconfig.dm-hoster.test") >= 1
 
