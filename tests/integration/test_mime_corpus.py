@@ -8,10 +8,12 @@ import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from deskmail.engine.mime import parse_message, render_message
+from deskmail.engine.mime.filenames import clean_filename
 from tests.unit.mime_checks import assert_safe_html
 
 CORPUS = Path(__file__).resolve().parents[2] / ".." / "shared" / "corpus"
@@ -101,3 +103,32 @@ def test_subjects_match_stalwart_expected_output() -> None:
         assert got == re.sub(r"\s+", " ", expected).strip(), expected_file.name
         checked += 1
     assert checked >= 20
+
+
+def _expected_attachment_names(data: dict[str, Any]) -> set[str]:
+    """File names stalwart found on its attachment parts (filename= or name=), cleaned like ours."""
+    names: set[str] = set()
+    for index in data["attachments"]:
+        found: dict[str, str] = {}
+        for header in data["parts"][index]["headers"]:
+            value = header["value"]
+            if isinstance(value, dict) and "ContentType" in value:
+                for attr in value["ContentType"].get("attributes") or []:
+                    found.setdefault(attr.get("name"), attr.get("value"))
+        name = found.get("filename") or found.get("name")
+        if name:
+            names.add(clean_filename(name))
+    return names
+
+
+def test_attachment_names_match_stalwart_expected_output() -> None:
+    _require_corpus()
+    checked = 0
+    for expected_file in sorted((MESSAGES / "stalwart-mail-parser").rglob("*.json")):
+        expected = _expected_attachment_names(json.loads(expected_file.read_text(encoding="utf-8")))
+        if not expected:
+            continue
+        got = {a.filename for a in parse_message(expected_file.with_suffix(".eml").read_bytes()).attachments}
+        assert expected <= got, expected_file.name
+        checked += 1
+    assert checked >= 8

@@ -135,3 +135,33 @@ def test_plain_text_links_are_clickable_and_escaped() -> None:
 def test_preview_skips_quotes_and_signatures() -> None:
     text = "On Monday, Bob wrote:\n> old stuff\nNew   reply text\n-- \nsignature"
     assert make_preview(text) == "On Monday, Bob wrote: New reply text"
+
+
+def test_html_charset_declared_only_in_a_meta_tag_is_used() -> None:
+    html = '<html><head><meta http-equiv="Content-Type" content="text/html; charset=koi8-r"></head>Привет</html>'
+    raw = b"Subject: x\r\nContent-Type: text/html\r\n\r\n" + html.encode("koi8-r")
+    assert "Привет" in (parse_message(raw).html or "")
+
+
+def test_bounce_reports_are_readable_in_the_body() -> None:
+    raw = (
+        b"Subject: Undelivered\r\nMIME-Version: 1.0\r\n"
+        b"Content-Type: multipart/report; report-type=delivery-status; boundary=r\r\n\r\n"
+        b"--r\r\nContent-Type: text/plain\r\n\r\nYour message could not be delivered.\r\n"
+        b"--r\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.example.test\r\n\r\n"
+        b"Final-Recipient: rfc822; ghost@example.test\r\nStatus: 5.1.1\r\n"
+        b"--r\r\nContent-Type: text/rfc822-headers\r\n\r\nSubject: original\r\n--r--\r\n"
+    )
+    msg = parse_message(raw)
+    assert "could not be delivered" in msg.text and "Status: 5.1.1" in msg.text
+    assert [a.filename for a in msg.attachments] == ["headers.txt"]
+
+
+@pytest.mark.parametrize(
+    ("ctype", "expected"),
+    [("image/png", "attachment.png"), ("application/ms-tnef", "winmail.dat"), ("text/calendar", "invite.ics"),
+     ("application/x-unknown-thing", "attachment.bin")],
+)  # fmt: skip
+def test_nameless_parts_get_names_from_their_type(ctype: str, expected: str) -> None:
+    assert clean_filename(None, ctype) == expected
+    assert not is_executable(expected, ctype)

@@ -15,7 +15,7 @@ _RESERVED = {"CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$"} | {f"{p}{n}" for p
 _EXECUTABLE_WORDS = """
 exe com bat cmd scr pif msi msp mst cpl dll sys drv ocx lnk url scf inf reg hta chm js jse vbs vbe
 wsf wsh wsc ps1 ps1xml ps2 psm1 psc1 msh msh1 msh2 mshxml jar class app command tool pkg dmg
-workflow action sh bash csh ksh zsh run bin elf appimage deb rpm apk ipa xbap application gadget
+workflow action sh bash csh ksh zsh run elf appimage deb rpm apk ipa xbap application gadget
 library-ms settingcontent-ms desktop py pyw pl rb php iso img vhd vhdx docm xlsm pptm dotm xltm potm
 ppsm sldm xlam ppam one
 """
@@ -49,7 +49,7 @@ def clean_filename(name: str | None, content_type: str = "application/octet-stre
     text = "".join("_" if _FORBIDDEN.match(ch) else ch for ch in text if not _is_odd(ch))
     text = re.sub(r"\s+", " ", text).strip(" .")  # Windows drops trailing dots and spaces silently
     if not text:
-        text = "attachment" + (_extension_for(content_type) or ".bin")
+        text = _invented_name(content_type)
     stem, dot, _ext = text.rpartition(".")
     base = stem if dot else text
     if base.split(".")[0].upper().strip() in _RESERVED:
@@ -57,12 +57,27 @@ def clean_filename(name: str | None, content_type: str = "application/octet-stre
     return _limit_length(text)
 
 
-def _extension_for(content_type: str) -> str | None:
-    if content_type.lower() == "message/rfc822":
-        return ".eml"
-    if content_type.lower() == "text/plain":
-        return ".txt"
-    return mimetypes.guess_extension(content_type.lower(), strict=False)
+# Names for nameless parts whose type says more than "attachment.bin".
+_NAMES_BY_TYPE = {
+    "message/rfc822": "message.eml",
+    "message/delivery-status": "delivery-status.txt",
+    "message/disposition-notification": "disposition-notification.txt",
+    "text/rfc822-headers": "headers.txt",
+    "message/partial": "message-part.bin",
+    "application/ms-tnef": "winmail.dat",
+    "application/pgp-signature": "signature.asc",
+    "application/pkcs7-signature": "smime.p7s",
+    "text/calendar": "invite.ics",
+}
+
+
+def _invented_name(content_type: str) -> str:
+    ctype = content_type.lower()
+    if ctype in _NAMES_BY_TYPE:
+        return _NAMES_BY_TYPE[ctype]
+    if ctype == "text/plain":
+        return "attachment.txt"
+    return "attachment" + (mimetypes.guess_extension(ctype, strict=False) or ".bin")
 
 
 def _limit_length(name: str) -> str:

@@ -125,7 +125,13 @@ def _filename(part: Message) -> str | None:
     return clean_text(name) if name else None
 
 
+# Machine-readable report parts people still want to read in a bounce: shown as text in the body.
+_REPORT_TYPES = ("message/delivery-status", "message/disposition-notification", "message/feedback-report")
+
+
 def _is_body_part(part: Message, ctype: str) -> bool:
+    if ctype in _REPORT_TYPES:
+        return True
     if ctype not in ("text/plain", "text/html"):
         return False
     disposition = _safe(part.get_content_disposition, None)
@@ -134,9 +140,16 @@ def _is_body_part(part: Message, ctype: str) -> bool:
     return disposition == "inline" or not _filename(part)
 
 
+_META_CHARSET = re.compile(rb"<meta[^>]{0,200}?charset\s*=\s*[\"']?([A-Za-z0-9_.:-]+)", re.IGNORECASE)
+
+
 def _leaf_text(part: Message) -> str:
+    data = part_bytes(part)
     charset = _safe(part.get_content_charset, None)
-    text = decode_bytes(part_bytes(part), charset)[:MAX_TEXT_CHARS]
+    if charset is None and _safe(part.get_content_type, "") == "text/html":
+        meta = _META_CHARSET.search(data[:4096])  # HTML parts often declare it only in the markup
+        charset = meta.group(1).decode("ascii") if meta else None
+    text = decode_bytes(data, charset)[:MAX_TEXT_CHARS]
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
