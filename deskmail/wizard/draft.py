@@ -109,6 +109,7 @@ class Draft:
     remember_password: bool = True
     discovery: DiscoveryLike | None = None
     discovered_for: str = ""  # the address `discovery` belongs to
+    found_message: str = ""  # discovery's "good to know" for found settings (app password, enable IMAP)
     candidate: Candidate | None = None
     confirmed: bool = False  # ticked "these settings look right" for settings we cannot vouch for
     settings_accepted: bool = False  # the person went on from Found/Manual with these settings

@@ -199,6 +199,7 @@ class WizardMachine:
         elif result.outcome in OUTCOME_STEPS:
             self._go(OUTCOME_STEPS[result.outcome], notice=result.message)
         elif self.draft.candidate is not None:
+            self.draft.found_message = result.message
             self._go(Step.FOUND)
         else:
             self.draft.manual = ManualSettings.for_address(self.draft.email)

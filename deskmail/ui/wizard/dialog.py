@@ -87,6 +87,8 @@ class AccountWizard(QDialog):
     def _render(self) -> None:
         """Show the machine's current page, start the job it waits for, move the focus where it belongs."""
         step, page = self.machine.step, self.page()
+        if self.task is not None and self.task.token.cancelled and not self.task.cancelled:
+            self.task.cancel()  # the machine gave up on it (Cancel, Back): drop its late outcome too
         entering = step is not self._shown_step
         if entering:
             self.stack.setCurrentWidget(page)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt
@@ -222,6 +223,9 @@ class FoundPage(Page):
         self.content.addWidget(self.outgoing)
         self.source = paragraph()
         self.content.addWidget(self.source)
+        self.good_to_know = paragraph(selectable=True)
+        self.good_to_know.setAccessibleName("Good to know")
+        self.content.addWidget(self.good_to_know)
         self.confirm_frame = QFrame()
         self.confirm_frame.setFrameShape(QFrame.Shape.StyledPanel)
         confirm = QHBoxLayout(self.confirm_frame)
@@ -268,13 +272,19 @@ class FoundPage(Page):
         self.incoming.show_server(candidate.incoming)
         self.outgoing.show_server(candidate.outgoing)
         self.source.setText(f"Where these settings come from: {source_words(candidate)}.")
+        self.good_to_know.setText(f"Good to know: {draft.found_message}" if draft.found_message else "")
+        self.good_to_know.setVisible(bool(draft.found_message))
         self.confirm_frame.setVisible(draft.needs_confirmation)
         self.reason.setText(
             confirm_reason(candidate) + " Compare the server names with what your e-mail provider tells you."
         )
         show_error(self.notice, draft.notice)
         self.continue_button.setEnabled(not draft.needs_confirmation or draft.confirmed)
-        links = [f'<a href="{url}">{_link_text(url)}</a>' for url in candidate.help_urls if url.startswith("https://")]
+        links = [
+            f'<a href="{html.escape(url, quote=True)}">{html.escape(_link_text(url))}</a>'
+            for url in candidate.help_urls
+            if url.startswith("https://")
+        ]
         self.links.setText("Help from your provider: " + ", ".join(links) if links else "")
         self.links.setVisible(bool(links))
 
@@ -303,5 +313,4 @@ class FoundPage(Page):
 
 def _link_text(url: str) -> str:
     """A short, readable name for a link: its host name."""
-    host = url.split("://", 1)[-1].split("/", 1)[0]
-    return host.replace("&", "&amp;").replace("<", "&lt;")
+    return url.split("://", 1)[-1].split("/", 1)[0]

@@ -102,6 +102,7 @@ class ActionButtons:
             push.setObjectName(f"action_{action.value}")
             push.clicked.connect(lambda _checked=False, a=action: self.page.act(a))
             self.page.buttons.addWidget(push)
+            push.show()  # a child added to a visible page is otherwise shown only later, from the event loop
             self.widgets.append(push)
 
     @property

@@ -1,0 +1,45 @@
+"""The wizard's special pages and Cancel, reached through real discovery on the test bed."""
+
+from __future__ import annotations
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from deskmail.ui.wizard.first_pages import AccountPage
+from deskmail.wizard.steps import Step
+
+from .wizard_bed import WAIT_MS, Run, action, click, run, type_account, wait_for
+
+pytestmark = pytest.mark.gui
+__all__ = ["run"]  # the fixture
+
+
+def test_cancel_during_discovery(qtbot: QtBot, run: Run) -> None:
+    type_account(qtbot, run, "carol@wz-slow.test", "whatever")
+    assert run.step is Step.FINDING
+    qtbot.waitUntil(lambda: bool(run.wizard.machine.draft.progress), timeout=WAIT_MS)
+    page = run.wizard.page()
+    click(qtbot, page.cancel_button)  # type: ignore[attr-defined]
+    assert run.step is Step.ACCOUNT and isinstance(run.wizard.page(), AccountPage)
+    task = run.wizard.task
+    assert task is not None and task.cancelled
+    qtbot.waitUntil(lambda: task.done, timeout=WAIT_MS)  # the worker stops soon after
+    assert run.step is Step.ACCOUNT and run.store.list() == []
+
+
+def test_pop3_only_provider_page(qtbot: QtBot, run: Run) -> None:
+    type_account(qtbot, run, "dan@dm-pop3.test", "whatever")
+    wait_for(qtbot, run, Step.POP3_ONLY)
+    assert "POP3" in run.wizard.page().title.text()  # type: ignore[attr-defined]
+    click(qtbot, action(run, "Type IMAP settings myself"))
+    assert run.step is Step.MANUAL
+
+
+def test_oauth_only_provider_page(qtbot: QtBot, run: Run) -> None:
+    type_account(qtbot, run, "erin@wz-oauth.test", "whatever")
+    wait_for(qtbot, run, Step.OAUTH_ONLY)
+    assert "app password" in run.wizard.page().title.text()  # type: ignore[attr-defined]
+    click(qtbot, action(run, "Open the app password page"))
+    assert run.opened == ["https://wz-oauth.test/app-passwords"] and run.step is Step.OAUTH_ONLY
+    click(qtbot, action(run, "I have an app password"))
+    assert run.step is Step.ACCOUNT and run.wizard.account_page.password_edit.text() == ""
