@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from deskmail.engine.smtp.outbox import LocalDrafts, Outbox, OutboxState
+from deskmail.engine.smtp.outbox import LocalDrafts, Outbox, OutboxState, outbox_items
 from deskmail.engine.store import Store
 
 
@@ -43,3 +43,9 @@ def test_a_draft_keeps_one_row_per_composition(tmp_path: Path) -> None:
     record = drafts.get("<d@x>")
     assert record is not None and record.server_uid == 7
     assert [d.message_id for d in drafts.all()] == ["<d@x>"]
+
+
+def test_the_ui_reads_the_outbox_through_its_read_only_connection(tmp_path: Path) -> None:
+    store = Store.open(tmp_path / "s.sqlite3")
+    Outbox(store).add(b"raw", message_id="<r@x>", sender="me@x", recipients=["you@y"])
+    assert [i.message_id for i in outbox_items(store.reader())] == ["<r@x>"]

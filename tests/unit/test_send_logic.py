@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import smtplib
+from pathlib import Path
 
-from deskmail.core.errors import ErrorKind, Field
+import pytest
+
+from deskmail.core.cancel import CancelToken
+from deskmail.core.errors import ErrorKind, Field, UserFacingError
+from deskmail.engine.mime.compose import OutgoingMessage
+from deskmail.engine.mime.decode import Address
 from deskmail.engine.smtp.errors import SendFailure, classify_send_failure, failure_reason, is_temporary
 from deskmail.engine.smtp.imapfolders import server_files_sent
-from deskmail.engine.smtp.sender import without_bcc
+from deskmail.engine.smtp.outbox import Outbox
+from deskmail.engine.smtp.sender import Sender, without_bcc
+from deskmail.engine.store import Store
 
 
 def test_bcc_is_removed_from_the_header_block_only() -> None:
@@ -37,3 +45,14 @@ def test_failures_are_classified_in_plain_words() -> None:
     assert refused.to_json()["data"]["reason"] == "recipient_refused"  # survives the outbox's JSON
     for error in (refused, too_big, busy, offline):
         assert "Outbox" in error.fix
+
+
+def test_a_message_without_recipients_is_not_queued(tmp_path: Path) -> None:
+    def never(_cancel: CancelToken) -> smtplib.SMTP:
+        raise AssertionError("no network for a message that cannot be sent")
+
+    sender = Sender(Outbox(Store.open(tmp_path / "s.sqlite3")), never, never)
+    with pytest.raises(UserFacingError) as info:
+        sender.queue(OutgoingMessage(sender=Address("", "me@example.test"), subject="x"))
+    assert info.value.field is Field.RECIPIENTS
+    assert sender.outbox.items() == []

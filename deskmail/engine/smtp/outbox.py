@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from deskmail.engine.store import Store
+from deskmail.engine.store import Store, StoreReader
 
 
 class OutboxState(StrEnum):
@@ -58,6 +58,11 @@ def _item(row: tuple[Any, ...]) -> OutboxItem:
     )  # fmt: skip
 
 
+def outbox_items(reader: StoreReader) -> list[OutboxItem]:
+    """Everything still in the outbox, oldest first: for the UI's read-only connection (Outbox folder)."""
+    return [_item(row) for row in reader.conn.execute(_SELECT_OUTBOX + " ORDER BY id").fetchall()]
+
+
 class Outbox:
     """Outbox rows of one account; every change is committed before the network step that follows it."""
 
@@ -80,8 +85,7 @@ class Outbox:
 
     def items(self) -> list[OutboxItem]:
         """Everything still in the outbox, oldest first."""
-        rows = self.store.conn.execute(_SELECT_OUTBOX + " ORDER BY id").fetchall()
-        return [_item(row) for row in rows]
+        return outbox_items(self.store)
 
     def set_state(self, item_id: int, state: OutboxState, error: dict[str, Any] | None = None) -> None:
         sent_at = time.time() if state is OutboxState.SENT else 0.0

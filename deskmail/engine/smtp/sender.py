@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from imapclient import imapclient as imap_constants
 
 from deskmail.core.cancel import NEVER, CancelToken
-from deskmail.core.errors import UserFacingError
+from deskmail.core.errors import ErrorKind, Field, UserFacingError
 from deskmail.engine.mime.compose import OutgoingMessage, ascii_address, build_message
 from deskmail.engine.smtp import imapfolders
 from deskmail.engine.smtp.errors import classify_send_failure, is_temporary, refused_recipients
@@ -73,6 +73,13 @@ class Sender:
 
     def queue(self, message: OutgoingMessage) -> OutboxItem:
         """Build the message and store it in the outbox (durable) before anything touches the network."""
+        if not message.envelope_recipients():
+            raise UserFacingError(
+                ErrorKind.PROTOCOL_ERROR,
+                "The message has no recipients.",
+                fix="Add at least one address in To, Cc or Bcc.",
+                field=Field.RECIPIENTS,
+            )
         raw = build_message(message).as_bytes()
         sender = ascii_address(message.sender.email)
         return self.outbox.add(
