@@ -1,0 +1,172 @@
+"""The main window: an inviting empty state until there is an account, then the mail view."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QLabel,
+    QMainWindow,
+    QPushButton,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from deskmail import APP_NAME
+from deskmail.core.cancel import CancelToken
+from deskmail.engine.accounts import Account
+from deskmail.qtbridge.tasks import Progress
+from deskmail.ui.about import AboutDialog
+from deskmail.ui.context import AppContext
+from deskmail.ui.icons import app_icon
+
+log = logging.getLogger(__name__)
+
+Shortcut = QKeySequence | QKeySequence.StandardKey | str | None
+# A view for saved accounts; the mail view plugs in here (see set_mail_view_factory).
+MailViewFactory = Callable[[AppContext, QWidget], QWidget]
+
+
+class EmptyState(QWidget):
+    """ "No account yet" with one obvious button."""
+
+    def __init__(self, on_add: Callable[[], None], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        icon = QLabel()
+        icon.setPixmap(app_icon().pixmap(128, 128))
+        icon.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        title = QLabel("No account yet")
+        font = title.font()
+        font.setPointSizeF(max(font.pointSizeF(), 9.0) * 1.8)
+        font.setBold(True)
+        title.setFont(font)
+        title.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        text = QLabel("Add your e-mail account to read and send mail.\nYour address and password are all it takes.")
+        text.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        text.setStyleSheet("color: palette(placeholder-text);")
+        self.add_button = QPushButton("Add account")
+        self.add_button.setDefault(True)
+        self.add_button.setMinimumWidth(180)
+        self.add_button.setMinimumHeight(36)
+        self.add_button.clicked.connect(on_add)
+        layout = QVBoxLayout(self)
+        layout.addStretch(2)
+        layout.addWidget(icon)
+        layout.addSpacing(12)
+        layout.addWidget(title)
+        layout.addWidget(text)
+        layout.addSpacing(16)
+        layout.addWidget(self.add_button, 0, Qt.AlignmentFlag.AlignHCenter)
+        layout.addStretch(3)
+
+
+class MainWindow(QMainWindow):
+    """Deskmail's one main window: menus, the empty state or the mail view, About."""
+
+    accounts_changed = Signal(list)
+
+    def __init__(self, context: AppContext, mail_view: MailViewFactory | None = None) -> None:
+        super().__init__()
+        self.context = context
+        self.accounts: list[Account] = []
+        self._mail_view_factory = mail_view
+        self.mail_view: QWidget | None = None
+        self.setWindowTitle(APP_NAME)
+        self.setWindowIcon(app_icon())
+        self.resize(1100, 720)
+        self.stack = QStackedWidget()
+        self.loading = QWidget()  # shown for the few ms until the account list arrives
+        self.empty_state = EmptyState(self.add_account)
+        self.stack.addWidget(self.loading)
+        self.stack.addWidget(self.empty_state)
+        self.setCentralWidget(self.stack)
+        self._build_actions()
+        self._build_menus()
+        self.reload_accounts()
+
+    # -- actions and menus ---------------------------------------------------------
+
+    def _action(self, text: str, slot: Callable[[], object], shortcut: Shortcut = None) -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        action.triggered.connect(lambda _checked=False: slot())
+        return action
+
+    def _build_actions(self) -> None:
+        self.add_account_action = self._action("&Add Account…", self.add_account)
+        self.quit_action = self._action("&Quit", self.close, QKeySequence.StandardKey.Quit)
+        self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
+        self.about_action = self._action(f"&About {APP_NAME}", self.show_about)
+        self.about_action.setMenuRole(QAction.MenuRole.AboutRole)
+        self.help_action = self._action("&Help", self.show_about, QKeySequence.StandardKey.HelpContents)
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        self.file_menu = bar.addMenu("&File")
+        self.file_menu.addAction(self.add_account_action)
+        self.file_menu.addSeparator()
+        self.file_menu.addAction(self.quit_action)
+        self.help_menu = bar.addMenu("&Help")
+        self.help_menu.addAction(self.about_action)
+
+    # -- accounts ------------------------------------------------------------------
+
+    def reload_accounts(self) -> None:
+        """Read the saved accounts on a worker (the UI never touches the disk itself)."""
+        store = self.context.accounts
+
+        def read(cancel: CancelToken, progress: Progress) -> list[Account]:
+            return list(store.list())
+
+        self.context.runner.run(read, name="list-accounts", on_finished=self._show_accounts, on_failed=self._no_list)
+
+    def _show_accounts(self, accounts: object) -> None:
+        self.accounts = list(accounts) if isinstance(accounts, list) else []
+        if not self.accounts:
+            self.stack.setCurrentWidget(self.empty_state)
+            self.empty_state.add_button.setFocus()
+        else:
+            self._show_mail_view()
+        self.accounts_changed.emit(self.accounts)
+
+    def _no_list(self, error: object) -> None:
+        # An unreadable accounts file: the person can still add an account (the store says why in the log).
+        log.warning("could not read the accounts: %s", error)
+        self._show_accounts([])
+
+    def _show_mail_view(self) -> None:
+        if self.mail_view is None:
+            if self._mail_view_factory is None:
+                self.mail_view = QLabel("Your mail will appear here.", alignment=Qt.AlignmentFlag.AlignCenter)
+            else:
+                self.mail_view = self._mail_view_factory(self.context, self)
+            self.stack.addWidget(self.mail_view)
+        self.stack.setCurrentWidget(self.mail_view)
+
+    def add_account(self) -> None:
+        """Open the Add-account wizard; a saved account refreshes the window."""
+        wizard = self.context.make_wizard(self)
+        added = getattr(wizard, "account_added", None)
+        if added is not None:
+            added.connect(lambda _account: self.reload_accounts())
+        wizard.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        wizard.open()
+
+    # -- dialogs -------------------------------------------------------------------
+
+    def show_about(self) -> None:
+        dialog = AboutDialog(self.context.log_path, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        closer = getattr(self.mail_view, "close_window", None)
+        if callable(closer) and not closer():
+            event.ignore()
+            return
+        event.accept()
