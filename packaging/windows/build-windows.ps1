@@ -1,0 +1,30 @@
+# Builds the Windows installer: build\dist\deskmail\ (PyInstaller) and build\deskmail-<version>-setup.exe.
+# Run from anywhere on Windows with Python 3.11+ and Inno Setup 6 (the GitHub windows runners have both):
+#   powershell -ExecutionPolicy Bypass -File packaging\windows\build-windows.ps1
+$ErrorActionPreference = "Stop"
+$Root = Resolve-Path "$PSScriptRoot\..\.."
+Set-Location $Root
+
+if (-not (Test-Path build\venv\Scripts\python.exe)) {
+    python -m venv build\venv
+    build\venv\Scripts\python -m pip install --disable-pip-version-check -q ".[package]"
+}
+$Py = "build\venv\Scripts\python.exe"
+$Version = & $Py -c "import deskmail; print(deskmail.__version__)"
+
+$Svg = Get-ChildItem resources\icons\*.svg, resources\*.svg -ErrorAction SilentlyContinue | Select-Object -First 1
+if (-not $Svg) { $Svg = Get-Item packaging\icons\deskmail.svg }
+$env:QT_QPA_PLATFORM = "offscreen"
+& $Py packaging\render_icons.py $Svg.FullName build\icons
+if ($LASTEXITCODE) { throw "render_icons failed" }
+Remove-Item Env:QT_QPA_PLATFORM
+
+$env:DESKMAIL_ICON_DIR = "$Root\build\icons"
+& $Py -m PyInstaller --noconfirm --log-level WARN --distpath build\dist --workpath build\work packaging\deskmail.spec
+if ($LASTEXITCODE) { throw "PyInstaller failed" }
+
+$Iscc = (Get-Command iscc -ErrorAction SilentlyContinue).Source
+if (-not $Iscc) { $Iscc = "${env:ProgramFiles(x86)}\Inno Setup 6\ISCC.exe" }
+& $Iscc "/DAppVersion=$Version" packaging\windows\deskmail.iss
+if ($LASTEXITCODE) { throw "Inno Setup failed" }
+Get-ChildItem build\deskmail-*-setup.exe
