@@ -165,3 +165,25 @@ def test_bounce_reports_are_readable_in_the_body() -> None:
 def test_nameless_parts_get_names_from_their_type(ctype: str, expected: str) -> None:
     assert clean_filename(None, ctype) == expected
     assert not is_executable(expected, ctype)
+
+
+def test_tnef_is_listed_not_interpreted() -> None:
+    raw = (
+        b"Subject: outlook\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=t\r\n\r\n"
+        b"--t\r\nContent-Type: text/plain\r\n\r\nSee attached.\r\n"
+        b"--t\r\nContent-Type: application/ms-tnef\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+        b"eJ8+IgAAAA==\r\n--t--\r\n"
+    )
+    msg = parse_message(raw)
+    assert msg.text.strip() == "See attached."
+    [tnef] = msg.attachments
+    assert tnef.filename == "winmail.dat" and not tnef.executable
+
+
+def test_absurd_nesting_does_not_break_parsing() -> None:
+    depth = 300
+    head = b"".join(b"Content-Type: multipart/mixed; boundary=b%d\r\n\r\n--b%d\r\n" % (i, i) for i in range(depth))
+    tail = b"".join(b"\r\n--b%d--\r\n" % i for i in reversed(range(depth)))
+    raw = b"Subject: deep\r\nMIME-Version: 1.0\r\n" + head + b"Content-Type: text/plain\r\n\r\ninnermost" + tail
+    view = render_message(raw)
+    assert view.message.subject == "deep"
