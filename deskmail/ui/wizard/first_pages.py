@@ -39,9 +39,15 @@ class AccountPage(Page):
         self.name_edit = self._line("Your name", "As people will see it, for example Anna Smith")
         self.email_edit = self._line("E-mail address", "anna@example.com")
         self.email_error = error_line()
-        self.hint_button = button("")
-        self.hint_button.setFlat(True)
-        self.hint_button.hide()
+        self.hint_row = QWidget()
+        hint_layout = QHBoxLayout(self.hint_row)
+        hint_layout.setContentsMargins(0, 0, 0, 0)
+        self.hint_label = QLabel()
+        self.hint_button = button("Use it")
+        hint_layout.addWidget(self.hint_label)
+        hint_layout.addWidget(self.hint_button)
+        hint_layout.addStretch(1)
+        self.hint_row.hide()
         self.password_edit = self._line("Password", "")
         self.password_edit.setEchoMode(QLineEdit.EchoMode.Password)
         self.password_error = error_line()
@@ -51,7 +57,7 @@ class AccountPage(Page):
         form.addRow("Your &name:", self.name_edit)
         form.addRow("&E-mail address:", self.email_edit)
         form.addRow("", self.email_error)
-        form.addRow("", self.hint_button)
+        form.addRow("", self.hint_row)
         form.addRow("&Password:", self.password_edit)
         form.addRow("", self.password_error)
         form.addRow("", self.show_password)
@@ -95,9 +101,9 @@ class AccountPage(Page):
         hint = self.machine.typo_hint(text) if valid else None
         local = text.strip().rpartition("@")[0]
         self._hint = f"{local}@{hint}" if hint else ""
-        self.hint_button.setText(f"Did you mean {self._hint}?" if hint else "")
+        self.hint_label.setText(f"Did you mean {self._hint}?" if hint else "")
         self.hint_button.setAccessibleName(f"Use {self._hint} instead" if hint else "")
-        self.hint_button.setVisible(bool(hint))
+        self.hint_row.setVisible(bool(hint))
         if Field.EMAIL in self.machine.draft.errors:
             show_error(self.email_error, None)
 
