@@ -1,4 +1,9 @@
-"""Finds bundled read-only files (icons, providers.json) in a checkout, an install or a frozen app."""
+"""Bundled read-only files (icons, providers.json): the one helper everyone uses to find them.
+
+They live inside the package (package data), so a source checkout, an editable or wheel install
+and a PyInstaller bundle (which collects `deskmail/resources` as data) all find them next to
+this file. DESKMAIL_RESOURCES overrides the location (distribution packagers, tests).
+"""
 
 from __future__ import annotations
 
@@ -7,25 +12,17 @@ import sys
 from functools import cache
 from pathlib import Path
 
-_PACKAGE_DIR = Path(__file__).resolve().parent
-
 
 def _candidates() -> list[Path]:
-    """Where `resources/` can be, most specific first.
-
-    - DESKMAIL_RESOURCES: an explicit override (distribution packagers, tests).
-    - PyInstaller: the spec copies `resources/` to the top of the bundle (sys._MEIPASS).
-    - A source checkout or editable install: `resources/` next to the `deskmail` package.
-    - A wheel install: the data files under `<prefix>/share/deskmail/resources`.
-    """
+    """Where the resources can be, most specific first."""
     found: list[Path] = []
     if os.environ.get("DESKMAIL_RESOURCES"):
         found.append(Path(os.environ["DESKMAIL_RESOURCES"]))
+    found.append(Path(__file__).resolve().parent)
     bundle = getattr(sys, "_MEIPASS", None)
     if bundle:
-        found.append(Path(bundle) / "resources")
-    found.append(_PACKAGE_DIR.parent / "resources")
-    found.append(Path(sys.prefix) / "share" / "deskmail" / "resources")
+        # A frozen app whose spec copied the folder somewhere else than next to the module.
+        found += [Path(bundle) / "deskmail" / "resources", Path(bundle) / "resources"]
     return found
 
 
