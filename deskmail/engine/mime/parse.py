@@ -273,14 +273,29 @@ def _repair_header_block(raw: bytes) -> bytes:
     return _SPACE_BEFORE_COLON.sub(rb"\1:", head) + rest
 
 
+MAX_MULTIPARTS = 200  # more multipart headers than this is an attack on the (recursive) stdlib parser
+TOO_NESTED = "This message is built from too many nested parts to be shown safely."
+
+
+def _parse_tree(raw: bytes) -> tuple[Message, _Body, _Walk]:
+    """The MIME tree and its bodies; hostile nesting gets the headers and a notice instead."""
+    walk = _Walk()
+    if len(re.findall(rb"(?i)content-type:\s*multipart/", raw)) <= MAX_MULTIPARTS:
+        try:
+            msg = BytesParser(policy=email.policy.compat32).parsebytes(raw)
+            return msg, _collect(msg, "", walk, 0), walk
+        except RecursionError:
+            walk = _Walk()
+    msg = BytesParser(policy=email.policy.compat32).parsebytes(raw, headersonly=True)
+    return msg, _Body(plain=TOO_NESTED, plain_is_real=True), walk
+
+
 def parse_message(raw: bytes) -> ParsedMessage:
     """Parse a message's bytes; never raises for malformed input (defects are counted, not fatal)."""
     # compat32 on purpose: policy.default parses every header it touches through the header registry,
     # which took 1.3 s for one 330-part corpus message and can raise on hostile values. We decode
     # headers ourselves (decode.py), so the raw strings compat32 keeps are exactly what we need.
-    msg = BytesParser(policy=email.policy.compat32).parsebytes(_repair_header_block(raw))
-    walk = _Walk()
-    body = _collect(msg, "", walk, 0)
+    msg, body, walk = _parse_tree(_repair_header_block(raw))
     referenced = {normalise_cid(m) for m in re.findall(r"cid:([^\"'\s)>]+)", body.html or "", re.IGNORECASE)}
     attachments = [
         dataclasses.replace(a, inline=bool(a.content_id) and a.content_id in referenced) for a in walk.attachments
