@@ -177,17 +177,26 @@ class ProblemPage(Page):
             return
         pixmap = VARIANT_ICONS.get(problem.variant, QStyle.StandardPixmap.SP_MessageBoxInformation)
         self.icon.setPixmap(self.style().standardIcon(pixmap).pixmap(48, 48))
-        self.title.setText(problem.title)
+        provider = self._provider_name()
+        self.title.setText(_with_provider(problem.title, provider))
         server = self._server_words(problem)
         self.server.setText(server)
         self.server.setVisible(bool(server))
-        self.message.setText(problem.message)
-        self.fix.setText(problem.fix)
+        self.message.setText(_with_provider(problem.message, provider))
+        self.fix.setText(_with_provider(problem.fix, provider))
         self.certificates.show_problem(problem)
         self.details.setPlainText(problem.details)
         self.details_button.setChecked(False)
         self.details_button.setVisible(bool(problem.details))
         self.action_buttons.show(Step.PROBLEM, problem.actions)
+        if problem.variant is Variant.APP_PASSWORD:
+            retype = self.action_buttons.find(Action.RETYPE_PASSWORD)
+            if retype is not None:
+                retype.setText("Type the app password")
+
+    def _provider_name(self) -> str:
+        candidate = self.machine.draft.candidate
+        return candidate.provider.name if candidate is not None else ""
 
     def _server_words(self, problem: Problem) -> str:
         candidate = self.machine.draft.candidate
@@ -253,9 +262,7 @@ class MessagePage(Page):
         step = self.machine.step
         title, text = MESSAGES.get(step, ("", ""))
         candidate = self.machine.draft.candidate
-        provider = candidate.provider.name if candidate is not None and candidate.provider.name else ""
-        if provider:
-            text = text.replace("Your provider", provider).replace("your provider", provider)
+        text = _with_provider(text, candidate.provider.name if candidate is not None else "")
         self.title.setText(title)
         self.text.setText(text)
         self.notice.setText(self.machine.draft.notice)
@@ -302,3 +309,15 @@ class DonePage(Page):
 
     def default_button(self) -> QPushButton | None:
         return self.finish_button
+
+
+def _with_provider(text: str, provider: str) -> str:
+    """ "Your provider" becomes the provider's name when we know it: people recognise "GMX", not "provider"."""
+    if not provider:
+        return text
+    return (
+        text.replace("Your provider's", f"{provider}'s")
+        .replace("your provider's", f"{provider}'s")
+        .replace("Your provider", provider)
+        .replace("your provider", provider)
+    )
