@@ -119,6 +119,10 @@ class Context:
         with self._lock:
             self.lookups.append(Lookup(source, target, ms, result))
 
+    def lookups_so_far(self) -> list[Lookup]:
+        with self._lock:
+            return list(self.lookups)
+
     def note_answer(self) -> None:
         with self._lock:
             self.answers += 1

@@ -65,7 +65,7 @@ def assemble(ctx: Context, reports: list[SourceReport], hint: str | None = None)
     """Pick the winner (highest priority useful report) and rank everyone's candidates after it."""
     ordered = sorted(reports, key=lambda r: r.priority)
     useful = [r for r in ordered if r.useful]
-    result = DiscoveryResult(ctx.address.email, Outcome.NOT_FOUND, lookups=list(ctx.lookups), hint=hint)
+    result = DiscoveryResult(ctx.address.email, Outcome.NOT_FOUND, lookups=ctx.lookups_so_far(), hint=hint)
     if not useful:
         return _nothing(ctx, result)
     winner = useful[0]

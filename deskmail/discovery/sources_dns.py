@@ -60,6 +60,7 @@ def _best_mx(ctx: Context, domain: str, cancel: CancelToken) -> str:
         ctx.log("mx", target, started, "error: no DNS answer")
         return ""
     except DnsError as exc:
+        ctx.note_offline_failure()
         ctx.log("mx", target, started, f"error: {exc}")
         return ""
     ctx.note_answer()
@@ -139,6 +140,7 @@ def _srv(ctx: Context, name: str, cancel: CancelToken) -> list[SrvRecord]:
         ctx.log("srv", name, started, "error: no DNS answer")
         return []
     except DnsError as exc:
+        ctx.note_offline_failure()
         ctx.log("srv", name, started, f"error: {exc}")
         return []
     ctx.note_answer()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import time
 from urllib.parse import quote
 
@@ -9,9 +10,11 @@ from deskmail.core.cancel import Cancelled, CancelToken
 from deskmail.discovery.autoconfig import MAX_CONFIG_BYTES, ConfigError, parse_config
 from deskmail.discovery.context import Context, SourceReport
 from deskmail.discovery.model import Origin, ProviderConfig
+from deskmail.discovery.threads import run_all
 from deskmail.net.http import HttpError, HttpResponse
 
-_OFFLINE_KINDS = ("dns_timeout", "unreachable")
+# Failures that happen when the network is down (a DNS server failing looks the same from here).
+_OFFLINE_KINDS = ("dns_timeout", "dns", "unreachable")
 
 
 def autoconfig_url(domain: str, email: str) -> str:
@@ -44,11 +47,10 @@ def wellknown_source(ctx: Context, cancel: CancelToken) -> SourceReport:
 def http_source(ctx: Context, cancel: CancelToken) -> SourceReport:
     """The two http variants, last and never trusted; the address is never put in the URL."""
     domain = ctx.address.domain
-    for url in (f"http://autoconfig.{domain}/mail/config-v1.1.xml", wellknown_url(domain, "http")):
-        report = _from_url(ctx, "http", url, cancel, "")
-        if report.useful:
-            return report
-    return SourceReport("http")
+    urls = (f"http://autoconfig.{domain}/mail/config-v1.1.xml", wellknown_url(domain, "http"))
+    reports = run_all([functools.partial(_from_url, ctx, "http", url, cancel, "") for url in urls], cancel)
+    cancel.raise_if_cancelled()
+    return next((r for r in reports if isinstance(r, SourceReport) and r.useful), SourceReport("http"))
 
 
 def ispdb_source(ctx: Context, cancel: CancelToken) -> SourceReport:

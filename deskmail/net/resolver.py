@@ -65,8 +65,11 @@ class Resolver:
             answer = self._dns.resolve(name, rdtype, lifetime=max(lifetime, 0.05), search=False)
         except dns.resolver.NXDOMAIN as exc:
             raise NoSuchDomain(name) from exc
-        except (dns.resolver.NoAnswer, dns.resolver.NoNameservers):
+        except dns.resolver.NoAnswer:
             return []
+        except dns.resolver.NoNameservers as exc:
+            # Every server failed (SERVFAIL, or the network is down): not the same as "no records".
+            raise DnsError(f"{name}: no DNS server could answer") from exc
         except dns.exception.Timeout as exc:
             raise DnsTimeout(name) from exc
         except dns.exception.DNSException as exc:

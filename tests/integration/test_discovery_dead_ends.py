@@ -94,8 +94,10 @@ def test_https_to_http_redirect_is_never_followed(bed: Testbed) -> None:
     assert all(c.incoming.host != "imap.evil.test" for c in result.candidates)
 
 
-def test_offline_when_no_dns_server_answers(bed: Testbed) -> None:
-    settings = Settings(dns_server=(bed.blackhole_ip, 53), extra_ca=bed.ca_path, ispdb_url=bed.ispdb_url)
+@pytest.mark.parametrize("dns_role", ["blackhole", "refused"])
+def test_offline_when_no_dns_server_answers(bed: Testbed, dns_role: str) -> None:
+    dns_ip = bed.blackhole_ip if dns_role == "blackhole" else bed.refused_ip  # timeouts, or errors at once
+    settings = Settings(dns_server=(dns_ip, 53), extra_ca=bed.ca_path, ispdb_url=bed.ispdb_url)
     timing = dataclasses.replace(TIMING, deadline=3.0, dns_timeout=0.5)
     result = discover("a@dm-autoconfig.test", settings=settings, cancel=CancelToken(), timing=timing)
     assert result.outcome is Outcome.OFFLINE
