@@ -11,6 +11,8 @@ from deskmail.core.redact import redact
 from deskmail.core.serverconfig import Candidate, normalise_fingerprint
 from deskmail.wizard.steps import LINK_ACTIONS, Action
 
+# Certificate errors whose certificate is shown; only untrusted and expired ones can be trusted.
+CERT_KINDS = frozenset({ErrorKind.CERT_UNTRUSTED, ErrorKind.CERT_EXPIRED, ErrorKind.CERT_HOSTNAME})
 INCOMING = "incoming"
 OUTGOING = "outgoing"
 SIDE_WORDS = {INCOMING: "Receiving mail", OUTGOING: "Sending mail"}
@@ -248,6 +250,7 @@ class CertificateInfo:
     subject: str
     not_before: str
     not_after: str
+    names: tuple[str, ...] = ()  # the server names the certificate was made for
 
     @classmethod
     def from_data(cls, data: dict[str, Any]) -> CertificateInfo | None:
@@ -261,6 +264,7 @@ class CertificateInfo:
             subject=str(data.get("subject", "")),
             not_before=str(data.get("not_before", "")),
             not_after=str(data.get("not_after", "")),
+            names=tuple(str(n) for n in data.get("names", []) if isinstance(n, str)),
         )
 
     @property
@@ -308,7 +312,7 @@ def problem_for(
     rule = RULES.get(error.kind, RULES[ErrorKind.PROTOCOL_ERROR])
     links = _links(candidate, error)
     actions = tuple(a for a in rule.actions if a not in LINK_ACTIONS or a in dict(links))
-    certificates = _certificates(((side, error), *other_errors)) if rule.variant is Variant.CERTIFICATE else ()
+    certificates = _certificates(((side, error), *other_errors)) if error.kind in CERT_KINDS else ()
     if Action.TRUST_CERTIFICATE in actions and not certificates:
         actions = tuple(a for a in actions if a is not Action.TRUST_CERTIFICATE)
     focus = error.field if error.field is not Field.NONE else focus_field(rule.focus, side)
@@ -346,7 +350,7 @@ def _certificates(errors: tuple[tuple[str, UserFacingError], ...]) -> tuple[Cert
     """The certificates to trust in one go (both servers often share one), without duplicates."""
     found: dict[tuple[str, int], CertificateInfo] = {}
     for _side, error in errors:
-        if error.kind in (ErrorKind.CERT_UNTRUSTED, ErrorKind.CERT_EXPIRED):
+        if error.kind in CERT_KINDS:
             info = CertificateInfo.from_data(error.data)
             if info is not None:
                 found.setdefault((info.host.lower(), info.port), info)

@@ -26,8 +26,9 @@ CERT = {
     "sha256": "3f9a0c1e5b7d2a4c6e8f0b1d3a5c7e9f1b3d5f7a9c1e3b5d7f9a1c3e5b7d9f1a",
     "issuer": "CN=example.com self-signed",
     "subject": "CN=mail.example.com",
-    "not_before": "2026-01-10",
-    "not_after": "2027-01-10",
+    "not_before": "2026-01-10T00:00:00+00:00",
+    "not_after": "2027-01-10T00:00:00+00:00",
+    "names": ["mail.example.com", "example.com"],
 }
 
 

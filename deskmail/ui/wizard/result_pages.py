@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+import re
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt
@@ -131,8 +133,11 @@ class CertificateBox(QFrame):
             fingerprint.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
             fingerprint.setAccessibleName("Fingerprint (SHA-256)")
             self.form.addRow("Server:", paragraph(f"{cert.host} (port {cert.port})", selectable=True))
-            self.form.addRow("Issued by:", paragraph(cert.issuer or "(unknown)", selectable=True))
-            self.form.addRow("Valid:", paragraph(f"from {cert.not_before or '?'} until {cert.not_after or '?'}"))
+            self.form.addRow("Issued by:", paragraph(_issuer_words(cert.issuer), selectable=True))
+            valid = f"from {_date_words(cert.not_before)} until {_date_words(cert.not_after)}"
+            self.form.addRow("Valid:", paragraph(valid))
+            if cert.names:
+                self.form.addRow("Made for:", paragraph(", ".join(cert.names[:6]), selectable=True))
             self.form.addRow("Fingerprint:", fingerprint)
         self.setVisible(bool(problem.certificates))
 
@@ -321,3 +326,21 @@ def _with_provider(text: str, provider: str) -> str:
         .replace("Your provider", provider)
         .replace("your provider", provider)
     )
+
+
+def _date_words(text: str) -> str:
+    """ "2027-01-10T00:00:00+00:00" -> "10 January 2027": people read dates, not timestamps."""
+    try:
+        when = datetime.datetime.fromisoformat(text)
+    except ValueError:
+        return text or "?"
+    return f"{when.day} {when:%B %Y}"
+
+
+def _issuer_words(issuer: str) -> str:
+    """ "CN=R3,O=Let's Encrypt,C=US" -> "Let's Encrypt (R3)": the organisation, not the X.500 syntax."""
+    parts = dict(part.split("=", 1) for part in re.split(r"(?<!\\),", issuer) if "=" in part)
+    organisation, common = parts.get("O", "").replace("\\", ""), parts.get("CN", "").replace("\\", "")
+    if organisation and common and common != organisation:
+        return f"{organisation} ({common})"
+    return organisation or common or issuer or "(unknown)"
