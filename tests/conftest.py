@@ -1,6 +1,7 @@
 """Shared fixtures: the real-server test bed (see tests/servers/README.md)."""
 
 from tests.servers.plugin import (  # noqa: F401  (pytest finds fixtures and hooks by name here)
+    _testbed_isolation,
     deskmail_home,
     dns_factory,
     dovecot_factory,
@@ -8,5 +9,6 @@ from tests.servers.plugin import (  # noqa: F401  (pytest finds fixtures and hoo
     pytest_runtest_makereport,
     pytest_runtest_setup,
     pytest_sessionfinish,
+    smtp_factory,
     testbed,
 )

@@ -264,3 +264,64 @@ def test_keyring_env_works_for_subprocesses(keyring_env: dict[str, str]) -> None
     )
     assert out.stdout.strip() == "keyring.backends.SecretService from parent", out.stderr
     keyring.delete_password("deskmail-test", "bob@example.test")
+
+
+def test_dovecot_variant_with_expired_certificate_is_rejected(testbed: Testbed, dovecot_factory) -> None:  # type: ignore[no-untyped-def]
+    import socket
+
+    server = dovecot_factory(cert=testbed.certs.expired("imap.example.test"))
+    with (
+        socket.create_connection((server.ip, 993), timeout=10) as raw,
+        pytest.raises(ssl.SSLCertVerificationError, match="expired"),
+    ):
+        ca_context(testbed).wrap_socket(raw, server_hostname="imap.example.test")
+
+
+def test_smtp_variant_without_starttls_offers_auth_in_plaintext(testbed: Testbed, smtp_factory) -> None:  # type: ignore[no-untyped-def]
+    server = smtp_factory(starttls=False, implicit_tls=False)
+    assert server.submissions_port is None
+    with smtplib.SMTP(server.ip, 587, timeout=10) as smtp:
+        smtp.ehlo()
+        assert "starttls" not in smtp.esmtp_features
+        assert "auth" in smtp.esmtp_features
+        smtp.login(testbed.user, testbed.password)
+        smtp.send_message(a_message(testbed, "plaintext variant"))
+    assert server.received[0].delivered == [testbed.user]
+
+
+def test_smtp_behaviour_knobs_and_outside_recipients(testbed: Testbed) -> None:
+    from tests.servers.smtp import Behaviour
+
+    testbed.smtp.behaviour = Behaviour(refuse_rcpt={"nobody@example.test": "550 5.1.1 No such user"})
+    with smtplib.SMTP_SSL(testbed.smtp.ip, 465, context=ca_context(testbed), timeout=10) as smtp:
+        smtp.login(testbed.user, testbed.password)
+        refused = smtp.sendmail(
+            testbed.user, ["nobody@example.test", "friend@elsewhere.test"], b"Subject: x\r\n\r\nx\r\n"
+        )
+    assert refused == {"nobody@example.test": (550, b"5.1.1 No such user")}
+    assert testbed.smtp.received[-1].rcpt_tos == ["friend@elsewhere.test"]
+    assert testbed.smtp.received[-1].delivered == []
+
+
+def test_web_redirect_and_per_test_isolation(testbed: Testbed) -> None:
+    assert testbed.web.requests == []  # the log starts empty for every test
+    testbed.web.redirect("autoconfig.example.test", "/old", "https://autoconfig.example.test/new")
+    status, _ = fetch(testbed, "https://autoconfig.example.test/old", testbed.web.ip)
+    assert status == 301
+    assert testbed.web.find(path="/old")[0].status == 301
+
+
+def test_routes_of_the_previous_test_are_gone(testbed: Testbed) -> None:
+    assert fetch(testbed, "https://autoconfig.example.test/old", testbed.web.ip)[0] == 404
+
+
+def test_dns_add_then_undone_after_the_test(testbed: Testbed) -> None:
+    from tests.servers.zone import A
+
+    testbed.dns.add(A("added.example.test", testbed.ip(99)))
+    assert Resolver(testbed.dns.server).addresses("added.example.test") == [testbed.ip(99)]
+
+
+def test_dns_record_of_the_previous_test_is_gone(testbed: Testbed) -> None:
+    with pytest.raises(NoSuchDomain):
+        Resolver(testbed.dns.server).addresses("added.example.test")

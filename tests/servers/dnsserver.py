@@ -46,6 +46,13 @@ class DnsServer:
         self.stop()
         self.start()
 
+    def set_records(self, records: list[Record]) -> None:
+        """Replace all records (restarts dnsmasq only if they changed)."""
+        if list(records) != self.records:
+            self.records = list(records)
+            self.stop()
+            self.start()
+
     def _write_conf(self) -> None:
         lines = [
             f"listen-address={self.ip}",

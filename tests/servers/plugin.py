@@ -15,6 +15,7 @@ from tests.servers.certs import MAIL_NAMES, CertFiles
 from tests.servers.dnsserver import DnsServer
 from tests.servers.dovecot import Dovecot
 from tests.servers.keyrings import KeyringService, activate_in_process
+from tests.servers.smtp import Behaviour, SmtpServer
 from tests.servers.zone import Record
 
 LOG_TAIL = 12_000  # characters of each server log shown under a failing test
@@ -93,6 +94,67 @@ def dns_factory(testbed: Testbed) -> Iterator[Callable[..., DnsServer]]:
     for server in started:
         server.stop()
         testbed.block.release(server.ip)
+
+
+@pytest.fixture
+def smtp_factory(testbed: Testbed) -> Iterator[Callable[..., SmtpServer]]:
+    """Start SMTP submission variants on fresh addresses (host vN.example.test), delivering into the
+    bed's Dovecot; stopped after the test.
+
+    Options: cert (CertFiles; default: one for its host, smtp.example.test etc. and its IP),
+    starttls (False = port 587 without STARTTLS, AUTH offered in plaintext), require_starttls
+    (False = STARTTLS offered but optional), implicit_tls (False = no 465), auth_required.
+    """
+    started: list[SmtpServer] = []
+
+    def make(
+        *,
+        cert: CertFiles | None = None,
+        starttls: bool = True,
+        require_starttls: bool = True,
+        implicit_tls: bool = True,
+        auth_required: bool = True,
+    ) -> SmtpServer:
+        ip = testbed.block.allocate()
+        n = int(ip.rsplit(".", 1)[1])
+        host = f"v{n}.example.test"
+        cert = cert or testbed.certs.issue(host, *MAIL_NAMES, ip)
+        server = SmtpServer(
+            testbed.mail,
+            cert.server_context(),
+            procs.public_tempdir(f"smtp{n}"),
+            ip=ip,
+            host=host,
+            name=f"smtp-v{n}",
+            starttls=starttls,
+            require_starttls=require_starttls,
+            implicit_tls=implicit_tls,
+            auth_required=auth_required,
+        )
+        started.append(server)
+        return server.start()
+
+    yield make
+    for server in started:
+        server.stop()
+        testbed.block.release(server.ip)
+
+
+@pytest.fixture(autouse=True)
+def _testbed_isolation(request: pytest.FixtureRequest) -> Iterator[None]:
+    """For tests using the bed: request log and received mail start empty; web routes, DNS records
+    and SMTP misbehaviour added by the test are undone after it."""
+    if "testbed" not in request.fixturenames:
+        yield
+        return
+    bed: Testbed = request.getfixturevalue("testbed")
+    bed.web.clear_log()
+    bed.smtp.received.clear()
+    routes, records = bed.web.snapshot(), list(bed.dns.records)
+    yield
+    bed.web.restore(routes)
+    bed.dns.set_records(records)
+    bed.smtp.behaviour = Behaviour()
 
 
 @pytest.fixture(scope="session")

@@ -56,72 +56,106 @@ class _Handler:
         return self.server.deliver(envelope)
 
 
-class _ImplicitTlsSMTP(SMTP):
-    """The TLS is implicit on 465, but aiosmtpd does not count it as TLS: allow AUTH anyway. (Passing
-    auth_require_tls=False would warn on every connection, and warnings are errors in our pytest.)"""
+class _AuthWithoutTlsSMTP(SMTP):
+    """AUTH offered without (aiosmtpd-recognised) TLS: on 465 the TLS is implicit but aiosmtpd does
+    not count it, and a no-STARTTLS variant is meant to be that insecure. (Passing
+    auth_require_tls=False instead warns on every connection; warnings are errors in our pytest.)"""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._auth_require_tls = False
 
 
-class _ImplicitTlsController(Controller):
+class _AuthWithoutTlsController(Controller):
     def factory(self) -> SMTP:
-        return _ImplicitTlsSMTP(self.handler, **self.SMTP_kwargs)
+        return _AuthWithoutTlsSMTP(self.handler, **self.SMTP_kwargs)
 
 
 class SmtpServer:
-    """Two aiosmtpd listeners on the mail address; accepted mail for Dovecot users lands in their INBOX."""
+    """aiosmtpd on 587 (STARTTLS) and 465 (implicit TLS); accepted mail for Dovecot users lands in
+    their INBOX over LMTP. Variants (smtp_factory) turn the options off one by one."""
 
-    def __init__(self, dovecot: Dovecot, context: ssl.SSLContext, directory: Path) -> None:
+    def __init__(
+        self,
+        dovecot: Dovecot,
+        context: ssl.SSLContext,
+        directory: Path,
+        *,
+        ip: str | None = None,
+        host: str = "smtp.example.test",
+        name: str = "smtp",
+        starttls: bool = True,
+        require_starttls: bool = True,
+        implicit_tls: bool = True,
+        auth_required: bool = True,
+    ) -> None:
         self.dovecot = dovecot
-        self.ip = dovecot.ip
-        self.host = "smtp.example.test"
+        self.ip = ip or dovecot.ip
+        self.host = host
         self.submission_port = 587
-        self.submissions_port = 465
+        self.submissions_port: int | None = 465 if implicit_tls else None
         self.context = context
+        self.starttls = starttls
+        self.require_starttls = require_starttls and starttls
+        self.auth_required = auth_required
         self.behaviour = Behaviour()
         self.received: list[Received] = []
-        self.log = procs.register_log("smtp", directory / "smtp.log")
-        self._logger = logging.getLogger("deskmail.testbed.smtp")
+        self.log = procs.register_log(name, directory / f"{name}.log")
+        self._logger = logging.getLogger(f"deskmail.testbed.{name}")
         self._lock = threading.Lock()
         self._controllers: list[Controller] = []
 
     def start(self) -> SmtpServer:
-        handler = logging.FileHandler(self.log)
-        handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(message)s"))
-        for name in ("mail.log", "deskmail.testbed.smtp"):
-            logger = logging.getLogger(name)
-            logger.addHandler(handler)
-            logger.setLevel(logging.INFO)
-            logger.propagate = False  # keep the server chatter out of the tests' own log capture
-        common: dict[str, Any] = {"authenticator": self._authenticate, "auth_required": True}
-        starttls = Controller(
-            _Handler(self),
-            hostname=self.ip,
-            port=self.submission_port,
-            server_hostname=self.host,
-            tls_context=self.context,
-            require_starttls=True,
-            **common,
-        )
-        implicit = _ImplicitTlsController(
-            _Handler(self),
-            hostname=self.ip,
-            port=self.submissions_port,
-            server_hostname=self.host,
-            ssl_context=self.context,
-            **common,
-        )
-        for controller in (starttls, implicit):
+        self._log_to_file()
+        common: dict[str, Any] = {
+            "hostname": self.ip,
+            "server_hostname": self.host,
+            "authenticator": self._authenticate,
+            "auth_required": self.auth_required,
+        }
+        if self.starttls:
+            submission: Controller = Controller(
+                _Handler(self),
+                port=self.submission_port,
+                tls_context=self.context,
+                require_starttls=self.require_starttls,
+                **common,
+            )
+        else:
+            submission = _AuthWithoutTlsController(_Handler(self), port=self.submission_port, **common)
+        controllers = [submission]
+        if self.submissions_port:
+            controllers.append(
+                _AuthWithoutTlsController(
+                    _Handler(self), port=self.submissions_port, ssl_context=self.context, **common
+                )
+            )
+        for controller in controllers:
             controller.start()
             self._controllers.append(controller)
         procs.on_exit(self.stop)
         return self
 
+    def _log_to_file(self) -> None:
+        handler = logging.FileHandler(self.log)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(message)s"))
+        # aiosmtpd logs every session to the global "mail.log" logger: it goes to the first
+        # server's file (the bed's); each server's own AUTH/DATA lines go to its own file.
+        names = [self._logger.name]
+        if not logging.getLogger("mail.log").handlers:
+            names.append("mail.log")
+        for name in names:
+            logger = logging.getLogger(name)
+            logger.addHandler(handler)
+            logger.setLevel(logging.INFO)
+            logger.propagate = False  # keep the server chatter out of the tests' own log capture
+
     def stop(self) -> None:
         while self._controllers:
             self._controllers.pop().stop()
+        for handler in list(self._logger.handlers):
+            self._logger.removeHandler(handler)
+            handler.close()
 
     def _authenticate(
         self, server: SMTP, session: Session, envelope: Envelope, mechanism: str, auth_data: Any
@@ -144,7 +178,7 @@ class SmtpServer:
         for rcpt in local:
             # One LMTP transaction per recipient: LMTP answers DATA once per recipient, and smtplib
             # reads only one reply, so a shared transaction leaves replies behind and QUIT fails.
-            with smtplib.LMTP(self.ip, self.dovecot.lmtp_port, timeout=10) as lmtp:
+            with smtplib.LMTP(self.dovecot.ip, self.dovecot.lmtp_port, timeout=10) as lmtp:
                 refused.update(lmtp.sendmail(envelope.mail_from or "", [rcpt], content))
         local = [r for r in local if r not in refused]
         with self._lock:

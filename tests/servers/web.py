@@ -84,6 +84,23 @@ class WebServer:
         with self._lock:
             self.routes.pop((scheme, host.lower(), path), None)
 
+    def snapshot(self) -> tuple[dict[tuple[str, str, str], Route], dict[str, CertFiles]]:
+        with self._lock:
+            return dict(self.routes), dict(self._host_certs)
+
+    def restore(self, snapshot: tuple[dict[tuple[str, str, str], Route], dict[str, CertFiles]]) -> None:
+        """Forget routes and certificates added since `snapshot` (done after every test)."""
+        with self._lock:
+            self.routes = dict(snapshot[0])
+            if self._host_certs != snapshot[1]:
+                self._host_certs = dict(snapshot[1])
+                self._contexts.clear()
+
+    def clear_log(self) -> None:
+        """Empty `requests` (done before every test, so counts are per test)."""
+        with self._lock:
+            self.requests.clear()
+
     def set_cert(self, host: str, cert: CertFiles) -> None:
         """Present `cert` (e.g. certs.expired(...)) to clients that ask for `host` via SNI."""
         with self._lock:
