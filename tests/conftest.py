@@ -9,6 +9,7 @@ from tests.servers.plugin import (  # noqa: F401  (pytest finds fixtures and hoo
     pytest_runtest_makereport,
     pytest_runtest_setup,
     pytest_sessionfinish,
+    scratch_testbed,
     smtp_factory,
     testbed,
 )

@@ -303,7 +303,8 @@ def test_smtp_behaviour_knobs_and_outside_recipients(testbed: Testbed) -> None:
     assert testbed.smtp.received[-1].delivered == []
 
 
-def test_web_redirect_and_per_test_isolation(testbed: Testbed) -> None:
+def test_web_redirect_and_per_test_isolation(scratch_testbed: Testbed) -> None:
+    testbed = scratch_testbed
     assert testbed.web.requests == []  # the log starts empty for every test
     testbed.web.redirect("autoconfig.example.test", "/old", "https://autoconfig.example.test/new")
     status, _ = fetch(testbed, "https://autoconfig.example.test/old", testbed.web.ip)
@@ -315,7 +316,8 @@ def test_routes_of_the_previous_test_are_gone(testbed: Testbed) -> None:
     assert fetch(testbed, "https://autoconfig.example.test/old", testbed.web.ip)[0] == 404
 
 
-def test_dns_add_then_undone_after_the_test(testbed: Testbed) -> None:
+def test_dns_add_then_undone_after_the_test(scratch_testbed: Testbed) -> None:
+    testbed = scratch_testbed
     from tests.servers.zone import A
 
     testbed.dns.add(A("added.example.test", testbed.ip(99)))

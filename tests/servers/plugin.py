@@ -142,19 +142,25 @@ def smtp_factory(testbed: Testbed) -> Iterator[Callable[..., SmtpServer]]:
 
 @pytest.fixture(autouse=True)
 def _testbed_isolation(request: pytest.FixtureRequest) -> Iterator[None]:
-    """For tests using the bed: request log and received mail start empty; web routes, DNS records
-    and SMTP misbehaviour added by the test are undone after it."""
+    """For tests using the bed: the web request log and received mail start empty, and SMTP
+    misbehaviour set by the test is reset after it. Routes and DNS records stay (see scratch_testbed)."""
     if "testbed" not in request.fixturenames:
         yield
         return
     bed: Testbed = request.getfixturevalue("testbed")
     bed.web.clear_log()
     bed.smtp.received.clear()
-    routes, records = bed.web.snapshot(), list(bed.dns.records)
     yield
-    bed.web.restore(routes)
-    bed.dns.set_records(records)
     bed.smtp.behaviour = Behaviour()
+
+
+@pytest.fixture
+def scratch_testbed(testbed: Testbed) -> Iterator[Testbed]:
+    """The bed, but web routes/certificates and DNS records added during the test are undone after it."""
+    routes, records = testbed.web.snapshot(), list(testbed.dns.records)
+    yield testbed
+    testbed.web.restore(routes)
+    testbed.dns.set_records(records)
 
 
 @pytest.fixture(scope="session")
