@@ -157,6 +157,19 @@ def test_dns_factory_serves_its_own_records(dns_factory) -> None:  # type: ignor
     assert resolver.mx("other.test")[0].preference == 5
     with pytest.raises(NoSuchDomain):
         resolver.addresses("imap.example.test")
+    with pytest.raises(NoSuchDomain):  # unknown names in any TLD: NXDOMAIN, never forwarded
+        resolver.mx("gmail.com")
+
+
+def test_dns_factory_can_be_a_failing_server(dns_factory) -> None:  # type: ignore[no-untyped-def]
+    from deskmail.net.resolver import DnsError
+    from tests.servers.zone import A
+
+    server = dns_factory([A("ok.other.test", "127.0.0.9")], local_domains=("test",))
+    resolver = Resolver(server.server, timeout=2)
+    assert resolver.addresses("ok.other.test") == ["127.0.0.9"]
+    with pytest.raises(DnsError):
+        resolver.mx("example.com")
 
 
 def fetch(testbed: Testbed, url: str, ip: str) -> tuple[int, bytes]:

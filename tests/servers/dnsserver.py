@@ -14,8 +14,19 @@ from tests.servers.zone import Record, domains_of
 class DnsServer:
     """One dnsmasq instance; `.server` is the (ip, port) to hand to deskmail's Resolver."""
 
-    def __init__(self, ip: str, records: list[Record], directory: Path, name: str = "dnsmasq") -> None:
+    def __init__(
+        self,
+        ip: str,
+        records: list[Record],
+        directory: Path,
+        name: str = "dnsmasq",
+        local_domains: tuple[str, ...] | None = None,
+    ) -> None:
         self.ip = ip
+        # None: every unknown name is NXDOMAIN (an internet where only our records exist). A tuple:
+        # only names under those domains (plus the records' TLDs) are; others get REFUSED, which
+        # resolvers report as a failing DNS server.
+        self.local_domains = local_domains
         self.port = 53
         self.records = list(records)
         self.directory = directory
@@ -65,10 +76,15 @@ class DnsServer:
             "pid-file=",
             f"log-facility={self.log}",
             "log-queries",
-            *(f"local=/{domain}/" for domain in sorted(domains_of(self.records))),
+            *(f"local=/{domain}/" for domain in self._local()),
             *(r.line for r in self.records),
         ]
         self.conf.write_text("\n".join(lines) + "\n")
+
+    def _local(self) -> list[str]:
+        if self.local_domains is None:
+            return ["#"]
+        return sorted(set(self.local_domains) | domains_of(self.records))
 
     def _answers(self) -> bool:
         """True once dnsmasq answers a query on UDP (any answer will do)."""

@@ -79,14 +79,20 @@ def dovecot_factory(testbed: Testbed) -> Iterator[Callable[..., Dovecot]]:
 
 @pytest.fixture
 def dns_factory(testbed: Testbed) -> Iterator[Callable[..., DnsServer]]:
-    """Start another dnsmasq with exactly `records` (plus the default zone if include_default=True)."""
+    """Start another dnsmasq with exactly `records` (plus the default zone if include_default=True).
+
+    Unknown names are NXDOMAIN; with local_domains=("test",) only names under .test (and the
+    records' TLDs) are, every other query is REFUSED (a failing DNS server).
+    """
     started: list[DnsServer] = []
 
-    def make(records: list[Record], include_default: bool = False) -> DnsServer:
+    def make(
+        records: list[Record], include_default: bool = False, local_domains: tuple[str, ...] | None = None
+    ) -> DnsServer:
         ip = testbed.block.allocate()
         directory = procs.public_tempdir("dns")
         zone = (list(testbed.zone) if include_default else []) + list(records)
-        server = DnsServer(ip, zone, directory, name=f"dnsmasq-{ip}")
+        server = DnsServer(ip, zone, directory, name=f"dnsmasq-{ip}", local_domains=local_domains)
         started.append(server)
         return server.start()
 

@@ -47,7 +47,7 @@ def CNAME(alias: str, target: str) -> Record:
 
 
 def domains_of(records: list[Record]) -> set[str]:
-    """Top-level labels to answer authoritatively (NXDOMAIN for unknown names, never forwarding)."""
+    """Top-level labels of the records (answered authoritatively: NXDOMAIN for unknown names)."""
     return {"test"} | {r.name.rstrip(".").rsplit(".", 1)[-1] for r in records if "." in r.name}
 
 
