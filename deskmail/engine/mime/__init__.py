@@ -20,14 +20,19 @@ URIs (pass `embed_images=False` to keep `cid:` URLs and resolve them yourself wi
 `message.inline_images()` + `attachment_data`). Links (<a href>) keep http(s)/mailto/tel targets:
 open them in the system browser, never inside the pane. `prefer_plain=True` shows the text part.
 
-The message list uses `parse_message(raw).preview` (one line) and the header fields.
+Stored bodies on disk: `parse_message_file(path)` keeps parts over 1 MB in the file (a 50 MB
+attachment never sits in memory); `message.save_attachment(part_id, open_file)` streams them out.
+An attached message (message/rfc822) is an attachment named "<subject>.eml": show it with
+`render_message(message.attachment_data(part_id))`.
+
+The message list and search use `parse_message(raw).preview` (one line), `.text` and the headers.
 
 Composing: see `compose.py` (`OutgoingMessage`, `build_message`), `reply.py` (`reply`, `forward`)
 and `addresses.py` (`parse_recipients`).
 """
 
 from deskmail.engine.mime.decode import Address
-from deskmail.engine.mime.parse import Attachment, ParsedMessage, parse_message
+from deskmail.engine.mime.parse import Attachment, ParsedMessage, parse_message, parse_message_file
 from deskmail.engine.mime.render import RenderedMessage, render_message
 from deskmail.engine.mime.sanitize import SanitizedHtml, sanitize_html
 
@@ -38,6 +43,7 @@ __all__ = [
     "RenderedMessage",
     "SanitizedHtml",
     "parse_message",
+    "parse_message_file",
     "render_message",
     "sanitize_html",
 ]

@@ -11,8 +11,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.message import Message
 from email.parser import BytesParser
-from typing import TypeVar
+from pathlib import Path
+from typing import BinaryIO, TypeVar
 
+from deskmail.engine.mime.bigfile import BIG_PART, OFFLOAD_HEADER, OffloadedParts, Span, skeleton
 from deskmail.engine.mime.decode import Address, clean_text, decode_bytes, parse_address_header
 from deskmail.engine.mime.filenames import clean_filename, is_executable
 from deskmail.engine.mime.sanitize import normalise_cid
@@ -59,10 +61,21 @@ class ParsedMessage:
     size: int
     defects: int
     _parts: dict[str, Message] = field(default_factory=dict, repr=False)
+    _offload: OffloadedParts | None = field(default=None, repr=False)
 
     def attachment_data(self, part_id: str) -> bytes:
         """The decoded content of a part listed in `attachments` (KeyError for other ids)."""
-        return part_bytes(self._parts[part_id])
+        part = self._parts[part_id]
+        span = self._offload.span_of(part) if self._offload else None
+        return self._offload.read(span) if self._offload and span else part_bytes(part)
+
+    def save_attachment(self, part_id: str, destination: BinaryIO) -> int:
+        """Write a part's decoded content to an open file, in chunks for big parts; returns the size."""
+        part = self._parts[part_id]
+        span = self._offload.span_of(part) if self._offload else None
+        if self._offload and span:
+            return self._offload.stream(span, destination)
+        return destination.write(part_bytes(part))
 
     def inline_images(self) -> dict[str, Attachment]:
         """Image parts by normalised Content-ID, for resolving `cid:` references in the HTML body."""
@@ -80,6 +93,10 @@ class _Body:
 class _Walk:
     attachments: list[Attachment] = field(default_factory=list)
     parts: dict[str, Message] = field(default_factory=dict)
+    offload: OffloadedParts | None = None
+
+    def span(self, part: Message) -> Span | None:
+        return self.offload.span_of(part) if self.offload else None
 
 
 def _safe(fn: Callable[[], T], default: T) -> T:
@@ -96,6 +113,9 @@ def part_bytes(part: Message) -> bytes:
         inner = part.get_payload()
         if isinstance(inner, list):
             return b"\n".join(_safe(lambda p=p: p.as_bytes(), b"") for p in inner)  # type: ignore[misc]
+    cte = part.get("Content-Transfer-Encoding")
+    if cte is not None and str(cte) != str(cte).strip():  # "base64 " would otherwise not be decoded
+        part.replace_header("Content-Transfer-Encoding", str(cte).strip())
     data = _safe(lambda: part.get_payload(decode=True), None)
     if isinstance(data, bytes):
         return data
@@ -153,18 +173,27 @@ def _leaf_text(part: Message) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
+def _attached_subject(part: Message, walk: _Walk) -> str:
+    """The subject of an attached message, read from the file's span when the part was offloaded."""
+    span = walk.span(part)
+    if walk.offload and span:
+        head = BytesParser(policy=email.policy.compat32).parsebytes(walk.offload.head(span), headersonly=True)
+        return clean_text(raw_header(head, "Subject"))
+    inner = part.get_payload()
+    first = inner[0] if isinstance(inner, list) and inner else None
+    return clean_text(raw_header(first, "Subject")) if isinstance(first, Message) else ""
+
+
 def _add_attachment(part: Message, part_id: str, walk: _Walk) -> None:
     part_id = part_id or "1"  # a single-part message's body is part 1 in IMAP numbering
     ctype = _safe(part.get_content_type, "application/octet-stream")
     name = _filename(part)
     if not name and ctype == "message/rfc822":
-        inner = part.get_payload()
-        if isinstance(inner, list) and inner:
-            name = (clean_text(raw_header(inner[0], "Subject")) if isinstance(inner[0], Message) else "") or "message"
-            name = re.sub(r"[/\\]", "_", name) + ".eml"  # a subject is not a path
+        name = re.sub(r"[/\\]", "_", _attached_subject(part, walk) or "message") + ".eml"  # a subject is no path
     filename = clean_filename(name, ctype)
     cid = normalise_cid(raw_header(part, "Content-ID"))
-    size = len(part_bytes(part))
+    span = walk.span(part)
+    size = walk.offload.decoded_size(span) if walk.offload and span else len(part_bytes(part))
     executable = is_executable(filename, ctype)
     walk.attachments.append(Attachment(part_id, filename, ctype, size, cid, False, executable))
     walk.parts[part_id] = part
@@ -179,7 +208,7 @@ def _collect(part: Message, part_id: str, walk: _Walk, depth: int) -> _Body:
         return _multipart(part, ctype, part_id, walk, depth)
     if maintype == "multipart":  # boundary never found: show the raw text rather than nothing
         return _Body(plain=_leaf_text(part), plain_is_real=True)
-    if _is_body_part(part, ctype):
+    if _is_body_part(part, ctype) and walk.span(part) is None:
         text = _leaf_text(part)
         if ctype == "text/html":
             return _Body(plain=html_to_text(text), html=text)
@@ -277,25 +306,33 @@ MAX_MULTIPARTS = 200  # more multipart headers than this is an attack on the (re
 TOO_NESTED = "This message is built from too many nested parts to be shown safely."
 
 
-def _parse_tree(raw: bytes) -> tuple[Message, _Body, _Walk]:
+def _parse_tree(raw: bytes, offload: OffloadedParts | None) -> tuple[Message, _Body, _Walk]:
     """The MIME tree and its bodies; hostile nesting gets the headers and a notice instead."""
-    walk = _Walk()
+    walk = _Walk(offload=offload)
     if len(re.findall(rb"(?i)content-type:\s*multipart/", raw)) <= MAX_MULTIPARTS:
         try:
             msg = BytesParser(policy=email.policy.compat32).parsebytes(raw)
             return msg, _collect(msg, "", walk, 0), walk
         except RecursionError:
-            walk = _Walk()
+            walk = _Walk(offload=offload)
     msg = BytesParser(policy=email.policy.compat32).parsebytes(raw, headersonly=True)
     return msg, _Body(plain=TOO_NESTED, plain_is_real=True), walk
 
 
-def parse_message(raw: bytes) -> ParsedMessage:
+def parse_message_file(path: Path, big_part: int = BIG_PART) -> ParsedMessage:
+    """Parse a stored message; parts over `big_part` bytes stay in the file until asked for."""
+    if path.stat().st_size <= 4 * big_part:
+        return parse_message(path.read_bytes())
+    raw, offload = skeleton(path, big_part)
+    return parse_message(raw, _offload=offload)
+
+
+def parse_message(raw: bytes, *, _offload: OffloadedParts | None = None) -> ParsedMessage:
     """Parse a message's bytes; never raises for malformed input (defects are counted, not fatal)."""
     # compat32 on purpose: policy.default parses every header it touches through the header registry,
     # which took 1.3 s for one 330-part corpus message and can raise on hostile values. We decode
     # headers ourselves (decode.py), so the raw strings compat32 keeps are exactly what we need.
-    msg, body, walk = _parse_tree(_repair_header_block(raw))
+    msg, body, walk = _parse_tree(_repair_header_block(raw), _offload)
     referenced = {normalise_cid(m) for m in re.findall(r"cid:([^\"'\s)>]+)", body.html or "", re.IGNORECASE)}
     attachments = [
         dataclasses.replace(a, inline=bool(a.content_id) and a.content_id in referenced) for a in walk.attachments
@@ -311,7 +348,7 @@ def parse_message(raw: bytes) -> ParsedMessage:
         message_id=next(iter(_message_ids(raw_header(msg, "Message-ID"))), raw_header(msg, "Message-ID").strip()),
         in_reply_to=next(iter(_message_ids(raw_header(msg, "In-Reply-To"))), ""),
         references=_message_ids(raw_header(msg, "References")),
-        headers=[(str(k), clean_text(str(v))) for k, v in msg.raw_items()],
+        headers=[(str(k), clean_text(str(v))) for k, v in msg.raw_items() if k != OFFLOAD_HEADER],
         text=body.plain,
         html=body.html,
         attachments=attachments,
@@ -319,4 +356,5 @@ def parse_message(raw: bytes) -> ParsedMessage:
         size=len(raw),
         defects=sum(len(p.defects) for p in _safe(lambda: list(msg.walk()), [msg])),
         _parts=walk.parts,
+        _offload=_offload,
     )
