@@ -12,7 +12,7 @@ from deskmail.engine.mime import parse_message
 from deskmail.engine.mime.addresses import RecipientError, parse_recipients
 from deskmail.engine.mime.compose import AttachmentFile, OutgoingMessage, build_message
 from deskmail.engine.mime.decode import Address
-from deskmail.engine.mime.reply import forward, forward_subject, quote, reply, reply_subject
+from deskmail.engine.mime.reply import edit_draft, forward, forward_subject, quote, reply, reply_subject
 
 ME = Address("Alice Äpfel", "alice@example.test")
 ORIGINAL = (
@@ -113,3 +113,22 @@ def test_recipient_fields_are_split_and_checked() -> None:
     with pytest.raises(RecipientError) as info:
         parse_recipients("ok@example.test, not an address, x@localhost")
     assert info.value.invalid == ["not an address", "x@localhost"]
+
+
+def test_a_reopened_draft_keeps_everything_and_its_message_id() -> None:
+    out = OutgoingMessage(
+        sender=ME,
+        to=[Address("Bob", "bob@example.test")],
+        bcc=[Address("", "hidden@example.test")],
+        subject="Draft",
+        body="unfinished thought",
+        attachments=[AttachmentFile("notes.txt", b"notes")],
+        in_reply_to="<m2@example.test>",
+        references=["<m2@example.test>"],
+    )
+    again = edit_draft(parse_message(build_message(out).as_bytes()), me=ME)
+    assert again.message_id == out.message_id
+    assert (again.to, again.bcc, again.subject) == (out.to, out.bcc, out.subject)
+    assert again.body.strip() == "unfinished thought"
+    assert [(a.filename, a.data) for a in again.attachments] == [("notes.txt", b"notes")]
+    assert (again.in_reply_to, again.references) == (out.in_reply_to, out.references)

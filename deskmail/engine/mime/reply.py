@@ -106,3 +106,22 @@ def forward(original: ParsedMessage, raw: bytes, *, me: Address, inline: bool = 
         name = re.sub(r"[/\\]", "_", original.subject or "message") + ".eml"
         out.attachments = [AttachmentFile(name, raw, "message/rfc822")]
     return out
+
+
+def edit_draft(draft: ParsedMessage, *, me: Address) -> OutgoingMessage:
+    """Reopen a saved draft in the composer; the Message-ID is kept so saving replaces the old copy."""
+    return OutgoingMessage(
+        sender=draft.sender[0] if draft.sender else me,
+        to=list(draft.to),
+        cc=list(draft.cc),
+        bcc=list(draft.bcc),
+        subject=draft.subject,
+        body=draft.text,
+        attachments=[
+            AttachmentFile(a.filename, draft.attachment_data(a.part_id), a.content_type) for a in draft.attachments
+        ],
+        in_reply_to=draft.in_reply_to,
+        references=list(draft.references),
+        reply_to=list(draft.reply_to),
+        message_id=draft.message_id,
+    )
