@@ -1,7 +1,7 @@
 """The bundled provider table (deskmail/resources/providers.json): instant, offline answers.
 
-The JSON ships inside the package (package data), so `importlib.resources` finds it in a source
-checkout, in an installed wheel and in a PyInstaller bundle alike (collect `deskmail` data files).
+The JSON ships inside the package (package data) and is found through `deskmail.resources`, so a
+source checkout, a wheel install and a PyInstaller bundle all read the same file.
 Each entry: id, name, domains, mx (suffixes of MX host names, matched on label boundaries),
 imap/smtp/pop3 as [host, port, security], username template, login
 (password | app_password | oauth2 | bridge | none), help_urls, app_password_url, enable_url, note.
@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import functools
 import json
-from importlib import resources
 from typing import Any
 
 from deskmail.core.serverconfig import AUTH_OAUTH2, AUTH_PASSWORD_CLEARTEXT, Security
 from deskmail.discovery.model import ProviderConfig, ServerEntry
+from deskmail.resources import resource_path
 
 LOGIN_KINDS = ("password", "app_password", "oauth2", "bridge", "none")
 
@@ -47,7 +47,7 @@ class ProviderTable:
 @functools.cache
 def bundled_table() -> ProviderTable:
     """The table shipped with Deskmail (read once)."""
-    text = resources.files("deskmail").joinpath("resources", "providers.json").read_text(encoding="utf-8")
+    text = resource_path("providers.json").read_text(encoding="utf-8")
     return load_table(json.loads(text))
 
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-from importlib import resources
 
 import pytest
 
 from deskmail.discovery.address import is_host_name
 from deskmail.discovery.providers import LOGIN_KINDS, bundled_table
+from deskmail.resources import resource_path
 
 
 def test_table_covers_the_big_providers() -> None:
@@ -45,7 +45,7 @@ def test_table_covers_the_big_providers() -> None:
 
 
 def test_every_entry_is_well_formed() -> None:
-    raw = json.loads(resources.files("deskmail").joinpath("resources", "providers.json").read_text("utf-8"))
+    raw = json.loads(resource_path("providers.json").read_text("utf-8"))
     assert raw["version"] == 1
     for provider in bundled_table().providers:
         assert provider.login in LOGIN_KINDS
