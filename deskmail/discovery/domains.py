@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import functools
+import logging
 import threading
 
 from publicsuffixlist import PublicSuffixList
 
+log = logging.getLogger(__name__)
 _lock = threading.Lock()
 
 
@@ -14,7 +16,12 @@ _lock = threading.Lock()
 def _psl() -> PublicSuffixList:
     # Loading the list takes about 0.2 s: done once, on first use, guarded for threads.
     with _lock:
-        return PublicSuffixList(accept_unknown=False)
+        try:
+            return PublicSuffixList(accept_unknown=False)
+        except OSError:
+            # A broken install (e.g. a bundle without the data file): degrade to "last two labels".
+            log.warning("Public Suffix List missing; registered domains are approximated", exc_info=True)
+            return PublicSuffixList(source="", accept_unknown=False)
 
 
 def registered_domain(host: str) -> str:
