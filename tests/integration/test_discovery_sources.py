@@ -12,6 +12,9 @@ import pytest
 from deskmail.core.cancel import CancelToken
 from deskmail.core.serverconfig import Security
 from deskmail.discovery import DiscoveryResult, Outcome, Timing, discover
+from deskmail.discovery.probe import probe
+from deskmail.net import tls
+from deskmail.net.resolver import Resolver
 from tests.integration import discovery_bed
 from tests.servers.bed import Testbed
 
@@ -165,3 +168,25 @@ def test_discover_command_json_against_the_bed(bed: Testbed) -> None:
     )
     assert nothing.returncode == 1
     assert json.loads(nothing.stdout)["outcome"] == "no_such_domain"
+
+
+def test_the_ready_account_is_found_and_its_servers_answer(bed: Testbed) -> None:
+    result = run(bed, bed.user)
+    best = result.candidates[0]
+    assert (best.source, best.trusted) == ("srv", True)
+    assert (best.incoming.host, best.incoming.port) == (bed.mail.host, bed.mail.imaps_port)
+    assert best.outgoing is not None
+    assert (best.outgoing.host, best.outgoing.port) == (bed.smtp.host, bed.smtp.submissions_port)
+    context = tls.client_context(bed.settings)
+    for server in (best.incoming, best.outgoing):
+        answered = probe(
+            server.protocol,
+            server.host,
+            server.port,
+            server.security,
+            resolver=Resolver(bed.dns.server),
+            context=context,
+            cancel=CancelToken(),
+            timeout=5.0,
+        )
+        assert answered.capabilities
