@@ -1,6 +1,7 @@
 """Discovery benchmark: every scenario of the integration tests, with and without added latency.
 
-Run on demand:  /work/venv/bin/python -m bench.discovery [--delay 0.05] [--repeat 3]
+Run on demand from the repository root:  python bench/discovery.py [--delay 0.05] [--repeat 3]
+(or `python -m bench.discovery`; needs root for the test bed's servers, like the integration tests).
 
 It starts the real test bed (tests/servers), adds the scenarios (tests/integration/discovery_bed.py),
 and puts a delaying DNS forwarder and delaying TCP proxies in front of it (bench/latency.py), so
@@ -16,6 +17,10 @@ import statistics
 import sys
 import time
 from dataclasses import dataclass
+from pathlib import Path
+
+if __package__ in (None, ""):  # run as a script: make the repository importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.latency import DelayingDns, DelayingProxy, delay_tcp_connect
 from deskmail.core.cancel import CancelToken

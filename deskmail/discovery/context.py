@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -15,6 +16,8 @@ from deskmail.discovery.model import Origin, ProviderConfig, build_candidates
 from deskmail.discovery.providers import ProviderTable, bundled_table
 from deskmail.net.http import HttpClient
 from deskmail.net.resolver import Resolver
+
+log = logging.getLogger(__name__)
 
 # Lower number = preferred (the IETF autoconfig draft's order, SRV after the provider's own files).
 PRIORITY = {"bundled": 0, "autoconfig": 1, "wellknown": 2, "srv": 3, "ispdb": 4, "mx": 5, "http": 6, "guess": 7}
@@ -116,6 +119,7 @@ class Context:
 
     def log(self, source: str, target: str, started: float, result: str) -> None:
         ms = int((time.monotonic() - started) * 1000)
+        log.debug("discovery %s %s: %s (%d ms)", source, target, result, ms)  # for support staff's log files
         with self._lock:
             self.lookups.append(Lookup(source, target, ms, result))
 
