@@ -203,6 +203,7 @@ def _wait_for(sock: socket.socket, end: float, cancel: CancelToken, *, read: boo
             raise NetError("timeout", "no answer in time")
         if isinstance(sock, ssl.SSLSocket) and read and sock.pending():
             return
-        readable, writable, _ = select.select([sock] if read else [], [] if read else [sock], [], min(left, _SLICE))
-        if readable or writable:
+        # Windows reports a failed non-blocking connect as "exceptional", not "writable".
+        readers, writers = ([sock], []) if read else ([], [sock])
+        if any(select.select(readers, writers, writers, min(left, _SLICE))):
             return
