@@ -99,6 +99,40 @@ class Job:
     id: int = field(default_factory=lambda: next(_job_ids))
 
 
+class JobSlot:
+    """The one background job the current page waits for; replacing or cancelling it drops its answer."""
+
+    def __init__(self) -> None:
+        self.current: Job | None = None
+        self._handed_out = False
+
+    def start(self, kind: str, work: Callable[[CancelToken, Progress], object]) -> Job:
+        self.cancel()
+        self.current, self._handed_out = Job(kind, work), False
+        return self.current
+
+    def take(self) -> Job | None:
+        if self.current is None or self._handed_out:
+            return None
+        self._handed_out = True
+        return self.current
+
+    def is_current(self, job: Job) -> bool:
+        return self.current is not None and self.current.id == job.id
+
+    def end(self, job: Job) -> bool:
+        """Forget `job` once its answer arrives; False if it is no longer the one waited for."""
+        if not self.is_current(job):
+            return False
+        self.current = None
+        return True
+
+    def cancel(self) -> None:
+        if self.current is not None:
+            self.current.token.cancel()
+        self.current = None
+
+
 @dataclass
 class Draft:
     """The account being set up; the password lives here only until it is saved."""

@@ -11,7 +11,7 @@ from deskmail.core.redact import register_secret
 from deskmail.core.serverconfig import CertificatePin, ServerConfig
 from deskmail.engine.accounts import Account, AccountError, account_key
 from deskmail.engine.credentials import KeyringUnavailable
-from deskmail.wizard.draft import CheckReportLike, DiscoveryLike, Draft, Job, JobKind, Progress, Services
+from deskmail.wizard.draft import CheckReportLike, DiscoveryLike, Draft, Job, JobKind, JobSlot, Progress, Services
 from deskmail.wizard.manual import ManualSettings
 from deskmail.wizard.problems import (
     INCOMING,
@@ -22,21 +22,8 @@ from deskmail.wizard.problems import (
     save_problem,
     unexpected_problem,
 )
-from deskmail.wizard.steps import LINK_ACTIONS, Action, Step
+from deskmail.wizard.steps import LINK_ACTIONS, OUTCOME_STEPS, SPECIAL_PAGE_ACTIONS, Action, Step
 
-# Discovery outcomes that have their own page; everything unknown counts as "not found".
-OUTCOME_STEPS = {
-    "pop3_only": Step.POP3_ONLY,
-    "oauth_only": Step.OAUTH_ONLY,
-    "imap_disabled": Step.IMAP_DISABLED,
-}
-SPECIAL_PAGE_ACTIONS = {
-    Step.POP3_ONLY: (Action.EDIT_SETTINGS, Action.GO_BACK),
-    Step.OAUTH_ONLY: (Action.OPEN_APP_PASSWORD_PAGE, Action.RETYPE_PASSWORD, Action.GO_BACK),
-    Step.IMAP_DISABLED: (Action.OPEN_ENABLE_PAGE, Action.TRY_AGAIN, Action.GO_BACK),
-    Step.NOT_FOUND: (Action.EDIT_SETTINGS, Action.TRY_AGAIN, Action.GO_BACK),
-    Step.NO_KEYRING: (Action.USE_SESSION_PASSWORD, Action.GO_BACK),
-}
 CONFIRM_NEEDED = "Please tick the box to confirm that these settings look right."
 PLAINTEXT_NEEDED = "Please tick the box to confirm that you understand the risk."
 
@@ -48,31 +35,26 @@ class WizardMachine:
         self.services = services
         self.step = Step.ACCOUNT
         self.draft = Draft()
-        self._job: Job | None = None
-        self._job_started = False
+        self._jobs = JobSlot()
         self._retry_discovery = False
 
     # -- background jobs -------------------------------------------------------------------
 
     def take_job(self) -> Job | None:
         """The job the current page is waiting for, handed out once (the UI runs it in the background)."""
-        if self._job is None or self._job_started:
-            return None
-        self._job_started = True
-        return self._job
+        return self._jobs.take()
 
     @property
     def busy(self) -> bool:
-        return self._job is not None
+        return self._jobs.current is not None
 
     def job_progress(self, job: Job, value: object) -> None:
-        if self._is_current(job):
+        if self._jobs.is_current(job):
             self.draft.progress.append(str(value))
 
     def job_finished(self, job: Job, result: object) -> None:
-        if not self._is_current(job):
+        if not self._jobs.end(job):
             return  # a cancelled or replaced job: its late answer is dropped
-        self._job = None
         if job.kind == JobKind.DISCOVER:
             self._discovered(result)  # type: ignore[arg-type]
         elif job.kind == JobKind.CHECK:
@@ -81,9 +63,8 @@ class WizardMachine:
             self._saved()
 
     def job_failed(self, job: Job, error: BaseException) -> None:
-        if not self._is_current(job):
+        if not self._jobs.end(job):
             return
-        self._job = None
         if isinstance(error, Cancelled):
             self._go(Step.ACCOUNT if job.kind == JobKind.DISCOVER else self.draft.settings_step)
         elif job.kind == JobKind.SAVE:
@@ -97,20 +78,14 @@ class WizardMachine:
         else:
             self._show_problem(unexpected_problem(error), from_discovery=False)
 
-    def _is_current(self, job: Job) -> bool:
-        return self._job is not None and self._job.id == job.id
-
     def _start(self, step: Step, kind: str, work: Callable[[CancelToken, Progress], object]) -> None:
-        self._cancel_job()
+        self._jobs.cancel()
         self._go(step)
         self.draft.progress = []
-        self._job = Job(kind, work)
-        self._job_started = False
+        self._jobs.start(kind, work)
 
     def _cancel_job(self) -> None:
-        if self._job is not None:
-            self._job.token.cancel()
-        self._job = None
+        self._jobs.cancel()
 
     def _go(self, step: Step, notice: str = "", focus: Field = Field.NONE) -> None:
         self.step = step

@@ -41,3 +41,17 @@ class Action(StrEnum):
 
 # Actions that only open a web page: the machine hands out the URL and stays where it is.
 LINK_ACTIONS = frozenset({Action.OPEN_APP_PASSWORD_PAGE, Action.OPEN_ENABLE_PAGE, Action.OPEN_HELP})
+
+# Discovery outcomes that have their own page; everything unknown counts as "not found".
+OUTCOME_STEPS = {
+    "pop3_only": Step.POP3_ONLY,
+    "oauth_only": Step.OAUTH_ONLY,
+    "imap_disabled": Step.IMAP_DISABLED,
+}
+SPECIAL_PAGE_ACTIONS = {
+    Step.POP3_ONLY: (Action.EDIT_SETTINGS, Action.GO_BACK),
+    Step.OAUTH_ONLY: (Action.OPEN_APP_PASSWORD_PAGE, Action.RETYPE_PASSWORD, Action.GO_BACK),
+    Step.IMAP_DISABLED: (Action.OPEN_ENABLE_PAGE, Action.TRY_AGAIN, Action.GO_BACK),
+    Step.NOT_FOUND: (Action.EDIT_SETTINGS, Action.TRY_AGAIN, Action.GO_BACK),
+    Step.NO_KEYRING: (Action.USE_SESSION_PASSWORD, Action.GO_BACK),
+}
