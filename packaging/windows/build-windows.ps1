@@ -12,12 +12,9 @@ if (-not (Test-Path build\venv\Scripts\python.exe)) {
 $Py = "build\venv\Scripts\python.exe"
 $Version = & $Py -c "import deskmail; print(deskmail.__version__)"
 
-$Svg = Get-ChildItem resources\icons\*.svg, resources\*.svg -ErrorAction SilentlyContinue | Select-Object -First 1
-if (-not $Svg) { $Svg = Get-Item packaging\icons\deskmail.svg }
-$env:QT_QPA_PLATFORM = "offscreen"
-& $Py packaging\render_icons.py $Svg.FullName build\icons
-if ($LASTEXITCODE) { throw "render_icons failed" }
-Remove-Item Env:QT_QPA_PLATFORM
+# deskmail.ico for the exe and the installer, packed from deskmail\resources\icons\deskmail-<N>.png
+& $Py packaging\make_icons.py build\icons
+if ($LASTEXITCODE) { throw "make_icons failed" }
 
 $env:DESKMAIL_ICON_DIR = "$Root\build\icons"
 & $Py -m PyInstaller --noconfirm --log-level WARN --distpath build\dist --workpath build\work packaging\deskmail.spec

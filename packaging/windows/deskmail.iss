@@ -1,5 +1,5 @@
 ; Inno Setup 6 script for the Windows installer of Deskmail.
-; Build (after PyInstaller made build\dist\deskmail\ and render_icons.py made build\icons\):
+; Build (after PyInstaller made build\dist\deskmail\ and make_icons.py made build\icons\):
 ;   iscc /DAppVersion=0.1.0 packaging\windows\deskmail.iss
 ; packaging\windows\build-windows.ps1 does all three steps; .github\workflows\package.yml runs it.
 ; Output: build\deskmail-<version>-setup.exe (per-user or per-machine install, with uninstaller).
