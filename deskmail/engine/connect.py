@@ -1,0 +1,247 @@
+"""Open IMAP and SMTP connections that are encrypted and verified (or pinned) before any password.
+
+Used by the connection checks, sync and send:
+
+    client = open_imap(account.incoming, settings, account.policy, cancel)   # TLS done, not logged in
+    login_imap(client, username, password)                                    # UserFacingError if refused
+    smtp = open_smtp(account.outgoing, settings, account.policy, cancel)      # TLS done, EHLO done
+    login_smtp(smtp, username, password)
+
+Rules (the NO STARTTLS lessons): STARTTLS must be advertised and must succeed, else we stop; nothing
+the server sent before the handshake is kept or acted on (pipelined data is an error); capabilities
+are re-read after TLS; a PREAUTH greeting before STARTTLS is refused; plaintext only with
+`policy.allow_plaintext`. All failures raise `UserFacingError`; a cancelled token raises `Cancelled`.
+"""
+
+from __future__ import annotations
+
+import imaplib
+import logging
+import socket
+import ssl
+from typing import Any
+
+import imapclient
+
+from deskmail.core.cancel import NEVER, CancelToken
+from deskmail.core.errors import UserFacingError
+from deskmail.core.redact import register_secret
+from deskmail.core.serverconfig import AUTH_PASSWORD_ENCRYPTED, ConnectionPolicy, Security, ServerConfig
+from deskmail.core.settings import Settings
+from deskmail.engine import failures, transport
+from deskmail.engine.smtp_session import SmtpSession
+
+log = logging.getLogger(__name__)
+
+__all__ = [
+    "SecureIMAPClient",
+    "SmtpSession",
+    "UserFacingError",
+    "close_quietly",
+    "login_imap",
+    "login_smtp",
+    "open_imap",
+    "open_smtp",
+    "tls_info",
+]
+
+
+class _IMAP4(imaplib.IMAP4):
+    """imaplib over a socket we connected ourselves (through our resolver, with our timeouts)."""
+
+    def __init__(self, sock: socket.socket, host: str, port: int) -> None:
+        self._ready_socket = sock
+        super().__init__(host, port)
+
+    def _create_socket(self, timeout: float | None) -> socket.socket:
+        return self._ready_socket
+
+
+class SecureIMAPClient(imapclient.IMAPClient):  # type: ignore[misc]  # imapclient ships no type hints
+    """An IMAPClient whose socket, TLS and STARTTLS are done by deskmail; `.tls` holds the TLS facts."""
+
+    def __init__(self, sock: socket.socket, server: ServerConfig, timeout: float) -> None:
+        self._ready_socket = sock
+        self.server_config = server
+        self.tls: dict[str, Any] = {}
+        super().__init__(server.host, server.port, ssl=False, timeout=timeout)
+        self.ssl = server.security is Security.SSL
+
+    def _create_IMAP4(self) -> imaplib.IMAP4:  # imapclient's name
+        return _IMAP4(self._ready_socket, self.host, self.port)
+
+    def starttls(self, ssl_context: Any = None) -> Any:
+        raise imapclient.exceptions.IMAPClientAbortError("STARTTLS is done by deskmail.engine.connect")
+
+
+def open_imap(
+    server: ServerConfig,
+    settings: Settings,
+    policy: ConnectionPolicy | None = None,
+    cancel: CancelToken = NEVER,
+    timeout: float = transport.DEFAULT_TIMEOUT,
+) -> SecureIMAPClient:
+    """An IMAP connection with TLS done and verified (or pinned, or plaintext if allowed); not logged in."""
+    policy = policy or ConnectionPolicy()
+    _refuse_plaintext(server, policy)
+    sock = transport.connect(server, settings, cancel, timeout)
+    if server.security is Security.SSL:
+        sock = transport.handshake(
+            sock, server, settings, policy, cancel, timeout, lambda: _fetch_cert_imap(server, settings, cancel, timeout)
+        )
+    client = _greet(sock, server, cancel, timeout)
+    if server.security is Security.STARTTLS:
+        _imap_starttls(client, server, settings, policy, cancel, timeout)
+    if isinstance(client._imap.sock, ssl.SSLSocket):
+        client.tls = transport.tls_facts(client._imap.sock, server)
+    client.socket().settimeout(timeout)
+    return client
+
+
+def _refuse_plaintext(server: ServerConfig, policy: ConnectionPolicy) -> None:
+    if server.security is Security.PLAIN and not policy.allow_plaintext:
+        raise failures.plaintext_refused(server)
+
+
+def _greet(sock: socket.socket, server: ServerConfig, cancel: CancelToken, timeout: float) -> SecureIMAPClient:
+    """Read the greeting and first CAPABILITY (imaplib does both in its constructor)."""
+    sock.settimeout(transport.step_timeout(cancel, timeout))
+    try:
+        with transport.closes_on_cancel(sock, cancel):
+            return SecureIMAPClient(sock, server, timeout)
+    except TimeoutError:
+        sock.close()
+        cancel.raise_if_cancelled()
+        raise failures.timed_out(server, "greeting") from None
+    except ssl.SSLError as exc:
+        sock.close()
+        raise failures.tls_failed(server, str(exc)) from None
+    except (imaplib.IMAP4.error, OSError, EOFError, ValueError) as exc:
+        sock.close()
+        cancel.raise_if_cancelled()
+        text = str(exc)
+        if "BYE" in text.upper() or "UNAVAILABLE" in text.upper():
+            raise failures.server_busy(server, text) from None
+        raise failures.protocol_error(server, f"{type(exc).__name__}: {text}") from None
+
+
+def _imap_starttls(
+    client: SecureIMAPClient,
+    server: ServerConfig,
+    settings: Settings,
+    policy: ConnectionPolicy,
+    cancel: CancelToken,
+    timeout: float,
+) -> None:
+    imap = client._imap
+    if imap.state != "NONAUTH":
+        # PREAUTH: the session is "logged in" before any encryption; an attacker can do exactly that.
+        client.shutdown()
+        raise failures.starttls_missing(server, "PREAUTH greeting on a connection that must use STARTTLS")
+    if "STARTTLS" not in imap.capabilities:
+        client.shutdown()
+        raise failures.starttls_missing(server, f"capabilities: {' '.join(imap.capabilities)}")
+    try:
+        with transport.closes_on_cancel(imap.sock, cancel):
+            typ, data = imap._simple_command("STARTTLS")
+    except (imaplib.IMAP4.error, OSError, EOFError) as exc:
+        client.shutdown()
+        cancel.raise_if_cancelled()
+        raise failures.tls_failed(server, f"STARTTLS: {exc}") from None
+    if typ != "OK":
+        client.shutdown()
+        raise failures.starttls_missing(server, f"STARTTLS refused: {data!r}")
+    transport.ensure_nothing_buffered(imap.file, imap.sock, server)
+    imap.file.close()
+
+    def fetch() -> bytes | None:
+        return _fetch_cert_imap(server, settings, cancel, timeout)
+
+    tls_sock = transport.handshake(imap.sock, server, settings, policy, cancel, timeout, fetch)
+    imap.sock = tls_sock
+    imap.file = tls_sock.makefile("rb")
+    imap._tls_established = True
+    imap.untagged_responses.clear()  # nothing from before TLS may survive (RFC 3501 6.2.1)
+    try:
+        with transport.closes_on_cancel(tls_sock, cancel):
+            imap._get_capabilities()
+    except (imaplib.IMAP4.error, OSError, EOFError) as exc:
+        tls_sock.close()
+        cancel.raise_if_cancelled()
+        raise failures.protocol_error(server, f"CAPABILITY after STARTTLS: {exc}") from None
+
+
+def _fetch_cert_imap(server: ServerConfig, settings: Settings, cancel: CancelToken, timeout: float) -> bytes | None:
+    """The certificate of an IMAP server, from a second, non-verifying connection (only to show it)."""
+    if server.security is Security.SSL:
+        return transport.fetch_certificate_directly(server, settings, cancel, timeout)
+    try:
+        sock = transport.connect(server, settings, cancel, timeout)
+        client = _greet(sock, server, cancel, timeout)
+        typ, _ = client._imap._simple_command("STARTTLS")
+    except Exception:  # only to display a certificate: any failure means "none to show"
+        return None
+    client._imap.file.close()
+    if typ != "OK":
+        client._imap.sock.close()
+        return None
+    return transport.unverified_certificate(client._imap.sock, server, cancel, timeout)
+
+
+def login_imap(client: SecureIMAPClient, username: str, password: str) -> None:
+    """Log in with AUTHENTICATE PLAIN, or LOGIN unless LOGINDISABLED; refusals become UserFacingError."""
+    register_secret(password)
+    server = client.server_config
+    if client._imap.state != "NONAUTH":
+        return  # PREAUTH over implicit TLS: the server already knows who we are
+    capabilities = {c.decode("ascii", "replace").upper() for c in client.capabilities()}
+    try:
+        if "AUTH=PLAIN" in capabilities:
+            client.plain_login(username, password)
+        elif "LOGINDISABLED" not in capabilities:
+            client.login(username, password)
+        else:
+            raise failures.plaintext_refused(server, "LOGINDISABLED and no AUTH=PLAIN")
+    except imapclient.exceptions.LoginError as exc:
+        raise failures.classify_login_failure(server, str(exc), username) from None
+    except (imaplib.IMAP4.error, OSError, EOFError) as exc:
+        raise failures.classify_login_failure(server, f"{type(exc).__name__}: {exc}", username) from None
+
+
+def open_smtp(
+    server: ServerConfig,
+    settings: Settings,
+    policy: ConnectionPolicy | None = None,
+    cancel: CancelToken = NEVER,
+    timeout: float = transport.DEFAULT_TIMEOUT,
+) -> SmtpSession:
+    """An SMTP submission connection with TLS done and EHLO sent over it; not logged in."""
+    policy = policy or ConnectionPolicy()
+    _refuse_plaintext(server, policy)
+    return SmtpSession.open(server, settings, policy, cancel, timeout)
+
+
+def login_smtp(smtp: SmtpSession, username: str, password: str) -> None:
+    """AUTH PLAIN or LOGIN (CRAM-MD5 when configured as password-encrypted and offered)."""
+    register_secret(password)
+    smtp.authenticate(username, password, prefer_cram=AUTH_PASSWORD_ENCRYPTED in smtp.server_config.auth)
+
+
+def tls_info(connection: SecureIMAPClient | SmtpSession) -> dict[str, Any]:
+    """TLS version, cipher, issuer, validity and SHA-256 fingerprint of an open connection."""
+    return dict(connection.tls)
+
+
+def close_quietly(connection: SecureIMAPClient | SmtpSession) -> None:
+    """LOGOUT / QUIT, ignoring a server that has already gone."""
+    try:
+        if isinstance(connection, SecureIMAPClient):
+            connection.logout()
+        else:
+            connection.quit()
+    except Exception:  # closing is best effort; the result is known already
+        log.debug("closing the connection failed", exc_info=True)
+        try:
+            connection.shutdown() if isinstance(connection, SecureIMAPClient) else connection.close()
+        except Exception:
+            log.debug("closing the socket failed", exc_info=True)

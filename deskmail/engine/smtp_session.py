@@ -1,0 +1,170 @@
+"""An smtplib.SMTP over a socket deskmail connected and encrypted itself, with typed failures."""
+
+from __future__ import annotations
+
+import base64
+import smtplib
+import socket
+import ssl
+from typing import Any
+
+from deskmail.core.cancel import CancelToken
+from deskmail.core.errors import ErrorKind, UserFacingError
+from deskmail.core.redact import register_secret
+from deskmail.core.serverconfig import ConnectionPolicy, Security, ServerConfig
+from deskmail.core.settings import Settings
+from deskmail.engine import failures, transport
+
+
+class SmtpSession(smtplib.SMTP):
+    """Submission connection: TLS done (verified or pinned) and EHLO sent over it. Use `open()`."""
+
+    def __init__(self, server: ServerConfig, sock: socket.socket, timeout: float) -> None:
+        super().__init__(local_hostname=_address_literal(sock), timeout=timeout)
+        self.server_config = server
+        self.tls: dict[str, Any] = {}
+        self.sock = sock
+        self._host = server.host
+        self.file = None
+
+    @classmethod
+    def open(
+        cls, server: ServerConfig, settings: Settings, policy: ConnectionPolicy, cancel: CancelToken, timeout: float
+    ) -> SmtpSession:
+        sock = transport.connect(server, settings, cancel, timeout)
+
+        def fetch() -> bytes | None:
+            return _fetch_cert_smtp(server, settings, cancel, timeout)
+
+        if server.security is Security.SSL:
+            sock = transport.handshake(sock, server, settings, policy, cancel, timeout, fetch)
+        session = cls(server, sock, timeout)
+        sock.settimeout(transport.step_timeout(cancel, timeout))
+        with transport.closes_on_cancel(sock, cancel):
+            session._expect_greeting(cancel)
+            session._ehlo(cancel)
+            if server.security is Security.STARTTLS:
+                session._starttls(settings, policy, cancel, timeout, fetch)
+        final = session.sock
+        if isinstance(final, ssl.SSLSocket):
+            session.tls = transport.tls_facts(final, server)
+        if final is not None:
+            final.settimeout(timeout)
+        return session
+
+    def _call(self, cancel: CancelToken, step: str, fn: Any, *args: Any) -> Any:
+        """Run one smtplib call, turning its exceptions into UserFacingErrors."""
+        try:
+            return fn(*args)
+        except smtplib.SMTPServerDisconnected as exc:
+            self.close()
+            cancel.raise_if_cancelled()
+            if isinstance(exc.__context__, TimeoutError):
+                raise failures.timed_out(self.server_config, step) from None
+            if isinstance(exc.__context__, ssl.SSLError):
+                raise failures.tls_failed(self.server_config, str(exc)) from None
+            raise failures.protocol_error(self.server_config, f"{step}: {exc}") from None
+        except (OSError, smtplib.SMTPException) as exc:
+            self.close()
+            cancel.raise_if_cancelled()
+            raise failures.protocol_error(self.server_config, f"{step}: {exc}") from None
+
+    def _expect_greeting(self, cancel: CancelToken) -> None:
+        code, message = self._call(cancel, "greeting", self.getreply)
+        if code != 220:
+            self.close()
+            text = f"{code} {message.decode('utf-8', 'replace')}"
+            if code in (421, 554) or 400 <= code < 500:
+                raise failures.server_busy(self.server_config, text)
+            raise failures.protocol_error(self.server_config, f"greeting: {text}")
+
+    def _ehlo(self, cancel: CancelToken) -> None:
+        code, message = self._call(cancel, "EHLO", self.ehlo)
+        if code != 250:
+            self.close()
+            raise failures.protocol_error(self.server_config, f"EHLO: {code} {message.decode('utf-8', 'replace')}")
+
+    def _starttls(
+        self, settings: Settings, policy: ConnectionPolicy, cancel: CancelToken, timeout: float, fetch: Any
+    ) -> None:
+        server = self.server_config
+        if not self.has_extn("starttls"):
+            self.close()
+            raise failures.starttls_missing(server, f"EHLO offered: {' '.join(sorted(self.esmtp_features))}")
+        code, message = self._call(cancel, "STARTTLS", self.docmd, "STARTTLS")
+        if code != 220:
+            self.close()
+            raise failures.starttls_missing(server, f"STARTTLS refused: {code} {message.decode('utf-8', 'replace')}")
+        assert self.sock is not None and self.file is not None
+        transport.ensure_nothing_buffered(self.file, self.sock, server)
+        self.file.close()
+        self.file = None
+        self.sock = transport.handshake(self.sock, server, settings, policy, cancel, timeout, fetch)
+        # RFC 3207: forget everything learned before TLS, then ask again.
+        self.helo_resp = self.ehlo_resp = None
+        self.esmtp_features = {}
+        self.does_esmtp = False
+        with transport.closes_on_cancel(self.sock, cancel):
+            self._ehlo(cancel)
+
+    def authenticate(self, username: str, password: str, prefer_cram: bool) -> None:
+        """AUTH with the best offered mechanism; refusals become UserFacingError."""
+        register_secret(password)
+        for secret in (f"\0{username}\0{password}", password):
+            register_secret(base64.b64encode(secret.encode("utf-8")).decode("ascii"))
+        server = self.server_config
+        offered = self.esmtp_features.get("auth", "").upper().split()
+        mechanism = _choose_mechanism(offered, prefer_cram)
+        if mechanism is None:
+            raise failures.protocol_error(server, f"no usable AUTH mechanism (offered: {offered})")
+        handler: Any = {"CRAM-MD5": self.auth_cram_md5, "PLAIN": self.auth_plain, "LOGIN": self.auth_login}[mechanism]
+        self.user, self.password = username, password
+        try:
+            self.auth(mechanism, handler, initial_response_ok=True)
+        except smtplib.SMTPAuthenticationError as exc:
+            raise _auth_error(server, exc.smtp_code, exc.smtp_error, username) from None
+        except smtplib.SMTPServerDisconnected as exc:
+            raise failures.server_busy(server, f"disconnected during AUTH: {exc}") from None
+        except (OSError, smtplib.SMTPException) as exc:
+            raise failures.protocol_error(server, f"AUTH: {type(exc).__name__}: {exc}") from None
+        finally:
+            self.password = ""
+
+
+def _choose_mechanism(offered: list[str], prefer_cram: bool) -> str | None:
+    order = ["CRAM-MD5", "PLAIN", "LOGIN"] if prefer_cram else ["PLAIN", "LOGIN", "CRAM-MD5"]
+    return next((m for m in order if m in offered), None)
+
+
+def _auth_error(server: ServerConfig, code: int, reply: bytes | str, username: str) -> UserFacingError:
+    text = reply.decode("utf-8", "replace") if isinstance(reply, bytes) else str(reply)
+    error = failures.classify_login_failure(server, f"{code} {text}", username)
+    if error.kind is ErrorKind.AUTH_FAILED and 400 <= code < 500:
+        return failures.server_busy(server, error.details)  # 4xx is "try later", never "wrong password"
+    return error
+
+
+def _address_literal(sock: socket.socket) -> str:
+    """Our EHLO name: the local address as an RFC 5321 literal (no DNS look-up of our own name)."""
+    address = str(sock.getsockname()[0])
+    return f"[IPv6:{address}]" if ":" in address else f"[{address}]"
+
+
+def _fetch_cert_smtp(server: ServerConfig, settings: Settings, cancel: CancelToken, timeout: float) -> bytes | None:
+    """The certificate of an SMTP server, from a second, non-verifying connection (only to show it)."""
+    if server.security is Security.SSL:
+        return transport.fetch_certificate_directly(server, settings, cancel, timeout)
+    try:
+        sock = transport.connect(server, settings, cancel, timeout)
+        session = SmtpSession(server, sock, timeout)
+        session._expect_greeting(cancel)
+        session._ehlo(cancel)
+        code, _ = session.docmd("STARTTLS")
+    except Exception:  # only to display a certificate: any failure means "none to show"
+        return None
+    if session.file is not None:
+        session.file.close()
+    if code != 220:
+        sock.close()
+        return None
+    return transport.unverified_certificate(sock, server, cancel, timeout)

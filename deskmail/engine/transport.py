@@ -1,0 +1,224 @@
+"""Sockets for mail servers: resolve through our Resolver, connect, cancel, and do TLS safely.
+
+Shared by the IMAP and SMTP openers in `connect.py`. Every failure becomes a UserFacingError.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import socket
+import ssl
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+
+from deskmail.core.cancel import Cancelled, CancelToken
+from deskmail.core.errors import ErrorKind, UserFacingError
+from deskmail.core.serverconfig import ConnectionPolicy, ServerConfig
+from deskmail.core.settings import Settings
+from deskmail.engine import failures
+from deskmail.net import tls
+from deskmail.net.resolver import DnsError, DnsTimeout, NoSuchDomain, Resolver
+
+DEFAULT_TIMEOUT = 15.0
+
+
+@contextmanager
+def closes_on_cancel(sock: socket.socket, cancel: CancelToken) -> Iterator[None]:
+    """While inside, a cancelled token (or its deadline) shuts the socket so blocking calls return."""
+    done = threading.Event()
+
+    def watch() -> None:
+        while not done.wait(0.05):
+            if cancel.cancelled:
+                with contextlib.suppress(OSError):  # already closed or never connected
+                    sock.shutdown(socket.SHUT_RDWR)
+                return
+
+    watcher = threading.Thread(target=watch, name="cancel-watch", daemon=True)
+    watcher.start()
+    try:
+        yield
+    finally:
+        done.set()
+
+
+def step_timeout(cancel: CancelToken, timeout: float) -> float:
+    """The socket timeout for one step: `timeout`, or less when the token's deadline is nearer."""
+    left = cancel.remaining(timeout)
+    return max(0.05, timeout if left is None else left)
+
+
+def connect(server: ServerConfig, settings: Settings, cancel: CancelToken, timeout: float) -> socket.socket:
+    """A TCP connection to the server, trying each of its addresses in turn."""
+    addresses = _addresses(server, settings, cancel)
+    failures_seen: list[tuple[str, OSError]] = []
+    for address in addresses:
+        cancel.raise_if_cancelled()
+        family = socket.AF_INET6 if ":" in address else socket.AF_INET
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        sock.settimeout(step_timeout(cancel, timeout))
+        try:
+            with closes_on_cancel(sock, cancel):
+                sock.connect((address, server.port))
+        except OSError as exc:
+            sock.close()
+            cancel.raise_if_cancelled()
+            failures_seen.append((address, exc))
+            continue
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        return sock
+    raise _connect_failure(server, failures_seen)
+
+
+def _addresses(server: ServerConfig, settings: Settings, cancel: CancelToken) -> list[str]:
+    resolver = Resolver.from_settings(settings)
+    try:
+        addresses = resolver.addresses(server.host, cancel)
+    except NoSuchDomain as exc:
+        raise failures.host_not_found(server, f"no such domain: {exc}") from None
+    except DnsTimeout as exc:
+        raise failures.offline(server, f"DNS timeout: {exc}") from None
+    except DnsError as exc:
+        raise failures.offline(server, f"DNS error: {exc}") from None
+    if not addresses:
+        raise failures.host_not_found(server, "the name has no addresses")
+    return addresses
+
+
+def _connect_failure(server: ServerConfig, seen: list[tuple[str, OSError]]) -> UserFacingError:
+    details = "; ".join(f"{address}: {exc}" for address, exc in seen)
+    if any(isinstance(exc, ConnectionRefusedError) for _, exc in seen):
+        return failures.connect_refused(server, details)
+    if any(isinstance(exc, TimeoutError) for _, exc in seen):
+        return failures.timed_out(server, "connect", details)
+    return failures.offline(server, details)
+
+
+def handshake(
+    sock: socket.socket,
+    server: ServerConfig,
+    settings: Settings,
+    policy: ConnectionPolicy,
+    cancel: CancelToken,
+    timeout: float,
+    fetch_certificate: Callable[[], bytes | None],
+) -> ssl.SSLSocket:
+    """Wrap `sock` in TLS (1.2+), verified against the trust store or the user's pin for this host."""
+    pin = policy.pin_for(server.host, server.port)
+    context = tls.pinned_context() if pin else tls.client_context(settings)
+    sock.settimeout(step_timeout(cancel, timeout))
+    try:
+        with closes_on_cancel(sock, cancel):
+            tls_sock = context.wrap_socket(sock, server_hostname=server.host)
+    except ssl.SSLCertVerificationError as exc:
+        sock.close()
+        der = fetch_certificate()
+        data = certificate_data(server, der) if der else {"host": server.host, "port": server.port}
+        raise failures.cert_error(failures.cert_kind(exc.verify_code), server, data, str(exc)) from None
+    except (ssl.SSLError, ConnectionError) as exc:
+        sock.close()
+        cancel.raise_if_cancelled()
+        raise failures.tls_failed(server, f"{type(exc).__name__}: {exc}") from None
+    except TimeoutError:
+        sock.close()
+        cancel.raise_if_cancelled()
+        raise failures.timed_out(server, "TLS handshake") from None
+    except OSError as exc:
+        sock.close()
+        cancel.raise_if_cancelled()
+        raise failures.tls_failed(server, f"{type(exc).__name__}: {exc}") from None
+    if pin:
+        der = tls_sock.getpeercert(binary_form=True) or b""
+        if tls.fingerprint(der) != pin.sha256:
+            tls_sock.close()
+            raise failures.cert_error(ErrorKind.CERT_CHANGED, server, certificate_data(server, der))
+    return tls_sock
+
+
+def ensure_nothing_buffered(reader: io.BufferedReader, sock: socket.socket, server: ServerConfig) -> None:
+    """Fail if the server sent anything after its "go ahead with TLS" reply (response injection).
+
+    Bytes already read into `reader` or waiting in the kernel would otherwise be taken as
+    answers from the encrypted session, or silently dropped; either way something is wrong.
+    """
+    previous = sock.gettimeout()
+    sock.settimeout(0.0)  # a peek must not wait: an honest server sends nothing now
+    try:
+        pending = reader.peek(1)
+    except (BlockingIOError, ssl.SSLWantReadError):
+        pending = b""
+    finally:
+        sock.settimeout(previous)
+    if pending:
+        reader.close()
+        sock.close()
+        raise failures.injection_detected(server)
+
+
+def certificate_data(server: ServerConfig, der: bytes) -> dict[str, Any]:
+    """What the wizard shows before a person decides to trust a certificate."""
+    data: dict[str, Any] = {"host": server.host, "port": server.port, "sha256": tls.fingerprint(der)}
+    try:
+        cert = x509.load_der_x509_certificate(der)
+    except ValueError:
+        return data
+    data.update(
+        issuer=cert.issuer.rfc4514_string(),
+        subject=cert.subject.rfc4514_string(),
+        not_before=cert.not_valid_before_utc.isoformat(),
+        not_after=cert.not_valid_after_utc.isoformat(),
+        names=_names(cert),
+        pem=cert.public_bytes(serialization.Encoding.PEM).decode("ascii"),
+    )
+    return data
+
+
+def _names(cert: x509.Certificate) -> list[str]:
+    try:
+        san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    except x509.ExtensionNotFound:
+        return []
+    return [str(name) for name in san.get_values_for_type(x509.DNSName)] + [
+        str(ip) for ip in san.get_values_for_type(x509.IPAddress)
+    ]
+
+
+def tls_facts(tls_sock: ssl.SSLSocket, server: ServerConfig) -> dict[str, Any]:
+    """TLS version, cipher and the certificate's facts, for reports and the account page."""
+    der = tls_sock.getpeercert(binary_form=True) or b""
+    facts = certificate_data(server, der)
+    facts.pop("pem", None)
+    cipher = tls_sock.cipher()
+    facts.update(version=tls_sock.version() or "", cipher=cipher[0] if cipher else "")
+    return facts
+
+
+def fetch_certificate_directly(
+    server: ServerConfig, settings: Settings, cancel: CancelToken, timeout: float
+) -> bytes | None:
+    """The server's certificate from a non-verifying handshake (implicit TLS), only to show it."""
+    try:
+        sock = connect(server, settings, cancel, timeout)
+    except (UserFacingError, Cancelled):
+        return None
+    return unverified_certificate(sock, server, cancel, timeout)
+
+
+def unverified_certificate(
+    sock: socket.socket, server: ServerConfig, cancel: CancelToken, timeout: float
+) -> bytes | None:
+    """Do a non-verifying handshake on `sock` (closing it afterwards) and return the peer certificate."""
+    sock.settimeout(step_timeout(cancel, timeout))
+    try:
+        with closes_on_cancel(sock, cancel), tls.pinned_context().wrap_socket(sock, server_hostname=server.host) as t:
+            return t.getpeercert(binary_form=True)
+    except OSError:
+        return None
+    finally:
+        sock.close()

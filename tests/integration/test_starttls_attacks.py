@@ -1,0 +1,159 @@
+"""Attacks real servers do not do, against a scripted fake server: the client must fail closed."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import trustme
+
+from deskmail.core.errors import ErrorKind, UserFacingError
+from deskmail.core.serverconfig import ConnectionPolicy, Protocol, Security, ServerConfig
+from deskmail.core.settings import Settings
+from deskmail.engine.connect import close_quietly, login_imap, login_smtp, open_imap, open_smtp
+from tests.integration.fake_servers import FakeEnv, Script, decoded_plain, fake_server
+
+PASSWORD = "fake-secret-Pa55"
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FakeEnv]:
+    ca = trustme.CA()
+    path: Path = tmp_path_factory.mktemp("fakeca") / "ca.pem"
+    ca.cert_pem.write_to_path(str(path))
+    yield FakeEnv(ca, path, ca.issue_cert("127.0.0.1"))
+
+
+def imap_config(port: int, security: Security = Security.STARTTLS) -> ServerConfig:
+    return ServerConfig(Protocol.IMAP, "127.0.0.1", port, security, "alice")
+
+
+def smtp_config(port: int, security: Security = Security.STARTTLS) -> ServerConfig:
+    return ServerConfig(Protocol.SMTP, "127.0.0.1", port, security, "alice")
+
+
+def settings(env: FakeEnv) -> Settings:
+    return Settings(extra_ca=env.ca_path)
+
+
+def test_well_behaved_fake_imap_starttls_logs_in(env: FakeEnv) -> None:
+    with fake_server(env, "imap") as server:
+        client = open_imap(imap_config(server.port), settings(env), timeout=5)
+        assert b"AUTH=PLAIN" in client.capabilities()  # re-read after TLS
+        assert b"LOGINDISABLED" not in client.capabilities()
+        assert client.tls["version"] in ("TLSv1.2", "TLSv1.3")
+        login_imap(client, "alice", PASSWORD)
+        close_quietly(client)
+    assert server.record.plaintext_credentials == []
+    assert decoded_plain(server.record) == [f"\0alice\0{PASSWORD}"]
+
+
+def test_imap_starttls_response_injection_is_not_acted_on(env: FakeEnv) -> None:
+    script = Script(inject_after_starttls=b"* CAPABILITY IMAP4rev1 AUTH=PLAIN\r\nA0002 OK [CAPABILITY IMAP4rev1]\r\n")
+    with fake_server(env, "imap", script) as server, pytest.raises(UserFacingError) as info:
+        open_imap(imap_config(server.port), settings(env), timeout=5)
+    assert info.value.kind is ErrorKind.TLS_FAILED
+    assert "injection" in info.value.details
+    assert server.record.credentials == []
+
+
+def test_imap_starttls_stripped_from_capabilities_is_refused(env: FakeEnv) -> None:
+    script = Script(capabilities="IMAP4rev1 AUTH=PLAIN")
+    with fake_server(env, "imap", script) as server, pytest.raises(UserFacingError) as info:
+        open_imap(imap_config(server.port), settings(env), timeout=5)
+    assert info.value.kind is ErrorKind.STARTTLS_MISSING
+    assert server.record.credentials == []
+    assert server.record.tls_started == 0
+
+
+def test_imap_starttls_refused_by_server_fails_closed(env: FakeEnv) -> None:
+    script = Script(starttls_reply=b"NO not now")
+    with fake_server(env, "imap", script) as server, pytest.raises(UserFacingError) as info:
+        open_imap(imap_config(server.port), settings(env), timeout=5)
+    assert info.value.kind is ErrorKind.STARTTLS_MISSING
+    assert server.record.credentials == []
+
+
+def test_imap_preauth_before_starttls_is_refused(env: FakeEnv) -> None:
+    script = Script(greeting=b"* PREAUTH welcome, you are logged in\r\n")
+    with fake_server(env, "imap", script) as server, pytest.raises(UserFacingError) as info:
+        open_imap(imap_config(server.port), settings(env), timeout=5)
+    assert info.value.kind is ErrorKind.STARTTLS_MISSING
+    assert "PREAUTH" in info.value.details
+
+
+def test_imap_plaintext_login_offered_is_refused_without_consent(env: FakeEnv) -> None:
+    script = Script(capabilities="IMAP4rev1 AUTH=PLAIN")
+    with fake_server(env, "imap", script) as server, pytest.raises(UserFacingError) as info:
+        open_imap(imap_config(server.port, Security.PLAIN), settings(env), timeout=5)
+    assert info.value.kind is ErrorKind.PLAINTEXT_REFUSED
+    assert server.record.lines == []  # not even connected
+
+
+def test_imap_plaintext_with_consent_logs_in(env: FakeEnv) -> None:
+    script = Script(capabilities="IMAP4rev1 AUTH=PLAIN")
+    with fake_server(env, "imap", script) as server:
+        policy = ConnectionPolicy(allow_plaintext=True)
+        client = open_imap(imap_config(server.port, Security.PLAIN), settings(env), policy, timeout=5)
+        login_imap(client, "alice", PASSWORD)
+        close_quietly(client)
+    assert client.tls == {}
+    assert len(server.record.plaintext_credentials) == 1
+
+
+@pytest.mark.parametrize(
+    ("reply", "kind"),
+    [
+        (
+            b"NO [ALERT] Application-specific password required: https://support.google.com/x (Failure)",
+            ErrorKind.APP_PASSWORD_REQUIRED,
+        ),
+        (b"NO [AUTHENTICATIONFAILED] Invalid credentials (Failure)", ErrorKind.AUTH_FAILED),
+        (b"NO [UNAVAILABLE] Try again later", ErrorKind.SERVER_BUSY),
+        (b"NO [ALERT] Your account is not enabled for IMAP use.", ErrorKind.IMAP_DISABLED),
+    ],
+)
+def test_imap_login_replies_are_classified(env: FakeEnv, reply: bytes, kind: ErrorKind) -> None:
+    with fake_server(env, "imap", Script(login_reply=reply)) as server:
+        client = open_imap(imap_config(server.port), settings(env), timeout=5)
+        with pytest.raises(UserFacingError) as info:
+            login_imap(client, "alice", PASSWORD)
+        close_quietly(client)
+    assert info.value.kind is kind
+    assert PASSWORD not in str(info.value) + info.value.details
+
+
+def test_well_behaved_fake_smtp_starttls_logs_in(env: FakeEnv) -> None:
+    with fake_server(env, "smtp") as server:
+        smtp = open_smtp(smtp_config(server.port), settings(env), timeout=5)
+        login_smtp(smtp, "alice", PASSWORD)
+        close_quietly(smtp)
+    assert server.record.plaintext_credentials == []
+    assert decoded_plain(server.record) == [f"\0alice\0{PASSWORD}"]
+
+
+def test_smtp_starttls_response_injection_is_not_acted_on(env: FakeEnv) -> None:
+    script = Script(inject_after_starttls=b"250-fake.test\r\n250 AUTH PLAIN\r\n")
+    with fake_server(env, "smtp", script) as server, pytest.raises(UserFacingError) as info:
+        open_smtp(smtp_config(server.port), settings(env), timeout=5)
+    assert info.value.kind is ErrorKind.TLS_FAILED
+    assert server.record.credentials == []
+
+
+def test_smtp_starttls_stripped_is_refused(env: FakeEnv) -> None:
+    script = Script(smtp_ehlo=("AUTH PLAIN LOGIN",))
+    with fake_server(env, "smtp", script) as server, pytest.raises(UserFacingError) as info:
+        open_smtp(smtp_config(server.port), settings(env), timeout=5)
+    assert info.value.kind is ErrorKind.STARTTLS_MISSING
+    assert server.record.credentials == []
+
+
+def test_smtp_app_password_reply_is_classified(env: FakeEnv) -> None:
+    script = Script(smtp_auth_reply=b"534 5.7.9 Application-specific password required. Learn more at x")
+    with fake_server(env, "smtp", script, implicit_tls=True) as server:
+        smtp = open_smtp(smtp_config(server.port, Security.SSL), settings(env), timeout=5)
+        with pytest.raises(UserFacingError) as info:
+            login_smtp(smtp, "alice", PASSWORD)
+        close_quietly(smtp)
+    assert info.value.kind is ErrorKind.APP_PASSWORD_REQUIRED
