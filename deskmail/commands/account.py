@@ -6,6 +6,7 @@ import argparse
 import getpass
 import importlib.util
 import json
+import shutil
 import sys
 from dataclasses import replace
 from typing import Any
@@ -18,6 +19,7 @@ from deskmail.core.settings import Settings
 from deskmail.engine.accounts import Account, AccountError, AccountStore
 from deskmail.engine.credentials import Credentials, KeyringUnavailable, save_account_and_password
 from deskmail.engine.paths import Paths
+from deskmail.engine.store.writer import account_dir
 
 CHECK_TIMEOUT = 30.0
 MAX_PASSWORD_CHARS = 4096
@@ -34,13 +36,14 @@ class UsageError(Exception):
 
 def run(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
-    store = AccountStore(Paths.from_settings(settings))
+    paths = Paths.from_settings(settings)
+    store = AccountStore(paths)
     try:
         if args.account_command == "add":
             return add(args, settings, store, Credentials())
         if args.account_command == "list":
             return list_accounts(args, store, Credentials())
-        return remove(args, store, Credentials())
+        return remove(args, store, Credentials(), paths)
     except (UsageError, ConfigFileError) as exc:
         print(f"deskmail account: {exc}", file=sys.stderr)
         return 2
@@ -174,7 +177,7 @@ def _password_saved(credentials: Credentials, account: Account) -> bool | None:
         return None
 
 
-def remove(args: argparse.Namespace, store: AccountStore, credentials: Credentials) -> int:
+def remove(args: argparse.Namespace, store: AccountStore, credentials: Credentials, paths: Paths) -> int:
     account = store.get(args.account)
     if account is None:
         print(f"deskmail account: there is no account {args.account}.", file=sys.stderr)
@@ -185,5 +188,7 @@ def remove(args: argparse.Namespace, store: AccountStore, credentials: Credentia
     except KeyringUnavailable as exc:
         print(f"The account was removed, but its password could not be deleted: {exc}", file=sys.stderr)
         return 1
-    print(f"Removed {account.email} and its saved password.")
+    # The local copy only: the mail itself stays on the server and comes back if the account is added again.
+    shutil.rmtree(account_dir(paths, account.email), ignore_errors=True)
+    print(f"Removed {account.email}, its saved password and the copy of its mail on this computer.")
     return 0

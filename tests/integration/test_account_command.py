@@ -98,8 +98,11 @@ def test_add_list_remove_without_check(env: dict[str, str], testbed: Any, tmp_pa
     human = deskmail(env, "account", "list", check=True).stdout
     assert "dana@example.test" in human and "password saved" in human
 
+    local_copy = deskmail_home / "data" / "accounts" / "dana@example.test"
+    local_copy.mkdir(parents=True)
+    (local_copy / "store.sqlite3").write_bytes(b"cached mail")
     removed = deskmail(env, "account", "remove", "DANA@example.test", check=True)
-    assert "Removed dana@example.test" in removed.stdout
+    assert "Removed dana@example.test" in removed.stdout and not local_copy.exists()
     assert SecretService.Keyring().get_password(SERVICE, "dana@example.test") is None
     assert json.loads(deskmail(env, "account", "list", "--json", check=True).stdout) == {"accounts": []}
     assert deskmail(env, "account", "remove", "dana@example.test").returncode == 1
