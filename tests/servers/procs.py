@@ -14,6 +14,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import BinaryIO
 
 PR_SET_PDEATHSIG = 1
 _prctl = ctypes.CDLL(None, use_errno=True).prctl  # looked up before fork: no dlopen in the child
@@ -27,8 +28,7 @@ def public_tempdir(prefix: str) -> Path:
     """A temp dir every daemon user can traverse (pytest's tmp_path is 0700, which Dovecot cannot enter)."""
     path = Path(tempfile.mkdtemp(prefix=f"deskmail-{prefix}-"))
     path.chmod(0o755)
-    on_exit(lambda: shutil.rmtree(path, ignore_errors=True))
-    _tell_reaper(f"d {path}")
+    _tell_reaper(f"d {path}")  # the reaper removes it when the session ends, however it ends
     return path
 
 
@@ -60,20 +60,29 @@ for pid in groups:
         os.killpg(pid, signal.SIGKILL)
     except OSError:
         pass
-time.sleep(0.2)
+if groups:
+    time.sleep(0.2)
 for path in dirs:
     shutil.rmtree(path, ignore_errors=True)
 """
-_reaper: subprocess.Popen[bytes] | None = None
+_reaper: BinaryIO | None = None  # write end of the watchdog's stdin
 
 
 def _tell_reaper(line: str) -> None:
     global _reaper
-    if _reaper is None or _reaper.poll() is not None:
-        _reaper = subprocess.Popen([sys.executable, "-c", _REAPER_CODE], stdin=subprocess.PIPE, start_new_session=True)
-    assert _reaper.stdin is not None
-    _reaper.stdin.write(line.encode() + b"\n")
-    _reaper.stdin.flush()
+    if _reaper is None:
+        read_end, write_end = os.pipe()
+        # sh starts the watchdog in the background and exits at once: nothing to wait for later.
+        # (Background jobs get /dev/null as stdin unless redirected explicitly, hence fd 3.)
+        script = 'exec 3<&0; "$0" -c "$1" <&3 3<&- >/dev/null 2>&1 &'
+        launcher = subprocess.Popen(
+            ["/bin/sh", "-c", script, sys.executable, _REAPER_CODE], stdin=read_end, start_new_session=True
+        )
+        os.close(read_end)
+        launcher.wait()
+        _reaper = os.fdopen(write_end, "wb", buffering=0)
+        os.set_inheritable(write_end, False)
+    _reaper.write(line.encode() + b"\n")
 
 
 def start(name: str, argv: list[str], log: Path, **kwargs: object) -> subprocess.Popen[bytes]:
@@ -124,17 +133,17 @@ def shutdown() -> None:
     global _reaper
     while _CHILDREN:
         stop(_CHILDREN[-1])
-    if _reaper is not None:
-        assert _reaper.stdin is not None
-        _reaper.stdin.close()
-        _reaper.wait()
-        _reaper = None
     while _CLEANUPS:
         fn = _CLEANUPS.pop()
         try:
             fn()
         except Exception as exc:  # a failing cleanup must not hide the others
             print(f"testbed cleanup failed: {exc!r}")
+    if _reaper is not None:
+        # Not waited for: the detached reaper deletes the temp dirs (big test mailboxes take a
+        # while) after pytest has gone.
+        _reaper.close()
+        _reaper = None
 
 
 def wait_until(
