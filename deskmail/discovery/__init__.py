@@ -55,8 +55,7 @@ def discover(
 
 
 def preload(settings: Settings) -> None:
-    """Do the slow one-time work (provider table, Public Suffix List, TLS trust store) ahead of time,
-    e.g. on a worker thread while the user is still typing the address."""
+    """Do the slow one-time work (tables, suffix list, TLS trust store) early, e.g. while the user types."""
     from deskmail.discovery.domains import preload as load_suffix_list
     from deskmail.discovery.providers import bundled_table
     from deskmail.net.tls import shared_client_context

@@ -12,11 +12,8 @@ T = TypeVar("T")
 
 
 def run_all(calls: list[Callable[[], T]], cancel: CancelToken) -> list[T | BaseException]:
-    """Start every call on its own thread and return their results (or exceptions) in order.
-
-    If `cancel` fires first, returns at once: calls still running appear as `_Unfinished` and
-    stop on their own, since they were given the same token.
-    """
+    """Run every call on its own thread; their results (or exceptions) in order, `_Unfinished` if cancelled."""
+    # On cancel we return at once: calls still running stop on their own, they hold the same token.
     results: list[T | BaseException | None] = [None] * len(calls)
     done = threading.Semaphore(0)
 
