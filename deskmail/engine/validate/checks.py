@@ -1,0 +1,185 @@
+"""Prove that an account's settings work: TLS and login on IMAP and SMTP, at the same time.
+
+Passwords only go to the host and port of the candidate, and only after TLS is verified or pinned
+(or over plaintext the user explicitly accepted): `open_imap` / `open_smtp` guarantee that.
+"""
+
+from __future__ import annotations
+
+import imaplib
+import logging
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+
+import imapclient
+
+from deskmail.core.cancel import Cancelled, CancelToken
+from deskmail.core.errors import ErrorKind, Field, UserFacingError
+from deskmail.core.redact import register_secret
+from deskmail.core.serverconfig import Candidate, ConnectionPolicy, Security, ServerConfig
+from deskmail.core.settings import Settings
+from deskmail.engine import failures
+from deskmail.engine.connect import (
+    SecureIMAPClient,
+    SmtpSession,
+    close_quietly,
+    login_imap,
+    login_smtp,
+    open_imap,
+    open_smtp,
+)
+from deskmail.engine.validate.report import CheckReport, ServerCheck
+from deskmail.engine.validate.usernames import username_candidates
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[str], None]
+PLAINTEXT_WARNING = "This connection is not encrypted: your password and mail can be read on the network."
+
+
+def check_account(
+    candidate: Candidate,
+    email: str,
+    password: str,
+    *,
+    settings: Settings,
+    policy: ConnectionPolicy | None = None,
+    cancel: CancelToken,
+    progress: Progress | None = None,
+    timeout: float = 15.0,
+) -> CheckReport:
+    """Check the incoming and outgoing server of `candidate` in parallel; never raises UserFacingError."""
+    register_secret(password)
+    policy = policy or ConnectionPolicy()
+    say = progress or (lambda _text: None)
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="check") as pool:
+        incoming = pool.submit(check_imap, candidate.incoming, email, password, settings, policy, cancel, say, timeout)
+        if candidate.outgoing is None:
+            outgoing = ServerCheck(False, _no_outgoing_server())
+        else:
+            outgoing = pool.submit(
+                check_smtp, candidate.outgoing, email, password, settings, policy, cancel, say, timeout
+            ).result()
+        return CheckReport(incoming.result(), outgoing)
+
+
+def check_imap(
+    server: ServerConfig,
+    email: str,
+    password: str,
+    settings: Settings,
+    policy: ConnectionPolicy,
+    cancel: CancelToken,
+    progress: Progress,
+    timeout: float,
+) -> ServerCheck:
+    """Connect, verify TLS, log in (with user name fallbacks), LIST, LOGOUT."""
+    result = _blank(server, policy)
+    client: SecureIMAPClient | None = None
+    try:
+        progress(f"Connecting to {server.host}...")
+        client = open_imap(server, settings, policy, cancel, timeout)
+        result.tls = dict(client.tls)
+        progress(f"Checking your password with {server.host}...")
+        imap = client
+        result.username = _with_fallbacks(
+            lambda name: login_imap(imap, name, password), username_candidates(server.username, email), cancel
+        )
+        result.capabilities = sorted(c.decode("ascii", "replace") for c in client.capabilities())
+        result.folders = _folders(client, server)
+        result.ok = True
+    except UserFacingError as exc:
+        result.error = exc
+    except Cancelled:
+        result.error = _cancelled()
+    finally:
+        if client is not None:
+            close_quietly(client)
+    _log(result)
+    return result
+
+
+def _folders(client: SecureIMAPClient, server: ServerConfig) -> list[str]:
+    try:
+        return [str(name) for _flags, _delimiter, name in client.list_folders()]
+    except (imapclient.exceptions.IMAPClientError, imaplib.IMAP4.error, OSError, ValueError) as exc:
+        raise failures.protocol_error(server, f"LIST: {type(exc).__name__}: {exc}") from None
+
+
+def check_smtp(
+    server: ServerConfig,
+    email: str,
+    password: str,
+    settings: Settings,
+    policy: ConnectionPolicy,
+    cancel: CancelToken,
+    progress: Progress,
+    timeout: float,
+) -> ServerCheck:
+    """EHLO, verify TLS, AUTH (with user name fallbacks), QUIT. No mail is sent."""
+    result = _blank(server, policy)
+    smtp: SmtpSession | None = None
+    try:
+        progress(f"Connecting to {server.host}...")
+        smtp = open_smtp(server, settings, policy, cancel, timeout)
+        result.tls = dict(smtp.tls)
+        result.capabilities = sorted(f"{name.upper()} {value}".strip() for name, value in smtp.esmtp_features.items())
+        progress(f"Checking your password with {server.host}...")
+        session = smtp
+        result.username = _with_fallbacks(
+            lambda name: login_smtp(session, name, password), username_candidates(server.username, email), cancel
+        )
+        result.ok = True
+    except UserFacingError as exc:
+        result.error = exc
+    except Cancelled:
+        result.error = _cancelled()
+    finally:
+        if smtp is not None:
+            close_quietly(smtp)
+    _log(result)
+    return result
+
+
+def _with_fallbacks(login: Callable[[str], None], names: list[str], cancel: CancelToken) -> str:
+    """Try each user name on the same connection; only "wrong user or password" moves on."""
+    first_error: UserFacingError | None = None
+    for name in names:
+        cancel.raise_if_cancelled()
+        try:
+            login(name)
+            return name
+        except UserFacingError as exc:
+            if exc.kind is not ErrorKind.AUTH_FAILED:
+                raise
+            first_error = first_error or exc
+    if first_error is None:
+        raise UserFacingError(ErrorKind.AUTH_FAILED, "No user name is set.", "Enter your user name.", Field.USERNAME)
+    raise first_error  # the configured name's error names the name the user can see
+
+
+def _blank(server: ServerConfig, policy: ConnectionPolicy) -> ServerCheck:
+    result = ServerCheck(False, host=server.host, port=server.port, security=str(server.security))
+    if server.security is Security.PLAIN and policy.allow_plaintext:
+        result.warnings.append(PLAINTEXT_WARNING)
+    return result
+
+
+def _no_outgoing_server() -> UserFacingError:
+    return UserFacingError(
+        ErrorKind.HOST_NOT_FOUND,
+        "No outgoing (SMTP) server is set, so you could not send mail.",
+        "Enter the outgoing server from your provider's settings.",
+        Field.OUTGOING_HOST,
+    )
+
+
+def _cancelled() -> UserFacingError:
+    return UserFacingError(ErrorKind.CANCELLED, "The check was stopped.", "Start it again when you are ready.")
+
+
+def _log(result: ServerCheck) -> None:
+    if result.ok:
+        log.info("check %s:%s ok as %s (%s)", result.host, result.port, result.username, result.tls.get("version"))
+    elif result.error is not None:
+        log.info("check %s:%s failed: %s %s", result.host, result.port, result.error.kind, result.error.details)
