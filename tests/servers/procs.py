@@ -108,11 +108,13 @@ def adopt(proc: subprocess.Popen[bytes]) -> subprocess.Popen[bytes]:
     return proc
 
 
-def stop(proc: subprocess.Popen[bytes], timeout: float = 0.3) -> None:
-    """SIGTERM the daemon, then soon SIGKILL its whole group (Dovecot takes seconds to stop politely)."""
+def stop(proc: subprocess.Popen[bytes], timeout: float = 0.0) -> None:
+    """SIGKILL the daemon's whole group (after a SIGTERM and `timeout` seconds, if given).
+
+    The bed's daemons hold nothing worth saving, and a polite stop takes Dovecot seconds."""
     if proc in _CHILDREN:
         _CHILDREN.remove(proc)
-    if proc.poll() is None:
+    if proc.poll() is None and timeout > 0:
         proc.terminate()
         with contextlib.suppress(subprocess.TimeoutExpired):
             proc.wait(timeout)

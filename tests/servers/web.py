@@ -182,10 +182,14 @@ class WebServer:
         return self
 
     def stop(self) -> None:
+        # shutdown() waits for a poll interval; stopping the listeners in parallel keeps it short.
+        stoppers = [threading.Thread(target=server.shutdown) for server in self._servers]
+        for thread in stoppers:
+            thread.start()
+        for thread in stoppers:
+            thread.join()
         while self._servers:
-            server = self._servers.pop()
-            server.shutdown()
-            server.server_close()
+            self._servers.pop().server_close()
 
 
 class _Server(ThreadingHTTPServer):
