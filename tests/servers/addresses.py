@@ -7,6 +7,7 @@ import os
 import random
 import socket
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from tests.servers.procs import on_exit
@@ -79,7 +80,7 @@ def pick_block(rng: random.Random | None = None) -> Block:
             continue
         block = Block(a, b, fd)
         if all(_ports_free(block.ip(n)) for n in (DNS, MAIL, BLACKHOLE, REFUSED, WEB[0])):
-            on_exit(lambda fd=fd: os.close(fd))
+            on_exit(partial(os.close, fd))
             return block
         os.close(fd)
     raise RuntimeError("test bed: found no free 127.A.B.0/24 block (are we root? is loopback 127.0.0.0/8?)")

@@ -104,5 +104,5 @@ def activate_in_process(env: dict[str, str]) -> object:
     os.environ.pop("PYTHON_KEYRING_BACKEND", None)
     if SecretService.Keyring.priority <= 0:  # raises with the reason when the service is unusable
         raise RuntimeError("test bed: the SecretService keyring backend is not viable")
-    keyring.set_keyring(SecretService.Keyring())
+    keyring.set_keyring(SecretService.Keyring())  # type: ignore[no-untyped-call]
     return keyring.get_keyring()

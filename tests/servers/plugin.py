@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -206,12 +206,11 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
         _offsets[name] = _size(path)
 
 
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> Iterator[None]:
-    outcome = yield
-    report = outcome.get_result()
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> Generator[None, Any, Any]:
+    report = yield
     if not report.failed:
-        return
+        return report
     for name, path in list(procs.LOGS.items()):
         start = _offsets.get(name, 0)
         if _size(path) <= start:
@@ -222,6 +221,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> 
         if len(text) > LOG_TAIL:
             text = "...\n" + text[-LOG_TAIL:]
         report.sections.append((f"server log: {name}", text))
+    return report
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

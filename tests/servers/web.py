@@ -158,11 +158,12 @@ class WebServer:
             self._contexts[host] = context
         return context
 
-    def _sni(self, sock: ssl.SSLSocket, server_name: str | None, context: ssl.SSLContext) -> None:
+    def _sni(self, sock: ssl.SSLObject, server_name: str, context: ssl.SSLContext) -> int | None:
         if server_name:
             chosen = self._context_for(server_name.lower())
             if chosen is not None:
                 sock.context = chosen
+        return None
 
     # --- process ---------------------------------------------------------------------------
 
@@ -208,7 +209,7 @@ def _handler_class(web: WebServer, scheme: str, ip: str) -> type[BaseHTTPRequest
 
         def setup(self) -> None:
             if scheme == "https":
-                self.request.do_handshake()  # type: ignore[attr-defined]
+                self.request.do_handshake()
             super().setup()
 
         def do_GET(self) -> None:
