@@ -161,6 +161,24 @@ def test_dns_factory_serves_its_own_records(dns_factory) -> None:  # type: ignor
         resolver.mx("gmail.com")
 
 
+def test_dns_record_helpers_cname_and_txt(dns_factory) -> None:  # type: ignore[no-untyped-def]
+    from tests.servers.zone import CNAME, TXT, A
+
+    server = dns_factory(
+        [A("real.other.test", "127.0.0.7"), CNAME("alias.other.test", "real.other.test"), TXT("other.test", 'a "b"')]
+    )
+    resolver = Resolver(server.server)
+    assert resolver.addresses("alias.other.test") == ["127.0.0.7"]
+    assert resolver.txt("other.test") == ['a "b"']
+
+
+def test_deskmail_home_is_a_fresh_dir_in_the_environment(deskmail_home) -> None:  # type: ignore[no-untyped-def]
+    import os
+
+    assert os.environ["DESKMAIL_HOME"] == str(deskmail_home)
+    assert list(deskmail_home.iterdir()) == []
+
+
 def test_dns_factory_can_be_a_failing_server(dns_factory) -> None:  # type: ignore[no-untyped-def]
     from deskmail.net.resolver import DnsError
     from tests.servers.zone import A
