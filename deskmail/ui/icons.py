@@ -26,3 +26,13 @@ def app_icon() -> QIcon:
     except FileNotFoundError as exc:
         log.warning("%s", exc)
     return icon
+
+
+@cache
+def ui_icon(name: str) -> QIcon:
+    """One of the small line icons in resources/icons/ui (inbox, sent, star, ...); empty if missing."""
+    try:
+        path = resource_path("icons", "ui", f"{name}.svg")
+    except FileNotFoundError:
+        return QIcon()
+    return QIcon(str(path)) if path.is_file() else QIcon()

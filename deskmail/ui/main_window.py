@@ -146,6 +146,12 @@ class MainWindow(QMainWindow):
             else:
                 self.mail_view = self._mail_view_factory(self.context, self)
             self.stack.addWidget(self.mail_view)
+            install = getattr(self.mail_view, "install", None)
+            if callable(install):
+                install(self)  # the view's toolbar, menus and status bar
+        set_accounts = getattr(self.mail_view, "set_accounts", None)
+        if callable(set_accounts):
+            set_accounts(self.accounts)
         self.stack.setCurrentWidget(self.mail_view)
 
     def add_account(self) -> None:

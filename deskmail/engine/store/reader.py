@@ -25,6 +25,15 @@ _FOLDER_ORDER = (
     "WHEN 'archive' THEN 3 WHEN 'junk' THEN 4 WHEN 'trash' THEN 5 ELSE 6 END, name COLLATE NOCASE"
 )
 
+# Sort orders for the message list (column lists, never user text, go into ORDER BY).
+MESSAGE_ORDERS: dict[str, tuple[str, ...]] = {
+    "date": ("date", "uid"),
+    "sender": ("coalesce(nullif(from_name, ''), from_addr) COLLATE NOCASE", "date", "uid"),
+    "recipients": ("to_addrs COLLATE NOCASE", "date", "uid"),
+    "subject": ("subject COLLATE NOCASE", "date", "uid"),
+    "size": ("size", "date", "uid"),
+}
+
 
 @dataclass(frozen=True)
 class Body:
@@ -92,11 +101,15 @@ class StoreReader:
         return _folder(row) if row else None
 
     # -- messages
-    def messages(self, folder_id: int, limit: int = 0, offset: int = 0) -> list[MessageSummary]:
-        """Visible messages of a folder, newest first (`limit` 0 = all)."""
+    def messages(
+        self, folder_id: int, limit: int = 0, offset: int = 0, *, order: str = "date", ascending: bool = False
+    ) -> list[MessageSummary]:
+        """Visible messages of a folder, newest first (`limit` 0 = all); `order` is a MESSAGE_ORDERS key."""
+        direction = "ASC" if ascending else "DESC"
+        keys = ", ".join(f"{column} {direction}" for column in MESSAGE_ORDERS[order])
         rows = self.conn.execute(
             f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE folder_id = ? AND hidden = 0 "
-            "ORDER BY date DESC, uid DESC LIMIT ? OFFSET ?",
+            f"ORDER BY {keys} LIMIT ? OFFSET ?",
             (folder_id, limit if limit > 0 else -1, offset),
         )
         return [_message(row) for row in rows]

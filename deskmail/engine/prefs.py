@@ -1,0 +1,38 @@
+"""Small remembered choices, such as the senders whose remote images may load."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+from deskmail.engine.accounts import atomic_write_text
+from deskmail.engine.paths import Paths
+
+log = logging.getLogger(__name__)
+REMOTE_CONTENT_FILE = "remote-content.json"
+
+
+class RemoteContentPrefs:
+    """Senders (lower-case addresses) whose messages show remote content without asking."""
+
+    def __init__(self, paths: Paths) -> None:
+        self.path: Path = paths.config / REMOTE_CONTENT_FILE
+
+    def load(self) -> set[str]:
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return set()
+        except (OSError, ValueError) as exc:
+            log.warning("ignoring unreadable %s: %s", self.path, exc)
+            return set()
+        senders = data.get("allowed_senders", []) if isinstance(data, dict) else []
+        return {str(s).lower() for s in senders if isinstance(s, str)}
+
+    def allow(self, sender: str) -> set[str]:
+        """Remember `sender`; returns the whole set."""
+        senders = self.load() | {sender.lower()}
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(self.path, json.dumps({"allowed_senders": sorted(senders)}, indent=2))
+        return senders

@@ -1,0 +1,202 @@
+"""One account at run time: its store, its IMAP session and its outbox, for the mail window.
+
+Every method blocks and must run on the account's own worker queue (TaskRunner key =
+account key): that thread owns the store writer and the command connection. A lost
+connection is dropped and reopened on the next call; actions are applied to the store at once
+and queued, so they work offline and reach the server with the next successful sync.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from pathlib import Path
+from typing import Any
+
+from deskmail.core.cancel import NEVER, CancelToken
+from deskmail.core.errors import ErrorKind, Field, UserFacingError
+from deskmail.core.settings import Settings
+from deskmail.engine.accounts import Account
+from deskmail.engine.credentials import Credentials
+from deskmail.engine.imap.account import open_session, sync_account
+from deskmail.engine.imap.actions import Actions, replay
+from deskmail.engine.imap.push import NETWORK_ERRORS
+from deskmail.engine.imap.session import ImapSession
+from deskmail.engine.imap.sync import ProgressFn, SyncReport
+from deskmail.engine.mime.compose import OutgoingMessage
+from deskmail.engine.paths import Paths
+from deskmail.engine.store.models import Folder, MessageSummary
+from deskmail.engine.store.writer import Store, store_path
+
+log = logging.getLogger(__name__)
+
+
+def offline_error(exc: BaseException) -> UserFacingError:
+    """A lost or impossible connection, in the words of the offline bar."""
+    return UserFacingError(
+        ErrorKind.OFFLINE,
+        "Offline, changes will be sent when you're back online.",
+        fix="Check your internet connection; Deskmail tries again by itself.",
+        field=Field.NETWORK,
+        details=f"{type(exc).__name__}: {exc}",
+    )
+
+
+class AccountRuntime:
+    """Store + IMAP session + outbox of one account (use from its worker thread only)."""
+
+    def __init__(self, account: Account, paths: Paths, settings: Settings, credentials: Credentials) -> None:
+        self.account = account
+        self.paths = paths
+        self.settings = settings
+        self.credentials = credentials
+        self._store: Store | None = None
+        self._session: ImapSession | None = None
+
+    @property
+    def store_path(self) -> Path:
+        return store_path(self.paths, self.account.email)
+
+    def store(self) -> Store:
+        """The account's store writer (created with its schema on first use)."""
+        if self._store is None:
+            self._store = Store.open_for(self.paths, self.account.email)
+        return self._store
+
+    # -- connections -----------------------------------------------------------------
+
+    def _password(self) -> str:
+        password = self.credentials.get(self.account.email)
+        if password is None:
+            raise UserFacingError(
+                ErrorKind.AUTH_FAILED,
+                f"Deskmail needs the password for {self.account.email}.",
+                fix="Type your password to connect.",
+                field=Field.PASSWORD,
+            )
+        return password
+
+    def imap_client(self, cancel: CancelToken) -> Any:
+        """A new logged-in IMAP connection (TLS verified or pinned)."""
+        connect = importlib.import_module("deskmail.engine.connect")
+        server = self.account.incoming
+        client = connect.open_imap(server, self.settings, self.account.policy, cancel)
+        try:
+            connect.login_imap(client, server.username or self.account.email, self._password())
+        except BaseException:
+            connect.close_quietly(client)
+            raise
+        return client
+
+    def smtp_client(self, cancel: CancelToken) -> Any:
+        """A new logged-in SMTP submission connection."""
+        connect = importlib.import_module("deskmail.engine.connect")
+        server = self.account.outgoing
+        smtp = connect.open_smtp(server, self.settings, self.account.policy, cancel)
+        try:
+            connect.login_smtp(smtp, server.username or self.account.email, self._password())
+        except BaseException:
+            connect.close_quietly(smtp)
+            raise
+        return smtp
+
+    def session(self, cancel: CancelToken) -> ImapSession:
+        if self._session is None:
+            self._session = open_session(self.imap_client, cancel)
+        return self._session
+
+    def drop_session(self) -> None:
+        if self._session is not None:
+            self._session.close()
+            self._session = None
+
+    def _online(self, work: Any, cancel: CancelToken) -> Any:
+        """Run `work(session)`; network failures drop the session and become the offline error."""
+        try:
+            return work(self.session(cancel))
+        except NETWORK_ERRORS as exc:
+            if isinstance(exc, UserFacingError):
+                raise
+            self.drop_session()
+            raise offline_error(exc) from exc
+
+    # -- mail --------------------------------------------------------------------------
+
+    def sync(
+        self, folders: list[str] | None = None, cancel: CancelToken = NEVER, progress: ProgressFn | None = None
+    ) -> SyncReport:
+        """Send queued changes, then bring `folders` (default: all) up to date."""
+        store = self.store()
+        report: SyncReport = self._online(
+            lambda s: sync_account(s, store, folders=folders, cancel=cancel, progress=progress), cancel
+        )
+        return report
+
+    def body(self, summary: MessageSummary, cancel: CancelToken = NEVER) -> bytes:
+        """The raw message: from the store, else fetched once from the server and kept."""
+        store = self.store()
+        cached = store.body(summary.id)
+        if cached is not None:
+            return cached.read()
+        folder = store.folder_by_id(summary.folder_id)
+        if folder is None:
+            raise UserFacingError(ErrorKind.PROTOCOL_ERROR, "This folder no longer exists.")
+
+        def fetch(session: ImapSession) -> bytes:
+            session.select(folder.name, readonly=True)
+            raw = session.fetch_body(summary.uid)
+            if not isinstance(raw, bytes) or not raw:
+                raise UserFacingError(
+                    ErrorKind.PROTOCOL_ERROR,
+                    "This message is no longer on the server.",
+                    fix="It was probably deleted from another device.",
+                )
+            return raw
+
+        raw: bytes = self._online(fetch, cancel)
+        store.save_body(summary.id, raw=raw, size=len(raw))
+        return raw
+
+    def act(self, kind: str, folder_id: int, uids: list[int], value: object = None) -> int:
+        """A local-first action (read, flag, delete, archive, move); then try to tell the server."""
+        store = self.store()
+        folder = store.folder_by_id(folder_id)
+        if folder is None:
+            return 0
+        actions = Actions(store)
+        if kind == "read":
+            count = actions.mark_read(folder, uids, bool(value))
+        elif kind == "flag":
+            count = actions.mark_flagged(folder, uids, bool(value))
+        elif kind == "delete":
+            count = actions.delete(folder, uids)
+        elif kind == "archive":
+            count = actions.archive(folder, uids)
+        elif kind == "move" and isinstance(value, Folder):
+            count = actions.move(folder, uids, value)
+        else:
+            raise ValueError(f"unknown action {kind!r}")
+        return count
+
+    def push_changes(self, cancel: CancelToken = NEVER) -> list[str]:
+        """Replay queued actions now; returns plain messages about refused ones."""
+        store = self.store()
+        rolled_back = self._online(lambda s: replay(s, store), cancel)
+        return [r.message for r in rolled_back]
+
+    def send(self, message: OutgoingMessage, cancel: CancelToken = NEVER) -> Any:
+        """Queue the message in the outbox (durable), then send it; failures leave it waiting there."""
+        from deskmail.engine.smtp.outbox import Outbox
+        from deskmail.engine.smtp.sender import Sender
+
+        message.ensure_message_id()
+        sender = Sender(Outbox(self.store()), self.smtp_client, self.imap_client, smtp_host=self.account.outgoing.host)
+        item = sender.queue(message)
+        self.store().note_addresses([(a.name, a.email) for a in [*message.to, *message.cc, *message.bcc]], sent=True)
+        return sender.send(item.id, cancel)
+
+    def close(self) -> None:
+        self.drop_session()
+        if self._store is not None:
+            self._store.close()
+            self._store = None

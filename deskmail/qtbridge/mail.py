@@ -1,0 +1,281 @@
+"""The mail window's link to the engine: per-account work on the TaskRunner, state as signals.
+
+Widgets call `sync`, `load_body`, `act`, `send`; each runs on the account's own worker queue
+(one thread owns the store writer and the IMAP connection). The GUI reads the store through
+its own read-only `StoreReader` per account and polls `data_version()` to notice commits.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from deskmail.core.cancel import CancelToken
+from deskmail.core.errors import ErrorKind, UserFacingError
+from deskmail.engine.accounts import Account
+from deskmail.engine.store.models import MessageSummary
+from deskmail.engine.store.reader import StoreReader
+from deskmail.qtbridge.tasks import Progress, Task, TaskRunner
+
+log = logging.getLogger(__name__)
+
+POLL_MS = 400
+AUTO_SYNC_MS = 5 * 60 * 1000
+# Kinds of failure that mean "cannot reach the server right now", shown as the offline bar.
+OFFLINE_KINDS = frozenset({ErrorKind.OFFLINE, ErrorKind.CONNECT_REFUSED, ErrorKind.TIMEOUT, ErrorKind.HOST_NOT_FOUND})
+
+
+class Runtime(Protocol):
+    """What the controller needs from one account at run time (engine.runtime.AccountRuntime)."""
+
+    account: Account
+
+    @property
+    def store_path(self) -> Any: ...
+
+    def store(self) -> Any: ...
+
+    def sync(self, folders: list[str] | None = None, cancel: CancelToken = ..., progress: Any = None) -> Any: ...
+
+    def body(self, summary: MessageSummary, cancel: CancelToken = ...) -> bytes: ...
+
+    def act(self, kind: str, folder_id: int, uids: list[int], value: object = None) -> int: ...
+
+    def push_changes(self, cancel: CancelToken = ...) -> list[str]: ...
+
+    def send(self, message: Any, cancel: CancelToken = ...) -> Any: ...
+
+    def close(self) -> None: ...
+
+
+RuntimeFactory = Callable[[Account], Runtime]
+
+
+class MailController(QObject):
+    """Accounts' runtimes and readers, the work queue, and the sync/online state the window shows."""
+
+    store_changed = Signal(str)  # account email: its store has new data (re-read folders and lists)
+    sync_state = Signal(str, str)  # account email, plain words ("Checking for new mail...", "")
+    online_changed = Signal(bool)
+    problem = Signal(str, object)  # account email, UserFacingError (not offline): show it in a bar
+    notice = Signal(str)  # a plain message for the status bar
+
+    def __init__(self, runner: TaskRunner, make_runtime: RuntimeFactory, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.runner = runner
+        self.make_runtime = make_runtime
+        self.runtimes: dict[str, Runtime] = {}
+        self.readers: dict[str, StoreReader] = {}
+        self._versions: dict[str, int] = {}
+        self.online = True
+        self.syncing: dict[str, Task] = {}
+        self._poll = QTimer(self)
+        self._poll.setInterval(POLL_MS)
+        self._poll.timeout.connect(self.poll)
+        self._auto = QTimer(self)
+        self._auto.setInterval(AUTO_SYNC_MS)
+        self._auto.timeout.connect(self.sync_all)
+
+    # -- accounts ------------------------------------------------------------------------
+
+    def set_accounts(self, accounts: list[Account], on_ready: Callable[[], None] | None = None) -> None:
+        """Open each account's store on its worker (creating it), then its reader here."""
+        wanted = {a.email for a in accounts}
+        for email in [e for e in self.runtimes if e not in wanted]:
+            self._remove(email)
+        pending = [a for a in accounts if a.email not in self.runtimes]
+        for account in accounts:
+            if account.email not in self.runtimes:
+                self.runtimes[account.email] = self.make_runtime(account)
+        if not pending:
+            if on_ready:
+                on_ready()
+            return
+        remaining = {a.email for a in pending}
+        for account in pending:
+            runtime = self.runtimes[account.email]
+
+            def opened(_result: object, email: str = account.email) -> None:
+                self._open_reader(email)
+                remaining.discard(email)
+                if not remaining and on_ready:
+                    on_ready()
+
+            self._run(account.email, _opener(runtime), opened, name="open-store")
+        self._poll.start()
+        self._auto.start()
+
+    def _open_reader(self, email: str) -> None:
+        if email in self.readers:
+            return
+        runtime = self.runtimes[email]
+        self.readers[email] = StoreReader.open(runtime.store_path)
+        self._versions[email] = self.readers[email].data_version()
+
+    def _remove(self, email: str) -> None:
+        runtime = self.runtimes.pop(email)
+        reader = self.readers.pop(email, None)
+        if reader is not None:
+            reader.close()
+        self._run(email, lambda c, p: runtime.close(), name="close-account")
+
+    def reader(self, email: str) -> StoreReader | None:
+        return self.readers.get(email)
+
+    def account(self, email: str) -> Account | None:
+        runtime = self.runtimes.get(email)
+        return runtime.account if runtime else None
+
+    # -- work ------------------------------------------------------------------------------
+
+    def _run(
+        self,
+        email: str,
+        fn: Callable[[CancelToken, Progress], object],
+        on_done: Callable[[object], None] | None = None,
+        *,
+        name: str = "",
+        on_failed: Callable[[object], None] | None = None,
+        on_progress: Callable[[object], None] | None = None,
+    ) -> Task:
+        def failed(error: object) -> None:
+            self._report(email, error)
+            if on_failed:
+                on_failed(error)
+
+        return self.runner.run(fn, key=email, name=name, on_finished=on_done, on_failed=failed, on_progress=on_progress)
+
+    def _report(self, email: str, error: object) -> None:
+        if isinstance(error, UserFacingError) and error.kind in OFFLINE_KINDS:
+            self._set_online(False)
+        elif isinstance(error, UserFacingError):
+            self.problem.emit(email, error)
+        elif not isinstance(error, BaseException) or type(error).__name__ != "Cancelled":
+            self.problem.emit(
+                email,
+                UserFacingError(ErrorKind.PROTOCOL_ERROR, "Something went wrong.", details=f"{error!r}"),
+            )
+
+    def _set_online(self, online: bool) -> None:
+        if online != self.online:
+            self.online = online
+            self.online_changed.emit(online)
+
+    def sync(self, email: str, folders: list[str] | None = None) -> Task | None:
+        """Check for new mail (one sync per account at a time)."""
+        runtime = self.runtimes.get(email)
+        if runtime is None or email in self.syncing:
+            return self.syncing.get(email)
+        self.sync_state.emit(email, "Checking for new mail…")
+
+        def done(report: object) -> None:
+            self._set_online(True)
+            for message in getattr(report, "rolled_back", []):
+                self.notice.emit(message)
+            self._sync_ended(email)
+
+        task = self._run(
+            email,
+            lambda c, p: runtime.sync(folders, c, p),
+            done,
+            name="sync",
+            on_failed=lambda _e: self._sync_ended(email),
+            on_progress=lambda value: self.sync_state.emit(email, str(value)),
+        )
+        self.syncing[email] = task
+        return task
+
+    def _sync_ended(self, email: str) -> None:
+        self.syncing.pop(email, None)
+        self.sync_state.emit(email, "")
+        self.poll()
+
+    def sync_all(self) -> None:
+        for email in list(self.runtimes):
+            self.sync(email)
+
+    def load_body(self, email: str, summary: MessageSummary, on_done: Callable[[object], None]) -> Task:
+        """The raw message bytes (from the store, else from the server), delivered to `on_done`."""
+        runtime = self.runtimes[email]
+
+        def loaded(raw: object) -> None:
+            on_done(raw)
+
+        return self._run(email, lambda c, p: runtime.body(summary, c), loaded, name="load-body")
+
+    def act(self, email: str, kind: str, folder_id: int, uids: list[int], value: object = None) -> Task:
+        """Apply an action locally now (the list updates at once), then push it to the server."""
+        runtime = self.runtimes[email]
+        task = self._run(email, lambda c, p: runtime.act(kind, folder_id, uids, value), lambda _n: self.poll())
+        if self.online:
+            self._run(email, lambda c, p: runtime.push_changes(c), self._pushed, name="push")
+        return task
+
+    def _pushed(self, messages: object) -> None:
+        self._set_online(True)
+        for message in messages if isinstance(messages, list) else []:
+            self.notice.emit(str(message))
+        self.poll()
+
+    def send(
+        self,
+        email: str,
+        build: Callable[[], Any],
+        on_done: Callable[[object], None],
+        on_failed: Callable[[object], None],
+    ) -> Task:
+        """Build the message on the worker (attachments are read there), queue it in the outbox, send it."""
+        runtime = self.runtimes[email]
+
+        def finished(result: object) -> None:
+            error = getattr(result, "error", None)
+            if error is not None:
+                on_failed(error)
+            else:
+                on_done(result)
+            self.poll()
+
+        return self.runner.run(
+            lambda c, p: runtime.send(build(), c), key=email, name="send", on_finished=finished, on_failed=on_failed
+        )
+
+    def run_for(self, email: str, fn: Callable[[Runtime], object], on_done: Callable[[object], None]) -> Task:
+        """Any other blocking call on the account's worker, e.g. reading the outbox."""
+        runtime = self.runtimes[email]
+        return self._run(email, lambda c, p: fn(runtime), on_done)
+
+    # -- noticing changes -----------------------------------------------------------------------
+
+    def poll(self) -> None:
+        """Emit store_changed for each store another connection committed to since last time."""
+        for email, reader in list(self.readers.items()):
+            try:
+                version = reader.data_version()
+            except Exception:  # a closed or vanished store: nothing to show
+                log.exception("cannot read the store of %s", email)
+                continue
+            if version != self._versions.get(email):
+                self._versions[email] = version
+                self.store_changed.emit(email)
+
+    def shutdown(self) -> None:
+        self._poll.stop()
+        self._auto.stop()
+        for reader in self.readers.values():
+            reader.close()
+        self.readers.clear()
+        for email, runtime in list(self.runtimes.items()):
+            self.runner.run(_closer(runtime), key=email, name="close-account")
+        self.runtimes.clear()
+
+
+def _opener(runtime: Runtime) -> Callable[[CancelToken, Progress], object]:
+    """Open (and create) the account's store on its worker, so the GUI's reader finds the file."""
+    return lambda cancel, progress: runtime.store()
+
+
+def _closer(runtime: Runtime) -> Callable[[CancelToken, Progress], object]:
+    return lambda cancel, progress: runtime.close()

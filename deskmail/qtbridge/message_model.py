@@ -1,0 +1,256 @@
+"""The message list as a lazy table model: rows are read from the store a page at a time.
+
+A folder of 100,000 messages costs one COUNT and the few pages the view actually shows;
+scrolling fetches further pages (indexed queries on the GUI thread's read-only connection,
+a few milliseconds each). Search results use the same model over a fixed list.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+
+from deskmail.engine.store.models import MessageSummary
+
+PAGE_SIZE = 200
+MAX_PAGES = 64  # pages kept in memory (12,800 rows); older ones are read again when needed
+
+Index = QModelIndex | QPersistentModelIndex
+
+
+class MessageRole:
+    """Extra data roles; the widgets turn them into fonts and icons (QtGui is not allowed here)."""
+
+    SUMMARY = Qt.ItemDataRole.UserRole + 1
+    UNREAD = Qt.ItemDataRole.UserRole + 2
+    FLAGGED = Qt.ItemDataRole.UserRole + 3
+    ATTACHMENT = Qt.ItemDataRole.UserRole + 4
+    MESSAGE_ID = Qt.ItemDataRole.UserRole + 5
+    ANSWERED = Qt.ItemDataRole.UserRole + 6
+
+
+class MessageSource(Protocol):
+    """Where rows come from: a folder in the store, or a list of search results."""
+
+    def count(self) -> int: ...
+
+    def page(self, offset: int, limit: int, order: str, ascending: bool) -> list[MessageSummary]: ...
+
+
+class FolderSource:
+    """The visible messages of one store folder."""
+
+    def __init__(self, reader: Any, folder_id: int) -> None:
+        self.reader = reader
+        self.folder_id = folder_id
+
+    def count(self) -> int:
+        return int(self.reader.message_count(self.folder_id))
+
+    def page(self, offset: int, limit: int, order: str, ascending: bool) -> list[MessageSummary]:
+        rows: list[MessageSummary] = self.reader.messages(
+            self.folder_id, limit, offset, order=order, ascending=ascending
+        )
+        return rows
+
+
+class ListSource:
+    """A fixed list (search results), sorted in memory."""
+
+    def __init__(self, rows: Sequence[MessageSummary]) -> None:
+        self.rows = list(rows)
+
+    def count(self) -> int:
+        return len(self.rows)
+
+    def page(self, offset: int, limit: int, order: str, ascending: bool) -> list[MessageSummary]:
+        key = SORT_KEYS.get(order)
+        rows = self.rows if key is None else sorted(self.rows, key=key, reverse=not ascending)
+        return rows[offset : offset + limit]
+
+
+SORT_KEYS: dict[str, Callable[[MessageSummary], Any]] = {
+    "date": lambda m: (m.date, m.uid),
+    "sender": lambda m: ((m.from_name or m.from_addr).casefold(), m.date),
+    "recipients": lambda m: (m.to_addrs.casefold(), m.date),
+    "subject": lambda m: (m.subject.casefold(), m.date),
+}
+
+
+@dataclass(frozen=True)
+class Column:
+    title: str
+    order: str | None  # the sort order this column's header selects, None: not sortable
+
+
+COLUMNS = (
+    Column("", None),  # flag / attachment marks
+    Column("From", "sender"),
+    Column("Subject", "subject"),
+    Column("Date", "date"),
+)
+COL_MARKS, COL_PEOPLE, COL_SUBJECT, COL_DATE = range(4)
+
+
+def short_date(timestamp: int, now: float | None = None) -> str:
+    """Today: 14:05; this year: 3 Mar; older: 3 Mar 2021. Local time."""
+    if timestamp <= 0:
+        return ""
+    now = time.time() if now is None else now
+    when, today = time.localtime(timestamp), time.localtime(now)
+    if when[:3] == today[:3]:
+        return time.strftime("%H:%M", when)
+    day = str(when.tm_mday)
+    if when.tm_year == today.tm_year:
+        return f"{day} {time.strftime('%b', when)}"
+    return f"{day} {time.strftime('%b %Y', when)}"
+
+
+def full_date(timestamp: int) -> str:
+    return time.strftime("%A %d %B %Y, %H:%M", time.localtime(timestamp)) if timestamp > 0 else ""
+
+
+def person(name: str, address: str) -> str:
+    return name or address or "(unknown sender)"
+
+
+class MessageListModel(QAbstractTableModel):
+    """Rows of MessageSummary read lazily from a MessageSource, sortable by sender, subject, date."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.source: MessageSource | None = None
+        self.order = "date"
+        self.ascending = False
+        self.show_recipients = False  # Sent, Drafts: the people column shows who it went to
+        self._count = 0
+        self._pages: OrderedDict[int, list[MessageSummary]] = OrderedDict()
+
+    # -- what is shown ---------------------------------------------------------------
+
+    def set_source(self, source: MessageSource | None, *, show_recipients: bool = False) -> None:
+        self.beginResetModel()
+        self.source = source
+        self.show_recipients = show_recipients
+        self._pages.clear()
+        self._count = source.count() if source is not None else 0
+        self.endResetModel()
+
+    def refresh(self) -> None:
+        """Re-read after the store changed; keeps the rows in place when the count is unchanged."""
+        if self.source is None:
+            return
+        count = self.source.count()
+        self._pages.clear()
+        if count != self._count:
+            self.beginResetModel()
+            self._count = count
+            self.endResetModel()
+        elif count:
+            self.dataChanged.emit(self.index(0, 0), self.index(count - 1, len(COLUMNS) - 1))
+
+    def summary(self, row: int) -> MessageSummary | None:
+        if not 0 <= row < self._count or self.source is None:
+            return None
+        page_no, within = divmod(row, PAGE_SIZE)
+        page = self._pages.get(page_no)
+        if page is None:
+            page = self.source.page(page_no * PAGE_SIZE, PAGE_SIZE, self.order, self.ascending)
+            self._pages[page_no] = page
+            if len(self._pages) > MAX_PAGES:
+                self._pages.popitem(last=False)
+        else:
+            self._pages.move_to_end(page_no)
+        return page[within] if within < len(page) else None
+
+    def row_of(self, message_id: int) -> int | None:
+        """The row of a message among the pages read so far (None if not loaded)."""
+        for page_no, page in self._pages.items():
+            for i, summary in enumerate(page):
+                if summary.id == message_id:
+                    return page_no * PAGE_SIZE + i
+        return None
+
+    # -- Qt model interface --------------------------------------------------------------
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
+        return 0 if parent.isValid() else self._count
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation != Qt.Orientation.Horizontal or role != Qt.ItemDataRole.DisplayRole:
+            return None
+        if section == COL_PEOPLE and self.show_recipients:
+            return "To"
+        return COLUMNS[section].title
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        summary = self.summary(index.row()) if index.isValid() else None
+        if summary is None:
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._text(summary, index.column())
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self._tooltip(summary, index.column())
+        return _role_value(summary, role)
+
+    def _text(self, m: MessageSummary, column: int) -> str | None:
+        if column == COL_PEOPLE:
+            return m.to_addrs or "(no recipient)" if self.show_recipients else person(m.from_name, m.from_addr)
+        if column == COL_SUBJECT:
+            return m.subject or "(no subject)"
+        if column == COL_DATE:
+            return short_date(m.date)
+        return None
+
+    def _tooltip(self, m: MessageSummary, column: int) -> str | None:
+        if column == COL_PEOPLE:
+            return m.to_addrs if self.show_recipients else f"{m.from_name} <{m.from_addr}>".strip()
+        if column == COL_DATE:
+            return full_date(m.date)
+        if column == COL_MARKS:
+            marks = [word for word, on in (("Flagged", m.flagged), ("Has attachments", m.has_attachments)) if on]
+            return ", ".join(marks) or None
+        return m.preview or None
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        key = COLUMNS[column].order if 0 <= column < len(COLUMNS) else None
+        if key is None:
+            return
+        if key == "sender" and self.show_recipients:
+            key = "recipients"
+        self.beginResetModel()
+        self.order, self.ascending = key, order == Qt.SortOrder.AscendingOrder
+        self._pages.clear()
+        self.endResetModel()
+
+    def flags(self, index: Index) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsDragEnabled
+
+
+def _role_value(m: MessageSummary, role: int) -> Any:
+    if role == MessageRole.SUMMARY:
+        return m
+    if role == MessageRole.UNREAD:
+        return not m.seen
+    if role == MessageRole.FLAGGED:
+        return m.flagged
+    if role == MessageRole.ATTACHMENT:
+        return m.has_attachments
+    if role == MessageRole.MESSAGE_ID:
+        return m.id
+    if role == MessageRole.ANSWERED:
+        return m.answered
+    if role == Qt.ItemDataRole.AccessibleTextRole:
+        state = "unread, " if not m.seen else ""
+        return f"{state}from {person(m.from_name, m.from_addr)}, {m.subject or 'no subject'}, {full_date(m.date)}"
+    return None

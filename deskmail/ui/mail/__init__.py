@@ -1,0 +1,1 @@
+"""The mail window's widgets: folders, message list, reading pane, composer, bars."""

@@ -1,0 +1,279 @@
+"""The mail actions: one QAction each, shared by the toolbar, the menus and the list's context menu."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QMainWindow, QMenu, QToolBar, QToolButton
+
+from deskmail.engine.mime.addresses import parse_recipients
+from deskmail.engine.mime.compose import OutgoingMessage, make_message_id
+from deskmail.engine.mime.decode import Address
+from deskmail.engine.mime.reply import forward, reply
+from deskmail.engine.store.models import MessageSummary, SpecialUse
+from deskmail.ui.icons import ui_icon
+from deskmail.ui.mail.composer import ComposerWindow
+
+if TYPE_CHECKING:
+    from deskmail.ui.mail.view import MailView
+
+Key = QKeySequence | QKeySequence.StandardKey | str | None
+
+
+def mailto_message(url: str, sender: Address) -> OutgoingMessage:
+    """A new message from a mailto: URL (RFC 6068): to, cc, bcc, subject, body."""
+    parts = urlsplit(url)
+    query = {k.lower(): v for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
+
+    def people(text: str) -> list[Address]:
+        try:
+            return parse_recipients(text)
+        except ValueError:
+            return []
+
+    to_text = ", ".join(filter(None, [unquote(parts.path), *query.get("to", [])]))
+    return OutgoingMessage(
+        sender=sender,
+        to=people(to_text),
+        cc=people(", ".join(query.get("cc", []))),
+        bcc=people(", ".join(query.get("bcc", []))),
+        subject=(query.get("subject") or [""])[0],
+        body=(query.get("body") or [""])[0],
+    )
+
+
+class MailActions:
+    """Builds the actions, enables them for the current selection, and carries them out."""
+
+    def __init__(self, view: MailView) -> None:
+        self.view = view
+        self.composers: list[ComposerWindow] = []
+        a = self._action
+        self.get_mail = a("Get Mail", "inbox", self.get_mail_now, QKeySequence.StandardKey.Refresh, "F5")
+        self.write = a("Write", "drafts", lambda: self.compose(), QKeySequence.StandardKey.New)
+        self.reply = a("Reply", "sent", lambda: self.reply_to(False), "Ctrl+R")
+        self.reply_all = a("Reply All", "sent", lambda: self.reply_to(True), "Ctrl+Shift+R")
+        self.forward = a("Forward", "sent", self.forward_message, "Ctrl+L")
+        self.archive = a("Archive", "archive", lambda: self.act("archive"), "A")
+        self.delete = a("Delete", "trash", lambda: self.act("delete"), QKeySequence.StandardKey.Delete)
+        self.mark_read = a("Mark as Read", None, lambda: self.act("read", True), "R")
+        self.mark_unread = a("Mark as Unread", None, lambda: self.act("read", False), "U")
+        self.flag = a("Flag", "star", self.toggle_flag, "S")
+        self.find = a("Search", None, self.focus_search, QKeySequence.StandardKey.Find)
+        self.move_menu = QMenu("Move To")
+        self.move_menu.aboutToShow.connect(self._fill_move_menu)
+        self.move = QAction("Move To…", view)
+        self.move.setMenu(self.move_menu)
+        self.message_actions = [
+            self.reply, self.reply_all, self.forward, self.archive, self.delete,
+            self.mark_read, self.mark_unread, self.flag, self.move,
+        ]  # fmt: skip
+        for action in [self.reply, self.reply_all, self.forward, None, self.mark_read, self.mark_unread, self.flag,
+                       self.move, None, self.archive, self.delete]:  # fmt: skip
+            view.list.addAction(action if action is not None else self._separator())
+        for action in (self.get_mail, self.write, self.find):
+            view.addAction(action)
+        self.update_enabled()
+
+    def _action(self, text: str, icon: str | None, slot: Callable[[], object], *keys: Key) -> QAction:
+        action = QAction(ui_icon(icon), text, self.view) if icon else QAction(text, self.view)
+        shortcuts = [QKeySequence(k) for k in keys if k is not None]
+        shortcuts = [k for k in shortcuts if not k.isEmpty()]
+        if shortcuts:
+            action.setShortcuts(shortcuts)
+        action.setToolTip(
+            f"{text} ({shortcuts[0].toString(QKeySequence.SequenceFormat.NativeText)})" if shortcuts else text
+        )
+        action.triggered.connect(lambda _checked=False: slot())
+        self.view.addAction(action)
+        return action
+
+    def _separator(self) -> QAction:
+        separator = QAction(self.view)
+        separator.setSeparator(True)
+        return separator
+
+    def install(self, window: QMainWindow) -> None:
+        toolbar = QToolBar("Mail")
+        toolbar.setObjectName("mail-toolbar")
+        toolbar.setMovable(False)
+        toolbar.setToolButtonStyle(toolbar.toolButtonStyle().ToolButtonTextBesideIcon)
+        for action in (self.get_mail, self.write, None, self.reply, self.reply_all, self.forward, None,
+                       self.archive, self.delete, self.flag):  # fmt: skip
+            if action is None:
+                toolbar.addSeparator()
+            else:
+                toolbar.addAction(action)
+        window.addToolBar(toolbar)
+        menus = window.menuBar()
+        help_action = menus.actions()[-1] if menus.actions() else None
+        message = QMenu("&Message", window)
+        for action in [self.write, None, self.reply, self.reply_all, self.forward, None, self.mark_read,
+                       self.mark_unread, self.flag, self.move, None, self.archive, self.delete]:  # fmt: skip
+            message.addAction(action) if action is not None else message.addSeparator()
+        go = QMenu("&Go", window)
+        go.addAction(self.get_mail)
+        go.addAction(self.find)
+        for menu in (message, go):
+            menus.insertMenu(help_action, menu) if help_action is not None else menus.addMenu(menu)
+        for button in toolbar.findChildren(QToolButton):
+            button.setAutoRaise(True)
+
+    # -- state ------------------------------------------------------------------------------
+
+    def selection(self) -> list[MessageSummary]:
+        return self.view.list.selected_summaries()
+
+    def update_enabled(self) -> None:
+        chosen = self.selection()
+        has_message = bool(chosen)
+        for action in self.message_actions:
+            action.setEnabled(has_message)
+        loaded = self.view.reading_pane.rendered is not None
+        for action in (self.reply, self.reply_all, self.forward):
+            action.setEnabled(loaded)
+        if chosen:
+            self.flag.setText("Remove Flag" if all(m.flagged for m in chosen) else "Flag")
+
+    # -- doing -----------------------------------------------------------------------------
+
+    def get_mail_now(self) -> None:
+        self.view.controller.sync_all()
+
+    def focus_search(self) -> None:
+        self.view.search.setFocus()
+        self.view.search.selectAll()
+
+    def act(self, kind: str, value: object = None) -> None:
+        chosen = self.selection()
+        if not chosen:
+            return
+        email = self.view.email_of(chosen[0])
+        by_folder: dict[int, list[int]] = {}
+        for summary in chosen:
+            by_folder.setdefault(summary.folder_id, []).append(summary.uid)
+        for folder_id, uids in by_folder.items():
+            self.view.controller.act(email, kind, folder_id, uids, value)
+
+    def toggle_flag(self) -> None:
+        chosen = self.selection()
+        self.act("flag", not all(m.flagged for m in chosen))
+
+    def _fill_move_menu(self) -> None:
+        self.move_menu.clear()
+        chosen = self.selection()
+        if not chosen:
+            return
+        email = self.view.email_of(chosen[0])
+        for folder in self.view.folders.folders_of(email):
+            if folder.selectable and folder.id != chosen[0].folder_id:
+                action = self.move_menu.addAction(folder.name)
+                action.triggered.connect(lambda _c=False, f=folder: self.act("move", f))
+
+    # -- composing --------------------------------------------------------------------------
+
+    def me(self, email: str = "") -> Address:
+        account = next((a for a in self.view.accounts if a.email == email), None)
+        if account is None and self.view.current is not None:
+            account = self.view.controller.account(self.view.current.email)
+        if account is None and self.view.accounts:
+            account = self.view.accounts[0]
+        return Address(account.display_name, account.email) if account else Address("", "")
+
+    def compose(self, prefill: OutgoingMessage | None = None) -> ComposerWindow:
+        composer = ComposerWindow(self.view.accounts, self._suggest)
+        if prefill is not None:
+            composer.fill(prefill)
+        elif self.view.current is not None:
+            composer.from_box.setCurrentIndex(max(0, composer.from_box.findData(self.view.current.email)))
+        composer.send_requested.connect(self._send)
+        composer.save_draft = self._save_draft
+        composer.destroyed.connect(lambda _o=None, c=composer: self._forget(c))
+        self.composers.append(composer)
+        composer.show()
+        return composer
+
+    def _forget(self, composer: ComposerWindow) -> None:
+        if composer in self.composers:
+            self.composers.remove(composer)
+
+    def compose_mailto(self, url: str) -> ComposerWindow:
+        return self.compose(mailto_message(url, self.me()))
+
+    def reply_to(self, everyone: bool) -> None:
+        rendered = self.view.reading_pane.rendered
+        summary = self.view.reading_pane.summary
+        if rendered is None or summary is None:
+            return
+        me = self.me(self.view.email_of(summary))
+        mine = {a.email for a in self.view.accounts}
+        self.compose(reply(rendered.message, me=me, my_addresses=mine, reply_all=everyone))
+
+    def forward_message(self) -> None:
+        rendered, raw = self.view.reading_pane.rendered, self.view.reading.raw
+        summary = self.view.reading_pane.summary
+        if rendered is None or raw is None or summary is None:
+            return
+        self.compose(forward(rendered.message, raw, me=self.me(self.view.email_of(summary))))
+
+    def open_in_composer_if_draft(self, summary: object) -> None:
+        folder = self.view.current.folder if self.view.current else None
+        if folder is not None and folder.special_use is SpecialUse.DRAFTS and self.view.reading_pane.rendered:
+            message = self.view.reading_pane.rendered.message
+            self.compose(
+                OutgoingMessage(
+                    sender=self.me(self.view.current.email if self.view.current else ""),
+                    to=list(message.to),
+                    cc=list(message.cc),
+                    subject=message.subject,
+                    body=message.text,
+                    message_id=message.message_id,
+                )
+            )
+
+    def _suggest(self, email: str, prefix: str) -> list[str]:
+        reader = self.view.controller.reader(email)
+        if reader is None:
+            return []
+        return [f"{s.name} <{s.address}>" if s.name else s.address for s in reader.suggest_addresses(prefix, limit=10)]
+
+    def _ensure_id(self, composer: ComposerWindow) -> None:
+        if not composer.message_id:
+            composer.message_id = make_message_id(composer.account_email() or "deskmail.invalid")
+
+    def _send(self, composer: ComposerWindow) -> None:
+        parsed = composer.recipients()
+        if parsed is None:
+            composer.set_sending(False)
+            return
+        self._ensure_id(composer)
+        build = composer.outgoing(*parsed)
+        self.view.controller.send(
+            composer.account_email(),
+            build,
+            on_done=lambda _r: self._sent(composer),
+            on_failed=composer.send_failed,
+        )
+
+    def _sent(self, composer: ComposerWindow) -> None:
+        composer.send_done()
+        self.view.show_notice("Message sent")
+
+    def _save_draft(self, composer: ComposerWindow) -> None:
+        parsed = composer.recipients() or ([], [], [])
+        self._ensure_id(composer)
+        build = composer.outgoing(*parsed)
+        upload = self.view.controller.online
+
+        def save(runtime: object) -> object:
+            from deskmail.engine.smtp.drafts import DraftManager
+            from deskmail.engine.smtp.outbox import LocalDrafts
+
+            store = runtime.store()  # type: ignore[attr-defined]
+            manager = DraftManager(LocalDrafts(store), runtime.imap_client)  # type: ignore[attr-defined]
+            return manager.save(build(), upload=upload)
+
+        self.view.controller.run_for(composer.account_email(), save, lambda _r: None)

@@ -1,0 +1,366 @@
+"""The composer: From, To/Cc/Bcc with address completion, Subject, plain text, attachments, Send."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtCore import QStringListModel, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QComboBox,
+    QCompleter,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QMessageBox,
+    QPlainTextEdit,
+    QPushButton,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from deskmail.engine.accounts import Account
+from deskmail.engine.mime.addresses import RecipientError, format_recipients, parse_recipients
+from deskmail.engine.mime.compose import AttachmentFile, OutgoingMessage
+from deskmail.engine.mime.decode import Address
+from deskmail.ui.icons import app_icon, ui_icon
+from deskmail.ui.mail.bars import MessageBar
+from deskmail.ui.mail.reader import human_size
+
+log = logging.getLogger(__name__)
+AUTOSAVE_MS = 5000
+
+Suggest = Callable[[str, str], list[str]]  # (account email, typed prefix) -> "Name <address>" strings
+
+
+@dataclass
+class PendingAttachment:
+    """A file to attach: read from disk on the worker at send time, or bytes already at hand."""
+
+    filename: str
+    size: int
+    path: Path | None = None
+    data: bytes | None = None
+
+    def load(self) -> AttachmentFile:
+        if self.data is not None:
+            return AttachmentFile(self.filename, self.data)
+        assert self.path is not None
+        return AttachmentFile(self.filename, self.path.read_bytes())
+
+
+class AddressField(QLineEdit):
+    """A To/Cc/Bcc field that completes the word being typed from addresses seen before."""
+
+    def __init__(self, suggest: Callable[[str], list[str]], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.suggest = suggest
+        self.setPlaceholderText("name@example.com, …")
+        self.completions = QStringListModel(self)
+        self.completer_ = QCompleter(self.completions, self)
+        self.completer_.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.completer_.setWidget(self)
+        self.completer_.activated.connect(self._insert)
+        self.textEdited.connect(self._typed)
+
+    def _current_word(self) -> str:
+        return self.text()[: self.cursorPosition()].rsplit(",", 1)[-1].strip()
+
+    def _typed(self, _text: str) -> None:
+        word = self._current_word()
+        if len(word) < 2:
+            popup = self.completer_.popup()
+            if popup is not None:
+                popup.hide()
+            return
+        self.completions.setStringList(self.suggest(word))
+        self.completer_.setCompletionPrefix(word)
+        if self.completions.rowCount():
+            self.completer_.complete()
+
+    def _insert(self, choice: str) -> None:
+        head = self.text()[: self.cursorPosition()]
+        tail = self.text()[self.cursorPosition() :]
+        before = head.rsplit(",", 1)[0] + ", " if "," in head else ""
+        self.setText(f"{before}{choice}, {tail.lstrip(', ')}".rstrip())
+        self.setCursorPosition(len(before) + len(choice) + 2)
+
+
+class ComposerWindow(QMainWindow):
+    """One message being written. `send_requested(email, build)` asks the window to send it."""
+
+    send_requested = Signal(object)  # self
+
+    def __init__(self, accounts: list[Account], suggest: Suggest, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowIcon(app_icon())
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.accounts = accounts
+        self.suggest = suggest
+        self.attachments: list[PendingAttachment] = []
+        self.message_id = ""
+        self.in_reply_to = ""
+        self.references: list[str] = []
+        self.dirty = False
+        self.sending = False
+        self.sent = False
+        self.save_draft: Callable[[ComposerWindow], None] | None = None  # set by the window: autosave
+        self._build()
+        self.resize(720, 620)
+        self.setAcceptDrops(True)
+        self._autosave = QTimer(self)
+        self._autosave.setInterval(AUTOSAVE_MS)
+        self._autosave.timeout.connect(self._autosave_now)
+        self._autosave.start()
+        self._update_title()
+
+    # -- building ---------------------------------------------------------------------
+
+    def _build(self) -> None:
+        self.from_box = QComboBox()
+        for account in self.accounts:
+            label = f"{account.display_name} <{account.email}>" if account.display_name else account.email
+            self.from_box.addItem(label, account.email)
+        self.to = AddressField(lambda w: self.suggest(self.account_email(), w))
+        self.cc = AddressField(lambda w: self.suggest(self.account_email(), w))
+        self.bcc = AddressField(lambda w: self.suggest(self.account_email(), w))
+        self.subject = QLineEdit()
+        self.subject.setPlaceholderText("What is it about?")
+        self.body = QPlainTextEdit()
+        self.body.setAccessibleName("Message text")
+        self.bar = MessageBar("error", closable=True)
+        self.field_error = QLabel()
+        self.field_error.setStyleSheet("color: #b3261e;")
+        self.field_error.hide()
+        self.attachment_list = QListWidget()
+        self.attachment_list.setMaximumHeight(70)
+        self.attachment_list.setAccessibleName("Attachments")
+        self.attachment_list.hide()
+        form = QFormLayout()
+        form.addRow("From:", self.from_box)
+        form.addRow("To:", self.to)
+        form.addRow("Cc:", self.cc)
+        form.addRow("Bcc:", self.bcc)
+        form.addRow("Subject:", self.subject)
+        self.status = QLabel()
+        self.status.setStyleSheet("color: palette(placeholder-text);")
+        self.send_button = QPushButton(ui_icon("sent"), "Send")
+        self.send_button.setDefault(True)
+        self.send_button.clicked.connect(self.request_send)
+        self.attach_button = QPushButton(ui_icon("attachment"), "Attach…")
+        self.attach_button.clicked.connect(self.choose_files)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.attach_button)
+        buttons.addWidget(self.status, 1)
+        buttons.addWidget(self.send_button)
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.addWidget(self.bar)
+        layout.addLayout(form)
+        layout.addWidget(self.field_error)
+        layout.addWidget(self.body, 1)
+        layout.addWidget(self.attachment_list)
+        layout.addLayout(buttons)
+        self.setCentralWidget(central)
+        self._build_actions()
+        for field in (self.to, self.cc, self.bcc, self.subject):
+            field.textChanged.connect(self._changed)
+        self.body.textChanged.connect(self._changed)
+        self.subject.textChanged.connect(self._update_title)
+
+    def _build_actions(self) -> None:
+        toolbar = QToolBar("Compose")
+        toolbar.setMovable(False)
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.addToolBar(toolbar)
+        self.send_action = QAction(ui_icon("sent"), "Send", self)
+        self.send_action.setShortcut(QKeySequence("Ctrl+Return"))
+        self.send_action.triggered.connect(self.request_send)
+        self.attach_action = QAction(ui_icon("attachment"), "Attach Files…", self)
+        self.attach_action.triggered.connect(self.choose_files)
+        self.save_action = QAction(ui_icon("drafts"), "Save Draft", self)
+        self.save_action.setShortcut(QKeySequence.StandardKey.Save)
+        self.save_action.triggered.connect(self._autosave_now)
+        self.close_action = QAction("Close", self)
+        self.close_action.setShortcut(QKeySequence.StandardKey.Close)
+        self.close_action.triggered.connect(self.close)
+        for action in (self.send_action, self.attach_action, self.save_action):
+            toolbar.addAction(action)
+        self.addAction(self.close_action)
+
+    # -- filling ----------------------------------------------------------------------------
+
+    def fill(self, message: OutgoingMessage) -> None:
+        """Start from a prepared message (reply, forward, mailto:, a draft)."""
+        index = self.from_box.findData(message.sender.email)
+        if index >= 0:
+            self.from_box.setCurrentIndex(index)
+        self.to.setText(format_recipients(message.to))
+        self.cc.setText(format_recipients(message.cc))
+        self.bcc.setText(format_recipients(message.bcc))
+        self.subject.setText(message.subject)
+        self.body.setPlainText(message.body)
+        self.message_id = message.message_id
+        self.in_reply_to = message.in_reply_to
+        self.references = list(message.references)
+        for attachment in message.attachments:
+            self.add_attachment(PendingAttachment(attachment.filename, len(attachment.data), data=attachment.data))
+        self.dirty = False
+        if message.to:
+            self.body.setFocus()
+            self.body.moveCursor(self.body.textCursor().MoveOperation.Start)
+        else:
+            self.to.setFocus()
+
+    def account_email(self) -> str:
+        return str(self.from_box.currentData() or "")
+
+    def account(self) -> Account | None:
+        return next((a for a in self.accounts if a.email == self.account_email()), None)
+
+    # -- attachments ----------------------------------------------------------------------------
+
+    def choose_files(self) -> None:
+        names, _ = QFileDialog.getOpenFileNames(self, "Attach files")
+        for name in names:
+            self.add_path(Path(name))
+
+    def add_path(self, path: Path) -> None:
+        try:
+            size = path.stat().st_size
+        except OSError:
+            self.bar.show_message(f"Cannot attach {path.name}: the file cannot be read.")
+            return
+        self.add_attachment(PendingAttachment(path.name, size, path=path))
+
+    def add_attachment(self, attachment: PendingAttachment) -> None:
+        self.attachments.append(attachment)
+        item = QListWidgetItem(ui_icon("attachment"), f"{attachment.filename}  ({human_size(attachment.size)})")
+        self.attachment_list.addItem(item)
+        self.attachment_list.show()
+        self._changed()
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        for url in event.mimeData().urls():
+            if url.isLocalFile():
+                self.add_path(Path(url.toLocalFile()))
+        event.acceptProposedAction()
+
+    # -- the message --------------------------------------------------------------------------
+
+    def recipients(self) -> tuple[list[Address], list[Address], list[Address]] | None:
+        """Parsed To, Cc, Bcc; None (with the field marked) if an address is wrong."""
+        parsed = []
+        for label, field in (("To", self.to), ("Cc", self.cc), ("Bcc", self.bcc)):
+            try:
+                parsed.append(parse_recipients(field.text()))
+            except RecipientError as exc:
+                self.field_error.setText(f"{label}: {exc}")
+                self.field_error.show()
+                field.setFocus()
+                return None
+        self.field_error.hide()
+        return parsed[0], parsed[1], parsed[2]
+
+    def outgoing(self, to: list[Address], cc: list[Address], bcc: list[Address]) -> Callable[[], OutgoingMessage]:
+        """A builder run on the worker (attachments are read from disk there)."""
+        account = self.account()
+        sender = Address(account.display_name if account else "", self.account_email())
+        subject, body = self.subject.text(), self.body.toPlainText()
+        attachments = list(self.attachments)
+        message_id, in_reply_to, references = self.message_id, self.in_reply_to, list(self.references)
+
+        def build() -> OutgoingMessage:
+            return OutgoingMessage(
+                sender=sender, to=to, cc=cc, bcc=bcc, subject=subject, body=body,
+                attachments=[a.load() for a in attachments], in_reply_to=in_reply_to,
+                references=references, message_id=message_id,
+            )  # fmt: skip
+
+        return build
+
+    def request_send(self) -> None:
+        if self.sending:
+            return
+        parsed = self.recipients()
+        if parsed is None:
+            return
+        if not any(parsed):
+            self.field_error.setText("Add at least one recipient in To, Cc or Bcc.")
+            self.field_error.show()
+            self.to.setFocus()
+            return
+        self.set_sending(True)
+        self.send_requested.emit(self)
+
+    def set_sending(self, sending: bool) -> None:
+        self.sending = sending
+        self.send_button.setEnabled(not sending)
+        self.send_action.setEnabled(not sending)
+        self.status.setText("Sending…" if sending else "")
+
+    def send_failed(self, error: object) -> None:
+        self.set_sending(False)
+        message = getattr(error, "message", "") or "The message could not be sent."
+        fix = getattr(error, "fix", "")
+        self.bar.show_message(
+            f"Not sent: {message} {fix} It waits in the Outbox.".replace("  ", " "),
+            [("Try again", self.request_send)],
+        )
+
+    def send_done(self) -> None:
+        self.sent = True
+        self.dirty = False
+        self.close()
+
+    # -- drafts and closing ------------------------------------------------------------------------
+
+    def _changed(self) -> None:
+        self.dirty = True
+
+    def _update_title(self) -> None:
+        self.setWindowTitle(self.subject.text() or "New message")
+
+    def _autosave_now(self) -> None:
+        if self.dirty and not self.sending and self.save_draft is not None:
+            self.dirty = False
+            self.save_draft(self)
+            self.status.setText("Draft saved")
+
+    def has_content(self) -> bool:
+        return any(f.text().strip() for f in (self.to, self.cc, self.bcc, self.subject)) or bool(
+            self.body.toPlainText().strip() or self.attachments
+        )
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self.sent or self.sending or not self.dirty or not self.has_content():
+            self._autosave.stop()
+            event.accept()
+            return
+        answer = QMessageBox.question(
+            self,
+            "Save this message?",
+            "Do you want to keep this message as a draft?",
+            QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Save,
+        )
+        if answer == QMessageBox.StandardButton.Cancel:
+            event.ignore()
+            return
+        if answer == QMessageBox.StandardButton.Save and self.save_draft is not None:
+            self.save_draft(self)
+        self._autosave.stop()
+        event.accept()

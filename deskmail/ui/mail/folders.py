@@ -1,0 +1,183 @@
+"""Accounts and their folders on the left: special folders first with icons, nesting, unread counts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtCore import QModelIndex, QSignalBlocker, Qt, Signal
+from PySide6.QtGui import QFont, QStandardItem, QStandardItemModel
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTreeView, QWidget
+
+from deskmail.engine.accounts import Account
+from deskmail.engine.store.models import Folder, SpecialUse
+from deskmail.ui.icons import ui_icon
+
+SPECIAL_NAMES = {
+    SpecialUse.INBOX: "Inbox",
+    SpecialUse.DRAFTS: "Drafts",
+    SpecialUse.SENT: "Sent",
+    SpecialUse.ARCHIVE: "Archive",
+    SpecialUse.JUNK: "Junk",
+    SpecialUse.TRASH: "Trash",
+    SpecialUse.ALL: "All Mail",
+    SpecialUse.FLAGGED: "Flagged",
+}
+SPECIAL_ICONS = {
+    SpecialUse.INBOX: "inbox",
+    SpecialUse.DRAFTS: "drafts",
+    SpecialUse.SENT: "sent",
+    SpecialUse.ARCHIVE: "archive",
+    SpecialUse.JUNK: "junk",
+    SpecialUse.TRASH: "trash",
+}
+# Counting unread mail in these is noise (nobody "reads" their Sent or Trash).
+NO_COUNT = {SpecialUse.SENT, SpecialUse.DRAFTS, SpecialUse.TRASH, SpecialUse.JUNK}
+KEY_ROLE = Qt.ItemDataRole.UserRole + 1  # (email, folder name) or (email, "") for the account row
+FOLDER_ROLE = Qt.ItemDataRole.UserRole + 2
+
+
+@dataclass(frozen=True)
+class FolderRef:
+    """What the rest of the window needs to know about the chosen folder."""
+
+    email: str
+    folder: Folder
+
+
+def folder_label(folder: Folder) -> str:
+    return SPECIAL_NAMES.get(folder.special_use, folder.display_name)
+
+
+class FolderTree(QTreeView):
+    """The folder list; emits `folder_selected(FolderRef)` when the person picks a folder."""
+
+    folder_selected = Signal(object)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.tree_model = QStandardItemModel(0, 2, self)
+        self.setModel(self.tree_model)
+        self.setHeaderHidden(True)
+        self.setUniformRowHeights(True)
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.setAccessibleName("Folders")
+        self.setIndentation(14)
+        header = self.header()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        self._shape: list[tuple[str, str]] = []
+        self._items: dict[tuple[str, str], QStandardItem] = {}
+        self.selectionModel().currentRowChanged.connect(self._current_changed)
+
+    # -- filling ---------------------------------------------------------------------------
+
+    def set_folders(self, accounts: list[tuple[Account, list[Folder]]]) -> None:
+        """Show these accounts' folders; only counts change in place when the folders are the same."""
+        shape: list[tuple[str, str]] = []
+        for account, folders in accounts:
+            shape.append((account.email, ""))
+            shape += [(account.email, f.name) for f in folders]
+        if shape == self._shape:
+            for account, folders in accounts:
+                for folder in folders:
+                    self._update_item(account.email, folder)
+            return
+        selected = self.selected_key()
+        with QSignalBlocker(self.selectionModel()):
+            self._rebuild(accounts)
+        self._shape = shape
+        if selected in self._items:
+            self.setCurrentIndex(self._items[selected].index())
+
+    def _rebuild(self, accounts: list[tuple[Account, list[Folder]]]) -> None:
+        self.tree_model.removeRows(0, self.tree_model.rowCount())
+        self._items.clear()
+        for account, folders in accounts:
+            top = QStandardItem(ui_icon("account"), account.display_name or account.email)
+            top.setToolTip(account.email)
+            top.setData((account.email, ""), KEY_ROLE)
+            top.setSelectable(False)
+            font = top.font()
+            font.setBold(True)
+            top.setFont(font)
+            self.tree_model.appendRow([top, QStandardItem()])
+            self._items[(account.email, "")] = top
+            for folder in folders:
+                self._add_folder(account.email, folder, top)
+            self.expand(top.index())
+
+    def _add_folder(self, email: str, folder: Folder, top: QStandardItem) -> None:
+        parent = top
+        if folder.delimiter and folder.delimiter in folder.name and folder.special_use is SpecialUse.NONE:
+            parent = self._items.get((email, folder.name.rsplit(folder.delimiter, 1)[0]), top)
+        icon = ui_icon(SPECIAL_ICONS.get(folder.special_use, "folder"))
+        item = QStandardItem(icon, folder_label(folder))
+        item.setData((email, folder.name), KEY_ROLE)
+        item.setToolTip(folder.name)
+        item.setSelectable(folder.selectable)
+        count = QStandardItem()
+        count.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        count.setSelectable(folder.selectable)
+        parent.appendRow([item, count])
+        self._items[(email, folder.name)] = item
+        self._update_item(email, folder)
+        if parent is not top:
+            self.expand(parent.index())
+
+    def _update_item(self, email: str, folder: Folder) -> None:
+        item = self._items.get((email, folder.name))
+        if item is None:
+            return
+        item.setData(folder, FOLDER_ROLE)
+        unread = folder.unread if folder.special_use not in NO_COUNT else 0
+        parent = item.parent() or self.tree_model.invisibleRootItem()
+        count = parent.child(item.row(), 1)
+        font = QFont(item.font())
+        font.setBold(unread > 0)
+        item.setFont(font)
+        if count is not None:
+            count.setText(str(unread) if unread else "")
+            count.setFont(font)
+        label = folder_label(folder)
+        item.setAccessibleText(f"{label}, {unread} unread" if unread else label)
+
+    # -- selection -----------------------------------------------------------------------------
+
+    def selected_key(self) -> tuple[str, str] | None:
+        index = self.currentIndex().siblingAtColumn(0)
+        key = index.data(KEY_ROLE) if index.isValid() else None
+        return (str(key[0]), str(key[1])) if key else None
+
+    def selected(self) -> FolderRef | None:
+        index = self.currentIndex().siblingAtColumn(0)
+        folder = index.data(FOLDER_ROLE) if index.isValid() else None
+        key = index.data(KEY_ROLE) if index.isValid() else None
+        return FolderRef(key[0], folder) if folder is not None and key else None
+
+    def select(self, email: str, folder_name: str) -> bool:
+        item = self._items.get((email, folder_name))
+        if item is None:
+            return False
+        self.setCurrentIndex(item.index())
+        return True
+
+    def select_first_inbox(self) -> None:
+        for (email, name), item in self._items.items():
+            folder = item.data(FOLDER_ROLE)
+            if name and folder is not None and folder.special_use is SpecialUse.INBOX:
+                self.select(email, name)
+                return
+
+    def folders_of(self, email: str) -> list[Folder]:
+        return [
+            item.data(FOLDER_ROLE)
+            for (owner, name), item in self._items.items()
+            if owner == email and name and item.data(FOLDER_ROLE) is not None
+        ]
+
+    def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        ref = self.selected()
+        if ref is not None:
+            self.folder_selected.emit(ref)

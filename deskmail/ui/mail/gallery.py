@@ -1,0 +1,130 @@
+"""The mail window in set states over a sample store, for screenshots and GUI tests. Never touches a network."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+from PySide6.QtWidgets import QWidget
+
+from deskmail.core.cancel import NEVER, CancelToken
+from deskmail.engine.accounts import Account
+from deskmail.engine.imap.sync import SyncReport
+from deskmail.engine.runtime import AccountRuntime, offline_error
+from deskmail.qtbridge.mail import Runtime
+from deskmail.ui.context import AppContext
+from deskmail.ui.gallery import scene_context, settle
+from deskmail.ui.mail.composer import ComposerWindow
+from deskmail.ui.mail.samples import sample_account, seed_store
+from deskmail.ui.mail.view import MailView, make_mail_view
+from deskmail.ui.main_window import MainWindow
+
+
+class QuietRuntime(AccountRuntime):
+    """The real runtime over the sample store, with a server that has nothing new."""
+
+    def sync(
+        self, folders: list[str] | None = None, cancel: CancelToken = NEVER, progress: object = None
+    ) -> SyncReport:
+        return SyncReport()
+
+    def push_changes(self, cancel: CancelToken = NEVER) -> list[str]:
+        return []
+
+
+class OfflineRuntime(QuietRuntime):
+    """As if the network were down."""
+
+    def sync(
+        self, folders: list[str] | None = None, cancel: CancelToken = NEVER, progress: object = None
+    ) -> SyncReport:
+        raise offline_error(OSError("Network is unreachable"))
+
+    def push_changes(self, cancel: CancelToken = NEVER) -> list[str]:
+        raise offline_error(OSError("Network is unreachable"))
+
+
+def runtimes(context: AppContext, kind: type[AccountRuntime]) -> Callable[[Account], Runtime]:
+    return lambda account: kind(account, context.paths, context.settings, context.credentials)
+
+
+def sample_window(kind: type[AccountRuntime] = QuietRuntime, extra: int = 0) -> MainWindow:
+    """A main window over the sample store, Inbox open."""
+    context = scene_context()
+    account = sample_account()
+    seed_store(context.paths, account, extra=extra).close()
+    context.accounts.save(account)
+    window = MainWindow(context, lambda ctx, parent: make_mail_view(ctx, parent, runtimes(ctx, kind)))
+    window.resize(1280, 780)
+    settle(lambda: mail_view(window) is not None and mail_view(window).model.rowCount() > 0, 5.0)
+    return window
+
+
+def mail_view(window: MainWindow) -> MailView:
+    view = window.mail_view
+    assert isinstance(view, MailView) or view is None
+    return view  # type: ignore[return-value]
+
+
+def open_message(window: MainWindow, subject: str) -> MainWindow:
+    view = mail_view(window)
+    for row in range(view.model.rowCount()):
+        summary = view.model.summary(row)
+        if summary is not None and summary.subject == subject:
+            view.list.select_row(row)
+            break
+    settle(lambda: view.reading_pane.rendered is not None, 5.0)
+    settle(seconds=0.2)
+    return window
+
+
+def main_window() -> MainWindow:
+    return open_message(sample_window(), "Dinner on Friday?")
+
+
+def html_remote_blocked() -> MainWindow:
+    return open_message(sample_window(), "Spring workshop: raised beds")
+
+
+def offline() -> MainWindow:
+    window = open_message(sample_window(OfflineRuntime), "Photos from the lake")
+    settle(lambda: mail_view(window).offline_bar.isVisible(), 5.0)
+    return window
+
+
+def search() -> MainWindow:
+    window = sample_window()
+    view = mail_view(window)
+    view.search.setText("garden")
+    view.run_search()
+    settle(seconds=0.2)
+    return window
+
+
+def composer_new() -> QWidget:
+    window = sample_window()
+    composer = mail_view(window).actions_.compose()
+    composer.to.setText("Ben Okafor <ben@example.test>")
+    composer.subject.setText("Saturday walk")
+    composer.body.setPlainText("Hi Ben,\n\nShall we walk around the lake on Saturday morning?\n\nAnna")
+    composer.dirty = False  # nothing to save: closing the scene must not ask
+    composer._keep_alive = window  # type: ignore[attr-defined]
+    return composer
+
+
+def composer_reply() -> ComposerWindow:
+    window = open_message(sample_window(), "Dinner on Friday?")
+    view = mail_view(window)
+    view.actions_.reply_to(False)
+    composer = view.actions_.composers[-1]
+    composer.dirty = False
+    composer._keep_alive = window  # type: ignore[attr-defined]
+    return composer
+
+
+def scenes() -> Iterator[tuple[str, Callable[[], QWidget]]]:
+    yield "01-main-window", main_window
+    yield "02-html-remote-blocked", html_remote_blocked
+    yield "03-composer-new", composer_new
+    yield "04-composer-reply", composer_reply
+    yield "05-offline", offline
+    yield "06-search", search

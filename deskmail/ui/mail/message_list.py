@@ -1,0 +1,100 @@
+"""The message list widget: the lazy model styled (unread bold, flag and attachment marks)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QIdentityProxyModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTreeView, QWidget
+
+from deskmail.engine.store.models import MessageSummary
+from deskmail.qtbridge.message_model import COL_DATE, COL_MARKS, COL_PEOPLE, COL_SUBJECT, MessageListModel, MessageRole
+from deskmail.ui.icons import ui_icon
+
+
+class MessageStyle(QIdentityProxyModel):
+    """Turns the model's plain roles into fonts and icons (the model may not use QtGui)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._bold = QFont()
+        self._bold.setBold(True)
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if role == Qt.ItemDataRole.FontRole and index.column() != COL_MARKS:
+            return self._bold if super().data(index, MessageRole.UNREAD) else None
+        if role == Qt.ItemDataRole.DecorationRole and index.column() == COL_MARKS:
+            if super().data(index, MessageRole.FLAGGED):
+                return ui_icon("star")
+            if super().data(index, MessageRole.ATTACHMENT):
+                return ui_icon("attachment")
+            return None
+        return super().data(index, role)
+
+
+class MessageList(QTreeView):
+    """The list of messages of one folder (or search results); emits `current_message(summary|None)`."""
+
+    current_message = Signal(object)
+    activated_message = Signal(object)  # double-click / Enter: open in its own window or the composer
+
+    def __init__(self, model: MessageListModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.list_model = model
+        self.style_model = MessageStyle(self)
+        self.style_model.setSourceModel(model)
+        self.setModel(self.style_model)
+        self.setRootIsDecorated(False)
+        self.setUniformRowHeights(True)  # lets the view skip measuring rows: 100k rows stay smooth
+        self.setAllColumnsShowFocus(True)
+        self.setAlternatingRowColors(True)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.setSortingEnabled(True)
+        self.sortByColumn(COL_DATE, Qt.SortOrder.DescendingOrder)
+        self.setAccessibleName("Messages")
+        self.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+        header = self.header()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(COL_MARKS, QHeaderView.ResizeMode.Fixed)
+        header.resizeSection(COL_MARKS, 28)
+        header.setSectionResizeMode(COL_PEOPLE, QHeaderView.ResizeMode.Interactive)
+        header.resizeSection(COL_PEOPLE, 200)
+        header.setSectionResizeMode(COL_SUBJECT, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(COL_DATE, QHeaderView.ResizeMode.Interactive)
+        header.resizeSection(COL_DATE, 110)
+        self.selectionModel().currentRowChanged.connect(self._current_changed)
+        self.doubleClicked.connect(self._activated)
+
+    def current_summary(self) -> MessageSummary | None:
+        index = self.currentIndex()
+        return self.list_model.summary(index.row()) if index.isValid() else None
+
+    def selected_summaries(self) -> list[MessageSummary]:
+        rows = sorted({index.row() for index in self.selectionModel().selectedRows()})
+        found = [self.list_model.summary(row) for row in rows]
+        summaries = [s for s in found if s is not None]
+        current = self.current_summary()
+        return summaries or ([current] if current is not None else [])
+
+    def select_row(self, row: int) -> None:
+        if 0 <= row < self.list_model.rowCount():
+            self.setCurrentIndex(self.style_model.index(row, COL_SUBJECT))
+
+    def select_message(self, message_id: int) -> bool:
+        row = self.list_model.row_of(message_id)
+        if row is None:
+            return False
+        self.select_row(row)
+        return True
+
+    def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        summary = self.list_model.summary(current.row()) if current.isValid() else None
+        self.current_message.emit(summary)
+
+    def _activated(self, index: QModelIndex) -> None:
+        summary = self.list_model.summary(index.row())
+        if summary is not None:
+            self.activated_message.emit(summary)

@@ -1,0 +1,236 @@
+"""The reading pane: headers, the sanitised body, the remote-content bar, attachments."""
+
+from __future__ import annotations
+
+import base64
+import html
+import re
+
+from PySide6.QtCore import QByteArray, Qt, QUrl, Signal
+from PySide6.QtGui import QDesktopServices, QImage, QTextDocument
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QMenu,
+    QSizePolicy,
+    QStackedWidget,
+    QTextBrowser,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from deskmail.engine.mime.parse import Attachment
+from deskmail.engine.mime.render import RenderedMessage
+from deskmail.engine.store.models import MessageSummary
+from deskmail.qtbridge.message_model import full_date
+from deskmail.ui.icons import ui_icon
+from deskmail.ui.mail.bars import MessageBar
+
+REMOTE_IMG = re.compile(r"""<img\b[^>]*?\bsrc\s*=\s*["'](https?://[^"']+)["']""", re.IGNORECASE)
+MAX_REMOTE_IMAGES = 40
+
+
+def human_size(size: int) -> str:
+    for unit, step in (("GB", 1 << 30), ("MB", 1 << 20), ("KB", 1 << 10)):
+        if size >= step:
+            return f"{size / step:.1f} {unit}".replace(".0 ", " ")
+    return f"{size} bytes"
+
+
+def remote_image_urls(body_html: str) -> list[str]:
+    """The http(s) images a message shows once remote content is allowed (at most a few dozen)."""
+    return list(dict.fromkeys(REMOTE_IMG.findall(body_html)))[:MAX_REMOTE_IMAGES]
+
+
+class SafeBrowser(QTextBrowser):
+    """Shows the sanitised body; loads nothing by itself: only data: images and images fetched for it."""
+
+    link_clicked = Signal(QUrl)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setOpenLinks(False)
+        self.setOpenExternalLinks(False)
+        self.anchorClicked.connect(self.link_clicked.emit)
+        self.fetched: dict[str, QImage] = {}
+        self.setAccessibleName("Message text")
+        self.setFrameShape(QFrame.Shape.NoFrame)
+
+    def loadResource(self, kind: int, url: QUrl | str) -> object:
+        """Never touches files or the network: QTextBrowser would otherwise read local files."""
+        text = url.toString() if isinstance(url, QUrl) else str(url)
+        if kind != QTextDocument.ResourceType.ImageResource.value:
+            return None
+        if text.startswith("data:"):
+            return _data_image(text)
+        return self.fetched.get(text)
+
+
+def _data_image(url: str) -> QImage | None:
+    header, _, payload = url.partition(",")
+    if ";base64" not in header:
+        return None
+    try:
+        data = base64.b64decode(payload, validate=False)
+    except ValueError:
+        return None
+    image = QImage()
+    return image if image.loadFromData(QByteArray(data)) else None
+
+
+class ReadingPane(QWidget):
+    """One message at a time. Signals ask the window to do the slow work (fetch, save, open)."""
+
+    show_remote = Signal(bool)  # True: also remember it for this sender
+    save_attachment = Signal(object)  # Attachment
+    open_attachment = Signal(object)  # Attachment
+    compose_to = Signal(str)  # a mailto: link was clicked
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.summary: MessageSummary | None = None
+        self.rendered: RenderedMessage | None = None
+        self.stack = QStackedWidget()
+        self.placeholder = QLabel("Select a message to read it.")
+        self.placeholder.setStyleSheet("color: palette(placeholder-text);")
+        self.placeholder.setWordWrap(True)
+        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.content = QWidget()
+        self.stack.addWidget(self.placeholder)
+        self.stack.addWidget(self.content)
+        self._build_content()
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.stack)
+        self.clear()
+
+    def _build_content(self) -> None:
+        self.subject = QLabel()
+        font = self.subject.font()
+        font.setPointSizeF(max(font.pointSizeF(), 9.0) * 1.35)
+        font.setBold(True)
+        self.subject.setFont(font)
+        self.subject.setWordWrap(True)
+        self.subject.setTextFormat(Qt.TextFormat.PlainText)
+        self.people = QLabel()
+        self.people.setWordWrap(True)
+        self.people.setTextFormat(Qt.TextFormat.RichText)
+        self.people.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.date = QLabel()
+        self.date.setStyleSheet("color: palette(placeholder-text);")
+        self.remote_bar = MessageBar("info", "remote", closable=False)
+        self.body = SafeBrowser()
+        self.body.link_clicked.connect(self._link)
+        self.attachments = QWidget()
+        self.attachment_row = QHBoxLayout(self.attachments)
+        self.attachment_row.setContentsMargins(0, 4, 0, 0)
+        header = QVBoxLayout()
+        header.setSpacing(2)
+        header.addWidget(self.subject)
+        header.addWidget(self.people)
+        header.addWidget(self.date)
+        layout = QVBoxLayout(self.content)
+        layout.setContentsMargins(12, 10, 12, 6)
+        layout.addLayout(header)
+        layout.addWidget(self.attachments)
+        layout.addWidget(self.remote_bar)
+        layout.addWidget(_line())
+        layout.addWidget(self.body, 1)
+
+    # -- states ------------------------------------------------------------------------
+
+    def clear(self, text: str = "Select a message to read it.") -> None:
+        self.summary, self.rendered = None, None
+        self.placeholder.setText(text)
+        self.stack.setCurrentWidget(self.placeholder)
+
+    def show_loading(self, summary: MessageSummary) -> None:
+        self.summary, self.rendered = summary, None
+        self._show_headers(summary)
+        self.remote_bar.hide()
+        self._set_attachments([])
+        self.body.setPlainText("Loading the message…")
+        self.stack.setCurrentWidget(self.content)
+
+    def show_error(self, summary: MessageSummary, text: str) -> None:
+        self.show_loading(summary)
+        self.body.setPlainText(text)
+
+    def show_message(self, summary: MessageSummary, rendered: RenderedMessage, sender_trusted: bool = False) -> None:
+        self.summary, self.rendered = summary, rendered
+        self._show_headers(summary, rendered)
+        self.body.fetched.clear()
+        self.body.setHtml(rendered.body_html)
+        self._set_attachments(rendered.attachments)
+        if rendered.remote_blocked:
+            self.remote_bar.show_message(
+                "Remote images are hidden to protect your privacy.",
+                [
+                    ("Show remote content", lambda: self.show_remote.emit(False)),
+                    ("Always show for this sender", lambda: self.show_remote.emit(True)),
+                ],
+            )
+        else:
+            self.remote_bar.hide()
+        self.stack.setCurrentWidget(self.content)
+
+    def add_remote_images(self, images: dict[str, QImage]) -> None:
+        """Images fetched after the person allowed remote content: lay the body out again with them."""
+        if self.rendered is None or not images:
+            return
+        self.body.fetched.update(images)
+        self.body.setHtml(self.rendered.body_html)
+
+    def _show_headers(self, summary: MessageSummary, rendered: RenderedMessage | None = None) -> None:
+        self.subject.setText(summary.subject or "(no subject)")
+        sender = f"<b>{html.escape(summary.from_name or summary.from_addr)}</b>"
+        if summary.from_name and summary.from_addr:
+            sender += f" &lt;{html.escape(summary.from_addr)}&gt;"
+        lines = [f"From: {sender}"]
+        if summary.to_addrs:
+            lines.append(f"To: {html.escape(summary.to_addrs)}")
+        if summary.cc_addrs:
+            lines.append(f"Cc: {html.escape(summary.cc_addrs)}")
+        self.people.setText("<br>".join(lines))
+        self.date.setText(full_date(summary.date))
+
+    def _set_attachments(self, attachments: list[Attachment]) -> None:
+        while self.attachment_row.count():
+            item = self.attachment_row.takeAt(0)
+            widget = item.widget() if item is not None else None
+            if widget is not None:
+                widget.deleteLater()
+        for attachment in attachments:
+            self.attachment_row.addWidget(self._attachment_button(attachment))
+        self.attachment_row.addStretch(1)
+        self.attachments.setVisible(bool(attachments))
+
+    def _attachment_button(self, attachment: Attachment) -> QToolButton:
+        button = QToolButton()
+        button.setIcon(ui_icon("attachment"))
+        button.setText(f"{attachment.filename}  ({human_size(attachment.size)})")
+        button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        button.setAccessibleName(f"Attachment {attachment.filename}")
+        button.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Fixed)
+        menu = QMenu(button)
+        menu.addAction("Open").triggered.connect(lambda _c=False: self.open_attachment.emit(attachment))
+        menu.addAction("Save As…").triggered.connect(lambda _c=False: self.save_attachment.emit(attachment))
+        button.setMenu(menu)
+        return button
+
+    def _link(self, url: QUrl) -> None:
+        scheme = url.scheme().lower()
+        if scheme == "mailto":
+            self.compose_to.emit(url.toString())
+        elif scheme in ("http", "https"):
+            QDesktopServices.openUrl(url)
+
+
+def _line() -> QFrame:
+    line = QFrame()
+    line.setFrameShape(QFrame.Shape.HLine)
+    line.setFrameShadow(QFrame.Shadow.Sunken)
+    return line

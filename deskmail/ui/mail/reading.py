@@ -1,0 +1,219 @@
+"""Opening a message: load the body (store or server), render it off the GUI thread, remote content, attachments."""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QUrl
+from PySide6.QtGui import QDesktopServices, QImage
+from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+from deskmail.core.cancel import CancelToken
+from deskmail.engine.mime.parse import Attachment
+from deskmail.engine.mime.render import RenderedMessage, render_message
+from deskmail.engine.prefs import RemoteContentPrefs
+from deskmail.engine.store.models import MessageSummary
+from deskmail.qtbridge.tasks import Progress, Task
+from deskmail.ui.mail.reader import ReadingPane, remote_image_urls
+
+if TYPE_CHECKING:
+    from deskmail.ui.mail.view import MailView
+
+log = logging.getLogger(__name__)
+REMOTE_IMAGE_MAX_BYTES = 5_000_000
+
+
+class ReadingController:
+    """Keeps the reading pane in step with the selected message; stale results are dropped."""
+
+    def __init__(self, view: MailView, pane: ReadingPane) -> None:
+        self.view = view
+        self.pane = pane
+        self.raw: bytes | None = None
+        self.email = ""
+        self._task: Task | None = None
+        self.allowed_senders: set[str] = set()
+        self.prefs = RemoteContentPrefs(view.context.paths)
+        view.context.runner.run(lambda c, p: self.prefs.load(), name="load-prefs", on_finished=self._prefs_loaded)
+        pane.show_remote.connect(self.show_remote)
+        pane.save_attachment.connect(self.save_attachment)
+        pane.open_attachment.connect(self.open_attachment)
+
+    def _prefs_loaded(self, senders: object) -> None:
+        if isinstance(senders, set):
+            self.allowed_senders |= senders
+
+    def _cancel(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            self._task = None
+
+    # -- opening -------------------------------------------------------------------------
+
+    def open(self, summary: object) -> None:
+        self._cancel()
+        self.raw = None
+        if not isinstance(summary, MessageSummary):
+            self.pane.clear()
+            self.view.actions_.update_enabled()
+            return
+        self.email = self.view.email_of(summary)
+        self.pane.show_loading(summary)
+        self.view.actions_.update_enabled()
+        allow = summary.from_addr.lower() in self.allowed_senders
+        runtime = self.view.controller.runtimes.get(self.email)
+        if runtime is None:
+            return
+
+        def load(cancel: CancelToken, progress: Progress) -> tuple[bytes, RenderedMessage]:
+            raw = runtime.body(summary, cancel)
+            cancel.raise_if_cancelled()
+            return raw, render_message(raw, allow_remote=allow)
+
+        self._task = self.view.context.runner.run(
+            load,
+            key=self.email,
+            name="open-message",
+            on_finished=lambda result: self._loaded(summary, result, allow),
+            on_failed=lambda error: self._failed(summary, error),
+        )
+
+    def _loaded(self, summary: MessageSummary, result: object, allowed: bool) -> None:
+        self._task = None
+        if not isinstance(result, tuple):
+            return
+        self.raw, rendered = result
+        self.pane.show_message(summary, rendered)
+        if allowed and rendered.has_remote_content:
+            self._fetch_remote_images(rendered)
+        if not summary.seen:
+            folder = self.view.current.folder.id if self.view.current else summary.folder_id
+            self.view.controller.act(self.email, "read", summary.folder_id or folder, [summary.uid], True)
+        self.view.actions_.update_enabled()
+
+    def _failed(self, summary: MessageSummary, error: object) -> None:
+        self._task = None
+        message = getattr(error, "message", "") or "This message cannot be shown."
+        self.pane.show_error(summary, message)
+
+    # -- remote content --------------------------------------------------------------------------
+
+    def show_remote(self, remember: bool) -> None:
+        summary, raw = self.pane.summary, self.raw
+        if summary is None or raw is None:
+            return
+        if remember and summary.from_addr:
+            sender = summary.from_addr.lower()
+            self.allowed_senders.add(sender)
+            self.view.context.runner.run(lambda c, p: self.prefs.allow(sender), name="remember-remote")
+
+        def render(cancel: CancelToken, progress: Progress) -> RenderedMessage:
+            return render_message(raw, allow_remote=True)
+
+        self._task = self.view.context.runner.run(
+            render, name="render-remote", on_finished=lambda r: self._rendered_remote(summary, r)
+        )
+
+    def _rendered_remote(self, summary: MessageSummary, rendered: object) -> None:
+        if isinstance(rendered, RenderedMessage) and self.pane.summary == summary:
+            self.pane.show_message(summary, rendered)
+            self._fetch_remote_images(rendered)
+
+    def _fetch_remote_images(self, rendered: RenderedMessage) -> None:
+        """Fetch the message's http(s) images in the background (size- and time-limited)."""
+        urls = remote_image_urls(rendered.body_html)
+        if not urls:
+            return
+        settings = self.view.context.settings
+
+        def fetch(cancel: CancelToken, progress: Progress) -> dict[str, bytes]:
+            from deskmail.net.http import HttpClient, HttpError
+
+            client = HttpClient(settings)
+            found: dict[str, bytes] = {}
+            for url in urls:
+                cancel.raise_if_cancelled()
+                try:
+                    response = client.get(url, cancel=cancel, timeout=10.0, max_bytes=REMOTE_IMAGE_MAX_BYTES)
+                except HttpError as exc:
+                    log.info("remote image not loaded: %s", exc)
+                    continue
+                if response.status == 200 and not response.truncated:
+                    found[url] = response.body
+            return found
+
+        summary = self.pane.summary
+        self.view.context.runner.run(fetch, name="remote-images", on_finished=lambda f: self._images(summary, f))
+
+    def _images(self, summary: MessageSummary | None, found: object) -> None:
+        if summary is None or self.pane.summary != summary or not isinstance(found, dict):
+            return
+        images = {}
+        for url, data in found.items():
+            image = QImage()
+            if image.loadFromData(data):
+                images[url] = image
+        self.pane.add_remote_images(images)
+
+    # -- attachments ---------------------------------------------------------------------------------
+
+    def _attachment_bytes(self, attachment: Attachment) -> bytes | None:
+        rendered = self.pane.rendered
+        return rendered.message.attachment_data(attachment.part_id) if rendered is not None else None
+
+    def save_attachment(self, attachment: Attachment) -> None:
+        data = self._attachment_bytes(attachment)
+        if data is None:
+            return
+        start = str(Path.home() / attachment.filename)
+        target, _ = QFileDialog.getSaveFileName(self.view, "Save attachment", start)
+        if target:
+            self._write(Path(target), data, open_after=False)
+
+    def open_attachment(self, attachment: Attachment) -> None:
+        data = self._attachment_bytes(attachment)
+        if data is None:
+            return
+        if attachment.executable:
+            answer = QMessageBox.warning(
+                self.view,
+                "Open a program?",
+                f"“{attachment.filename}” is a program. Programs sent by e-mail can harm your computer. "
+                "Open it only if you expected it from someone you trust.",
+                QMessageBox.StandardButton.Open | QMessageBox.StandardButton.Cancel,
+                QMessageBox.StandardButton.Cancel,
+            )
+            if answer != QMessageBox.StandardButton.Open:
+                return
+        base = self.view.context.paths.cache / "opened"
+
+        def target() -> Path:
+            # A private folder per opening: the cleaned name is kept and nothing is overwritten.
+            base.mkdir(parents=True, exist_ok=True)
+            return Path(tempfile.mkdtemp(prefix="deskmail-", dir=base)) / attachment.filename
+
+        self._write(target, data, open_after=True)
+
+    def _write(self, target: Path | Callable[[], Path], data: bytes, *, open_after: bool) -> None:
+        name = target.name if isinstance(target, Path) else "the attachment"
+
+        def write(cancel: CancelToken, progress: Progress) -> Path:
+            path = target if isinstance(target, Path) else target()
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+            return path
+
+        def done(written: object) -> None:
+            if open_after and isinstance(written, Path):
+                QDesktopServices.openUrl(QUrl.fromLocalFile(str(written)))
+            elif isinstance(written, Path):
+                self.view.show_notice(f"Saved {written.name}")
+
+        def failed(error: object) -> None:
+            self.view.error_bar.show_message(f"Could not save {name}: {error}")
+
+        self.view.context.runner.run(write, name="write-attachment", on_finished=done, on_failed=failed)

@@ -1,0 +1,221 @@
+"""The mail view: folders | message list | reading pane, with bars, search, toolbar and menus."""
+
+from __future__ import annotations
+
+import logging
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QLabel, QLineEdit, QMainWindow, QSplitter, QVBoxLayout, QWidget
+
+from deskmail.core.errors import UserFacingError
+from deskmail.engine.accounts import Account
+from deskmail.engine.store.models import Folder, MessageSummary, SpecialUse
+from deskmail.qtbridge.mail import MailController, RuntimeFactory
+from deskmail.qtbridge.message_model import FolderSource, ListSource, MessageListModel
+from deskmail.ui.context import AppContext
+from deskmail.ui.mail.actions import MailActions
+from deskmail.ui.mail.bars import MessageBar
+from deskmail.ui.mail.folders import FolderRef, FolderTree
+from deskmail.ui.mail.message_list import MessageList
+from deskmail.ui.mail.reader import ReadingPane
+from deskmail.ui.mail.reading import ReadingController
+
+log = logging.getLogger(__name__)
+OFFLINE_TEXT = "Offline, changes will be sent when you're back online."
+SEARCH_DELAY_MS = 150
+
+
+def engine_runtimes(context: AppContext) -> RuntimeFactory:
+    """Real accounts: the engine's AccountRuntime (store, IMAP, SMTP)."""
+    from deskmail.engine.runtime import AccountRuntime
+
+    return lambda account: AccountRuntime(account, context.paths, context.settings, context.credentials)
+
+
+class MailView(QWidget):
+    """Everything below the menu bar once there is an account."""
+
+    def __init__(self, context: AppContext, controller: MailController, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.context = context
+        self.controller = controller
+        self.accounts: list[Account] = []
+        self.current: FolderRef | None = None
+        self.offline_bar = MessageBar("warning", "offline", closable=False)
+        self.error_bar = MessageBar("error")
+        self.folders = FolderTree()
+        self.model = MessageListModel(self)
+        self.list = MessageList(self.model)
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("Search all mail")
+        self.search.setClearButtonEnabled(True)
+        self.search.setAccessibleName("Search")
+        self.reading_pane = ReadingPane()
+        self.reading = ReadingController(self, self.reading_pane)
+        self.status = QLabel()
+        self._search_timer = QTimer(self, singleShot=True, interval=SEARCH_DELAY_MS)
+        self._layout()
+        self.actions_ = MailActions(self)
+        self._connect()
+
+    def _layout(self) -> None:
+        middle = QWidget()
+        column = QVBoxLayout(middle)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(4)
+        column.addWidget(self.search)
+        column.addWidget(self.list, 1)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.addWidget(self.folders)
+        self.splitter.addWidget(middle)
+        self.splitter.addWidget(self.reading_pane)
+        self.splitter.setStretchFactor(0, 0)
+        self.splitter.setStretchFactor(1, 3)
+        self.splitter.setStretchFactor(2, 4)
+        self.splitter.setSizes([210, 470, 560])
+        self.splitter.setChildrenCollapsible(False)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 0)
+        layout.addWidget(self.offline_bar)
+        layout.addWidget(self.error_bar)
+        layout.addWidget(self.splitter, 1)
+
+    def _connect(self) -> None:
+        c = self.controller
+        c.store_changed.connect(self._store_changed)
+        c.sync_state.connect(self._sync_state)
+        c.online_changed.connect(self._online_changed)
+        c.problem.connect(self._problem)
+        c.notice.connect(self.show_notice)
+        self.folders.folder_selected.connect(self.open_folder)
+        self.list.current_message.connect(self.reading.open)
+        self.list.activated_message.connect(self.actions_.open_in_composer_if_draft)
+        self.search.textChanged.connect(lambda _t: self._search_timer.start())
+        self._search_timer.timeout.connect(self.run_search)
+        self.reading_pane.compose_to.connect(self.actions_.compose_mailto)
+
+    # -- accounts and folders -------------------------------------------------------------------
+
+    def set_accounts(self, accounts: list[Account]) -> None:
+        first = not self.accounts
+        self.accounts = accounts
+        self.controller.set_accounts(accounts, on_ready=lambda: self._ready(first))
+
+    def _ready(self, first: bool) -> None:
+        self.refresh_folders()
+        if self.current is None:
+            self.folders.select_first_inbox()
+        if first:
+            self.controller.sync_all()
+
+    def refresh_folders(self) -> None:
+        listed = []
+        for account in self.accounts:
+            reader = self.controller.reader(account.email)
+            listed.append((account, reader.folders() if reader is not None else []))
+        self.folders.set_folders(listed)
+
+    def folder(self, email: str, use: SpecialUse) -> Folder | None:
+        reader = self.controller.reader(email)
+        return reader.special_folder(use) if reader is not None else None
+
+    def open_folder(self, ref: FolderRef) -> None:
+        reader = self.controller.reader(ref.email)
+        if reader is None:
+            return
+        self.current = ref
+        if self.search.text():
+            self.search.blockSignals(True)
+            self.search.clear()
+            self.search.blockSignals(False)
+        outgoing = ref.folder.special_use in (SpecialUse.SENT, SpecialUse.DRAFTS)
+        self.model.set_source(FolderSource(reader, ref.folder.id), show_recipients=outgoing)
+        self.reading_pane.clear()
+        self.actions_.update_enabled()
+
+    def _store_changed(self, email: str) -> None:
+        self.refresh_folders()
+        if self.current is None:
+            self.folders.select_first_inbox()
+            return
+        if self.current.email != email or self.search.text():
+            return
+        current = self.list.current_summary()
+        self.model.refresh()
+        if current is not None and self.list.current_summary() != current:
+            self.model.summary(0)
+            if not self.list.select_message(current.id):
+                self.reading_pane.clear()
+
+    # -- search --------------------------------------------------------------------------------
+
+    def run_search(self) -> None:
+        """Local full-text search over every account (the store answers in milliseconds)."""
+        text = self.search.text().strip()
+        if not text:
+            if self.current is not None:
+                self.open_folder(self.current)
+            return
+        results: list[MessageSummary] = []
+        for account in self.accounts:
+            reader = self.controller.reader(account.email)
+            if reader is None:
+                continue
+            found = reader.search(text, limit=500)
+            results += found
+        self.model.set_source(ListSource(results))
+        self.reading_pane.clear(f"{len(results)} messages found." if results else "No messages found.")
+
+    def email_of(self, summary: MessageSummary) -> str:
+        """The account a message belongs to (search results can come from any of them)."""
+        if self.current is not None and not self.search.text():
+            return self.current.email
+        for account in self.accounts:
+            reader = self.controller.reader(account.email)
+            if reader is not None and reader.message(summary.id) == summary:
+                return account.email
+        return self.current.email if self.current else ""
+
+    # -- state shown in bars and the status bar ------------------------------------------------------
+
+    def _sync_state(self, email: str, text: str) -> None:
+        self.status.setText(text)
+
+    def _online_changed(self, online: bool) -> None:
+        if online:
+            self.offline_bar.hide()
+        else:
+            self.offline_bar.show_message(OFFLINE_TEXT, [("Try again", self.controller.sync_all)])
+
+    def _problem(self, email: str, error: object) -> None:
+        if not isinstance(error, UserFacingError):
+            return
+        text = " ".join(part for part in (error.message, error.fix) if part)
+        self.error_bar.show_message(f"{email}: {text}", [("Try again", lambda: self._retry(email))])
+
+    def _retry(self, email: str) -> None:
+        self.error_bar.hide()
+        self.controller.sync(email)
+
+    def show_notice(self, text: str) -> None:
+        window = self.window()
+        if isinstance(window, QMainWindow):
+            window.statusBar().showMessage(text, 8000)
+
+    # -- hooks used by MainWindow ---------------------------------------------------------------------
+
+    def install(self, window: QMainWindow) -> None:
+        """Add this view's toolbar, menus and status bar widgets to the main window."""
+        self.actions_.install(window)
+        window.statusBar().addWidget(self.status, 1)
+
+    def close_window(self) -> bool:
+        self.controller.shutdown()
+        return True
+
+
+def make_mail_view(context: AppContext, parent: QWidget, runtimes: RuntimeFactory | None = None) -> MailView:
+    controller = MailController(context.runner, runtimes or engine_runtimes(context))
+    view = MailView(context, controller, parent)
+    controller.setParent(view)
+    return view
