@@ -1,0 +1,72 @@
+"""Sending through an Account's real connections (engine.connect): 587 STARTTLS and 465 implicit TLS."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+import pytest
+
+from deskmail.core.errors import ErrorKind
+from deskmail.core.serverconfig import Protocol, Security, ServerConfig
+from deskmail.engine.accounts import Account
+from deskmail.engine.mime.compose import OutgoingMessage
+from deskmail.engine.mime.decode import Address
+from deskmail.engine.smtp.outbox import OutboxState
+from deskmail.engine.smtp.service import drafts_for, sender_for
+from deskmail.engine.store import Store
+from tests.integration.send_helpers import imap_login
+from tests.servers.bed import Testbed
+
+
+def account_for(testbed: Testbed, email: str, smtp_security: Security) -> Account:
+    port = 465 if smtp_security is Security.SSL else 587
+    return Account(
+        email=email,
+        display_name="Me",
+        incoming=ServerConfig(Protocol.IMAP, testbed.mail.host, 993, Security.SSL, username=email),
+        outgoing=ServerConfig(Protocol.SMTP, testbed.smtp.host, port, smtp_security, username=email),
+    )
+
+
+def count(testbed: Testbed, user: str, password: str, folder: str, message_id: str) -> int:
+    client = imap_login(testbed.mail.ip, testbed.ca_path, user, password)
+    try:
+        client.select_folder(folder, readonly=True)
+        return len(client.search(["HEADER", "Message-ID", message_id]))
+    finally:
+        client.logout()
+
+
+@pytest.mark.parametrize("security", [Security.STARTTLS, Security.SSL])
+def test_send_through_the_account_connections(testbed: Testbed, tmp_path: Path, security: Security) -> None:
+    tag = uuid.uuid4().hex[:8]
+    me, friend, password = f"acct{tag}@example.test", f"pal{tag}@example.test", f"pw-{tag}"
+    testbed.mail.add_user(me, password)
+    testbed.mail.add_user(friend, password)
+    account = account_for(testbed, me, security)
+    store = Store.open(tmp_path / "store.sqlite3")
+    out = OutgoingMessage(sender=Address("Me", me), to=[Address("", friend)], subject="via account", body="hi")
+    drafts = drafts_for(account, password, testbed.settings, store)
+    assert drafts.save(out).server_error is None
+    sender = sender_for(account, password, testbed.settings, store)
+    result = sender.send(sender.queue(out).id)
+    assert result.error is None and result.state is None
+    assert drafts.discard(out.message_id) is None
+    assert count(testbed, friend, password, "INBOX", out.message_id) == 1
+    assert count(testbed, me, password, "Sent", out.message_id) == 1
+    assert count(testbed, me, password, "Drafts", out.message_id) == 0
+
+
+def test_a_wrong_password_keeps_the_message_waiting(testbed: Testbed, tmp_path: Path) -> None:
+    tag = uuid.uuid4().hex[:8]
+    me = f"wrong{tag}@example.test"
+    testbed.mail.add_user(me, "right-password")
+    sender = sender_for(account_for(testbed, me, Security.STARTTLS), "wrong-password", testbed.settings,
+                        Store.open(tmp_path / "store.sqlite3"))  # fmt: skip
+    out = OutgoingMessage(sender=Address("", me), to=[Address("", me)], subject="x", body="y")
+    result = sender.send(sender.queue(out).id)
+    assert result.error is not None and result.error.kind is ErrorKind.AUTH_FAILED
+    assert "wrong-password" not in str(result.error.to_json())
+    [waiting] = sender.outbox.items()
+    assert waiting.state is OutboxState.FAILED
