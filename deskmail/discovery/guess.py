@@ -6,6 +6,7 @@ STARTTLS: advertised, and the upgrade verifies). Plaintext is never guessed, no 
 
 from __future__ import annotations
 
+import functools
 import queue
 import ssl
 import threading
@@ -17,7 +18,9 @@ from deskmail.core.serverconfig import STANDARD_PORTS, Protocol, Security
 from deskmail.discovery.context import Context, SourceReport
 from deskmail.discovery.model import Origin, ProviderConfig, ServerEntry
 from deskmail.discovery.probe import ProbeError, probe
+from deskmail.discovery.threads import run_all
 from deskmail.net import tls
+from deskmail.net.resolver import DnsError, NoSuchDomain
 from deskmail.net.stream import NetError
 
 
@@ -48,7 +51,14 @@ _SECURITIES = (Security.SSL, Security.STARTTLS)
 def guess_source(ctx: Context, cancel: CancelToken) -> SourceReport:
     ctx.say("Trying common server names...")
     plan = probe_plan(ctx.address.domain)
-    outcomes = _run_probes(ctx, plan, cancel)
+    # Resolve every name at once first: most do not exist, and probing them one by one would
+    # cost a round trip each.
+    hosts = sorted({item.host for item in plan})
+    answers = run_all([functools.partial(_resolve, ctx, host, cancel) for host in hosts], cancel)
+    cancel.raise_if_cancelled()
+    addresses = {host: found for host, found in zip(hosts, answers, strict=True) if isinstance(found, list) and found}
+    plan = [item for item in plan if item.host in addresses]
+    outcomes = _run_probes(ctx, plan, addresses, cancel)
     config = ProviderConfig(id=ctx.address.domain, name=ctx.address.domain_unicode)
     for index, item in enumerate(plan):
         if outcomes.get(index) is True:
@@ -60,32 +70,51 @@ def guess_source(ctx: Context, cancel: CancelToken) -> SourceReport:
     return ctx.report("guess", config, Origin("guess", f"probe:{ctx.address.domain}", False, reason))
 
 
-def _run_probes(ctx: Context, plan: list[Probe], cancel: CancelToken) -> dict[int, bool]:
-    """Start probes one `probe_stagger` apart (at once after a failure), a few in flight at most."""
+def _resolve(ctx: Context, host: str, cancel: CancelToken) -> list[str]:
+    started = time.monotonic()
+    try:
+        found = ctx.resolver.addresses(host, cancel)
+    except NoSuchDomain:
+        ctx.log("guess", host, started, "not_found")
+        return []
+    except DnsError as exc:
+        ctx.log("guess", host, started, f"error: {exc}")
+        return []
+    ctx.log("guess", host, started, "ok" if found else "not_found")
+    return found
+
+
+def _run_probes(
+    ctx: Context, plan: list[Probe], addresses: dict[str, list[str]], cancel: CancelToken
+) -> dict[int, bool]:
+    """Probes of one protocol start `probe_stagger` apart (at once after a failure); a few in flight."""
     context = tls.shared_client_context(ctx.settings)
     results: queue.Queue[tuple[int, bool]] = queue.Queue()
     outcomes: dict[int, bool] = {}
-    next_index, in_flight, last_start = 0, 0, 0.0
+    running: dict[int, Protocol] = {}
+    last_start: dict[Protocol, float] = {}
+    next_index = 0
     timing = ctx.timing
-    while not _settled(plan, outcomes):
-        if cancel.cancelled:
-            break
+    while not _settled(plan, outcomes) and not cancel.cancelled:
         now = time.monotonic()
-        may_start = in_flight == 0 or (in_flight < timing.probes_in_flight and now - last_start >= timing.probe_stagger)
-        if next_index < len(plan) and may_start:
-            _start(ctx, plan[next_index], next_index, context, cancel, results)
-            next_index, in_flight, last_start = next_index + 1, in_flight + 1, now
-            continue
-        if in_flight == 0:
+        item = plan[next_index] if next_index < len(plan) else None
+        if item is not None and len(running) < timing.probes_in_flight:
+            busy = item.protocol in running.values()
+            if not busy or now - last_start.get(item.protocol, 0.0) >= timing.probe_stagger:
+                _start(ctx, item, next_index, addresses[item.host], context, cancel, results)
+                running[next_index], last_start[item.protocol] = item.protocol, now
+                next_index += 1
+                continue
+        if not running:
             break
         try:
-            index, ok = results.get(timeout=max(0.01, timing.probe_stagger - (time.monotonic() - last_start)))
+            index, ok = results.get(timeout=max(0.01, timing.probe_stagger / 4))
         except queue.Empty:
             continue
         outcomes[index] = ok
-        in_flight -= 1
+        protocol = running.pop(index)
         if not ok:
-            last_start = 0.0  # a failure frees its slot at once
+            last_start[protocol] = 0.0  # a failure frees its slot at once
     return outcomes
 
 
@@ -103,6 +132,7 @@ def _start(
     ctx: Context,
     item: Probe,
     index: int,
+    addresses: list[str],
     context: ssl.SSLContext,
     cancel: CancelToken,
     results: queue.Queue[tuple[int, bool]],
@@ -120,6 +150,7 @@ def _start(
                 context=context,
                 cancel=cancel,
                 timeout=ctx.timing.probe_timeout,
+                addresses=addresses,
             )
             ok = True
             ctx.log("guess", str(item), started, "ok")

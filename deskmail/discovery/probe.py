@@ -37,12 +37,15 @@ def probe(
     context: ssl.SSLContext,
     cancel: CancelToken,
     timeout: float,
+    addresses: list[str] | None = None,
 ) -> ProbeResult:
     """Connect, verify TLS (implicit or STARTTLS) and read the capabilities; raise on any doubt."""
     if security is Security.PLAIN:
         raise ProbeError("plaintext is never probed")
     implicit = context if security is Security.SSL else None
-    with open_stream(host, port, resolver=resolver, cancel=cancel, timeout=timeout, tls=implicit) as stream:
+    with open_stream(
+        host, port, resolver=resolver, cancel=cancel, timeout=timeout, tls=implicit, addresses=addresses
+    ) as stream:
         if protocol is Protocol.IMAP:
             greeting, caps = _imap(stream, context, security)
         elif protocol is Protocol.SMTP:

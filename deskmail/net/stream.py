@@ -130,9 +130,10 @@ def open_stream(
     cancel: CancelToken,
     timeout: float,
     tls: ssl.SSLContext | None = None,
+    addresses: list[str] | None = None,
 ) -> Stream:
-    """Resolve `host` with our resolver, connect to its addresses in turn, and do TLS if asked."""
-    addresses = _addresses(host, resolver, cancel)
+    """Resolve `host` (unless its `addresses` are given), connect to them in turn, and do TLS if asked."""
+    addresses = addresses or _addresses(host, resolver, cancel)
     failure: NetError | None = None
     for address in addresses:
         try:
