@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import random
+import time
 from email.utils import formatdate
 from pathlib import Path
 
@@ -59,3 +60,9 @@ def fill_maildir(cur: Path, count: int, *, seed: int = 1, uid: int | None = None
         path.write_bytes(message(n, rng))
         if uid is not None:
             os.chown(path, uid, uid)
+    # Dovecot rescans a Maildir on every SELECT while cur/ was modified in the last moments
+    # ("dirty"); a real mailbox was not just written, so date the directories back an hour.
+    past = time.time() - 3600
+    for directory in (cur, cur.parent / "new", cur.parent):
+        if directory.exists():
+            os.utime(directory, (past, past))

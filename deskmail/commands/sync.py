@@ -1,11 +1,91 @@
-"""`deskmail sync`: not built yet."""
+"""`deskmail sync [ACCOUNT] [--json]`: synchronise accounts headless, progress on standard error."""
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
+import time
+from typing import Any
+
+from deskmail.core.cancel import CancelToken
+from deskmail.core.errors import ErrorKind, Field, UserFacingError
+from deskmail.core.settings import Settings
+from deskmail.engine.accounts import Account, AccountError, AccountStore
+from deskmail.engine.credentials import Credentials, KeyringUnavailable
+from deskmail.engine.imap.account import open_session, sync_account
+from deskmail.engine.imap.connector import account_connector
+from deskmail.engine.imap.push import NETWORK_ERRORS
+from deskmail.engine.paths import Paths
+from deskmail.engine.store import Store
 
 
 def run(args: argparse.Namespace) -> int:
-    print("deskmail sync is not available yet.", file=sys.stderr)
-    return 2
+    settings = Settings.from_env()
+    paths = Paths.from_settings(settings).ensure()
+    try:
+        accounts = _accounts(AccountStore(paths), args.account)
+    except AccountError as exc:
+        print(f"deskmail sync: {exc}", file=sys.stderr)
+        return 1
+    results = [_sync_one(account, settings, paths, quiet=args.json) for account in accounts]
+    if args.json:
+        print(json.dumps({"accounts": results}, indent=2))
+    return 0 if all(r["ok"] for r in results) else 1
+
+
+def _accounts(store: AccountStore, email: str | None) -> list[Account]:
+    if email is None:
+        accounts = store.list()
+        if not accounts:
+            raise AccountError("there are no accounts yet. Add one with `deskmail account add`.")
+        return accounts
+    account = store.get(email)
+    if account is None:
+        raise AccountError(f"there is no account {email}. `deskmail account list` shows the saved ones.")
+    return [account]
+
+
+def _sync_one(account: Account, settings: Settings, paths: Paths, *, quiet: bool) -> dict[str, Any]:
+    started = time.monotonic()
+    result: dict[str, Any] = {"account": account.email, "ok": False}
+    try:
+        password = Credentials().get(account.email)
+        if password is None:
+            raise _no_password_error(account.email)
+        store = Store.open_for(paths, account.email)
+        session = open_session(account_connector(account, password, settings), CancelToken())
+        try:
+            report = sync_account(session, store, progress=None if quiet else _print_progress)
+        finally:
+            session.logout()
+            store.close()
+        result.update(report.to_json())
+        for message in report.rolled_back:
+            print(message, file=sys.stderr)
+    except UserFacingError as exc:
+        result["error"] = exc.to_json()
+        print(f"{account.email}: {exc.message} {exc.fix}".strip(), file=sys.stderr)
+    except KeyringUnavailable as exc:
+        result["error"] = {"kind": "keyring_unavailable", "message": str(exc)}
+        print(f"{account.email}: {exc}", file=sys.stderr)
+    except NETWORK_ERRORS as exc:
+        result["error"] = {"kind": "connection_lost", "message": f"The connection to the mail server broke: {exc}"}
+        print(f"{account.email}: the connection to the mail server broke ({exc}). Try again.", file=sys.stderr)
+    result["seconds"] = round(time.monotonic() - started, 3)
+    if not quiet and result["ok"]:
+        print(f"{account.email}: up to date ({result['seconds']} s)", file=sys.stderr)
+    return result
+
+
+def _no_password_error(email: str) -> UserFacingError:
+    return UserFacingError(
+        ErrorKind.AUTH_FAILED,
+        f"No password is saved for {email}.",
+        "Add the account again with `deskmail account add` so the password is kept in your keyring.",
+        Field.PASSWORD,
+    )
+
+
+def _print_progress(progress: object) -> None:
+    print(str(progress), file=sys.stderr, flush=True)

@@ -169,6 +169,12 @@ class ImapSession:
         elif response.keyword == "FETCH":
             info.changed.extend(_flag_changes([response]))
 
+    def unselect(self) -> None:
+        """Leave the selected folder without expunging (when the server has UNSELECT)."""
+        if self.selected is not None and self.has("UNSELECT"):
+            self.command(b"UNSELECT")
+            self.selected = None
+
     # -- reading messages
     def search_uids(self) -> list[int]:
         """Every UID in the selected folder (ESEARCH keeps the answer short as ranges)."""

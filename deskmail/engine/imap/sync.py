@@ -40,7 +40,7 @@ class SyncProgress:
 @dataclass
 class FolderReport:
     name: str
-    path: str = ""  # qresync|condstore|flags|full (+ "reset" when UIDVALIDITY changed)
+    path: str = ""  # unchanged|qresync|condstore|flags|full (+ "reset" when UIDVALIDITY changed)
     added: int = 0
     removed: int = 0
     changed: int = 0
@@ -94,6 +94,10 @@ class FolderSync:
         started = time.monotonic()
         report = FolderReport(folder.name)
         self.cancel.raise_if_cancelled()
+        if self._unchanged(folder):
+            report.path, report.exists, report.unread = "unchanged", folder.exists, folder.unread
+            report.seconds = round(time.monotonic() - started, 4)
+            return report
         cached, selected = self._select(folder, report)
         known = cached.uidnext > 0 and cached.uidvalidity == selected.uidvalidity
         if known:
@@ -102,8 +106,23 @@ class FolderSync:
             report.path = (report.path + "+full").lstrip("+")
             self._full(cached, known, report)
         self._finish(cached, selected, report)
+        self.session.unselect()  # so the next STATUS on this folder sees other clients' changes
         report.seconds = round(time.monotonic() - started, 4)
         return report
+
+    def _unchanged(self, folder: Folder) -> bool:
+        """STATUS says nothing moved since our last sync (needs CONDSTORE: flags change modseq).
+
+        Much cheaper than SELECT on big folders: Dovecot answers STATUS from its index, while a
+        CONDSTORE SELECT may rescan a Maildir.
+        """
+        if not (self.session.condstore and folder.uidvalidity and folder.uidnext and folder.highestmodseq):
+            return False
+        if self.session.selected == folder.name:
+            return False  # STATUS on the selected folder may answer from this session's stale view
+        status = self.session.status(folder.name)
+        now = (status.uidvalidity, status.uidnext, status.highestmodseq, status.messages)
+        return now == (folder.uidvalidity, folder.uidnext, folder.highestmodseq, folder.exists)
 
     def _select(self, folder: Folder, report: FolderReport) -> tuple[Folder, SelectInfo]:
         qresync = None
