@@ -1,0 +1,87 @@
+"""`deskmail sync`, `folders` and `messages` in subprocesses: real keyring, real Dovecot over TLS."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.integration.imaptools import PASSWORD, new_mailbox
+from tests.integration.test_account_command import deskmail, settings_file
+
+
+@pytest.fixture
+def env(keyring_env: dict[str, str], testbed: Any, deskmail_home: Path) -> dict[str, str]:
+    return {**os.environ, **keyring_env, **testbed.env, "DESKMAIL_HOME": str(deskmail_home)}
+
+
+def test_sync_then_folders_and_messages_from_the_store(env: dict[str, str], testbed: Any, tmp_path: Path) -> None:
+    mailbox = new_mailbox(testbed.mail, testbed.ca_path)
+    mailbox.fill(7)
+    mailbox.fill(2, folder="Archive")
+    config = settings_file(tmp_path, testbed, mailbox.email)
+    deskmail(
+        env,
+        "account",
+        "add",
+        "--config",
+        str(config),
+        "--password-stdin",
+        "--no-check",
+        stdin=PASSWORD + "\n",
+        check=True,
+    )
+
+    synced = deskmail(env, "sync", mailbox.email, "--json", check=True)
+    report = json.loads(synced.stdout)
+    (account,) = report["accounts"]
+    assert account["ok"] and account["account"] == mailbox.email
+    assert {f["name"]: f["exists"] for f in account["folders"]}["INBOX"] == 7
+    assert PASSWORD not in synced.stdout + synced.stderr
+
+    again = deskmail(env, "sync", check=True)  # all accounts, human output: progress on stderr
+    assert "up to date" in again.stderr and again.stdout == ""
+
+    folders = json.loads(deskmail(env, "folders", mailbox.email, "--json", check=True).stdout)
+    by_name = {f["name"]: f for f in folders["folders"]}
+    assert by_name["INBOX"]["exists"] == 7 and by_name["INBOX"]["unread"] == 4
+    assert by_name["Archive"]["exists"] == 2 and by_name["Sent"]["special_use"] == "sent"
+    assert "INBOX" in deskmail(env, "folders", mailbox.email, check=True).stdout
+
+    listed = json.loads(deskmail(env, "messages", mailbox.email, "INBOX", "--json", "--limit", "3", check=True).stdout)
+    assert len(listed["messages"]) == 3
+    first = listed["messages"][0]
+    assert first["from"]["address"] == "bob@example.test" and first["subject"].startswith("INBOX message")
+    text = deskmail(env, "messages", mailbox.email, "Archive", check=True).stdout
+    assert text.count("Archive message") == 2
+
+
+def test_store_commands_without_a_store_or_folder(env: dict[str, str]) -> None:
+    missing = deskmail(env, "folders", "nobody@example.test")
+    assert missing.returncode == 1 and "deskmail sync nobody@example.test" in missing.stderr
+    unknown = deskmail(env, "sync", "nobody@example.test")
+    assert unknown.returncode == 1 and "no account" in unknown.stderr
+
+
+def test_sync_reports_a_wrong_password_plainly(env: dict[str, str], testbed: Any, tmp_path: Path) -> None:
+    mailbox = new_mailbox(testbed.mail, testbed.ca_path)
+    config = settings_file(tmp_path, testbed, mailbox.email)
+    deskmail(
+        env,
+        "account",
+        "add",
+        "--config",
+        str(config),
+        "--password-stdin",
+        "--no-check",
+        stdin="not the password\n",
+        check=True,
+    )
+    result = deskmail(env, "sync", mailbox.email, "--json")
+    assert result.returncode == 1
+    (account,) = json.loads(result.stdout)["accounts"]
+    assert account["error"]["kind"] == "auth_failed"
+    assert "not the password" not in result.stdout + result.stderr
