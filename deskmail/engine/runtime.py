@@ -130,7 +130,20 @@ class AccountRuntime:
         report: SyncReport = self._online(
             lambda s: sync_account(s, store, folders=folders, cancel=cancel, progress=progress), cancel
         )
+        self.flush_outbox(cancel)  # back online (or restarted after a crash): send what waits
         return report
+
+    def flush_outbox(self, cancel: CancelToken = NEVER) -> list[Any]:
+        """Send or file what waits in the outbox; messages the server refused wait for the user."""
+        from deskmail.engine.smtp.outbox import Outbox
+        from deskmail.engine.smtp.sender import Sender
+
+        sender = Sender(Outbox(self.store()), self.smtp_client, self.imap_client, smtp_host=self.account.outgoing.host)
+        results = sender.send_pending(cancel)
+        for result in results:
+            if result.error is not None:
+                log.info("outbox %s still waiting: %s", result.item_id, result.error.message)
+        return results
 
     def body(self, summary: MessageSummary, cancel: CancelToken = NEVER) -> bytes:
         """The raw message: from the store, else fetched once from the server and kept."""
@@ -193,7 +206,13 @@ class AccountRuntime:
         sender = Sender(Outbox(self.store()), self.smtp_client, self.imap_client, smtp_host=self.account.outgoing.host)
         item = sender.queue(message)
         self.store().note_addresses([(a.name, a.email) for a in [*message.to, *message.cc, *message.bcc]], sent=True)
-        return sender.send(item.id, cancel)
+        result = sender.send(item.id, cancel)
+        if result.error is None:  # sent: the composer's draft copies (local and in Drafts) go
+            from deskmail.engine.smtp.drafts import DraftManager
+            from deskmail.engine.smtp.outbox import LocalDrafts
+
+            DraftManager(LocalDrafts(self.store()), self.imap_client).discard(message.message_id, cancel)
+        return result
 
     def close(self) -> None:
         self.drop_session()

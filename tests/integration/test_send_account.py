@@ -12,7 +12,9 @@ from deskmail.core.serverconfig import Protocol, Security, ServerConfig
 from deskmail.engine.accounts import Account
 from deskmail.engine.mime.compose import OutgoingMessage
 from deskmail.engine.mime.decode import Address
-from deskmail.engine.smtp.outbox import OutboxState
+from deskmail.engine.paths import Paths
+from deskmail.engine.runtime import AccountRuntime
+from deskmail.engine.smtp.outbox import OutboxState, outbox_items
 from deskmail.engine.smtp.service import drafts_for, sender_for
 from deskmail.engine.store import Store
 from tests.integration.send_helpers import imap_login
@@ -70,3 +72,35 @@ def test_a_wrong_password_keeps_the_message_waiting(testbed: Testbed, tmp_path: 
     assert "wrong-password" not in str(result.error.to_json())
     [waiting] = sender.outbox.items()
     assert waiting.state is OutboxState.FAILED
+
+
+class _Password:
+    """Stands in for the keyring (tested elsewhere): the runtime only asks for the password."""
+
+    def __init__(self, password: str) -> None:
+        self.password = password
+
+    def get(self, email: str) -> str:
+        return self.password
+
+
+def test_the_runtime_sends_what_waits_after_a_crash_and_drops_the_draft(testbed: Testbed, tmp_path: Path) -> None:
+    tag = uuid.uuid4().hex[:8]
+    me, password = f"rt{tag}@example.test", f"pw-{tag}"
+    testbed.mail.add_user(me, password)
+    account = account_for(testbed, me, Security.STARTTLS)
+    paths = Paths(tmp_path / "c", tmp_path / "d", tmp_path / "l", tmp_path / "k").ensure()
+    runtime = AccountRuntime(account, paths, testbed.settings, _Password(password))  # type: ignore[arg-type]
+    waiting = OutgoingMessage(sender=Address("", me), to=[Address("", me)], subject="left over", body="x")
+    sender_for(account, password, testbed.settings, runtime.store()).queue(waiting)  # app died before sending
+    draft = OutgoingMessage(sender=Address("", me), to=[Address("", me)], subject="drafted", body="y")
+    drafts_for(account, password, testbed.settings, runtime.store()).save(draft)
+    runtime.sync()
+    assert outbox_items(runtime.store()) == []
+    assert count(testbed, me, password, "Sent", waiting.message_id) == 1
+    assert count(testbed, me, password, "Drafts", draft.message_id) == 1
+    result = runtime.send(draft)
+    assert result.error is None
+    assert count(testbed, me, password, "Drafts", draft.message_id) == 0
+    assert count(testbed, me, password, "INBOX", draft.message_id) == 1
+    runtime.close()
