@@ -36,6 +36,8 @@ def test_failures_are_classified_in_plain_words() -> None:
     assert refused.data["refused"] == {"x@y.test": "550 5.1.1 unknown"} and "x@y.test" in refused.message
     too_big = classify_send_failure(smtplib.SMTPDataError(552, b"5.3.4 Message size exceeds limit"))
     assert failure_reason(too_big) is SendFailure.TOO_BIG and "too big" in too_big.message
+    size = classify_send_failure(smtplib.SMTPSenderRefused(552, b"5.3.4 Message too big", "me@x.test"))
+    assert failure_reason(size) is SendFailure.TOO_BIG
     busy = classify_send_failure(smtplib.SMTPDataError(451, b"try later"))
     assert busy.kind is ErrorKind.SERVER_BUSY and is_temporary(busy)
     offline = classify_send_failure(ConnectionRefusedError(111, "refused"))

@@ -69,6 +69,8 @@ def classify_send_failure(exc: BaseException) -> UserFacingError:
         return exc
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
         return refused_recipients(exc.recipients)
+    if isinstance(exc, smtplib.SMTPSenderRefused) and _too_big(exc.smtp_code, _reply_text(0, exc.smtp_error)):
+        return _response_failure(552, exc.smtp_error)  # SIZE: refused at MAIL FROM, before any data
     if isinstance(exc, smtplib.SMTPSenderRefused):
         return SendError(
             SendFailure.SENDER_REFUSED,
@@ -105,9 +107,13 @@ def classify_send_failure(exc: BaseException) -> UserFacingError:
     )
 
 
+def _too_big(code: int, details: str) -> bool:
+    return code in (552, 523) or "5.3.4" in details
+
+
 def _response_failure(code: int, reply: bytes | str) -> UserFacingError:
     details = _reply_text(code, reply)
-    if code in (552, 523) or " 5.3.4" in details:
+    if _too_big(code, details):
         return SendError(
             SendFailure.TOO_BIG,
             ErrorKind.PROTOCOL_ERROR,
