@@ -156,7 +156,9 @@ class AccountRuntime:
             raise UserFacingError(ErrorKind.PROTOCOL_ERROR, "This folder no longer exists.")
 
         def fetch(session: ImapSession) -> bytes:
-            session.select(folder.name, readonly=True)
+            if session.selected != folder.name:
+                # Read-write (BODY.PEEK leaves \Seen alone): queued flag changes replay on this selection.
+                session.select(folder.name)
             raw = session.fetch_body(summary.uid)
             if not isinstance(raw, bytes) or not raw:
                 raise UserFacingError(

@@ -72,6 +72,7 @@ class MailController(QObject):
         self._versions: dict[str, int] = {}
         self.online = True
         self.syncing: dict[str, Task] = {}
+        self._again: set[str] = set()
         self._poll = QTimer(self)
         self._poll.setInterval(POLL_MS)
         self._poll.timeout.connect(self.poll)
@@ -120,7 +121,7 @@ class MailController(QObject):
         reader = self.readers.pop(email, None)
         if reader is not None:
             reader.close()
-        self._run(email, lambda c, p: runtime.close(), name="close-account")
+        self.runner.run(_closer(runtime), key=email, name="close-account", cleanup=True)
 
     def reader(self, email: str) -> StoreReader | None:
         return self.readers.get(email)
@@ -167,8 +168,11 @@ class MailController(QObject):
     def sync(self, email: str, folders: list[str] | None = None) -> Task | None:
         """Check for new mail (one sync per account at a time)."""
         runtime = self.runtimes.get(email)
-        if runtime is None or email in self.syncing:
-            return self.syncing.get(email)
+        if runtime is None:
+            return None
+        if email in self.syncing:
+            self._again.add(email)  # asked during a sync: the server may have changed since it began
+            return self.syncing[email]
         self.sync_state.emit(email, "Checking for new mail…")
 
         def done(report: object) -> None:
@@ -192,6 +196,9 @@ class MailController(QObject):
         self.syncing.pop(email, None)
         self.sync_state.emit(email, "")
         self.poll()
+        if email in self._again:
+            self._again.discard(email)
+            self.sync(email)
 
     def sync_all(self) -> None:
         for email in list(self.runtimes):
@@ -268,7 +275,7 @@ class MailController(QObject):
             reader.close()
         self.readers.clear()
         for email, runtime in list(self.runtimes.items()):
-            self.runner.run(_closer(runtime), key=email, name="close-account")
+            self.runner.run(_closer(runtime), key=email, name="close-account", cleanup=True)
         self.runtimes.clear()
 
 

@@ -51,6 +51,7 @@ class Task(QObject):
         self.done = False
         self.result: object = None
         self.error: BaseException | None = None
+        self.cleanup = False  # closing work: not cancelled by TaskRunner.cancel_all
         self._dropped = False  # set by cancel(): the caller no longer wants any outcome
         self._progress_from_worker.connect(self._relay_progress, Qt.ConnectionType.QueuedConnection)
         self._done_from_worker.connect(self._relay_done, Qt.ConnectionType.QueuedConnection)
@@ -146,8 +147,12 @@ class TaskRunner(QObject):
         on_failed: Callable[[object], None] | None = None,
         on_progress: Callable[[object], None] | None = None,
         cancel: CancelToken | None = None,
+        cleanup: bool = False,
     ) -> Task:
         """Start `fn(cancel, progress)`; with `key`, after earlier work of the same key.
+
+        `cleanup=True` marks closing work (logout, closing a store) that `cancel_all` and
+        `shutdown` leave alone, so it still runs after everything else was cancelled.
 
         Call from the GUI thread. The optional callbacks are connected before the work
         starts; connecting to the returned task's signals right away is just as safe,
@@ -156,6 +161,7 @@ class TaskRunner(QObject):
         if self._closed:
             raise RuntimeError("TaskRunner is shut down")
         task = Task(name or getattr(fn, "__name__", ""), cancel)
+        task.cleanup = cleanup
         for signal, slot in ((task.finished, on_finished), (task.failed, on_failed), (task.progress, on_progress)):
             if slot is not None:
                 signal.connect(slot)
@@ -182,15 +188,17 @@ class TaskRunner(QObject):
 
     def cancel_all(self) -> None:
         for task in list(self._tasks):
-            task.cancel()
+            if not task.cleanup:
+                task.cancel()
 
     def shutdown(self, wait: bool = True) -> None:
         """Cancel everything and stop the workers (at application exit)."""
         self._closed = True
         self.cancel_all()
         executors = [self._pool, *self._queues.values()]
+        # Queued work is not dropped: cancelled tasks return at once, cleanup tasks still run.
         for executor in executors:
-            executor.shutdown(wait=False, cancel_futures=True)
+            executor.shutdown(wait=False)
         if wait:
             for executor in executors:
                 executor.shutdown(wait=True)

@@ -1,0 +1,188 @@
+"""The mail window against the real test bed: sync, read, remote content blocked, save, reply, deletions."""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import ssl
+from email.message import EmailMessage
+from email.utils import formataddr, make_msgid
+from pathlib import Path
+from typing import Any
+
+import imapclient
+import pytest
+from pytestqt.qtbot import QtBot
+
+from deskmail.core.serverconfig import Protocol, Security, ServerConfig
+from deskmail.engine.accounts import Account
+from deskmail.engine.paths import Paths
+from deskmail.qtbridge.tasks import TaskRunner
+from deskmail.ui.mail.view import MailView, make_mail_view
+from deskmail.ui.main_window import MainWindow
+
+pytestmark = pytest.mark.gui
+_numbers = itertools.count(1)
+PIXEL_HOST = "web0.example.test"
+
+
+def message(sender: tuple[str, str], to: str, subject: str, text: str, html: str = "", attach: bytes = b"") -> bytes:
+    msg = EmailMessage()
+    msg["From"] = formataddr(sender)
+    msg["To"] = to
+    msg["Subject"] = subject
+    msg["Message-ID"] = make_msgid(domain="example.test")
+    msg.set_content(text)
+    if html:
+        msg.add_alternative(html, subtype="html")
+    if attach:
+        msg.add_attachment(attach, maintype="application", subtype="pdf", filename="../../etc/report.pdf")
+    return msg.as_bytes()
+
+
+@pytest.fixture
+def mailbox(testbed: Any) -> tuple[str, str]:
+    """A fresh account on the bed with a plain message (from alice), an HTML one and one with a PDF."""
+    email, password = f"anna{next(_numbers)}@example.test", "anna-secret-pw"
+    testbed.mail.add_user(email, password)
+    alice = ("Alice", testbed.user)
+    pixel = f"https://{PIXEL_HOST}/pixel.png"
+    html = f'<p>Big <b>news</b></p><img src="{pixel}"><script>document.title="x"</script>'
+    testbed.mail.put_message(email, message(alice, email, "Plain hello", "Hello Anna,\nsee you soon."), flags="")
+    testbed.mail.put_message(email, message(alice, email, "HTML news", "Big news", html), flags="")
+    testbed.mail.put_message(email, message(alice, email, "The report", "Attached.", attach=b"%PDF-1.4 x"))
+    return email, password
+
+
+@pytest.fixture
+def window(qtbot: QtBot, testbed: Any, deskmail_home: Path, mailbox: tuple[str, str]) -> MainWindow:
+    from deskmail.app import build_context
+
+    email, password = mailbox
+    settings = dataclasses.replace(testbed.settings, home=deskmail_home)
+    runner = TaskRunner()
+    context = build_context(settings, Paths.from_settings(settings).ensure(), runner)
+    context.credentials.set_for_session(email, password)
+    context.accounts.save(
+        Account(
+            email=email,
+            display_name="Anna",
+            incoming=ServerConfig(Protocol.IMAP, testbed.mail.host, 993, Security.SSL, email),
+            outgoing=ServerConfig(Protocol.SMTP, testbed.smtp.host, 465, Security.SSL, email),
+        )
+    )
+    win = MainWindow(context, make_mail_view)
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitUntil(lambda: isinstance(win.mail_view, MailView), timeout=5000)
+    yield win
+    win.close()
+    runner.shutdown(wait=True)
+
+
+def view_of(window: MainWindow) -> MailView:
+    assert isinstance(window.mail_view, MailView)
+    return window.mail_view
+
+
+def open_subject(qtbot: QtBot, view: MailView, subject: str) -> None:
+    def find() -> bool:
+        for row in range(view.model.rowCount()):
+            summary = view.model.summary(row)
+            if summary is not None and summary.subject == subject:
+                view.list.select_row(row)
+                return True
+        return False
+
+    qtbot.waitUntil(find, timeout=15000)
+    qtbot.waitUntil(
+        lambda: view.reading_pane.rendered is not None and view.reading_pane.summary.subject == subject,
+        timeout=15000,
+    )
+
+
+def subjects(view: MailView) -> set[str]:
+    return {s.subject for r in range(view.model.rowCount()) if (s := view.model.summary(r)) is not None}
+
+
+def imap_as(testbed: Any, email: str, password: str) -> imapclient.IMAPClient:
+    context = ssl.create_default_context(cafile=str(testbed.ca_path))
+    client = imapclient.IMAPClient(testbed.mail.ip, port=993, ssl=True, ssl_context=context)
+    client.login(email, password)
+    return client
+
+
+def test_sync_read_save_and_reply(qtbot: QtBot, testbed: Any, window: MainWindow, tmp_path: Path, monkeypatch) -> None:
+    view = view_of(window)
+    qtbot.waitUntil(lambda: {"Plain hello", "HTML news", "The report"} <= subjects(view), timeout=20000)
+    names = [f.name for f in view.folders.folders_of(view.accounts[0].email)]
+    assert names[0] == "INBOX" and "Sent" in names
+
+    open_subject(qtbot, view, "Plain hello")
+    assert "see you soon" in view.reading_pane.body.toPlainText()
+
+    open_subject(qtbot, view, "HTML news")
+    assert view.reading_pane.rendered is not None and view.reading_pane.rendered.remote_blocked
+    assert "news" in view.reading_pane.body.toPlainText()
+    assert testbed.web.count(host=PIXEL_HOST) == 0  # the remote image was never requested
+
+    open_subject(qtbot, view, "The report")
+    attachment = view.reading_pane.rendered.attachments[0]
+    assert attachment.filename == "report.pdf"  # the path in the name is gone
+    target = tmp_path / "saved.pdf"
+    monkeypatch.setattr("deskmail.ui.mail.reading.QFileDialog.getSaveFileName", lambda *a, **k: (str(target), ""))
+    view.reading.save_attachment(attachment)
+    qtbot.waitUntil(lambda: target.exists() and target.read_bytes() == b"%PDF-1.4 x", timeout=5000)
+
+    open_subject(qtbot, view, "Plain hello")
+    view.actions_.reply_to(False)
+    composer = view.actions_.composers[-1]
+    assert composer.to.text().endswith(f"<{testbed.user}>")
+    composer.body.setPlainText("Thanks Alice!\n\n" + composer.body.toPlainText())
+    composer.request_send()
+    qtbot.waitUntil(lambda: composer.sent, timeout=20000)
+    assert len(testbed.smtp.received) == 1
+    assert testbed.user in testbed.smtp.received[0].rcpt_tos
+
+    view.actions_.get_mail.trigger()
+    sent_folder = next(f for f in view.folders.folders_of(view.accounts[0].email) if f.name == "Sent")
+
+    def reply_in_sent() -> bool:
+        view.controller.sync(view.accounts[0].email)
+        reader = view.controller.reader(view.accounts[0].email)
+        return any(m.subject == "Re: Plain hello" for m in reader.messages(sent_folder.id))
+
+    qtbot.waitUntil(reply_in_sent, timeout=20000)
+
+
+def test_a_message_deleted_elsewhere_disappears(
+    qtbot: QtBot, testbed: Any, window: MainWindow, mailbox: tuple[str, str]
+) -> None:
+    view = view_of(window)
+    qtbot.waitUntil(lambda: "Plain hello" in subjects(view), timeout=20000)
+    client = imap_as(testbed, *mailbox)
+    client.select_folder("INBOX")
+    uids = client.search(["SUBJECT", "Plain hello"])
+    client.delete_messages(uids)
+    client.expunge()
+    client.logout()
+    view.actions_.get_mail.trigger()
+    qtbot.waitUntil(lambda: "Plain hello" not in subjects(view), timeout=20000)
+    assert "HTML news" in subjects(view)
+
+
+def test_marking_read_reaches_the_server(
+    qtbot: QtBot, testbed: Any, window: MainWindow, mailbox: tuple[str, str]
+) -> None:
+    view = view_of(window)
+    open_subject(qtbot, view, "HTML news")  # opening marks it read
+
+    def seen_on_server() -> bool:
+        client = imap_as(testbed, *mailbox)
+        try:
+            client.select_folder("INBOX", readonly=True)
+            return bool(client.search(["SEEN", "SUBJECT", "HTML news"]))
+        finally:
+            client.logout()
+
+    qtbot.waitUntil(seen_on_server, timeout=20000)
