@@ -38,6 +38,9 @@ class Probe:
         return f"{self.protocol} {self.host}:{self.port} ({self.security})"
 
 
+_SECURITIES = (Security.SSL, Security.STARTTLS)  # plaintext is never guessed
+
+
 def probe_plan(domain: str) -> list[Probe]:
     """Every probe, best first, IMAP and SMTP interleaved so both make progress."""
     imap = [Probe(Protocol.IMAP, f"{p}{domain}", s) for s in _SECURITIES for p in ("imap.", "mail.", "")]
@@ -45,10 +48,8 @@ def probe_plan(domain: str) -> list[Probe]:
     return [probe for pair in zip(imap, smtp, strict=True) for probe in pair]
 
 
-_SECURITIES = (Security.SSL, Security.STARTTLS)
-
-
 def guess_source(ctx: Context, cancel: CancelToken) -> SourceReport:
+    """Probe imap./mail./bare and smtp./mail./bare names of the domain; always needs confirmation."""
     ctx.say("Trying common server names...")
     plan = probe_plan(ctx.address.domain)
     # Resolve every name at once first: most do not exist, and probing them one by one would

@@ -67,6 +67,8 @@ def assemble(ctx: Context, reports: list[SourceReport], hint: str | None = None)
     useful = [r for r in ordered if r.useful]
     result = DiscoveryResult(ctx.address.email, Outcome.NOT_FOUND, lookups=ctx.lookups_so_far(), hint=hint)
     if not useful:
+        # Servers found without a partner (IMAP but no SMTP) still help someone typing settings in.
+        result.candidates = _merge([r for r in ordered if r.candidates])
         return _nothing(ctx, result)
     winner = useful[0]
     result.candidates = _merge([winner, *[r for r in ordered if r is not winner and r.kind in ("found", "none")]])

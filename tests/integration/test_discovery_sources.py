@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 
 import pytest
 
@@ -17,6 +18,7 @@ from deskmail.net import tls
 from deskmail.net.resolver import Resolver
 from tests.integration import discovery_bed
 from tests.servers.bed import Testbed
+from tests.servers.dovecot import Dovecot
 
 TIMING = Timing(deadline=8.0, grace=1.0, http_timeout=3.0, dns_timeout=2.0, probe_timeout=2.0, guess_after=6.0)
 
@@ -190,3 +192,15 @@ def test_the_ready_account_is_found_and_its_servers_answer(bed: Testbed) -> None
             timeout=5.0,
         )
         assert answered.capabilities
+
+
+def test_guessing_imap_without_smtp_is_reported_but_not_usable(
+    bed: Testbed, dovecot_factory: Callable[..., Dovecot]
+) -> None:
+    server = dovecot_factory(implicit_tls=False)  # STARTTLS on 143 only; nothing else on its address
+    result = run(bed, f"alice@{server.host}")
+    assert result.outcome is Outcome.NOT_FOUND and not result.usable
+    partial = result.candidates[0]
+    assert (partial.source, partial.incoming.host, partial.incoming.port) == ("guess", server.host, 143)
+    assert partial.incoming.security is Security.STARTTLS  # advertised, upgraded and verified
+    assert partial.outgoing is None

@@ -186,9 +186,9 @@ class Dovecot:
             )
             if Path("/usr/share/dovecot/dh.pem").exists():
                 ssl_block += "ssl_dh = </usr/share/dovecot/dh.pem\n"
-        imaps = (
-            f"  inet_listener imaps {{\n    port = {self.imaps_port}\n    ssl = yes\n  }}\n" if self.imaps_port else ""
-        )
+        # Dovecot's built-in imap-login service listens on 993 unless told otherwise: port 0 turns it off.
+        imaps_port, imaps_ssl = (self.imaps_port, "\n    ssl = yes") if self.imaps_port else (0, "")
+        imaps = f"  inet_listener imaps {{\n    port = {imaps_port}{imaps_ssl}\n  }}\n"
         capabilities = ""
         if self.remove_capabilities:
             kept = [c for c in DEFAULT_CAPABILITIES if c not in self.remove_capabilities]
