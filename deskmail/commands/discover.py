@@ -62,6 +62,9 @@ def _print_candidate(candidate: Candidate) -> None:
     print(f"  {candidate.provider.name} (from {candidate.source}, {trust}: {candidate.trust_reason})")
     print(f"  incoming: {_server(candidate.incoming)}")
     print(f"  outgoing: {_server(candidate.outgoing) if candidate.outgoing else 'none found'}")
+    domains = candidate.extra.get("server_domains")
+    if not candidate.trusted and domains:
+        print(f"  before using it, check that {', '.join(domains)} belongs to your provider")
     for url in candidate.help_urls[:1]:
         print(f"  help: {url}")
 
