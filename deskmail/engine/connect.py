@@ -200,8 +200,10 @@ def login_imap(client: SecureIMAPClient, username: str, password: str) -> None:
             client.plain_login(username, password)
         elif "LOGINDISABLED" not in capabilities:
             client.login(username, password)
+        elif client.tls:
+            raise failures.protocol_error(server, "no login method we support (LOGINDISABLED, no AUTH=PLAIN)")
         else:
-            raise failures.plaintext_refused(server, "LOGINDISABLED and no AUTH=PLAIN")
+            raise failures.plaintext_refused(server, "LOGINDISABLED and no AUTH=PLAIN without TLS")
     except imapclient.exceptions.LoginError as exc:
         raise failures.classify_login_failure(server, str(exc), username) from None
     except (imaplib.IMAP4.error, OSError, EOFError) as exc:

@@ -204,7 +204,8 @@ _LOGIN_PATTERNS: tuple[tuple[ErrorKind, re.Pattern[str]], ...] = tuple(
         ),
         (
             ErrorKind.SERVER_BUSY,
-            r"\[UNAVAILABLE\]|server (is )?busy|temporar(il)?y (unavailable|failure)|\b4\.\d\.\d\b",
+            r"\[UNAVAILABLE\]|server (is )?busy|too many (simultaneous )?connections"
+            r"|temporar(il)?y (unavailable|failure)|\b4\.\d\.\d\b",
         ),
         (ErrorKind.PLAINTEXT_REFUSED, r"\[PRIVACYREQUIRED\]|must issue a STARTTLS|encryption required"),
     )

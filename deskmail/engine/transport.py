@@ -30,14 +30,17 @@ DEFAULT_TIMEOUT = 15.0
 
 @contextmanager
 def closes_on_cancel(sock: socket.socket, cancel: CancelToken) -> Iterator[None]:
-    """While inside, a cancelled token (or its deadline) shuts the socket so blocking calls return."""
+    """While inside, a cancelled token (or its deadline) shuts the connection so blocking calls return."""
+    # A duplicate descriptor: TLS wrapping detaches `sock`, but shutting down the dup still
+    # ends the same connection, and its number can never be reused by someone else meanwhile.
+    handle = sock.dup()
     done = threading.Event()
 
     def watch() -> None:
         while not done.wait(0.05):
             if cancel.cancelled:
-                with contextlib.suppress(OSError):  # already closed or never connected
-                    sock.shutdown(socket.SHUT_RDWR)
+                with contextlib.suppress(OSError):  # already closed by the other side
+                    handle.shutdown(socket.SHUT_RDWR)
                 return
 
     watcher = threading.Thread(target=watch, name="cancel-watch", daemon=True)
@@ -46,6 +49,8 @@ def closes_on_cancel(sock: socket.socket, cancel: CancelToken) -> Iterator[None]
         yield
     finally:
         done.set()
+        watcher.join()
+        handle.close()
 
 
 def step_timeout(cancel: CancelToken, timeout: float) -> float:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import pytest
@@ -216,3 +217,20 @@ def test_pinned_certificate_is_accepted_and_a_changed_one_refused(
     assert changed.incoming.error.data["sha256"] != pins[0].sha256
     assert changed.incoming.username == ""
     assert changed.outgoing.ok
+
+
+def test_cancel_stops_a_check_stuck_on_a_silent_server(testbed: Any) -> None:
+    cand = candidate(
+        imap("blackhole.example.test", 993, Security.SSL), smtp("blackhole.example.test", 587, Security.STARTTLS)
+    )
+    cancel = CancelToken()
+    timer = threading.Timer(0.3, cancel.cancel)
+    timer.start()
+    try:
+        report = check_account(
+            cand, testbed.user, testbed.password, settings=testbed.settings, cancel=cancel, timeout=60
+        )
+    finally:
+        timer.cancel()
+    for check in (report.incoming, report.outgoing):
+        assert check.error is not None and check.error.kind is ErrorKind.CANCELLED

@@ -157,3 +157,31 @@ def test_smtp_app_password_reply_is_classified(env: FakeEnv) -> None:
             login_smtp(smtp, "alice", PASSWORD)
         close_quietly(smtp)
     assert info.value.kind is ErrorKind.APP_PASSWORD_REQUIRED
+
+
+def test_imap_login_command_used_when_no_auth_plain(env: FakeEnv) -> None:
+    with fake_server(env, "imap", Script(tls_capabilities="IMAP4rev1")) as server:
+        client = open_imap(imap_config(server.port), settings(env), timeout=5)
+        login_imap(client, "alice", PASSWORD)
+        close_quietly(client)
+    assert [line.split(b" ")[1] for line in server.record.credentials] == [b"LOGIN"]
+    assert server.record.plaintext_credentials == []
+
+
+def test_imap_logindisabled_without_auth_plain_sends_no_password(env: FakeEnv) -> None:
+    with fake_server(env, "imap", Script(tls_capabilities="IMAP4rev1 LOGINDISABLED")) as server:
+        client = open_imap(imap_config(server.port), settings(env), timeout=5)
+        with pytest.raises(UserFacingError) as info:
+            login_imap(client, "alice", PASSWORD)
+        close_quietly(client)
+    assert info.value.kind is ErrorKind.PROTOCOL_ERROR
+    assert server.record.credentials == []
+
+
+def test_imap_certificate_for_another_host_is_refused_before_any_password(env: FakeEnv) -> None:
+    other = FakeEnv(env.ca, env.ca_path, env.ca.issue_cert("other.example"))
+    with fake_server(other, "imap") as server, pytest.raises(UserFacingError) as info:
+        open_imap(imap_config(server.port), settings(env), timeout=5)
+    assert info.value.kind is ErrorKind.CERT_HOSTNAME
+    assert "other.example" in info.value.data["names"]
+    assert server.record.credentials == []
