@@ -201,12 +201,18 @@ class AccountRuntime:
 
     def send(self, message: OutgoingMessage, cancel: CancelToken = NEVER) -> Any:
         """Queue the message in the outbox (durable), then send it; failures leave it waiting there."""
-        from deskmail.engine.smtp.outbox import Outbox
+        from deskmail.engine.smtp.outbox import Outbox, OutboxState
         from deskmail.engine.smtp.sender import Sender
 
         message.ensure_message_id()
-        sender = Sender(Outbox(self.store()), self.smtp_client, self.imap_client, smtp_host=self.account.outgoing.host)
-        item = sender.queue(message)
+        outbox = Outbox(self.store())
+        sender = Sender(outbox, self.smtp_client, self.imap_client, smtp_host=self.account.outgoing.host)
+        waiting = next((i for i in outbox.items() if i.message_id == message.message_id), None)
+        if waiting is not None and waiting.state is OutboxState.FAILED:
+            outbox.remove(waiting.id)  # "Try again" after a refusal: the composer's version replaces it
+            waiting = None
+        # A queued or half-sent copy (Try again after a lost connection) is resumed, never sent twice.
+        item = waiting or sender.queue(message)
         self.store().note_addresses([(a.name, a.email) for a in [*message.to, *message.cc, *message.bcc]], sent=True)
         result = sender.send(item.id, cancel)
         if result.error is None:  # sent: the composer's draft copies (local and in Drafts) go

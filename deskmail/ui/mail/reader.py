@@ -88,8 +88,9 @@ class ReadingPane(QWidget):
     open_attachment = Signal(object)  # Attachment
     compose_to = Signal(str)  # a mailto: link was clicked
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, browser: SafeBrowser | None = None) -> None:
         super().__init__(parent)
+        self.body = browser or SafeBrowser()
         self.summary: MessageSummary | None = None
         self.rendered: RenderedMessage | None = None
         self.stack = QStackedWidget()
@@ -121,7 +122,6 @@ class ReadingPane(QWidget):
         self.date = QLabel()
         self.date.setStyleSheet("color: palette(placeholder-text);")
         self.remote_bar = MessageBar("info", "remote", closable=False)
-        self.body = SafeBrowser()
         self.body.link_clicked.connect(self._link)
         self.attachments = QWidget()
         self.attachment_row = QHBoxLayout(self.attachments)

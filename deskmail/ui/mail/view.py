@@ -5,9 +5,19 @@ from __future__ import annotations
 import logging
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QLabel, QLineEdit, QMainWindow, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QApplication,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
 
-from deskmail.core.errors import UserFacingError
+from deskmail.core.errors import Field, UserFacingError
+from deskmail.core.redact import register_secret
 from deskmail.engine.accounts import Account
 from deskmail.engine.store.models import Folder, MessageSummary, SpecialUse
 from deskmail.qtbridge.mail import MailController, RuntimeFactory
@@ -41,6 +51,7 @@ class MailView(QWidget):
         self.controller = controller
         self.accounts: list[Account] = []
         self.current: FolderRef | None = None
+        self._inbox_unread: dict[str, int] = {}
         self.offline_bar = MessageBar("warning", "offline", closable=False)
         self.error_bar = MessageBar("error")
         self.folders = FolderTree()
@@ -112,8 +123,22 @@ class MailView(QWidget):
         listed = []
         for account in self.accounts:
             reader = self.controller.reader(account.email)
-            listed.append((account, reader.folders() if reader is not None else []))
+            folders = reader.folders() if reader is not None else []
+            listed.append((account, folders))
+            self._notice_new_mail(account.email, folders)
         self.folders.set_folders(listed)
+
+    def _notice_new_mail(self, email: str, folders: list[Folder]) -> None:
+        """More unread mail in an Inbox than last time: say so, and ask the desktop for attention."""
+        inbox = next((f for f in folders if f.special_use is SpecialUse.INBOX), None)
+        if inbox is None:
+            return
+        before = self._inbox_unread.get(email)
+        self._inbox_unread[email] = inbox.unread
+        if before is not None and inbox.unread > before:
+            new = inbox.unread - before
+            self.show_notice(f"{new} new message{'s' if new > 1 else ''} for {email}")
+            QApplication.alert(self.window())
 
     def folder(self, email: str, use: SpecialUse) -> Folder | None:
         reader = self.controller.reader(email)
@@ -191,7 +216,18 @@ class MailView(QWidget):
         if not isinstance(error, UserFacingError):
             return
         text = " ".join(part for part in (error.message, error.fix) if part)
+        if error.field is Field.PASSWORD:
+            self.error_bar.show_message(f"{email}: {text}", [("Type password…", lambda: self.ask_password(email))])
+            return
         self.error_bar.show_message(f"{email}: {text}", [("Try again", lambda: self._retry(email))])
+
+    def ask_password(self, email: str) -> None:
+        """The password for this session (accounts that do not keep it, or a changed password)."""
+        password, ok = QInputDialog.getText(self, "Password", f"Password for {email}:", QLineEdit.EchoMode.Password)
+        if ok and password:
+            register_secret(password)
+            self.context.credentials.set_for_session(email, password)
+            self._retry(email)
 
     def _retry(self, email: str) -> None:
         self.error_bar.hide()
