@@ -33,7 +33,7 @@ def closes_on_cancel(sock: socket.socket, cancel: CancelToken) -> Iterator[None]
     """While inside, a cancelled token (or its deadline) shuts the connection so blocking calls return."""
     # A duplicate descriptor: TLS wrapping detaches `sock`, but shutting down the dup still
     # ends the same connection, and its number can never be reused by someone else meanwhile.
-    handle = sock.dup()
+    handle = socket.fromfd(sock.fileno(), sock.family, sock.type)  # dup(); SSLSocket.dup() is refused
     done = threading.Event()
 
     def watch() -> None:
