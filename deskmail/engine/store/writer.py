@@ -152,6 +152,7 @@ class Store(StoreReader):
 
     def reset_folder(self, folder_id: int, uidvalidity: int) -> None:
         """Forget every message of a folder (UIDVALIDITY changed: the old UIDs mean nothing now)."""
+        self._unlink_body_files("folder_id = ?", (folder_id,))
         with self.transaction():
             self.conn.execute("DELETE FROM pending_ops WHERE folder_id = ?", (folder_id,))
             self.conn.execute("DELETE FROM messages WHERE folder_id = ?", (folder_id,))
@@ -208,6 +209,10 @@ class Store(StoreReader):
 
     def remove_uids(self, folder_id: int, uids: Iterable[int]) -> None:
         """Forget messages the server expunged (bodies and search entries go with them)."""
+        uids = list(uids)
+        self._unlink_body_files(
+            "folder_id = ? AND uid IN (SELECT value FROM json_each(?))", (folder_id, json.dumps(uids))
+        )
         with self.transaction():
             self.conn.executemany(
                 "DELETE FROM messages WHERE folder_id = ? AND uid = ?", [(folder_id, uid) for uid in uids]
@@ -220,6 +225,15 @@ class Store(StoreReader):
                 "UPDATE messages SET hidden = ? WHERE folder_id = ? AND uid = ?",
                 [(int(hidden), folder_id, uid) for uid in uids],
             )
+
+    def _unlink_body_files(self, where: str, params: tuple[Any, ...]) -> None:
+        """Big bodies live in files: delete those of the messages about to be forgotten."""
+        rows = self.conn.execute(
+            f"SELECT b.path FROM bodies b JOIN messages m ON m.id = b.message_id WHERE b.path != '' AND m.{where}",
+            params,
+        )
+        for (path,) in rows.fetchall():
+            Path(path).unlink(missing_ok=True)
 
     # -- bodies
     def save_body(self, message_id: int, *, raw: bytes | None = None, path: Path | None = None, size: int = 0) -> None:

@@ -1,0 +1,151 @@
+"""The IMAP response reader and FETCH item parser, fed with scripted server bytes."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import pytest
+
+from deskmail.engine.imap import wire
+from deskmail.engine.imap.folders import folder_infos
+from deskmail.engine.imap.headers import headers_from_fetch, parse_date, parse_internaldate, split_header_block
+from deskmail.engine.store.models import SpecialUse
+
+
+class ScriptedServer:
+    """Stands in for imaplib.IMAP4: answers every command with the same scripted bytes."""
+
+    def __init__(self, script: bytes) -> None:
+        self.tagged_commands: dict[bytes, Any] = {}
+        self.sent: list[bytes] = []
+        self._file = io.BytesIO(script)
+        self._n = 0
+
+    def _new_tag(self) -> bytes:
+        self._n += 1
+        tag = b"T%d" % self._n
+        self.tagged_commands[tag] = None
+        return tag
+
+    def send(self, data: bytes) -> None:
+        self.sent.append(data)
+
+    def readline(self) -> bytes:
+        return self._file.readline()
+
+    def read(self, size: int) -> bytes:
+        return self._file.read(size)
+
+
+def test_fetch_with_literals_in_any_order_and_untagged_extras() -> None:
+    script = (
+        b"* 3 EXISTS\r\n"
+        b"* 1 FETCH (FLAGS (\\Seen \\Recent) UID 7 BODY[HEADER.FIELDS (SUBJECT)] {16}\r\nSubject: hi)\r\n\r\n"
+        b' INTERNALDATE "01-Feb-2024 10:00:00 +0100" RFC822.SIZE 42 MODSEQ (12))\r\n'
+        b"* 2 FETCH (UID 9 FLAGS () BODY[HEADER.FIELDS (SUBJECT)] NIL)\r\n"
+        b"* VANISHED (EARLIER) 1:3,5\r\n"
+        b"T1 OK done\r\n"
+    )
+    server = ScriptedServer(script)
+    answer = wire.run(server, b"UID FETCH 1:* (UID FLAGS)")
+    assert server.sent == [b"T1 UID FETCH 1:* (UID FLAGS)\r\n"]
+    assert server.tagged_commands == {}
+    first, second = (wire.parse_fetch_items(u) for u in answer.of("FETCH"))
+    assert first["UID"] == b"7" and first["BODY[HEADER.FIELDS]"] == b"Subject: hi)\r\n\r\n"
+    assert first["INTERNALDATE"] == b"01-Feb-2024 10:00:00 +0100" and first["MODSEQ"] == b"(12)"
+    assert wire.flag_words(first["FLAGS"]) == ("\\Seen",)
+    assert second["BODY[HEADER.FIELDS]"] is None
+    assert answer.of("EXISTS")[0].number == 3
+    assert answer.of("VANISHED")[0].text == b"(EARLIER) 1:3,5"
+
+
+def test_fast_path_matches_general_path() -> None:
+    literal = b"From: a@b\r\n\r\n"
+    text = (
+        b'(UID 5 FLAGS (\\Seen) RFC822.SIZE 10 INTERNALDATE "1-Jan-2020 00:00:00 +0000" '
+        b"BODY[HEADER.FIELDS (FROM)] \x00 MODSEQ (3))"
+    )
+    fast = wire.parse_fetch_items(wire.Untagged(1, "FETCH", text, [literal]))
+    slow = wire.parse_fetch_items(wire.Untagged(1, "FETCH", text.replace(b"UID 5 ", b"UID 5  "), [literal]))
+    assert fast == slow
+
+
+def test_no_and_bad_raise_with_status() -> None:
+    with pytest.raises(wire.ImapError) as refused:
+        wire.run(ScriptedServer(b"T1 NO [TRYCREATE] no such mailbox\r\n"), b"UID MOVE 1 x")
+    assert refused.value.status == "NO" and "TRYCREATE" in refused.value.text
+
+
+def test_connection_closed_mid_literal() -> None:
+    with pytest.raises(wire.ConnectionLost):
+        wire.run(ScriptedServer(b"* 1 FETCH (UID 1 BODY[] {100}\r\nshort"), b"UID FETCH 1 BODY[]")
+    with pytest.raises(wire.ConnectionLost):
+        wire.run(ScriptedServer(b""), b"NOOP")
+
+
+def test_huge_literal_refused_before_reading() -> None:
+    with pytest.raises(wire.ImapError):
+        wire.run(ScriptedServer(b"* 1 FETCH (BODY[] {999999999999}\r\n"), b"UID FETCH 1 BODY[]")
+
+
+def test_literal_sink_streams() -> None:
+    chunks: list[bytes] = []
+
+    def sink(size: int, imap: Any) -> bytes:
+        chunks.append(imap.read(size))
+        return b""
+
+    answer = wire.run(ScriptedServer(b"* 1 FETCH (UID 4 BODY[] {5}\r\nhello)\r\nT1 OK\r\n"), b"X", literal_sink=sink)
+    assert chunks == [b"hello"] and wire.parse_fetch_items(answer.untagged[0])["BODY[]"] == b""
+
+
+def test_headers_decoded_and_bounded() -> None:
+    block = (
+        b"From: =?utf-8?q?J=C3=B6rg?= <jorg@example.test>\r\n"
+        b'To: "Doe, Jane" <jane@example.test>, bob@example.test\r\n'
+        b"Subject: =?iso-8859-1?q?caf=E9?=\r\n  continued\r\n"
+        b"Date: Thu, 1 Feb 2024 10:00:00 +0100\r\n"
+        b"Message-ID: <a@b>\r\nReferences: <1@x>\r\n <2@x>\r\n"
+        b"Content-Type: multipart/mixed; boundary=x\r\n\r\n"
+    )
+    items = {
+        "UID": b"3",
+        "FLAGS": b"(\\Seen)",
+        "RFC822.SIZE": b"99",
+        "INTERNALDATE": b"1-Feb-2024 09:00:00 +0000",
+        "BODY[HEADER.FIELDS]": block,
+    }
+    headers = headers_from_fetch(items)
+    assert headers.from_name == "Jörg" and headers.from_addr == "jorg@example.test"
+    assert headers.to_addrs == "Doe, Jane <jane@example.test>, bob@example.test"
+    assert headers.subject == "café continued"
+    assert headers.date == 1706778000 == headers.internaldate
+    assert headers.refs == "<1@x> <2@x>" and headers.has_attachments
+    assert len(split_header_block(b"Subject: " + b"x" * 100_000 + b"\r\n")["subject"]) <= 4000
+
+
+def test_dates_that_cannot_be_read_are_zero() -> None:
+    assert parse_date("yesterday") == 0 and parse_date("") == 0
+    assert parse_internaldate(b"garbage") == 0
+    assert parse_date("1 Jan 2001 00:00:00 GMT") == 978307200  # the slow path still works
+
+
+def test_special_use_by_attribute_then_by_name() -> None:
+    listed = [
+        ((), "/", "INBOX"),
+        (("\\HasNoChildren",), "/", "Sent Items"),
+        (("\\Trash",), "/", "Papierkorb"),
+        ((), "/", "Trash"),
+        ((), ".", "INBOX.Spam"),
+        (("\\Noselect",), "/", "[Gmail]"),
+        ((), "/", "[Gmail]/All Mail"),
+    ]
+    infos = {i.name: i for i in folder_infos(listed, subscribed={"Sent Items"})}
+    assert infos["INBOX"].special_use is SpecialUse.INBOX and infos["INBOX"].subscribed
+    assert infos["Sent Items"].special_use is SpecialUse.SENT and infos["Sent Items"].subscribed
+    assert infos["Papierkorb"].special_use is SpecialUse.TRASH
+    assert infos["Trash"].special_use is SpecialUse.NONE  # the attribute wins over the name
+    assert infos["INBOX.Spam"].special_use is SpecialUse.JUNK
+    assert not infos["[Gmail]"].selectable
+    assert infos["[Gmail]/All Mail"].special_use is SpecialUse.ARCHIVE
