@@ -17,6 +17,7 @@ import json
 import os
 import random
 import resource
+import shutil
 import socket
 import statistics
 import subprocess
@@ -116,6 +117,9 @@ def child(ip: str, email: str, ca: Path, repeat: int) -> dict[str, Any]:
     session.logout()
     store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     result["store_mb"] = sum(p.stat().st_size for p in directory.iterdir()) / 1e6
+    reader.close()
+    store.close()
+    shutil.rmtree(directory, ignore_errors=True)
     return result
 
 

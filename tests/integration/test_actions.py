@@ -10,7 +10,7 @@ import pytest
 from deskmail.engine.imap.account import open_session, sync_account
 from deskmail.engine.imap.actions import Actions, replay
 from deskmail.engine.store import FolderInfo, Store
-from tests.integration.imaptools import Mailbox, assert_converged, new_mailbox
+from tests.integration.imaptools import Mailbox, assert_converged, message, new_mailbox
 from tests.servers.bed import Testbed
 
 
@@ -119,3 +119,26 @@ def test_refused_flag_change_restores_flags(mailbox: Mailbox, store: Store) -> N
     assert len(rolled_back) == 1 and "change was undone" in rolled_back[0].message
     row = store.message_by_uid(inbox.id, uid)
     assert row is not None and row.flags == ()
+
+
+def test_folder_create_rename_delete_and_counts_of_unsynced_folders(mailbox: Mailbox, store: Store) -> None:
+    from deskmail.engine.imap.folderops import create_folder, delete_folder, rename_folder
+
+    session = open_session(mailbox.connector())
+    sync_account(session, store)
+    created = create_folder(session, store, "Projekte/Größe")
+    assert created.subscribed and created.display_name == "Größe"
+    other = mailbox.connect()
+    other.append("Projekte/Größe", message("filed"))
+    other.append("Archive", message("archived unread"))
+    sync_account(session, store, folders=["Projekte/Größe"])
+    archive = store.folder("Archive")
+    assert archive is not None and (archive.exists, archive.unread) == (1, 1)  # from STATUS, not a sync
+    renamed = rename_folder(session, store, "Projekte/Größe", "Projekte/Klein")
+    assert store.folder("Projekte/Größe") is None and store.message_count(renamed.id) == 1
+    delete_folder(session, store, "Projekte/Klein")
+    assert store.folder("Projekte/Klein") is None
+    sync_account(session, store)
+    session.logout()
+    other.logout()
+    assert_converged(store, mailbox)

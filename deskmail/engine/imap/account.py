@@ -12,6 +12,7 @@ from deskmail.engine.imap.actions import replay
 from deskmail.engine.imap.session import ImapSession
 from deskmail.engine.imap.sync import FolderReport, FolderSync, ProgressFn, SyncReport
 from deskmail.engine.imap.wire import ImapError
+from deskmail.engine.store.models import Folder
 from deskmail.engine.store.writer import Store
 
 log = logging.getLogger(__name__)
@@ -43,6 +44,7 @@ def sync_account(
     syncer = FolderSync(session, store, cancel=cancel, progress=progress)
     known = syncer.sync_folder_list()
     chosen = [f for f in known if f.selectable and (folders is None or f.name in folders)]
+    _refresh_counts(session, store, [f for f in known if f.selectable and f not in chosen])
     for folder in chosen:
         cancel.raise_if_cancelled()
         try:
@@ -55,3 +57,14 @@ def sync_account(
         except Cancelled:
             raise
     return report
+
+
+def _refresh_counts(session: ImapSession, store: Store, folders: list[Folder]) -> None:
+    """STATUS for folders not synced this time, so the folder list shows current unread counts."""
+    for folder in folders:
+        try:
+            status = session.status(folder.name)
+        except ImapError as exc:
+            log.info("STATUS %s refused: %s", folder.name, exc)
+            continue
+        store.set_folder_counts(folder.id, status.messages, status.unseen)

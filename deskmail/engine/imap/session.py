@@ -25,6 +25,7 @@ from deskmail.engine.uidset import chunks, expand
 
 log = logging.getLogger(__name__)
 _CODE = re.compile(rb"\[([A-Z\-]+)(?: ([^\]]*))?\]")
+_STATUS_ITEMS = re.compile(rb"\(([^()]*)\)\s*$")
 _CHUNK = 8000  # characters of UID set per command line: far below Dovecot's 64 KB limit
 FlagChange = tuple[int, tuple[str, ...], int]  # (uid, flags, modseq)
 
@@ -118,14 +119,17 @@ class ImapSession:
         return folder_infos(listed, subscribed)
 
     def status(self, name: str) -> StatusInfo:
-        items = ["MESSAGES", "UNSEEN", "UIDNEXT", "UIDVALIDITY"] + (["HIGHESTMODSEQ"] if self.condstore else [])
-        data = self.client.folder_status(name, items)
-        return StatusInfo(
-            *(
-                int(data.get(key.encode(), 0))
-                for key in ("MESSAGES", "UNSEEN", "UIDNEXT", "UIDVALIDITY", "HIGHESTMODSEQ")
-            )
-        )
+        """Counts and sync markers of a folder without selecting it."""
+        items = b"MESSAGES UNSEEN UIDNEXT UIDVALIDITY" + (b" HIGHESTMODSEQ" if self.condstore else b"")
+        answer = self.command(b"STATUS " + mailbox(name) + b" (" + items + b")")
+        values: dict[str, int] = {}
+        for response in answer.of("STATUS"):
+            match = _STATUS_ITEMS.search(response.text)
+            if match:
+                words = match.group(1).decode("ascii", "replace").split()
+                values.update((k.upper(), int(v)) for k, v in zip(words[::2], words[1::2], strict=False) if v.isdigit())
+        keys = ("MESSAGES", "UNSEEN", "UIDNEXT", "UIDVALIDITY", "HIGHESTMODSEQ")
+        return StatusInfo(*(values.get(key, 0) for key in keys))
 
     def create_folder(self, name: str) -> None:
         self.command(b"CREATE " + mailbox(name))
