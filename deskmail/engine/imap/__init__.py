@@ -1,0 +1,26 @@
+"""IMAP for the mail engine: one typed session facade, folder sync into the store, push, actions.
+
+Threads: imapclient is not thread-safe, so every connection belongs to one thread. Per account the
+app runs ONE worker (command connection + the store writer) and one watcher per pushed folder
+(its own connection, only posts "folder changed").
+
+    connector = account_connector(account, password, settings)   # connector.py, via engine.connect
+    session = open_session(connector, cancel)                      # account.py: logged in, QRESYNC on
+    report = sync_account(session, store, folders=None, cancel=cancel, progress=print)
+    #   replays pending actions first, LISTs, then each folder (inbox first); SyncReport.to_json()
+
+    push = PushSync(connector, store, folders=("INBOX",), on_report=...).start()   # push.py
+    push.request("Archive")   # e.g. the folder the user opened; push.stop() on shutdown
+
+    actions = Actions(store)                  # actions.py, worker thread: local first, queued
+    actions.mark_read(folder, uids) / mark_flagged / move(folder, uids, dest) / archive / delete
+    rolled_back = replay(session, store)      # sync_account does this; refused -> undone + message
+
+    body = ensure_body(session, store, message_id)     # bodies.py: BODY.PEEK, big ones to a file
+    fetch_to_file(session, uid, path)                  # raw message of the selected folder -> file
+    create_folder / rename_folder / delete_folder / set_subscribed(session, store, ...)  # folderops.py
+
+Modules: wire (response reader: FETCH over ranges, fast parsing), session (commands), headers
+(header sync items -> MessageHeaders), folders (special use), sync (per-folder paths), account,
+push, actions, bodies, folderops, connector.
+"""
