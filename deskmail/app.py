@@ -20,7 +20,9 @@ from deskmail.qtbridge.tasks import TaskRunner
 from deskmail.ui.context import AppContext
 from deskmail.ui.crash import CrashReporter
 from deskmail.ui.icons import app_icon
+from deskmail.ui.launch import LaunchRequests
 from deskmail.ui.main_window import MailViewFactory, MainWindow
+from deskmail.ui.single_instance import SingleInstance
 
 log = logging.getLogger(__name__)
 
@@ -71,14 +73,21 @@ def run_app(args: list[str]) -> int:
     log_path = setup_file_logging(paths.logs)
     log.info("Deskmail %s starting (Python %s)", __version__, sys.version.split()[0])
     app = create_application([sys.argv[0], *[a for a in args if a.startswith("-")]])
+    instance = SingleInstance.for_paths(paths)
+    if instance.hand_over(args):  # Deskmail is already running: it raises its window or writes the mailto:
+        log.info("Deskmail is already running; handed the request over")
+        return 0
     crash = CrashReporter(log_path)
     crash.install()
     runner = TaskRunner()
     window = MainWindow(build_context(settings, paths, runner, log_path), default_mail_view())
-    window.show()
+    launch = LaunchRequests(window)
+    instance.requested.connect(launch.handle)
+    launch.handle(args)
     try:
         status = int(app.exec())
     finally:
+        instance.close()
         runner.shutdown(wait=True)
         crash.uninstall()
     log.info("Deskmail exiting with status %d", status)

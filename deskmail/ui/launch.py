@@ -1,0 +1,99 @@
+"""What a start asks of the running window: come to the front, and write to a mailto: address."""
+
+from __future__ import annotations
+
+import logging
+from urllib.parse import unquote, urlsplit
+
+from PySide6.QtCore import QObject, Qt
+from PySide6.QtWidgets import QMessageBox, QPushButton, QWidget
+
+from deskmail.ui.main_window import MainWindow
+
+log = logging.getLogger(__name__)
+
+
+def mailto_urls(args: list[str]) -> list[str]:
+    """The mailto: URLs among a command line's arguments."""
+    return [a for a in args if a[:7].lower() == "mailto:"]
+
+
+def recipient_text(url: str) -> str:
+    """Who a mailto: URL writes to, for plain sentences ("bob@example.com"), or ""."""
+    return unquote(urlsplit(url).path).strip()
+
+
+def bring_to_front(widget: QWidget) -> None:
+    """Show, un-minimise, raise and focus a window (the desktop may still only flash it in the taskbar)."""
+    if widget.isMinimized():
+        widget.setWindowState(widget.windowState() & ~Qt.WindowState.WindowMinimized)
+    widget.show()
+    widget.raise_()
+    widget.activateWindow()
+
+
+class LaunchRequests(QObject):
+    """Carries out this start's and later starts' requests once the window knows its accounts."""
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.window = window
+        self.pending: list[str] = []  # mailto: URLs waiting for the account list or a first account
+        self.accounts_known = False
+        self.prompt: QMessageBox | None = None
+        window.accounts_changed.connect(self._accounts_changed)
+
+    def handle(self, args: list[str]) -> None:
+        """A start's arguments: raise the window; open a composer for each mailto: URL."""
+        bring_to_front(self.window)
+        self.pending += mailto_urls(args)
+        self._flush()
+
+    def _accounts_changed(self, _accounts: object) -> None:
+        self.accounts_known = True
+        self._flush()
+
+    def _flush(self) -> None:
+        if not self.accounts_known or not self.pending:
+            return
+        if not self.window.accounts:
+            self._offer_account()
+            return
+        actions = getattr(self.window.mail_view, "actions_", None)
+        compose_mailto = getattr(actions, "compose_mailto", None)
+        if not callable(compose_mailto):
+            return
+        prompt, self.prompt = self.prompt, None
+        if prompt is not None:  # an account was added another way: the question is answered
+            prompt.close()
+        while self.pending:
+            bring_to_front(compose_mailto(self.pending.pop(0)))
+
+    def _offer_account(self) -> None:
+        """No account to write from: say so and offer to add one; the message opens once it is added."""
+        if self.prompt is not None and self.prompt.isVisible():
+            bring_to_front(self.prompt)
+            return
+        log.info("a mailto: request waits for a first account")
+        to = recipient_text(self.pending[-1])
+        box = QMessageBox(self.window)
+        box.setIcon(QMessageBox.Icon.Information)
+        box.setWindowTitle("Add your e-mail account first")
+        box.setText("To write an e-mail, Deskmail needs your e-mail account.")
+        box.setInformativeText(f"Add your account now, and your message{f' to {to}' if to else ''} opens right after.")
+        self.add_button: QPushButton = box.addButton("Add Account…", QMessageBox.ButtonRole.AcceptRole)
+        box.addButton("Not Now", QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(self.add_button)
+        box.finished.connect(lambda _r, b=box: self._prompt_closed(b))
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.prompt = box
+        box.open()
+
+    def _prompt_closed(self, box: QMessageBox) -> None:
+        if self.prompt is not box:  # closed by _flush
+            return
+        self.prompt = None
+        if box.clickedButton() is self.add_button:
+            self.window.add_account()  # a saved account reloads the list: _accounts_changed writes the message
+        else:
+            self.pending.clear()
