@@ -10,6 +10,7 @@ from pytestqt.qtbot import QtBot
 
 from deskmail.core.errors import ErrorKind
 from deskmail.core.serverconfig import Security
+from deskmail.engine.credentials import Credentials
 from deskmail.ui.wizard.settings_pages import ManualPage
 from deskmail.wizard.steps import Step
 
@@ -108,3 +109,20 @@ def test_http_only_settings_need_confirmation(qtbot: QtBot, run: Run, testbed: A
     click(qtbot, page.continue_button)
     wait_for(qtbot, run, Step.DONE)
     assert_saved_safely(run, email, password)
+
+
+def test_not_remembering_keeps_password_for_this_session_only(qtbot: QtBot, run: Run, testbed: Any) -> None:
+    Credentials().delete(testbed.user)  # the keyring lives for the whole session: start without it
+    run.wizard.account_page.remember.setChecked(False)
+    type_account(qtbot, run, testbed.user, testbed.password)
+    wait_for(qtbot, run, Step.FOUND)
+    run.wizard.machine.set_confirmed(True)
+    click(qtbot, found_page(run).continue_button)
+    wait_for(qtbot, run, Step.DONE)
+    account = run.store.get(testbed.user)
+    assert account is not None and account.remember_password is False
+    assert Credentials().get(testbed.user) is None  # nothing in the keyring
+    assert run.credentials.get(testbed.user) == testbed.password  # the app's session knows it
+    assert "each time" in run.wizard.page().text.text()  # type: ignore[attr-defined]
+    leaks = [p for p in run.home.rglob("*") if p.is_file() and testbed.password.encode() in p.read_bytes()]
+    assert leaks == []

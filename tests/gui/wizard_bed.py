@@ -68,6 +68,7 @@ class Run:
     wizard: AccountWizard
     store: AccountStore
     home: Path
+    credentials: Credentials
     opened: list[str] = field(default_factory=list)
     added: list[Account] = field(default_factory=list)
 
@@ -85,10 +86,12 @@ def run(
     settings = Settings.from_env()
     store = AccountStore(Paths.from_settings(settings).ensure())
     opened: list[str] = []
-    wizard = AccountWizard(real_services(settings, store, Credentials()), open_url=opened.append)
+    credentials = Credentials()
+    credentials.delete(testbed.user)  # the keyring lives for the session: each test proves its own save
+    wizard = AccountWizard(real_services(settings, store, credentials), open_url=opened.append)
     qtbot.addWidget(wizard)
     wizard.show()
-    result = Run(wizard, store, deskmail_home, opened)
+    result = Run(wizard, store, deskmail_home, credentials, opened)
     wizard.account_added.connect(result.added.append)
     yield result
     wizard.reject()
