@@ -6,12 +6,14 @@ Shared by the IMAP and SMTP openers in `connect.py`. Every failure becomes a Use
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
 import socket
 import ssl
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from cryptography import x509
@@ -116,7 +118,7 @@ def handshake(
 ) -> ssl.SSLSocket:
     """Wrap `sock` in TLS (1.2+), verified against the trust store or the user's pin for this host."""
     pin = policy.pin_for(server.host, server.port)
-    context = tls.pinned_context() if pin else tls.client_context(settings)
+    context = tls.pinned_context() if pin else verifying_context(settings)
     sock.settimeout(step_timeout(cancel, timeout))
     try:
         with closes_on_cancel(sock, cancel):
@@ -144,6 +146,18 @@ def handshake(
             tls_sock.close()
             raise failures.cert_error(ErrorKind.CERT_CHANGED, server, certificate_data(server, der))
     return tls_sock
+
+
+def verifying_context(settings: Settings) -> ssl.SSLContext:
+    """The verifying context, built once per trust store: loading the system CAs takes ~100 ms."""
+    extra = settings.extra_ca
+    stamp = extra.stat().st_mtime_ns if extra is not None and extra.exists() else 0
+    return _cached_context(str(extra) if extra else "", stamp)
+
+
+@functools.lru_cache(maxsize=4)
+def _cached_context(extra_ca: str, _stamp: int) -> ssl.SSLContext:
+    return tls.client_context(extra_ca=Path(extra_ca) if extra_ca else None)
 
 
 def ensure_nothing_buffered(reader: io.BufferedReader, sock: socket.socket, server: ServerConfig) -> None:
