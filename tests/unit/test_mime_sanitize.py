@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from deskmail.engine.mime.render import render_message
 from deskmail.engine.mime.sanitize import REMOTE_PLACEHOLDER, sanitize_html
 from tests.unit.mime_checks import assert_safe_html
 
@@ -39,6 +40,23 @@ HOSTILE = [
     "<!--[if gte mso 9]><script>alert(1)</script><![endif]-->text",
     '<img src="x" onerror="alert(1)"/><svg/onload=alert(1)>',
     '<a href="http://ok.example/" onclick="steal()">link</a>',
+    '<a href="&#x6A;avascript&#x3A;alert(1)">x</a>',
+    '<img src="jav&#x09;ascript:alert(1)">',
+    "<img src=x:alert(alt) onerror=eval(src) alt=0>",
+    "<div style=\"background:url('java\0script:alert(1)')\">x</div>",
+    '<xss style="xss:expression(alert(1))">x</xss>',
+    '<isindex action="javascript:alert(1)" type="image">',
+    '<object data="data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg=="></object>',
+    '<frameset><frame src="javascript:alert(1)"></frameset>',
+    '<table background="javascript:alert(1)"><tr><td>x</td></tr></table>',
+    '<img srcset="javascript:alert(1) 1x, data:image/svg+xml,<svg onload=alert(1)> 2x">',
+    '<img src="data:image/svg+xml;base64,PHN2ZyBvbmxvYWQ9YWxlcnQoMSk+">',
+    '<style>@import "http://evil.example/x.css";</style><p>x</p>',
+    '<a href="http://ok.example/"><img src="https://t.example/pixel.gif" width="1" height="1"></a>',
+    '<body background="http://t.example/bg.png" onload="alert(1)">x</body>',
+    '<input type="image" src="http://t.example/x.png" formaction="javascript:alert(1)">',
+    '<video poster="http://t.example/p.png"><source src="http://t.example/v.mp4"></video>',
+    "<div style=\"width:100px;height:100px;background-image:-webkit-image-set('http://t.example/a.png' 1x)\">x</div>",
 ]
 
 
@@ -114,3 +132,13 @@ def test_ordinary_formatting_survives() -> None:
 
 def test_links_do_not_leak_the_referrer() -> None:
     assert 'rel="noopener noreferrer"' in sanitize_html('<a href="https://example.com/">x</a>').html
+
+
+def test_inline_svg_is_not_embedded_as_a_data_uri() -> None:
+    raw = (
+        b"Subject: svg\r\nMIME-Version: 1.0\r\nContent-Type: multipart/related; boundary=r\r\n\r\n"
+        b'--r\r\nContent-Type: text/html\r\n\r\n<img src="cid:pic@x">\r\n'
+        b'--r\r\nContent-Type: image/svg+xml\r\nContent-ID: <pic@x>\r\n\r\n<svg onload="alert(1)"/>\r\n--r--\r\n'
+    )
+    view = render_message(raw)
+    assert "data:image/svg" not in view.body_html and 'src="cid:pic@x"' in view.body_html

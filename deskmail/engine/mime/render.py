@@ -9,6 +9,8 @@ from deskmail.engine.mime.parse import Attachment, ParsedMessage, parse_message
 from deskmail.engine.mime.sanitize import sanitize_html
 from deskmail.engine.mime.text import text_to_html
 
+# Only plain raster images become data: URIs; an SVG can carry script and links of its own.
+RASTER_TYPES = {"image/png", "image/gif", "image/jpeg", "image/jpg", "image/webp", "image/bmp"}
 MAX_EMBEDDED_IMAGE_BYTES = 10_000_000  # total inline-image bytes turned into data: URIs per message
 
 
@@ -28,7 +30,7 @@ def _cid_urls(message: ParsedMessage, embed: bool) -> dict[str, str]:
     urls: dict[str, str] = {}
     budget = MAX_EMBEDDED_IMAGE_BYTES
     for cid, image in message.inline_images().items():
-        if not embed or image.size > budget:
+        if not embed or image.size > budget or image.content_type.lower() not in RASTER_TYPES:
             urls[cid] = f"cid:{cid}"
             continue
         budget -= image.size
