@@ -60,13 +60,20 @@ class CheckingPage(Page):
         draft, saving = self.machine.draft, self.machine.step is Step.SAVING
         candidate = draft.candidate
         self.title.setText("Saving your account..." if saving else "Checking your settings...")
+        hosts = {side: getattr(candidate, side).host for side, _ in CHECK_ROWS if getattr(candidate, side, None)}
+        # Both checks run at once; their progress lines name the server, so each row shows its own.
+        separate = len(set(hosts.values())) == len(hosts)
         for side, words in CHECK_ROWS:
-            server = getattr(candidate, side, None) if candidate else None
-            host = f" ({server.host})" if server is not None else ""
-            text = f"\u2713 {words}{host} works" if saving else f"Checking {words.lower()}{host}..."
+            host = hosts.get(side, "")
+            latest = next((line for line in reversed(draft.progress) if host and host in line), "")
+            if saving:
+                text = f"\u2713 {words} works ({host})"
+            elif separate and latest:
+                text = f"{words}: {latest}"
+            else:
+                text = f"{words}: checking {host}..."
             self.rows[side].setText(text)
-        lines = draft.progress
-        self.status.setText(lines[-1] if lines and not saving else "")
+        self.status.setText("" if saving or separate or not draft.progress else draft.progress[-1])
         self.cancel_button.setEnabled(not saving)
 
     def _cancel(self) -> None:
