@@ -25,6 +25,7 @@ class Script:
     starttls_reply: bytes = b"OK Begin TLS negotiation now"
     inject_after_starttls: bytes = b""  # pipelined right behind the STARTTLS reply, in the same packet
     login_reply: bytes = b"OK [CAPABILITY IMAP4rev1 IDLE MOVE] Logged in"
+    smtp_greeting: bytes = b"220 fake.test ESMTP\r\n"
     smtp_ehlo: tuple[str, ...] = ("STARTTLS",)  # before TLS
     smtp_tls_ehlo: tuple[str, ...] = ("AUTH PLAIN LOGIN",)
     smtp_auth_reply: bytes = b"235 2.7.0 Authentication successful"
@@ -158,7 +159,9 @@ class FakeServer:
 
     def _smtp(self, conn: socket.socket) -> None:
         s = self.script
-        conn.sendall(b"220 fake.test ESMTP\r\n")
+        conn.sendall(s.smtp_greeting)
+        if not s.smtp_greeting.startswith(b"220"):
+            return
         lines = self._lines(conn)
         while (line := next(lines, None)) is not None:
             verb = line.split(b" ")[0].upper()

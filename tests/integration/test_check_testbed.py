@@ -234,3 +234,27 @@ def test_cancel_stops_a_check_stuck_on_a_silent_server(testbed: Any) -> None:
         timer.cancel()
     for check in (report.incoming, report.outgoing):
         assert check.error is not None and check.error.kind is ErrorKind.CANCELLED
+
+
+def test_every_address_of_a_host_is_tried(testbed: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from deskmail.net.resolver import Resolver
+    from tests.servers.zone import A
+
+    testbed.dns.add(A("multi-check.example.test", testbed.refused_ip), A("multi-check.example.test", testbed.mail_ip))
+    real = Resolver.addresses
+    seen: list[list[str]] = []
+
+    def refused_first(self: Resolver, host: str, cancel: Any = None) -> list[str]:
+        found = sorted(real(self, host, cancel), key=lambda ip: ip != testbed.refused_ip)
+        seen.append(found)
+        return found
+
+    monkeypatch.setattr(Resolver, "addresses", refused_first)
+    mail, sub = testbed.mail, testbed.smtp
+    cand = candidate(
+        imap("multi-check.example.test", mail.imaps_port, Security.SSL),
+        smtp("multi-check.example.test", sub.submissions_port, Security.SSL),
+    )
+    report = run(testbed, cand)
+    assert seen and all(found == [testbed.refused_ip, testbed.mail_ip] for found in seen)
+    assert report.ok, report.to_json()

@@ -185,3 +185,17 @@ def test_imap_certificate_for_another_host_is_refused_before_any_password(env: F
     assert info.value.kind is ErrorKind.CERT_HOSTNAME
     assert "other.example" in info.value.data["names"]
     assert server.record.credentials == []
+
+
+def test_imap_bye_greeting_is_server_busy(env: FakeEnv) -> None:
+    script = Script(greeting=b"* BYE Too many connections from your IP, try later\r\n")
+    with fake_server(env, "imap", script) as server, pytest.raises(UserFacingError) as info:
+        open_imap(imap_config(server.port), settings(env), timeout=5)
+    assert info.value.kind is ErrorKind.SERVER_BUSY
+
+
+def test_smtp_421_greeting_is_server_busy(env: FakeEnv) -> None:
+    script = Script(smtp_greeting=b"421 4.3.2 Service not available, closing channel\r\n")
+    with fake_server(env, "smtp", script) as server, pytest.raises(UserFacingError) as info:
+        open_smtp(smtp_config(server.port), settings(env), timeout=5)
+    assert info.value.kind is ErrorKind.SERVER_BUSY
