@@ -188,3 +188,21 @@ def test_absurd_nesting_does_not_break_parsing(depth: int) -> None:
     view = render_message(raw)  # the stdlib parser recurses per level: this used to raise RecursionError
     assert view.message.subject == "deep"
     assert "too many nested parts" in view.body_html
+
+
+def test_attached_messages_are_shown_below_the_body_and_sanitised() -> None:
+    inner = (
+        b"From: Carol <carol@example.test>\r\nSubject: Original <news>\r\nContent-Type: text/html\r\n\r\n"
+        b'<p>inner text</p><script>alert(1)</script><img src="https://t.example/pixel.gif">\r\n'
+    )
+    raw = (
+        b"Subject: fwd\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=m\r\n\r\n"
+        b"--m\r\nContent-Type: text/plain\r\n\r\nsee below\r\n"
+        b"--m\r\nContent-Type: message/rfc822\r\n\r\n" + inner + b"--m--\r\n"
+    )
+    view = render_message(raw)
+    assert "see below" in view.body_html and "<p>inner text</p>" in view.body_html
+    assert "Original &lt;news&gt;" in view.body_html and "Carol" in view.body_html
+    assert "<script" not in view.body_html and "t.example" not in view.body_html
+    assert view.remote_blocked  # the attached message's tracker counts for the "Show remote content" bar
+    assert [a.filename for a in view.attachments] == ["Original _news_.eml"]

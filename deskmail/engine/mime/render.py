@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import html
 from dataclasses import dataclass
 
 from deskmail.engine.mime.parse import Attachment, ParsedMessage, parse_message
@@ -12,6 +13,9 @@ from deskmail.engine.mime.text import text_to_html
 # Only plain raster images become data: URIs; an SVG can carry script and links of its own.
 RASTER_TYPES = {"image/png", "image/gif", "image/jpeg", "image/jpg", "image/webp", "image/bmp"}
 MAX_EMBEDDED_IMAGE_BYTES = 10_000_000  # total inline-image bytes turned into data: URIs per message
+MAX_ATTACHED_BYTES = 2_000_000  # attached messages up to this size are shown below the body
+MAX_ATTACHED_SHOWN = 5
+MAX_ATTACHED_DEPTH = 3  # a message in a message in a message; deeper ones stay attachments
 
 
 @dataclass(frozen=True)
@@ -39,6 +43,51 @@ def _cid_urls(message: ParsedMessage, embed: bool) -> dict[str, str]:
     return urls
 
 
+def _attached_header(message: ParsedMessage) -> str:
+    """The From/Date/Subject lines above an attached message shown in the body, escaped."""
+    rows = [
+        ("From", ", ".join(a.formatted() for a in message.sender)),
+        ("Date", message.date.strftime("%a, %d %b %Y %H:%M %z") if message.date else ""),
+        ("Subject", message.subject),
+        ("To", ", ".join(a.formatted() for a in message.to)),
+    ]
+    return "".join(f"<div><b>{label}:</b> {html.escape(value)}</div>" for label, value in rows if value)
+
+
+def _attached_messages(message: ParsedMessage, options: _Options, depth: int) -> tuple[str, bool, bool]:
+    """Forwarded or bounced messages (message/rfc822 parts) rendered below the body, like other mailers do."""
+    blocks: list[str] = []
+    remote = blocked = False
+    attached = [a for a in message.attachments if a.content_type == "message/rfc822" and a.size <= MAX_ATTACHED_BYTES]
+    for attachment in attached[:MAX_ATTACHED_SHOWN] if depth < MAX_ATTACHED_DEPTH else []:
+        inner = _render(parse_message(message.attachment_data(attachment.part_id)), options, depth + 1)
+        remote, blocked = remote or inner.has_remote_content, blocked or inner.remote_blocked
+        blocks.append(
+            '<div class="deskmail-attached-message" style="border-left: 3px solid #8a8a8a; '
+            f'padding-left: 8px; margin-top: 16px">{_attached_header(inner.message)}<br>{inner.body_html}</div>'
+        )
+    return "".join(blocks), remote, blocked
+
+
+@dataclass(frozen=True)
+class _Options:
+    allow_remote: bool
+    prefer_plain: bool
+    embed_images: bool
+
+
+def _render(message: ParsedMessage, options: _Options, depth: int) -> RenderedMessage:
+    shown = [a for a in message.attachments if not a.inline]
+    extra, extra_remote, extra_blocked = _attached_messages(message, options, depth)
+    if message.html is None or options.prefer_plain:
+        body = text_to_html(message.text) + extra
+        return RenderedMessage(message, body, False, extra_remote, extra_blocked, shown)
+    cid_urls = _cid_urls(message, options.embed_images)
+    safe = sanitize_html(message.html, allow_remote=options.allow_remote, cid_urls=cid_urls)
+    remote, blocked = safe.has_remote_content or extra_remote, safe.remote_blocked or extra_blocked
+    return RenderedMessage(message, safe.html + extra, True, remote, blocked, shown)
+
+
 def render_message(
     source: bytes | ParsedMessage,
     *,
@@ -48,8 +97,4 @@ def render_message(
 ) -> RenderedMessage:
     """Render a message for the reading pane (see the package docstring for how the UI uses it)."""
     message = source if isinstance(source, ParsedMessage) else parse_message(source)
-    shown = [a for a in message.attachments if not a.inline]
-    if message.html is None or prefer_plain:
-        return RenderedMessage(message, text_to_html(message.text), False, False, False, shown)
-    safe = sanitize_html(message.html, allow_remote=allow_remote, cid_urls=_cid_urls(message, embed_images))
-    return RenderedMessage(message, safe.html, True, safe.has_remote_content, safe.remote_blocked, shown)
+    return _render(message, _Options(allow_remote, prefer_plain, embed_images), 0)
