@@ -100,6 +100,8 @@ class MailController(QObject):
             runtime = self.runtimes[account.email]
 
             def opened(_result: object, email: str = account.email) -> None:
+                if email not in self.runtimes:  # removed, or the window closed, while the store opened
+                    return
                 self._open_reader(email)
                 remaining.discard(email)
                 if not remaining and on_ready:

@@ -146,6 +146,8 @@ def test_mailto_without_an_account_offers_to_add_one(qtbot: QtBot) -> None:
     qtbot.waitUntil(lambda: len(composers()) == 1, timeout=10000)
     assert "bob@example.com" in composers()[0].to.text()
     close_composers()
+    view = window.mail_view
+    qtbot.waitUntil(lambda: view.controller.reader(account.email) is not None, timeout=10000)  # type: ignore[union-attr]
 
 
 def test_not_now_forgets_the_message(qtbot: QtBot) -> None:
