@@ -24,11 +24,14 @@ from deskmail.engine.imap.push import NETWORK_ERRORS
 from deskmail.engine.imap.session import ImapSession
 from deskmail.engine.imap.sync import ProgressFn, SyncReport
 from deskmail.engine.mime.compose import OutgoingMessage
+from deskmail.engine.mime.parse import parse_message
 from deskmail.engine.paths import Paths
 from deskmail.engine.store.models import Folder, MessageSummary
 from deskmail.engine.store.writer import Store, store_path
 
 log = logging.getLogger(__name__)
+
+MAX_SEARCH_TEXT = 200_000  # characters of a body kept for local full-text search
 
 
 def offline_error(exc: BaseException) -> UserFacingError:
@@ -170,6 +173,8 @@ class AccountRuntime:
 
         raw: bytes = self._online(fetch, cancel)
         store.save_body(summary.id, raw=raw, size=len(raw))
+        parsed = parse_message(raw)  # its text makes the body searchable; the preview replaces the header one
+        store.set_body_text(summary.id, parsed.text[:MAX_SEARCH_TEXT], parsed.preview)
         return raw
 
     def act(self, kind: str, folder_id: int, uids: list[int], value: object = None) -> int:

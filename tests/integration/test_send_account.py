@@ -104,3 +104,24 @@ def test_the_runtime_sends_what_waits_after_a_crash_and_drops_the_draft(testbed:
     assert count(testbed, me, password, "Drafts", draft.message_id) == 0
     assert count(testbed, me, password, "INBOX", draft.message_id) == 1
     runtime.close()
+
+
+def test_an_opened_message_becomes_searchable_by_its_body(testbed: Testbed, tmp_path: Path) -> None:
+    tag = uuid.uuid4().hex[:8]
+    me, password = f"fts{tag}@example.test", f"pw-{tag}"
+    testbed.mail.add_user(me, password)
+    body = b"<html><body><p>The zanzibar" + tag.encode() + b" report is attached.</p></body></html>"
+    testbed.mail.put_message(me, b"Subject: report\r\nContent-Type: text/html\r\n\r\n" + body)
+    paths = Paths(tmp_path / "c", tmp_path / "d", tmp_path / "l", tmp_path / "k").ensure()
+    runtime = AccountRuntime(account_for(testbed, me, Security.SSL), paths, testbed.settings, _Password(password))  # type: ignore[arg-type]
+    runtime.sync()
+    store = runtime.store()
+    inbox = store.folder("INBOX")
+    assert inbox is not None
+    [summary] = store.messages(inbox.id)
+    assert store.search(f"zanzibar{tag}") == []
+    runtime.body(summary)
+    assert [m.id for m in store.search(f"zanzibar{tag}")] == [summary.id]
+    refreshed = store.message(summary.id)
+    assert refreshed is not None and refreshed.preview.startswith("The zanzibar")
+    runtime.close()
