@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import io
+import logging
 import socket
 import ssl
 import threading
@@ -28,6 +29,7 @@ from deskmail.net import tls
 from deskmail.net.resolver import DnsError, DnsTimeout, NoSuchDomain, Resolver
 
 DEFAULT_TIMEOUT = 15.0
+log = logging.getLogger(__name__)
 
 
 @contextmanager
@@ -64,6 +66,7 @@ def step_timeout(cancel: CancelToken, timeout: float) -> float:
 def connect(server: ServerConfig, settings: Settings, cancel: CancelToken, timeout: float) -> socket.socket:
     """A TCP connection to the server, trying each of its addresses in turn."""
     addresses = _addresses(server, settings, cancel)
+    log.debug("connecting to %s port %s (%s, %s)", server.host, server.port, ", ".join(addresses), server.security)
     failures_seen: list[tuple[str, OSError]] = []
     for address in addresses:
         cancel.raise_if_cancelled()
@@ -77,6 +80,7 @@ def connect(server: ServerConfig, settings: Settings, cancel: CancelToken, timeo
             sock.close()
             cancel.raise_if_cancelled()
             failures_seen.append((address, exc))
+            log.debug("%s port %s: %s", address, server.port, exc)
             continue
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         return sock
@@ -140,8 +144,9 @@ def handshake(
         sock.close()
         cancel.raise_if_cancelled()
         raise failures.tls_failed(server, f"{type(exc).__name__}: {exc}") from None
+    der = tls_sock.getpeercert(binary_form=True) or b""
+    log.debug("%s port %s: %s, certificate %s", server.host, server.port, tls_sock.version(), tls.fingerprint(der))
     if pin:
-        der = tls_sock.getpeercert(binary_form=True) or b""
         if tls.fingerprint(der) != pin.sha256:
             tls_sock.close()
             raise failures.cert_error(ErrorKind.CERT_CHANGED, server, certificate_data(server, der))

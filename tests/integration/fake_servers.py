@@ -7,6 +7,8 @@ import base64
 import socket
 import ssl
 import threading
+import time
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -24,6 +26,8 @@ class Script:
     tls_capabilities: str = "IMAP4rev1 AUTH=PLAIN IDLE"  # after TLS
     starttls_reply: bytes = b"OK Begin TLS negotiation now"
     inject_after_starttls: bytes = b""  # pipelined right behind the STARTTLS reply, in the same packet
+    inject_delay: float = 0.0  # > 0: send the injection separately, this much later
+    max_tls: ssl.TLSVersion | None = None  # e.g. TLSv1_1 for a server too old to talk to
     login_reply: bytes = b"OK [CAPABILITY IMAP4rev1 IDLE MOVE] Logged in"
     smtp_greeting: bytes = b"220 fake.test ESMTP\r\n"
     smtp_ehlo: tuple[str, ...] = ("STARTTLS",)  # before TLS
@@ -51,6 +55,12 @@ class FakeServer:
         self.implicit_tls = implicit_tls
         self.context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         cert.configure_cert(self.context)
+        if script.max_tls is not None:
+            with warnings.catch_warnings():  # old TLS versions are deprecated: that is the point here
+                warnings.simplefilter("ignore", DeprecationWarning)
+                self.context.minimum_version = ssl.TLSVersion.MINIMUM_SUPPORTED
+                self.context.maximum_version = script.max_tls
+            self.context.set_ciphers("DEFAULT:@SECLEVEL=0")
         self._local = threading.local()
         self.listener = socket.create_server(("127.0.0.1", 0))
         self.port: int = self.listener.getsockname()[1]
@@ -100,6 +110,15 @@ class FakeServer:
             self.record.lines.append(line)
             yield line
 
+    def _send_with_injection(self, conn: socket.socket, reply: bytes) -> None:
+        """The STARTTLS go-ahead, with the script's injected bytes in the same packet or a later one."""
+        if self.script.inject_delay <= 0:
+            conn.sendall(reply + self.script.inject_after_starttls)
+            return
+        conn.sendall(reply)
+        time.sleep(self.script.inject_delay)
+        conn.sendall(self.script.inject_after_starttls)
+
     def _note_credentials(self, line: bytes, conn: socket.socket) -> None:
         self.record.credentials.append(line)
         if not isinstance(conn, ssl.SSLSocket):
@@ -117,7 +136,7 @@ class FakeServer:
                 caps = s.tls_capabilities if tls else s.capabilities
                 conn.sendall(b"* CAPABILITY " + caps.encode() + b"\r\n" + tag + b" OK done\r\n")
             elif command == b"STARTTLS" and not tls:
-                conn.sendall(tag + b" " + s.starttls_reply + b"\r\n" + s.inject_after_starttls)
+                self._send_with_injection(conn, tag + b" " + s.starttls_reply + b"\r\n")
                 if not s.starttls_reply.startswith(b"OK"):
                     continue
                 conn = self._wrap(conn)
@@ -172,7 +191,7 @@ class FakeServer:
                 text = b"".join(b"250-" + r + b"\r\n" for r in reply[:-1]) + b"250 " + reply[-1] + b"\r\n"
                 conn.sendall(text)
             elif verb == b"STARTTLS" and not tls:
-                conn.sendall(b"220 2.0.0 Ready to start TLS\r\n" + s.inject_after_starttls)
+                self._send_with_injection(conn, b"220 2.0.0 Ready to start TLS\r\n")
                 conn = self._wrap(conn)
                 lines = self._lines(conn)
             elif verb == b"AUTH":

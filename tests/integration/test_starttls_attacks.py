@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ssl
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -199,3 +200,29 @@ def test_smtp_421_greeting_is_server_busy(env: FakeEnv) -> None:
     with fake_server(env, "smtp", script) as server, pytest.raises(UserFacingError) as info:
         open_smtp(smtp_config(server.port), settings(env), timeout=5)
     assert info.value.kind is ErrorKind.SERVER_BUSY
+
+
+def test_imap_injection_in_a_later_packet_breaks_the_handshake(env: FakeEnv) -> None:
+    script = Script(inject_after_starttls=b"* CAPABILITY IMAP4rev1 AUTH=PLAIN\r\n", inject_delay=0.05)
+    with fake_server(env, "imap", script) as server, pytest.raises(UserFacingError) as info:
+        open_imap(imap_config(server.port), settings(env), timeout=5)
+    assert info.value.kind is ErrorKind.TLS_FAILED
+    assert server.record.credentials == []
+
+
+def test_smtp_injection_in_a_later_packet_breaks_the_handshake(env: FakeEnv) -> None:
+    script = Script(inject_after_starttls=b"250 AUTH PLAIN\r\n", inject_delay=0.05)
+    with fake_server(env, "smtp", script) as server, pytest.raises(UserFacingError) as info:
+        open_smtp(smtp_config(server.port), settings(env), timeout=5)
+    assert info.value.kind is ErrorKind.TLS_FAILED
+    assert server.record.credentials == []
+
+
+@pytest.mark.parametrize("security", [Security.SSL, Security.STARTTLS])
+def test_tls_older_than_1_2_is_refused(env: FakeEnv, security: Security) -> None:
+    script = Script(max_tls=ssl.TLSVersion.TLSv1_1)
+    implicit = security is Security.SSL
+    with fake_server(env, "imap", script, implicit_tls=implicit) as server, pytest.raises(UserFacingError) as info:
+        open_imap(imap_config(server.port, security), settings(env), timeout=5)
+    assert info.value.kind is ErrorKind.TLS_FAILED
+    assert server.record.credentials == []
