@@ -146,10 +146,9 @@ def handshake(
         raise failures.tls_failed(server, f"{type(exc).__name__}: {exc}") from None
     der = tls_sock.getpeercert(binary_form=True) or b""
     log.debug("%s port %s: %s, certificate %s", server.host, server.port, tls_sock.version(), tls.fingerprint(der))
-    if pin:
-        if tls.fingerprint(der) != pin.sha256:
-            tls_sock.close()
-            raise failures.cert_error(ErrorKind.CERT_CHANGED, server, certificate_data(server, der))
+    if pin and tls.fingerprint(der) != pin.sha256:
+        tls_sock.close()
+        raise failures.cert_error(ErrorKind.CERT_CHANGED, server, certificate_data(server, der))
     return tls_sock
 
 
