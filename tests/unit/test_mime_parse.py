@@ -206,3 +206,26 @@ def test_attached_messages_are_shown_below_the_body_and_sanitised() -> None:
     assert "<script" not in view.body_html and "t.example" not in view.body_html
     assert view.remote_blocked  # the attached message's tracker counts for the "Show remote content" bar
     assert [a.filename for a in view.attachments] == ["Original _news_.eml"]
+
+
+def test_format_flowed_paragraphs_are_joined() -> None:
+    raw = (
+        b"Subject: flowed\r\nContent-Type: text/plain; charset=utf-8; format=flowed; delsp=no\r\n\r\n"
+        b"This paragraph was wrapped \r\nby the sender's mail program.\r\n\r\n"
+        b"> A quoted line that \r\n> goes on.\r\n>> Deeper \r\n>> quote.\r\n"
+        b" >not a quote (space-stuffed)\r\n-- \r\nSignature\r\n"
+    )
+    assert parse_message(raw).text.splitlines() == [
+        "This paragraph was wrapped by the sender's mail program.",
+        "",
+        "> A quoted line that goes on.",
+        ">> Deeper quote.",
+        ">not a quote (space-stuffed)",
+        "-- ",
+        "Signature",
+    ]
+
+
+def test_format_flowed_delsp_removes_the_soft_break_space() -> None:
+    raw = b"Subject: x\r\nContent-Type: text/plain; format=flowed; delsp=yes\r\n\r\nJapa \r\nnese\r\n"
+    assert parse_message(raw).text.strip() == "Japanese"

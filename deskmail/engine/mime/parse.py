@@ -18,7 +18,7 @@ from deskmail.engine.mime.bigfile import BIG_PART, OFFLOAD_HEADER, OffloadedPart
 from deskmail.engine.mime.decode import Address, clean_text, decode_bytes, parse_address_header
 from deskmail.engine.mime.filenames import clean_filename, is_executable
 from deskmail.engine.mime.sanitize import normalise_cid
-from deskmail.engine.mime.text import html_to_text, make_preview, text_to_html
+from deskmail.engine.mime.text import html_to_text, make_preview, text_to_html, unflow
 
 MAX_DEPTH = 30  # deeper MIME nesting is an attack or a bug; the rest is ignored
 MAX_TEXT_CHARS = 2_000_000  # what the reading pane shows of one huge text part
@@ -169,8 +169,10 @@ def _leaf_text(part: Message) -> str:
     if charset is None and _safe(part.get_content_type, "") == "text/html":
         meta = _META_CHARSET.search(data[:4096])  # HTML parts often declare it only in the markup
         charset = meta.group(1).decode("ascii") if meta else None
-    text = decode_bytes(data, charset)[:MAX_TEXT_CHARS]
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+    text = decode_bytes(data, charset)[:MAX_TEXT_CHARS].replace("\r\n", "\n").replace("\r", "\n")
+    if _param(part, "format").lower() == "flowed" and _safe(part.get_content_type, "") == "text/plain":
+        return unflow(text, delsp=_param(part, "delsp").lower() == "yes")
+    return text
 
 
 def _attached_subject(part: Message, walk: _Walk) -> str:

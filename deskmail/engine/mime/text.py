@@ -105,3 +105,30 @@ def make_preview(text: str, limit: int = PREVIEW_CHARS) -> str:
             break
     preview = re.sub(r"\s+", " ", " ".join(kept)).strip()
     return preview[: limit - 1] + "…" if len(preview) > limit else preview
+
+
+def unflow(text: str, delsp: bool = False) -> str:
+    """Join format=flowed (RFC 3676) soft line breaks into paragraphs that wrap in the reading pane."""
+    out: list[str] = []
+    current: str | None = None
+    depth = 0
+    for line in text.split("\n"):
+        line_depth = len(line) - len(line.lstrip(">"))
+        content = line[line_depth:]
+        content = content[1:] if content.startswith(" ") else content  # undo space-stuffing
+        if current is not None and line_depth != depth:
+            out.append(_quoted(depth, current))  # a quote level change ends the paragraph
+            current = None
+        current, depth = (current or "") + content, line_depth
+        if content.endswith(" ") and content != "-- ":  # soft break: the paragraph goes on
+            current = current[:-1] if delsp else current
+            continue
+        out.append(_quoted(depth, current))
+        current = None
+    if current is not None:
+        out.append(_quoted(depth, current))
+    return "\n".join(out)
+
+
+def _quoted(depth: int, text: str) -> str:
+    return (">" * depth + " " + text) if depth else text
