@@ -27,6 +27,9 @@ CHARSET_ALIASES = {
     "euc-kr": "cp949",
 }
 
+# Longer header values are cut before decoding: no person reads them, and the parsers slow down.
+MAX_TEXT_HEADER = 16_000
+MAX_ADDRESS_HEADER = 50_000  # about a thousand recipients
 _ENCODED_WORD = re.compile(r"=\?([^?\s]+)\?([qQbB])\?([^?\s]*)\?=")
 _FOLD = re.compile(r"\r?\n[ \t]")
 
@@ -116,7 +119,7 @@ def _b64decode_loose(payload: str) -> bytes:
 
 def clean_text(value: str) -> str:
     """Header text for display: decoded, one line, without control characters."""
-    text = decode_words(value)
+    text = decode_words(value[:MAX_TEXT_HEADER])
     text = "".join(" " if (ord(ch) < 32 or ord(ch) == 127) else ch for ch in text)
     return re.sub(r"\s+", " ", text).strip()
 
@@ -139,7 +142,7 @@ class Address:
 
 def parse_address_header(raw: str) -> list[Address]:
     """Addresses from a raw header value; names are decoded after splitting so commas in them are safe."""
-    unfolded = fix_8bit(_FOLD.sub(" ", raw))
+    unfolded = fix_8bit(_FOLD.sub(" ", raw[:MAX_ADDRESS_HEADER]))
     try:
         pairs = email.utils.getaddresses([unfolded])
     except Exception:  # the stdlib parser has raised on hostile input before
