@@ -18,6 +18,7 @@ from deskmail.core.errors import ErrorKind, UserFacingError
 from deskmail.engine.accounts import Account
 from deskmail.engine.store.models import MessageSummary
 from deskmail.engine.store.reader import StoreReader
+from deskmail.qtbridge.newmail import inbox_mark, new_unread
 from deskmail.qtbridge.tasks import Progress, Task, TaskRunner
 
 log = logging.getLogger(__name__)
@@ -62,6 +63,7 @@ class MailController(QObject):
     online_changed = Signal(bool)
     problem = Signal(str, object)  # account email, UserFacingError (not offline): show it in a bar
     notice = Signal(str)  # a plain message for the status bar
+    new_mail = Signal(str, list)  # account email, unread MessageSummary a sync brought into its Inbox
 
     def __init__(self, runner: TaskRunner, make_runtime: RuntimeFactory, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -176,12 +178,16 @@ class MailController(QObject):
             self._again.add(email)  # asked during a sync: the server may have changed since it began
             return self.syncing[email]
         self.sync_state.emit(email, "Checking for new mail…")
+        mark = inbox_mark(self.readers.get(email))
 
         def done(report: object) -> None:
             self._set_online(True)
             for message in getattr(report, "rolled_back", []):
                 self.notice.emit(message)
+            arrived = new_unread(self.readers.get(email), mark)
             self._sync_ended(email)
+            if arrived:
+                self.new_mail.emit(email, arrived)
 
         task = self._run(
             email,

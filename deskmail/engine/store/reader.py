@@ -120,6 +120,14 @@ class StoreReader:
             sql += " AND seen = 0"
         return int(self.conn.execute(sql, (folder_id,)).fetchone()[0])
 
+    def messages_after_uid(self, folder_id: int, uid: int, *, unread_only: bool = False) -> list[MessageSummary]:
+        """Visible messages with a UID above `uid` (what arrived since), newest first."""
+        sql = f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE folder_id = ? AND uid > ? AND hidden = 0"
+        if unread_only:
+            sql += " AND seen = 0"
+        rows = self.conn.execute(sql + " ORDER BY uid DESC", (folder_id, uid))
+        return [_message(row) for row in rows]
+
     def message(self, message_id: int) -> MessageSummary | None:
         row = self.conn.execute(f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE id = ?", (message_id,)).fetchone()
         return _message(row) if row else None

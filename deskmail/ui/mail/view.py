@@ -27,6 +27,7 @@ from deskmail.ui.mail.actions import MailActions
 from deskmail.ui.mail.bars import MessageBar
 from deskmail.ui.mail.folders import FolderRef, FolderTree
 from deskmail.ui.mail.message_list import MessageList
+from deskmail.ui.mail.notify import NewMailNotifier
 from deskmail.ui.mail.reader import ReadingPane
 from deskmail.ui.mail.reading import ReadingController
 
@@ -67,6 +68,7 @@ class MailView(QWidget):
         self._search_timer = QTimer(self, singleShot=True, interval=SEARCH_DELAY_MS)
         self._layout()
         self.actions_ = MailActions(self)
+        self.notifier = NewMailNotifier(self.window, self.show_notice, lambda: len(self.accounts), self)
         self._connect()
 
     def _layout(self) -> None:
@@ -98,6 +100,7 @@ class MailView(QWidget):
         c.online_changed.connect(self._online_changed)
         c.problem.connect(self._problem)
         c.notice.connect(self.show_notice)
+        c.new_mail.connect(self.notifier.announce)
         self.folders.folder_selected.connect(self.open_folder)
         self.list.current_message.connect(self.reading.open)
         self.list.activated_message.connect(self.actions_.open_in_composer_if_draft)
@@ -247,6 +250,7 @@ class MailView(QWidget):
 
     def close_window(self) -> bool:
         self.controller.shutdown()
+        self.notifier.close()
         return True
 
 
