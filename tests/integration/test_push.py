@@ -11,7 +11,9 @@ import pytest
 
 from deskmail.core.cancel import CancelToken
 from deskmail.engine.imap.account import open_session, sync_account
+from deskmail.engine.imap.actions import Actions
 from deskmail.engine.imap.push import FolderWatcher, PushSync
+from deskmail.engine.imap.sync import SyncReport
 from deskmail.engine.store import Store
 from deskmail.net.tls import client_context
 from tests.integration.imaptools import PASSWORD, Mailbox, message, new_mailbox
@@ -90,3 +92,28 @@ def test_polling_without_idle_and_reconnect(
     sync_account(session, store)
     session.logout()
     assert subjects(store) == ["polled"]
+
+
+def test_actions_submitted_to_the_worker_reach_the_server(testbed: Testbed, store: Store) -> None:
+    mailbox = new_mailbox(testbed.mail, testbed.ca_path)
+    mailbox.fill(4, flags=lambda n: "")
+    reports: list[SyncReport] = []
+    push = PushSync(mailbox.connector(), store, on_report=reports.append).start()
+    try:
+        assert wait_for(lambda: len(subjects(store)) == 4, 15)
+
+        def read_all(writer: Store) -> None:
+            inbox = writer.folder("INBOX")
+            assert inbox is not None
+            Actions(writer).mark_read(inbox, writer.uids(inbox.id))
+
+        push.submit(read_all)
+        other = mailbox.connect()
+        other.select_folder("INBOX", readonly=True)
+        assert wait_for(lambda: len(other.search(["UNSEEN"])) == 0, 10)
+        other.logout()
+        reader = store.reader()
+        assert wait_for(lambda: not reader.pending_ops(), 5)
+        reader.close()
+    finally:
+        push.stop()

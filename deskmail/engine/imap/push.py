@@ -18,6 +18,7 @@ from imapclient.exceptions import IMAPClientError
 
 from deskmail.core.cancel import Cancelled, CancelToken
 from deskmail.engine.imap.account import Connector, open_session, sync_account
+from deskmail.engine.imap.actions import replay
 from deskmail.engine.imap.session import ImapSession
 from deskmail.engine.imap.sync import SyncReport
 from deskmail.engine.imap.wire import ImapError
@@ -27,6 +28,8 @@ log = logging.getLogger(__name__)
 REIDLE_SECONDS = 25 * 60  # RFC 2177: servers may drop an IDLE after 30 minutes
 BACKOFF = (1.0, 2.0, 5.0, 10.0, 30.0, 60.0)
 NETWORK_ERRORS = (OSError, ImapError, imaplib.IMAP4.error, IMAPClientError)
+Job = Callable[[Store], object]
+"""Work that must run on the account's writer thread, e.g. `lambda store: Actions(store).mark_read(...)`."""
 
 
 class FolderWatcher:
@@ -136,7 +139,7 @@ class PushSync:
         self.store = store  # used only from the worker thread from start() on
         self.cancel = CancelToken()
         self.on_report = on_report or (lambda _r: None)
-        self._queue: queue.Queue[str] = queue.Queue()
+        self._queue: queue.Queue[str | Job] = queue.Queue()
         self._session: ImapSession | None = None
         self.watchers = [
             FolderWatcher(connector, f, self._queue.put, cancel=self.cancel, poll_seconds=poll_seconds) for f in folders
@@ -160,13 +163,17 @@ class PushSync:
         """Ask for a sync of `folder` (e.g. the folder the user just opened)."""
         self._queue.put(folder)
 
+    def submit(self, job: Job) -> None:
+        """Run `job(store)` on the writer thread (local actions), then send pending changes to the server."""
+        self._queue.put(job)
+
     def _work(self) -> None:
         failures = 0
         while not self.cancel.cancelled:
-            folder = self._queue.get()
+            first = self._queue.get()
             if self.cancel.cancelled:
                 break
-            pending = {folder} | self._drain()  # a burst of IDLE events costs one sync
+            pending = self._run_jobs([first, *self._drain()])  # a burst of IDLE events costs one sync
             try:
                 self._sync(sorted(pending))
                 failures = 0
@@ -182,18 +189,36 @@ class PushSync:
                         self._queue.put(name)
         self._drop_session()
 
-    def _drain(self) -> set[str]:
-        names: set[str] = set()
+    def _drain(self) -> list[str | Job]:
+        items: list[str | Job] = []
         while True:
             try:
-                names.add(self._queue.get_nowait())
+                items.append(self._queue.get_nowait())
             except queue.Empty:
-                return {n for n in names if n}
+                return items
+
+    def _run_jobs(self, items: list[str | Job]) -> set[str]:
+        """Run queued jobs now; return the folder names to sync (jobs add the folders they touched)."""
+        folders: set[str] = set()
+        for item in items:
+            if isinstance(item, str):
+                if item:
+                    folders.add(item)
+                continue
+            try:
+                item(self.store)
+            except Exception:
+                log.exception("a local action failed")
+            folders.add("")  # "" = only replay the queue
+        return folders
 
     def _sync(self, folders: list[str]) -> None:
         if self._session is None:
             self._session = open_session(self.connector, self.cancel)
-        report = sync_account(self._session, self.store, folders=folders, cancel=self.cancel)
+        if folders == [""]:
+            report = SyncReport(rolled_back=[r.message for r in replay(self._session, self.store)])
+        else:
+            report = sync_account(self._session, self.store, folders=[f for f in folders if f], cancel=self.cancel)
         self.on_report(report)
 
     def _drop_session(self) -> None:
