@@ -143,3 +143,27 @@ def test_range_fetch_and_body_streaming(mailbox: Mailbox) -> None:
     flags, _ = session.fetch_flags("1:*", changedsince=1 if session.condstore else 0)
     assert {uid for uid, _, _ in flags} <= {h.uid for h in headers}
     session.logout()
+
+
+def test_answers_that_do_not_add_up_take_the_full_path(mailbox: Mailbox, store: Store) -> None:
+    mailbox.fill(10)
+    sync(mailbox, store)
+    inbox = store.folder("INBOX")
+    assert inbox is not None
+    uids = store.uids(inbox.id)
+    # The store now claims more than the server ever said (as after a server restore from backup)
+    # and lost a row and a flag: nothing may be trusted, the full path must repair everything.
+    store.set_sync_state(
+        inbox.id,
+        uidvalidity=inbox.uidvalidity,
+        uidnext=inbox.uidnext + 1000,
+        highestmodseq=inbox.highestmodseq + 1000,
+        exists=10,
+    )
+    store.remove_uids(inbox.id, uids[:1])
+    store.update_flags(inbox.id, [(uids[1], ("\\Flagged",), 0)])
+    session = open_session(mailbox.connector())
+    report = sync_account(session, store, folders=["INBOX"])
+    session.logout()
+    assert "full" in report.folders[0].path
+    assert_converged(store, mailbox)

@@ -99,7 +99,7 @@ class FolderSync:
             report.seconds = round(time.monotonic() - started, 4)
             return report
         cached, selected = self._select(folder, report)
-        known = cached.uidnext > 0 and cached.uidvalidity == selected.uidvalidity
+        known = cached.uidnext > 0 and cached.uidvalidity == selected.uidvalidity and not _regressed(cached, selected)
         if known:
             self._incremental(cached, selected, report)
         if not known or self.store.stored_count(cached.id) != self.session.exists:
@@ -215,3 +215,14 @@ class FolderSync:
                 highestmodseq=selected.highestmodseq,
                 exists=self.session.exists,
             )
+
+
+def _regressed(cached: Folder, selected: SelectInfo) -> bool:
+    """A server whose UIDNEXT or HIGHESTMODSEQ went backwards cannot be trusted for a delta."""
+    if selected.uidnext and selected.uidnext < cached.uidnext:
+        log.warning("%s: UIDNEXT went back from %d to %d", cached.name, cached.uidnext, selected.uidnext)
+        return True
+    if selected.highestmodseq and selected.highestmodseq < cached.highestmodseq:
+        log.warning("%s: HIGHESTMODSEQ went back", cached.name)
+        return True
+    return False
