@@ -236,3 +236,19 @@ def test_absurd_headers_are_cut_before_decoding() -> None:
     msg = parse_message(raw)  # used to take seconds in the stdlib decoders
     assert msg.subject.startswith("abab") and len(msg.subject) < 20_000
     assert 1000 < len(msg.to) < 10_000
+
+
+def test_uuencoded_files_in_text_become_attachments() -> None:
+    import binascii
+
+    encoded = binascii.b2a_uu(b"hello uu world").decode()
+    raw = (
+        b"Subject: old style\r\n\r\nHere is the file:\r\n\r\nbegin 644 hello.txt\r\n"
+        + encoded.encode().replace(b"\n", b"\r\n")
+        + b"`\r\nend\r\n\r\nBye\r\n"
+    )
+    msg = parse_message(raw)
+    [att] = msg.attachments
+    assert (att.filename, att.content_type) == ("hello.txt", "text/plain")
+    assert msg.attachment_data(att.part_id) == b"hello uu world"
+    assert "[attachment: hello.txt]" in msg.text and "Bye" in msg.text and "begin 644" not in msg.text

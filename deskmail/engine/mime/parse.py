@@ -6,6 +6,7 @@ import dataclasses
 import datetime as dt
 import email.policy
 import email.utils
+import mimetypes
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ from deskmail.engine.mime.decode import Address, clean_text, decode_bytes, parse
 from deskmail.engine.mime.filenames import clean_filename, is_executable
 from deskmail.engine.mime.sanitize import normalise_cid
 from deskmail.engine.mime.text import html_to_text, make_preview, text_to_html, unflow
+from deskmail.engine.mime.uuencode import UuFile, extract_uuencoded
 
 MAX_DEPTH = 30  # deeper MIME nesting is an attack or a bug; the rest is ignored
 MAX_TEXT_CHARS = 2_000_000  # what the reading pane shows of one huge text part
@@ -214,9 +216,21 @@ def _collect(part: Message, part_id: str, walk: _Walk, depth: int) -> _Body:
         text = _leaf_text(part)
         if ctype == "text/html":
             return _Body(plain=html_to_text(text), html=text)
+        text, files = extract_uuencoded(text)
+        for number, found in enumerate(files, start=1):
+            _add_attachment(_synthetic_part(found), f"{part_id or '1'}.uu{number}", walk)
         return _Body(plain=text, plain_is_real=True)
     _add_attachment(part, part_id, walk)
     return _Body()
+
+
+def _synthetic_part(found: UuFile) -> Message:
+    """A uuencoded file as a MIME part (ids "<part>.uuN" exist only locally, not on the server)."""
+    part = Message()
+    part["Content-Type"] = mimetypes.guess_type(found.name, strict=False)[0] or "application/octet-stream"
+    part.add_header("Content-Disposition", "attachment", filename=found.name or "attachment.bin")
+    part.set_payload(found.data)
+    return part
 
 
 def _child_ids(part_id: str, count: int) -> list[str]:
