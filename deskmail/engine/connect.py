@@ -25,7 +25,6 @@ import imapclient
 
 from deskmail.core.cancel import NEVER, CancelToken
 from deskmail.core.errors import UserFacingError
-from deskmail.core.redact import register_secret
 from deskmail.core.serverconfig import AUTH_PASSWORD_ENCRYPTED, ConnectionPolicy, Security, ServerConfig
 from deskmail.core.settings import Settings
 from deskmail.engine import failures, transport
@@ -190,7 +189,7 @@ def _fetch_cert_imap(server: ServerConfig, settings: Settings, cancel: CancelTok
 
 def login_imap(client: SecureIMAPClient, username: str, password: str) -> None:
     """Log in with AUTHENTICATE PLAIN, or LOGIN unless LOGINDISABLED; refusals become UserFacingError."""
-    register_secret(password)
+    transport.register_password(username, password)
     server = client.server_config
     if client._imap.state != "NONAUTH":
         return  # PREAUTH over implicit TLS: the server already knows who we are
@@ -225,7 +224,6 @@ def open_smtp(
 
 def login_smtp(smtp: SmtpSession, username: str, password: str) -> None:
     """AUTH PLAIN or LOGIN (CRAM-MD5 when configured as password-encrypted and offered)."""
-    register_secret(password)
     smtp.authenticate(username, password, prefer_cram=AUTH_PASSWORD_ENCRYPTED in smtp.server_config.auth)
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import smtplib
 import socket
 import ssl
@@ -10,7 +9,6 @@ from typing import Any
 
 from deskmail.core.cancel import CancelToken
 from deskmail.core.errors import ErrorKind, UserFacingError
-from deskmail.core.redact import register_secret
 from deskmail.core.serverconfig import ConnectionPolicy, Security, ServerConfig
 from deskmail.core.settings import Settings
 from deskmail.engine import failures, transport
@@ -109,9 +107,7 @@ class SmtpSession(smtplib.SMTP):
 
     def authenticate(self, username: str, password: str, prefer_cram: bool) -> None:
         """AUTH with the best offered mechanism; refusals become UserFacingError."""
-        register_secret(password)
-        for secret in (f"\0{username}\0{password}", password):
-            register_secret(base64.b64encode(secret.encode("utf-8")).decode("ascii"))
+        transport.register_password(username, password)
         server = self.server_config
         offered = self.esmtp_features.get("auth", "").upper().split()
         mechanism = _choose_mechanism(offered, prefer_cram)

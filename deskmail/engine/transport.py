@@ -5,6 +5,7 @@ Shared by the IMAP and SMTP openers in `connect.py`. Every failure becomes a Use
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import functools
 import io
@@ -22,6 +23,7 @@ from cryptography.hazmat.primitives import serialization
 
 from deskmail.core.cancel import Cancelled, CancelToken
 from deskmail.core.errors import ErrorKind, UserFacingError
+from deskmail.core.redact import register_secret
 from deskmail.core.serverconfig import ConnectionPolicy, ServerConfig
 from deskmail.core.settings import Settings
 from deskmail.engine import failures
@@ -55,6 +57,13 @@ def closes_on_cancel(sock: socket.socket, cancel: CancelToken) -> Iterator[None]
         done.set()
         watcher.join()
         handle.close()
+
+
+def register_password(username: str, password: str) -> None:
+    """Mask the password, and the base64 forms SASL PLAIN / LOGIN put on the wire, in every log."""
+    register_secret(password)
+    for secret in (f"\0{username}\0{password}", password):
+        register_secret(base64.b64encode(secret.encode("utf-8")).decode("ascii"))
 
 
 def step_timeout(cancel: CancelToken, timeout: float) -> float:

@@ -258,3 +258,13 @@ def test_every_address_of_a_host_is_tried(testbed: Any, monkeypatch: pytest.Monk
     report = run(testbed, cand)
     assert seen and all(found == [testbed.refused_ip, testbed.mail_ip] for found in seen)
     assert report.ok, report.to_json()
+
+
+def test_pop3_and_oauth_only_settings_are_refused_without_connecting(testbed: Any) -> None:
+    cand = candidate(
+        ServerConfig(Protocol.POP3, "refused.example.test", 995, Security.SSL, testbed.user),
+        ServerConfig(Protocol.SMTP, "refused.example.test", 465, Security.SSL, testbed.user, ("oauth2",)),
+    )
+    report = run(testbed, cand)
+    assert report.incoming.error is not None and report.incoming.error.kind is ErrorKind.PROTOCOL_ERROR
+    assert report.outgoing.error is not None and report.outgoing.error.kind is ErrorKind.OAUTH_REQUIRED

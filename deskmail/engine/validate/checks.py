@@ -16,7 +16,7 @@ import imapclient
 from deskmail.core.cancel import Cancelled, CancelToken
 from deskmail.core.errors import ErrorKind, Field, UserFacingError
 from deskmail.core.redact import register_secret
-from deskmail.core.serverconfig import Candidate, ConnectionPolicy, Security, ServerConfig
+from deskmail.core.serverconfig import AUTH_OAUTH2, Candidate, ConnectionPolicy, Protocol, Security, ServerConfig
 from deskmail.core.settings import Settings
 from deskmail.engine import failures
 from deskmail.engine.connect import (
@@ -77,6 +77,7 @@ def check_imap(
     result = _blank(server, policy)
     client: SecureIMAPClient | None = None
     try:
+        _refuse_unprovable(server)
         progress(f"Connecting to {server.host}...")
         client = open_imap(server, settings, policy, cancel, timeout)
         result.tls = dict(client.tls)
@@ -120,6 +121,7 @@ def check_smtp(
     result = _blank(server, policy)
     smtp: SmtpSession | None = None
     try:
+        _refuse_unprovable(server)
         progress(f"Connecting to {server.host}...")
         smtp = open_smtp(server, settings, policy, cancel, timeout)
         result.tls = dict(smtp.tls)
@@ -139,6 +141,24 @@ def check_smtp(
             close_quietly(smtp)
     _log(result)
     return result
+
+
+def _refuse_unprovable(server: ServerConfig) -> None:
+    """Settings a password check cannot prove: no connection, so no password goes anywhere."""
+    if server.protocol is Protocol.POP3:
+        raise UserFacingError(
+            ErrorKind.PROTOCOL_ERROR,
+            f"{server.host} is a POP3 server; Deskmail needs IMAP to keep your mail in sync.",
+            "Switch on IMAP at your provider (often in the web mail settings) and use its IMAP server.",
+            Field.INCOMING_HOST,
+        )
+    if server.auth and all(method == AUTH_OAUTH2 for method in server.auth):
+        raise UserFacingError(
+            ErrorKind.OAUTH_REQUIRED,
+            f"{server.host} accepts only a browser sign-in (OAuth2), not a password.",
+            "Your provider must allow password sign-in for mail programs (an app password), or use their app.",
+            Field.NONE,
+        )
 
 
 def _with_fallbacks(login: Callable[[str], None], names: list[str], cancel: CancelToken) -> str:
