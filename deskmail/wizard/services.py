@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
-from typing import cast
-
 from deskmail.core.cancel import CancelToken
 from deskmail.core.serverconfig import Candidate, ConnectionPolicy
 from deskmail.core.settings import Settings
@@ -25,9 +22,9 @@ def real_services(
 
     def discover(email: str, cancel: CancelToken, progress: Progress) -> DiscoveryLike:
         # Imported when used: discovery loads the provider table and the Public Suffix List.
-        run_discovery = importlib.import_module("deskmail.discovery").discover
-        result = run_discovery(email, settings=settings, cancel=cancel, progress=progress, timeout=discovery_timeout)
-        return cast(DiscoveryLike, result)
+        from deskmail.discovery import discover as run_discovery
+
+        return run_discovery(email, settings=settings, cancel=cancel, progress=progress, timeout=discovery_timeout)
 
     def check(
         candidate: Candidate,
@@ -37,11 +34,11 @@ def real_services(
         cancel: CancelToken,
         progress: Progress,
     ) -> CheckReportLike:
-        check_account = importlib.import_module("deskmail.engine.validate").check_account
-        report = check_account(
+        from deskmail.engine.validate import check_account
+
+        return check_account(
             candidate, email, password, settings=settings, policy=policy, cancel=cancel, progress=progress
         )
-        return cast(CheckReportLike, report)
 
     def save(account: Account, password: str, cancel: CancelToken) -> None:
         save_account_and_password(store, credentials, account, password)
