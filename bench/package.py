@@ -58,6 +58,7 @@ def main() -> int:
         deb, build_seconds = build()
     results = install_test(deb, args.starts, args.cold)
     seconds = [float(s) for s in results["seconds_to_window"]]  # type: ignore[attr-defined]
+    cpu = [float(s) for s in results["cpu_seconds_to_window"]]  # type: ignore[attr-defined]
     installed_mib = float(results["installed_kib"]) / 1024  # type: ignore[arg-type]
     kind = "cold" if args.cold else "warm"
     print("build time (icons + PyInstaller + dpkg-deb): " + (f"{build_seconds:.1f} s" if build_seconds else "skipped"))
@@ -68,6 +69,8 @@ def main() -> int:
         f"start to window ({kind}, {len(seconds)} runs):     first {seconds[0]:.2f} s, "
         f"median {statistics.median(seconds):.2f} s, max {max(seconds):.2f} s (target < 2 s)"
     )
+    print(f"CPU time of the app until its window:      median {statistics.median(cpu):.2f} s")
+    print(f"load average during the run:                {os.getloadavg()[0]:.1f} ({os.cpu_count()} CPUs)")
     return 0
 
 

@@ -1,0 +1,40 @@
+"""The PyInstaller spec bundles every Qt module the code imports (the rest are excluded)."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def qt_modules_in_spec() -> set[str]:
+    """The spec's QT_MODULES_USED set literal."""
+    tree = ast.parse((ROOT / "packaging" / "deskmail.spec").read_text())
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign) and any(getattr(t, "id", "") == "QT_MODULES_USED" for t in node.targets):
+            return {str(ast.literal_eval(e)) for e in node.value.elts}  # type: ignore[attr-defined]
+    raise AssertionError("QT_MODULES_USED not found in packaging/deskmail.spec")
+
+
+def qt_modules_imported() -> dict[str, set[str]]:
+    """PySide6 modules imported anywhere in deskmail/, with the files that import them."""
+    found: dict[str, set[str]] = {}
+    for path in (ROOT / "deskmail").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names: list[str] = []
+            if isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
+            elif isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            for name in names:
+                parts = name.split(".")
+                if len(parts) >= 2 and parts[0] == "PySide6" and parts[1].startswith("Qt"):
+                    found.setdefault(parts[1], set()).add(str(path.relative_to(ROOT)))
+    return found
+
+
+def test_every_imported_qt_module_is_bundled() -> None:
+    bundled = qt_modules_in_spec()
+    missing = {module: files for module, files in qt_modules_imported().items() if module not in bundled}
+    assert not missing, f"add these to QT_MODULES_USED in packaging/deskmail.spec (else excluded): {missing}"
