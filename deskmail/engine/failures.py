@@ -190,7 +190,7 @@ _LOGIN_PATTERNS: tuple[tuple[ErrorKind, re.Pattern[str]], ...] = tuple(
         (
             ErrorKind.OAUTH_REQUIRED,
             r"basic auth\w* (is )?(disabled|blocked)|BasicAuthBlocked|5\.7\.139|SmtpClientAuthentication is disabled"
-            r"|log ?in via your web browser|web login required|oauth",
+            r"|oauth",
         ),
         (
             ErrorKind.IMAP_DISABLED,
@@ -200,7 +200,9 @@ _LOGIN_PATTERNS: tuple[tuple[ErrorKind, re.Pattern[str]], ...] = tuple(
         (
             ErrorKind.ACCOUNT_LOCKED,
             r"too many (login|failed|authentication|attempts|bad)|account (is )?(locked|blocked|suspended|disabled)"
-            r"|temporarily (locked|blocked)|\[LIMIT\]|rate limit",
+            r"|temporarily (locked|blocked)|\[LIMIT\]|rate limit"
+            # Google's "suspicious sign-in" block: the person must sign in on the web once.
+            r"|log ?in via your web browser|web login required",
         ),
         (
             ErrorKind.SERVER_BUSY,

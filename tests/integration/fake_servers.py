@@ -29,6 +29,7 @@ class Script:
     inject_delay: float = 0.0  # > 0: send the injection separately, this much later
     max_tls: ssl.TLSVersion | None = None  # e.g. TLSv1_1 for a server too old to talk to
     login_reply: bytes = b"OK [CAPABILITY IMAP4rev1 IDLE MOVE] Logged in"
+    list_reply: bytes = b""  # instead of the folders, e.g. b"BAD User is authenticated but not connected."
     smtp_greeting: bytes = b"220 fake.test ESMTP\r\n"
     smtp_ehlo: tuple[str, ...] = ("STARTTLS",)  # before TLS
     smtp_tls_ehlo: tuple[str, ...] = ("AUTH PLAIN LOGIN",)
@@ -167,6 +168,8 @@ class FakeServer:
             data = next(lines, b"")
             self._note_credentials(line + b" " + data, conn)
             conn.sendall(tag + b" " + self.script.login_reply + b"\r\n")
+        elif command == b"LIST" and self.script.list_reply:
+            conn.sendall(tag + b" " + self.script.list_reply + b"\r\n")
         elif command == b"LIST":
             conn.sendall(b'* LIST (\\HasNoChildren) "/" INBOX\r\n* LIST (\\Sent) "/" Sent\r\n' + tag + b" OK\r\n")
         elif command == b"LOGOUT":

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import trustme
 
+from deskmail.core.cancel import CancelToken
 from deskmail.core.errors import ErrorKind, UserFacingError
 from deskmail.core.serverconfig import ConnectionPolicy, Protocol, Security, ServerConfig
 from deskmail.core.settings import Settings
@@ -226,3 +227,21 @@ def test_tls_older_than_1_2_is_refused(env: FakeEnv, security: Security) -> None
         open_imap(imap_config(server.port, security), settings(env), timeout=5)
     assert info.value.kind is ErrorKind.TLS_FAILED
     assert server.record.credentials == []
+
+
+def test_microsoft_imap_switched_off_after_login_is_imap_disabled(env: FakeEnv) -> None:
+    from deskmail.engine.validate import check_imap
+
+    script = Script(list_reply=b"BAD User is authenticated but not connected.")
+    with fake_server(env, "imap", script) as server:
+        result = check_imap(
+            imap_config(server.port),
+            "alice@example.test",
+            PASSWORD,
+            settings(env),
+            ConnectionPolicy(),
+            CancelToken(),
+            lambda _text: None,
+            5.0,
+        )
+    assert result.error is not None and result.error.kind is ErrorKind.IMAP_DISABLED

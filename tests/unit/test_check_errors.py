@@ -26,7 +26,7 @@ SMTP = ServerConfig(Protocol.SMTP, "smtp.example.com", 587, Security.STARTTLS)
         (
             "[ALERT] Please log in via your web browser: https://support.google.com/mail/accounts/answer/78754 "
             "(Failure)",
-            ErrorKind.OAUTH_REQUIRED,
+            ErrorKind.ACCOUNT_LOCKED,
         ),
         (
             "[ALERT] Your account is not enabled for IMAP use. Please visit your Gmail settings page and enable "

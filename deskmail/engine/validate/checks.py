@@ -87,7 +87,7 @@ def check_imap(
             lambda name: login_imap(imap, name, password), username_candidates(server.username, email), cancel
         )
         result.capabilities = sorted(c.decode("ascii", "replace") for c in client.capabilities())
-        result.folders = _folders(client, server)
+        result.folders = _folders(client, server, result.username)
         result.ok = True
     except UserFacingError as exc:
         result.error = exc
@@ -100,11 +100,14 @@ def check_imap(
     return result
 
 
-def _folders(client: SecureIMAPClient, server: ServerConfig) -> list[str]:
+def _folders(client: SecureIMAPClient, server: ServerConfig, username: str) -> list[str]:
     try:
         return [str(name) for _flags, _delimiter, name in client.list_folders()]
     except (imapclient.exceptions.IMAPClientError, imaplib.IMAP4.error, OSError, ValueError) as exc:
-        raise failures.protocol_error(server, f"LIST: {type(exc).__name__}: {exc}") from None
+        text = f"LIST: {type(exc).__name__}: {exc}"
+    # Microsoft 365 with IMAP switched off accepts the login and fails the first command.
+    error = failures.classify_login_failure(server, text, username)
+    raise error if error.kind is not ErrorKind.AUTH_FAILED else failures.protocol_error(server, text)
 
 
 def check_smtp(
