@@ -34,14 +34,21 @@ def discover_json(testbed: Any, email: str, username: str = "%EMAILADDRESS%") ->
 
 
 def run_check(
-    testbed: Any, home: Path, config: dict[str, Any], password: str, *extra: str
+    testbed: Any,
+    home: Path,
+    config: dict[str, Any],
+    password: str | None,
+    *extra: str,
+    env: dict[str, str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
+    """`deskmail check`; the password on stdin, or (None) nothing on stdin so the keyring is asked."""
     path = home / "config.json"
     path.write_text(json.dumps(config), encoding="utf-8")
-    env = {**os.environ, **testbed.env, "DESKMAIL_HOME": str(home), "DESKMAIL_DEBUG": "1"}
+    env = {**os.environ, **(env or {}), **testbed.env, "DESKMAIL_HOME": str(home), "DESKMAIL_DEBUG": "1"}
+    stdin = ["--password-stdin"] if password is not None else []
     return subprocess.run(
-        [sys.executable, "-m", "deskmail", "check", "--config", str(path), "--password-stdin", *extra],
-        input=password + "\n",
+        [sys.executable, "-m", "deskmail", "check", "--config", str(path), *stdin, *extra],
+        input=password + "\n" if password is not None else "",
         capture_output=True,
         text=True,
         cwd=REPO,
@@ -119,3 +126,25 @@ def test_check_without_candidates_is_a_usage_error(testbed: Any, tmp_path: Path)
     proc = run_check(testbed, tmp_path, {"email": "x@example.test", "candidates": []}, "whatever-pass")
     assert proc.returncode == 2
     assert "no candidates" in proc.stderr
+
+
+def test_check_takes_the_password_from_the_keyring(
+    testbed: Any, canary: str, tmp_path: Path, keyring_env: dict[str, str]
+) -> None:
+    from deskmail.engine.credentials import Credentials
+
+    credentials = Credentials()
+    credentials.set(canary, CANARY_PASSWORD)
+    try:
+        proc = run_check(testbed, tmp_path, discover_json(testbed, canary), None, "--json", env=keyring_env)
+    finally:
+        credentials.delete(canary)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert json.loads(proc.stdout)["ok"] is True
+    assert_no_secret(tmp_path, [proc.stdout, proc.stderr], CANARY_PASSWORD, canary)
+
+
+def test_check_without_any_password_source_is_a_usage_error(testbed: Any, canary: str, tmp_path: Path) -> None:
+    proc = run_check(testbed, tmp_path, discover_json(testbed, "nobody-stored@example.test"), None)
+    assert proc.returncode == 2
+    assert "--password-stdin" in proc.stderr
