@@ -78,6 +78,7 @@ class Services:
     address_error: Callable[[str], str | None] = simple_address_error
     typo_hint: Callable[[str], str | None] = lambda _email: None
     account_exists: Callable[[str], bool] = lambda _email: False
+    warm_up: Callable[[], None] = lambda: None  # slow first-use loading, run in the background at start
 
 
 class JobKind:

@@ -51,6 +51,8 @@ class AccountWizard(QDialog):
         layout.addWidget(self.stack)
         self.resize(self.sizeHint().expandedTo(self.minimumSizeHint()))
         self.setMinimumWidth(520)
+        # The first address check loads lists for half a second: do it now, off the GUI thread.
+        self.runner.run(lambda _cancel, _progress: services.warm_up(), name="wizard-warm-up")
         self._render()
 
     def _build_pages(self) -> None:
