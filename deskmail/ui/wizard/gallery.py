@@ -95,6 +95,7 @@ class Canned:
             return self.report
 
         def save(account: Account, password: str, cancel: CancelToken) -> None:
+            self._hold("save", cancel)
             if self.save_error is not None:
                 raise self.save_error
 
@@ -147,6 +148,7 @@ def scenes() -> Iterator[tuple[str, Callable[[], AccountWizard]]]:
     plain = Canned(CannedDiscovery("found", [sample_candidate("guess", False, Security.PLAIN)]))
     yield "07-plaintext", lambda: _plaintext(plain)
     yield "08-checking", lambda: _checking(Canned(hold="check"))
+    yield "08-saving", lambda: _checking(Canned(hold="save"), Step.SAVING)
     yield "09-done", lambda: _checking(Canned(), Step.DONE)
     for outcome, step in (
         ("pop3_only", Step.POP3_ONLY),
