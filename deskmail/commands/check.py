@@ -164,5 +164,9 @@ def _print_check(title: str, check: ServerCheck) -> None:
             print(f"  What to do: {check.error.fix}")
         if check.error.details:
             print(f"  Details: {check.error.details}")
+        if "sha256" in check.error.data:
+            data = check.error.data
+            print(f"  Certificate: {data.get('subject', '')}, issued by {data.get('issuer', '')}")
+            print(f"  SHA-256 fingerprint: {data['sha256']}")
     for warning in check.warnings:
         print(f"  Warning: {warning}")

@@ -21,7 +21,7 @@ from typing import Any
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
-from deskmail.core.cancel import Cancelled, CancelToken
+from deskmail.core.cancel import NEVER, Cancelled, CancelToken
 from deskmail.core.errors import ErrorKind, UserFacingError
 from deskmail.core.redact import register_secret
 from deskmail.core.serverconfig import ConnectionPolicy, ServerConfig
@@ -37,6 +37,9 @@ log = logging.getLogger(__name__)
 @contextmanager
 def closes_on_cancel(sock: socket.socket, cancel: CancelToken) -> Iterator[None]:
     """While inside, a cancelled token (or its deadline) shuts the connection so blocking calls return."""
+    if cancel is NEVER:  # nobody can cancel it: no watcher needed
+        yield
+        return
     # A duplicate descriptor: TLS wrapping detaches `sock`, but shutting down the dup still
     # ends the same connection, and its number can never be reused by someone else meanwhile.
     handle = socket.fromfd(sock.fileno(), sock.family, sock.type)  # dup(); SSLSocket.dup() is refused
