@@ -98,6 +98,7 @@ class FolderTree(QTreeView):
             top = QStandardItem(ui_icon("account"), account.display_name or account.email)
             top.setToolTip(account.email)
             top.setData((account.email, ""), KEY_ROLE)
+            top.setData(False, FOLDER_ROLE)  # never None: see MessageStyle on PySide6 and None
             top.setSelectable(False)
             font = top.font()
             font.setBold(True)
@@ -154,7 +155,7 @@ class FolderTree(QTreeView):
         index = self.currentIndex().siblingAtColumn(0)
         folder = index.data(FOLDER_ROLE) if index.isValid() else None
         key = index.data(KEY_ROLE) if index.isValid() else None
-        return FolderRef(key[0], folder) if folder is not None and key else None
+        return FolderRef(key[0], folder) if isinstance(folder, Folder) and key else None
 
     def select(self, email: str, folder_name: str) -> bool:
         item = self._items.get((email, folder_name))
@@ -166,7 +167,7 @@ class FolderTree(QTreeView):
     def select_first_inbox(self) -> None:
         for (email, name), item in self._items.items():
             folder = item.data(FOLDER_ROLE)
-            if name and folder is not None and folder.special_use is SpecialUse.INBOX:
+            if name and isinstance(folder, Folder) and folder.special_use is SpecialUse.INBOX:
                 self.select(email, name)
                 return
 
@@ -174,7 +175,7 @@ class FolderTree(QTreeView):
         return [
             item.data(FOLDER_ROLE)
             for (owner, name), item in self._items.items()
-            if owner == email and name and item.data(FOLDER_ROLE) is not None
+            if owner == email and name and isinstance(item.data(FOLDER_ROLE), Folder)
         ]
 
     def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:

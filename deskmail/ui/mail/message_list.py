@@ -6,7 +6,7 @@ from typing import Any
 
 from PySide6.QtCore import QIdentityProxyModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTreeView, QWidget
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
 
 from deskmail.engine.store.models import MessageSummary
 from deskmail.qtbridge.message_model import COL_DATE, COL_MARKS, COL_PEOPLE, COL_SUBJECT, MessageListModel, MessageRole
@@ -14,26 +14,34 @@ from deskmail.ui.icons import ui_icon
 
 
 class MessageStyle(QIdentityProxyModel):
-    """Turns the model's plain roles into fonts and icons (the model may not use QtGui)."""
+    """Turns the model's plain roles into fonts and icons (the model may not use QtGui).
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    It asks the source model's Python `data` directly instead of going through
+    QIdentityProxyModel.data: PySide6 6.12 on Python 3.11 loses a reference to None each time
+    an empty QVariant comes back into Python, and the view asks for empty roles all the time.
+    """
+
+    def __init__(self, source: MessageListModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.source = source
+        self.setSourceModel(source)
         self._bold = QFont()
         self._bold.setBold(True)
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        source = self.source.index(index.row(), index.column())
         if role == Qt.ItemDataRole.FontRole and index.column() != COL_MARKS:
-            return self._bold if super().data(index, MessageRole.UNREAD) else None
+            return self._bold if self.source.data(source, MessageRole.UNREAD) else None
         if role == Qt.ItemDataRole.DecorationRole and index.column() == COL_MARKS:
-            if super().data(index, MessageRole.FLAGGED):
+            if self.source.data(source, MessageRole.FLAGGED):
                 return ui_icon("star")
-            if super().data(index, MessageRole.ATTACHMENT):
+            if self.source.data(source, MessageRole.ATTACHMENT):
                 return ui_icon("attachment")
             return None
-        return super().data(index, role)
+        return self.source.data(source, role)
 
 
-class MessageList(QTreeView):
+class MessageList(QTableView):
     """The list of messages of one folder (or search results); emits `current_message(summary|None)`."""
 
     current_message = Signal(object)
@@ -42,12 +50,16 @@ class MessageList(QTreeView):
     def __init__(self, model: MessageListModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.list_model = model
-        self.style_model = MessageStyle(self)
-        self.style_model.setSourceModel(model)
+        self.style_model = MessageStyle(model, self)
         self.setModel(self.style_model)
-        self.setRootIsDecorated(False)
-        self.setUniformRowHeights(True)  # lets the view skip measuring rows: 100k rows stay smooth
-        self.setAllColumnsShowFocus(True)
+        # A table view with fixed row heights never walks all rows (a tree view lays out every
+        # one of them after each reset: seconds for 100k rows).
+        rows = self.verticalHeader()
+        rows.hide()
+        rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        rows.setDefaultSectionSize(self.fontMetrics().height() + 8)
+        self.setShowGrid(False)
+        self.setWordWrap(False)
         self.setAlternatingRowColors(True)
         self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -56,7 +68,8 @@ class MessageList(QTreeView):
         self.sortByColumn(COL_DATE, Qt.SortOrder.DescendingOrder)
         self.setAccessibleName("Messages")
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
-        header = self.header()
+        header = self.horizontalHeader()
+        header.setHighlightSections(False)
         header.setStretchLastSection(False)
         header.setSectionResizeMode(COL_MARKS, QHeaderView.ResizeMode.Fixed)
         header.resizeSection(COL_MARKS, 28)
