@@ -252,3 +252,15 @@ def test_uuencoded_files_in_text_become_attachments() -> None:
     assert (att.filename, att.content_type) == ("hello.txt", "text/plain")
     assert msg.attachment_data(att.part_id) == b"hello uu world"
     assert "[attachment: hello.txt]" in msg.text and "Bye" in msg.text and "begin 644" not in msg.text
+
+
+def test_fuzzer_findings_do_not_raise() -> None:
+    """Inputs a mutation fuzzer over the corpus found: NUL in a charset, a non-ASCII address in an attachment."""
+    raw = (
+        b"Subject: =?utf\x00-8?q?x?=\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=m\r\n\r\n"
+        b'--m\r\nContent-Type: text/plain; charset="utf\x00"\r\n\r\nbody\r\n'
+        b"--m\r\nContent-Type: message/rfc822\r\n\r\n"
+        b"From: J\xc3\xb6rg <j\xc3\xb6rg@example.test>\r\nSubject: in\r\n\r\nx\r\n--m--\r\n"
+    )
+    view = render_message(raw)
+    assert "body" in view.body_html and "jörg@example.test" in view.body_html

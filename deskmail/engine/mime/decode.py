@@ -30,6 +30,8 @@ CHARSET_ALIASES = {
 # Longer header values are cut before decoding: no person reads them, and the parsers slow down.
 MAX_TEXT_HEADER = 16_000
 MAX_ADDRESS_HEADER = 50_000  # about a thousand recipients
+_PLAIN_NAME = re.compile(r"[^\x00-\x1f()<>\[\]:;@\\,.\"]+")  # a display name that needs no quotes
+_CHARSET_LABEL = re.compile(r"[a-z0-9_.:+-]{1,40}")
 _ENCODED_WORD = re.compile(r"=\?([^?\s]+)\?([qQbB])\?([^?\s]*)\?=")
 _FOLD = re.compile(r"\r?\n[ \t]")
 
@@ -43,9 +45,11 @@ def codec_for(label: str | None) -> str | None:
     name = CHARSET_ALIASES.get(name, name)
     if not name:
         return None
+    if not _CHARSET_LABEL.fullmatch(name):
+        return None
     try:
         info = codecs.lookup(name)
-    except LookupError:
+    except (LookupError, ValueError):
         return None
     # Codecs that are not text encodings (e.g. "base64", "rot13") must never be used on mail.
     return info.name if getattr(info, "_is_text_encoding", True) else None
@@ -137,7 +141,12 @@ class Address:
 
     def formatted(self) -> str:
         """`Name <address>` for headers and the composer, quoted as needed."""
-        return email.utils.formataddr((self.name, self.email)) if self.name else self.email
+        if not self.name:
+            return self.email
+        if _PLAIN_NAME.fullmatch(self.name):
+            return f"{self.name} <{self.email}>"
+        escaped = self.name.replace("\\", "\\\\").replace('"', '\\"')
+        return f'"{escaped}" <{self.email}>'  # formataddr would raise on a non-ASCII address
 
 
 def parse_address_header(raw: str) -> list[Address]:
