@@ -5,7 +5,7 @@ from __future__ import annotations
 from deskmail.core.cancel import CancelToken
 from deskmail.core.serverconfig import Candidate, ConnectionPolicy
 from deskmail.core.settings import Settings
-from deskmail.engine.accounts import Account, AccountStore
+from deskmail.engine.accounts import Account, AccountStore, account_key
 from deskmail.engine.credentials import Credentials, save_account_and_password
 from deskmail.wizard.draft import CheckReportLike, DiscoveryLike, Progress, Services
 
@@ -43,14 +43,22 @@ def real_services(
     def save(account: Account, password: str, cancel: CancelToken) -> None:
         save_account_and_password(store, credentials, account, password)
 
+    # The Account page asks "already set up?" on the GUI thread, which must not read files: the
+    # saved addresses are read once in the background, when the wizard opens.
+    existing: set[str] = set()
+
+    def load_in_background() -> None:
+        warm_up()
+        existing.update(account.key for account in store.list())
+
     return Services(
         discover=discover,
         check=check,
         save=save,
         address_error=address_error,
         typo_hint=typo_hint,
-        account_exists=lambda email: store.get(email) is not None,
-        warm_up=warm_up,
+        account_exists=lambda email: account_key(email) in existing,
+        warm_up=load_in_background,
     )
 
 

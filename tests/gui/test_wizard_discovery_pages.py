@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 import pytest
+from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
+from deskmail.core.serverconfig import Protocol, Security, ServerConfig
+from deskmail.core.settings import Settings
+from deskmail.engine.accounts import Account, AccountStore
+from deskmail.engine.credentials import Credentials
+from deskmail.engine.paths import Paths
+from deskmail.ui.wizard import AccountWizard
 from deskmail.ui.wizard.first_pages import AccountPage
+from deskmail.wizard.services import real_services
 from deskmail.wizard.steps import Step
 
 from .wizard_bed import WAIT_MS, Run, action, click, run, type_account, wait_for
@@ -43,3 +54,26 @@ def test_oauth_only_provider_page(qtbot: QtBot, run: Run) -> None:
     assert run.opened == ["https://wz-oauth.test/app-passwords"] and run.step is Step.OAUTH_ONLY
     click(qtbot, action(run, "I have an app password"))
     assert run.step is Step.ACCOUNT and run.wizard.account_page.password_edit.text() == ""
+
+
+def test_an_account_already_set_up_is_refused(
+    qtbot: QtBot, testbed: Any, keyring_env: dict[str, str], deskmail_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    testbed.apply_env(monkeypatch)
+    settings = Settings.from_env()
+    store = AccountStore(Paths.from_settings(settings).ensure())
+    server = ServerConfig(Protocol.IMAP, "imap.example.test", 993, Security.SSL, testbed.user)
+    smtp = ServerConfig(Protocol.SMTP, "smtp.example.test", 465, Security.SSL, testbed.user)
+    store.save(Account(testbed.user, "Alice", server, smtp))
+    services = real_services(settings, store, Credentials())
+    wizard = AccountWizard(services, open_url=lambda url: None)
+    qtbot.addWidget(wizard)
+    wizard.show()
+    qtbot.waitUntil(lambda: services.account_exists(testbed.user.upper()), timeout=WAIT_MS)  # read in background
+    page = wizard.account_page
+    qtbot.keyClicks(page.email_edit, testbed.user)
+    qtbot.keyClicks(page.password_edit, "whatever")
+    qtbot.keyClick(page.password_edit, Qt.Key.Key_Return)
+    assert wizard.machine.step is Step.ACCOUNT
+    assert page.email_error.isVisible() and "already set up" in page.email_error.text()
+    wizard.reject()
