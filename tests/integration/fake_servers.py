@@ -16,6 +16,8 @@ from pathlib import Path
 
 import trustme
 
+CRAM_CHALLENGE = b"<1896.697170952@fake.test>"
+
 
 @dataclass
 class Script:
@@ -44,6 +46,7 @@ class Record:
     credentials: list[bytes] = field(default_factory=list)  # LOGIN / AUTH lines and SASL data
     plaintext_credentials: list[bytes] = field(default_factory=list)  # those sent before TLS
     tls_started: int = 0
+    cram_responses: list[bytes] = field(default_factory=list)  # b"user hexdigest"
 
 
 class FakeServer:
@@ -200,7 +203,10 @@ class FakeServer:
             elif verb == b"AUTH":
                 self._note_credentials(line, conn)
                 parts = line.split(b" ")
-                if len(parts) == 2:  # AUTH LOGIN without initial response: two challenges
+                if parts[1].upper() == b"CRAM-MD5":
+                    conn.sendall(b"334 " + base64.b64encode(CRAM_CHALLENGE) + b"\r\n")
+                    self.record.cram_responses.append(base64.b64decode(next(lines, b"")))
+                elif len(parts) == 2:  # AUTH LOGIN without initial response: two challenges
                     for prompt in (b"VXNlcm5hbWU6", b"UGFzc3dvcmQ6"):
                         conn.sendall(b"334 " + prompt + b"\r\n")
                         self._note_credentials(next(lines, b""), conn)

@@ -245,3 +245,21 @@ def test_microsoft_imap_switched_off_after_login_is_imap_disabled(env: FakeEnv) 
             5.0,
         )
     assert result.error is not None and result.error.kind is ErrorKind.IMAP_DISABLED
+
+
+@pytest.mark.parametrize(("auth", "mechanism"), [("password-encrypted", b"CRAM-MD5"), ("password-cleartext", b"PLAIN")])
+def test_smtp_cram_md5_only_when_configured_and_offered(env: FakeEnv, auth: str, mechanism: bytes) -> None:
+    import hmac
+
+    from tests.integration.fake_servers import CRAM_CHALLENGE
+
+    script = Script(smtp_tls_ehlo=("AUTH PLAIN LOGIN CRAM-MD5",))
+    with fake_server(env, "smtp", script, implicit_tls=True) as server:
+        config = ServerConfig(Protocol.SMTP, "127.0.0.1", server.port, Security.SSL, "alice", (auth,))
+        smtp = open_smtp(config, settings(env), timeout=5)
+        login_smtp(smtp, "alice", PASSWORD)
+        close_quietly(smtp)
+    assert server.record.credentials[0].split(b" ")[1] == mechanism
+    if mechanism == b"CRAM-MD5":
+        digest = hmac.new(PASSWORD.encode(), CRAM_CHALLENGE, "md5").hexdigest().encode()
+        assert server.record.cram_responses == [b"alice " + digest]
