@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from deskmail.core.errors import ErrorKind
 from deskmail.core.serverconfig import Security
+from deskmail.core.settings import Settings
 from deskmail.engine.credentials import Credentials
+from deskmail.engine.paths import Paths
+from deskmail.qtbridge.tasks import TaskRunner
+from deskmail.ui.main_window import MainWindow
+from deskmail.ui.wizard import AccountWizard
+from deskmail.ui.wizard.first_pages import FoundPage
 from deskmail.ui.wizard.settings_pages import ManualPage
 from deskmail.wizard.steps import Step
 
@@ -126,3 +134,42 @@ def test_not_remembering_keeps_password_for_this_session_only(qtbot: QtBot, run:
     assert "each time" in run.wizard.page().text.text()  # type: ignore[attr-defined]
     leaks = [p for p in run.home.rglob("*") if p.is_file() and testbed.password.encode() in p.read_bytes()]
     assert leaks == []
+
+
+def test_add_account_from_the_main_window(
+    qtbot: QtBot, testbed: Any, keyring_env: dict[str, str], deskmail_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The app's own wiring: empty state -> Add account -> the real wizard -> the window shows the account."""
+    from deskmail.app import build_context
+
+    testbed.apply_env(monkeypatch)
+    Credentials().delete(testbed.user)
+    settings = Settings.from_env()
+    runner = TaskRunner()
+    context = build_context(settings, Paths.from_settings(settings).ensure(), runner, deskmail_home / "x.log")
+    window = MainWindow(context)  # no mail view factory: a placeholder stands in for the mail view
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.empty_state)
+    window.empty_state.add_button.click()
+    wizard = window.findChild(AccountWizard)
+    assert isinstance(wizard, AccountWizard) and wizard.isVisible()
+    page = wizard.account_page
+    qtbot.keyClicks(page.email_edit, testbed.user)
+    qtbot.keyClicks(page.password_edit, testbed.password)
+    qtbot.keyClick(page.password_edit, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: wizard.machine.step is Step.FOUND, timeout=30_000)
+    wizard.machine.set_confirmed(True)
+    click(qtbot, found_page_of(wizard).continue_button)
+    qtbot.waitUntil(lambda: wizard.machine.step is Step.DONE, timeout=30_000)
+    click(qtbot, wizard.page().default_button())  # "Start reading mail"
+    qtbot.waitUntil(lambda: window.stack.currentWidget() is not window.empty_state, timeout=10_000)
+    assert [a.email for a in window.accounts] == [testbed.user]
+    assert Credentials().get(testbed.user) == testbed.password
+    runner.shutdown(wait=True)
+
+
+def found_page_of(wizard: AccountWizard) -> FoundPage:
+    page = wizard.page()
+    assert isinstance(page, FoundPage)
+    return page
