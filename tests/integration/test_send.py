@@ -193,3 +193,18 @@ def test_a_draft_is_kept_locally_when_the_server_is_unreachable(testbed: Testbed
     assert saved.server_error is not None and saved.server_error.kind is ErrorKind.OFFLINE
     local = drafts.local.get(out.message_id)
     assert local is not None and b"offline draft" in local.raw and local.server_uid == 0
+
+
+def test_a_message_written_offline_goes_out_once_back_online(testbed: Testbed, people: People) -> None:
+    offline = make_sender(people.store_file, testbed.refused_ip, testbed.ca_path, people.me, people.password)
+    out = message(people)
+    result = offline.send(offline.queue(out).id)
+    assert result.error is not None and result.error.kind is ErrorKind.OFFLINE
+    assert "Outbox" in result.error.fix
+    [waiting] = offline.outbox.items()
+    assert waiting.state is not OutboxState.FAILED  # retried by itself, no user action needed
+    online = sender_for(testbed, people)
+    [sent] = online.send_pending()
+    assert sent.error is None and online.outbox.items() == []
+    assert len(copies(testbed, people.friend, people.password, "INBOX", out.message_id)) == 1
+    assert len(copies(testbed, people.me, people.password, "Sent", out.message_id)) == 1

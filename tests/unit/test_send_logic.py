@@ -43,6 +43,7 @@ def test_failures_are_classified_in_plain_words() -> None:
     offline = classify_send_failure(ConnectionRefusedError(111, "refused"))
     assert offline.kind is ErrorKind.OFFLINE and is_temporary(offline)
     assert classify_send_failure(TimeoutError()).kind is ErrorKind.TIMEOUT
+    assert is_temporary(UserFacingError(ErrorKind.HOST_NOT_FOUND, "no DNS")) and not is_temporary(too_big)
     assert classify_send_failure(ValueError("odd")).kind is ErrorKind.PROTOCOL_ERROR
     assert refused.to_json()["data"]["reason"] == "recipient_refused"  # survives the outbox's JSON
     for error in (refused, too_big, busy, offline):

@@ -45,9 +45,19 @@ def _reply_text(code: int, reply: bytes | str) -> str:
     return f"{code} {text}".strip()
 
 
+_TEMPORARY = (
+    ErrorKind.OFFLINE,
+    ErrorKind.TIMEOUT,
+    ErrorKind.SERVER_BUSY,
+    ErrorKind.CONNECT_REFUSED,
+    ErrorKind.HOST_NOT_FOUND,
+)
+
+
 def is_temporary(error: UserFacingError) -> bool:
     """True for failures worth retrying by themselves later (network, busy server, 4xx replies)."""
-    return error.kind in (ErrorKind.OFFLINE, ErrorKind.TIMEOUT, ErrorKind.SERVER_BUSY, ErrorKind.CONNECT_REFUSED)
+    # HOST_NOT_FOUND too: behind a captive portal or with DNS down, names fail to resolve for a while.
+    return error.kind in _TEMPORARY
 
 
 def refused_recipients(refused: dict[str, tuple[int, bytes]]) -> UserFacingError:
