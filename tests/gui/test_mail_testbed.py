@@ -5,6 +5,9 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import ssl
+import struct
+import zlib
+from collections.abc import Iterator
 from email.message import EmailMessage
 from email.utils import formataddr, make_msgid
 from pathlib import Path
@@ -24,6 +27,24 @@ from deskmail.ui.main_window import MainWindow
 pytestmark = pytest.mark.gui
 _numbers = itertools.count(1)
 PIXEL_HOST = "web0.example.test"
+
+
+def tiny_png() -> bytes:
+    """A valid 1x1 PNG (what a tracking pixel looks like)."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", 1, 1, 8, 6, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b"\0\0\0\0\0"))
+        + chunk(b"IEND", b"")
+    )
+
+
+PNG = tiny_png()
 
 
 def message(sender: tuple[str, str], to: str, subject: str, text: str, html: str = "", attach: bytes = b"") -> bytes:
@@ -47,6 +68,7 @@ def mailbox(testbed: Any) -> tuple[str, str]:
     testbed.mail.add_user(email, password)
     alice = ("Alice", testbed.user)
     pixel = f"https://{PIXEL_HOST}/pixel.png"
+    testbed.web.add(PIXEL_HOST, "/pixel.png", PNG, headers={"Content-Type": "image/png"})
     html = f'<p>Big <b>news</b></p><img src="{pixel}"><script>document.title="x"</script>'
     testbed.mail.put_message(email, message(alice, email, "Plain hello", "Hello Anna,\nsee you soon."), flags="")
     testbed.mail.put_message(email, message(alice, email, "HTML news", "Big news", html), flags="")
@@ -54,12 +76,10 @@ def mailbox(testbed: Any) -> tuple[str, str]:
     return email, password
 
 
-@pytest.fixture
-def window(qtbot: QtBot, testbed: Any, deskmail_home: Path, mailbox: tuple[str, str]) -> MainWindow:
+def open_window(qtbot: QtBot, testbed: Any, home: Path, email: str, password: str, imap_host: str) -> MainWindow:
     from deskmail.app import build_context
 
-    email, password = mailbox
-    settings = dataclasses.replace(testbed.settings, home=deskmail_home)
+    settings = dataclasses.replace(testbed.settings, home=home)
     runner = TaskRunner()
     context = build_context(settings, Paths.from_settings(settings).ensure(), runner)
     context.credentials.set_for_session(email, password)
@@ -67,7 +87,7 @@ def window(qtbot: QtBot, testbed: Any, deskmail_home: Path, mailbox: tuple[str, 
         Account(
             email=email,
             display_name="Anna",
-            incoming=ServerConfig(Protocol.IMAP, testbed.mail.host, 993, Security.SSL, email),
+            incoming=ServerConfig(Protocol.IMAP, imap_host, 993, Security.SSL, email),
             outgoing=ServerConfig(Protocol.SMTP, testbed.smtp.host, 465, Security.SSL, email),
         )
     )
@@ -75,9 +95,16 @@ def window(qtbot: QtBot, testbed: Any, deskmail_home: Path, mailbox: tuple[str, 
     qtbot.addWidget(win)
     win.show()
     qtbot.waitUntil(lambda: isinstance(win.mail_view, MailView), timeout=5000)
+    win.runner = runner  # type: ignore[attr-defined]
+    return win
+
+
+@pytest.fixture
+def window(qtbot: QtBot, testbed: Any, deskmail_home: Path, mailbox: tuple[str, str]) -> Iterator[MainWindow]:
+    win = open_window(qtbot, testbed, deskmail_home, *mailbox, testbed.mail.host)
     yield win
     win.close()
-    runner.shutdown(wait=True)
+    win.runner.shutdown(wait=True)  # type: ignore[attr-defined]
 
 
 def view_of(window: MainWindow) -> MailView:
@@ -125,6 +152,10 @@ def test_sync_read_save_and_reply(qtbot: QtBot, testbed: Any, window: MainWindow
     assert view.reading_pane.rendered is not None and view.reading_pane.rendered.remote_blocked
     assert "news" in view.reading_pane.body.toPlainText()
     assert testbed.web.count(host=PIXEL_HOST) == 0  # the remote image was never requested
+    view.reading_pane.show_remote.emit(True)  # "Always show for this sender"
+    qtbot.waitUntil(lambda: testbed.web.count(host=PIXEL_HOST, path="/pixel.png") >= 1, timeout=10000)
+    qtbot.waitUntil(lambda: bool(view.reading_pane.body.fetched), timeout=10000)
+    assert testbed.user in view.reading.prefs.load()
 
     open_subject(qtbot, view, "The report")
     attachment = view.reading_pane.rendered.attachments[0]
@@ -186,3 +217,39 @@ def test_marking_read_reaches_the_server(
             client.logout()
 
     qtbot.waitUntil(seen_on_server, timeout=20000)
+
+
+def test_a_change_made_offline_reaches_the_server_when_it_is_back(
+    qtbot: QtBot, testbed: Any, dovecot_factory: Any, deskmail_home: Path
+) -> None:
+    email, password = "otto@example.test", "otto-secret-pw"
+    server = dovecot_factory(users={email: password})
+    alice = ("Alice", testbed.user)
+    server.put_message(email, message(alice, email, "While you were away", "Hello Otto"), flags="")
+    win = open_window(qtbot, testbed, deskmail_home, email, password, server.host)
+    try:
+        view = view_of(win)
+        qtbot.waitUntil(lambda: "While you were away" in subjects(view), timeout=20000)
+        server.stop()
+        view.list.select_row(0)
+        view.actions_.mark_read.trigger()
+        qtbot.waitUntil(lambda: not view.offline_bar.isHidden(), timeout=20000)
+        assert view.model.summary(0).seen  # shown as read at once, offline
+        server.start()
+        view.offline_bar.buttons[0].click()  # "Try again"
+        qtbot.waitUntil(lambda: view.offline_bar.isHidden(), timeout=20000)
+
+        def seen_on_server() -> bool:
+            context = ssl.create_default_context(cafile=str(testbed.ca_path))
+            client = imapclient.IMAPClient(server.ip, port=993, ssl=True, ssl_context=context)
+            try:
+                client.login(email, password)
+                client.select_folder("INBOX", readonly=True)
+                return bool(client.search(["SEEN"]))
+            finally:
+                client.logout()
+
+        qtbot.waitUntil(seen_on_server, timeout=20000)
+    finally:
+        win.close()
+        win.runner.shutdown(wait=True)  # type: ignore[attr-defined]
