@@ -208,3 +208,13 @@ def test_a_message_written_offline_goes_out_once_back_online(testbed: Testbed, p
     assert sent.error is None and online.outbox.items() == []
     assert len(copies(testbed, people.friend, people.password, "INBOX", out.message_id)) == 1
     assert len(copies(testbed, people.me, people.password, "Sent", out.message_id)) == 1
+
+
+def test_an_international_address_goes_out_with_smtputf8(testbed: Testbed, people: People) -> None:
+    sender = sender_for(testbed, people)
+    out = message(people, to=[Address("Jörg", "jörg@example.test")])
+    result = sender.send(sender.queue(out).id)
+    assert result.error is None
+    [received] = [r for r in testbed.smtp.received if out.message_id.encode() in r.content]
+    assert received.rcpt_tos == ["jörg@example.test"]
+    assert len(copies(testbed, people.me, people.password, "Sent", out.message_id)) == 1

@@ -132,3 +132,11 @@ def test_a_reopened_draft_keeps_everything_and_its_message_id() -> None:
     assert again.body.strip() == "unfinished thought"
     assert [(a.filename, a.data) for a in again.attachments] == [("notes.txt", b"notes")]
     assert (again.in_reply_to, again.references) == (out.in_reply_to, out.references)
+
+
+def test_an_international_local_part_is_written_as_utf8() -> None:
+    out = OutgoingMessage(sender=ME, to=[Address("Jörg", "jörg@bücher.example")], subject="Grüße", body="x")
+    raw = build_message(out).as_bytes()
+    assert "jörg@xn--bcher-kva.example".encode() in raw  # RFC 6532: raw UTF-8 local part, ASCII domain
+    assert parse_message(raw).to[0].email == "jörg@xn--bcher-kva.example"
+    assert out.envelope_recipients() == ["jörg@xn--bcher-kva.example"]

@@ -59,3 +59,23 @@ def test_a_message_without_recipients_is_not_queued(tmp_path: Path) -> None:
         sender.queue(OutgoingMessage(sender=Address("", "me@example.test"), subject="x"))
     assert info.value.field is Field.RECIPIENTS
     assert sender.outbox.items() == []
+
+
+class _NoUtf8Server(smtplib.SMTP):
+    """Stands in for a server without SMTPUTF8 (the test bed's server has it)."""
+
+    def ehlo_or_helo_if_needed(self) -> None:
+        pass
+
+    def has_extn(self, opt: str) -> bool:
+        return False
+
+
+def test_international_addresses_need_smtputf8() -> None:
+    from deskmail.engine.smtp.sender import _utf8_options
+
+    server = _NoUtf8Server()
+    assert _utf8_options(server, ["me@example.test", "bob@xn--bcher-kva.example"]) == []
+    with pytest.raises(UserFacingError) as info:
+        _utf8_options(server, ["me@example.test", "jörg@example.test"])
+    assert failure_reason(info.value) is SendFailure.RECIPIENT_REFUSED and "jörg@example.test" in info.value.message

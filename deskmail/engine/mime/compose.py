@@ -101,7 +101,11 @@ def _add_attachment(msg: EmailMessage, attachment: AttachmentFile) -> None:
 
 def build_message(out: OutgoingMessage, *, date: dt.datetime | None = None) -> EmailMessage:
     """The complete message (Bcc included: smtplib drops it on the wire, the Sent copy keeps it)."""
-    msg = EmailMessage(policy=email.policy.SMTP)
+    # An address with a non-ASCII local part (jörg@...) can only be written raw, as UTF-8 (RFC 6532);
+    # such a message needs a server with SMTPUTF8, which the sender checks before sending.
+    everyone = [out.sender, *out.to, *out.cc, *out.bcc, *out.reply_to]
+    utf8 = any(not a.email.rpartition("@")[0].isascii() for a in everyone)
+    msg = EmailMessage(policy=email.policy.SMTPUTF8 if utf8 else email.policy.SMTP)
     msg["From"] = _header_address(out.sender)
     for name, people in (("To", out.to), ("Cc", out.cc), ("Bcc", out.bcc), ("Reply-To", out.reply_to)):
         if people:

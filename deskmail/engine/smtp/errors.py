@@ -73,6 +73,19 @@ def refused_recipients(refused: dict[str, tuple[int, bytes]]) -> UserFacingError
     )
 
 
+def utf8_unsupported(addresses: list[str]) -> UserFacingError:
+    return SendError(
+        SendFailure.RECIPIENT_REFUSED,
+        ErrorKind.PROTOCOL_ERROR,
+        "Your mail server cannot send to addresses with international letters before the @: "
+        + ", ".join(addresses)
+        + ".",
+        fix=f"Ask the recipient for another address. {WAITS}",
+        field=Field.RECIPIENTS,
+        data={"refused": {a: "no SMTPUTF8" for a in addresses}},
+    )
+
+
 def classify_send_failure(exc: BaseException) -> UserFacingError:
     """Map an smtplib or socket failure to a UserFacingError (already-typed errors pass through)."""
     if isinstance(exc, UserFacingError):

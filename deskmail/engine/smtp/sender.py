@@ -22,7 +22,7 @@ from deskmail.core.cancel import NEVER, CancelToken
 from deskmail.core.errors import ErrorKind, Field, UserFacingError
 from deskmail.engine.mime.compose import OutgoingMessage, ascii_address, build_message
 from deskmail.engine.smtp import imapfolders
-from deskmail.engine.smtp.errors import classify_send_failure, is_temporary, refused_recipients
+from deskmail.engine.smtp.errors import classify_send_failure, is_temporary, refused_recipients, utf8_unsupported
 from deskmail.engine.smtp.imapfolders import ImapConnector
 from deskmail.engine.smtp.outbox import Outbox, OutboxItem, OutboxState
 
@@ -138,7 +138,8 @@ class Sender:
         session = self.smtp(cancel)
         try:
             cancel.raise_if_cancelled()
-            refused = session.sendmail(item.sender, item.recipients, without_bcc(item.raw))
+            options = _utf8_options(session, [item.sender, *item.recipients])
+            refused = session.sendmail(item.sender, item.recipients, without_bcc(item.raw), mail_options=options)
             self.checkpoint("accepted")
             self.outbox.set_state(item.id, OutboxState.SENT)
             self.checkpoint("marked_sent")
@@ -169,6 +170,17 @@ class Sender:
             return bool(imapfolders.uids_with_message_id(client, imapfolders.sent_folder(client), item.message_id))
         finally:
             imapfolders.logout_quietly(client)
+
+
+def _utf8_options(session: smtplib.SMTP, addresses: list[str]) -> list[str]:
+    """["SMTPUTF8"] when an address has a non-ASCII local part; a clear error if the server cannot."""
+    international = [a for a in addresses if not a.isascii()]
+    if not international:
+        return []
+    session.ehlo_or_helo_if_needed()
+    if not session.has_extn("smtputf8"):
+        raise utf8_unsupported(international)
+    return ["SMTPUTF8"]
 
 
 def _quit_quietly(session: smtplib.SMTP) -> None:
