@@ -22,13 +22,18 @@ open them in the system browser, never inside the pane. `prefer_plain=True` show
 
 Stored bodies on disk: `parse_message_file(path)` keeps parts over 1 MB in the file (a 50 MB
 attachment never sits in memory); `message.save_attachment(part_id, open_file)` streams them out.
-An attached message (message/rfc822) is an attachment named "<subject>.eml": show it with
-`render_message(message.attachment_data(part_id))`.
+Attached messages (message/rfc822: forwards, bounced originals) are rendered below the body and
+also listed as "<subject>.eml" attachments. Inline images (cid:) are not in `view.attachments`.
+Uuencoded files in plain text become attachments with ids like "1.uu1" (local only, not IMAP part
+numbers); every other `part_id` is the IMAP part number (BODY[part_id]).
 
 The message list and search use `parse_message(raw).preview` (one line), `.text` and the headers.
 
-Composing: see `compose.py` (`OutgoingMessage`, `build_message`), `reply.py` (`reply`, `forward`)
-and `addresses.py` (`parse_recipients`).
+Composing: `compose.py` (`OutgoingMessage`, `AttachmentFile`, `build_message`), `reply.py`
+(`reply(original, me=..., reply_all=...)`, `forward(original, raw, me=..., inline=...)`,
+`edit_draft(parsed_draft, me=...)` to reopen a draft with its Message-ID), `addresses.py`
+(`parse_recipients(field_text)` raising `RecipientError` with `.invalid`, `format_recipients`).
+Sending and drafts: `deskmail.engine.smtp`.
 """
 
 from deskmail.engine.mime.decode import Address
