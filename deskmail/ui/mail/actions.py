@@ -57,6 +57,7 @@ class MailActions:
         self.reply = a("Reply", "sent", lambda: self.reply_to(False), "Ctrl+R")
         self.reply_all = a("Reply All", "sent", lambda: self.reply_to(True), "Ctrl+Shift+R")
         self.forward = a("Forward", "sent", self.forward_message, "Ctrl+L")
+        self.forward_attached = a("Forward as Attachment", None, lambda: self.forward_message(inline=False))
         self.archive = a("Archive", "archive", lambda: self.act("archive"), "A")
         self.delete = a("Delete", "trash", lambda: self.act("delete"), QKeySequence.StandardKey.Delete)
         self.mark_read = a("Mark as Read", None, lambda: self.act("read", True), "R")
@@ -68,10 +69,11 @@ class MailActions:
         self.move = QAction("Move To…", view)
         self.move.setMenu(self.move_menu)
         self.message_actions = [
-            self.reply, self.reply_all, self.forward, self.archive, self.delete,
+            self.reply, self.reply_all, self.forward, self.forward_attached, self.archive, self.delete,
             self.mark_read, self.mark_unread, self.flag, self.move,
         ]  # fmt: skip
-        for action in [self.reply, self.reply_all, self.forward, None, self.mark_read, self.mark_unread, self.flag,
+        for action in [self.reply, self.reply_all, self.forward, self.forward_attached, None, self.mark_read,
+                       self.mark_unread, self.flag,
                        self.move, None, self.archive, self.delete]:  # fmt: skip
             view.list.addAction(action if action is not None else self._separator())
         for action in (self.get_mail, self.write, self.find):
@@ -111,7 +113,8 @@ class MailActions:
         menus = window.menuBar()
         help_action = menus.actions()[-1] if menus.actions() else None
         message = QMenu("&Message", window)
-        for action in [self.write, None, self.reply, self.reply_all, self.forward, None, self.mark_read,
+        for action in [self.write, None, self.reply, self.reply_all, self.forward, self.forward_attached, None,
+                       self.mark_read,
                        self.mark_unread, self.flag, self.move, None, self.archive, self.delete]:  # fmt: skip
             message.addAction(action) if action is not None else message.addSeparator()
         go = QMenu("&Go", window)
@@ -133,7 +136,7 @@ class MailActions:
         for action in self.message_actions:
             action.setEnabled(has_message)
         loaded = self.view.reading_pane.rendered is not None
-        for action in (self.reply, self.reply_all, self.forward):
+        for action in (self.reply, self.reply_all, self.forward, self.forward_attached):
             action.setEnabled(loaded)
         if chosen:
             self.flag.setText("Remove Flag" if all(m.flagged for m in chosen) else "Flag")
@@ -212,12 +215,12 @@ class MailActions:
         mine = {a.email for a in self.view.accounts}
         self.compose(reply(rendered.message, me=me, my_addresses=mine, reply_all=everyone))
 
-    def forward_message(self) -> None:
+    def forward_message(self, inline: bool = True) -> None:
         rendered, raw = self.view.reading_pane.rendered, self.view.reading.raw
         summary = self.view.reading_pane.summary
         if rendered is None or raw is None or summary is None:
             return
-        self.compose(forward(rendered.message, raw, me=self.me(self.view.email_of(summary))))
+        self.compose(forward(rendered.message, raw, me=self.me(self.view.email_of(summary)), inline=inline))
 
     def open_in_composer_if_draft(self, summary: object) -> None:
         folder = self.view.current.folder if self.view.current else None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
@@ -207,12 +208,18 @@ class MailView(QWidget):
     # -- state shown in bars and the status bar ------------------------------------------------------
 
     def _sync_state(self, email: str, text: str) -> None:
-        self.status.setText(text)
+        if text:
+            self.status.setText(text)
+        elif not self.controller.online:
+            self.status.setText("Offline")
+        elif not self.controller.syncing:
+            self.status.setText(f"Up to date · checked at {time.strftime('%H:%M')}")
 
     def _online_changed(self, online: bool) -> None:
         if online:
             self.offline_bar.hide()
         else:
+            self.status.setText("Offline")
             self.offline_bar.show_message(OFFLINE_TEXT, [("Try again", self.controller.sync_all)])
 
     def _problem(self, email: str, error: object) -> None:
