@@ -134,7 +134,17 @@ class AccountRuntime:
             lambda s: sync_account(s, store, folders=folders, cancel=cancel, progress=progress), cancel
         )
         self.flush_outbox(cancel)  # back online (or restarted after a crash): send what waits
+        self.upload_drafts(cancel)
         return report
+
+    def upload_drafts(self, cancel: CancelToken = NEVER) -> None:
+        """Put drafts saved while offline into the server's Drafts folder."""
+        from deskmail.engine.smtp.drafts import DraftManager
+        from deskmail.engine.smtp.outbox import LocalDrafts
+
+        for saved in DraftManager(LocalDrafts(self.store()), self.imap_client).upload_pending(cancel):
+            if saved.server_error is not None:
+                log.info("draft %s still local: %s", saved.record.message_id, saved.server_error.message)
 
     def flush_outbox(self, cancel: CancelToken = NEVER) -> list[Any]:
         """Send or file what waits in the outbox; messages the server refused wait for the user."""

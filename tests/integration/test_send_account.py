@@ -94,7 +94,7 @@ def test_the_runtime_sends_what_waits_after_a_crash_and_drops_the_draft(testbed:
     waiting = OutgoingMessage(sender=Address("", me), to=[Address("", me)], subject="left over", body="x")
     sender_for(account, password, testbed.settings, runtime.store()).queue(waiting)  # app died before sending
     draft = OutgoingMessage(sender=Address("", me), to=[Address("", me)], subject="drafted", body="y")
-    drafts_for(account, password, testbed.settings, runtime.store()).save(draft)
+    drafts_for(account, password, testbed.settings, runtime.store()).save(draft, upload=False)  # offline
     runtime.sync()
     assert outbox_items(runtime.store()) == []
     assert count(testbed, me, password, "Sent", waiting.message_id) == 1

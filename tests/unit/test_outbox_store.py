@@ -37,12 +37,15 @@ def test_a_draft_keeps_one_row_per_composition(tmp_path: Path) -> None:
     drafts = LocalDrafts(Store.open(tmp_path / "s.sqlite3"))
     first = drafts.save("<d@x>", b"v1")
     drafts.set_server_copy("<d@x>", 7, 99, first.saved_at)
+    assert drafts.pending() == []
     second = drafts.save("<d@x>", b"v2")
-    assert (second.raw, second.server_uid) == (b"v2", 7)  # the old server copy is still to be replaced
-    drafts.set_server_copy("<d@x>", 8, 99, first.saved_at)  # a late answer for an older version is ignored
+    assert (second.raw, second.server_uid, second.uploaded) == (b"v2", 7, False)  # old copy still to replace
+    assert [d.message_id for d in drafts.pending()] == ["<d@x>"]
+    drafts.set_server_copy("<d@x>", 8, 99, first.saved_at)  # a late answer for the older version
     record = drafts.get("<d@x>")
-    assert record is not None and record.server_uid == 7
-    assert [d.message_id for d in drafts.all()] == ["<d@x>"]
+    assert record is not None and record.server_uid == 8 and not record.uploaded
+    drafts.set_server_copy("<d@x>", 9, 99, second.saved_at)
+    assert drafts.pending() == [] and [d.message_id for d in drafts.all()] == ["<d@x>"]
 
 
 def test_the_ui_reads_the_outbox_through_its_read_only_connection(tmp_path: Path) -> None:

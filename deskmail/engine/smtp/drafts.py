@@ -55,6 +55,14 @@ class DraftManager:
         self.local.set_server_copy(message_id, uid, uidvalidity, record.saved_at)
         return DraftSaved(self.local.get(message_id) or record)
 
+    def upload_pending(self, cancel: CancelToken = NEVER) -> list[DraftSaved]:
+        """Upload drafts saved offline (or changed since their last upload); called after a sync."""
+        results = []
+        for record in self.local.pending():
+            cancel.raise_if_cancelled()
+            results.append(self.upload(record.message_id, cancel))
+        return results
+
     def _replace_on_server(self, record: DraftRecord, cancel: CancelToken) -> tuple[int, int]:
         client = self.imap(cancel)
         try:

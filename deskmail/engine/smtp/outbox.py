@@ -43,6 +43,7 @@ class DraftRecord:
     saved_at: float
     server_uid: int
     uidvalidity: int
+    uploaded: bool  # the server copy is this version (False: saved offline, or changed since)
 
 
 _SELECT_OUTBOX = (
@@ -123,23 +124,30 @@ class LocalDrafts:
 
     def get(self, message_id: str) -> DraftRecord | None:
         row = self.store.conn.execute(
-            "SELECT message_id, raw, saved_at, server_uid, uidvalidity FROM drafts WHERE message_id = ?", (message_id,)
+            "SELECT message_id, raw, saved_at, server_uid, uidvalidity, uploaded_version FROM drafts "
+            "WHERE message_id = ?",
+            (message_id,),
         ).fetchone()
         if row is None:
             return None
-        return DraftRecord(str(row[0]), bytes(row[1]), float(row[2]), int(row[3]), int(row[4]))
+        saved_at = float(row[2])
+        return DraftRecord(str(row[0]), bytes(row[1]), saved_at, int(row[3]), int(row[4]), float(row[5]) == saved_at)
 
     def all(self) -> list[DraftRecord]:
         rows = self.store.conn.execute("SELECT message_id FROM drafts ORDER BY saved_at DESC").fetchall()
         return [record for (mid,) in rows if (record := self.get(str(mid))) is not None]
 
     def set_server_copy(self, message_id: str, uid: int, uidvalidity: int, saved_at: float) -> None:
-        """Record the server UID, unless a newer local version was saved meanwhile."""
+        """Record which UID holds the version saved at `saved_at` (a newer local save stays pending)."""
         with self.store.transaction():
             self.store.conn.execute(
-                "UPDATE drafts SET server_uid = ?, uidvalidity = ? WHERE message_id = ? AND saved_at = ?",
-                (uid, uidvalidity, message_id, saved_at),
+                "UPDATE drafts SET server_uid = ?, uidvalidity = ?, uploaded_version = ? WHERE message_id = ?",
+                (uid, uidvalidity, saved_at, message_id),
             )
+
+    def pending(self) -> list[DraftRecord]:
+        """Drafts whose newest version is not on the server yet."""
+        return [record for record in self.all() if not record.uploaded]
 
     def remove(self, message_id: str) -> None:
         with self.store.transaction():
