@@ -103,8 +103,6 @@ def child(ip: str, email: str, ca: Path, repeat: int) -> dict[str, Any]:
     started = time.perf_counter()
 
     def progress(p: object) -> None:
-        if "listed" not in result:
-            result["listed"] = time.perf_counter() - started  # connected, LIST, SELECT, SEARCH done
         if "first50" not in result and isinstance(p, SyncProgress) and p.done >= 50:
             inbox = reader.folder("INBOX")
             if inbox is not None and len(reader.messages(inbox.id, limit=50)) == 50:
@@ -282,11 +280,6 @@ def _print_table(rows: list[tuple[int, float, float, float, float, dict[str, Any
         )
     for size, generated, indexed, *_ in rows:
         print(f"({size:,}: generating the mailbox took {generated:.1f} s, Dovecot's first SELECT {indexed:.2f} s)")
-    for size, *_rest, ours in rows:
-        print(
-            f"({size:,}: first rows = {ours['listed'] * 1000:.0f} ms to connect, log in, LIST, SELECT and SEARCH, "
-            f"then the first batch)"
-        )
 
 
 if __name__ == "__main__":

@@ -192,13 +192,17 @@ class ImapSession:
         answer = self.command(b"UID SEARCH ALL")
         return sorted(int(n) for r in answer.of("SEARCH") for n in r.text.split())
 
-    def fetch_headers(self, uids: list[int] | str) -> list[MessageHeaders]:
-        """Header sync items for a UID set; only the UIDs asked for come back (not "n:*" extras)."""
+    def fetch_headers(self, uids: list[int] | str, *, by_sequence: bool = False) -> list[MessageHeaders]:
+        """Header sync items for a UID set (or, `by_sequence`, message numbers such as "951:*").
+
+        Only the UIDs asked for come back (not "n:*" extras or unsolicited FETCHes).
+        """
         items = HEADER_ITEMS + (" MODSEQ" if self.condstore else "")
-        wanted = set(expand(uids)) if isinstance(uids, str) and "*" not in uids else None
+        wanted = set(expand(uids)) if isinstance(uids, str) and "*" not in uids and not by_sequence else None
+        command = b"FETCH " if by_sequence else b"UID FETCH "
         out: list[MessageHeaders] = []
         for uidset in _sets(uids):
-            answer = self.command(b"UID FETCH " + uidset.encode() + b" (" + items.encode() + b")")
+            answer = self.command(command + uidset.encode() + b" (" + items.encode() + b")")
             for response in answer.of("FETCH"):
                 parsed = wire.parse_fetch_items(response)
                 if "UID" in parsed and "BODY[HEADER.FIELDS]" in parsed:

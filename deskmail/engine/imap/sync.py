@@ -163,6 +163,8 @@ class FolderSync:
 
     def _full(self, cached: Folder, known: bool, report: FolderReport) -> None:
         """UID diff: drop what the server no longer has, fetch what we lack, newest first."""
+        if not known and self.session.exists and not self.store.stored_count(cached.id):
+            self._first_screen(cached, report)
         server = self.session.search_uids()
         local = set(self.store.uids(cached.id))
         server_set = set(server)
@@ -174,9 +176,16 @@ class FolderSync:
         missing = sorted(server_set - local, reverse=True)
         self._fetch_newest_first(cached, missing, report)
 
+    def _first_screen(self, cached: Folder, report: FolderReport) -> None:
+        """A folder seen for the first time: its newest messages by number, before the slower UID diff."""
+        first = max(1, self.session.exists - FIRST_BATCH + 1)
+        report.added += self.store.add_messages(cached.id, self.session.fetch_headers(f"{first}:*", by_sequence=True))
+        self.progress(SyncProgress(cached.name, report.added, self.session.exists))
+
     def _fetch_newest_first(self, cached: Folder, missing: list[int], report: FolderReport) -> None:
         total, done, size_index = len(missing), 0, 0
-        self.progress(SyncProgress(cached.name, 0, total))
+        base = report.added  # the first screen, when there was one
+        self.progress(SyncProgress(cached.name, base, base + total))
         while done < total:
             self.cancel.raise_if_cancelled()
             size = BATCHES[min(size_index, len(BATCHES) - 1)]
@@ -185,7 +194,7 @@ class FolderSync:
             report.added += self.store.add_messages(cached.id, headers)
             done += len(batch)
             size_index += 1
-            self.progress(SyncProgress(cached.name, done, total))
+            self.progress(SyncProgress(cached.name, base + done, base + total))
 
     def _remove(self, cached: Folder, uids: list[int], report: FolderReport) -> None:
         if uids:
