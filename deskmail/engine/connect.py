@@ -15,6 +15,7 @@ are re-read after TLS; a PREAUTH greeting before STARTTLS is refused; plaintext 
 
 from __future__ import annotations
 
+import base64
 import imaplib
 import logging
 import socket
@@ -54,6 +55,15 @@ class _IMAP4(imaplib.IMAP4):
 
     def _create_socket(self, timeout: float | None) -> socket.socket:
         return self._ready_socket
+
+    def _get_capabilities(self) -> None:
+        # The greeting usually carries [CAPABILITY ...] already: no need to ask again. After
+        # STARTTLS the untagged responses are cleared, so the question is then really asked.
+        announced = self.untagged_responses.pop("CAPABILITY", None)
+        if announced and isinstance(announced[-1], bytes):
+            self.capabilities = tuple(announced[-1].decode("ascii", "replace").upper().split())
+            return
+        super()._get_capabilities()  # type: ignore[misc]
 
 
 class SecureIMAPClient(imapclient.IMAPClient):  # type: ignore[misc]  # imapclient ships no type hints
@@ -195,18 +205,46 @@ def login_imap(client: SecureIMAPClient, username: str, password: str) -> None:
         return  # PREAUTH over implicit TLS: the server already knows who we are
     capabilities = {c.decode("ascii", "replace").upper() for c in client.capabilities()}
     try:
-        if "AUTH=PLAIN" in capabilities:
-            client.plain_login(username, password)
+        if "AUTH=PLAIN" in capabilities and "SASL-IR" in capabilities:
+            reply = _authenticate_plain_initial_response(client, username, password)
+        elif "AUTH=PLAIN" in capabilities:
+            reply = client.plain_login(username, password)
         elif "LOGINDISABLED" not in capabilities:
-            client.login(username, password)
+            reply = client.login(username, password)
         elif client.tls:
             raise failures.protocol_error(server, "no login method we support (LOGINDISABLED, no AUTH=PLAIN)")
         else:
             raise failures.plaintext_refused(server, "LOGINDISABLED and no AUTH=PLAIN without TLS")
     except imapclient.exceptions.LoginError as exc:
         raise failures.classify_login_failure(server, str(exc), username) from None
-    except (imaplib.IMAP4.error, OSError, EOFError) as exc:
+    except TimeoutError:
+        raise failures.timed_out(server, "login") from None
+    except (OSError, EOFError, imaplib.IMAP4.abort) as exc:
+        raise failures.server_busy(server, f"connection lost during login: {type(exc).__name__}: {exc}") from None
+    except imaplib.IMAP4.error as exc:
         raise failures.classify_login_failure(server, f"{type(exc).__name__}: {exc}", username) from None
+    _remember_capabilities(client, reply)
+
+
+def _authenticate_plain_initial_response(client: SecureIMAPClient, username: str, password: str) -> bytes:
+    """AUTHENTICATE PLAIN with the credentials in the command itself (RFC 4959): one round trip."""
+    imap = client._imap
+    initial = base64.b64encode(f"\0{username}\0{password}".encode()).decode("ascii")
+    typ, data = imap._simple_command("AUTHENTICATE", "PLAIN", initial)
+    text = data[-1] if data and isinstance(data[-1], bytes) else b""
+    if typ != "OK":
+        raise imapclient.exceptions.LoginError(text.decode("utf-8", "replace"))
+    imap.state = "AUTH"
+    return text
+
+
+def _remember_capabilities(client: SecureIMAPClient, reply: object) -> None:
+    """Keep the capabilities a server sends with its login OK, saving a CAPABILITY round trip."""
+    text = reply if isinstance(reply, bytes) else b""
+    start = text.upper().find(b"[CAPABILITY ")
+    end = text.find(b"]", start)
+    if start >= 0 and end > start:
+        client._cached_capabilities = tuple(text[start + len(b"[CAPABILITY ") : end].upper().split())
 
 
 def open_smtp(

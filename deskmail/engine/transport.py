@@ -6,60 +6,30 @@ Shared by the IMAP and SMTP openers in `connect.py`. Every failure becomes a Use
 from __future__ import annotations
 
 import base64
-import contextlib
 import functools
 import io
 import logging
 import socket
 import ssl
-import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
-from deskmail.core.cancel import NEVER, Cancelled, CancelToken
+from deskmail.core.cancel import Cancelled, CancelToken
 from deskmail.core.errors import ErrorKind, UserFacingError
 from deskmail.core.redact import register_secret
 from deskmail.core.serverconfig import ConnectionPolicy, ServerConfig
 from deskmail.core.settings import Settings
 from deskmail.engine import failures
+from deskmail.engine.cancelwatch import closes_on_cancel as closes_on_cancel  # re-exported for the openers
 from deskmail.net import tls
 from deskmail.net.resolver import DnsError, DnsTimeout, NoSuchDomain, Resolver
 
 DEFAULT_TIMEOUT = 15.0
 log = logging.getLogger(__name__)
-
-
-@contextmanager
-def closes_on_cancel(sock: socket.socket, cancel: CancelToken) -> Iterator[None]:
-    """While inside, a cancelled token (or its deadline) shuts the connection so blocking calls return."""
-    if cancel is NEVER:  # nobody can cancel it: no watcher needed
-        yield
-        return
-    # A duplicate descriptor: TLS wrapping detaches `sock`, but shutting down the dup still
-    # ends the same connection, and its number can never be reused by someone else meanwhile.
-    handle = socket.fromfd(sock.fileno(), sock.family, sock.type)  # dup(); SSLSocket.dup() is refused
-    done = threading.Event()
-
-    def watch() -> None:
-        while not done.wait(0.05):
-            if cancel.cancelled:
-                with contextlib.suppress(OSError):  # already closed by the other side
-                    handle.shutdown(socket.SHUT_RDWR)
-                return
-
-    watcher = threading.Thread(target=watch, name="cancel-watch", daemon=True)
-    watcher.start()
-    try:
-        yield
-    finally:
-        done.set()
-        watcher.join()
-        handle.close()
 
 
 def register_password(username: str, password: str) -> None:

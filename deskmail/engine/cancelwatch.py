@@ -1,0 +1,73 @@
+"""One shared thread that shuts down connections whose cancel token fired, so blocking calls return.
+
+Blocking sockets cannot wait on a token; shutting the connection down wakes the blocked call.
+One thread for the whole process, instead of one per network step.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import socket
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from deskmail.core.cancel import NEVER, CancelToken
+
+_POLL = 0.05  # seconds between looks at the tokens: cancelling takes at most this long
+
+
+class _Watchdog:
+    def __init__(self) -> None:
+        self._lock = threading.Condition()
+        self._entries: dict[int, tuple[socket.socket, CancelToken]] = {}
+        self._keys = itertools.count()
+        self._thread: threading.Thread | None = None
+
+    def add(self, handle: socket.socket, cancel: CancelToken) -> int:
+        with self._lock:
+            key = next(self._keys)
+            self._entries[key] = (handle, cancel)
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="cancel-watch", daemon=True)
+                self._thread.start()
+            self._lock.notify()
+        return key
+
+    def remove(self, key: int) -> None:
+        with self._lock:
+            self._entries.pop(key, None)
+
+    def _run(self) -> None:
+        while True:
+            with self._lock:
+                while not self._entries:
+                    self._lock.wait()
+                # Shut down under the lock: `remove` (and the caller's close) cannot run meanwhile.
+                for key, (handle, cancel) in list(self._entries.items()):
+                    if cancel.cancelled:
+                        del self._entries[key]
+                        with contextlib.suppress(OSError):  # already closed by the other side
+                            handle.shutdown(socket.SHUT_RDWR)
+                self._lock.wait(_POLL)
+
+
+_watchdog = _Watchdog()
+
+
+@contextmanager
+def closes_on_cancel(sock: socket.socket, cancel: CancelToken) -> Iterator[None]:
+    """While inside, a cancelled token (or its deadline) shuts the connection so blocking calls return."""
+    if cancel is NEVER:  # nobody can cancel it: nothing to watch
+        yield
+        return
+    # A duplicate descriptor: TLS wrapping detaches `sock`, but shutting down the dup still
+    # ends the same connection, and its number cannot be reused by someone else meanwhile.
+    handle = socket.fromfd(sock.fileno(), sock.family, sock.type)  # SSLSocket.dup() is refused
+    key = _watchdog.add(handle, cancel)
+    try:
+        yield
+    finally:
+        _watchdog.remove(key)
+        handle.close()
