@@ -187,6 +187,32 @@ class AccountRuntime:
         store.set_body_text(summary.id, parsed.text[:MAX_SEARCH_TEXT], parsed.preview)
         return raw
 
+    def search_server(self, text: str, cancel: CancelToken = NEVER, limit: int = 500) -> list[MessageSummary]:
+        """Messages whose text on the server matches (bodies not downloaded yet are searched there)."""
+        store = self.store()
+        words = _search_string(text)
+        if not words:
+            return []
+
+        def work(session: ImapSession) -> list[MessageSummary]:
+            found: list[MessageSummary] = []
+            for folder in store.folders():
+                cancel.raise_if_cancelled()
+                if not folder.selectable or len(found) >= limit:
+                    continue
+                if session.selected != folder.name:
+                    session.select(folder.name)
+                answer = session.command(b"UID SEARCH CHARSET UTF-8 TEXT " + words)
+                uids = sorted((int(n) for r in answer.of("SEARCH") for n in r.text.split()), reverse=True)
+                for uid in uids[: limit - len(found)]:
+                    summary = store.message_by_uid(folder.id, uid)
+                    if summary is not None:
+                        found.append(summary)
+            return found
+
+        result: list[MessageSummary] = self._online(work, cancel)
+        return result
+
     def act(self, kind: str, folder_id: int, uids: list[int], value: object = None) -> int:
         """A local-first action (read, flag, delete, archive, move); then try to tell the server."""
         store = self.store()
@@ -242,3 +268,11 @@ class AccountRuntime:
         if self._store is not None:
             self._store.close()
             self._store = None
+
+
+def _search_string(text: str) -> bytes:
+    """The search words as one IMAP quoted string (CR, LF and NUL removed; quotes escaped)."""
+    cleaned = " ".join(text.replace("\0", " ").split())[:200]
+    if not cleaned:
+        return b""
+    return b'"' + cleaned.encode("utf-8").replace(b"\\", b"\\\\").replace(b'"', b'\\"') + b'"'

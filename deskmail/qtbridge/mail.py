@@ -49,6 +49,8 @@ class Runtime(Protocol):
 
     def send(self, message: Any, cancel: CancelToken = ...) -> Any: ...
 
+    def search_server(self, text: str, cancel: CancelToken = ..., limit: int = ...) -> list[MessageSummary]: ...
+
     def close(self) -> None: ...
 
 
@@ -257,10 +259,16 @@ class MailController(QObject):
             lambda c, p: runtime.send(build(), c), key=email, name="send", on_finished=finished, on_failed=on_failed
         )
 
-    def run_for(self, email: str, fn: Callable[[Runtime], object], on_done: Callable[[object], None]) -> Task:
+    def run_for(
+        self,
+        email: str,
+        fn: Callable[[Runtime], object],
+        on_done: Callable[[object], None],
+        on_failed: Callable[[object], None] | None = None,
+    ) -> Task:
         """Any other blocking call on the account's worker, e.g. reading the outbox."""
         runtime = self.runtimes[email]
-        return self._run(email, lambda c, p: fn(runtime), on_done)
+        return self._run(email, lambda c, p: fn(runtime), on_done, on_failed=on_failed)
 
     # -- noticing changes -----------------------------------------------------------------------
 

@@ -73,6 +73,7 @@ def mailbox(testbed: Any) -> tuple[str, str]:
     testbed.mail.put_message(email, message(alice, email, "Plain hello", "Hello Anna,\nsee you soon."), flags="")
     testbed.mail.put_message(email, message(alice, email, "HTML news", "Big news", html), flags="")
     testbed.mail.put_message(email, message(alice, email, "The report", "Attached.", attach=b"%PDF-1.4 x"))
+    testbed.mail.put_message(email, message(alice, email, "Travel plans", "We land in Zanzibar on Monday."))
     return email, password
 
 
@@ -253,3 +254,14 @@ def test_a_change_made_offline_reaches_the_server_when_it_is_back(
     finally:
         win.close()
         win.runner.shutdown(wait=True)  # type: ignore[attr-defined]
+
+
+def test_search_finds_local_mail_at_once_and_unread_bodies_on_the_server(qtbot: QtBot, window: MainWindow) -> None:
+    view = view_of(window)
+    qtbot.waitUntil(lambda: "Travel plans" in subjects(view), timeout=20000)
+    view.search.setText("zanzibar")
+    view.run_search()
+    assert subjects(view) == set()  # the body was never downloaded: the local index cannot know
+    assert not view.server_bar.isHidden()
+    view.server_bar.buttons[0].click()  # "Search on the server"
+    qtbot.waitUntil(lambda: subjects(view) == {"Travel plans"}, timeout=20000)

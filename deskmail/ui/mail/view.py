@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
@@ -21,8 +22,9 @@ from deskmail.core.errors import Field, UserFacingError
 from deskmail.core.redact import register_secret
 from deskmail.engine.accounts import Account
 from deskmail.engine.store.models import Folder, MessageSummary, SpecialUse
-from deskmail.qtbridge.mail import MailController, RuntimeFactory
+from deskmail.qtbridge.mail import MailController, Runtime, RuntimeFactory
 from deskmail.qtbridge.message_model import FolderSource, ListSource, MessageListModel
+from deskmail.qtbridge.tasks import Task
 from deskmail.ui.context import AppContext
 from deskmail.ui.mail.actions import MailActions
 from deskmail.ui.mail.bars import MessageBar
@@ -66,6 +68,9 @@ class MailView(QWidget):
         self.reading_pane = ReadingPane()
         self.reading = ReadingController(self, self.reading_pane)
         self.status = QLabel()
+        self.server_bar = MessageBar("info", closable=False)
+        self._results: list[MessageSummary] = []
+        self._server_tasks: list[Task] = []
         self._search_timer = QTimer(self, singleShot=True, interval=SEARCH_DELAY_MS)
         self._layout()
         self.actions_ = MailActions(self)
@@ -78,6 +83,7 @@ class MailView(QWidget):
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(4)
         column.addWidget(self.search)
+        column.addWidget(self.server_bar)
         column.addWidget(self.list, 1)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.addWidget(self.folders)
@@ -182,6 +188,7 @@ class MailView(QWidget):
         """Local full-text search over every account (the store answers in milliseconds)."""
         text = self.search.text().strip()
         if not text:
+            self.server_bar.hide()
             if self.current is not None:
                 self.open_folder(self.current)
             return
@@ -192,8 +199,39 @@ class MailView(QWidget):
                 continue
             found = reader.search(text, limit=500)
             results += found
+        self._results = results
         self.model.set_source(ListSource(results))
         self.reading_pane.clear(f"{len(results)} messages found." if results else "No messages found.")
+        self.server_bar.show_message(
+            "Older mail may only be on the server.", [("Search on the server", lambda: self.search_server(text))]
+        )
+
+    def search_server(self, text: str) -> None:
+        """Ask every account's server (finds text in messages whose body is not downloaded yet)."""
+        for task in self._server_tasks:
+            task.cancel()
+        self._server_tasks = []
+        self.server_bar.show_message("Searching on the server…")
+        pending = {a.email for a in self.accounts}
+        for account in self.accounts:
+
+            def done(found: object, email: str = account.email) -> None:
+                pending.discard(email)
+                if self.search.text().strip() != text:
+                    return
+                known = {m.id for m in self._results}
+                extra = [m for m in found if m.id not in known] if isinstance(found, list) else []
+                self._results += extra
+                self.model.set_source(ListSource(self._results))
+                if not pending:
+                    self.server_bar.show_message(f"The server found {len(self._results)} messages in all.")
+
+            def failed(_error: object, email: str = account.email) -> None:
+                pending.discard(email)
+                if not pending:
+                    self.server_bar.show_message("The server could not be searched (offline?).")
+
+            self._server_tasks.append(self.controller.run_for(account.email, _server_search(text), done, failed))
 
     def email_of(self, summary: MessageSummary) -> str:
         """The account a message belongs to (search results can come from any of them)."""
@@ -259,6 +297,10 @@ class MailView(QWidget):
         self.controller.shutdown()
         self.notifier.close()
         return True
+
+
+def _server_search(text: str) -> Callable[[Runtime], object]:
+    return lambda runtime: runtime.search_server(text)
 
 
 def make_mail_view(context: AppContext, parent: QWidget, runtimes: RuntimeFactory | None = None) -> MailView:
