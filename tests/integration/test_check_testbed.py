@@ -268,3 +268,23 @@ def test_pop3_and_oauth_only_settings_are_refused_without_connecting(testbed: An
     report = run(testbed, cand)
     assert report.incoming.error is not None and report.incoming.error.kind is ErrorKind.PROTOCOL_ERROR
     assert report.outgoing.error is not None and report.outgoing.error.kind is ErrorKind.OAUTH_REQUIRED
+
+
+def test_plaintext_only_with_consent_and_then_with_a_warning(
+    testbed: Any, dovecot_factory: Any, smtp_factory: Any
+) -> None:
+    dovecot = dovecot_factory(starttls=False)
+    submission = smtp_factory(starttls=False, implicit_tls=False)
+    cand = candidate(
+        imap(dovecot.host, dovecot.imap_port, Security.PLAIN),
+        smtp(submission.host, submission.submission_port, Security.PLAIN),
+    )
+    refused = run(testbed, cand)
+    for check in (refused.incoming, refused.outgoing):
+        assert check.error is not None and check.error.kind is ErrorKind.PLAINTEXT_REFUSED
+        assert str(check.error.field).endswith(".security")
+    accepted = run(testbed, cand, policy=ConnectionPolicy(allow_plaintext=True))
+    assert accepted.ok, accepted.to_json()
+    for check in (accepted.incoming, accepted.outgoing):
+        assert check.tls == {}
+        assert check.warnings and "not encrypted" in check.warnings[0]
