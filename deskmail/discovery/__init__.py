@@ -9,17 +9,34 @@ from __future__ import annotations
 import dataclasses
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from deskmail.core.cancel import NEVER, CancelToken
 from deskmail.core.settings import Settings
 from deskmail.discovery.address import AddressError, parse_address, typo_hint
-from deskmail.discovery.context import Context, Timing
-from deskmail.discovery.model import Origin
-from deskmail.discovery.providers import ProviderTable
-from deskmail.discovery.result import DiscoveryResult, Outcome, assemble
-from deskmail.discovery.runner import Source, run_sources
+
+if TYPE_CHECKING:
+    from deskmail.discovery.context import Timing
+    from deskmail.discovery.providers import ProviderTable
+    from deskmail.discovery.result import DiscoveryResult, Outcome
+    from deskmail.discovery.runner import Source
 
 __all__ = ["AddressError", "DiscoveryResult", "Outcome", "Timing", "discover", "parse_address", "preload", "typo_hint"]
+# The sources (HTTP, DNS, TLS) load on first use: the mail window imports address parsing only,
+# and eagerly this package cost it ~115 ms of every start.
+_LAZY = {
+    "DiscoveryResult": "deskmail.discovery.result",
+    "Outcome": "deskmail.discovery.result",
+    "Timing": "deskmail.discovery.context",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def discover(
@@ -34,6 +51,11 @@ def discover(
     sources: dict[str, Source] | None = None,
 ) -> DiscoveryResult:
     """Find IMAP + SMTP settings for `email`; raises AddressError for a malformed address."""
+    from deskmail.discovery.context import Context, Timing
+    from deskmail.discovery.model import Origin
+    from deskmail.discovery.result import assemble
+    from deskmail.discovery.runner import run_sources
+
     started = time.monotonic()
     address = parse_address(email)
     timing = timing or dataclasses.replace(Timing(), deadline=timeout)

@@ -7,12 +7,13 @@ import importlib
 import logging
 import threading
 from collections.abc import Callable
-from typing import Protocol, TypeVar
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
-import keyring
-import keyring.backend
-import keyring.errors
-from keyring.backends.chainer import ChainerBackend
+if TYPE_CHECKING:
+    import keyring.backend
+
+# `keyring` itself is imported where it is used: loading it (and its entry points) cost the
+# app's start ~90 ms, and the first password is needed only after the window is up.
 
 from deskmail import APP_ID
 from deskmail.core.redact import redact, register_secret
@@ -101,6 +102,9 @@ def is_safe_backend(backend: keyring.backend.KeyringBackend) -> bool:
 
 def find_safe_backend() -> keyring.backend.KeyringBackend:
     """The configured keyring if it is safe, else a safe one that works now; KeyringUnavailable if none."""
+    import keyring
+    from keyring.backends.chainer import ChainerBackend
+
     chosen = keyring.get_keyring()
     candidates: list[keyring.backend.KeyringBackend] = [chosen]
     if isinstance(chosen, ChainerBackend):
@@ -119,6 +123,8 @@ def find_safe_backend() -> keyring.backend.KeyringBackend:
 
 
 def _load_class(module_name: str, class_name: str) -> type[keyring.backend.KeyringBackend] | None:
+    import keyring.backend
+
     try:
         cls = getattr(importlib.import_module(module_name), class_name)
     except Exception:  # not on this platform, or its dependencies are missing
@@ -189,6 +195,8 @@ class Credentials:
             self._call(lambda b: b.delete_password(self._service, account_key(email)))
 
     def _call(self, operation: Callable[[keyring.backend.KeyringBackend], T]) -> T:
+        import keyring.errors
+
         backend = self.backend()
         try:
             return operation(backend)

@@ -231,3 +231,10 @@ def test_reader_open_by_path(store: Store) -> None:
     reader = StoreReader.open(store.path)
     assert [f.name for f in reader.folders()] == ["INBOX"]
     reader.close()
+
+
+def test_search_newest_first_keeps_the_newest_matches(store: Store) -> None:
+    folder = store.upsert_folder(FolderInfo("INBOX"))
+    store.add_messages(folder.id, [headers(uid, subject=f"garden note {uid}") for uid in (3, 1, 2)])
+    found = store.search("garden", limit=2, newest_first=True)
+    assert [m.uid for m in found] == [3, 2]

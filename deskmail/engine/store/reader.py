@@ -168,8 +168,10 @@ class StoreReader:
             return None
         return Body(int(row[0]), row[1], Path(row[2]) if row[2] else None, int(row[3]), str(row[4]))
 
-    def search(self, query: str, folder_id: int | None = None, limit: int = 200) -> list[MessageSummary]:
-        """Full-text search over subject, people and fetched body text; best matches first."""
+    def search(
+        self, query: str, folder_id: int | None = None, limit: int = 200, *, newest_first: bool = False
+    ) -> list[MessageSummary]:
+        """Full-text search over subject, people and fetched body text; best matches (or newest) first."""
         match = _fts_query(query)
         if not match:
             return []
@@ -181,7 +183,8 @@ class StoreReader:
         if folder_id is not None:
             sql += " AND m.folder_id = ?"
             params.append(folder_id)
-        sql += " ORDER BY rank, m.date DESC LIMIT ?"
+        # Ranking scores every match (bm25): 130 ms for a word in 30k of 100k messages; by date, 60 ms.
+        sql += " ORDER BY m.date DESC LIMIT ?" if newest_first else " ORDER BY rank, m.date DESC LIMIT ?"
         params.append(limit)
         return [_message(row) for row in self.conn.execute(sql, params)]
 

@@ -197,7 +197,7 @@ class MailView(QWidget):
             reader = self.controller.reader(account.email)
             if reader is None:
                 continue
-            found = reader.search(text, limit=500)
+            found = reader.search(text, limit=500, newest_first=True)  # the list shows them by date anyway
             results += found
         self._results = results
         self.model.set_source(ListSource(results))
