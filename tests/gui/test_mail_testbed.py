@@ -265,3 +265,25 @@ def test_search_finds_local_mail_at_once_and_unread_bodies_on_the_server(qtbot: 
     assert not view.server_bar.isHidden()
     view.server_bar.buttons[0].click()  # "Search on the server"
     qtbot.waitUntil(lambda: subjects(view) == {"Travel plans"}, timeout=20000)
+
+
+def test_a_refused_message_waits_and_try_again_sends_it_once(qtbot: QtBot, testbed: Any, window: MainWindow) -> None:
+    from tests.servers.smtp import Behaviour
+
+    view = view_of(window)
+    qtbot.waitUntil(lambda: "Plain hello" in subjects(view), timeout=20000)
+    composer = view.actions_.compose()
+    composer.to.setText("not an address")
+    composer.subject.setText("Hello")
+    composer.request_send()
+    assert not composer.field_error.isHidden() and not composer.sending  # checked before anything is sent
+    composer.to.setText(f"Alice <{testbed.user}>")
+    testbed.smtp.behaviour = Behaviour(refuse_rcpt={testbed.user: "550 5.1.1 Mailbox unavailable"})
+    composer.request_send()
+    qtbot.waitUntil(lambda: not composer.sending, timeout=20000)
+    assert not composer.bar.isHidden() and "Outbox" in composer.bar.text.text()
+    assert testbed.smtp.received == []
+    testbed.smtp.behaviour = Behaviour()
+    composer.bar.buttons[0].click()  # "Try again"
+    qtbot.waitUntil(lambda: composer.sent, timeout=20000)
+    assert len(testbed.smtp.received) == 1

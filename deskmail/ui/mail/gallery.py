@@ -47,12 +47,12 @@ def runtimes(context: AppContext, kind: type[AccountRuntime]) -> Callable[[Accou
     return lambda account: kind(account, context.paths, context.settings, context.credentials)
 
 
-def sample_window(kind: type[AccountRuntime] = QuietRuntime, extra: int = 0) -> MainWindow:
-    """A main window over the sample store, Inbox open."""
+def sample_window(kind: type[AccountRuntime] = QuietRuntime, extra: int = 0, accounts: int = 1) -> MainWindow:
+    """A main window over the sample store, Inbox open (a second account: a work address)."""
     context = scene_context()
-    account = sample_account()
-    seed_store(context.paths, account, extra=extra).close()
-    context.accounts.save(account)
+    for account in [sample_account(), sample_account("anna@work.example.test", "Anna Schmidt (work)")][:accounts]:
+        seed_store(context.paths, account, extra=extra).close()
+        context.accounts.save(account)
     window = MainWindow(context, lambda ctx, parent: make_mail_view(ctx, parent, runtimes(ctx, kind)))
     window.resize(1280, 780)
     settle(lambda: mail_view(window) is not None and mail_view(window).model.rowCount() > 0, 5.0)
@@ -100,6 +100,12 @@ def search() -> MainWindow:
     return window
 
 
+def two_accounts() -> MainWindow:
+    window = sample_window(accounts=2)
+    settle(lambda: len(mail_view(window).folders.folders_of("anna@work.example.test")) > 0, 5.0)
+    return open_message(window, "Photos from the lake")
+
+
 def composer_new() -> QWidget:
     window = sample_window()
     composer = mail_view(window).actions_.compose()
@@ -128,3 +134,4 @@ def scenes() -> Iterator[tuple[str, Callable[[], QWidget]]]:
     yield "04-composer-reply", composer_reply
     yield "05-offline", offline
     yield "06-search", search
+    yield "07-two-accounts", two_accounts

@@ -201,7 +201,7 @@ class MailView(QWidget):
             results += found
         self._results = results
         self.model.set_source(ListSource(results))
-        self.reading_pane.clear(f"{len(results)} messages found." if results else "No messages found.")
+        self.reading_pane.clear(_found(len(results)))
         self.server_bar.show_message(
             "Older mail may only be on the server.", [("Search on the server", lambda: self.search_server(text))]
         )
@@ -224,7 +224,7 @@ class MailView(QWidget):
                 self._results += extra
                 self.model.set_source(ListSource(self._results))
                 if not pending:
-                    self.server_bar.show_message(f"The server found {len(self._results)} messages in all.")
+                    self.server_bar.show_message(f"With the server: {_found(len(self._results)).lower()}")
 
             def failed(_error: object, email: str = account.email) -> None:
                 pending.discard(email)
@@ -297,6 +297,10 @@ class MailView(QWidget):
         self.controller.shutdown()
         self.notifier.close()
         return True
+
+
+def _found(count: int) -> str:
+    return "No messages found." if not count else f"{count} message{'s' if count != 1 else ''} found."
 
 
 def _server_search(text: str) -> Callable[[Runtime], object]:
