@@ -16,6 +16,7 @@ are re-read after TLS; a PREAUTH greeting before STARTTLS is refused; plaintext 
 from __future__ import annotations
 
 import base64
+import contextlib
 import imaplib
 import logging
 import socket
@@ -270,8 +271,12 @@ def tls_info(connection: SecureIMAPClient | SmtpSession) -> dict[str, Any]:
     return dict(connection.tls)
 
 
-def close_quietly(connection: SecureIMAPClient | SmtpSession) -> None:
-    """LOGOUT / QUIT, ignoring a server that has already gone."""
+def close_quietly(connection: SecureIMAPClient | SmtpSession, timeout: float | None = None) -> None:
+    """LOGOUT / QUIT, ignoring a server that has already gone; `timeout` bounds the wait for it."""
+    sock = connection.socket() if isinstance(connection, SecureIMAPClient) else connection.sock
+    if timeout is not None and sock is not None:
+        with contextlib.suppress(OSError):
+            sock.settimeout(timeout)
     try:
         if isinstance(connection, SecureIMAPClient):
             connection.logout()

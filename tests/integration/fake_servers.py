@@ -24,6 +24,7 @@ class Script:
     """What the fake server says; every field has a well-behaved default."""
 
     greeting: bytes = b"* OK fake IMAP ready\r\n"
+    trickle: float = 0.0  # > 0: send the greeting one byte at a time, this many seconds apart
     capabilities: str = "IMAP4rev1 STARTTLS LOGINDISABLED"  # before TLS
     tls_capabilities: str = "IMAP4rev1 AUTH=PLAIN IDLE"  # after TLS
     starttls_reply: bytes = b"OK Begin TLS negotiation now"
@@ -130,7 +131,12 @@ class FakeServer:
 
     def _imap(self, conn: socket.socket) -> None:
         s = self.script
-        conn.sendall(s.greeting)
+        if s.trickle > 0:
+            for byte in s.greeting:
+                conn.sendall(bytes([byte]))
+                time.sleep(s.trickle)
+        else:
+            conn.sendall(s.greeting)
         lines = self._lines(conn)
         for line in lines:
             tag, _, rest = line.partition(b" ")

@@ -263,3 +263,21 @@ def test_smtp_cram_md5_only_when_configured_and_offered(env: FakeEnv, auth: str,
     if mechanism == b"CRAM-MD5":
         digest = hmac.new(PASSWORD.encode(), CRAM_CHALLENGE, "md5").hexdigest().encode()
         assert server.record.cram_responses == [b"alice " + digest]
+
+
+def test_a_server_trickling_bytes_cannot_hold_a_check_for_ever(env: FakeEnv) -> None:
+    from deskmail.engine.validate import check_imap
+
+    with fake_server(env, "imap", Script(trickle=0.4)) as server:
+        result = check_imap(
+            imap_config(server.port),
+            "alice@example.test",
+            PASSWORD,
+            settings(env),
+            ConnectionPolicy(),
+            CancelToken(),
+            lambda _text: None,
+            1.0,  # each byte arrives within a step timeout; the overall deadline (3 steps) ends it
+        )
+    assert result.error is not None and result.error.kind is ErrorKind.TIMEOUT
+    assert "whole check" in result.error.details

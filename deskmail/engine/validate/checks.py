@@ -19,6 +19,7 @@ from deskmail.core.redact import register_secret
 from deskmail.core.serverconfig import AUTH_OAUTH2, Candidate, ConnectionPolicy, Protocol, Security, ServerConfig
 from deskmail.core.settings import Settings
 from deskmail.engine import failures
+from deskmail.engine.cancelwatch import closes_on_cancel
 from deskmail.engine.connect import (
     SecureIMAPClient,
     SmtpSession,
@@ -34,6 +35,10 @@ from deskmail.engine.validate.usernames import username_candidates
 log = logging.getLogger(__name__)
 
 Progress = Callable[[str], None]
+Connection = SecureIMAPClient | SmtpSession
+Steps = Callable[[CancelToken, ServerCheck, list[Connection]], None]  # one protocol's conversation
+OVERALL_STEPS = 3  # the whole check of one server may take this many step timeouts
+CLOSE_TIMEOUT = 2.0  # LOGOUT / QUIT: the result is known, do not wait long for a goodbye
 PLAINTEXT_WARNING = "This connection is not encrypted: your password and mail can be read on the network."
 
 
@@ -74,30 +79,20 @@ def check_imap(
     timeout: float,
 ) -> ServerCheck:
     """Connect, verify TLS, log in (with user name fallbacks), LIST, LOGOUT."""
-    result = _blank(server, policy)
-    client: SecureIMAPClient | None = None
-    try:
-        _refuse_unprovable(server)
+
+    def steps(overall: CancelToken, result: ServerCheck, opened: list[Connection]) -> None:
         progress(f"Connecting to {server.host}...")
-        client = open_imap(server, settings, policy, cancel, timeout)
+        client = open_imap(server, settings, policy, overall, timeout)
+        opened.append(client)
         result.tls = dict(client.tls)
         progress(f"Checking your password with {server.host}...")
-        imap = client
-        result.username = _with_fallbacks(
-            lambda name: login_imap(imap, name, password), username_candidates(server.username, email), cancel
-        )
-        result.capabilities = sorted(c.decode("ascii", "replace") for c in client.capabilities())
-        result.folders = _folders(client, server, result.username)
-        result.ok = True
-    except UserFacingError as exc:
-        result.error = exc
-    except Cancelled:
-        result.error = _cancelled()
-    finally:
-        if client is not None:
-            close_quietly(client)
-    _log(result)
-    return result
+        names = username_candidates(server.username, email)
+        with closes_on_cancel(client.socket(), overall):
+            result.username = _with_fallbacks(lambda name: login_imap(client, name, password), names, overall)
+            result.capabilities = sorted(c.decode("ascii", "replace") for c in client.capabilities())
+            result.folders = _folders(client, server, result.username)
+
+    return _checked(server, policy, cancel, timeout, steps)
 
 
 def _folders(client: SecureIMAPClient, server: ServerConfig, username: str) -> list[str]:
@@ -121,29 +116,50 @@ def check_smtp(
     timeout: float,
 ) -> ServerCheck:
     """EHLO, verify TLS, AUTH (with user name fallbacks), QUIT. No mail is sent."""
-    result = _blank(server, policy)
-    smtp: SmtpSession | None = None
-    try:
-        _refuse_unprovable(server)
+
+    def steps(overall: CancelToken, result: ServerCheck, opened: list[Connection]) -> None:
         progress(f"Connecting to {server.host}...")
-        smtp = open_smtp(server, settings, policy, cancel, timeout)
+        smtp = open_smtp(server, settings, policy, overall, timeout)
+        opened.append(smtp)
         result.tls = dict(smtp.tls)
         result.capabilities = sorted(f"{name.upper()} {value}".strip() for name, value in smtp.esmtp_features.items())
         progress(f"Checking your password with {server.host}...")
-        session = smtp
-        result.username = _with_fallbacks(
-            lambda name: login_smtp(session, name, password), username_candidates(server.username, email), cancel
-        )
+        names = username_candidates(server.username, email)
+        assert smtp.sock is not None  # open_smtp returns a connected session
+        with closes_on_cancel(smtp.sock, overall):
+            result.username = _with_fallbacks(lambda name: login_smtp(smtp, name, password), names, overall)
+
+    return _checked(server, policy, cancel, timeout, steps)
+
+
+def _checked(
+    server: ServerConfig, policy: ConnectionPolicy, cancel: CancelToken, timeout: float, steps: Steps
+) -> ServerCheck:
+    """Run one server's `steps` under an overall deadline; every failure ends up in the result."""
+    result = _blank(server, policy)
+    # `timeout` bounds each step; a server trickling one byte per step must still not hold us for ever.
+    overall = cancel.child(timeout * OVERALL_STEPS)
+    opened: list[Connection] = []
+    try:
+        _refuse_unprovable(server)
+        steps(overall, result, opened)
         result.ok = True
     except UserFacingError as exc:
-        result.error = exc
+        result.error = _stopped(server, cancel) if overall.cancelled else exc
     except Cancelled:
-        result.error = _cancelled()
+        result.error = _stopped(server, cancel)
     finally:
-        if smtp is not None:
-            close_quietly(smtp)
+        for connection in opened:
+            close_quietly(connection, timeout=CLOSE_TIMEOUT)
     _log(result)
     return result
+
+
+def _stopped(server: ServerConfig, cancel: CancelToken) -> UserFacingError:
+    """The person cancelled, or the overall deadline passed."""
+    if cancel.cancelled:
+        return UserFacingError(ErrorKind.CANCELLED, "The check was stopped.", "Start it again when you are ready.")
+    return failures.timed_out(server, "the whole check")
 
 
 def _refuse_unprovable(server: ServerConfig) -> None:
@@ -195,10 +211,6 @@ def _no_outgoing_server() -> UserFacingError:
         "Enter the outgoing server from your provider's settings.",
         Field.OUTGOING_HOST,
     )
-
-
-def _cancelled() -> UserFacingError:
-    return UserFacingError(ErrorKind.CANCELLED, "The check was stopped.", "Start it again when you are ready.")
 
 
 def _log(result: ServerCheck) -> None:
