@@ -141,6 +141,8 @@ class AccountWizard(QDialog):
 
     def reject(self) -> None:
         """Escape or closing the window: stop whatever runs; nothing is saved."""
+        if self.machine.step is Step.SAVING:
+            return  # a moment: half-saved (password kept, settings not) would be worse than waiting
         if self.task is not None:
             self.task.cancel()
         if self.machine.step in (Step.FINDING, Step.CHECKING):

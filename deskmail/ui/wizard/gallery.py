@@ -20,6 +20,9 @@ from deskmail.wizard.problems import RULES, Variant
 from deskmail.wizard.steps import Step
 
 EMAIL = "anna.schmidt@example.com"
+# How long a "held" job keeps its progress page up: long enough for a screenshot, short enough that a
+# worker never outlives the process by much (Saving cannot be cancelled).
+HOLD_SECONDS = 3.0
 CERT = {
     "host": "mail.example.com",
     "port": 993,
@@ -103,7 +106,7 @@ class Canned:
 
     def _hold(self, what: str, cancel: CancelToken) -> None:
         if self.hold == what:
-            cancel.wait(3600)
+            cancel.wait(HOLD_SECONDS)
 
 
 def failed(kind: ErrorKind, side: str = "incoming", **data: object) -> CannedReport:
