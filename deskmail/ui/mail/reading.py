@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -17,6 +18,7 @@ from deskmail.engine.mime.parse import Attachment
 from deskmail.engine.mime.render import RenderedMessage, render_message
 from deskmail.engine.prefs import RemoteContentPrefs
 from deskmail.engine.store.models import MessageSummary
+from deskmail.engine.store.reader import StoreReader
 from deskmail.qtbridge.tasks import Progress, Task
 from deskmail.ui.mail.reader import ReadingPane, remote_image_urls
 
@@ -25,6 +27,19 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 REMOTE_IMAGE_MAX_BYTES = 5_000_000
+
+
+def cached_body(store_path: Path, message_id: int) -> bytes | None:
+    """The stored raw message, read through a connection of this worker's own (None: not fetched yet)."""
+    try:
+        reader = StoreReader.open(store_path)
+    except sqlite3.Error:  # no store file yet: the account's queue makes it and fetches
+        return None
+    try:
+        body = reader.body(message_id)
+        return body.read() if body is not None else None
+    finally:
+        reader.close()
 
 
 class ReadingController:
@@ -74,11 +89,26 @@ class ReadingController:
             cancel.raise_if_cancelled()
             return raw, render_message(raw, allow_remote=allow)
 
+        def load_cached(cancel: CancelToken, progress: Progress) -> tuple[bytes, RenderedMessage] | None:
+            raw = cached_body(runtime.store_path, summary.id)
+            cancel.raise_if_cancelled()
+            return None if raw is None else (raw, render_message(raw, allow_remote=allow))
+
+        def from_server() -> None:
+            # Only the account's own queue may fetch (it owns the IMAP connection), behind any sync.
+            self._task = self.view.context.runner.run(
+                load,
+                key=self.email,
+                name="open-message",
+                on_finished=lambda result: self._loaded(summary, result, allow),
+                on_failed=lambda error: self._failed(summary, error),
+            )
+
+        # A message already in the store opens at once, even while a long sync holds the account's queue.
         self._task = self.view.context.runner.run(
-            load,
-            key=self.email,
-            name="open-message",
-            on_finished=lambda result: self._loaded(summary, result, allow),
+            load_cached,
+            name="open-cached-message",
+            on_finished=lambda result: from_server() if result is None else self._loaded(summary, result, allow),
             on_failed=lambda error: self._failed(summary, error),
         )
 
