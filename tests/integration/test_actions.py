@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -12,6 +12,7 @@ from deskmail.engine.imap.actions import Actions, replay
 from deskmail.engine.store import FolderInfo, Store
 from tests.integration.imaptools import Mailbox, assert_converged, message, new_mailbox
 from tests.servers.bed import Testbed
+from tests.servers.dovecot import Dovecot
 
 
 @pytest.fixture
@@ -142,3 +143,23 @@ def test_folder_create_rename_delete_and_counts_of_unsynced_folders(mailbox: Mai
     session.logout()
     other.logout()
     assert_converged(store, mailbox)
+
+
+def test_move_without_move_capability_copies_and_expunges_only_those(
+    testbed: Testbed, dovecot_factory: Callable[..., Dovecot], store: Store
+) -> None:
+    mailbox = new_mailbox(dovecot_factory(remove_capabilities=("MOVE",)), testbed.ca_path)
+    mailbox.fill(6, flags=lambda n: "")
+    other = mailbox.connect()
+    other.select_folder("INBOX")
+    bystander = other.search("ALL")[-1]
+    other.add_flags([bystander], [b"\\Deleted"])  # marked by another program, not to be expunged by us
+    other.logout()
+    sync(mailbox, store)
+    inbox, archive = store.folder("INBOX"), store.folder("Archive")
+    assert inbox is not None and archive is not None
+    Actions(store).move(inbox, store.uids(inbox.id)[:2], archive)
+    sync(mailbox, store)
+    assert_converged(store, mailbox)
+    assert store.message_count(archive.id) == 2 and store.message_count(inbox.id) == 4
+    assert store.message_by_uid(inbox.id, bystander) is not None
