@@ -19,6 +19,7 @@ _MESSAGE_COLUMNS = (
     "id, folder_id, uid, flags, subject, from_name, from_addr, to_addrs, cc_addrs, date, size, "
     "message_id, in_reply_to, refs, has_attachments, preview, modseq"
 )
+_SEARCH_COLUMNS = ", ".join("m." + c.strip() for c in _MESSAGE_COLUMNS.split(","))
 # Inbox first, then the usual order of mail programs, then everything else by name.
 _FOLDER_ORDER = (
     "CASE special_use WHEN 'inbox' THEN 0 WHEN 'drafts' THEN 1 WHEN 'sent' THEN 2 "
@@ -176,16 +177,21 @@ class StoreReader:
         if not match:
             return []
         sql = (
-            f"SELECT {', '.join('m.' + c.strip() for c in _MESSAGE_COLUMNS.split(','))} FROM message_search s "
+            f"SELECT {_SEARCH_COLUMNS} FROM message_search s "
             "JOIN messages m ON m.id = s.rowid WHERE message_search MATCH ? AND m.hidden = 0"
         )
         params: list[Any] = [match]
         if folder_id is not None:
             sql += " AND m.folder_id = ?"
             params.append(folder_id)
-        # Ranking scores every match (bm25): 130 ms for a word in 30k of 100k messages; by date, 60 ms.
-        sql += " ORDER BY m.date DESC LIMIT ?" if newest_first else " ORDER BY rank, m.date DESC LIMIT ?"
         params.append(limit)
+        if newest_first:
+            # Ranking scores every match (bm25, 130 ms for a word in 30k of 100k messages). By date, the
+            # sort carries only ids, and whole rows are read for the ones kept: 70 ms instead of 170.
+            ids = sql.replace(_SEARCH_COLUMNS, "m.id", 1) + " ORDER BY m.date DESC LIMIT ?"
+            sql = f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE id IN ({ids}) ORDER BY date DESC"
+        else:
+            sql += " ORDER BY rank, m.date DESC LIMIT ?"
         return [_message(row) for row in self.conn.execute(sql, params)]
 
     def suggest_addresses(self, prefix: str, limit: int = 10) -> list[AddressSuggestion]:
