@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QMainWindow, QMenu, QToolBar, QToolButton
 from deskmail.engine.mime.addresses import parse_recipients
 from deskmail.engine.mime.compose import OutgoingMessage, make_message_id
 from deskmail.engine.mime.decode import Address
-from deskmail.engine.mime.reply import forward, reply
+from deskmail.engine.mime.reply import edit_draft, forward, reply
 from deskmail.engine.store.models import MessageSummary, SpecialUse
 from deskmail.ui.icons import ui_icon
 from deskmail.ui.mail.composer import ComposerWindow
@@ -226,16 +226,8 @@ class MailActions:
         folder = self.view.current.folder if self.view.current else None
         if folder is not None and folder.special_use is SpecialUse.DRAFTS and self.view.reading_pane.rendered:
             message = self.view.reading_pane.rendered.message
-            self.compose(
-                OutgoingMessage(
-                    sender=self.me(self.view.current.email if self.view.current else ""),
-                    to=list(message.to),
-                    cc=list(message.cc),
-                    subject=message.subject,
-                    body=message.text,
-                    message_id=message.message_id,
-                )
-            )
+            # edit_draft keeps Bcc, attachments, threading headers and the Message-ID (saving replaces it)
+            self.compose(edit_draft(message, me=self.me(self.view.current.email if self.view.current else "")))
 
     def _suggest(self, email: str, prefix: str) -> list[str]:
         reader = self.view.controller.reader(email)
