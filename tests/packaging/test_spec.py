@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -38,3 +39,12 @@ def test_every_imported_qt_module_is_bundled() -> None:
     bundled = qt_modules_in_spec()
     missing = {module: files for module, files in qt_modules_imported().items() if module not in bundled}
     assert not missing, f"add these to QT_MODULES_USED in packaging/deskmail.spec (else excluded): {missing}"
+
+
+def test_the_debs_dependencies_are_installed_by_install_system_deps() -> None:
+    # The install test runs `dpkg -i` on a fresh CI machine: every Depends must already be there.
+    depends = (ROOT / "packaging" / "linux" / "debian" / "depends").read_text().splitlines()
+    wanted = {line.split()[0] for line in depends if line.strip() and not line.startswith("#")}
+    script = re.findall(r"[a-z0-9][a-z0-9.+-]+", (ROOT / "scripts" / "install-system-deps").read_text())
+    missing = sorted(wanted - set(script) - {"libc6"})
+    assert not missing, f"add to RUNTIME in scripts/install-system-deps: {missing}"
