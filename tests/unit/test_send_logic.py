@@ -79,3 +79,22 @@ def test_international_addresses_need_smtputf8() -> None:
     with pytest.raises(UserFacingError) as info:
         _utf8_options(server, ["me@example.test", "jörg@example.test"])
     assert failure_reason(info.value) is SendFailure.RECIPIENT_REFUSED and "jörg@example.test" in info.value.message
+
+
+def test_cancelling_keeps_the_message_in_the_outbox(tmp_path: Path) -> None:
+    from deskmail.core.cancel import Cancelled
+    from deskmail.engine.smtp.outbox import OutboxState
+
+    token = CancelToken()
+
+    def cancelled_while_connecting(cancel: CancelToken) -> smtplib.SMTP:
+        token.cancel()
+        cancel.raise_if_cancelled()
+        raise AssertionError("unreachable")
+
+    sender = Sender(Outbox(Store.open(tmp_path / "s.sqlite3")), cancelled_while_connecting, cancelled_while_connecting)
+    item = sender.queue(OutgoingMessage(sender=Address("", "me@example.test"), to=[Address("", "a@example.test")]))
+    with pytest.raises(Cancelled):
+        sender.send(item.id, token)
+    [waiting] = sender.outbox.items()
+    assert waiting.state is OutboxState.SENDING and waiting.last_error is None

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from imapclient import imapclient as imap_constants
 
-from deskmail.core.cancel import NEVER, CancelToken
+from deskmail.core.cancel import NEVER, Cancelled, CancelToken
 from deskmail.core.errors import ErrorKind, UserFacingError
 from deskmail.engine.mime.compose import OutgoingMessage, build_message
 from deskmail.engine.smtp import imapfolders
@@ -48,6 +48,8 @@ class DraftManager:
             raise KeyError(message_id)
         try:
             uidvalidity, uid = self._replace_on_server(record, cancel)
+        except Cancelled:
+            raise
         except Exception as exc:
             error = _as_user_error(exc)
             log.warning("draft %s kept locally; server copy failed: %s", message_id, error.message)

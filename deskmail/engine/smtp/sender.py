@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 from imapclient import imapclient as imap_constants
 
-from deskmail.core.cancel import NEVER, CancelToken
+from deskmail.core.cancel import NEVER, Cancelled, CancelToken
 from deskmail.core.errors import ErrorKind, Field, UserFacingError
 from deskmail.engine.mime.compose import OutgoingMessage, ascii_address, build_message
 from deskmail.engine.smtp import imapfolders
@@ -109,6 +109,8 @@ class Sender:
             if item.state is not OutboxState.SENT:
                 result.refused = self._submit(item, cancel)
             return self._file(item, result, cancel)
+        except Cancelled:
+            raise  # the item keeps its state: "sending" makes the next attempt look in Sent first
         except Exception as exc:
             return self._failed(item, result, exc)
 
