@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -102,6 +103,18 @@ class AccountRuntime:
             connect.close_quietly(smtp)
             raise
         return smtp
+
+    def watch(self, on_change: Callable[[str], None], cancel: CancelToken) -> None:
+        """Keep an IDLE connection on the Inbox (its own thread); `on_change(folder)` when mail arrives."""
+        from deskmail.engine.imap.push import FolderWatcher
+
+        def connector(token: CancelToken) -> Any:
+            try:
+                return self.imap_client(token)
+            except UserFacingError as exc:  # wrong password, server gone: back off and retry like a network error
+                raise OSError(exc.message) from exc
+
+        FolderWatcher(connector, "INBOX", on_change, cancel=cancel).start()
 
     def session(self, cancel: CancelToken) -> ImapSession:
         if self._session is None:

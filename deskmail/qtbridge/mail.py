@@ -7,6 +7,7 @@ its own read-only `StoreReader` per account and polls `data_version()` to notice
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Callable
 from typing import Any, Protocol
@@ -51,6 +52,8 @@ class Runtime(Protocol):
 
     def search_server(self, text: str, cancel: CancelToken = ..., limit: int = ...) -> list[MessageSummary]: ...
 
+    def watch(self, on_change: Callable[[str], None], cancel: CancelToken) -> None: ...
+
     def close(self) -> None: ...
 
 
@@ -65,6 +68,7 @@ class MailController(QObject):
     online_changed = Signal(bool)
     problem = Signal(str, object)  # account email, UserFacingError (not offline): show it in a bar
     notice = Signal(str)  # a plain message for the status bar
+    _inbox_changed = Signal(str)  # from a watcher thread: account email whose Inbox changed
     new_mail = Signal(str, list)  # account email, unread MessageSummary a sync brought into its Inbox
 
     def __init__(self, runner: TaskRunner, make_runtime: RuntimeFactory, parent: QObject | None = None) -> None:
@@ -83,6 +87,8 @@ class MailController(QObject):
         self._auto = QTimer(self)
         self._auto.setInterval(AUTO_SYNC_MS)
         self._auto.timeout.connect(self.sync_all)
+        self._watching: dict[str, CancelToken] = {}
+        self._inbox_changed.connect(lambda email: self.sync(email, ["INBOX"]))
 
     # -- accounts ------------------------------------------------------------------------
 
@@ -107,6 +113,7 @@ class MailController(QObject):
                 if email not in self.runtimes:  # removed, or the window closed, while the store opened
                     return
                 self._open_reader(email)
+                self._watch(email)
                 remaining.discard(email)
                 if not remaining and on_ready:
                     on_ready()
@@ -122,7 +129,29 @@ class MailController(QObject):
         self.readers[email] = StoreReader.open(runtime.store_path)
         self._versions[email] = self.readers[email].data_version()
 
+    def _watch(self, email: str) -> None:
+        """New mail shows up within a second or so: an IDLE watcher asks for an Inbox sync."""
+        runtime = self.runtimes.get(email)
+        if runtime is None or email in self._watching:
+            return
+        token = CancelToken()
+        self._watching[email] = token
+        try:
+            runtime.watch(lambda _folder: self._from_watcher(email, token), token)
+        except Exception:
+            log.exception("cannot watch the Inbox of %s; the timer still checks for mail", email)
+
+    def _from_watcher(self, email: str, token: CancelToken) -> None:
+        """Runs on the watcher's thread: hand over to the GUI thread unless the account is gone."""
+        if token.cancelled:
+            return
+        with contextlib.suppress(RuntimeError):  # the window closed while the watcher was busy
+            self._inbox_changed.emit(email)
+
     def _remove(self, email: str) -> None:
+        token = self._watching.pop(email, None)
+        if token is not None:
+            token.cancel()
         runtime = self.runtimes.pop(email)
         reader = self.readers.pop(email, None)
         if reader is not None:
@@ -285,6 +314,9 @@ class MailController(QObject):
                 self.store_changed.emit(email)
 
     def shutdown(self) -> None:
+        for token in self._watching.values():
+            token.cancel()
+        self._watching.clear()
         self._poll.stop()
         self._auto.stop()
         for reader in self.readers.values():

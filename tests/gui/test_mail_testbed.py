@@ -235,7 +235,7 @@ def test_a_change_made_offline_reaches_the_server_when_it_is_back(
         view.list.select_row(0)
         view.actions_.mark_read.trigger()
         qtbot.waitUntil(lambda: not view.offline_bar.isHidden(), timeout=20000)
-        assert view.model.summary(0).seen  # shown as read at once, offline
+        qtbot.waitUntil(lambda: view.model.summary(0).seen, timeout=5000)  # shown as read, offline
         server.start()
         view.offline_bar.buttons[0].click()  # "Try again"
         qtbot.waitUntil(lambda: view.offline_bar.isHidden(), timeout=20000)
@@ -287,3 +287,12 @@ def test_a_refused_message_waits_and_try_again_sends_it_once(qtbot: QtBot, testb
     composer.bar.buttons[0].click()  # "Try again"
     qtbot.waitUntil(lambda: composer.sent, timeout=20000)
     assert len(testbed.smtp.received) == 1
+
+
+def test_new_mail_appears_by_itself(qtbot: QtBot, testbed: Any, window: MainWindow, mailbox: tuple[str, str]) -> None:
+    view = view_of(window)
+    qtbot.waitUntil(lambda: "Plain hello" in subjects(view), timeout=20000)
+    qtbot.wait(1500)  # the IDLE watcher has connected and caught up
+    email = mailbox[0]
+    testbed.mail.put_message(email, message(("Alice", testbed.user), email, "Just arrived", "Hi!"), flags="")
+    qtbot.waitUntil(lambda: "Just arrived" in subjects(view), timeout=20000)  # no Get Mail pressed

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from typing import Any
 
 from PySide6.QtWidgets import QWidget
 
@@ -20,7 +21,16 @@ from deskmail.ui.main_window import MainWindow
 
 
 class QuietRuntime(AccountRuntime):
-    """The real runtime over the sample store, with a server that has nothing new."""
+    """The real runtime over the sample store, with a server that has nothing new (and no network)."""
+
+    def imap_client(self, cancel: CancelToken) -> Any:
+        raise offline_error(OSError("scenes never connect"))
+
+    def smtp_client(self, cancel: CancelToken) -> Any:
+        raise offline_error(OSError("scenes never connect"))
+
+    def watch(self, on_change: Callable[[str], None], cancel: CancelToken) -> None:
+        return None
 
     def sync(
         self, folders: list[str] | None = None, cancel: CancelToken = NEVER, progress: object = None

@@ -8,7 +8,6 @@ from collections.abc import Callable
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
-    QApplication,
     QInputDialog,
     QLabel,
     QLineEdit,
@@ -55,7 +54,6 @@ class MailView(QWidget):
         self.controller = controller
         self.accounts: list[Account] = []
         self.current: FolderRef | None = None
-        self._inbox_unread: dict[str, int] = {}
         self.offline_bar = MessageBar("warning", "offline", closable=False)
         self.error_bar = MessageBar("error")
         self.folders = FolderTree()
@@ -135,20 +133,7 @@ class MailView(QWidget):
             reader = self.controller.reader(account.email)
             folders = reader.folders() if reader is not None else []
             listed.append((account, folders))
-            self._notice_new_mail(account.email, folders)
         self.folders.set_folders(listed)
-
-    def _notice_new_mail(self, email: str, folders: list[Folder]) -> None:
-        """More unread mail in an Inbox than last time: say so, and ask the desktop for attention."""
-        inbox = next((f for f in folders if f.special_use is SpecialUse.INBOX), None)
-        if inbox is None:
-            return
-        before = self._inbox_unread.get(email)
-        self._inbox_unread[email] = inbox.unread
-        if before is not None and inbox.unread > before:
-            new = inbox.unread - before
-            self.show_notice(f"{new} new message{'s' if new > 1 else ''} for {email}")
-            QApplication.alert(self.window())
 
     def folder(self, email: str, use: SpecialUse) -> Folder | None:
         reader = self.controller.reader(email)
