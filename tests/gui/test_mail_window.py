@@ -91,3 +91,88 @@ def test_mailto_fills_a_new_message() -> None:
     assert [a.email for a in message.to] == ["bob@example.com"]
     assert [a.email for a in message.cc] == ["eve@example.com"]
     assert message.subject == "Hi there" and message.body == "Line 1"
+
+
+def test_closing_a_composer_with_changes_asks_and_can_stay_open(qtbot: QtBot, monkeypatch: pytest.MonkeyPatch) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    window = gallery.sample_window()
+    qtbot.addWidget(window)
+    composer = gallery.mail_view(window).actions_.compose()
+    composer.subject.setText("Half written")
+    saved: list[object] = []
+    composer.save_draft = saved.append
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Cancel)
+    assert not composer.close()
+    assert composer.isVisible()
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Save)
+    assert composer.close()
+    assert saved == [composer]
+
+
+def test_autosave_keeps_the_draft_locally(qtbot: QtBot) -> None:
+    from deskmail.engine.smtp.outbox import LocalDrafts
+
+    window = gallery.sample_window()
+    qtbot.addWidget(window)
+    view = gallery.mail_view(window)
+    composer = view.actions_.compose()
+    composer.to.setText("ben@example.test")
+    composer.subject.setText("Draft in progress")
+    composer._autosave_now()
+    assert composer.message_id
+    runtime = view.controller.runtimes["anna@example.test"]
+    qtbot.waitUntil(lambda: _draft(view, runtime, composer.message_id, LocalDrafts) is not None, timeout=5000)
+    assert b"Draft in progress" in _draft(view, runtime, composer.message_id, LocalDrafts).raw
+    composer.dirty = False
+    composer.close()
+
+
+def _draft(view: object, runtime: object, message_id: str, drafts: type) -> object:
+    holder: list[object] = []
+    task = view.controller.run_for(  # type: ignore[attr-defined]
+        "anna@example.test", lambda r: drafts(r.store()).get(message_id), holder.append
+    )
+    while not task.done:
+        from PySide6.QtCore import QCoreApplication
+
+        QCoreApplication.processEvents()
+    return holder[0] if holder else None
+
+
+def test_opening_a_program_warns_first(qtbot: QtBot, monkeypatch: pytest.MonkeyPatch) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    from deskmail.engine.mime.parse import Attachment
+
+    window = gallery.open_message(gallery.sample_window(), "Photos from the lake")
+    qtbot.addWidget(window)
+    view = gallery.mail_view(window)
+    real = view.reading_pane.rendered.attachments[0]
+    program = Attachment(**{**real.__dict__, "filename": "invoice.exe", "executable": True})
+    asked: list[str] = []
+
+    def refuse(*args: object, **kwargs: object) -> QMessageBox.StandardButton:
+        asked.append(str(args[2]))
+        return QMessageBox.StandardButton.Cancel
+
+    monkeypatch.setattr(QMessageBox, "warning", refuse)
+    writes: list[object] = []
+    monkeypatch.setattr(view.reading, "_write", lambda *a, **k: writes.append(a))
+    view.reading.open_attachment(program)
+    assert asked and "invoice.exe" in asked[0] and writes == []
+
+
+def test_inline_data_images_load_and_nothing_else_does(qapp: object) -> None:
+    from PySide6.QtCore import QUrl
+    from PySide6.QtGui import QTextDocument
+
+    from deskmail.ui.mail.reader import SafeBrowser
+    from tests.gui.test_mail_testbed import PNG
+
+    browser = SafeBrowser()
+    kind = QTextDocument.ResourceType.ImageResource.value
+    data_url = "data:image/png;base64," + __import__("base64").b64encode(PNG).decode()
+    assert browser.loadResource(kind, QUrl(data_url)) is not None
+    assert browser.loadResource(kind, QUrl("https://tracker.example.com/p.gif")) is None
+    assert browser.loadResource(kind, QUrl("file:///etc/passwd")) is None
