@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QMenu, QToolBar, QToolButton
 
@@ -68,13 +69,13 @@ class MailActions:
         self.move_menu.aboutToShow.connect(self._fill_move_menu)
         self.move = QAction("Move To…", view)
         self.move.setMenu(self.move_menu)
-        self.message_actions = [
-            self.reply, self.reply_all, self.forward, self.forward_attached, self.archive, self.delete,
-            self.mark_read, self.mark_unread, self.flag, self.move,
-        ]  # fmt: skip
-        for action in [self.reply, self.reply_all, self.forward, self.forward_attached, None, self.mark_read,
-                       self.mark_unread, self.flag,
-                       self.move, None, self.archive, self.delete]:  # fmt: skip
+        answer = [self.reply, self.reply_all, self.forward, self.forward_attached]
+        mark = [self.mark_read, self.mark_unread, self.flag, self.move]
+        self.message_actions = [*answer, *mark, self.archive, self.delete]  # need a chosen message
+        self.context_menu = [*answer, None, *mark, None, self.archive, self.delete]
+        self.message_menu = [self.write, None, *answer, None, *mark, None, self.archive, self.delete]
+        self.toolbar_items = [self.get_mail, self.write, None, *answer[:3], None, self.archive, self.delete, self.flag]
+        for action in self.context_menu:
             view.list.addAction(action if action is not None else self._separator())
         for action in (self.get_mail, self.write, self.find):
             view.addAction(action)
@@ -102,9 +103,8 @@ class MailActions:
         toolbar = QToolBar("Mail")
         toolbar.setObjectName("mail-toolbar")
         toolbar.setMovable(False)
-        toolbar.setToolButtonStyle(toolbar.toolButtonStyle().ToolButtonTextBesideIcon)
-        for action in (self.get_mail, self.write, None, self.reply, self.reply_all, self.forward, None,
-                       self.archive, self.delete, self.flag):  # fmt: skip
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        for action in self.toolbar_items:
             if action is None:
                 toolbar.addSeparator()
             else:
@@ -113,9 +113,7 @@ class MailActions:
         menus = window.menuBar()
         help_action = menus.actions()[-1] if menus.actions() else None
         message = QMenu("&Message", window)
-        for action in [self.write, None, self.reply, self.reply_all, self.forward, self.forward_attached, None,
-                       self.mark_read,
-                       self.mark_unread, self.flag, self.move, None, self.archive, self.delete]:  # fmt: skip
+        for action in self.message_menu:
             message.addAction(action) if action is not None else message.addSeparator()
         go = QMenu("&Go", window)
         go.addAction(self.get_mail)
