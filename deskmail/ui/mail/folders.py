@@ -94,8 +94,11 @@ class FolderTree(QTreeView):
     def _rebuild(self, accounts: list[tuple[Account, list[Folder]]]) -> None:
         self.tree_model.removeRows(0, self.tree_model.rowCount())
         self._items.clear()
+        names = [account.display_name for account, _folders in accounts]
         for account, folders in accounts:
-            top = QStandardItem(ui_icon("account"), account.display_name or account.email)
+            # People give every account their own name ("Anna Schmidt"): then only the address tells them apart.
+            unique = bool(account.display_name) and names.count(account.display_name) == 1
+            top = QStandardItem(ui_icon("account"), account.display_name if unique else account.email)
             top.setToolTip(account.email)
             top.setData((account.email, ""), KEY_ROLE)
             top.setData(False, FOLDER_ROLE)  # never None: see MessageStyle on PySide6 and None
