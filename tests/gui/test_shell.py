@@ -160,3 +160,37 @@ def test_shell_scene_renders(qtbot: QtBot, name: str) -> None:
     qtbot.addWidget(widget)
     widget.show()
     assert not widget.grab().isNull()
+
+
+def test_an_account_added_in_the_wizard_opens_the_mail_view(qtbot: QtBot, context: AppContext) -> None:
+    from PySide6.QtCore import Signal
+
+    from deskmail.ui.mail import samples
+    from deskmail.ui.mail.gallery import QuietRuntime, runtimes
+    from deskmail.ui.mail.samples import seed_store
+    from deskmail.ui.mail.view import MailView, make_mail_view
+
+    class FakeWizard(QDialog):
+        account_added = Signal(object)
+
+    wizards: list[FakeWizard] = []
+
+    def make(parent: QWidget) -> QDialog:
+        wizards.append(FakeWizard(parent))
+        return wizards[-1]
+
+    context.make_wizard = make
+    window = MainWindow(context, lambda ctx, parent: make_mail_view(ctx, parent, runtimes(ctx, QuietRuntime)))
+    qtbot.addWidget(window)
+    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.empty_state)
+    window.empty_state.add_button.click()
+    account = samples.sample_account()
+    seed_store(context.paths, account).close()  # what the first sync would bring
+    context.accounts.save(account)
+    wizards[0].account_added.emit(account)
+    qtbot.waitUntil(lambda: isinstance(window.mail_view, MailView) and window.stack.currentWidget() is window.mail_view)
+    view = window.mail_view
+    assert isinstance(view, MailView)
+    qtbot.waitUntil(lambda: view.current is not None)  # the new account's Inbox is open
+    titles = [a.text() for a in window.menuBar().actions()]
+    assert "&Message" in titles

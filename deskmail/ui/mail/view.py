@@ -150,7 +150,7 @@ class MailView(QWidget):
             self.search.blockSignals(False)
         outgoing = ref.folder.special_use in (SpecialUse.SENT, SpecialUse.DRAFTS)
         self.model.set_source(FolderSource(reader, ref.folder.id), show_recipients=outgoing)
-        self.reading_pane.clear()
+        self.reading_pane.clear("Select a message to read it." if self.model.rowCount() else "This folder is empty.")
         self.actions_.update_enabled()
 
     def _store_changed(self, email: str) -> None:
