@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import shiboken6
 from PySide6.QtCore import QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QDialog, QPushButton, QStackedWidget, QVBoxLayout, QWidget
@@ -128,16 +129,23 @@ class AccountWizard(QDialog):
         self.task = task
 
     def _job_progress(self, job: Job, value: object) -> None:
-        self.machine.job_progress(job, value)
-        self._render()
+        if self._alive():
+            self.machine.job_progress(job, value)
+            self._render()
 
     def _job_done(self, job: Job, result: object) -> None:
-        self.machine.job_finished(job, result)
-        self._render()
+        if self._alive():
+            self.machine.job_finished(job, result)
+            self._render()
 
     def _job_failed(self, job: Job, error: object) -> None:
-        self.machine.job_failed(job, error if isinstance(error, BaseException) else Cancelled())
-        self._render()
+        if self._alive():
+            self.machine.job_failed(job, error if isinstance(error, BaseException) else Cancelled())
+            self._render()
+
+    def _alive(self) -> bool:
+        """False once the window is gone (a save finishing after its dialog was deleted, e.g. at exit)."""
+        return shiboken6.isValid(self) and shiboken6.isValid(self.stack)
 
     def reject(self) -> None:
         """Escape or closing the window: stop whatever runs; nothing is saved."""
