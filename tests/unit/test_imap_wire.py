@@ -123,6 +123,7 @@ def test_headers_decoded_and_bounded() -> None:
     assert headers.date == 1706778000 == headers.internaldate
     assert headers.refs == "<1@x> <2@x>" and headers.has_attachments
     assert len(split_header_block(b"Subject: " + b"x" * 100_000 + b"\r\n")["subject"]) <= 4000
+    assert split_header_block(b"Subject: a" + b" " * 200_000 + b"b\r\n")["subject"] == "a"
 
 
 def test_dates_that_cannot_be_read_are_zero() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import calendar
 import email.header
 import email.utils
+import functools
 import re
 from typing import Any
 
@@ -23,6 +24,8 @@ _SIMPLE_ADDRESS = re.compile(r"\s*(?:([^<>]*?)\s*<([^<>\s]*)>|([^<>\s]*))\s*$")
 _RFC5322_DATE = re.compile(
     r"\s*(?:[A-Za-z]{3},\s*)?(\d{1,2})\s+([A-Za-z]{3})\s+(\d{4})\s+(\d\d):(\d\d)(?::(\d\d))?\s+([+-])(\d\d)(\d\d)"
 )
+_FOLD = re.compile(r"\n[ \t]+")
+_FIELD = re.compile(r"^([!-9;-~]+)[ \t]*:[ \t]*(.*)$", re.M)  # greedy: no backtracking on long lines
 _MSGID = re.compile(r"<[^<>\s]{1,500}>")
 
 
@@ -31,9 +34,9 @@ def headers_from_fetch(items: dict[str, Any]) -> MessageHeaders:
     uid = int(items["UID"])
     fields = split_header_block(items.get("BODY[HEADER.FIELDS]") or b"")
     internaldate = parse_internaldate(items.get("INTERNALDATE") or b"")
-    sender_name, sender_addr, senders = _addresses(fields.get("from", ""))
-    _, _, to_people = _addresses(fields.get("to", ""))
-    _, _, cc_people = _addresses(fields.get("cc", ""))
+    sender_name, sender_addr, _, senders = _addresses(fields.get("from", ""))
+    _, _, to_text, to_people = _addresses(fields.get("to", ""))
+    _, _, cc_text, cc_people = _addresses(fields.get("cc", ""))
     modseq = items.get("MODSEQ")
     return MessageHeaders(
         uid=uid,
@@ -42,8 +45,8 @@ def headers_from_fetch(items: dict[str, Any]) -> MessageHeaders:
         subject=_decode(fields.get("subject", "")),
         from_name=sender_name,
         from_addr=sender_addr,
-        to_addrs=_join(to_people),
-        cc_addrs=_join(cc_people),
+        to_addrs=to_text,
+        cc_addrs=cc_text,
         date=parse_date(fields.get("date", "")) or internaldate,
         internaldate=internaldate,
         size=int(items.get("RFC822.SIZE") or 0),
@@ -51,30 +54,25 @@ def headers_from_fetch(items: dict[str, Any]) -> MessageHeaders:
         in_reply_to=_first_id(fields.get("in-reply-to", "")),
         refs=" ".join(_MSGID.findall(fields.get("references", ""))[-50:]),
         has_attachments=_looks_like_attachments(fields.get("content-type", "")),
-        people=senders + to_people + cc_people,
+        people=[*senders, *to_people, *cc_people],
     )
 
 
 def split_header_block(raw: bytes) -> dict[str, str]:
     """Unfold and split `Name: value` lines; raw UTF-8 is accepted (RFC 6532), bad bytes replaced."""
-    text = raw.decode("utf-8", "replace").replace("\r\n", "\n")
+    text = _FOLD.sub(" ", raw.decode("utf-8", "replace").replace("\r\n", "\n"))
     fields: dict[str, str] = {}
-    name = ""
-    for line in text.split("\n"):
-        if not line:
-            continue
-        if line[0] in " \t" and name:
-            fields[name] = (fields[name] + " " + line.strip())[:_MAX_FIELD]
-            continue
-        key, sep, value = line.partition(":")
-        if not sep:
-            continue
-        name = key.strip().lower()
-        if name not in fields:  # the first occurrence wins, as in every mail program
-            fields[name] = value.strip()[:_MAX_FIELD]
-        else:
-            name = ""
+    for name, value in _FIELD.findall(text):
+        key = name.lower()
+        if key not in fields:  # the first occurrence wins, as in every mail program
+            fields[key] = value[:_MAX_FIELD].rstrip()
     return fields
+
+
+@functools.lru_cache(maxsize=1024)
+def _month_start(year: int, month: int) -> int:
+    """Unix seconds at the start of a month (timegm per message was a visible cost at 100k)."""
+    return calendar.timegm((year, month, 1, 0, 0, 0))
 
 
 def parse_internaldate(value: bytes) -> int:
@@ -87,7 +85,7 @@ def parse_internaldate(value: bytes) -> int:
     if month is None:
         return 0
     offset = (int(tzh) * 3600 + int(tzm) * 60) * (1 if sign == b"+" else -1)
-    return calendar.timegm((int(year), month, int(day), int(hh), int(mm), int(ss))) - offset
+    return _month_start(int(year), month) + (int(day) - 1) * 86400 + int(hh) * 3600 + int(mm) * 60 + int(ss) - offset
 
 
 def parse_date(value: str) -> int:
@@ -100,7 +98,8 @@ def parse_date(value: str) -> int:
         month = _MONTHS.get(mon.title())
         if month is not None and 1 <= int(day) <= 31 and int(hh) < 24 and int(mm) < 60:
             offset = (int(tzh) * 3600 + int(tzm) * 60) * (1 if sign == "+" else -1)
-            return calendar.timegm((int(year), month, int(day), int(hh), int(mm), int(ss or 0))) - offset
+            seconds = int(hh) * 3600 + int(mm) * 60 + int(ss or 0) - offset
+            return _month_start(int(year), month) + (int(day) - 1) * 86400 + seconds
     parsed = email.utils.parsedate_tz(value)
     if parsed is None:
         return 0
@@ -110,6 +109,7 @@ def parse_date(value: str) -> int:
         return 0
 
 
+@functools.lru_cache(maxsize=4096)
 def _decode(value: str) -> str:
     """Decode RFC 2047 encoded words (only when present: the common case stays cheap)."""
     if "=?" not in value:
@@ -120,14 +120,15 @@ def _decode(value: str) -> str:
         return value
 
 
-def _addresses(value: str) -> tuple[str, str, list[tuple[str, str]]]:
-    """(first name, first address, all pairs) of an address header."""
+@functools.lru_cache(maxsize=8192)  # the same From/To lines repeat all over a mailbox
+def _addresses(value: str) -> tuple[str, str, str, tuple[tuple[str, str], ...]]:
+    """(first name, first address, all as display text, all pairs) of an address header."""
     if not value:
-        return "", "", []
-    pairs = [(_decode(name), addr) for name, addr in _split_addresses(value) if addr or name][:100]
+        return "", "", "", ()
+    pairs = tuple((_decode(name), addr) for name, addr in _split_addresses(value) if addr or name)[:100]
     if not pairs:
-        return "", "", []
-    return pairs[0][0], pairs[0][1], pairs
+        return "", "", "", ()
+    return pairs[0][0], pairs[0][1], _join(pairs), pairs
 
 
 def _split_addresses(value: str) -> list[tuple[str, str]]:
@@ -146,7 +147,7 @@ def _split_addresses(value: str) -> list[tuple[str, str]]:
     return pairs
 
 
-def _join(people: list[tuple[str, str]]) -> str:
+def _join(people: tuple[tuple[str, str], ...]) -> str:
     return ", ".join(f"{name} <{addr}>" if name else addr for name, addr in people)
 
 

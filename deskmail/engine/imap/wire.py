@@ -9,6 +9,7 @@ split by `parse_fetch_items` with a few regular expressions.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -204,6 +205,7 @@ def paren_words(value: bytes | None) -> tuple[str, ...]:
     return tuple(value.strip(b"()").decode("utf-8", "replace").split())
 
 
+@functools.lru_cache(maxsize=1024)  # a mailbox has few distinct flag combinations
 def flag_words(value: bytes | None) -> tuple[str, ...]:
     """FLAGS without \\Recent (it belongs to one session, not to the message)."""
     return tuple(f for f in paren_words(value) if f.upper() != "\\RECENT")
