@@ -124,6 +124,7 @@ def test_update_flags_and_unread_count(store: Store) -> None:
     row = store.message_by_uid(folder.id, 2)
     assert row is not None and row.flagged and row.modseq == 50
     assert store.flags_by_uid(folder.id)[2] == ("\\Seen", "\\Flagged")
+    assert store.flags_of(folder.id, [2, 99]) == {2: ("\\Seen", "\\Flagged")}
 
 
 def test_remove_uids_drops_bodies_and_search(store: Store) -> None:

@@ -48,7 +48,7 @@ class Actions:
         """Change flags locally now; the server follows on the next replay."""
         wanted = sorted(set(uids))
         with self.store.transaction():
-            before = self.store.flags_by_uid(folder.id)
+            before = self.store.flags_of(folder.id, wanted)
             previous = {str(uid): list(before[uid]) for uid in wanted if uid in before}
             changes = []
             for uid in wanted:

@@ -157,6 +157,14 @@ class StoreReader:
         rows = self.conn.execute("SELECT uid FROM messages WHERE folder_id = ? ORDER BY uid", (folder_id,))
         return [int(row[0]) for row in rows]
 
+    def flags_of(self, folder_id: int, uids: list[int]) -> dict[int, tuple[str, ...]]:
+        """Flags of some messages (those the store has), without reading the whole folder."""
+        rows = self.conn.execute(
+            "SELECT uid, flags FROM messages WHERE folder_id = ? AND uid IN (SELECT value FROM json_each(?))",
+            (folder_id, json.dumps(uids)),
+        )
+        return {int(uid): _split(flags) for uid, flags in rows}
+
     def flags_by_uid(self, folder_id: int) -> dict[int, tuple[str, ...]]:
         rows = self.conn.execute("SELECT uid, flags FROM messages WHERE folder_id = ?", (folder_id,))
         return {int(uid): _split(flags) for uid, flags in rows}
