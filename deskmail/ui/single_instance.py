@@ -28,6 +28,7 @@ MAX_REQUEST_BYTES = 64 * 1024  # a command line with a long mailto: body fits; a
 CONNECT_MS = 1000
 REPLY_MS = 5000
 LOCK_MS = 5000
+ACTIVATION_TOKEN = "XDG_ACTIVATION_TOKEN"  # set by Wayland launchers for the program they start
 Answer = Literal["handed", "nobody", "no answer"]
 # sun_path holds 104 (macOS) to 108 (Linux) bytes: longer runtime directories use Qt's temp folder.
 MAX_SOCKET_PATH = 100
@@ -128,12 +129,17 @@ class SingleInstance(QObject):
             return
         line = bytes(buffer.split(b"\n", 1)[0])
         self._buffers.pop(socket, None)
-        args = parse_request(line)
-        socket.write(b"ok\n" if args is not None else b"error\n")
+        request = parse_request(line)
+        socket.write(b"ok\n" if request is not None else b"error\n")
         socket.waitForBytesWritten(CONNECT_MS)  # three bytes into a local socket: immediate
         socket.disconnectFromServer()
-        if args is not None:
+        if request is not None:
+            args, token = request
             log.info("single instance: a later start handed over %d argument(s)", len(args))
+            if token:
+                # Wayland lets a window come to the front only with the token the launcher gave the later
+                # start; Qt uses (and clears) this variable on the next activateWindow().
+                os.environ[ACTIVATION_TOKEN] = token
             self.requested.emit(args)
 
     def close(self) -> None:
@@ -142,8 +148,8 @@ class SingleInstance(QObject):
             self.server = None
 
 
-def parse_request(line: bytes) -> list[str] | None:
-    """The argument list from one request line, or None when it is not what a Deskmail start sends."""
+def parse_request(line: bytes) -> tuple[list[str], str] | None:
+    """(arguments, activation token) from one request line, or None when it is not what a Deskmail start sends."""
     try:
         data = json.loads(line.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
@@ -151,7 +157,9 @@ def parse_request(line: bytes) -> list[str] | None:
     args = data.get("args") if isinstance(data, dict) else None
     if not isinstance(args, list) or not all(isinstance(a, str) for a in args):
         return None
-    return list(args)
+    token = data.get("activation_token")
+    valid = isinstance(token, str) and 0 < len(token) <= 512 and token.isprintable()
+    return list(args), token if valid else ""
 
 
 def send_request(name: str, args: list[str]) -> Answer:
@@ -161,7 +169,8 @@ def send_request(name: str, args: list[str]) -> Answer:
     if not socket.waitForConnected(CONNECT_MS):
         return "nobody"
     try:
-        socket.write(json.dumps({"args": args}).encode("utf-8") + b"\n")
+        request = {"args": args, "activation_token": os.environ.get(ACTIVATION_TOKEN, "")}
+        socket.write(json.dumps(request).encode("utf-8") + b"\n")
         socket.flush()
         socket.waitForBytesWritten(REPLY_MS)  # False only when all was written already by flush()
         reply = bytearray()

@@ -1,5 +1,7 @@
 """New-mail notification on the real test bed: quiet for the first sync, then one naming sender and subject."""
 
+# ruff: noqa: F811  (the test bed fixtures are imported from test_mail_testbed and used as arguments)
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -41,7 +43,7 @@ def test_delivered_mail_is_announced_once(
     testbed: Any,
     tray: FakeTray,
     window: MainWindow,
-    mailbox: tuple[str, str],  # noqa: F811
+    mailbox: tuple[str, str],
 ) -> None:
     view = view_of(window)
     qtbot.waitUntil(lambda: "Plain hello" in subjects(view), timeout=20000)

@@ -43,19 +43,23 @@ def first(tmp_path: Path, qapp: QApplication) -> Iterator[SingleInstance]:
     instance.close()
 
 
-def test_a_later_start_hands_its_arguments_to_the_first(qtbot: QtBot, first: SingleInstance) -> None:
+def test_a_later_start_hands_its_arguments_to_the_first(
+    qtbot: QtBot, first: SingleInstance, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # The later start is its own process (QLocalSocket's blocking calls want a Qt-owned thread).
     code = (
         "import sys; from PySide6.QtCore import QCoreApplication; app = QCoreApplication([]); "
         "from deskmail.ui.single_instance import send_request; print(send_request(sys.argv[1], sys.argv[2:]))"
     )
-    env = dict(os.environ, PYTHONPATH=str(REPO))
+    monkeypatch.setenv("XDG_ACTIVATION_TOKEN", "")  # restored afterwards: the request sets it here
+    env = dict(os.environ, PYTHONPATH=str(REPO), XDG_ACTIVATION_TOKEN="launcher-token-7")
     with qtbot.waitSignal(first.requested, timeout=20000) as got:
         later = subprocess.Popen([sys.executable, "-c", code, first.name, MAILTO], env=env, stdout=subprocess.PIPE)
     qtbot.waitUntil(lambda: later.poll() is not None, timeout=20000)
     assert got.args == [[MAILTO]]
     out, _ = later.communicate()
     assert out.strip() == b"handed"
+    assert os.environ["XDG_ACTIVATION_TOKEN"] == "launcher-token-7"  # Wayland lets the window come forward
 
 
 def test_nobody_listening_means_first(tmp_path: Path, qapp: QApplication) -> None:
@@ -77,7 +81,9 @@ def test_a_socket_left_by_a_crash_is_replaced(tmp_path: Path, qapp: QApplication
 
 
 def test_requests_that_are_not_a_command_line_are_refused() -> None:
-    assert parse_request(b'{"args": ["mailto:a@b.test"]}') == ["mailto:a@b.test"]
+    assert parse_request(b'{"args": ["mailto:a@b.test"]}') == (["mailto:a@b.test"], "")
+    assert parse_request(b'{"args": [], "activation_token": "kwin-42"}') == ([], "kwin-42")
+    assert parse_request(b'{"args": [], "activation_token": "a\\nb"}') == ([], "")
     for bad in (b"", b"\xff", b"[1]", b'{"args": "x"}', b'{"args": [1]}'):
         assert parse_request(bad) is None
 

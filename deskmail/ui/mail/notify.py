@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import QObject
-from PySide6.QtWidgets import QSystemTrayIcon, QWidget
+from PySide6.QtWidgets import QApplication, QSystemTrayIcon, QWidget
 
 from deskmail import APP_NAME
 from deskmail.engine.store.models import MessageSummary
@@ -77,6 +77,7 @@ class NewMailNotifier(QObject):
             tray.showMessage(title, text, app_icon(), SHOW_MS)
         else:
             self.show_in_status_bar(f"{title}: {' '.join(text.split())}")
+            QApplication.alert(self.window())  # no tray: the taskbar entry asks for attention instead
 
     def close(self) -> None:
         if self.tray is not None:
