@@ -150,3 +150,22 @@ def test_special_use_by_attribute_then_by_name() -> None:
     assert infos["INBOX.Spam"].special_use is SpecialUse.JUNK
     assert not infos["[Gmail]"].selectable
     assert infos["[Gmail]/All Mail"].special_use is SpecialUse.ARCHIVE
+
+
+def test_oversized_header_literal_is_cut_without_holding_it() -> None:
+    from deskmail.engine.imap.session import MAX_HEADER_BYTES, ImapSession
+
+    huge = b"Subject: " + b"y" * (3 * MAX_HEADER_BYTES) + b"\r\n\r\n"
+    script = (
+        b'* 1 FETCH (UID 1 FLAGS () RFC822.SIZE 9 INTERNALDATE "1-Jan-2020 00:00:00 +0000" '
+        b"BODY[HEADER.FIELDS (SUBJECT)] {%d}\r\n" % len(huge) + huge + b")\r\nT1 OK\r\n"
+    )
+
+    class Client:
+        _imap = ScriptedServer(script)
+
+        def capabilities(self) -> tuple[bytes, ...]:
+            return (b"IMAP4REV1",)
+
+    (headers,) = ImapSession(Client()).fetch_headers([1])  # type: ignore[arg-type]
+    assert headers.uid == 1 and 0 < len(headers.subject) <= 4000

@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 _CODE = re.compile(rb"\[([A-Z\-]+)(?: ([^\]]*))?\]")
 _STATUS_ITEMS = re.compile(rb"\(([^()]*)\)\s*$")
 _CHUNK = 8000  # characters of UID set per command line: far below Dovecot's 64 KB limit
+MAX_HEADER_BYTES = 64 * 1024  # of the list's header fields per message; a hostile server may send more
 FlagChange = tuple[int, tuple[str, ...], int]  # (uid, flags, modseq)
 
 
@@ -202,7 +203,7 @@ class ImapSession:
         command = b"FETCH " if by_sequence else b"UID FETCH "
         out: list[MessageHeaders] = []
         for uidset in _sets(uids):
-            answer = self.command(command + uidset.encode() + b" (" + items.encode() + b")")
+            answer = self.command(command + uidset.encode() + b" (" + items.encode() + b")", _capped(MAX_HEADER_BYTES))
             for response in answer.of("FETCH"):
                 parsed = wire.parse_fetch_items(response)
                 if "UID" in parsed and "BODY[HEADER.FIELDS]" in parsed:
@@ -288,6 +289,19 @@ def mailbox(name: str) -> bytes:
 
 def _name(raw: str | bytes) -> str:
     return raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
+
+
+def _capped(limit: int) -> Callable[[int, Any], bytes]:
+    """A literal reader keeping at most `limit` bytes (the rest is read and dropped, never held)."""
+
+    def read(size: int, imap: Any) -> bytes:
+        kept = wire.read_exactly(imap, min(size, limit))
+        left = size - len(kept)
+        while left:
+            left -= len(wire.read_exactly(imap, min(left, 65536)))
+        return kept
+
+    return read
 
 
 def _sets(uids: list[int] | str) -> list[str]:

@@ -107,7 +107,7 @@ def _read_untagged(imap: _Imaplib, line: bytes, literal_sink: Any) -> Untagged:
         if size > _MAX_LITERAL:
             raise ImapError("BAD", f"server sent a {size}-byte literal")
         parts.append(line[: match.start()] + LITERAL_MARK)
-        literals.append(literal_sink(size, imap) if literal_sink else _read_exactly(imap, size))
+        literals.append(literal_sink(size, imap) if literal_sink else read_exactly(imap, size))
         line = imap.readline()
         if not line:
             raise ConnectionLost("connection closed inside a response")
@@ -119,7 +119,7 @@ def _read_untagged(imap: _Imaplib, line: bytes, literal_sink: Any) -> Untagged:
     return Untagged(number, parsed.group(2).decode("ascii").upper(), parsed.group(3) or b"", literals)
 
 
-def _read_exactly(imap: _Imaplib, size: int) -> bytes:
+def read_exactly(imap: _Imaplib, size: int) -> bytes:
     data = imap.read(size)
     if len(data) != size:
         raise ConnectionLost("connection closed inside a literal")
