@@ -270,6 +270,8 @@ def main() -> int:
         print("errors:", *errors, sep="\n  ")
     print(f"\n{'':<8} {'median':>9} {'min':>9} {'max':>9} {'':<4} {'target':>7}  {'CPU median':>10}")
     print(row("start", [r["start"] for r in runs]) + cpu([r["start_cpu"] for r in runs]))
+    gui = statistics.median(r["start_gui_cpu"] for r in runs)
+    print(f"{'':<8} {'':>9} {'':>9} {'':>9} {'':<4} {'':>7} {'':<6}  {gui:>8.1f} ms  (GUI thread only)")
     for name in ("switch", "scroll", "open", "search"):
         print(row(name, [v for r in runs for v in r.get(name, [])]) + cpu([v for r in runs for v in r[f"{name}_cpu"]]))
     print(row("rss", [r["rss_mb"] for r in runs], "MB"))
