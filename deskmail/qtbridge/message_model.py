@@ -168,6 +168,16 @@ class MessageListModel(QAbstractTableModel):
             self._pages.move_to_end(page_no)
         return page[within] if within < len(page) else None
 
+    def find(self, message_id: int, max_pages: int = 50) -> int | None:
+        """The row of a message, reading pages from the top if needed (None if not in the first ones)."""
+        pages = min(max_pages, (self._count + PAGE_SIZE - 1) // PAGE_SIZE)
+        for page_no in range(pages):
+            self.summary(page_no * PAGE_SIZE)
+            row = self.row_of(message_id)
+            if row is not None:
+                return row
+        return None
+
     def row_of(self, message_id: int) -> int | None:
         """The row of a message among the pages read so far (None if not loaded)."""
         for page_no, page in self._pages.items():

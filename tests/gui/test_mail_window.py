@@ -176,3 +176,22 @@ def test_inline_data_images_load_and_nothing_else_does(qapp: object) -> None:
     assert browser.loadResource(kind, QUrl(data_url)) is not None
     assert browser.loadResource(kind, QUrl("https://tracker.example.com/p.gif")) is None
     assert browser.loadResource(kind, QUrl("file:///etc/passwd")) is None
+
+
+def test_new_mail_arriving_keeps_the_open_message_on_screen(qtbot: QtBot) -> None:
+    from deskmail.engine.store.models import MessageHeaders
+
+    window = gallery.open_message(gallery.sample_window(), "Photos from the lake")
+    qtbot.addWidget(window)
+    view = gallery.mail_view(window)
+    rendered = view.reading_pane.rendered
+    inbox = view.current.folder.id
+    before = view.model.rowCount()
+
+    def arrive(runtime: object) -> None:
+        runtime.store().add_messages(inbox, [MessageHeaders(uid=999, subject="Fresh", date=2_000_000_000)])  # type: ignore[attr-defined]
+
+    view.controller.run_for("anna@example.test", arrive, lambda _r: view.controller.poll())
+    qtbot.waitUntil(lambda: view.model.rowCount() == before + 1, timeout=5000)
+    assert view.list.current_summary().subject == "Photos from the lake"
+    assert view.reading_pane.rendered is rendered  # not cleared, not loaded again

@@ -70,6 +70,13 @@ class ReadingController:
     # -- opening -------------------------------------------------------------------------
 
     def open(self, summary: object) -> None:
+        shown = self.pane.summary
+        if self.view.refreshing and (summary is None or (shown is not None and summary == shown)):
+            return  # a refresh selects nothing for a moment, then the same message again: no reload
+        if isinstance(summary, MessageSummary) and shown is not None and summary.id == shown.id and self.raw:
+            self.pane.summary = summary  # the same message with new flags (e.g. just marked read)
+            self.view.actions_.update_enabled()
+            return
         self._cancel()
         self.raw = None
         if not isinstance(summary, MessageSummary):

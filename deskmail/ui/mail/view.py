@@ -22,7 +22,7 @@ from deskmail.core.redact import register_secret
 from deskmail.engine.accounts import Account
 from deskmail.engine.store.models import Folder, MessageSummary, SpecialUse
 from deskmail.qtbridge.mail import MailController, Runtime, RuntimeFactory
-from deskmail.qtbridge.message_model import FolderSource, ListSource, MessageListModel
+from deskmail.qtbridge.message_model import PAGE_SIZE, FolderSource, ListSource, MessageListModel
 from deskmail.qtbridge.tasks import Task
 from deskmail.ui.context import AppContext
 from deskmail.ui.mail.actions import MailActions
@@ -54,6 +54,7 @@ class MailView(QWidget):
         self.controller = controller
         self.accounts: list[Account] = []
         self.current: FolderRef | None = None
+        self.refreshing = False
         self.offline_bar = MessageBar("warning", "offline", closable=False)
         self.error_bar = MessageBar("error")
         self.folders = FolderTree()
@@ -161,11 +162,17 @@ class MailView(QWidget):
         if self.current.email != email or self.search.text():
             return
         current = self.list.current_summary()
-        self.model.refresh()
-        if current is not None and self.list.current_summary() != current:
-            self.model.summary(0)
-            if not self.list.select_message(current.id):
-                self.reading_pane.clear()
+        self.refreshing = True  # a reset selects nothing for a moment: keep the message on screen
+        try:
+            self.model.refresh()
+            if current is not None and self.list.current_summary() != current:
+                row = self.model.find(current.id, max_pages=10)
+                if row is not None:
+                    self.list.select_row(row)
+                elif self.model.rowCount() <= 10 * PAGE_SIZE:  # searched the whole list: it is gone
+                    self.reading_pane.clear()
+        finally:
+            self.refreshing = False
 
     # -- search --------------------------------------------------------------------------------
 
