@@ -117,3 +117,27 @@ def test_actions_submitted_to_the_worker_reach_the_server(testbed: Testbed, stor
         reader.close()
     finally:
         push.stop()
+
+
+def test_the_open_folder_is_pushed_too(testbed: Testbed, store: Store) -> None:
+    mailbox = new_mailbox(testbed.mail, testbed.ca_path)
+    push = PushSync(mailbox.connector(), store).start()
+    reader = store.reader()
+
+    def archived() -> list[str]:
+        archive = reader.folder("Archive")
+        return [m.subject for m in reader.messages(archive.id)] if archive else []
+
+    try:
+        push.watch_open_folder("Archive")
+        assert push._open is not None and push._open[0].connected.wait(10)
+        time.sleep(0.3)  # let the watcher enter IDLE
+        other = mailbox.connect()
+        other.append("Archive", message("filed elsewhere"))
+        other.logout()
+        assert wait_for(lambda: archived() == ["filed elsewhere"], 5)
+        push.watch_open_folder(None)
+        assert push._open is None
+    finally:
+        push.stop()
+        reader.close()

@@ -141,9 +141,9 @@ class PushSync:
         self.on_report = on_report or (lambda _r: None)
         self._queue: queue.Queue[str | Job] = queue.Queue()
         self._session: ImapSession | None = None
-        self.watchers = [
-            FolderWatcher(connector, f, self._queue.put, cancel=self.cancel, poll_seconds=poll_seconds) for f in folders
-        ]
+        self.poll_seconds = poll_seconds
+        self.watchers = [self._watcher(f, self.cancel) for f in folders]
+        self._open: tuple[FolderWatcher, CancelToken] | None = None  # the folder the user is looking at
         self._worker = threading.Thread(target=self._work, name="sync-worker", daemon=True)
 
     def start(self) -> PushSync:
@@ -152,10 +152,25 @@ class PushSync:
             watcher.start()
         return self
 
+    def _watcher(self, folder: str, cancel: CancelToken) -> FolderWatcher:
+        return FolderWatcher(self.connector, folder, self._queue.put, cancel=cancel, poll_seconds=self.poll_seconds)
+
+    def watch_open_folder(self, folder: str | None) -> None:
+        """Also push the folder the user opened (one more IDLE connection); None stops it."""
+        if self._open is not None:
+            if self._open[0].folder == folder:
+                return
+            self._open[1].cancel()
+            self._open = None
+        if folder is None or any(w.folder == folder for w in self.watchers):
+            return
+        cancel = self.cancel.child()
+        self._open = (self._watcher(folder, cancel).start(), cancel)
+
     def stop(self, timeout: float = 5.0) -> None:
         self.cancel.cancel()
         self._queue.put("")
-        for watcher in self.watchers:
+        for watcher in [*self.watchers, *([self._open[0]] if self._open else [])]:
             watcher.join(timeout)
         self._worker.join(timeout)
 
