@@ -10,7 +10,9 @@ app runs ONE worker (command connection + the store writer) and one watcher per 
     #   replays pending actions first, LISTs, then each folder (inbox first); SyncReport.to_json()
 
     push = PushSync(connector, store, folders=("INBOX",), on_report=...).start()   # push.py
-    push.request("Archive")   # e.g. the folder the user opened; push.stop() on shutdown
+    push.request("Archive")            # sync a folder now; push.stop() on shutdown
+    push.watch_open_folder("Archive")  # IDLE on the opened folder too (None: stop)
+    push.submit(lambda store: Actions(store).mark_read(folder, uids))   # runs on the writer thread
 
     actions = Actions(store)                  # actions.py, worker thread: local first, queued
     actions.mark_read(folder, uids) / mark_flagged / move(folder, uids, dest) / archive / delete
