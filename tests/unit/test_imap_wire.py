@@ -31,8 +31,9 @@ class ScriptedServer:
     def send(self, data: bytes) -> None:
         self.sent.append(data)
 
-    def readline(self) -> bytes:
-        return self._file.readline()
+    @property
+    def file(self) -> io.BytesIO:
+        return self._file
 
     def read(self, size: int) -> bytes:
         return self._file.read(size)
@@ -169,3 +170,11 @@ def test_oversized_header_literal_is_cut_without_holding_it() -> None:
 
     (headers,) = ImapSession(Client()).fetch_headers([1])  # type: ignore[arg-type]
     assert headers.uid == 1 and 0 < len(headers.subject) <= 4000
+
+
+def test_long_search_answer_is_read_but_endless_lines_are_not() -> None:
+    numbers = b" ".join(b"%d" % n for n in range(1, 300_001))  # ~2 MB: more than imaplib allows
+    answer = wire.run(ScriptedServer(b"* SEARCH " + numbers + b"\r\nT1 OK\r\n"), b"UID SEARCH ALL")
+    assert answer.of("SEARCH")[0].text.count(b" ") == 299_999
+    with pytest.raises(wire.ImapError):
+        wire.run(ScriptedServer(b"* OK " + b"x" * (wire.MAX_LINE + 10) + b"\r\n"), b"NOOP")

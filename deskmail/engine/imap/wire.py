@@ -17,6 +17,7 @@ from typing import Any, Protocol
 _LITERAL_AT_END = re.compile(rb"\{(\d+)\+?\}\r\n$")
 _UNTAGGED = re.compile(rb"^\* (?:(\d+) )?([A-Za-z][A-Za-z0-9.\-]*)(?: (.*))?$", re.S)
 _MAX_LITERAL = 200 * 1024 * 1024  # a message bigger than this is not mail we can show anyway
+MAX_LINE = 16 * 1024 * 1024  # bytes in one response line (outside literals)
 LITERAL_MARK = b"\x00"  # stands for the n-th literal in an untagged response's text
 
 
@@ -43,7 +44,9 @@ class _Imaplib(Protocol):
 
     def _new_tag(self) -> bytes: ...
     def send(self, data: bytes) -> None: ...
-    def readline(self) -> bytes: ...
+
+    file: Any  # the buffered socket reader
+
     def read(self, size: int) -> bytes: ...
 
 
@@ -79,7 +82,7 @@ def run(imap: _Imaplib, command: bytes, *, literal_sink: Any = None) -> Answer:
     imap.send(tag + b" " + command + b"\r\n")
     untagged: list[Untagged] = []
     while True:
-        line = imap.readline()
+        line = _readline(imap)
         if not line:
             raise ConnectionLost("connection closed by the server")
         if line.startswith(b"* "):
@@ -108,7 +111,7 @@ def _read_untagged(imap: _Imaplib, line: bytes, literal_sink: Any) -> Untagged:
             raise ImapError("BAD", f"server sent a {size}-byte literal")
         parts.append(line[: match.start()] + LITERAL_MARK)
         literals.append(literal_sink(size, imap) if literal_sink else read_exactly(imap, size))
-        line = imap.readline()
+        line = _readline(imap)
         if not line:
             raise ConnectionLost("connection closed inside a response")
     whole = b"".join(parts)
@@ -117,6 +120,14 @@ def _read_untagged(imap: _Imaplib, line: bytes, literal_sink: Any) -> Untagged:
         return Untagged(None, "", whole, literals)
     number = int(parsed.group(1)) if parsed.group(1) else None
     return Untagged(number, parsed.group(2).decode("ascii").upper(), parsed.group(3) or b"", literals)
+
+
+def _readline(imap: _Imaplib) -> bytes:
+    """One line, up to MAX_LINE (imaplib's own 1 MB cap is too small for a plain UID SEARCH of 150k)."""
+    line: bytes = imap.file.readline(MAX_LINE + 1)
+    if len(line) > MAX_LINE:
+        raise ImapError("BAD", f"server sent a line longer than {MAX_LINE} bytes")
+    return line
 
 
 def read_exactly(imap: _Imaplib, size: int) -> bytes:
