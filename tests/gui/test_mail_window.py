@@ -195,3 +195,17 @@ def test_new_mail_arriving_keeps_the_open_message_on_screen(qtbot: QtBot) -> Non
     qtbot.waitUntil(lambda: view.model.rowCount() == before + 1, timeout=5000)
     assert view.list.current_summary().subject == "Photos from the lake"
     assert view.reading_pane.rendered is rendered  # not cleared, not loaded again
+
+
+def test_delete_shows_the_next_message(qtbot: QtBot) -> None:
+    window = gallery.open_message(gallery.sample_window(), "Your books are due next week")
+    qtbot.addWidget(window)
+    view = gallery.mail_view(window)
+    row = view.list.currentIndex().row()
+    following = view.model.summary(row + 1).subject
+    view.actions_.delete.trigger()
+    qtbot.waitUntil(
+        lambda: view.list.current_summary() is not None and view.list.current_summary().subject == following
+    )
+    qtbot.waitUntil(lambda: view.reading_pane.rendered is not None and view.reading_pane.summary.subject == following)
+    assert "Your books are due next week" not in {view.model.summary(r).subject for r in range(view.model.rowCount())}

@@ -156,6 +156,11 @@ class MailActions:
         by_folder: dict[int, list[int]] = {}
         for summary in chosen:
             by_folder.setdefault(summary.folder_id, []).append(summary.uid)
+        if kind in ("delete", "archive", "move") and not self.view.search.text():
+            # The messages leave this list: the one after them moves up into the same row.
+            current = self.view.list.currentIndex().row()
+            rows = [self.view.model.row_of(m.id) for m in chosen]
+            self.view.next_row = current - sum(1 for row in rows if row is not None and row < current)
         for folder_id, uids in by_folder.items():
             self.view.controller.act(email, kind, folder_id, uids, value)
 

@@ -55,6 +55,7 @@ class MailView(QWidget):
         self.accounts: list[Account] = []
         self.current: FolderRef | None = None
         self.refreshing = False
+        self.next_row: int | None = None  # the row to select once removed messages leave the list
         self.offline_bar = MessageBar("warning", "offline", closable=False)
         self.error_bar = MessageBar("error")
         self.folders = FolderTree()
@@ -162,6 +163,15 @@ class MailView(QWidget):
         if self.current.email != email or self.search.text():
             return
         current = self.list.current_summary()
+        if self.next_row is not None:  # after delete/archive/move: show the next message
+            next_row = self.next_row
+            self.next_row = None
+            self.model.refresh()
+            if self.model.rowCount():
+                self.list.select_row(max(0, min(next_row, self.model.rowCount() - 1)))
+            else:
+                self.reading_pane.clear("This folder is empty.")
+            return
         self.refreshing = True  # a reset selects nothing for a moment: keep the message on screen
         try:
             self.model.refresh()
