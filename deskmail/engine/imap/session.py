@@ -26,6 +26,7 @@ from deskmail.engine.uidset import chunks, expand
 log = logging.getLogger(__name__)
 _CODE = re.compile(rb"\[([A-Z\-]+)(?: ([^\]]*))?\]")
 _STATUS_ITEMS = re.compile(rb"\(([^()]*)\)\s*$")
+_FLAGS_ONLY = re.compile(rb"^\((?:UID (\d+) FLAGS \(([^()]*)\)|FLAGS \(([^()]*)\) UID (\d+))(?: MODSEQ \((\d+)\))?\)$")
 _CHUNK = 8000  # characters of UID set per command line: far below Dovecot's 64 KB limit
 MAX_HEADER_BYTES = 64 * 1024  # of the list's header fields per message; a hostile server may send more
 FlagChange = tuple[int, tuple[str, ...], int]  # (uid, flags, modseq)
@@ -313,6 +314,11 @@ def _sets(uids: list[int] | str) -> list[str]:
 def _flag_changes(responses: list[wire.Untagged]) -> list[FlagChange]:
     changes: list[FlagChange] = []
     for response in responses:
+        fast = _FLAGS_ONLY.match(response.text)
+        if fast is not None:  # the usual answer shape, one regex instead of the general parser
+            uid, flags, modseq_text = fast.group(1) or fast.group(4), fast.group(2) or fast.group(3), fast.group(5)
+            changes.append((int(uid), flag_words(b"(" + flags + b")"), int(modseq_text or 0)))
+            continue
         parsed = wire.parse_fetch_items(response)
         if "UID" not in parsed or "FLAGS" not in parsed:
             continue  # e.g. an unsolicited FETCH without UID: the next sync will see it
