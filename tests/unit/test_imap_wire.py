@@ -178,3 +178,17 @@ def test_long_search_answer_is_read_but_endless_lines_are_not() -> None:
     assert answer.of("SEARCH")[0].text.count(b" ") == 299_999
     with pytest.raises(wire.ImapError):
         wire.run(ScriptedServer(b"* OK " + b"x" * (wire.MAX_LINE + 10) + b"\r\n"), b"NOOP")
+
+
+def test_flag_answers_fast_and_general_shapes() -> None:
+    from deskmail.engine.imap.session import _flag_changes
+
+    texts = [
+        b"(UID 5 FLAGS (\\Seen \\Recent) MODSEQ (9))",
+        b"(FLAGS () UID 7)",
+        b"(UID 6 FLAGS ())",
+        b"(MODSEQ (3) UID 8 FLAGS (\\Flagged))",
+        b"(FLAGS (\\Seen))",
+    ]
+    changes = _flag_changes([wire.Untagged(1, "FETCH", t, []) for t in texts])
+    assert changes == [(5, ("\\Seen",), 9), (7, (), 0), (6, (), 0), (8, ("\\Flagged",), 3)]

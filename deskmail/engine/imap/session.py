@@ -316,7 +316,8 @@ def _flag_changes(responses: list[wire.Untagged]) -> list[FlagChange]:
     for response in responses:
         fast = _FLAGS_ONLY.match(response.text)
         if fast is not None:  # the usual answer shape, one regex instead of the general parser
-            uid, flags, modseq_text = fast.group(1) or fast.group(4), fast.group(2) or fast.group(3), fast.group(5)
+            uid, flags = (fast.group(1), fast.group(2)) if fast.group(1) else (fast.group(4), fast.group(3))
+            modseq_text = fast.group(5)
             changes.append((int(uid), flag_words(b"(" + flags + b")"), int(modseq_text or 0)))
             continue
         parsed = wire.parse_fetch_items(response)
