@@ -16,6 +16,7 @@ from deskmail.engine.accounts import AccountStore
 from deskmail.engine.credentials import Credentials
 from deskmail.engine.logs import setup_file_logging
 from deskmail.engine.paths import Paths
+from deskmail.engine.prefs import WindowPrefs
 from deskmail.qtbridge.tasks import TaskRunner
 from deskmail.ui.context import AppContext
 from deskmail.ui.crash import CrashReporter
@@ -81,6 +82,7 @@ def run_app(args: list[str]) -> int:
     crash.install()
     runner = TaskRunner()
     window = MainWindow(build_context(settings, paths, runner, log_path), default_mail_view())
+    window.restore_state(WindowPrefs(paths).load())  # a few hundred bytes, before the window shows
     launch = LaunchRequests(window)
     instance.requested.connect(launch.handle)
     launch.handle(args)

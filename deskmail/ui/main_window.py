@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Callable
+from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QByteArray, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QLabel,
@@ -19,6 +21,7 @@ from PySide6.QtWidgets import (
 from deskmail import APP_NAME
 from deskmail.core.cancel import CancelToken
 from deskmail.engine.accounts import Account
+from deskmail.engine.prefs import WindowPrefs
 from deskmail.qtbridge.tasks import Progress
 from deskmail.ui.about import AboutDialog
 from deskmail.ui.context import AppContext
@@ -75,6 +78,7 @@ class MainWindow(QMainWindow):
         self.accounts: list[Account] = []
         self._mail_view_factory = mail_view
         self.mail_view: QWidget | None = None
+        self._saved_state: dict[str, Any] = {}
         self.setWindowTitle(APP_NAME)
         self.setWindowIcon(app_icon())
         self.resize(1100, 720)
@@ -149,6 +153,9 @@ class MainWindow(QMainWindow):
             install = getattr(self.mail_view, "install", None)
             if callable(install):
                 install(self)  # the view's toolbar, menus and status bar
+            restore = getattr(self.mail_view, "restore_state", None)
+            if callable(restore) and isinstance(self._saved_state.get("mail"), dict):
+                restore(self._saved_state["mail"])
         set_accounts = getattr(self.mail_view, "set_accounts", None)
         if callable(set_accounts):
             set_accounts(self.accounts)
@@ -171,8 +178,27 @@ class MainWindow(QMainWindow):
         dialog.open()
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        self.save_state()
         closer = getattr(self.mail_view, "close_window", None)
         if callable(closer) and not closer():
             event.ignore()
             return
         event.accept()
+
+    # -- remembered size and panes ---------------------------------------------------------
+
+    def restore_state(self, state: dict[str, Any]) -> None:
+        """Size, position and pane sizes from the last run (read by the composition root)."""
+        self._saved_state = state
+        geometry = state.get("geometry")
+        if isinstance(geometry, str):
+            self.restoreGeometry(QByteArray.fromBase64(geometry.encode("ascii")))
+
+    def save_state(self) -> None:
+        """Remember size, position and pane sizes (written on a worker; it also runs during shutdown)."""
+        state: dict[str, Any] = {"geometry": bytes(self.saveGeometry().toBase64().data()).decode("ascii")}
+        saver = getattr(self.mail_view, "save_state", None)
+        state["mail"] = saver() if callable(saver) else self._saved_state.get("mail", {})
+        prefs = WindowPrefs(self.context.paths)
+        with contextlib.suppress(RuntimeError):  # the runner already stopped (tests closing windows late)
+            self.context.runner.run(lambda c, p: prefs.save(state), name="save-window", cleanup=True)

@@ -194,3 +194,19 @@ def test_an_account_added_in_the_wizard_opens_the_mail_view(qtbot: QtBot, contex
     qtbot.waitUntil(lambda: view.current is not None)  # the new account's Inbox is open
     titles = [a.text() for a in window.menuBar().actions()]
     assert "&Message" in titles
+
+
+def test_window_size_is_remembered(qtbot: QtBot, context: AppContext) -> None:
+    from deskmail.engine.prefs import WindowPrefs
+
+    window = MainWindow(context)
+    qtbot.addWidget(window)
+    window.show()
+    window.resize(700, 500)  # within the offscreen screen (800 x 600)
+    window.close()
+    prefs = WindowPrefs(context.paths)
+    qtbot.waitUntil(lambda: "geometry" in prefs.load(), timeout=5000)
+    again = MainWindow(context)
+    qtbot.addWidget(again)
+    again.restore_state(prefs.load())
+    assert (again.width(), again.height()) == (700, 500)

@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
+    QHeaderView,
     QInputDialog,
     QLabel,
     QLineEdit,
@@ -294,6 +295,20 @@ class MailView(QWidget):
         """Add this view's toolbar, menus and status bar widgets to the main window."""
         self.actions_.install(window)
         window.statusBar().addWidget(self.status, 1)
+
+    def save_state(self) -> dict[str, object]:
+        header = self.list.horizontalHeader()
+        return {"panes": self.splitter.sizes(), "columns": [header.sectionSize(i) for i in range(header.count())]}
+
+    def restore_state(self, state: dict[str, object]) -> None:
+        panes, columns = state.get("panes"), state.get("columns")
+        if isinstance(panes, list) and len(panes) == 3 and all(isinstance(p, int) and p > 40 for p in panes):
+            self.splitter.setSizes(panes)
+        if isinstance(columns, list) and all(isinstance(c, int) and 0 < c < 2000 for c in columns):
+            header = self.list.horizontalHeader()
+            for index, width in enumerate(columns[: header.count()]):
+                if header.sectionResizeMode(index) == QHeaderView.ResizeMode.Interactive:  # subject stretches
+                    header.resizeSection(index, width)
 
     def close_window(self) -> bool:
         self.controller.shutdown()
