@@ -12,7 +12,7 @@ from pytestqt.qtbot import QtBot
 from deskmail.engine.mime.decode import Address
 from deskmail.engine.store.models import SpecialUse
 from deskmail.qtbridge.message_model import PAGE_SIZE, MessageListModel, MessageRole
-from deskmail.ui.mail import gallery
+from deskmail.ui.mail import gallery, samples
 from deskmail.ui.mail.actions import mailto_message
 
 pytestmark = pytest.mark.gui
@@ -209,3 +209,17 @@ def test_delete_shows_the_next_message(qtbot: QtBot) -> None:
     )
     qtbot.waitUntil(lambda: view.reading_pane.rendered is not None and view.reading_pane.summary.subject == following)
     assert "Your books are due next week" not in {view.model.summary(r).subject for r in range(view.model.rowCount())}
+
+
+def test_composer_attachments_show_sizes_and_can_be_removed(qtbot: QtBot, tmp_path) -> None:
+    from deskmail.ui.mail.composer import ComposerWindow
+
+    composer = ComposerWindow([samples.sample_account()], lambda email, prefix: [])
+    qtbot.addWidget(composer)
+    (tmp_path / "notes.txt").write_bytes(b"x" * 2048)
+    composer.add_path(tmp_path / "notes.txt")
+    assert composer.attachment_list.item(0).text() == "notes.txt  (2 KB)"
+    composer.attachment_list.setCurrentRow(0)
+    composer.remove_selected_attachments()
+    assert composer.attachments == [] and composer.attachment_list.isHidden()
+    composer.dirty = False

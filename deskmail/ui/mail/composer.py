@@ -145,6 +145,12 @@ class ComposerWindow(QMainWindow):
         self.attachment_list.setMaximumHeight(70)
         self.attachment_list.setAccessibleName("Attachments")
         self.attachment_list.hide()
+        remove = QAction("Remove Attachment", self.attachment_list)
+        remove.setShortcut(QKeySequence.StandardKey.Delete)
+        remove.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        remove.triggered.connect(self.remove_selected_attachments)
+        self.attachment_list.addAction(remove)
+        self.attachment_list.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
         form = QFormLayout()
         form.addRow("From:", self.from_box)
         form.addRow("To:", self.to)
@@ -247,6 +253,13 @@ class ComposerWindow(QMainWindow):
         item = QListWidgetItem(ui_icon("attachment"), f"{attachment.filename}  ({human_size(attachment.size)})")
         self.attachment_list.addItem(item)
         self.attachment_list.show()
+        self._changed()
+
+    def remove_selected_attachments(self) -> None:
+        for row in sorted((i.row() for i in self.attachment_list.selectedIndexes()), reverse=True):
+            self.attachment_list.takeItem(row)
+            del self.attachments[row]
+        self.attachment_list.setVisible(bool(self.attachments))
         self._changed()
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
