@@ -20,6 +20,7 @@ import pytest
 from keyring.backends import SecretService
 
 from deskmail.engine.credentials import SERVICE
+from tests.integration.imaptools import PASSWORD, new_mailbox
 
 ROOT = Path(__file__).resolve().parents[2]
 LINUX = ROOT / "packaging" / "linux"
@@ -74,33 +75,73 @@ def test_deb_installs_starts_and_uninstalls_cleanly(deb: Path) -> None:
     assert (BUILD / "install-test" / "window.png").stat().st_size > 0
 
 
+# Runs inside xvfb-run: start the frozen app, wait for its window, screenshot it once painted.
+MAIL_WINDOW_SESSION = r"""
+"$1" > "$2/frozen-app.log" 2>&1 &
+pid=$!
+for _ in $(seq 600); do
+  window=$(xdotool search --onlyvisible --class '^Deskmail$' 2>/dev/null | head -n 1)
+  [ -n "$window" ] && break
+  kill -0 "$pid" 2>/dev/null || { cat "$2/frozen-app.log"; exit 1; }
+  sleep 0.05
+done
+[ -n "$window" ] || { echo "no window"; exit 1; }
+sleep 4  # the mail view loads the store and lists the messages
+import -window root "$2/frozen-mail-window.png"
+convert "$2/frozen-mail-window.png" -format '%[fx:standard_deviation]' info: > "$2/frozen-spread"
+kill "$pid"
+"""
+
+
 @pytest.mark.slow
 @pytest.mark.timeout(1500)
-def test_frozen_app_discovers_checks_and_keeps_the_password_in_the_keyring(
+def test_frozen_app_adds_an_account_syncs_and_shows_the_mail(
     deb: Path, testbed: Any, keyring_env: dict[str, str], deskmail_home: Path, tmp_path: Path
 ) -> None:
     frozen = BUILD / "dist" / "deskmail" / "deskmail"
     env = {**os.environ, **keyring_env, **testbed.env, "DESKMAIL_HOME": str(deskmail_home)}
+    env.pop("QT_QPA_PLATFORM", None)
+    mailbox = new_mailbox(testbed.mail, testbed.ca_path)
+    mailbox.fill(5)
 
     def run(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-        return subprocess.run([str(frozen), *args], input=stdin, env=env, capture_output=True, text=True, timeout=120)
+        done = subprocess.run([str(frozen), *args], input=stdin, env=env, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, f"deskmail {' '.join(args)}: {done.stdout}{done.stderr}"
+        return done
 
-    found = run("discover", testbed.user, "--json")
-    assert found.returncode == 0, found.stderr
+    found = run("discover", mailbox.email, "--json")
     assert json.loads(found.stdout)["outcome"] == "found"
     config = tmp_path / "found.json"
     config.write_text(found.stdout)
     # Real TLS (test CA via DESKMAIL_EXTRA_CA) and logins to IMAP and SMTP, then the keyring
     # (the check only once the connection checks exist in this checkout).
     check = [] if importlib.util.find_spec("deskmail.engine.validate") else ["--no-check"]
-    add = ["account", "add", "--config", str(config), "--password-stdin", "--json", *check]
-    added = run(*add, stdin=testbed.password + "\n")
-    assert added.returncode == 0, added.stdout + added.stderr
+    added = run("account", "add", "--config", str(config), "--password-stdin", "--json", *check, stdin=PASSWORD + "\n")
     assert json.loads(added.stdout)["added"] is True
-    assert SecretService.Keyring().get_password(SERVICE, testbed.user.casefold()) == testbed.password
-    removed = run("account", "remove", testbed.user)
-    assert removed.returncode == 0, removed.stderr
-    assert SecretService.Keyring().get_password(SERVICE, testbed.user.casefold()) is None
+    assert SecretService.Keyring().get_password(SERVICE, mailbox.email) == PASSWORD
+
+    # The store (SQLite schema files are package data), IMAP sync and MIME parsing, frozen.
+    synced = json.loads(run("sync", mailbox.email, "--json").stdout)
+    assert synced["accounts"][0]["ok"]
+    listed = json.loads(run("messages", mailbox.email, "INBOX", "--json").stdout)
+    assert len(listed["messages"]) == 5
+
+    # The mail window of the frozen app (screenshot for people to look at).
+    shots = BUILD / "install-test"
+    shots.mkdir(parents=True, exist_ok=True)
+    xvfb = ["xvfb-run", "-a", "-s", "-screen 0 1280x800x24 -nolisten tcp"]
+    session = subprocess.run(
+        [*xvfb, "sh", "-c", MAIL_WINDOW_SESSION, "session", str(frozen), str(shots)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert session.returncode == 0, session.stdout + session.stderr
+    assert float((shots / "frozen-spread").read_text()) > 0.01, "the mail window is blank"
+
+    run("account", "remove", mailbox.email)
+    assert SecretService.Keyring().get_password(SERVICE, mailbox.email) is None
 
 
 def test_desktop_file_registers_mailto_and_matches_the_window_class() -> None:
