@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 from typing import Literal
 
-from PySide6.QtCore import QLockFile, QObject, Signal
+from PySide6.QtCore import QDir, QLockFile, QObject, Signal
 from PySide6.QtNetwork import QLocalServer, QLocalSocket
 
 from deskmail.engine.paths import Paths
@@ -162,8 +162,22 @@ def parse_request(line: bytes) -> tuple[list[str], str] | None:
     return list(args), token if valid else ""
 
 
+def foreign_socket(name: str) -> bool:
+    """True when the Unix socket for `name` exists and another user owns it (e.g. planted in /tmp)."""
+    if sys.platform == "win32" or not hasattr(os, "getuid"):
+        return False  # a pipe made with UserAccessOption is this user's only
+    path = Path(name) if os.path.isabs(name) else Path(QDir.tempPath()) / name
+    try:
+        return path.lstat().st_uid != os.getuid()
+    except OSError:  # not there: nobody listens
+        return False
+
+
 def send_request(name: str, args: list[str]) -> Answer:
     """Hand `args` to the Deskmail listening on `name`."""
+    if foreign_socket(name):
+        log.warning("single instance: %s belongs to another user; not handing anything over", name)
+        return "no answer"
     socket = QLocalSocket()
     socket.connectToServer(name)
     if not socket.waitForConnected(CONNECT_MS):

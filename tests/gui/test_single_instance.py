@@ -202,3 +202,19 @@ def test_a_second_process_hands_the_url_to_the_first_and_exits(tmp_path: Path) -
     finally:
         first.terminate()
         first.wait(20)
+
+
+@pytest.mark.skipif(not hasattr(os, "getuid") or os.getuid() != 0, reason="needs root to make another user's file")
+def test_a_socket_of_another_user_gets_nothing(tmp_path: Path, qapp: QApplication) -> None:
+    path = tmp_path / "planted"
+    planted = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    planted.bind(str(path))
+    planted.listen(1)
+    os.chown(path, 12345, 12345)  # someone else's socket where ours would be
+    try:
+        assert send_request(str(path), [MAILTO]) == "no answer"
+        planted.setblocking(False)
+        with pytest.raises(BlockingIOError):
+            planted.accept()  # never even connected
+    finally:
+        planted.close()
