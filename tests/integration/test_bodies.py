@@ -49,3 +49,23 @@ def test_small_inline_big_streamed_to_file_and_removed_with_message(testbed: Tes
     session.logout()
     assert not big_body.path.exists()
     assert [m.subject for m in store.messages(inbox.id)] == ["small one"]
+
+
+def test_action_after_reading_a_body_is_not_refused(testbed: Testbed, store: Store) -> None:
+    from deskmail.engine.imap.actions import Actions, replay
+
+    mailbox = new_mailbox(testbed.mail, testbed.ca_path)
+    mailbox.fill(1, flags=lambda n: "")
+    session = open_session(mailbox.connector())
+    sync_account(session, store)
+    inbox = store.folder("INBOX")
+    assert inbox is not None
+    (row,) = store.messages(inbox.id)
+    ensure_body(session, store, row.id)  # opens the folder read-only (EXAMINE)
+    Actions(store).mark_read(inbox, [row.uid])
+    assert replay(session, store) == []
+    session.logout()
+    other = mailbox.connect()
+    other.select_folder("INBOX", readonly=True)
+    assert other.search(["SEEN"]) == [row.uid]
+    other.logout()

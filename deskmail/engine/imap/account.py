@@ -34,17 +34,20 @@ def sync_account(
     folders: list[str] | None = None,
     cancel: CancelToken = NEVER,
     progress: ProgressFn | None = None,
+    refresh_counts: bool = True,
 ) -> SyncReport:
     """Replay pending actions, LIST, then sync `folders` (default: every selectable one, inbox first).
 
     A folder the server refuses to open is reported and skipped; a broken connection raises.
+    `refresh_counts`: STATUS the folders not synced, for their unread counts (push syncs skip it).
     """
     report = SyncReport()
     report.rolled_back = [r.message for r in replay(session, store)]
     syncer = FolderSync(session, store, cancel=cancel, progress=progress)
     known = syncer.sync_folder_list()
     chosen = [f for f in known if f.selectable and (folders is None or f.name in folders)]
-    _refresh_counts(session, store, [f for f in known if f.selectable and f not in chosen])
+    if refresh_counts:
+        _refresh_counts(session, store, [f for f in known if f.selectable and f not in chosen])
     for folder in chosen:
         cancel.raise_if_cancelled()
         try:

@@ -113,7 +113,7 @@ def replay(session: ImapSession, store: Store) -> list[RolledBack]:
 
 
 def _send(session: ImapSession, folder: Folder, op: PendingOp) -> None:
-    if session.selected != folder.name:
+    if session.selected != folder.name or session.readonly:
         session.select(folder.name)
     uids = list(op.uids)
     if op.kind == "flags":

@@ -233,7 +233,9 @@ class PushSync:
         if folders == [""]:
             report = SyncReport(rolled_back=[r.message for r in replay(self._session, self.store)])
         else:
-            report = sync_account(self._session, self.store, folders=[f for f in folders if f], cancel=self.cancel)
+            report = sync_account(
+                self._session, self.store, folders=[f for f in folders if f], cancel=self.cancel, refresh_counts=False
+            )
         self.on_report(report)
 
     def _drop_session(self) -> None:

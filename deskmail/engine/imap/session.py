@@ -60,6 +60,7 @@ class ImapSession:
         self.client = client
         self.qresync = False  # ENABLE QRESYNC succeeded
         self.selected: str | None = None
+        self.readonly = False  # the selected folder was EXAMINEd: no changes possible there
         self.exists = 0  # the latest EXISTS count of the selected folder
         self._capabilities = frozenset(c.decode().upper() for c in client.capabilities())
 
@@ -155,7 +156,7 @@ class ImapSession:
             line += b" (CONDSTORE)"
         self.selected = None
         answer = self.command(line)
-        self.selected = name
+        self.selected, self.readonly = name, readonly
         info = SelectInfo(exists=self.exists, uidvalidity=0, uidnext=0, highestmodseq=0)
         for response in answer.untagged:
             self._read_select_response(info, response)
