@@ -6,8 +6,12 @@ and measures, in the same run, raw baselines for the same FETCH items:
   imapclient: `IMAPClient.fetch()` over explicit UID lists (its range fetch is broken in 4.x).
 Our sync runs in a child process so its peak RSS is its own.
 
-    python bench/sync.py                      # 10k and 100k
+    python bench/sync.py                      # 10k and 100k (generating 100k takes minutes)
+    python bench/sync.py --keep /tmp/deskmail-bench-keep   # keep generated mailboxes for later runs
     python bench/sync.py --sizes 10000 --repeat 3
+
+The mailboxes are written as Maildir, then converted to mdbox with doveadm (see the comment in
+main() for why). Numbers in parentheses are the server's own time for the SELECT our resync needs.
 """
 
 from __future__ import annotations
