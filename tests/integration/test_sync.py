@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import io
+import random
 import socket
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from imapclient import IMAPClient
 
 from deskmail.engine.imap.account import open_session, sync_account
 from deskmail.engine.imap.session import ImapSession
@@ -167,3 +169,40 @@ def test_answers_that_do_not_add_up_take_the_full_path(mailbox: Mailbox, store: 
     session.logout()
     assert "full" in report.folders[0].path
     assert_converged(store, mailbox)
+
+
+def test_random_changes_elsewhere_always_converge(mailbox: Mailbox, store: Store) -> None:
+    """Rounds of random adds, flag changes, moves and expunges by another client; sync after each."""
+    rng = random.Random(1234)
+    mailbox.fill(25)
+    other = mailbox.connect()
+    session = open_session(mailbox.connector())
+    try:
+        for round_ in range(6):
+            for _ in range(rng.randint(1, 4)):
+                _random_change(other, rng, round_)
+            report = sync_account(session, store)  # one long-lived session, as the app keeps it
+            assert report.ok
+            assert_converged(store, mailbox)
+    finally:
+        session.logout()
+        other.logout()
+
+
+def _random_change(other: IMAPClient, rng: random.Random, round_: int) -> None:
+    folder = rng.choice(["INBOX", "Archive"])
+    other.select_folder(folder)
+    uids = other.search("ALL")
+    action = rng.choice(["add", "flag", "unflag", "move", "expunge"]) if uids else "add"
+    picked = rng.sample(uids, min(len(uids), rng.randint(1, 3))) if uids else []
+    if action == "add":
+        other.append(folder, message(f"round {round_}"), flags=rng.choice([(), (b"\\Seen",)]))
+    elif action == "flag":
+        other.add_flags(picked, [rng.choice([b"\\Seen", b"\\Flagged", b"$Work"])])
+    elif action == "unflag":
+        other.remove_flags(picked, [b"\\Seen", b"\\Flagged"])
+    elif action == "move":
+        other.move(picked, "Archive" if folder == "INBOX" else "INBOX")
+    else:
+        other.delete_messages(picked)
+        other.expunge()
