@@ -174,6 +174,7 @@ def test_sync_read_save_and_reply(qtbot: QtBot, testbed: Any, window: MainWindow
     composer.request_send()
     qtbot.waitUntil(lambda: composer.sent, timeout=20000)
     assert len(testbed.smtp.received) == 1
+    qtbot.waitUntil(view.outbox_button.isHidden, timeout=5000)
     assert testbed.user in testbed.smtp.received[0].rcpt_tos
 
     view.actions_.get_mail.trigger()
@@ -283,10 +284,12 @@ def test_a_refused_message_waits_and_try_again_sends_it_once(qtbot: QtBot, testb
     qtbot.waitUntil(lambda: not composer.sending, timeout=20000)
     assert not composer.bar.isHidden() and "Outbox" in composer.bar.text.text()
     assert testbed.smtp.received == []
+    qtbot.waitUntil(lambda: "1 message waiting in the Outbox" in view.outbox_button.text(), timeout=5000)
     testbed.smtp.behaviour = Behaviour()
     composer.bar.buttons[0].click()  # "Try again"
     qtbot.waitUntil(lambda: composer.sent, timeout=20000)
     assert len(testbed.smtp.received) == 1
+    qtbot.waitUntil(view.outbox_button.isHidden, timeout=5000)
 
 
 def test_new_mail_appears_by_itself(qtbot: QtBot, testbed: Any, window: MainWindow, mailbox: tuple[str, str]) -> None:

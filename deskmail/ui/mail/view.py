@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMainWindow,
+    QPushButton,
     QSplitter,
     QVBoxLayout,
     QWidget,
@@ -21,6 +22,7 @@ from PySide6.QtWidgets import (
 from deskmail.core.errors import Field, UserFacingError
 from deskmail.core.redact import register_secret
 from deskmail.engine.accounts import Account
+from deskmail.engine.smtp.outbox import outbox_items
 from deskmail.engine.store.models import Folder, MessageSummary, SpecialUse
 from deskmail.qtbridge.mail import MailController, Runtime, RuntimeFactory
 from deskmail.qtbridge.message_model import PAGE_SIZE, FolderSource, ListSource, MessageListModel
@@ -69,6 +71,10 @@ class MailView(QWidget):
         self.reading_pane = ReadingPane()
         self.reading = ReadingController(self, self.reading_pane)
         self.status = QLabel()
+        self.outbox_button = QPushButton()
+        self.outbox_button.setFlat(True)
+        self.outbox_button.hide()
+        self.outbox_button.clicked.connect(lambda _c=False: self.controller.sync_all())  # a check sends the outbox
         self.server_bar = MessageBar("info", closable=False)
         self._results: list[MessageSummary] = []
         self._server_tasks: list[Task] = []
@@ -156,8 +162,25 @@ class MailView(QWidget):
         self.reading_pane.clear("Select a message to read it." if self.model.rowCount() else "This folder is empty.")
         self.actions_.update_enabled()
 
+    def update_outbox(self) -> None:
+        """'2 messages waiting in the Outbox' in the status bar; click to try sending them now."""
+        waiting = []
+        for account in self.accounts:
+            reader = self.controller.reader(account.email)
+            if reader is not None:
+                waiting += outbox_items(reader)
+        if not waiting:
+            self.outbox_button.hide()
+            return
+        count = len(waiting)
+        self.outbox_button.setText(f"{count} message{'s' if count != 1 else ''} waiting in the Outbox · Send now")
+        problems = [str((item.last_error or {}).get("message", "")) for item in waiting if item.last_error]
+        self.outbox_button.setToolTip("\n".join(p for p in problems if p) or "They are sent with the next check.")
+        self.outbox_button.show()
+
     def _store_changed(self, email: str) -> None:
         self.refresh_folders()
+        self.update_outbox()
         if self.current is None:
             self.folders.select_first_inbox()
             return
@@ -295,6 +318,7 @@ class MailView(QWidget):
         """Add this view's toolbar, menus and status bar widgets to the main window."""
         self.actions_.install(window)
         window.statusBar().addWidget(self.status, 1)
+        window.statusBar().addPermanentWidget(self.outbox_button)
 
     def save_state(self) -> dict[str, object]:
         header = self.list.horizontalHeader()
