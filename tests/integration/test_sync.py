@@ -12,6 +12,7 @@ import pytest
 from imapclient import IMAPClient
 
 from deskmail.engine.imap.account import open_session, sync_account
+from deskmail.engine.imap.actions import Actions
 from deskmail.engine.imap.session import ImapSession
 from deskmail.engine.imap.wire import ConnectionLost
 from deskmail.engine.store import Store
@@ -172,7 +173,7 @@ def test_answers_that_do_not_add_up_take_the_full_path(mailbox: Mailbox, store: 
 
 
 def test_random_changes_elsewhere_always_converge(mailbox: Mailbox, store: Store) -> None:
-    """Rounds of random adds, flag changes, moves and expunges by another client; sync after each."""
+    """Rounds of random changes by another client and queued local actions; sync after each."""
     rng = random.Random(1234)
     mailbox.fill(25)
     other = mailbox.connect()
@@ -181,12 +182,33 @@ def test_random_changes_elsewhere_always_converge(mailbox: Mailbox, store: Store
         for round_ in range(6):
             for _ in range(rng.randint(1, 4)):
                 _random_change(other, rng, round_)
+            if round_:
+                _random_local_action(store, rng)  # queued locally; may touch messages already gone
             report = sync_account(session, store)  # one long-lived session, as the app keeps it
             assert report.ok
             assert_converged(store, mailbox)
     finally:
         session.logout()
         other.logout()
+
+
+def _random_local_action(store: Store, rng: random.Random) -> None:
+    inbox = store.folder("INBOX")
+    assert inbox is not None
+    uids = store.uids(inbox.id)
+    if not uids:
+        return
+    picked = rng.sample(uids, min(len(uids), 2))
+    actions = Actions(store)
+    choice = rng.choice(["read", "unread", "flag", "archive", "delete"])
+    if choice in ("read", "unread"):
+        actions.mark_read(inbox, picked, read=choice == "read")
+    elif choice == "flag":
+        actions.mark_flagged(inbox, picked)
+    elif choice == "archive":
+        actions.archive(inbox, picked)
+    else:
+        actions.delete(inbox, picked)
 
 
 def _random_change(other: IMAPClient, rng: random.Random, round_: int) -> None:
