@@ -164,7 +164,10 @@ def _server_select(probe: Any, store: Any) -> float:
     """What the server alone needs for the SELECT (QRESYNC) our resync starts with (no parsing)."""
     inbox = store.folder("INBOX")
     started = time.perf_counter()
-    probe.command(b'SELECT "INBOX" (QRESYNC (%d %d))' % (inbox.uidvalidity, inbox.highestmodseq))
+    if probe.qresync:
+        probe.command(b'SELECT "INBOX" (QRESYNC (%d %d))' % (inbox.uidvalidity, inbox.highestmodseq))
+    else:
+        probe.command(b'SELECT "INBOX"')
     return time.perf_counter() - started
 
 
@@ -177,6 +180,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--storage", choices=("mdbox", "maildir"), default="mdbox")
     parser.add_argument("--keep", metavar="DIR", help="keep generated mailboxes here and reuse them")
+    parser.add_argument("--no-condstore", action="store_true", help="a server without CONDSTORE/QRESYNC")
     parser.add_argument("--child", nargs=3, metavar=("IP", "EMAIL", "CA"))
     args = parser.parse_args()
     if args.child:
@@ -202,7 +206,14 @@ def main() -> None:
     # machine, for any client. Mailboxes are therefore written as Maildir (fast) and converted to
     # mdbox (dsync) before measuring, unless --storage maildir.
     extra = "mail_location = mdbox:~/mdbox\n" if args.storage == "mdbox" else ""
-    server = Dovecot(ip, "imap.example.test", certs.issue(ip, "imap.example.test"), mail_dir, extra_config=extra)
+    server = Dovecot(
+        ip,
+        "imap.example.test",
+        certs.issue(ip, "imap.example.test"),
+        mail_dir,
+        extra_config=extra,
+        remove_capabilities=("CONDSTORE", "QRESYNC") if args.no_condstore else (),
+    )
     rows = []
     try:
         for size in (int(s) for s in args.sizes.split(",")):
