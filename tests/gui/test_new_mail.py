@@ -83,6 +83,7 @@ def test_status_bar_names_sender_and_subject_of_one_new_message(qtbot: QtBot, vi
     said: list[str] = []
     view.notifier.show_in_status_bar = said.append  # no tray under offscreen: the status bar it is
     view.notifier.tray = None
+    view.notifier.notify_desktop = lambda _title, _text: False  # and no notification service either
     sync_and_wait(qtbot, view, [mail(101, "Ben Okafor", "Lunch tomorrow?")])
     assert said == ["New message from Ben Okafor: Lunch tomorrow?"]
     sync_and_wait(qtbot, view, [mail(102, "Clara Jensen", "Read elsewhere", seen=True)])
@@ -120,3 +121,14 @@ def test_describe_in_plain_words() -> None:
     assert describe([summary("", "")]) == ("New message from x@example.test", "(no subject)")
     two = describe([summary("Ann", "a"), summary("Bo", "b")])
     assert two == ("2 new messages", "From Ann and Bo")
+
+
+def test_without_a_tray_the_desktop_notification_service_is_used(qtbot: QtBot, view: MailView) -> None:
+    sent: list[tuple[str, str]] = []
+    said: list[str] = []
+    view.notifier.tray = None
+    view.notifier.notify_desktop = lambda title, text: sent.append((title, text)) is None
+    view.notifier.show_in_status_bar = said.append
+    sync_and_wait(qtbot, view, [mail(120, "Ben Okafor", "Tickets")])
+    assert sent == [("New message from Ben Okafor", "Tickets")]
+    assert said == ["New message from Ben Okafor: Tickets"]  # the window says so too

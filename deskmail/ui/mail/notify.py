@@ -1,13 +1,16 @@
-"""New-mail desktop notifications: a tray message where the desktop has a tray, else the status bar."""
+"""New-mail notifications: the tray, else the desktop's notification service (GNOME), plus the status bar."""
 
 from __future__ import annotations
 
+import os
+import shutil
+import sys
 from collections.abc import Callable
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, QProcess
 from PySide6.QtWidgets import QApplication, QSystemTrayIcon, QWidget
 
-from deskmail import APP_NAME
+from deskmail import APP_ID, APP_NAME
 from deskmail.engine.store.models import MessageSummary
 from deskmail.ui.icons import app_icon
 
@@ -34,6 +37,29 @@ def describe(messages: list[MessageSummary]) -> tuple[str, str]:
     return f"{len(messages)} new messages", f"From {people}"
 
 
+def gvariant_string(text: str) -> str:
+    """`text` as a GVariant text-format string literal (what `gdbus call` parses)."""
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", " ")
+    return f'"{escaped}"'
+
+
+def desktop_notify(title: str, text: str) -> bool:
+    """A freedesktop notification (GNOME and others without a tray) through `gdbus`; False if unavailable."""
+    if not sys.platform.startswith("linux") or not os.environ.get("DBUS_SESSION_BUS_ADDRESS"):
+        return False
+    gdbus = shutil.which("gdbus")  # GLib's tool: on every GNOME desktop
+    if gdbus is None:
+        return False
+    args = [
+        "call", "--session", "--dest", "org.freedesktop.Notifications",
+        "--object-path", "/org/freedesktop/Notifications", "--method", "org.freedesktop.Notifications.Notify",
+        gvariant_string(APP_NAME), "0", gvariant_string(APP_ID), gvariant_string(title), gvariant_string(text),
+        "[]", '{"desktop-entry": <"' + APP_ID + '">}', str(SHOW_MS),
+    ]  # fmt: skip
+    started, _pid = QProcess.startDetached(gdbus, args)  # never waits: a missing daemon costs nothing here
+    return bool(started)
+
+
 class NewMailNotifier(QObject):
     """Announces what a sync brought: at most one notification per sync and account."""
 
@@ -49,6 +75,7 @@ class NewMailNotifier(QObject):
         self.show_in_status_bar = show_in_status_bar
         self.account_count = account_count  # with several accounts the notification says which one
         self.tray: QSystemTrayIcon | None = None
+        self.notify_desktop: Callable[[str, str], bool] = desktop_notify  # tests and screenshots swap it
 
     def _tray(self) -> QSystemTrayIcon | None:
         """The tray icon, made on first use; None when the desktop has no tray (e.g. GNOME without extension)."""
@@ -72,12 +99,12 @@ class NewMailNotifier(QObject):
         title, text = describe(messages)
         if self.account_count() > 1:
             text = f"{text}\n({email})"
+        self.show_in_status_bar(f"{title}: {' '.join(text.split())}")  # for whoever looks at the window
         tray = self._tray()
         if tray is not None:
             tray.showMessage(title, text, app_icon(), SHOW_MS)
-        else:
-            self.show_in_status_bar(f"{title}: {' '.join(text.split())}")
-            QApplication.alert(self.window())  # no tray: the taskbar entry asks for attention instead
+        elif not self.notify_desktop(title, text):
+            QApplication.alert(self.window())  # neither: the taskbar entry asks for attention instead
 
     def close(self) -> None:
         if self.tray is not None:
