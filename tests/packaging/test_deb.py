@@ -75,7 +75,7 @@ def test_deb_installs_starts_and_uninstalls_cleanly(deb: Path) -> None:
     assert (BUILD / "install-test" / "window.png").stat().st_size > 0
 
 
-# Runs inside xvfb-run: start the frozen app, wait for its window, screenshot it once painted.
+# Runs under packaging/with-xvfb: start the frozen app, wait for its window, screenshot it once painted.
 MAIL_WINDOW_SESSION = r"""
 "$1" > "$2/frozen-app.log" 2>&1 &
 pid=$!
@@ -129,9 +129,9 @@ def test_frozen_app_adds_an_account_syncs_and_shows_the_mail(
     # The mail window of the frozen app (screenshot for people to look at).
     shots = BUILD / "install-test"
     shots.mkdir(parents=True, exist_ok=True)
-    xvfb = ["xvfb-run", "-a", "-s", "-screen 0 1280x800x24 -nolisten tcp"]
+    xvfb = str(ROOT / "packaging" / "with-xvfb")
     session = subprocess.run(
-        [*xvfb, "sh", "-c", MAIL_WINDOW_SESSION, "session", str(frozen), str(shots)],
+        [xvfb, "sh", "-c", MAIL_WINDOW_SESSION, "session", str(frozen), str(shots)],
         env=env,
         capture_output=True,
         text=True,
