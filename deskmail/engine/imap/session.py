@@ -319,7 +319,7 @@ def _flag_changes(responses: list[wire.Untagged]) -> list[FlagChange]:
         if fast is not None:  # the usual answer shape, one regex instead of the general parser
             uid, flags = (fast.group(1), fast.group(2)) if fast.group(1) else (fast.group(4), fast.group(3))
             modseq_text = fast.group(5)
-            changes.append((int(uid), flag_words(b"(" + flags + b")"), int(modseq_text or 0)))
+            changes.append((int(uid), flag_words(flags), int(modseq_text or 0)))
             continue
         parsed = wire.parse_fetch_items(response)
         if "UID" not in parsed or "FLAGS" not in parsed:
