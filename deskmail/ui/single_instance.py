@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 from typing import Literal
 
-from PySide6.QtCore import QDir, QLockFile, QObject, Signal
+from PySide6.QtCore import QDir, QLockFile, QObject, QTimer, Signal
 from PySide6.QtNetwork import QLocalServer, QLocalSocket
 
 from deskmail.engine.paths import Paths
@@ -110,6 +110,7 @@ class SingleInstance(QObject):
             self._buffers[socket] = bytearray()
             socket.readyRead.connect(lambda s=socket: self._read(s))
             socket.disconnected.connect(lambda s=socket: self._forget(s))
+            QTimer.singleShot(REPLY_MS, socket, socket.abort)  # a caller that never finishes its line
 
     def _forget(self, socket: QLocalSocket) -> None:
         self._buffers.pop(socket, None)

@@ -224,3 +224,20 @@ def test_a_socket_of_another_user_gets_nothing(tmp_path: Path, qapp: QApplicatio
             planted.accept()  # never even connected
     finally:
         planted.close()
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="Unix sockets only")
+def test_a_caller_that_never_finishes_is_cut_off(qtbot: QtBot, first: SingleInstance) -> None:
+    from deskmail.ui import single_instance
+
+    assert first.server is not None
+    silent = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    silent.connect(first.server.fullServerName())
+    silent.sendall(b'{"args": [')  # and nothing more
+    try:
+        qtbot.waitUntil(lambda: bool(first._buffers), timeout=5000)  # accepted, waiting for the rest
+        qtbot.waitUntil(lambda: not first._buffers, timeout=single_instance.REPLY_MS + 5000)
+        silent.settimeout(5)
+        assert silent.recv(10) == b""  # closed by the running app
+    finally:
+        silent.close()
