@@ -1,7 +1,7 @@
 """Pack the committed app icon PNGs into a Windows .ico and a macOS .icns (build step, any OS).
 
 Usage: python packaging/make_icons.py OUTDIR
-Reads deskmail/resources/icons/deskmail-<N>.png (rendered from the SVGs by scripts/render-icons) and writes
+Reads resources/icons/deskmail-<N>.png (rendered from the SVGs by scripts/render-icons) and writes
 OUTDIR/deskmail.ico and OUTDIR/deskmail.icns. Both formats may embed PNG images as they are, so
 this needs only the standard library: no Pillow, iconutil or ImageMagick on the build runners.
 """
@@ -12,7 +12,7 @@ import struct
 import sys
 from pathlib import Path
 
-ICONS = Path(__file__).resolve().parents[1] / "deskmail" / "resources" / "icons"
+ICONS = Path(__file__).resolve().parents[1] / "resources" / "icons"
 ICO_SIZES = (16, 24, 32, 48, 64, 256)
 # ICNS element types whose payload may be a PNG, with their pixel size.
 ICNS_TYPES = (("icp4", 16), ("icp5", 32), ("icp6", 64), ("ic07", 128), ("ic08", 256), ("ic09", 512))

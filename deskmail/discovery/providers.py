@@ -1,4 +1,4 @@
-"""The bundled provider table (deskmail/resources/providers.json): instant, offline answers.
+"""The bundled provider table (resources/providers.json): instant, offline answers.
 
 The JSON ships inside the package (package data) and is found through `deskmail.resources`, so a
 source checkout, a wheel install and a PyInstaller bundle all read the same file.

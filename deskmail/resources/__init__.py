@@ -1,8 +1,9 @@
 """Bundled read-only files (icons, providers.json): the one helper everyone uses to find them.
 
-They live inside the package (package data), so a source checkout, an editable or wheel install
-and a PyInstaller bundle (which collects `deskmail/resources` as data) all find them next to
-this file. DESKMAIL_RESOURCES overrides the location (distribution packagers, tests).
+They live in the repository's top-level `resources/` folder. An install (wheel or editable)
+carries them as the data-only package `deskmail.assets` (see setup.py), and the PyInstaller
+spec copies them to `deskmail/assets` in the bundle. DESKMAIL_RESOURCES overrides the location
+(distribution packagers, tests).
 """
 
 from __future__ import annotations
@@ -18,11 +19,12 @@ def _candidates() -> list[Path]:
     found: list[Path] = []
     if os.environ.get("DESKMAIL_RESOURCES"):
         found.append(Path(os.environ["DESKMAIL_RESOURCES"]))
-    found.append(Path(__file__).resolve().parent)
+    package = Path(__file__).resolve().parents[1]
+    found.append(package / "assets")  # installed wheel, or a PyInstaller bundle
+    found.append(package.parent / "resources")  # source checkout (also an editable install)
     bundle = getattr(sys, "_MEIPASS", None)
     if bundle:
-        # A frozen app whose spec copied the folder somewhere else than next to the module.
-        found += [Path(bundle) / "deskmail" / "resources", Path(bundle) / "resources"]
+        found.append(Path(bundle) / "deskmail" / "assets")
     return found
 
 
