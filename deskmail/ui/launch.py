@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from urllib.parse import unquote, urlsplit
 
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtWidgets import QMessageBox, QPushButton, QWidget
 
 from deskmail.ui.main_window import MainWindow
@@ -41,6 +41,7 @@ class LaunchRequests(QObject):
         self.pending: list[str] = []  # mailto: URLs waiting for the account list or a first account
         self.accounts_known = False
         self.prompt: QMessageBox | None = None
+        self.first_start_checked = False  # the wizard opens by itself at most once, on the first account list
         window.accounts_changed.connect(self._accounts_changed)
 
     def handle(self, args: list[str]) -> None:
@@ -51,7 +52,19 @@ class LaunchRequests(QObject):
 
     def _accounts_changed(self, _accounts: object) -> None:
         self.accounts_known = True
+        self._open_wizard_at_first_start()
         self._flush()
+
+    def _open_wizard_at_first_start(self) -> None:
+        """No account yet and nothing else asked for: open the setup wizard, as a first start should."""
+        if self.first_start_checked:
+            return
+        self.first_start_checked = True
+        if self.window.accounts or self.pending:  # a mailto: start asks first (_offer_account)
+            return
+        log.info("first start: opening the setup wizard")
+        # After the window's first paint, so the wizard sits on the calm empty state (its Cancel leaves it there).
+        QTimer.singleShot(0, self.window.add_account)
 
     def _flush(self) -> None:
         if not self.accounts_known or not self.pending:
