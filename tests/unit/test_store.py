@@ -239,3 +239,19 @@ def test_search_newest_first_keeps_the_newest_matches(store: Store) -> None:
     store.add_messages(folder.id, [headers(uid, subject=f"garden note {uid}") for uid in (3, 1, 2)])
     found = store.search("garden", limit=2, newest_first=True)
     assert [m.uid for m in found] == [3, 2]
+
+
+def test_store_from_the_first_0001_with_its_insert_trigger_is_repaired(tmp_path: Path) -> None:
+    path = tmp_path / "early.sqlite3"
+    conn = sqlite3.connect(path, isolation_level=None)
+    migrate(conn, [m for m in load_migrations() if m.version <= 5])
+    conn.execute(
+        "CREATE TRIGGER messages_search_insert AFTER INSERT ON messages BEGIN INSERT INTO message_search "
+        "(rowid, subject, people, body) VALUES (new.id, new.subject, '', ''); END"
+    )
+    conn.close()
+    store = Store.open(path)
+    folder = store.upsert_folder(FolderInfo("INBOX"))
+    store.add_messages(folder.id, [headers(1, subject="still searchable")])
+    assert [m.uid for m in store.search("searchable")] == [1]
+    store.close()
