@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import shiboken6
-from PySide6.QtCore import QUrl, Signal
+from PySide6.QtCore import QSize, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QDialog, QPushButton, QStackedWidget, QVBoxLayout, QWidget
 
@@ -50,8 +50,11 @@ class AccountWizard(QDialog):
         self._build_pages()
         layout = QVBoxLayout(self)
         layout.addWidget(self.stack)
-        self.resize(self.sizeHint().expandedTo(self.minimumSizeHint()))
         self.setMinimumWidth(520)
+        # The pages' scroll areas report their still-empty content here (the dialog came out 520 x 118,
+        # its form scrolled out of sight): open at a size that shows a whole page, scaled with the font.
+        line = self.fontMetrics().height()
+        self.resize(self.sizeHint().expandedTo(self.minimumSizeHint()).expandedTo(QSize(40 * line, 34 * line)))
         # The first address check loads lists for half a second: do it now, off the GUI thread.
         self.runner.run(lambda _cancel, _progress: services.warm_up(), name="wizard-warm-up")
         self._render()
