@@ -21,13 +21,16 @@ from deskmail.engine.accounts import Account
 from deskmail.engine.credentials import Credentials
 from deskmail.engine.imap.account import open_session, sync_account
 from deskmail.engine.imap.actions import Actions, replay
+from deskmail.engine.imap.bodies import INLINE_LIMIT, bodies_dir, fetch_to_file
 from deskmail.engine.imap.push import NETWORK_ERRORS
 from deskmail.engine.imap.session import ImapSession
 from deskmail.engine.imap.sync import ProgressFn, SyncReport
 from deskmail.engine.mime.compose import OutgoingMessage
-from deskmail.engine.mime.parse import parse_message
+from deskmail.engine.mime.parse import ParsedMessage, parse_message, parse_message_file
+from deskmail.engine.mime.render import RenderedMessage, render_message
 from deskmail.engine.paths import Paths
 from deskmail.engine.store.models import Folder, MessageSummary
+from deskmail.engine.store.reader import Body
 from deskmail.engine.store.writer import Store, store_path
 
 log = logging.getLogger(__name__)
@@ -44,6 +47,26 @@ def offline_error(exc: BaseException) -> UserFacingError:
         field=Field.NETWORK,
         details=f"{type(exc).__name__}: {exc}",
     )
+
+
+def _gone() -> UserFacingError:
+    return UserFacingError(
+        ErrorKind.PROTOCOL_ERROR,
+        "This message is no longer on the server.",
+        fix="It was probably deleted from another device.",
+    )
+
+
+def parse_body(body: Body) -> ParsedMessage:
+    """A stored body parsed for display: a file-backed one keeps its big parts in the file."""
+    if body.raw is None and body.path is not None:
+        return parse_message_file(body.path)
+    return parse_message(body.read())
+
+
+def render_body(body: Body, *, allow_remote: bool = False) -> RenderedMessage:
+    """A stored body rendered for the reading pane (see `parse_body`)."""
+    return render_message(parse_body(body), allow_remote=allow_remote)
 
 
 class AccountRuntime:
@@ -172,33 +195,55 @@ class AccountRuntime:
         return results
 
     def body(self, summary: MessageSummary, cancel: CancelToken = NEVER) -> bytes:
-        """The raw message: from the store, else fetched once from the server and kept."""
+        """The raw message as bytes (whole in memory: prefer `open_message` / `stored_body`)."""
+        return self.stored_body(summary, cancel).read()
+
+    def open_message(
+        self, summary: MessageSummary, cancel: CancelToken = NEVER, *, allow_remote: bool = False
+    ) -> RenderedMessage:
+        """The message rendered for the reading pane; a big one is parsed from its file, parts left on disk."""
+        body, parsed = self._ensure_body(summary, cancel)
+        cancel.raise_if_cancelled()
+        return render_message(parsed or parse_body(body), allow_remote=allow_remote)
+
+    def stored_body(self, summary: MessageSummary, cancel: CancelToken = NEVER) -> Body:
+        """The message as the store keeps it (big ones as a file), fetched once from the server if needed."""
+        return self._ensure_body(summary, cancel)[0]
+
+    def _ensure_body(self, summary: MessageSummary, cancel: CancelToken) -> tuple[Body, ParsedMessage | None]:
+        """The stored body, plus its parse when it was just fetched (parsed then for the search text)."""
         store = self.store()
         cached = store.body(summary.id)
-        if cached is not None:
-            return cached.read()
+        if cached is not None and (cached.path is None or cached.path.exists()):
+            return cached, None
         folder = store.folder_by_id(summary.folder_id)
         if folder is None:
             raise UserFacingError(ErrorKind.PROTOCOL_ERROR, "This folder no longer exists.")
 
-        def fetch(session: ImapSession) -> bytes:
+        def fetch(session: ImapSession) -> None:
             if session.selected != folder.name:
                 # Read-write (BODY.PEEK leaves \Seen alone): queued flag changes replay on this selection.
                 session.select(folder.name)
-            raw = session.fetch_body(summary.uid)
-            if not isinstance(raw, bytes) or not raw:
-                raise UserFacingError(
-                    ErrorKind.PROTOCOL_ERROR,
-                    "This message is no longer on the server.",
-                    fix="It was probably deleted from another device.",
-                )
-            return raw
+            if summary.size and summary.size <= INLINE_LIMIT:
+                raw = session.fetch_body(summary.uid)
+                if not isinstance(raw, bytes) or not raw:
+                    raise _gone()
+                store.save_body(summary.id, raw=raw, size=len(raw))
+                return
+            # Big (or of unknown size): streamed to a file in chunks, never whole in memory.
+            path = bodies_dir(store) / f"{summary.id}.eml"
+            size = fetch_to_file(session, summary.uid, path)
+            if not size:
+                path.unlink(missing_ok=True)
+                raise _gone()
+            store.save_body(summary.id, path=path, size=size)
 
-        raw: bytes = self._online(fetch, cancel)
-        store.save_body(summary.id, raw=raw, size=len(raw))
-        parsed = parse_message(raw)  # its text makes the body searchable; the preview replaces the header one
+        self._online(fetch, cancel)
+        body = store.body(summary.id)
+        assert body is not None
+        parsed = parse_body(body)  # its text makes the body searchable; the preview replaces the header one
         store.set_body_text(summary.id, parsed.text[:MAX_SEARCH_TEXT], parsed.preview)
-        return raw
+        return body, parsed
 
     def search_server(self, text: str, cancel: CancelToken = NEVER, limit: int = 500) -> list[MessageSummary]:
         """Messages whose text on the server matches (bodies not downloaded yet are searched there)."""

@@ -7,7 +7,7 @@ import sqlite3
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, BinaryIO
 
 from PySide6.QtCore import QUrl
 from PySide6.QtGui import QDesktopServices, QImage
@@ -15,10 +15,11 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from deskmail.core.cancel import CancelToken
 from deskmail.engine.mime.parse import Attachment
-from deskmail.engine.mime.render import RenderedMessage, render_message
+from deskmail.engine.mime.render import RenderedMessage
 from deskmail.engine.prefs import RemoteContentPrefs
+from deskmail.engine.runtime import render_body
 from deskmail.engine.store.models import MessageSummary
-from deskmail.engine.store.reader import StoreReader
+from deskmail.engine.store.reader import Body, StoreReader
 from deskmail.qtbridge.tasks import Progress, Task
 from deskmail.ui.mail.reader import ReadingPane, remote_image_urls
 
@@ -29,15 +30,15 @@ log = logging.getLogger(__name__)
 REMOTE_IMAGE_MAX_BYTES = 5_000_000
 
 
-def cached_body(store_path: Path, message_id: int) -> bytes | None:
-    """The stored raw message, read through a connection of this worker's own (None: not fetched yet)."""
+def cached_body(store_path: Path, message_id: int) -> Body | None:
+    """The stored message, looked up through a connection of this worker's own (None: not fetched yet)."""
     try:
         reader = StoreReader.open(store_path)
     except sqlite3.Error:  # no store file yet: the account's queue makes it and fetches
         return None
     try:
         body = reader.body(message_id)
-        return body.read() if body is not None else None
+        return body if body is not None and (body.path is None or body.path.exists()) else None
     finally:
         reader.close()
 
@@ -48,7 +49,7 @@ class ReadingController:
     def __init__(self, view: MailView, pane: ReadingPane) -> None:
         self.view = view
         self.pane = pane
-        self.raw: bytes | None = None
+        self.body: Body | None = None  # big messages stay a file: read whole only when forwarded
         self.email = ""
         self._task: Task | None = None
         self.allowed_senders: set[str] = set()
@@ -57,6 +58,10 @@ class ReadingController:
         pane.show_remote.connect(self.show_remote)
         pane.save_attachment.connect(self.save_attachment)
         pane.open_attachment.connect(self.open_attachment)
+
+    @property
+    def raw(self) -> bytes | None:
+        return self.body.read() if self.body is not None else None
 
     def _prefs_loaded(self, senders: object) -> None:
         if isinstance(senders, set):
@@ -73,12 +78,12 @@ class ReadingController:
         shown = self.pane.summary
         if self.view.refreshing and (summary is None or (shown is not None and summary == shown)):
             return  # a refresh selects nothing for a moment, then the same message again: no reload
-        if isinstance(summary, MessageSummary) and shown is not None and summary.id == shown.id and self.raw:
+        if isinstance(summary, MessageSummary) and shown is not None and summary.id == shown.id and self.body:
             self.pane.summary = summary  # the same message with new flags (e.g. just marked read)
             self.view.actions_.update_enabled()
             return
         self._cancel()
-        self.raw = None
+        self.body = None
         if not isinstance(summary, MessageSummary):
             self.pane.clear()
             self.view.actions_.update_enabled()
@@ -91,15 +96,14 @@ class ReadingController:
         if runtime is None:
             return
 
-        def load(cancel: CancelToken, progress: Progress) -> tuple[bytes, RenderedMessage]:
-            raw = runtime.body(summary, cancel)
-            cancel.raise_if_cancelled()
-            return raw, render_message(raw, allow_remote=allow)
+        def load(cancel: CancelToken, progress: Progress) -> tuple[Body, RenderedMessage]:
+            rendered = runtime.open_message(summary, cancel, allow_remote=allow)
+            return runtime.stored_body(summary, cancel), rendered
 
-        def load_cached(cancel: CancelToken, progress: Progress) -> tuple[bytes, RenderedMessage] | None:
-            raw = cached_body(runtime.store_path, summary.id)
+        def load_cached(cancel: CancelToken, progress: Progress) -> tuple[Body, RenderedMessage] | None:
+            body = cached_body(runtime.store_path, summary.id)
             cancel.raise_if_cancelled()
-            return None if raw is None else (raw, render_message(raw, allow_remote=allow))
+            return None if body is None else (body, render_body(body, allow_remote=allow))
 
         def from_server() -> None:
             # Only the account's own queue may fetch (it owns the IMAP connection), behind any sync.
@@ -123,7 +127,7 @@ class ReadingController:
         self._task = None
         if not isinstance(result, tuple):
             return
-        self.raw, rendered = result
+        self.body, rendered = result
         self.pane.show_message(summary, rendered)
         if allowed and rendered.has_remote_content:
             self._fetch_remote_images(rendered)
@@ -140,8 +144,8 @@ class ReadingController:
     # -- remote content --------------------------------------------------------------------------
 
     def show_remote(self, remember: bool) -> None:
-        summary, raw = self.pane.summary, self.raw
-        if summary is None or raw is None:
+        summary, body = self.pane.summary, self.body
+        if summary is None or body is None:
             return
         if remember and summary.from_addr:
             sender = summary.from_addr.lower()
@@ -149,7 +153,7 @@ class ReadingController:
             self.view.context.runner.run(lambda c, p: self.prefs.allow(sender), name="remember-remote")
 
         def render(cancel: CancelToken, progress: Progress) -> RenderedMessage:
-            return render_message(raw, allow_remote=True)
+            return render_body(body, allow_remote=True)
 
         self._task = self.view.context.runner.run(
             render, name="render-remote", on_finished=lambda r: self._rendered_remote(summary, r)
@@ -198,12 +202,16 @@ class ReadingController:
 
     # -- attachments ---------------------------------------------------------------------------------
 
-    def _attachment_bytes(self, attachment: Attachment) -> bytes | None:
+    def _attachment_writer(self, attachment: Attachment) -> Callable[[BinaryIO], int] | None:
+        """Writes the part into an open file; big parts stream from the stored message in chunks."""
         rendered = self.pane.rendered
-        return rendered.message.attachment_data(attachment.part_id) if rendered is not None else None
+        if rendered is None:
+            return None
+        message = rendered.message
+        return lambda sink: message.save_attachment(attachment.part_id, sink)
 
     def save_attachment(self, attachment: Attachment) -> None:
-        data = self._attachment_bytes(attachment)
+        data = self._attachment_writer(attachment)
         if data is None:
             return
         start = str(Path.home() / attachment.filename)
@@ -212,7 +220,7 @@ class ReadingController:
             self._write(Path(target), data, open_after=False)
 
     def open_attachment(self, attachment: Attachment) -> None:
-        data = self._attachment_bytes(attachment)
+        data = self._attachment_writer(attachment)
         if data is None:
             return
         if attachment.executable:
@@ -235,13 +243,14 @@ class ReadingController:
 
         self._write(target, data, open_after=True)
 
-    def _write(self, target: Path | Callable[[], Path], data: bytes, *, open_after: bool) -> None:
+    def _write(self, target: Path | Callable[[], Path], data: Callable[[BinaryIO], int], *, open_after: bool) -> None:
         name = target.name if isinstance(target, Path) else "the attachment"
 
         def write(cancel: CancelToken, progress: Progress) -> Path:
             path = target if isinstance(target, Path) else target()
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(data)
+            with path.open("wb") as sink:
+                data(sink)
             return path
 
         def done(written: object) -> None:
