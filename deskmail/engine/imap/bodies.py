@@ -23,7 +23,7 @@ class MessageGone(Exception):
 
 
 def bodies_dir(store: Store) -> Path:
-    return store.path.parent / "bodies"
+    return store.bodies_dir
 
 
 def ensure_body(session: ImapSession, store: Store, message_id: int) -> Body:

@@ -18,6 +18,8 @@ from deskmail.engine.store.schema import migrate
 from deskmail.engine.uidset import compress
 
 STORE_FILE = "store.sqlite3"
+BODIES_DIR = "bodies"  # big bodies live here as files, next to the store
+ORPHAN_GRACE_SECONDS = 600.0  # younger files may be a download another process has not recorded yet
 
 
 def account_dir(paths: Paths, email: str) -> Path:
@@ -65,6 +67,7 @@ class Store(StoreReader):
         super().__init__(conn)
         self.path = path
         self._depth = 0
+        self._doomed: list[Path] = []  # body files to delete once the transaction forgetting them commits
 
     @classmethod
     def open(cls, path: Path) -> Store:
@@ -73,7 +76,9 @@ class Store(StoreReader):
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = NORMAL")  # WAL + NORMAL: durable across app crashes
         migrate(conn)
-        return cls(conn, path)
+        store = cls(conn, path)
+        store.sweep_orphan_bodies()  # files left by a crash between a commit and its unlink
+        return store
 
     @classmethod
     def open_for(cls, paths: Paths, email: str) -> Store:
@@ -99,10 +104,12 @@ class Store(StoreReader):
             yield
         except BaseException:
             self._depth = 0
+            self._doomed.clear()  # the rows stay, so their files must too
             self.conn.execute("ROLLBACK")
             raise
         self._depth = 0
         self.conn.execute("COMMIT")
+        self._unlink_doomed()
 
     # -- folders
     def upsert_folder(self, info: FolderInfo) -> Folder:
@@ -126,7 +133,10 @@ class Store(StoreReader):
         return folder
 
     def remove_folder(self, name: str) -> None:
-        self.conn.execute("DELETE FROM folders WHERE name = ?", (name,))
+        """Forget a folder that is gone from the server; its messages and body files go with it."""
+        with self.transaction():
+            self._doom_body_files("folder_id = (SELECT id FROM folders WHERE name = ?)", (name,))
+            self.conn.execute("DELETE FROM folders WHERE name = ?", (name,))
 
     def rename_folder(self, old: str, new: str) -> None:
         self.conn.execute("UPDATE folders SET name = ? WHERE name = ?", (new, old))
@@ -152,8 +162,8 @@ class Store(StoreReader):
 
     def reset_folder(self, folder_id: int, uidvalidity: int) -> None:
         """Forget every message of a folder (UIDVALIDITY changed: the old UIDs mean nothing now)."""
-        self._unlink_body_files("folder_id = ?", (folder_id,))
         with self.transaction():
+            self._doom_body_files("folder_id = ?", (folder_id,))
             self.conn.execute("DELETE FROM pending_ops WHERE folder_id = ?", (folder_id,))
             self.conn.execute("DELETE FROM messages WHERE folder_id = ?", (folder_id,))
             self.conn.execute(
@@ -210,10 +220,10 @@ class Store(StoreReader):
     def remove_uids(self, folder_id: int, uids: Iterable[int]) -> None:
         """Forget messages the server expunged (bodies and search entries go with them)."""
         uids = list(uids)
-        self._unlink_body_files(
-            "folder_id = ? AND uid IN (SELECT value FROM json_each(?))", (folder_id, json.dumps(uids))
-        )
         with self.transaction():
+            self._doom_body_files(
+                "folder_id = ? AND uid IN (SELECT value FROM json_each(?))", (folder_id, json.dumps(uids))
+            )
             self.conn.executemany(
                 "DELETE FROM messages WHERE folder_id = ? AND uid = ?", [(folder_id, uid) for uid in uids]
             )
@@ -226,14 +236,44 @@ class Store(StoreReader):
                 [(int(hidden), folder_id, uid) for uid in uids],
             )
 
-    def _unlink_body_files(self, where: str, params: tuple[Any, ...]) -> None:
-        """Big bodies live in files: delete those of the messages about to be forgotten."""
+    @property
+    def bodies_dir(self) -> Path:
+        return self.path.parent / BODIES_DIR
+
+    def _doom_body_files(self, where: str, params: tuple[Any, ...]) -> None:
+        """Note the files of the messages about to be forgotten; they are deleted after the commit.
+
+        Deleting only after the commit means a crash leaves at worst an orphan file (swept at the
+        next open), never a row pointing at a missing file.
+        """
+        assert self._depth, "call inside the transaction that deletes the rows"
         rows = self.conn.execute(
             f"SELECT b.path FROM bodies b JOIN messages m ON m.id = b.message_id WHERE b.path != '' AND m.{where}",
             params,
         )
-        for (path,) in rows.fetchall():
-            Path(path).unlink(missing_ok=True)
+        self._doomed.extend(Path(path) for (path,) in rows.fetchall())
+
+    def _unlink_doomed(self) -> None:
+        doomed, self._doomed = self._doomed, []
+        for path in doomed:
+            path.unlink(missing_ok=True)
+
+    def sweep_orphan_bodies(self, min_age: float = ORPHAN_GRACE_SECONDS) -> int:
+        """Delete body files (and interrupted downloads) no row points at; returns how many went."""
+        if not self.bodies_dir.is_dir():
+            return 0
+        kept = {Path(p).name for (p,) in self.conn.execute("SELECT path FROM bodies WHERE path != ''")}
+        oldest = time.time() - min_age
+        removed = 0
+        for entry in self.bodies_dir.iterdir():
+            try:
+                if entry.name in kept or not entry.is_file() or entry.stat().st_mtime > oldest:
+                    continue
+                entry.unlink()
+            except OSError:  # vanished meanwhile or not ours to delete: the next sweep tries again
+                continue
+            removed += 1
+        return removed
 
     # -- bodies
     def save_body(self, message_id: int, *, raw: bytes | None = None, path: Path | None = None, size: int = 0) -> None:
