@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -79,6 +80,8 @@ class AccountRuntime:
         self.credentials = credentials
         self._store: Store | None = None
         self._session: ImapSession | None = None
+        self._open_lock = threading.Lock()
+        self._open_watch: tuple[str, CancelToken] | None = None  # folder the user has open, its watcher's token
 
     @property
     def store_path(self) -> Path:
@@ -127,17 +130,43 @@ class AccountRuntime:
             raise
         return smtp
 
+    def _watch_connector(self, token: CancelToken) -> Any:
+        try:
+            return self.imap_client(token)
+        except UserFacingError as exc:  # wrong password, server gone: back off and retry like a network error
+            raise OSError(exc.message) from exc
+
     def watch(self, on_change: Callable[[str], None], cancel: CancelToken) -> None:
         """Keep an IDLE connection on the Inbox (its own thread); `on_change(folder)` when mail arrives."""
         from deskmail.engine.imap.push import FolderWatcher
 
-        def connector(token: CancelToken) -> Any:
-            try:
-                return self.imap_client(token)
-            except UserFacingError as exc:  # wrong password, server gone: back off and retry like a network error
-                raise OSError(exc.message) from exc
+        FolderWatcher(self._watch_connector, "INBOX", on_change, cancel=cancel).start()
 
-        FolderWatcher(connector, "INBOX", on_change, cancel=cancel).start()
+    def watch_open_folder(self, folder: str | None, on_change: Callable[[str], None], cancel: CancelToken) -> None:
+        """Also IDLE on the folder the user opened (one more connection); another folder replaces it, None stops it.
+
+        Callable from any thread (it only starts and stops watcher threads); cancelling `cancel`
+        (the account's watch token) stops it too, like the Inbox watcher.
+        """
+        from deskmail.engine.imap.push import FolderWatcher
+
+        with self._open_lock:
+            if self._open_watch is not None:
+                if self._open_watch[0] == folder and not self._open_watch[1].cancelled:
+                    return
+                self._open_watch[1].cancel()
+                self._open_watch = None
+            if folder is None or folder.upper() == "INBOX" or cancel.cancelled:
+                return  # the Inbox has its own watcher
+            token = cancel.child()
+            FolderWatcher(self._watch_connector, folder, on_change, cancel=token).start()
+            self._open_watch = (folder, token)
+
+    @property
+    def watched_open_folder(self) -> str | None:
+        """The folder the open-folder watcher is on, if any."""
+        with self._open_lock:
+            return self._open_watch[0] if self._open_watch is not None else None
 
     def session(self, cancel: CancelToken) -> ImapSession:
         if self._session is None:
@@ -322,6 +351,7 @@ class AccountRuntime:
         return result
 
     def close(self) -> None:
+        self.watch_open_folder(None, lambda _f: None, NEVER)
         self.drop_session()
         if self._store is not None:
             self._store.close()

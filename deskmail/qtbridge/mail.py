@@ -58,6 +58,8 @@ class Runtime(Protocol):
 
     def watch(self, on_change: Callable[[str], None], cancel: CancelToken) -> None: ...
 
+    def watch_open_folder(self, folder: str | None, on_change: Callable[[str], None], cancel: CancelToken) -> None: ...
+
     def close(self) -> None: ...
 
 
@@ -72,7 +74,7 @@ class MailController(QObject):
     online_changed = Signal(bool)
     problem = Signal(str, object)  # account email, UserFacingError (not offline): show it in a bar
     notice = Signal(str)  # a plain message for the status bar
-    _inbox_changed = Signal(str)  # from a watcher thread: account email whose Inbox changed
+    _folder_changed = Signal(str, str)  # from a watcher thread: account email, folder that changed
     new_mail = Signal(str, list)  # account email, unread MessageSummary a sync brought into its Inbox
 
     def __init__(self, runner: TaskRunner, make_runtime: RuntimeFactory, parent: QObject | None = None) -> None:
@@ -92,7 +94,8 @@ class MailController(QObject):
         self._auto.setInterval(AUTO_SYNC_MS)
         self._auto.timeout.connect(self.sync_all)
         self._watching: dict[str, CancelToken] = {}
-        self._inbox_changed.connect(lambda email: self.sync(email, ["INBOX"]))
+        self._open_folder: tuple[str, str] | None = None  # (account, folder) the user is looking at
+        self._folder_changed.connect(lambda email, folder: self.sync(email, [folder]))
 
     # -- accounts ------------------------------------------------------------------------
 
@@ -141,16 +144,35 @@ class MailController(QObject):
         token = CancelToken()
         self._watching[email] = token
         try:
-            runtime.watch(lambda _folder: self._from_watcher(email, token), token)
+            runtime.watch(lambda folder: self._from_watcher(email, folder, token), token)
         except Exception:
             log.exception("cannot watch the Inbox of %s; the timer still checks for mail", email)
+        self._watch_open_folder(email)
 
-    def _from_watcher(self, email: str, token: CancelToken) -> None:
+    def folder_opened(self, email: str, folder: str) -> None:
+        """The user opened `folder`: push it too (its own IDLE connection), instead of the previously open one."""
+        previous, self._open_folder = self._open_folder, (email, folder)
+        if previous is not None and previous[0] != email:
+            self._watch_open_folder(previous[0])  # that account's open-folder watcher stops
+        self._watch_open_folder(email)
+
+    def _watch_open_folder(self, email: str) -> None:
+        """Point the account's open-folder watcher at the open folder if it is the account's, else stop it."""
+        runtime, token = self.runtimes.get(email), self._watching.get(email)
+        if runtime is None or token is None:
+            return  # not watching yet: `_watch` applies the open folder once the store is open
+        folder = self._open_folder[1] if self._open_folder and self._open_folder[0] == email else None
+        try:
+            runtime.watch_open_folder(folder, lambda name: self._from_watcher(email, name, token), token)
+        except Exception:
+            log.exception("cannot watch %s of %s; the timer still checks for mail", folder, email)
+
+    def _from_watcher(self, email: str, folder: str, token: CancelToken) -> None:
         """Runs on the watcher's thread: hand over to the GUI thread unless the account is gone."""
         if token.cancelled:
             return
         with contextlib.suppress(RuntimeError):  # the window closed while the watcher was busy
-            self._inbox_changed.emit(email)
+            self._folder_changed.emit(email, folder)
 
     def _remove(self, email: str) -> None:
         token = self._watching.pop(email, None)

@@ -153,6 +153,7 @@ class MailView(QWidget):
         if reader is None:
             return
         self.current = ref
+        self.controller.folder_opened(ref.email, ref.folder.name)  # pushed (IDLE) while it is open
         if self.search.text():
             self.search.blockSignals(True)
             self.search.clear()
