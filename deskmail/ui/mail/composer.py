@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QToolBar,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -151,45 +153,92 @@ class ComposerWindow(QMainWindow):
         remove.triggered.connect(self.remove_selected_attachments)
         self.attachment_list.addAction(remove)
         self.attachment_list.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
-        form = QFormLayout()
-        form.addRow("From:", self.from_box)
-        form.addRow("To:", self.to)
-        form.addRow("Cc:", self.cc)
-        form.addRow("Bcc:", self.bcc)
-        form.addRow("Subject:", self.subject)
+        self.cc_toggle = self._reveal_button("Cc", "Add Cc recipients (copy)")
+        self.bcc_toggle = self._reveal_button("Bcc", "Add Bcc recipients (hidden copy)")
+        self.cc_toggle.clicked.connect(lambda: self.show_copy_field(self.cc, focus=True))
+        self.bcc_toggle.clicked.connect(lambda: self.show_copy_field(self.bcc, focus=True))
+        to_row = QHBoxLayout()
+        to_row.setContentsMargins(0, 0, 0, 0)
+        to_row.addWidget(self.to, 1)
+        to_row.addWidget(self.cc_toggle)
+        to_row.addWidget(self.bcc_toggle)
+        self.form = QFormLayout()
+        self.form.addRow("From:", self.from_box)
+        self.form.addRow("To:", to_row)
+        self.form.addRow("Cc:", self.cc)
+        self.form.addRow("Bcc:", self.bcc)
+        self.form.addRow("Subject:", self.subject)
+        # Most messages have no copies: Cc and Bcc wait behind their buttons until asked for (or filled).
+        self.form.setRowVisible(self.cc, False)
+        self.form.setRowVisible(self.bcc, False)
         self.status = QLabel()
         self.status.setStyleSheet("color: palette(placeholder-text);")
+        # One Send, at the bottom right where the writing ends; attaching and saving live in the toolbar.
         self.send_button = QPushButton(ui_icon("sent"), "Send")
         self.send_button.setDefault(True)
+        self.send_button.setToolTip("Send (Ctrl+Enter)")
         self.send_button.clicked.connect(self.request_send)
-        self.attach_button = QPushButton(ui_icon("attachment"), "Attach…")
-        self.attach_button.clicked.connect(self.choose_files)
         buttons = QHBoxLayout()
-        buttons.addWidget(self.attach_button)
         buttons.addWidget(self.status, 1)
         buttons.addWidget(self.send_button)
         central = QWidget()
         layout = QVBoxLayout(central)
         layout.addWidget(self.bar)
-        layout.addLayout(form)
+        layout.addLayout(self.form)
         layout.addWidget(self.field_error)
         layout.addWidget(self.body, 1)
         layout.addWidget(self.attachment_list)
         layout.addLayout(buttons)
         self.setCentralWidget(central)
         self._build_actions()
+        self._set_tab_order()
         for field in (self.to, self.cc, self.bcc, self.subject):
             field.textChanged.connect(self._changed)
+            # Enter in a one-line field moves to the next field instead of doing nothing or sending half a message.
+            field.returnPressed.connect(lambda f=field: self._next_field(f).setFocus())
         self.body.textChanged.connect(self._changed)
         self.subject.textChanged.connect(self._update_title)
+
+    def _reveal_button(self, text: str, description: str) -> QToolButton:
+        button = QToolButton()
+        button.setText(text)
+        button.setAutoRaise(True)  # a quiet word beside the field, not a second big button
+        button.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        button.setCursor(Qt.CursorShape.PointingHandCursor)
+        button.setToolTip(description)
+        button.setAccessibleName(description)
+        return button
+
+    def _set_tab_order(self) -> None:
+        """Top to bottom as the fields read; Tab in the text goes on to Send (hidden widgets are skipped)."""
+        self.body.setTabChangesFocus(True)
+        chain = [self.from_box, self.to, self.cc_toggle, self.bcc_toggle, self.cc, self.bcc, self.subject]
+        chain += [self.body, self.attachment_list, self.send_button]
+        for first, second in itertools.pairwise(chain):
+            self.setTabOrder(first, second)
+
+    def _next_field(self, field: QLineEdit) -> QWidget:
+        """Where Enter in a one-line field goes: the next visible field, skipping the Cc/Bcc buttons."""
+        order: list[QWidget] = [self.to, self.cc, self.bcc, self.subject, self.body]
+        later = order[order.index(field) + 1 :]
+        return next(w for w in later if not w.isHidden())
+
+    def show_copy_field(self, field: AddressField, *, focus: bool = False) -> None:
+        """Reveal the Cc or Bcc row (and retire its button)."""
+        self.form.setRowVisible(field, True)
+        (self.cc_toggle if field is self.cc else self.bcc_toggle).hide()
+        if focus:
+            field.setFocus()
 
     def _build_actions(self) -> None:
         toolbar = QToolBar("Compose")
         toolbar.setMovable(False)
         toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.addToolBar(toolbar)
+        # Not on the toolbar (the Send button is): this action carries the shortcut, from any field.
         self.send_action = QAction(ui_icon("sent"), "Send", self)
-        self.send_action.setShortcut(QKeySequence("Ctrl+Return"))
+        self.send_action.setShortcuts([QKeySequence("Ctrl+Return"), QKeySequence("Ctrl+Enter")])
+        self.send_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
         self.send_action.triggered.connect(self.request_send)
         self.attach_action = QAction(ui_icon("attachment"), "Attach Files…", self)
         self.attach_action.triggered.connect(self.choose_files)
@@ -199,8 +248,9 @@ class ComposerWindow(QMainWindow):
         self.close_action = QAction("Close", self)
         self.close_action.setShortcut(QKeySequence.StandardKey.Close)
         self.close_action.triggered.connect(self.close)
-        for action in (self.send_action, self.attach_action, self.save_action):
+        for action in (self.attach_action, self.save_action):
             toolbar.addAction(action)
+        self.addAction(self.send_action)
         self.addAction(self.close_action)
 
     # -- filling ----------------------------------------------------------------------------
@@ -213,6 +263,9 @@ class ComposerWindow(QMainWindow):
         self.to.setText(format_recipients(message.to))
         self.cc.setText(format_recipients(message.cc))
         self.bcc.setText(format_recipients(message.bcc))
+        for field in (self.cc, self.bcc):
+            if field.text():  # a reply to all, or a draft that had copies
+                self.show_copy_field(field)
         self.subject.setText(message.subject)
         self.body.setPlainText(message.body)
         self.message_id = message.message_id
@@ -283,6 +336,8 @@ class ComposerWindow(QMainWindow):
             except RecipientError as exc:
                 self.field_error.setText(f"{label}: {exc}")
                 self.field_error.show()
+                if field is not self.to:
+                    self.show_copy_field(field)
                 field.setFocus()
                 return None
         self.field_error.hide()
