@@ -77,6 +77,18 @@ def test_remote_images_are_blocked_and_reported() -> None:
     assert 'alt="logo"' in result.html
 
 
+def test_a_blocked_image_leaves_no_gap_but_shown_images_keep_their_size() -> None:
+    banner = '<img src="https://t.example/banner.jpg" width="480" height="160" style="height: 160px; border: 0">'
+    blocked = sanitize_html(f'<p>Hi</p>{banner}<img src="cid:logo" width="64" height="64">')
+    assert blocked.remote_blocked and "t.example" not in blocked.html
+    placeholder = blocked.html.split("<img")[1]
+    assert REMOTE_PLACEHOLDER in placeholder and "480" not in placeholder and "160" not in placeholder
+    assert 'style="border: 0"' in placeholder
+    assert 'width="64" height="64"' in blocked.html  # an inline image keeps its size
+    shown = sanitize_html(banner, allow_remote=True)
+    assert 'width="480" height="160"' in shown.html
+
+
 @pytest.mark.parametrize(
     "markup",
     [

@@ -85,6 +85,12 @@ _CSS_DANGER = ("expression", "javascript:", "vbscript:", "behavior", "binding", 
 _CSS_URL = re.compile(r"(?:url|image-set|image)\s*\(\s*['\"]?\s*([^'\")\s]*)", re.IGNORECASE)
 _SAFE_DATA_IMAGE = re.compile(r"^data:image/(?:png|gif|jpe?g|webp|bmp);base64,[a-z0-9+/=\s]*$", re.IGNORECASE)
 _REMOTE = re.compile(r"^\s*(?:https?:)?//", re.IGNORECASE)
+# nh3 serialises every attribute in double quotes and escapes '"' inside values, so these cannot be fooled
+# by attribute text; they only ever remove sizes, never add anything.
+_IMG_TAG = re.compile(r'<img\b(?:[^>"]|"[^"]*")*>', re.IGNORECASE)
+_SIZE_ATTRIBUTE = re.compile(r'\s(?:width|height)="[^"]*"', re.IGNORECASE)
+_STYLE_ATTRIBUTE = re.compile(r'(\sstyle=")([^"]*)(")', re.IGNORECASE)
+_SIZE_DECLARATION = re.compile(r"(?:^|;)\s*(?:max-|min-)?(?:width|height)\s*:[^;]*", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -186,4 +192,19 @@ def sanitize_html(
         link_rel="noopener noreferrer",
     )
     saw = attribute_filter.saw_remote
+    if saw and not allow_remote:
+        cleaned = collapse_blocked_images(cleaned)
     return SanitizedHtml(cleaned, has_remote_content=saw, remote_blocked=saw and not allow_remote)
+
+
+def collapse_blocked_images(html: str) -> str:
+    """Drop the width/height of blocked images: a 480x160 banner must not leave a 480x160 hole above the text."""
+
+    def collapse(match: re.Match[str]) -> str:
+        tag = match.group(0)
+        if f'src="{REMOTE_PLACEHOLDER}"' not in tag:
+            return tag
+        tag = _SIZE_ATTRIBUTE.sub("", tag)
+        return _STYLE_ATTRIBUTE.sub(lambda m: f"{m[1]}{_SIZE_DECLARATION.sub('', m[2]).lstrip('; ')}{m[3]}", tag)
+
+    return _IMG_TAG.sub(collapse, html)
