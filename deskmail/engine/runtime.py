@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from deskmail.core.cancel import NEVER, CancelToken
+from deskmail.core.cancel import NEVER, Cancelled, CancelToken
 from deskmail.core.errors import ErrorKind, Field, UserFacingError
 from deskmail.core.settings import Settings
 from deskmail.engine.accounts import Account
@@ -261,7 +261,11 @@ class AccountRuntime:
                 return
             # Big (or of unknown size): streamed to a file in chunks, never whole in memory.
             path = bodies_dir(store) / f"{summary.id}.eml"
-            size = fetch_to_file(session, summary.uid, path)
+            try:
+                size = fetch_to_file(session, summary.uid, path, cancel)
+            except Cancelled:
+                self.drop_session()  # cut off inside the message: the connection cannot be reused
+                raise
             if not size:
                 path.unlink(missing_ok=True)
                 raise _gone()

@@ -11,6 +11,7 @@ import os
 import tempfile
 from pathlib import Path
 
+from deskmail.core.cancel import NEVER, CancelToken
 from deskmail.engine.imap.session import ImapSession
 from deskmail.engine.store.reader import Body
 from deskmail.engine.store.writer import Store
@@ -49,13 +50,13 @@ def ensure_body(session: ImapSession, store: Store, message_id: int) -> Body:
     return body
 
 
-def fetch_to_file(session: ImapSession, uid: int, destination: Path) -> int:
-    """Stream one message of the selected folder into `destination` (written atomically)."""
+def fetch_to_file(session: ImapSession, uid: int, destination: Path, cancel: CancelToken = NEVER) -> int:
+    """Stream one message of the selected folder into `destination` (written atomically, nothing left if cancelled)."""
     destination.parent.mkdir(parents=True, exist_ok=True)
     fd, temporary = tempfile.mkstemp(dir=destination.parent, prefix=".part-")
     try:
         with os.fdopen(fd, "wb") as sink:
-            size = session.fetch_body(uid, sink=sink)
+            size = session.fetch_body(uid, sink=sink, cancel=cancel)
         os.replace(temporary, destination)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)

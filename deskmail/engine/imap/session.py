@@ -16,6 +16,7 @@ from typing import Any, BinaryIO
 from imapclient import IMAPClient
 from imapclient.imap_utf7 import encode as utf7_encode
 
+from deskmail.core.cancel import NEVER, Cancelled, CancelToken
 from deskmail.engine.imap import wire
 from deskmail.engine.imap.folders import folder_infos
 from deskmail.engine.imap.headers import HEADER_ITEMS, headers_from_fetch
@@ -232,8 +233,14 @@ class ImapSession:
                 vanished.extend(expand(response.text.decode().replace("(EARLIER)", "")))
         return changes, vanished
 
-    def fetch_body(self, uid: int, sink: BinaryIO | None = None, chunk: int = 65536) -> bytes | int:
-        """The raw message: returned as bytes, or streamed into `sink` (returns the size)."""
+    def fetch_body(
+        self, uid: int, sink: BinaryIO | None = None, chunk: int = 65536, cancel: CancelToken = NEVER
+    ) -> bytes | int:
+        """The raw message: returned as bytes, or streamed into `sink` (returns the size).
+
+        `cancel` is checked between chunks of a streamed message; cancelling there closes the
+        connection (the rest of the literal is still on the wire), so drop this session after it.
+        """
         written = 0
 
         def stream(size: int, imap: Any) -> bytes:
@@ -244,6 +251,9 @@ class ImapSession:
                 if not data:
                     raise ConnectionLost("connection closed inside a message")
                 assert sink is not None
+                if cancel.cancelled:
+                    self.close()
+                    raise Cancelled()
                 sink.write(data)
                 left -= len(data)
             written = size
