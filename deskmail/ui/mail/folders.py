@@ -4,9 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from PySide6.QtCore import QModelIndex, QSignalBlocker, Qt, Signal
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSignalBlocker, Qt, Signal
 from PySide6.QtGui import QFont, QStandardItem, QStandardItemModel
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTreeView, QWidget
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QTreeView,
+    QWidget,
+)
 
 from deskmail.engine.accounts import Account
 from deskmail.engine.store.models import Folder, SpecialUse
@@ -48,6 +55,15 @@ def folder_label(folder: Folder) -> str:
     return SPECIAL_NAMES.get(folder.special_use, folder.display_name)
 
 
+class AccountNameDelegate(QStyledItemDelegate):
+    """Account rows lose the middle of a long name, not its end: "Anna Sch…(work)" still tells them apart."""
+
+    def initStyleOption(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> None:
+        super().initStyleOption(option, index)
+        if not index.parent().isValid():
+            option.textElideMode = Qt.TextElideMode.ElideMiddle
+
+
 class FolderTree(QTreeView):
     """The folder list; emits `folder_selected(FolderRef)` when the person picks a folder."""
 
@@ -63,6 +79,7 @@ class FolderTree(QTreeView):
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.setAccessibleName("Folders")
         self.setIndentation(14)
+        self.setItemDelegateForColumn(0, AccountNameDelegate(self))
         header = self.header()
         header.setStretchLastSection(False)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
@@ -99,7 +116,7 @@ class FolderTree(QTreeView):
             # People give every account their own name ("Anna Schmidt"): then only the address tells them apart.
             unique = bool(account.display_name) and names.count(account.display_name) == 1
             top = QStandardItem(ui_icon("account"), account.display_name if unique else account.email)
-            top.setToolTip(account.email)
+            top.setToolTip(f"{account.display_name}\n{account.email}" if unique else account.email)
             top.setData((account.email, ""), KEY_ROLE)
             top.setData(False, FOLDER_ROLE)  # never None: see MessageStyle on PySide6 and None
             top.setSelectable(False)
@@ -107,6 +124,8 @@ class FolderTree(QTreeView):
             font.setBold(True)
             top.setFont(font)
             self.tree_model.appendRow([top, QStandardItem()])
+            # An account row has no count: its name may use the count column's width too.
+            self.setFirstColumnSpanned(top.row(), QModelIndex(), True)
             self._items[(account.email, "")] = top
             for folder in folders:
                 self._add_folder(account.email, folder, top)

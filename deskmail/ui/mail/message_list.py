@@ -5,8 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QIdentityProxyModel, QModelIndex, QPersistentModelIndex, Qt, Signal
-from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
+from PySide6.QtGui import QFont, QPainter
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QProxyStyle,
+    QStyle,
+    QStyleOption,
+    QStyleOptionHeader,
+    QTableView,
+    QWidget,
+)
 
 from deskmail.engine.store.models import MessageSummary
 from deskmail.qtbridge.message_model import COL_DATE, COL_MARKS, COL_PEOPLE, COL_SUBJECT, MessageListModel, MessageRole
@@ -41,6 +50,33 @@ class MessageStyle(QIdentityProxyModel):
         return self.source.data(source, role)
 
 
+class SortArrowStyle(QProxyStyle):
+    """Header arrows that point the way the list runs: newest first (descending) shows a downward arrow.
+
+    QHeaderView hands the style SortUp for a descending column, and Fusion and Windows draw SortUp
+    as an upward arrow, which reads as "oldest first" to most people. macOS draws its own native arrows.
+    """
+
+    def drawPrimitive(
+        self, element: QStyle.PrimitiveElement, option: QStyleOption, painter: QPainter, widget: QWidget | None = None
+    ) -> None:
+        if element == QStyle.PrimitiveElement.PE_IndicatorHeaderArrow and isinstance(option, QStyleOptionHeader):
+            flipped = QStyleOptionHeader(option)
+            up, down = QStyleOptionHeader.SortIndicator.SortUp, QStyleOptionHeader.SortIndicator.SortDown
+            flipped.sortIndicator = down if option.sortIndicator == up else up
+            option = flipped
+        super().drawPrimitive(element, option, painter, widget)
+
+
+def use_natural_sort_arrows(header: QHeaderView) -> None:
+    """Give the header the arrow-flipping style (kept alive as the header's child)."""
+    if header.style().name().lower() == "macos":
+        return
+    style = SortArrowStyle()
+    style.setParent(header)
+    header.setStyle(style)
+
+
 class MessageList(QTableView):
     """The list of messages of one folder (or search results); emits `current_message(summary|None)`."""
 
@@ -70,6 +106,7 @@ class MessageList(QTableView):
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
         header = self.horizontalHeader()
         header.setHighlightSections(False)
+        use_natural_sort_arrows(header)
         header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         header.setStretchLastSection(False)
         header.setSectionResizeMode(COL_MARKS, QHeaderView.ResizeMode.Fixed)
