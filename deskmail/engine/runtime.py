@@ -13,7 +13,7 @@ import logging
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from deskmail.core.cancel import NEVER, Cancelled, CancelToken
 from deskmail.core.errors import ErrorKind, Field, UserFacingError
@@ -26,13 +26,15 @@ from deskmail.engine.imap.bodies import INLINE_LIMIT, bodies_dir, fetch_to_file
 from deskmail.engine.imap.push import NETWORK_ERRORS
 from deskmail.engine.imap.session import ImapSession
 from deskmail.engine.imap.sync import ProgressFn, SyncReport
-from deskmail.engine.mime.compose import OutgoingMessage
-from deskmail.engine.mime.parse import ParsedMessage, parse_message, parse_message_file
-from deskmail.engine.mime.render import RenderedMessage, render_message
 from deskmail.engine.paths import Paths
 from deskmail.engine.store.models import Folder, MessageSummary
 from deskmail.engine.store.reader import Body
 from deskmail.engine.store.writer import Store, store_path
+
+if TYPE_CHECKING:  # the MIME stack loads with the first message shown, not at the app's start
+    from deskmail.engine.mime.compose import OutgoingMessage
+    from deskmail.engine.mime.parse import ParsedMessage
+    from deskmail.engine.mime.render import RenderedMessage
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +62,8 @@ def _gone() -> UserFacingError:
 
 def parse_body(body: Body) -> ParsedMessage:
     """A stored body parsed for display: a file-backed one keeps its big parts in the file."""
+    from deskmail.engine.mime.parse import parse_message, parse_message_file
+
     if body.raw is None and body.path is not None:
         return parse_message_file(body.path)
     return parse_message(body.read())
@@ -67,6 +71,8 @@ def parse_body(body: Body) -> ParsedMessage:
 
 def render_body(body: Body, *, allow_remote: bool = False) -> RenderedMessage:
     """A stored body rendered for the reading pane (see `parse_body`)."""
+    from deskmail.engine.mime.render import render_message
+
     return render_message(parse_body(body), allow_remote=allow_remote)
 
 
@@ -231,6 +237,8 @@ class AccountRuntime:
         self, summary: MessageSummary, cancel: CancelToken = NEVER, *, allow_remote: bool = False
     ) -> RenderedMessage:
         """The message rendered for the reading pane; a big one is parsed from its file, parts left on disk."""
+        from deskmail.engine.mime.render import render_message
+
         body, parsed = self._ensure_body(summary, cancel)
         cancel.raise_if_cancelled()
         return render_message(parsed or parse_body(body), allow_remote=allow_remote)

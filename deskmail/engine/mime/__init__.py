@@ -36,10 +36,38 @@ Composing: `compose.py` (`OutgoingMessage`, `AttachmentFile`, `build_message`), 
 Sending and drafts: `deskmail.engine.smtp`.
 """
 
-from deskmail.engine.mime.decode import Address
-from deskmail.engine.mime.parse import Attachment, ParsedMessage, parse_message, parse_message_file
-from deskmail.engine.mime.render import RenderedMessage, render_message
-from deskmail.engine.mime.sanitize import SanitizedHtml, sanitize_html
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from deskmail.engine.mime.decode import Address
+    from deskmail.engine.mime.parse import Attachment, ParsedMessage, parse_message, parse_message_file
+    from deskmail.engine.mime.render import RenderedMessage, render_message
+    from deskmail.engine.mime.sanitize import SanitizedHtml, sanitize_html
+
+# Loaded on first use (PEP 562): importing one submodule (addresses, compose) must not pull in the
+# parser, nh3 and the renderer, which the app's start does not need.
+_HOME = {
+    "Address": "decode",
+    "Attachment": "parse",
+    "ParsedMessage": "parse",
+    "parse_message": "parse",
+    "parse_message_file": "parse",
+    "RenderedMessage": "render",
+    "render_message": "render",
+    "SanitizedHtml": "sanitize",
+    "sanitize_html": "sanitize",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _HOME.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{module}"), name)
+
 
 __all__ = [
     "Address",

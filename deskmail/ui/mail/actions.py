@@ -10,15 +10,14 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QMenu, QToolBar, QToolButton
 
-from deskmail.engine.mime.addresses import parse_recipients
-from deskmail.engine.mime.compose import OutgoingMessage, make_message_id
-from deskmail.engine.mime.decode import Address
-from deskmail.engine.mime.reply import edit_draft, forward, reply
 from deskmail.engine.store.models import MessageSummary, SpecialUse
 from deskmail.ui.icons import ui_icon
-from deskmail.ui.mail.composer import ComposerWindow
 
+# The composer and the MIME stack load when first used (a first reply or Write), not at start.
 if TYPE_CHECKING:
+    from deskmail.engine.mime.compose import OutgoingMessage
+    from deskmail.engine.mime.decode import Address
+    from deskmail.ui.mail.composer import ComposerWindow
     from deskmail.ui.mail.view import MailView
 
 Key = QKeySequence | QKeySequence.StandardKey | str | None
@@ -26,6 +25,9 @@ Key = QKeySequence | QKeySequence.StandardKey | str | None
 
 def mailto_message(url: str, sender: Address) -> OutgoingMessage:
     """A new message from a mailto: URL (RFC 6068): to, cc, bcc, subject, body."""
+    from deskmail.engine.mime.addresses import parse_recipients
+    from deskmail.engine.mime.compose import OutgoingMessage
+
     parts = urlsplit(url)
     query = {k.lower(): v for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
 
@@ -182,6 +184,8 @@ class MailActions:
     # -- composing --------------------------------------------------------------------------
 
     def me(self, email: str = "") -> Address:
+        from deskmail.engine.mime.decode import Address
+
         account = next((a for a in self.view.accounts if a.email == email), None)
         if account is None and self.view.current is not None:
             account = self.view.controller.account(self.view.current.email)
@@ -190,6 +194,8 @@ class MailActions:
         return Address(account.display_name, account.email) if account else Address("", "")
 
     def compose(self, prefill: OutgoingMessage | None = None) -> ComposerWindow:
+        from deskmail.ui.mail.composer import ComposerWindow
+
         composer = ComposerWindow(self.view.accounts, self._suggest)
         if prefill is not None:
             composer.fill(prefill)
@@ -214,6 +220,8 @@ class MailActions:
         summary = self.view.reading_pane.summary
         if rendered is None or summary is None:
             return
+        from deskmail.engine.mime.reply import reply
+
         me = self.me(self.view.email_of(summary))
         mine = {a.email for a in self.view.accounts}
         self.compose(reply(rendered.message, me=me, my_addresses=mine, reply_all=everyone))
@@ -223,11 +231,15 @@ class MailActions:
         summary = self.view.reading_pane.summary
         if rendered is None or raw is None or summary is None:
             return
+        from deskmail.engine.mime.reply import forward
+
         self.compose(forward(rendered.message, raw, me=self.me(self.view.email_of(summary)), inline=inline))
 
     def open_in_composer_if_draft(self, summary: object) -> None:
         folder = self.view.current.folder if self.view.current else None
         if folder is not None and folder.special_use is SpecialUse.DRAFTS and self.view.reading_pane.rendered:
+            from deskmail.engine.mime.reply import edit_draft
+
             message = self.view.reading_pane.rendered.message
             # edit_draft keeps Bcc, attachments, threading headers and the Message-ID (saving replaces it)
             self.compose(edit_draft(message, me=self.me(self.view.current.email if self.view.current else "")))
@@ -240,6 +252,8 @@ class MailActions:
 
     def _ensure_id(self, composer: ComposerWindow) -> None:
         if not composer.message_id:
+            from deskmail.engine.mime.compose import make_message_id
+
             composer.message_id = make_message_id(composer.account_email() or "deskmail.invalid")
 
     def _send(self, composer: ComposerWindow) -> None:

@@ -118,7 +118,7 @@ class FolderTree(QTreeView):
             top = QStandardItem(ui_icon("account"), account.display_name if unique else account.email)
             top.setToolTip(f"{account.display_name}\n{account.email}" if unique else account.email)
             top.setData((account.email, ""), KEY_ROLE)
-            top.setData(False, FOLDER_ROLE)  # never None: see MessageStyle on PySide6 and None
+            top.setData(False, FOLDER_ROLE)  # not a Folder: an account row
             top.setSelectable(False)
             font = top.font()
             font.setBold(True)

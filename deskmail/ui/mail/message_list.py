@@ -23,12 +23,7 @@ from deskmail.ui.icons import ui_icon
 
 
 class MessageStyle(QIdentityProxyModel):
-    """Turns the model's plain roles into fonts and icons (the model may not use QtGui).
-
-    It asks the source model's Python `data` directly instead of going through
-    QIdentityProxyModel.data: PySide6 6.12 on Python 3.11 loses a reference to None each time
-    an empty QVariant comes back into Python, and the view asks for empty roles all the time.
-    """
+    """Turns the model's plain roles into fonts and icons (the model may not use QtGui)."""
 
     def __init__(self, source: MessageListModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -38,16 +33,16 @@ class MessageStyle(QIdentityProxyModel):
         self._bold.setBold(True)
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        source = self.source.index(index.row(), index.column())
         if role == Qt.ItemDataRole.FontRole and index.column() != COL_MARKS:
-            return self._bold if self.source.data(source, MessageRole.UNREAD) else None
+            return self._bold if self.source.data(self.mapToSource(index), MessageRole.UNREAD) else None
         if role == Qt.ItemDataRole.DecorationRole and index.column() == COL_MARKS:
+            source = self.mapToSource(index)
             if self.source.data(source, MessageRole.FLAGGED):
                 return ui_icon("star")
             if self.source.data(source, MessageRole.ATTACHMENT):
                 return ui_icon("attachment")
             return None
-        return self.source.data(source, role)
+        return super().data(index, role)
 
 
 class SortArrowStyle(QProxyStyle):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import html
 import re
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QImage, QTextDocument
@@ -21,12 +22,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from deskmail.engine.mime.parse import Attachment
-from deskmail.engine.mime.render import RenderedMessage
 from deskmail.engine.store.models import MessageSummary
 from deskmail.qtbridge.message_model import full_date
 from deskmail.ui.icons import ui_icon
 from deskmail.ui.mail.bars import MessageBar
+
+if TYPE_CHECKING:  # the MIME stack loads with the first message shown, not at the app's start
+    from deskmail.engine.mime.parse import Attachment
+    from deskmail.engine.mime.render import RenderedMessage
 
 REMOTE_IMG = re.compile(r"""<img\b[^>]*?\bsrc\s*=\s*["'](https?://[^"']+)["']""", re.IGNORECASE)
 MAX_REMOTE_IMAGES = 40

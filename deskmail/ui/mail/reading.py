@@ -14,8 +14,6 @@ from PySide6.QtGui import QDesktopServices, QImage
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from deskmail.core.cancel import CancelToken
-from deskmail.engine.mime.parse import Attachment
-from deskmail.engine.mime.render import RenderedMessage
 from deskmail.engine.prefs import RemoteContentPrefs
 from deskmail.engine.runtime import render_body
 from deskmail.engine.store.models import MessageSummary
@@ -24,6 +22,8 @@ from deskmail.qtbridge.tasks import Progress, Task
 from deskmail.ui.mail.reader import ReadingPane, remote_image_urls
 
 if TYPE_CHECKING:
+    from deskmail.engine.mime.parse import Attachment
+    from deskmail.engine.mime.render import RenderedMessage
     from deskmail.ui.mail.view import MailView
 
 log = logging.getLogger(__name__)
@@ -160,6 +160,8 @@ class ReadingController:
         )
 
     def _rendered_remote(self, summary: MessageSummary, rendered: object) -> None:
+        from deskmail.engine.mime.render import RenderedMessage  # loaded by the worker that rendered it
+
         if isinstance(rendered, RenderedMessage) and self.pane.summary == summary:
             self.pane.show_message(summary, rendered)
             self._fetch_remote_images(rendered)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import importlib
 import logging
 import time
 from collections.abc import Callable
@@ -39,6 +41,7 @@ from deskmail.ui.mail.reading import ReadingController
 log = logging.getLogger(__name__)
 OFFLINE_TEXT = "Offline, changes will be sent when you're back online."
 SEARCH_DELAY_MS = 150
+WARM_UP_MS = 300  # after the first paint: start-up does not wait for the MIME stack
 
 
 def engine_runtimes(context: AppContext) -> RuntimeFactory:
@@ -135,6 +138,16 @@ class MailView(QWidget):
             self.folders.select_first_inbox()
         if first:
             self.controller.sync_all()
+            QTimer.singleShot(WARM_UP_MS, self._warm_up)
+
+    def _warm_up(self) -> None:
+        """Load the MIME stack on a worker once the window is up, so the first message opens as fast as the rest."""
+
+        def load(cancel: object, progress: object) -> None:
+            importlib.import_module("deskmail.engine.mime.render")
+
+        with contextlib.suppress(RuntimeError):  # the runner already stopped (a window closed at once)
+            self.context.runner.run(load, name="load-mime")
 
     def refresh_folders(self) -> None:
         listed = []
