@@ -292,6 +292,39 @@ def test_a_refused_message_waits_and_try_again_sends_it_once(qtbot: QtBot, testb
     qtbot.waitUntil(view.outbox_button.isHidden, timeout=5000)
 
 
+def test_a_refused_message_is_opened_from_the_outbox_fixed_and_sent(
+    qtbot: QtBot, testbed: Any, window: MainWindow
+) -> None:
+    from tests.servers.smtp import Behaviour
+
+    view = view_of(window)
+    qtbot.waitUntil(lambda: "Plain hello" in subjects(view), timeout=20000)
+    composer = view.actions_.compose()
+    composer.to.setText(f"Alice <{testbed.user}>")
+    composer.subject.setText("Refused at first")
+    composer.body.setPlainText("Hello Alice")
+    testbed.smtp.behaviour = Behaviour(refuse_rcpt={testbed.user: "550 5.1.1 Mailbox unavailable"})
+    composer.request_send()
+    qtbot.waitUntil(lambda: not composer.sending, timeout=20000)
+    message_id = composer.message_id
+    composer.dirty = False
+    composer.close()  # the person gives up for now: the message waits in the Outbox
+    qtbot.waitUntil(lambda: view.outbox_button.menu() is not None, timeout=5000)
+    assert "not sent" in view.outbox_button.text()
+    fix = view.outbox_button.menu().actions()[0]
+    assert fix.text() == "Fix and send again: Refused at first"
+    testbed.smtp.behaviour = Behaviour()
+    fix.trigger()
+    again = view.actions_.composers[-1]
+    assert again.message_id == message_id and again.subject.text() == "Refused at first"
+    assert testbed.user in again.to.text() and again.body.toPlainText().startswith("Hello Alice")
+    assert "Not sent" in again.bar.text.text()
+    again.request_send()
+    qtbot.waitUntil(lambda: again.sent, timeout=20000)
+    assert len(testbed.smtp.received) == 1  # the corrected copy replaced the refused one
+    qtbot.waitUntil(view.outbox_button.isHidden, timeout=5000)
+
+
 def test_new_mail_appears_by_itself(qtbot: QtBot, testbed: Any, window: MainWindow, mailbox: tuple[str, str]) -> None:
     view = view_of(window)
     qtbot.waitUntil(lambda: "Plain hello" in subjects(view), timeout=20000)

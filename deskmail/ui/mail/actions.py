@@ -12,11 +12,13 @@ from PySide6.QtWidgets import QMainWindow, QMenu, QToolBar, QToolButton
 
 from deskmail.engine.store.models import MessageSummary, SpecialUse
 from deskmail.ui.icons import ui_icon
+from deskmail.ui.mail.outbox import refusal_of
 
 # The composer and the MIME stack load when first used (a first reply or Write), not at start.
 if TYPE_CHECKING:
     from deskmail.engine.mime.compose import OutgoingMessage
     from deskmail.engine.mime.decode import Address
+    from deskmail.engine.smtp.outbox import OutboxItem
     from deskmail.ui.mail.composer import ComposerWindow
     from deskmail.ui.mail.view import MailView
 
@@ -243,6 +245,15 @@ class MailActions:
             message = self.view.reading_pane.rendered.message
             # edit_draft keeps Bcc, attachments, threading headers and the Message-ID (saving replaces it)
             self.compose(edit_draft(message, me=self.me(self.view.current.email if self.view.current else "")))
+
+    def open_outbox_item(self, email: str, item: OutboxItem) -> ComposerWindow:
+        """A refused message back in the composer; sending it replaces the refused copy (same Message-ID)."""
+        from deskmail.engine.mime.parse import parse_message
+        from deskmail.engine.mime.reply import edit_draft
+
+        composer = self.compose(edit_draft(parse_message(item.raw), me=self.me(email)))
+        composer.bar.show_message(f"Not sent: {refusal_of(item)} Correct the message, then send it again.")
+        return composer
 
     def _suggest(self, email: str, prefix: str) -> list[str]:
         reader = self.view.controller.reader(email)

@@ -35,6 +35,7 @@ from deskmail.ui.mail.bars import MessageBar
 from deskmail.ui.mail.folders import FolderRef, FolderTree
 from deskmail.ui.mail.message_list import MessageList
 from deskmail.ui.mail.notify import NewMailNotifier
+from deskmail.ui.mail.outbox import show_outbox
 from deskmail.ui.mail.reader import ReadingPane
 from deskmail.ui.mail.reading import ReadingController
 
@@ -177,20 +178,13 @@ class MailView(QWidget):
         self.actions_.update_enabled()
 
     def update_outbox(self) -> None:
-        """'2 messages waiting in the Outbox' in the status bar; click to try sending them now."""
+        """'2 messages waiting in the Outbox' in the status bar; refused ones can be opened, fixed and sent."""
         waiting = []
         for account in self.accounts:
             reader = self.controller.reader(account.email)
             if reader is not None:
-                waiting += outbox_items(reader)
-        if not waiting:
-            self.outbox_button.hide()
-            return
-        count = len(waiting)
-        self.outbox_button.setText(f"{count} message{'s' if count != 1 else ''} waiting in the Outbox · Send now")
-        problems = [str((item.last_error or {}).get("message", "")) for item in waiting if item.last_error]
-        self.outbox_button.setToolTip("\n".join(p for p in problems if p) or "They are sent with the next check.")
-        self.outbox_button.show()
+                waiting += [(account.email, item) for item in outbox_items(reader)]
+        show_outbox(self.outbox_button, waiting, self.controller.sync_all, self.actions_.open_outbox_item)
 
     def _store_changed(self, email: str) -> None:
         self.refresh_folders()
