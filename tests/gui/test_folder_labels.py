@@ -66,3 +66,28 @@ def test_the_date_arrow_points_down_when_the_newest_mail_is_on_top(qtbot: QtBot)
     header = messages.horizontalHeader()
     assert header.sortIndicatorOrder() == Qt.SortOrder.DescendingOrder
     assert isinstance(header.style(), SortArrowStyle)
+
+
+def test_the_outbox_row_follows_sent_and_survives_a_rebuild(qtbot: QtBot) -> None:
+    from deskmail.engine.store.models import Folder, SpecialUse
+    from deskmail.ui.mail.folders import OUTBOX
+
+    tree = FolderTree()
+    qtbot.addWidget(tree)
+    account = sample_account()
+    uses = [("INBOX", SpecialUse.INBOX), ("Sent", SpecialUse.SENT), ("Family", SpecialUse.NONE)]
+    folders = [Folder(i + 1, name, special_use=use) for i, (name, use) in enumerate(uses)]
+    tree.set_folders([(account, folders)])
+    tree.set_outbox(account.email, 2, 1)
+    top = tree.tree_model.item(0)
+    assert [top.child(r).text() for r in range(top.rowCount())] == ["Inbox", "Sent", "Outbox", "Family"]
+    assert top.child(2, 1).text() == "2" and top.child(2).font().bold()
+    clicked: list[str] = []
+    tree.outbox_clicked.connect(lambda email, _rect: clicked.append(email))
+    tree.clicked.emit(top.child(2).index())
+    assert clicked == [account.email]
+    tree.set_folders([(account, folders[:2])])  # a folder went away: the tree is rebuilt
+    top = tree.tree_model.item(0)
+    assert [top.child(r).text() for r in range(top.rowCount())] == ["Inbox", "Sent", "Outbox"]
+    tree.set_outbox(account.email, 0, 0)
+    assert (account.email, OUTBOX) not in tree._items and top.rowCount() == 2

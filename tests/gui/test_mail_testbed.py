@@ -21,6 +21,7 @@ from deskmail.core.serverconfig import Protocol, Security, ServerConfig
 from deskmail.engine.accounts import Account
 from deskmail.engine.paths import Paths
 from deskmail.qtbridge.tasks import TaskRunner
+from deskmail.ui.mail.folders import OUTBOX
 from deskmail.ui.mail.view import MailView, make_mail_view
 from deskmail.ui.main_window import MainWindow
 
@@ -311,7 +312,12 @@ def test_a_refused_message_is_opened_from_the_outbox_fixed_and_sent(
     composer.close()  # the person gives up for now: the message waits in the Outbox
     qtbot.waitUntil(lambda: view.outbox_button.menu() is not None, timeout=5000)
     assert "not sent" in view.outbox_button.text()
-    fix = view.outbox_button.menu().actions()[0]
+    assert view.outbox_button.menu().actions()[0].text() == "Fix and send again: Refused at first"
+    row = view.folders._items[(view.accounts[0].email, OUTBOX)]  # the folder list shows the Outbox too
+    assert row.text() == "Outbox" and row.font().bold()
+    view.folders.clicked.emit(row.index())
+    assert view.outbox_menu is not None
+    fix = view.outbox_menu.actions()[0]
     assert fix.text() == "Fix and send again: Refused at first"
     testbed.smtp.behaviour = Behaviour()
     fix.trigger()
@@ -323,6 +329,7 @@ def test_a_refused_message_is_opened_from_the_outbox_fixed_and_sent(
     qtbot.waitUntil(lambda: again.sent, timeout=20000)
     assert len(testbed.smtp.received) == 1  # the corrected copy replaced the refused one
     qtbot.waitUntil(view.outbox_button.isHidden, timeout=5000)
+    assert (view.accounts[0].email, OUTBOX) not in view.folders._items
 
 
 def test_new_mail_appears_by_itself(qtbot: QtBot, testbed: Any, window: MainWindow, mailbox: tuple[str, str]) -> None:

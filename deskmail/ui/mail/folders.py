@@ -39,6 +39,8 @@ SPECIAL_ICONS = {
 }
 # Counting unread mail in these is noise (nobody "reads" their Sent or Trash).
 NO_COUNT = {SpecialUse.SENT, SpecialUse.DRAFTS, SpecialUse.TRASH, SpecialUse.JUNK}
+OUTBOX = "\x00outbox"  # the Outbox row's key: no IMAP folder can have this name
+BEFORE_OUTBOX = {SpecialUse.INBOX, SpecialUse.DRAFTS, SpecialUse.SENT}
 KEY_ROLE = Qt.ItemDataRole.UserRole + 1  # (email, folder name) or (email, "") for the account row
 FOLDER_ROLE = Qt.ItemDataRole.UserRole + 2
 
@@ -68,6 +70,7 @@ class FolderTree(QTreeView):
     """The folder list; emits `folder_selected(FolderRef)` when the person picks a folder."""
 
     folder_selected = Signal(object)
+    outbox_clicked = Signal(str, object)  # account email, the row's QRect (a menu opens there)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -86,7 +89,9 @@ class FolderTree(QTreeView):
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
         self._shape: list[tuple[str, str]] = []
         self._items: dict[tuple[str, str], QStandardItem] = {}
+        self._outbox: dict[str, tuple[int, int]] = {}  # email -> (waiting, refused)
         self.selectionModel().currentRowChanged.connect(self._current_changed)
+        self.clicked.connect(self._clicked)
 
     # -- filling ---------------------------------------------------------------------------
 
@@ -105,6 +110,8 @@ class FolderTree(QTreeView):
         with QSignalBlocker(self.selectionModel()):
             self._rebuild(accounts)
         self._shape = shape
+        for email, (waiting, refused) in self._outbox.items():
+            self._show_outbox_row(email, waiting, refused)
         if selected in self._items:
             self.setCurrentIndex(self._items[selected].index())
 
@@ -165,6 +172,61 @@ class FolderTree(QTreeView):
             count.setFont(font)
         label = folder_label(folder)
         item.setAccessibleText(f"{label}, {unread} unread" if unread else label)
+
+    # -- the Outbox (not an IMAP folder: messages waiting in the store to go out) ---------------
+
+    def set_outbox(self, email: str, waiting: int, refused: int) -> None:
+        """Show an Outbox row under the account while messages wait; none when the outbox is empty."""
+        self._outbox = {e: n for e, n in self._outbox.items() if e != email}
+        if waiting:
+            self._outbox[email] = (waiting, refused)
+        self._show_outbox_row(email, waiting, refused)
+
+    def _show_outbox_row(self, email: str, waiting: int, refused: int) -> None:
+        top = self._items.get((email, ""))
+        item = self._items.get((email, OUTBOX))
+        if top is None:
+            return
+        if not waiting:
+            if item is not None:
+                top.removeRow(item.row())
+                del self._items[(email, OUTBOX)]
+            return
+        if item is None:
+            item = QStandardItem(ui_icon("sent"), "Outbox")
+            item.setData((email, OUTBOX), KEY_ROLE)
+            item.setData(False, FOLDER_ROLE)
+            item.setSelectable(False)  # a click opens its menu; the open folder stays as it is
+            count = QStandardItem()
+            count.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            count.setSelectable(False)
+            top.insertRow(self._outbox_position(top), [item, count])
+            self._items[(email, OUTBOX)] = item
+        count = top.child(item.row(), 1)
+        font = QFont(item.font())
+        font.setBold(refused > 0)
+        item.setFont(font)
+        if count is not None:
+            count.setText(str(waiting))
+            count.setFont(font)
+        tip = f"{refused} not sent: click to fix them" if refused else "Waiting to be sent with the next check"
+        item.setToolTip(tip)
+        item.setAccessibleText(f"Outbox, {waiting} waiting, {refused} not sent")
+
+    def _outbox_position(self, top: QStandardItem) -> int:
+        """Right after Drafts and Sent, where people look for what they wrote."""
+        row = 0
+        for i in range(top.rowCount()):
+            child = top.child(i)
+            folder = child.data(FOLDER_ROLE) if child is not None else None
+            if isinstance(folder, Folder) and folder.special_use in BEFORE_OUTBOX:
+                row = i + 1
+        return row
+
+    def _clicked(self, index: QModelIndex) -> None:
+        key = index.siblingAtColumn(0).data(KEY_ROLE)
+        if key and key[1] == OUTBOX:
+            self.outbox_clicked.emit(str(key[0]), self.visualRect(index.siblingAtColumn(0)))
 
     # -- selection -----------------------------------------------------------------------------
 

@@ -116,6 +116,29 @@ def two_accounts() -> MainWindow:
     return open_message(window, "Photos from the lake")
 
 
+def outbox_refused() -> MainWindow:
+    """A message the server refused waits in the Outbox: the folder list and the status bar say so."""
+    from deskmail.engine.mime.compose import OutgoingMessage, build_message
+    from deskmail.engine.mime.decode import Address
+    from deskmail.engine.smtp.outbox import Outbox, OutboxState
+    from deskmail.engine.store.writer import Store
+
+    window = sample_window()
+    view = mail_view(window)
+    me = sample_account()
+    out = OutgoingMessage(Address(me.display_name, me.email), [Address("Ben Okafor", "ben@exmaple.test")])
+    out.subject, out.body = "Saturday walk", "Shall we walk around the lake?"
+    store = Store.open_for(window.context.paths, me.email)
+    outbox = Outbox(store)
+    item = outbox.add(bytes(build_message(out)), message_id=out.ensure_message_id(), sender=me.email,
+                      recipients=["ben@exmaple.test"])  # fmt: skip
+    error = {"message": "The server refused ben@exmaple.test: there is no such mailbox."}
+    outbox.set_state(item.id, OutboxState.FAILED, error)
+    store.close()
+    view.update_outbox()
+    return open_message(window, "Dinner on Friday?")
+
+
 def composer_new() -> QWidget:
     window = sample_window()
     composer = mail_view(window).actions_.compose()
@@ -145,3 +168,4 @@ def scenes() -> Iterator[tuple[str, Callable[[], QWidget]]]:
     yield "05-offline", offline
     yield "06-search", search
     yield "07-two-accounts", two_accounts
+    yield "08-outbox-refused", outbox_refused

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from email.parser import BytesHeaderParser
 from email.policy import default as default_policy
 
-from PySide6.QtWidgets import QMenu, QPushButton
+from PySide6.QtWidgets import QMenu, QPushButton, QWidget
 
 from deskmail.engine.smtp.outbox import OutboxItem, OutboxState
 
@@ -23,6 +23,24 @@ def refusal_of(item: OutboxItem) -> str:
     return str((item.last_error or {}).get("message", "") or "The server refused it.")
 
 
+def outbox_menu(
+    parent: QWidget, waiting: list[tuple[str, OutboxItem]], send_now: Callable[[], None], open_item: OpenItem
+) -> QMenu:
+    """Each waiting message: a refused one opens in the composer to be fixed; then "Try sending all now"."""
+    menu = QMenu(parent)
+    for email, item in waiting:
+        if item.state is OutboxState.FAILED:
+            # A refused message is not fixed by trying again: the person opens it, corrects it and sends it.
+            action = menu.addAction(f"Fix and send again: {subject_of(item.raw)}")
+            action.setToolTip(refusal_of(item))
+            action.triggered.connect(lambda _c=False, e=email, i=item: open_item(e, i))
+        else:
+            menu.addAction(f"Waiting: {subject_of(item.raw)}").setEnabled(False)
+    menu.addSeparator()
+    menu.addAction("Try sending all now").triggered.connect(lambda _c=False: send_now())
+    return menu
+
+
 def show_outbox(
     button: QPushButton, waiting: list[tuple[str, OutboxItem]], send_now: Callable[[], None], open_item: OpenItem
 ) -> None:
@@ -33,22 +51,13 @@ def show_outbox(
     count = len(waiting)
     refused = [(email, item) for email, item in waiting if item.state is OutboxState.FAILED]
     text = f"{count} message{'s' if count != 1 else ''} waiting in the Outbox"
-    problems = [refusal_of(item) for _email, item in refused]
-    button.setToolTip("\n".join(problems) or "They are sent with the next check.")
+    button.setToolTip("\n".join(refusal_of(item) for _email, item in refused) or "They are sent with the next check.")
     old = button.menu()
     if not refused:
         button.setMenu(None)  # type: ignore[arg-type]
         button.setText(f"{text} · Send now")
     else:
-        # A refused message is not fixed by trying again: the person opens it, corrects it and sends it.
-        menu = QMenu(button)
-        for email, item in refused:
-            action = menu.addAction(f"Fix and send again: {subject_of(item.raw)}")
-            action.setToolTip(refusal_of(item))
-            action.triggered.connect(lambda _c=False, e=email, i=item: open_item(e, i))
-        menu.addSeparator()
-        menu.addAction("Try sending all now").triggered.connect(lambda _c=False: send_now())
-        button.setMenu(menu)
+        button.setMenu(outbox_menu(button, refused, send_now, open_item))
         button.setText(f"{text} · {len(refused)} not sent")
     if old is not None and old is not button.menu():
         old.deleteLater()

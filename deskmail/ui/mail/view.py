@@ -8,13 +8,14 @@ import logging
 import time
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QRect, Qt, QTimer
 from PySide6.QtWidgets import (
     QHeaderView,
     QInputDialog,
     QLabel,
     QLineEdit,
     QMainWindow,
+    QMenu,
     QPushButton,
     QSplitter,
     QVBoxLayout,
@@ -24,7 +25,7 @@ from PySide6.QtWidgets import (
 from deskmail.core.errors import Field, UserFacingError
 from deskmail.core.redact import register_secret
 from deskmail.engine.accounts import Account
-from deskmail.engine.smtp.outbox import outbox_items
+from deskmail.engine.smtp.outbox import OutboxItem, OutboxState, outbox_items
 from deskmail.engine.store.models import Folder, MessageSummary, SpecialUse
 from deskmail.qtbridge.mail import MailController, Runtime, RuntimeFactory
 from deskmail.qtbridge.message_model import PAGE_SIZE, FolderSource, ListSource, MessageListModel
@@ -35,7 +36,7 @@ from deskmail.ui.mail.bars import MessageBar
 from deskmail.ui.mail.folders import FolderRef, FolderTree
 from deskmail.ui.mail.message_list import MessageList
 from deskmail.ui.mail.notify import NewMailNotifier
-from deskmail.ui.mail.outbox import show_outbox
+from deskmail.ui.mail.outbox import outbox_menu, show_outbox
 from deskmail.ui.mail.reader import ReadingPane
 from deskmail.ui.mail.reading import ReadingController
 
@@ -81,6 +82,8 @@ class MailView(QWidget):
         self.outbox_button.clicked.connect(lambda _c=False: self.controller.sync_all())  # a check sends the outbox
         self.server_bar = MessageBar("info", closable=False)
         self._results: list[MessageSummary] = []
+        self.waiting: list[tuple[str, OutboxItem]] = []  # (account email, item) in every account's outbox
+        self.outbox_menu: QMenu | None = None
         self._server_tasks: list[Task] = []
         self._search_timer = QTimer(self, singleShot=True, interval=SEARCH_DELAY_MS)
         self._layout()
@@ -120,6 +123,7 @@ class MailView(QWidget):
         c.notice.connect(self.show_notice)
         c.new_mail.connect(self.notifier.announce)
         self.folders.folder_selected.connect(self.open_folder)
+        self.folders.outbox_clicked.connect(self._outbox_clicked)
         self.list.current_message.connect(self.reading.open)
         self.list.activated_message.connect(self.actions_.open_in_composer_if_draft)
         self.search.textChanged.connect(lambda _t: self._search_timer.start())
@@ -184,7 +188,23 @@ class MailView(QWidget):
             reader = self.controller.reader(account.email)
             if reader is not None:
                 waiting += [(account.email, item) for item in outbox_items(reader)]
+        self.waiting = waiting
         show_outbox(self.outbox_button, waiting, self.controller.sync_all, self.actions_.open_outbox_item)
+        for account in self.accounts:
+            mine = [item for email, item in waiting if email == account.email]
+            refused = sum(item.state is OutboxState.FAILED for item in mine)
+            self.folders.set_outbox(account.email, len(mine), refused)
+
+    def _outbox_clicked(self, email: str, rect: object) -> None:
+        """The folder list's Outbox row: its messages in a menu, refused ones to open and fix."""
+        mine = [(e, item) for e, item in self.waiting if e == email]
+        if not mine:
+            return
+        menu = outbox_menu(self, mine, self.controller.sync_all, self.actions_.open_outbox_item)
+        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.outbox_menu = menu
+        where = rect.bottomLeft() if isinstance(rect, QRect) else self.folders.rect().topLeft()
+        menu.popup(self.folders.viewport().mapToGlobal(where))
 
     def _store_changed(self, email: str) -> None:
         self.refresh_folders()
