@@ -81,14 +81,14 @@ MAIL_WINDOW_SESSION = r"""
 "$1" > "$2/frozen-app.log" 2>&1 &
 pid=$!
 for _ in $(seq 600); do
-  window=$(xdotool search --onlyvisible --class '^Deskmail$' 2>/dev/null | head -n 1)
+  window=$(timeout 10 xdotool search --onlyvisible --class '^Deskmail$' 2>/dev/null | head -n 1)
   [ -n "$window" ] && break
   kill -0 "$pid" 2>/dev/null || { cat "$2/frozen-app.log"; exit 1; }
   sleep 0.05
 done
 [ -n "$window" ] || { echo "no window"; exit 1; }
 sleep 4  # the mail view loads the store and lists the messages
-import -window root "$2/frozen-mail-window.png"
+timeout 30 import -window root "$2/frozen-mail-window.png"
 convert "$2/frozen-mail-window.png" -format '%[fx:standard_deviation]' info: > "$2/frozen-spread"
 kill "$pid"
 """
