@@ -247,8 +247,7 @@ MESSAGES = {
     ),
     Step.NO_KEYRING: (
         "Your password cannot be kept safely",
-        "Deskmail can ask for your password each time it starts instead. It is then kept only in memory "
-        "while Deskmail runs.",
+        "If you choose that, your password is kept only in memory while Deskmail runs, and never written to a file.",
     ),
 }
 
