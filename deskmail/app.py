@@ -21,7 +21,7 @@ from deskmail.qtbridge.tasks import TaskRunner
 from deskmail.ui.context import AppContext
 from deskmail.ui.crash import CrashReporter
 from deskmail.ui.icons import app_icon
-from deskmail.ui.launch import LaunchRequests
+from deskmail.ui.launch import FileOpenRequests, LaunchRequests
 from deskmail.ui.main_window import MailViewFactory, MainWindow
 from deskmail.ui.single_instance import SingleInstance
 
@@ -85,6 +85,7 @@ def run_app(args: list[str]) -> int:
     window.restore_state(WindowPrefs(paths).load())  # a few hundred bytes, before the window shows
     launch = LaunchRequests(window)
     instance.requested.connect(launch.handle)
+    app.installEventFilter(FileOpenRequests(launch))
     launch.handle(args)
     try:
         status = int(app.exec())

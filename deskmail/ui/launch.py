@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 from urllib.parse import unquote, urlsplit
 
-from PySide6.QtCore import QObject, Qt, QTimer
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+from PySide6.QtGui import QFileOpenEvent
 from PySide6.QtWidgets import QMessageBox, QPushButton, QWidget
 
 from deskmail.ui.main_window import MainWindow
@@ -110,3 +111,19 @@ class LaunchRequests(QObject):
             self.window.add_account()  # a saved account reloads the list: _accounts_changed writes the message
         else:
             self.pending.clear()
+
+
+class FileOpenRequests(QObject):
+    """macOS hands a running app its mailto: links as QFileOpenEvents, never on the command line."""
+
+    def __init__(self, launch: LaunchRequests) -> None:
+        super().__init__(launch)
+        self.launch = launch
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.FileOpen and isinstance(event, QFileOpenEvent):
+            url = event.url().toString() or event.file()
+            if mailto_urls([url]):
+                self.launch.handle([url])
+                return True
+        return False

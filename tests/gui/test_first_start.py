@@ -67,3 +67,26 @@ def test_with_an_account_no_wizard_opens(qtbot: QtBot) -> None:
     controller = window.mail_view.controller  # type: ignore[union-attr]
     settled = lambda: controller.reader("anna@example.test") is not None and not controller.syncing  # noqa: E731
     qtbot.waitUntil(settled, timeout=10000)
+
+
+def test_a_macos_file_open_event_with_a_mailto_url_reaches_the_launch_handler(qtbot: QtBot) -> None:
+    from PySide6.QtCore import QUrl
+    from PySide6.QtGui import QFileOpenEvent
+    from PySide6.QtWidgets import QApplication
+
+    from deskmail.ui.launch import FileOpenRequests
+
+    window, _opened = started_window(qtbot, accounts=True, args=[])
+    launch = LaunchRequests(window)
+    handled: list[list[str]] = []
+    launch.handle = handled.append  # type: ignore[method-assign]
+    app = QApplication.instance()
+    assert app is not None
+    requests = FileOpenRequests(launch)
+    app.installEventFilter(requests)
+    try:
+        QApplication.sendEvent(app, QFileOpenEvent(QUrl(MAILTO)))
+        QApplication.sendEvent(app, QFileOpenEvent(QUrl("file:///tmp/report.pdf")))  # not ours: ignored
+    finally:
+        app.removeEventFilter(requests)
+    assert handled == [[MAILTO]]
