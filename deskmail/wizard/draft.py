@@ -79,6 +79,7 @@ class Services:
     typo_hint: Callable[[str], str | None] = lambda _email: None
     account_exists: Callable[[str], bool] = lambda _email: False
     warm_up: Callable[[], None] = lambda: None  # slow first-use loading, run in the background at start
+    keyring_available: Callable[[], bool] = lambda: True  # slow (D-Bus): asked in the background at start
 
 
 class JobKind:
@@ -142,6 +143,7 @@ class Draft:
     email: str = ""
     password: str = ""
     remember_password: bool = True
+    keyring_available: bool | None = None  # None until the background look says whether one is usable
     discovery: DiscoveryLike | None = None
     discovered_for: str = ""  # the address `discovery` belongs to
     found_message: str = ""  # discovery's "good to know" for found settings (app password, enable IMAP)

@@ -26,6 +26,13 @@ from deskmail.wizard.steps import LINK_ACTIONS, OUTCOME_STEPS, SPECIAL_PAGE_ACTI
 
 CONFIRM_NEEDED = "Please tick the box to confirm that these settings look right."
 PLAINTEXT_NEEDED = "Please tick the box to confirm that you understand the risk."
+# Under an unticked, greyed "Remember my password" when there is no keyring: the same promise as the
+# no-keyring page (memory only, never a file) and the Done page ("each time it starts").
+NO_KEYRING_NOTE = (
+    "This computer has no safe place to keep passwords, so Deskmail cannot remember yours. "
+    "It is kept only in memory while Deskmail runs, never written to a file: "
+    "you will type it each time you start Deskmail."
+)
 
 
 class WizardMachine:
@@ -102,6 +109,22 @@ class WizardMachine:
     def address_error(self, email: str) -> str | None:
         return self.services.address_error(email)
 
+    def keyring_checked(self, available: bool) -> None:
+        """The background look at the keyring answered: without one, "Remember my password" is not offered."""
+        self.draft.keyring_available = available
+        if not available:
+            self.draft.remember_password = False
+
+    @property
+    def can_remember(self) -> bool:
+        """False once we know there is no usable keyring (unknown yet counts as usable)."""
+        return self.draft.keyring_available is not False
+
+    @property
+    def remember_note(self) -> str:
+        """Why "Remember my password" is unticked and greyed ("" while it can be offered)."""
+        return "" if self.can_remember else NO_KEYRING_NOTE
+
     def submit_account(self, name: str, email: str, password: str, remember: bool = True) -> None:
         """Continue from the Account page: check the fields, then find (or reuse) the settings."""
         email = email.strip()
@@ -121,7 +144,7 @@ class WizardMachine:
         register_secret(password)
         same_address = account_key(email) == account_key(self.draft.discovered_for)
         self.draft.name, self.draft.email, self.draft.password = name.strip(), email, password
-        self.draft.remember_password = remember
+        self.draft.remember_password = remember and self.can_remember
         if not same_address:
             self._forget_settings()
             self._start_discovery()
@@ -404,6 +427,7 @@ class WizardMachine:
 
     def _save_failed(self, error: BaseException) -> None:
         if isinstance(error, KeyringUnavailable):
+            self.keyring_checked(False)  # back on the Account page, the box no longer promises it
             self._go(Step.NO_KEYRING, notice=error.message)
         else:
             self._show_problem(save_problem(str(error)), from_discovery=False)

@@ -59,6 +59,7 @@ def real_services(
         typo_hint=typo_hint,
         account_exists=lambda email: account_key(email) in existing,
         warm_up=load_in_background,
+        keyring_available=credentials.available,
     )
 
 

@@ -57,6 +57,13 @@ class AccountWizard(QDialog):
         self.resize(self.sizeHint().expandedTo(self.minimumSizeHint()).expandedTo(QSize(40 * line, 34 * line)))
         # The first address check loads lists for half a second: do it now, off the GUI thread.
         self.runner.run(lambda _cancel, _progress: services.warm_up(), name="wizard-warm-up")
+        # Whether a keyring can keep the password: asked over D-Bus, so off the GUI thread too.
+        # A look that failed leaves the offer as it is: saving then falls back to the no-keyring page.
+        self.runner.run(
+            lambda _cancel, _progress: services.keyring_available(),
+            name="wizard-keyring",
+            on_finished=self._keyring_checked,
+        )
         self._render()
 
     def _build_pages(self) -> None:
@@ -110,6 +117,11 @@ class AccountWizard(QDialog):
         if step is Step.DONE and not self._announced and self.machine.draft.account is not None:
             self._announced = True
             self.account_added.emit(self.machine.draft.account)
+
+    def _keyring_checked(self, available: object) -> None:
+        if self._alive():
+            self.machine.keyring_checked(bool(available))
+            self._render()
 
     def _set_default(self, default: QPushButton | None) -> None:
         for push in self.findChildren(QPushButton):

@@ -54,6 +54,10 @@ class AccountPage(Page):
         self.show_password = QCheckBox("Show password")
         self.remember = QCheckBox("Remember my password")
         self.remember.setChecked(True)
+        self.remember_note = paragraph()  # why the box is unticked and greyed when there is no keyring
+        self.remember_note.setAccessibleName("Why Deskmail cannot remember your password")
+        self.remember_note.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        self.remember_note.hide()
         form.addRow("Your &name:", self.name_edit)
         form.addRow("&E-mail address:", self.email_edit)
         form.addRow("", self.email_error)
@@ -61,7 +65,10 @@ class AccountPage(Page):
         form.addRow("&Password:", self.password_edit)
         form.addRow("", self.password_error)
         form.addRow("", self.show_password)
-        form.addRow("", self.remember)
+        remember_box = QVBoxLayout()  # the note sits right under its box, not a form row away
+        remember_box.addWidget(self.remember)
+        remember_box.addWidget(self.remember_note)
+        form.addRow("", remember_box)
         self.content.addLayout(form)
         self.cancel_button = button("Cancel")
         self.continue_button = button("Continue")
@@ -94,6 +101,16 @@ class AccountPage(Page):
         errors = self.machine.draft.errors
         show_error(self.email_error, errors.get(Field.EMAIL))
         show_error(self.password_error, errors.get(Field.PASSWORD))
+        self._show_remember()
+
+    def _show_remember(self) -> None:
+        """No usable keyring: the box is unticked and greyed, and says why (it cannot keep its promise)."""
+        note = self.machine.remember_note
+        if note:
+            self.remember.setChecked(False)
+        self.remember.setEnabled(not note)
+        self.remember_note.setText(note)
+        self.remember_note.setVisible(bool(note))
 
     def _email_changed(self, text: str) -> None:
         valid = bool(text.strip()) and self.machine.address_error(text) is None

@@ -82,6 +82,7 @@ class Canned:
     report: CannedReport = field(default_factory=CannedReport)
     save_error: BaseException | None = None
     hold: str = ""
+    keyring: bool = True  # a usable keyring on this computer
 
     def services(self) -> Services:
         def discover(email: str, cancel: CancelToken, progress: Progress) -> CannedDiscovery:
@@ -102,7 +103,13 @@ class Canned:
             if self.save_error is not None:
                 raise self.save_error
 
-        return Services(discover, check, save, typo_hint=lambda e: "gmail.com" if "gmial" in e else None)
+        return Services(
+            discover,
+            check,
+            save,
+            typo_hint=lambda e: "gmail.com" if "gmial" in e else None,
+            keyring_available=lambda: self.keyring,
+        )
 
     def _hold(self, what: str, cancel: CancelToken) -> None:
         if self.hold == what:
@@ -143,6 +150,7 @@ def scenes() -> Iterator[tuple[str, Callable[[], AccountWizard]]]:
     """(name, build) for every page; build() returns a shown-ready wizard on that page."""
     yield "01-account", lambda: start(Canned(), "")
     yield "02-account-typo", lambda: start(Canned(), "anna@gmial.com")
+    yield "02-account-no-keyring", lambda: _no_keyring_account()
     yield "03-finding", lambda: _submitted(Canned(hold="discover"), Step.FINDING)
     yield "04-found", lambda: _submitted(Canned(), Step.FOUND)
     untrusted = Canned(CannedDiscovery("found", [sample_candidate("autoconfig", trusted=False)]))
@@ -171,6 +179,12 @@ def scenes() -> Iterator[tuple[str, Callable[[], AccountWizard]]]:
         report = failed(kind, "outgoing" if kind is ErrorKind.CONNECT_REFUSED else "incoming", **CERT)
         name = f"20-problem-{kind.value.replace('_', '-')}"
         yield name, functools.partial(_checking, Canned(report=report), Step.PROBLEM)
+
+
+def _no_keyring_account() -> AccountWizard:
+    wizard = start(Canned(keyring=False))
+    settle(wizard, lambda: wizard.machine.draft.keyring_available is False)
+    return wizard
 
 
 def _submitted(canned: Canned, step: Step) -> AccountWizard:

@@ -423,6 +423,28 @@ def test_no_keyring_offers_session_password() -> None:
     assert machine.step is Step.DONE and bed.saved[0][0].remember_password is False
 
 
+def test_no_keyring_known_early_saves_for_session_without_a_detour() -> None:
+    bed = Bed()
+    machine = bed.machine()
+    assert machine.can_remember and machine.remember_note == ""  # not known yet: offered
+    machine.keyring_checked(False)
+    assert not machine.draft.remember_password and "memory" in machine.remember_note
+    machine.submit_account("Anna", EMAIL, PASSWORD, remember=True)  # a stale tick cannot promise it
+    run_job(machine)
+    machine.accept_found()
+    run_all(machine)
+    assert machine.step is Step.DONE and bed.saved[0][0].remember_password is False
+
+
+def test_keyring_failing_at_save_stops_promising_on_the_account_page() -> None:
+    machine = to_found(Bed(save_errors=[KeyringUnavailable()]))
+    machine.accept_found()
+    run_all(machine)
+    assert machine.step is Step.NO_KEYRING
+    machine.perform(Action.GO_BACK)
+    assert machine.step is Step.ACCOUNT and not machine.can_remember and machine.remember_note
+
+
 def test_save_failure_is_a_problem() -> None:
     bed = Bed(save_errors=[OSError("disk full")])
     machine = to_found(bed)
