@@ -134,7 +134,7 @@ def test_plain_text_links_are_clickable_and_escaped() -> None:
 
 def test_preview_skips_quotes_and_signatures() -> None:
     text = "On Monday, Bob wrote:\n> old stuff\nNew   reply text\n-- \nsignature"
-    assert make_preview(text) == "On Monday, Bob wrote: New reply text"
+    assert make_preview(text) == "New reply text"  # the attribution line belongs to the quote
 
 
 def test_html_charset_declared_only_in_a_meta_tag_is_used() -> None:

@@ -18,6 +18,7 @@ from imapclient.imap_utf7 import encode as utf7_encode
 
 from deskmail.core.cancel import NEVER, Cancelled, CancelToken
 from deskmail.engine.imap import wire
+from deskmail.engine.imap.bodystructure import TextPart, structure_items, text_part
 from deskmail.engine.imap.folders import folder_infos
 from deskmail.engine.imap.headers import HEADER_ITEMS, headers_from_fetch
 from deskmail.engine.imap.wire import Answer, ConnectionLost, ImapError, flag_words, paren_words
@@ -265,6 +266,41 @@ class ImapSession:
             if int(parsed.get("UID") or 0) == uid and "BODY[]" in parsed:
                 return written if sink is not None else bytes(parsed["BODY[]"] or b"")
         raise ImapError("NO", f"message {uid} is no longer on the server")
+
+    def fetch_structures(self, uids: list[int]) -> dict[int, TextPart | None]:
+        """For each UID: the text part a list preview is made from (None: no text, or a structure we refuse)."""
+        found: dict[int, TextPart | None] = {}
+        wanted = set(uids)
+        for uidset in _sets(uids):
+            answer = self.command(b"UID FETCH " + uidset.encode() + b" (UID BODYSTRUCTURE)", _capped(MAX_HEADER_BYTES))
+            for response in answer.of("FETCH"):
+                try:
+                    items = structure_items(response)
+                    uid = int(items.get("UID") or 0)
+                except (ImapError, ValueError):
+                    log.info("unreadable BODYSTRUCTURE answer skipped")
+                    continue
+                if uid in wanted and "BODYSTRUCTURE" in items:
+                    found[uid] = text_part(items["BODYSTRUCTURE"])
+        return found
+
+    def fetch_prefixes(self, uids: list[int], section: str, size: int) -> dict[int, bytes]:
+        """The first `size` bytes of one body part (e.g. "1.2") of each message, as sent (BODY.PEEK: stays unread)."""
+        if not re.fullmatch(r"\d{1,4}(?:\.\d{1,4}){0,15}", section):
+            raise ValueError(f"not a part number: {section!r}")
+        item = b"BODY.PEEK[%s]<0.%d>" % (section.encode(), size)
+        found: dict[int, bytes] = {}
+        for uidset in _sets(uids):
+            answer = self.command(b"UID FETCH " + uidset.encode() + b" (UID " + item + b")", _capped(size))
+            for response in answer.of("FETCH"):
+                try:
+                    parsed = wire.parse_fetch_items(response)
+                except ImapError:
+                    continue  # that message keeps no preview; the others are fine
+                value = next((v for k, v in parsed.items() if k.startswith("BODY[")), None)
+                if "UID" in parsed and isinstance(value, bytes):
+                    found[int(parsed["UID"])] = value[:size]
+        return found
 
     # -- changing messages
     def store_flags(self, uids: list[int], add: tuple[str, ...] = (), remove: tuple[str, ...] = ()) -> None:

@@ -90,14 +90,25 @@ def html_to_text(markup: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
 
 
+# Lines after which only quoted or signature text follows: signature marks, Outlook's reply header.
+_END_OF_OWN_TEXT = re.compile(
+    r"^(?:--|-- .*|-{3,}\s*original message\s*-{3,}|_{20,}|sent from my \w+.*)$", re.IGNORECASE
+)
+_ATTRIBUTION = re.compile(r"\b(?:wrote|writes|schrieb|a écrit|escribió|scrisse)\s*:$", re.IGNORECASE)
+
+
 def make_preview(text: str, limit: int = PREVIEW_CHARS) -> str:
     """One line for the message list: the start of what the sender wrote, quotes and signatures left out."""
     kept: list[str] = []
     for line in text.splitlines():
         stripped = line.strip()
-        if stripped == "--" or stripped.startswith("-- "):
-            break  # signature separator
+        if _END_OF_OWN_TEXT.match(stripped):
+            break
         if stripped.startswith(">"):
+            continue
+        if _ATTRIBUTION.search(stripped):  # "On Mon, 3 May, Bob <b@x> wrote:", maybe wrapped over two lines
+            if kept and kept[-1].startswith("On ") and not stripped.startswith("On "):
+                kept.pop()
             continue
         if stripped:
             kept.append(stripped)

@@ -157,6 +157,15 @@ class StoreReader:
         rows = self.conn.execute("SELECT uid FROM messages WHERE folder_id = ? ORDER BY uid", (folder_id,))
         return [int(row[0]) for row in rows]
 
+    def uids_needing_preview(self, folder_id: int, *, newest: int, limit: int) -> list[int]:
+        """Among a folder's `newest` visible messages (by date), UIDs with no preview the pass has not tried yet."""
+        rows = self.conn.execute(
+            "SELECT uid FROM (SELECT uid, preview, preview_tried FROM messages WHERE folder_id = ? AND hidden = 0 "
+            "ORDER BY date DESC, uid DESC LIMIT ?) WHERE preview = '' AND preview_tried = 0 LIMIT ?",
+            (folder_id, newest, limit),
+        )
+        return [int(row[0]) for row in rows]
+
     def flags_of(self, folder_id: int, uids: list[int]) -> dict[int, tuple[str, ...]]:
         """Flags of some messages (those the store has), without reading the whole folder."""
         rows = self.conn.execute(

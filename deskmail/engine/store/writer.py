@@ -294,6 +294,15 @@ class Store(StoreReader):
             if preview:
                 self.conn.execute("UPDATE messages SET preview = ? WHERE id = ?", (preview, message_id))
 
+    def set_previews(self, folder_id: int, previews: Iterable[tuple[int, str]]) -> None:
+        """Previews the preview pass made from (uid, text); one made from a whole body is never replaced."""
+        with self.transaction():
+            self.conn.executemany(
+                "UPDATE messages SET preview = CASE WHEN preview = '' THEN ? ELSE preview END, preview_tried = 1 "
+                "WHERE folder_id = ? AND uid = ?",
+                [(text, folder_id, uid) for uid, text in previews],
+            )
+
     # -- addresses
     def note_addresses(self, people: Iterable[tuple[str, str]], *, sent: bool = False) -> None:
         """Remember (name, address) pairs for autocomplete; `sent` = the user wrote to them."""
