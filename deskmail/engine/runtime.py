@@ -208,6 +208,20 @@ class AccountRuntime:
         self.upload_drafts(cancel)
         return report
 
+    def fill_previews(self, folder: str, cancel: CancelToken = NEVER) -> int:
+        """One batch of the preview pass for `folder`; returns how many messages it looked at (0: done)."""
+        from deskmail.engine.imap.previews import NEWEST, preview_batch
+
+        store = self.store()
+        cached = store.folder(folder)
+        if cached is None or not cached.selectable:
+            return 0
+        idle = self._session is None or self._session.selected != folder
+        if idle and not store.uids_needing_preview(cached.id, newest=NEWEST, limit=1):
+            return 0  # nothing to do: no need to (re)connect just to find that out
+        looked: int = self._online(lambda s: preview_batch(s, store, cached, cancel=cancel)[0], cancel)
+        return looked
+
     def upload_drafts(self, cancel: CancelToken = NEVER) -> None:
         """Put drafts saved while offline into the server's Drafts folder."""
         from deskmail.engine.smtp.drafts import DraftManager

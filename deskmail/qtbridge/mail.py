@@ -20,6 +20,7 @@ from deskmail.engine.accounts import Account
 from deskmail.engine.store.models import MessageSummary
 from deskmail.engine.store.reader import StoreReader
 from deskmail.qtbridge.newmail import inbox_mark, new_unread
+from deskmail.qtbridge.previews import PreviewChain
 from deskmail.qtbridge.tasks import Progress, Task, TaskRunner
 
 log = logging.getLogger(__name__)
@@ -60,6 +61,8 @@ class Runtime(Protocol):
 
     def watch_open_folder(self, folder: str | None, on_change: Callable[[str], None], cancel: CancelToken) -> None: ...
 
+    def fill_previews(self, folder: str, cancel: CancelToken = ...) -> int: ...
+
     def close(self) -> None: ...
 
 
@@ -96,6 +99,7 @@ class MailController(QObject):
         self._watching: dict[str, CancelToken] = {}
         self._open_folder: tuple[str, str] | None = None  # (account, folder) the user is looking at
         self._folder_changed.connect(lambda email, folder: self.sync(email, [folder]))
+        self.previews = PreviewChain(runner, lambda email: email in self.syncing, self)
 
     # -- accounts ------------------------------------------------------------------------
 
@@ -152,6 +156,7 @@ class MailController(QObject):
     def folder_opened(self, email: str, folder: str) -> None:
         """The user opened `folder`: push it too (its own IDLE connection), instead of the previously open one."""
         previous, self._open_folder = self._open_folder, (email, folder)
+        self.previews.prefer(email, folder)
         if previous is not None and previous[0] != email:
             self._watch_open_folder(previous[0])  # that account's open-folder watcher stops
         self._watch_open_folder(email)
@@ -175,6 +180,7 @@ class MailController(QObject):
             self._folder_changed.emit(email, folder)
 
     def _remove(self, email: str) -> None:
+        self.previews.stop(email)
         token = self._watching.pop(email, None)
         if token is not None:
             token.cancel()
@@ -208,6 +214,7 @@ class MailController(QObject):
             if on_failed:
                 on_failed(error)
 
+        self.previews.pause(email)  # what the user asked for goes before the next preview batch
         return self.runner.run(fn, key=email, name=name, on_finished=on_done, on_failed=failed, on_progress=on_progress)
 
     def _report(self, email: str, error: object) -> None:
@@ -243,6 +250,7 @@ class MailController(QObject):
                 self.notice.emit(message)
             arrived = new_unread(self.readers.get(email), mark)
             self._sync_ended(email)
+            self._preview(email, report)  # after _sync_ended: the chain waits while a sync runs
             if arrived:
                 self.new_mail.emit(email, arrived)
 
@@ -256,6 +264,15 @@ class MailController(QObject):
         )
         self.syncing[email] = task
         return task
+
+    def _preview(self, email: str, report: object) -> None:
+        """The folders this sync brought up to date get previews for their newest messages (open one first)."""
+        runtime = self.runtimes.get(email)
+        names = [f.name for f in getattr(report, "folders", []) if not f.error]
+        if runtime is None or not names:
+            return
+        open_here = self._open_folder[1] if self._open_folder and self._open_folder[0] == email else None
+        self.previews.add(email, runtime, names, first=open_here)
 
     def _sync_ended(self, email: str) -> None:
         self.syncing.pop(email, None)
@@ -310,6 +327,7 @@ class MailController(QObject):
                 on_done(result)
             self.poll()
 
+        self.previews.pause(email)
         return self.runner.run(
             lambda c, p: runtime.send(build(), c), key=email, name="send", on_finished=finished, on_failed=on_failed
         )
@@ -340,6 +358,7 @@ class MailController(QObject):
                 self.store_changed.emit(email)
 
     def shutdown(self) -> None:
+        self.previews.stop_all()
         for token in self._watching.values():
             token.cancel()
         self._watching.clear()

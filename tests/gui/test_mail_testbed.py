@@ -339,3 +339,21 @@ def test_new_mail_appears_by_itself(qtbot: QtBot, testbed: Any, window: MainWind
     email = mailbox[0]
     testbed.mail.put_message(email, message(("Alice", testbed.user), email, "Just arrived", "Hi!"), flags="")
     qtbot.waitUntil(lambda: "Just arrived" in subjects(view), timeout=20000)  # no Get Mail pressed
+
+
+def test_previews_arrive_after_the_sync_without_opening_anything(qtbot: QtBot, window: MainWindow) -> None:
+    view = view_of(window)
+
+    def previews() -> dict[str, str]:
+        view.controller.poll()
+        rows = (view.model.summary(r) for r in range(view.model.rowCount()))
+        return {s.subject: s.preview for s in rows if s is not None}
+
+    qtbot.waitUntil(lambda: previews().get("Travel plans") == "We land in Zanzibar on Monday.", timeout=20000)
+    shown = previews()
+    assert shown["The report"] == "Attached." and shown["HTML news"] == "Big news"
+    reader = view.controller.reader(view.accounts[0].email)
+    assert reader is not None
+    travel = next(m for m in reader.messages(reader.folder("INBOX").id) if m.subject == "Travel plans")  # type: ignore[union-attr]
+    assert reader.body(travel.id) is None  # filled by the preview pass, not by opening it
+    qtbot.waitUntil(lambda: view.controller.previews.pending(view.accounts[0].email) == [], timeout=10000)

@@ -1,0 +1,106 @@
+"""The preview pass on the account's worker: a chain of one-batch tasks that always lets other work go first.
+
+Each batch (engine.imap.previews, ~100 messages, three IMAP commands) is its own task on the
+account's single-worker queue, queued only when the previous one ended. So work asked for in the
+meantime (a sync, opening a message, an action) runs before the next batch; `pause` also cancels
+the running batch, which stops at its next command. A sync stops the chain; its report restarts it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Protocol
+
+from PySide6.QtCore import QObject
+
+from deskmail.core.cancel import CancelToken
+from deskmail.qtbridge.tasks import Task, TaskRunner
+
+log = logging.getLogger(__name__)
+
+
+class PreviewRuntime(Protocol):
+    def fill_previews(self, folder: str, cancel: CancelToken = ...) -> int: ...
+
+
+class PreviewChain(QObject):
+    """Per account: the folders still to preview (the open one first) and the batch running now."""
+
+    def __init__(self, runner: TaskRunner, busy: Callable[[str], bool], parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.runner = runner
+        self.busy = busy  # True while the account syncs: the sync's report restarts the chain
+        self._todo: dict[str, list[str]] = {}
+        self._runtimes: dict[str, PreviewRuntime] = {}
+        self._running: dict[str, Task] = {}
+
+    def add(self, email: str, runtime: PreviewRuntime, folders: list[str], first: str | None = None) -> None:
+        """Preview these folders (after their header sync), `first` before the others."""
+        todo = self._todo.setdefault(email, [])
+        todo.extend(f for f in folders if f not in todo)
+        self._runtimes[email] = runtime
+        if first is not None:
+            self.prefer(email, first)
+        self._next(email)
+
+    def prefer(self, email: str, folder: str) -> None:
+        """The user opened `folder`: its previews come next."""
+        todo = self._todo.get(email, [])
+        if folder in todo:
+            todo.remove(folder)
+            todo.insert(0, folder)
+
+    def pause(self, email: str) -> None:
+        """Other work for this account is coming: stop the running batch; the chain goes on after that work."""
+        task = self._running.get(email)
+        if task is not None:
+            task.cancel()
+
+    def stop(self, email: str) -> None:
+        self.pause(email)
+        self._todo.pop(email, None)
+        self._runtimes.pop(email, None)
+
+    def stop_all(self) -> None:
+        for email in list(self._todo):
+            self.stop(email)
+
+    def pending(self, email: str) -> list[str]:
+        return list(self._todo.get(email, []))
+
+    def _next(self, email: str) -> None:
+        todo, runtime = self._todo.get(email), self._runtimes.get(email)
+        if email in self._running or not todo or runtime is None or self.busy(email):
+            return
+        folder = todo[0]
+        try:
+            task = self._start(email, runtime, folder)
+        except RuntimeError:  # the runner shut down (the app is closing)
+            return
+        self._running[email] = task
+        task.ended.connect(lambda: self._ended(email, task))
+
+    def _start(self, email: str, runtime: PreviewRuntime, folder: str) -> Task:
+        return self.runner.run(
+            lambda cancel, _progress: runtime.fill_previews(folder, cancel),
+            key=email,
+            name="previews",
+            on_finished=lambda looked: self._batch_done(email, folder, looked),
+            on_failed=lambda error: self._failed(email, error),
+        )
+
+    def _batch_done(self, email: str, folder: str, looked: object) -> None:
+        todo = self._todo.get(email, [])
+        if not looked and folder in todo:
+            todo.remove(folder)  # this folder's newest messages all have a preview now
+
+    def _failed(self, email: str, error: object) -> None:
+        """Offline or refused: nothing to do until the next sync asks again (it reports the problem itself)."""
+        log.info("preview pass of %s stopped: %s", email, error)
+        self._todo.pop(email, None)
+
+    def _ended(self, email: str, task: Task) -> None:
+        if self._running.get(email) is task:
+            del self._running[email]
+        self._next(email)
