@@ -20,6 +20,8 @@ class Settings:
     extra_ca: Path | None = None
     ispdb_url: str = DEFAULT_ISPDB_URL
     home: Path | None = None
+    # DESKMAIL_OAUTH_CLIENT_<PROVIDER> / DESKMAIL_OAUTH_SECRET_<PROVIDER>: OAuth2 client ids for packagers.
+    oauth_env: tuple[tuple[str, str], ...] = ()
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -29,6 +31,7 @@ class Settings:
             extra_ca=Path(env["DESKMAIL_EXTRA_CA"]) if env.get("DESKMAIL_EXTRA_CA") else None,
             ispdb_url=_with_slash(env.get("DESKMAIL_ISPDB_URL") or DEFAULT_ISPDB_URL),
             home=Path(env["DESKMAIL_HOME"]) if env.get("DESKMAIL_HOME") else None,
+            oauth_env=tuple(sorted((k, v) for k, v in env.items() if k.startswith("DESKMAIL_OAUTH_") and v.strip())),
         )
 
 

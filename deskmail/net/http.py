@@ -1,15 +1,17 @@
-"""A small, bounded HTTP(S) GET for autoconfig files: our resolver, our TLS, hard limits.
+"""A small, bounded HTTP(S) GET (autoconfig files) and form POST (OAuth2 token requests).
 
 Limits: one timeout for the whole request (connect, TLS, headers, body), a body size cap
-(larger bodies are cut off and flagged), at most 3 redirects, never from https to http, no
-URLs with credentials, no cookies, no authentication of any kind.
+(larger bodies are cut off and flagged), at most 3 redirects (GET only), never from https to
+http, no URLs with credentials, no cookies, no authentication of any kind.
 """
 
 from __future__ import annotations
 
+import functools
 import ssl
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlencode, urljoin, urlsplit
 
 from deskmail import __version__
 from deskmail.core.cancel import NEVER, Cancelled, CancelToken
@@ -67,12 +69,8 @@ class HttpClient:
         request_cancel = cancel.child(timeout)
         visited: list[str] = []
         while True:
-            try:
-                response = self._get_once(url, request_cancel, timeout, max_bytes)
-            except Cancelled:
-                if cancel.cancelled:
-                    raise
-                raise HttpError("timeout", f"no complete answer within {timeout:g} s") from None
+            send = functools.partial(self._send_once, url, request_cancel, timeout, max_bytes)
+            response = self._timed(send, cancel, timeout)
             location = response.headers.get("location", "")
             if response.status not in _REDIRECTS or not location:
                 response.redirects = visited
@@ -85,7 +83,34 @@ class HttpClient:
                 raise HttpError("redirect", f"refused a redirect from https to {urlsplit(target).scheme}")
             url = target
 
-    def _get_once(self, url: str, cancel: CancelToken, timeout: float, max_bytes: int) -> HttpResponse:
+    def post_form(
+        self,
+        url: str,
+        form: dict[str, str],
+        *,
+        cancel: CancelToken = NEVER,
+        timeout: float = 10.0,
+        max_bytes: int = DEFAULT_MAX_BYTES,
+    ) -> HttpResponse:
+        """POST `form` as application/x-www-form-urlencoded; https only, redirects are not followed."""
+        if urlsplit(url).scheme != "https":
+            raise HttpError("bad_url", f"refused to post to a URL that is not https: {url}")
+        body = urlencode(form).encode("ascii")
+        request_cancel = cancel.child(timeout)
+        return self._timed(lambda: self._send_once(url, request_cancel, timeout, max_bytes, body), cancel, timeout)
+
+    @staticmethod
+    def _timed(send: Callable[[], HttpResponse], cancel: CancelToken, timeout: float) -> HttpResponse:
+        try:
+            return send()
+        except Cancelled:
+            if cancel.cancelled:
+                raise
+            raise HttpError("timeout", f"no complete answer within {timeout:g} s") from None
+
+    def _send_once(
+        self, url: str, cancel: CancelToken, timeout: float, max_bytes: int, form: bytes | None = None
+    ) -> HttpResponse:
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise HttpError("bad_url", f"not an http(s) URL: {url}")
@@ -100,7 +125,7 @@ class HttpClient:
         context = self.context if parts.scheme == "https" else None
         try:
             with open_stream(host, port, resolver=self.resolver, cancel=cancel, timeout=timeout, tls=context) as stream:
-                stream.send(_request(host, parts.port, path))
+                stream.send(_request(host, parts.port, path) if form is None else _post(host, parts.port, path, form))
                 return _read_response(stream, url, max_bytes)
         except NetError as exc:
             raise HttpError(exc.kind, str(exc)) from None
@@ -117,6 +142,20 @@ def _request(host: str, port: int | None, path: str) -> bytes:
         "Connection: close",
     ]
     return ("\r\n".join(lines) + "\r\n\r\n").encode("ascii")
+
+
+def _post(host: str, port: int | None, path: str, form: bytes) -> bytes:
+    host_header = host if port is None else f"{host}:{port}"
+    lines = [
+        f"POST {path} HTTP/1.0",
+        f"Host: {host_header}",
+        f"User-Agent: Deskmail/{__version__}",
+        "Accept: application/json",
+        "Content-Type: application/x-www-form-urlencoded",
+        f"Content-Length: {len(form)}",
+        "Connection: close",
+    ]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("ascii") + form
 
 
 def _read_response(stream: Stream, url: str, max_bytes: int) -> HttpResponse:
