@@ -7,6 +7,9 @@ Used by the connection checks, sync and send:
     smtp = open_smtp(account.outgoing, settings, account.policy, cancel)      # TLS done, EHLO done
     login_smtp(smtp, username, password)
 
+`password` may be an `OAuthLogin` instead (accounts that sign in through the browser): the login then
+uses SASL OAUTHBEARER / XOAUTH2 with an access token, refreshed when needed (engine/oauth/login.py).
+
 Rules (the NO STARTTLS lessons): STARTTLS must be advertised and must succeed, else we stop; nothing
 the server sent before the handshake is kept or acted on (pipelined data is an error); capabilities
 are re-read after TLS; a PREAUTH greeting before STARTTLS is refused; plaintext only with
@@ -30,11 +33,14 @@ from deskmail.core.errors import UserFacingError
 from deskmail.core.serverconfig import AUTH_PASSWORD_ENCRYPTED, ConnectionPolicy, Security, ServerConfig
 from deskmail.core.settings import Settings
 from deskmail.engine import failures, transport
+from deskmail.engine.oauth.login import login_imap_bearer, login_smtp_bearer
+from deskmail.engine.oauth.session import OAuthLogin
 from deskmail.engine.smtp_session import SmtpSession
 
 log = logging.getLogger(__name__)
 
 __all__ = [
+    "OAuthLogin",
     "SecureIMAPClient",
     "SmtpSession",
     "UserFacingError",
@@ -198,12 +204,18 @@ def _fetch_cert_imap(server: ServerConfig, settings: Settings, cancel: CancelTok
     return transport.unverified_certificate(client._imap.sock, server, cancel, timeout)
 
 
-def login_imap(client: SecureIMAPClient, username: str, password: str) -> None:
-    """Log in with AUTHENTICATE PLAIN, or LOGIN unless LOGINDISABLED; refusals become UserFacingError."""
-    transport.register_password(username, password)
+def login_imap(
+    client: SecureIMAPClient, username: str, password: str | OAuthLogin, cancel: CancelToken = NEVER
+) -> None:
+    """Log in with AUTHENTICATE PLAIN, or LOGIN unless LOGINDISABLED (or a bearer token for an
+    OAuthLogin); refusals become UserFacingError."""
     server = client.server_config
     if client._imap.state != "NONAUTH":
         return  # PREAUTH over implicit TLS: the server already knows who we are
+    if isinstance(password, OAuthLogin):
+        _remember_capabilities(client, login_imap_bearer(client, username, password, cancel))
+        return
+    transport.register_password(username, password)
     capabilities = {c.decode("ascii", "replace").upper() for c in client.capabilities()}
     try:
         if "AUTH=PLAIN" in capabilities and "SASL-IR" in capabilities:
@@ -261,8 +273,12 @@ def open_smtp(
     return SmtpSession.open(server, settings, policy, cancel, timeout)
 
 
-def login_smtp(smtp: SmtpSession, username: str, password: str) -> None:
-    """AUTH PLAIN or LOGIN (CRAM-MD5 when configured as password-encrypted and offered)."""
+def login_smtp(smtp: SmtpSession, username: str, password: str | OAuthLogin, cancel: CancelToken = NEVER) -> None:
+    """AUTH PLAIN or LOGIN (CRAM-MD5 when configured as password-encrypted and offered), or
+    OAUTHBEARER / XOAUTH2 for an OAuthLogin."""
+    if isinstance(password, OAuthLogin):
+        login_smtp_bearer(smtp, username, password, cancel)
+        return
     smtp.authenticate(username, password, prefer_cram=AUTH_PASSWORD_ENCRYPTED in smtp.server_config.auth)
 
 
