@@ -6,6 +6,7 @@ from tests.servers.plugin import (  # noqa: F401  (pytest finds fixtures and hoo
     dns_factory,
     dovecot_factory,
     keyring_env,
+    oauth_server,
     pytest_runtest_makereport,
     pytest_runtest_setup,
     pytest_sessionfinish,

@@ -73,8 +73,12 @@ class Dovecot:
         starttls: bool = True,
         remove_capabilities: Iterable[str] = (),
         extra_config: str = "",
+        oauth_introspection: tuple[str, Path] | None = None,
     ) -> None:
         self.ip = ip
+        # (introspection URL, CA file): also accept OAUTHBEARER / XOAUTH2 tokens, checked by Dovecot's
+        # oauth2 passdb against that URL (RFC 7662 POST), next to the passwd-file passwords.
+        self.oauth_introspection = oauth_introspection
         self.host = host
         # Dovecot offers STARTTLS whenever ssl != no, for every listener of an address: a variant
         # without STARTTLS therefore runs without TLS at all (ssl = no, port 143 only).
@@ -153,6 +157,15 @@ class Dovecot:
         run.mkdir(mode=0o755)
         (self.directory / "state").mkdir(exist_ok=True, mode=0o755)
         conf = self.directory / "dovecot.conf"
+        if self.oauth_introspection is not None:
+            url, ca = self.oauth_introspection
+            oauth_conf = self.directory / "oauth2.conf.ext"
+            oauth_conf.write_text(
+                f"introspection_mode = post\nintrospection_url = {url}\nforce_introspection = yes\n"
+                f"username_attribute = username\nactive_attribute = active\nactive_value = true\n"
+                f"tls_ca_cert_file = {ca}\ntimeout_msecs = 5000\n"
+            )
+            oauth_conf.chmod(0o644)
         conf.write_text(self._config())
         self._proc = procs.start(self.name, [binary, "-F", "-c", str(conf)], self.directory / "stdout.log")
         procs.register_log(self.name, self.log)
@@ -193,6 +206,13 @@ class Dovecot:
         if self.remove_capabilities:
             kept = [c for c in DEFAULT_CAPABILITIES if c not in self.remove_capabilities]
             capabilities = f"imap_capability = {' '.join(kept)}\n"
+        oauth_mechanisms = oauth_passdb = password_mechanisms = ""
+        if self.oauth_introspection is not None:
+            oauth_mechanisms = " oauthbearer xoauth2"
+            oauth_passdb = (
+                f"passdb {{\n  driver = oauth2\n  mechanisms = xoauth2 oauthbearer\n  args = {d}/oauth2.conf.ext\n}}\n"
+            )
+            password_mechanisms = "\n  mechanisms = plain login"
         folders = "".join(
             f'  mailbox "{name}" {{\n    special_use = {use}\n    auto = subscribe\n  }}\n'
             for name, use in FOLDERS.items()
@@ -207,12 +227,12 @@ protocols = imap lmtp
 listen = {self.ip}
 {ssl_block}
 disable_plaintext_auth = no
-auth_mechanisms = plain login
+auth_mechanisms = plain login{oauth_mechanisms}
 auth_failure_delay = 0
 auth_verbose = yes
-passdb {{
+{oauth_passdb}passdb {{
   driver = passwd-file
-  args = scheme=PLAIN username_format=%Lu {d}/users/%Lu
+  args = scheme=PLAIN username_format=%Lu {d}/users/%Lu{password_mechanisms}
 }}
 userdb {{
   driver = passwd-file

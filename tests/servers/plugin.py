@@ -15,6 +15,7 @@ from tests.servers.certs import MAIL_NAMES, CertFiles
 from tests.servers.dnsserver import DnsServer
 from tests.servers.dovecot import Dovecot
 from tests.servers.keyrings import KeyringService, activate_in_process
+from tests.servers.oauth import OAuthServer
 from tests.servers.smtp import Behaviour, SmtpServer
 from tests.servers.zone import Record
 
@@ -37,7 +38,8 @@ def dovecot_factory(testbed: Testbed) -> Iterator[Callable[..., Dovecot]]:
     Options: cert (CertFiles; default: one for its host, imap.example.test etc. and its IP),
     starttls (False = no TLS at all, 143 only), implicit_tls (False = no 993), remove_capabilities
     (e.g. ("CONDSTORE", "QRESYNC")), extra_config (raw Dovecot config), users (dict email -> password;
-    default: the bed's ready account).
+    default: the bed's ready account), oauth (an OAuthServer from `oauth_server`: OAUTHBEARER and
+    XOAUTH2 logins are checked by Dovecot's oauth2 passdb against its introspection endpoint).
     """
     started: list[Dovecot] = []
 
@@ -49,6 +51,7 @@ def dovecot_factory(testbed: Testbed) -> Iterator[Callable[..., Dovecot]]:
         remove_capabilities: tuple[str, ...] | list[str] = (),
         extra_config: str = "",
         users: dict[str, str] | None = None,
+        oauth: OAuthServer | None = None,
     ) -> Dovecot:
         ip = testbed.block.allocate()
         n = int(ip.rsplit(".", 1)[1])
@@ -65,6 +68,7 @@ def dovecot_factory(testbed: Testbed) -> Iterator[Callable[..., Dovecot]]:
             starttls=starttls,
             remove_capabilities=remove_capabilities,
             extra_config=extra_config,
+            oauth_introspection=(f"{oauth.ip_url}/introspect", testbed.ca_path) if oauth else None,
         )
         for email, password in (users if users is not None else {testbed.user: testbed.password}).items():
             server.add_user(email, password)
@@ -109,7 +113,8 @@ def smtp_factory(testbed: Testbed) -> Iterator[Callable[..., SmtpServer]]:
 
     Options: cert (CertFiles; default: one for its host, smtp.example.test etc. and its IP),
     starttls (False = port 587 without STARTTLS, AUTH offered in plaintext), require_starttls
-    (False = STARTTLS offered but optional), implicit_tls (False = no 465), auth_required.
+    (False = STARTTLS offered but optional), implicit_tls (False = no 465), auth_required, oauth (an
+    OAuthServer: AUTH XOAUTH2 / OAUTHBEARER accepted with its access tokens, besides PLAIN/LOGIN).
     """
     started: list[SmtpServer] = []
 
@@ -120,6 +125,7 @@ def smtp_factory(testbed: Testbed) -> Iterator[Callable[..., SmtpServer]]:
         require_starttls: bool = True,
         implicit_tls: bool = True,
         auth_required: bool = True,
+        oauth: OAuthServer | None = None,
     ) -> SmtpServer:
         ip = testbed.block.allocate()
         n = int(ip.rsplit(".", 1)[1])
@@ -136,6 +142,7 @@ def smtp_factory(testbed: Testbed) -> Iterator[Callable[..., SmtpServer]]:
             require_starttls=require_starttls,
             implicit_tls=implicit_tls,
             auth_required=auth_required,
+            oauth=oauth,
         )
         started.append(server)
         return server.start()
@@ -144,6 +151,20 @@ def smtp_factory(testbed: Testbed) -> Iterator[Callable[..., SmtpServer]]:
     for server in started:
         server.stop()
         testbed.block.release(server.ip)
+
+
+@pytest.fixture
+def oauth_server(testbed: Testbed) -> Iterator[OAuthServer]:
+    """A real OAuth2 authorization server (HTTPS on host vN.example.test and its IP) knowing the bed's
+    user; its /authorize approves at once, so a plain HTTP client can play the browser."""
+    ip = testbed.block.allocate()
+    n = int(ip.rsplit(".", 1)[1])
+    host = f"v{n}.example.test"
+    server = OAuthServer(ip, host, testbed.certs.issue(host, ip), procs.public_tempdir(f"oauth{n}"), f"oauth-v{n}")
+    server.users.add(testbed.user)
+    yield server.start()
+    server.stop()
+    testbed.block.release(ip)
 
 
 @pytest.fixture(autouse=True)

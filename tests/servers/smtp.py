@@ -3,7 +3,11 @@ delivery of local recipients into Dovecot over LMTP."""
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
 import logging
+import re
 import smtplib
 import ssl
 import threading
@@ -12,10 +16,11 @@ from pathlib import Path
 from typing import Any
 
 from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
+from aiosmtpd.smtp import MISSING, SMTP, AuthResult, Envelope, LoginPassword, Session
 
 from tests.servers import procs
 from tests.servers.dovecot import Dovecot
+from tests.servers.oauth import OAuthServer
 
 
 @dataclass
@@ -56,6 +61,46 @@ class _Handler:
         return self.server.deliver(envelope)
 
 
+class _OAuthHandler(_Handler):
+    """Adds AUTH XOAUTH2 and OAUTHBEARER (RFC 7628), tokens checked by the bed's OAuth2 server."""
+
+    async def auth_XOAUTH2(self, server: SMTP, args: list[str]) -> AuthResult:
+        return await self._bearer(server, args, "XOAUTH2", r"^user=([^\x01]*)\x01auth=Bearer ([^\x01]+)\x01\x01$")
+
+    async def auth_OAUTHBEARER(self, server: SMTP, args: list[str]) -> AuthResult:
+        return await self._bearer(
+            server, args, "OAUTHBEARER", r"^n,a=([^,]*),\x01(?:[^\x01]*\x01)*?auth=Bearer ([^\x01]+)\x01"
+        )
+
+    async def _bearer(self, server: SMTP, args: list[str], mechanism: str, pattern: str) -> AuthResult:
+        oauth = self.server.oauth
+        assert oauth is not None
+        if len(args) > 1:
+            try:
+                raw = base64.b64decode(args[1], validate=True)
+            except binascii.Error:
+                return AuthResult(success=False, handled=False, message="501 5.5.2 Can't decode base64")
+        else:
+            answer = await server.challenge_auth("")
+            if answer is MISSING:
+                return AuthResult(success=False, handled=True)
+            assert isinstance(answer, bytes)
+            raw = answer
+        match = re.match(pattern, raw.decode("utf-8", "replace"), re.S)
+        user = match.group(1).replace("=2C", ",").replace("=3D", "=") if match else ""
+        info = oauth.introspect(match.group(2)) if match else {"active": False}
+        ok = bool(info.get("active")) and info.get("username") == user
+        self.server.log_auth(mechanism, user, ok)
+        if ok:
+            return AuthResult(success=True, handled=False, auth_data=LoginPassword(user.encode(), b""))
+        # RFC 7628 3.2.2: an error challenge first, the final reply after the client's dummy answer.
+        error = json.dumps({"status": "invalid_token", "schemes": "bearer", "scope": "mail"})
+        answer = await server.challenge_auth(error)
+        if answer is MISSING:
+            return AuthResult(success=False, handled=True)
+        return AuthResult(success=False, handled=False, message="535 5.7.8 Authentication credentials invalid")
+
+
 class _AuthWithoutTlsSMTP(SMTP):
     """AUTH offered without (aiosmtpd-recognised) TLS: on 465 the TLS is implicit but aiosmtpd does
     not count it, and a no-STARTTLS variant is meant to be that insecure. (Passing
@@ -88,8 +133,10 @@ class SmtpServer:
         require_starttls: bool = True,
         implicit_tls: bool = True,
         auth_required: bool = True,
+        oauth: OAuthServer | None = None,
     ) -> None:
         self.dovecot = dovecot
+        self.oauth = oauth  # also accept XOAUTH2 / OAUTHBEARER with this server's access tokens
         self.ip = ip or dovecot.ip
         self.host = host
         self.submission_port = 587
@@ -107,6 +154,7 @@ class SmtpServer:
 
     def start(self) -> SmtpServer:
         self._log_to_file()
+        handler = _OAuthHandler if self.oauth is not None else _Handler
         common: dict[str, Any] = {
             "hostname": self.ip,
             "server_hostname": self.host,
@@ -115,20 +163,18 @@ class SmtpServer:
         }
         if self.starttls:
             submission: Controller = Controller(
-                _Handler(self),
+                handler(self),
                 port=self.submission_port,
                 tls_context=self.context,
                 require_starttls=self.require_starttls,
                 **common,
             )
         else:
-            submission = _AuthWithoutTlsController(_Handler(self), port=self.submission_port, **common)
+            submission = _AuthWithoutTlsController(handler(self), port=self.submission_port, **common)
         controllers = [submission]
         if self.submissions_port:
             controllers.append(
-                _AuthWithoutTlsController(
-                    _Handler(self), port=self.submissions_port, ssl_context=self.context, **common
-                )
+                _AuthWithoutTlsController(handler(self), port=self.submissions_port, ssl_context=self.context, **common)
             )
         for controller in controllers:
             controller.start()
@@ -166,8 +212,11 @@ class SmtpServer:
             return AuthResult(success=False, handled=False)
         login = auth_data.login.decode("utf-8", "replace")
         ok = self.dovecot.check_password(login, auth_data.password.decode("utf-8", "replace"))
-        self._logger.info("AUTH %s as %s: %s", mechanism, login, "ok" if ok else "rejected")
+        self.log_auth(mechanism, login, ok)
         return AuthResult(success=ok, handled=False)
+
+    def log_auth(self, mechanism: str, login: str, ok: bool) -> None:
+        self._logger.info("AUTH %s as %s: %s", mechanism, login, "ok" if ok else "rejected")
 
     def deliver(self, envelope: Envelope) -> str:
         """Hand local recipients to Dovecot's LMTP; keep everything in `received`."""
