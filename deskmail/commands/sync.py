@@ -16,6 +16,7 @@ from deskmail.engine.credentials import Credentials, KeyringUnavailable
 from deskmail.engine.imap.account import open_session, sync_account
 from deskmail.engine.imap.connector import account_connector
 from deskmail.engine.imap.push import NETWORK_ERRORS
+from deskmail.engine.oauth.accounts import login_secret
 from deskmail.engine.paths import Paths
 from deskmail.engine.store import Store
 
@@ -50,11 +51,13 @@ def _sync_one(account: Account, settings: Settings, paths: Paths, *, quiet: bool
     started = time.monotonic()
     result: dict[str, Any] = {"account": account.email, "ok": False}
     try:
-        password = Credentials().get(account.email)
+        credentials = Credentials()
+        password = credentials.get(account.email)
         if password is None:
             raise _no_password_error(account.email)
+        secret = login_secret(account, password, credentials, settings)
         store = Store.open_for(paths, account.email)
-        session = open_session(account_connector(account, password, settings), CancelToken())
+        session = open_session(account_connector(account, secret, settings), CancelToken())
         try:
             report = sync_account(session, store, progress=None if quiet else _print_progress)
         finally:

@@ -20,6 +20,8 @@ from deskmail.core.serverconfig import (
 from deskmail.engine.paths import Paths
 
 ACCOUNTS_FILE = "accounts.json"
+AUTH_PASSWORD = "password"
+AUTH_OAUTH2 = "oauth2"  # a browser sign-in; the keyring holds the refresh token instead of a password
 FORMAT_VERSION = 1
 # Keys that must never reach the accounts file, whatever a caller puts into `extra`.
 SECRET_KEYS = frozenset({"password", "secret", "token", "access_token", "refresh_token"})
@@ -42,10 +44,16 @@ class Account:
     source: str = "manual"  # the discovery source the settings came from (bundled, autoconfig, ..., manual)
     remember_password: bool = True  # False: the password is asked for at every start
     help_urls: tuple[str, ...] = ()
+    auth: str = AUTH_PASSWORD  # how Deskmail logs in: AUTH_PASSWORD or AUTH_OAUTH2
+    oauth2: tuple[tuple[str, str], ...] = ()  # for AUTH_OAUTH2: endpoints, scope, client id (no token)
 
     @property
     def key(self) -> str:
         return account_key(self.email)
+
+    @property
+    def uses_oauth(self) -> bool:
+        return self.auth == AUTH_OAUTH2
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -61,6 +69,8 @@ class Account:
             "source": self.source,
             "remember_password": self.remember_password,
             "help_urls": list(self.help_urls),
+            # Written only for browser sign-in accounts: files from older versions stay identical.
+            **({"auth": self.auth, "oauth2": dict(self.oauth2)} if self.auth != AUTH_PASSWORD else {}),
         }
 
     @classmethod
@@ -80,6 +90,8 @@ class Account:
             source=str(data.get("source", "manual")),
             remember_password=bool(data.get("remember_password", True)),
             help_urls=tuple(str(u) for u in data.get("help_urls", [])),
+            auth=str(data.get("auth", AUTH_PASSWORD)),
+            oauth2=tuple((str(k), str(v)) for k, v in (data.get("oauth2") or {}).items()),
         )
 
     @classmethod

@@ -101,8 +101,13 @@ class AccountRuntime:
 
     # -- connections -----------------------------------------------------------------
 
-    def _password(self) -> str:
+    def _password(self) -> Any:
+        """The password, or for a browser sign-in account an OAuthLogin around its refresh token."""
+        # Imported here like connect: the token code (HTTP client, DNS) is not needed to paint the window.
+        oauth = importlib.import_module("deskmail.engine.oauth.accounts")
         password = self.credentials.get(self.account.email)
+        if password is None and self.account.uses_oauth:
+            raise oauth.sign_in_again(oauth.account_provider(self.account, self.settings), self.account.email, "")
         if password is None:
             raise UserFacingError(
                 ErrorKind.AUTH_FAILED,
@@ -110,7 +115,7 @@ class AccountRuntime:
                 fix="Type your password to connect.",
                 field=Field.PASSWORD,
             )
-        return password
+        return oauth.login_secret(self.account, password, self.credentials, self.settings)
 
     def imap_client(self, cancel: CancelToken) -> Any:
         """A new logged-in IMAP connection (TLS verified or pinned)."""
@@ -118,7 +123,7 @@ class AccountRuntime:
         server = self.account.incoming
         client = connect.open_imap(server, self.settings, self.account.policy, cancel)
         try:
-            connect.login_imap(client, server.username or self.account.email, self._password())
+            connect.login_imap(client, server.username or self.account.email, self._password(), cancel)
         except BaseException:
             connect.close_quietly(client)
             raise
@@ -130,7 +135,7 @@ class AccountRuntime:
         server = self.account.outgoing
         smtp = connect.open_smtp(server, self.settings, self.account.policy, cancel)
         try:
-            connect.login_smtp(smtp, server.username or self.account.email, self._password())
+            connect.login_smtp(smtp, server.username or self.account.email, self._password(), cancel)
         except BaseException:
             connect.close_quietly(smtp)
             raise

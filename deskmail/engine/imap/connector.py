@@ -9,20 +9,24 @@ from deskmail.core.redact import register_secret
 from deskmail.core.settings import Settings
 from deskmail.engine.accounts import Account
 from deskmail.engine.imap.account import Connector
+from deskmail.engine.oauth.session import OAuthLogin
 
 IMAP_TIMEOUT = 30.0
 
 
-def account_connector(account: Account, password: str, settings: Settings, timeout: float = IMAP_TIMEOUT) -> Connector:
+def account_connector(
+    account: Account, password: str | OAuthLogin, settings: Settings, timeout: float = IMAP_TIMEOUT
+) -> Connector:
     """A Connector that opens a verified (or pinned) TLS connection and logs in; errors are UserFacingError."""
-    register_secret(password)
+    if isinstance(password, str):
+        register_secret(password)
 
     def connect(cancel: CancelToken) -> IMAPClient:
         from deskmail.engine.connect import close_quietly, login_imap, open_imap
 
         client: IMAPClient = open_imap(account.incoming, settings, account.policy, cancel, timeout)
         try:
-            login_imap(client, account.incoming.username or account.email, password)
+            login_imap(client, account.incoming.username or account.email, password, cancel)
         except BaseException:
             close_quietly(client)
             raise

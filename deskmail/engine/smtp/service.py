@@ -18,6 +18,7 @@ from deskmail.core.redact import register_secret
 from deskmail.core.settings import Settings
 from deskmail.engine import connect
 from deskmail.engine.accounts import Account
+from deskmail.engine.oauth.session import OAuthLogin
 from deskmail.engine.smtp.drafts import DraftManager
 from deskmail.engine.smtp.imapfolders import ImapClient, ImapConnector
 from deskmail.engine.smtp.outbox import LocalDrafts, Outbox
@@ -25,14 +26,15 @@ from deskmail.engine.smtp.sender import Checkpoint, Sender, SmtpConnector
 from deskmail.engine.store import Store
 
 
-def imap_connector(account: Account, password: str, settings: Settings) -> ImapConnector:
+def imap_connector(account: Account, password: str | OAuthLogin, settings: Settings) -> ImapConnector:
     """Opens a verified, logged-in IMAP connection for each call."""
-    register_secret(password)
+    if isinstance(password, str):
+        register_secret(password)
 
     def open_logged_in(cancel: CancelToken) -> ImapClient:
         client = connect.open_imap(account.incoming, settings, account.policy, cancel)
         try:
-            connect.login_imap(client, account.incoming.username or account.email, password)
+            connect.login_imap(client, account.incoming.username or account.email, password, cancel)
         except BaseException:
             connect.close_quietly(client)
             raise
@@ -41,14 +43,15 @@ def imap_connector(account: Account, password: str, settings: Settings) -> ImapC
     return open_logged_in
 
 
-def smtp_connector(account: Account, password: str, settings: Settings) -> SmtpConnector:
+def smtp_connector(account: Account, password: str | OAuthLogin, settings: Settings) -> SmtpConnector:
     """Opens a verified, logged-in SMTP submission session for each call."""
-    register_secret(password)
+    if isinstance(password, str):
+        register_secret(password)
 
     def open_logged_in(cancel: CancelToken) -> smtplib.SMTP:
         session = connect.open_smtp(account.outgoing, settings, account.policy, cancel)
         try:
-            connect.login_smtp(session, account.outgoing.username or account.email, password)
+            connect.login_smtp(session, account.outgoing.username or account.email, password, cancel)
         except BaseException:
             connect.close_quietly(session)
             raise
@@ -58,7 +61,11 @@ def smtp_connector(account: Account, password: str, settings: Settings) -> SmtpC
 
 
 def sender_for(
-    account: Account, password: str, settings: Settings, store: Store, checkpoint: Checkpoint | None = None
+    account: Account,
+    password: str | OAuthLogin,
+    settings: Settings,
+    store: Store,
+    checkpoint: Checkpoint | None = None,
 ) -> Sender:
     return Sender(
         Outbox(store),
@@ -69,5 +76,5 @@ def sender_for(
     )
 
 
-def drafts_for(account: Account, password: str, settings: Settings, store: Store) -> DraftManager:
+def drafts_for(account: Account, password: str | OAuthLogin, settings: Settings, store: Store) -> DraftManager:
     return DraftManager(LocalDrafts(store), imap_connector(account, password, settings))

@@ -6,6 +6,7 @@ Passwords only go to the host and port of the candidate, and only after TLS is v
 
 from __future__ import annotations
 
+import functools
 import imaplib
 import logging
 from collections.abc import Callable
@@ -29,6 +30,7 @@ from deskmail.engine.connect import (
     open_imap,
     open_smtp,
 )
+from deskmail.engine.oauth.session import OAuthLogin
 from deskmail.engine.validate.report import CheckReport, ServerCheck
 from deskmail.engine.validate.usernames import username_candidates
 
@@ -45,7 +47,7 @@ PLAINTEXT_WARNING = "This connection is not encrypted: your password and mail ca
 def check_account(
     candidate: Candidate,
     email: str,
-    password: str,
+    password: str | OAuthLogin,
     *,
     settings: Settings,
     policy: ConnectionPolicy | None = None,
@@ -53,8 +55,11 @@ def check_account(
     progress: Progress | None = None,
     timeout: float = 15.0,
 ) -> CheckReport:
-    """Check the incoming and outgoing server of `candidate` in parallel; never raises UserFacingError."""
-    register_secret(password)
+    """Check the incoming and outgoing server of `candidate` in parallel; never raises UserFacingError.
+
+    `password` may be an OAuthLogin (a browser sign-in): the logins then use its bearer token."""
+    if isinstance(password, str):
+        register_secret(password)
     policy = policy or ConnectionPolicy()
     say = progress or (lambda _text: None)
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="check") as pool:
@@ -71,7 +76,7 @@ def check_account(
 def check_imap(
     server: ServerConfig,
     email: str,
-    password: str,
+    password: str | OAuthLogin,
     settings: Settings,
     policy: ConnectionPolicy,
     cancel: CancelToken,
@@ -88,11 +93,12 @@ def check_imap(
         progress(f"Checking your password with {server.host}...")
         names = username_candidates(server.username, email)
         with closes_on_cancel(client.socket(), overall):
-            result.username = _with_fallbacks(lambda name: login_imap(client, name, password), names, overall)
+            login = functools.partial(login_imap, client, password=password, cancel=overall)
+            result.username = _with_fallbacks(lambda name: login(name), names, overall)
             result.capabilities = sorted(c.decode("ascii", "replace") for c in client.capabilities())
             result.folders = _folders(client, server, result.username)
 
-    return _checked(server, policy, cancel, timeout, steps)
+    return _checked(server, policy, cancel, timeout, steps, oauth=isinstance(password, OAuthLogin))
 
 
 def _folders(client: SecureIMAPClient, server: ServerConfig, username: str) -> list[str]:
@@ -108,7 +114,7 @@ def _folders(client: SecureIMAPClient, server: ServerConfig, username: str) -> l
 def check_smtp(
     server: ServerConfig,
     email: str,
-    password: str,
+    password: str | OAuthLogin,
     settings: Settings,
     policy: ConnectionPolicy,
     cancel: CancelToken,
@@ -127,13 +133,19 @@ def check_smtp(
         names = username_candidates(server.username, email)
         assert smtp.sock is not None  # open_smtp returns a connected session
         with closes_on_cancel(smtp.sock, overall):
-            result.username = _with_fallbacks(lambda name: login_smtp(smtp, name, password), names, overall)
+            login = functools.partial(login_smtp, smtp, password=password, cancel=overall)
+            result.username = _with_fallbacks(lambda name: login(name), names, overall)
 
-    return _checked(server, policy, cancel, timeout, steps)
+    return _checked(server, policy, cancel, timeout, steps, oauth=isinstance(password, OAuthLogin))
 
 
 def _checked(
-    server: ServerConfig, policy: ConnectionPolicy, cancel: CancelToken, timeout: float, steps: Steps
+    server: ServerConfig,
+    policy: ConnectionPolicy,
+    cancel: CancelToken,
+    timeout: float,
+    steps: Steps,
+    oauth: bool = False,
 ) -> ServerCheck:
     """Run one server's `steps` under an overall deadline; every failure ends up in the result."""
     result = _blank(server, policy)
@@ -141,7 +153,7 @@ def _checked(
     overall = cancel.child(timeout * OVERALL_STEPS)
     opened: list[Connection] = []
     try:
-        _refuse_unprovable(server)
+        _refuse_unprovable(server, oauth)
         steps(overall, result, opened)
         result.ok = True
     except UserFacingError as exc:
@@ -162,7 +174,7 @@ def _stopped(server: ServerConfig, cancel: CancelToken) -> UserFacingError:
     return failures.timed_out(server, "the whole check")
 
 
-def _refuse_unprovable(server: ServerConfig) -> None:
+def _refuse_unprovable(server: ServerConfig, oauth: bool = False) -> None:
     """Settings a password check cannot prove: no connection, so no password goes anywhere."""
     if server.protocol is Protocol.POP3:
         raise UserFacingError(
@@ -171,7 +183,7 @@ def _refuse_unprovable(server: ServerConfig) -> None:
             "Switch on IMAP at your provider (often in the web mail settings) and use its IMAP server.",
             Field.INCOMING_HOST,
         )
-    if server.auth and all(method == AUTH_OAUTH2 for method in server.auth):
+    if not oauth and server.auth and all(method == AUTH_OAUTH2 for method in server.auth):
         raise UserFacingError(
             ErrorKind.OAUTH_REQUIRED,
             f"{server.host} accepts only a browser sign-in (OAuth2), not a password.",
