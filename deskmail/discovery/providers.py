@@ -4,7 +4,8 @@ The JSON ships inside the package (package data) and is found through `deskmail.
 source checkout, a wheel install and a PyInstaller bundle all read the same file.
 Each entry: id, name, domains, mx (suffixes of MX host names, matched on label boundaries),
 imap/smtp/pop3 as [host, port, security], username template, login
-(password | app_password | oauth2 | bridge | none), help_urls, app_password_url, enable_url, note.
+(password | app_password | oauth2 | bridge | none), help_urls, app_password_url, enable_url, note,
+oauth2 (auth_url, token_url, scope, auth_params, client_id: see deskmail/engine/oauth/provider.py).
 """
 
 from __future__ import annotations
@@ -78,4 +79,5 @@ def _provider(entry: dict[str, Any]) -> ProviderConfig:
         app_password_url=str(entry.get("app_password_url", "")),
         note=str(entry.get("note", "")),
         mx=[str(m).lower() for m in entry.get("mx", [])],
+        oauth2={str(k): str(v) for k, v in entry["oauth2"].items()} if entry.get("oauth2") else None,
     )
