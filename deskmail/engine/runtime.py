@@ -22,7 +22,7 @@ from deskmail.engine.accounts import Account
 from deskmail.engine.credentials import Credentials
 from deskmail.engine.imap.account import open_session, sync_account
 from deskmail.engine.imap.actions import Actions, replay
-from deskmail.engine.imap.bodies import INLINE_LIMIT, bodies_dir, fetch_to_file
+from deskmail.engine.imap.bodies import MessageGone, ensure_body
 from deskmail.engine.imap.push import NETWORK_ERRORS
 from deskmail.engine.imap.session import ImapSession
 from deskmail.engine.imap.sync import ProgressFn, SyncReport
@@ -277,26 +277,14 @@ class AccountRuntime:
             raise UserFacingError(ErrorKind.PROTOCOL_ERROR, "This folder no longer exists.")
 
         def fetch(session: ImapSession) -> None:
-            if session.selected != folder.name:
-                # Read-write (BODY.PEEK leaves \Seen alone): queued flag changes replay on this selection.
-                session.select(folder.name)
-            if summary.size and summary.size <= INLINE_LIMIT:
-                raw = session.fetch_body(summary.uid)
-                if not isinstance(raw, bytes) or not raw:
-                    raise _gone()
-                store.save_body(summary.id, raw=raw, size=len(raw))
-                return
-            # Big (or of unknown size): streamed to a file in chunks, never whole in memory.
-            path = bodies_dir(store) / f"{summary.id}.eml"
             try:
-                size = fetch_to_file(session, summary.uid, path, cancel)
+                # Read-write (BODY.PEEK leaves \Seen alone): queued flag changes replay on this selection.
+                ensure_body(session, store, summary.id, cancel, readonly=False)
             except Cancelled:
                 self.drop_session()  # cut off inside the message: the connection cannot be reused
                 raise
-            if not size:
-                path.unlink(missing_ok=True)
-                raise _gone()
-            store.save_body(summary.id, path=path, size=size)
+            except MessageGone:
+                raise _gone() from None
 
         self._online(fetch, cancel)
         body = store.body(summary.id)

@@ -27,24 +27,37 @@ def bodies_dir(store: Store) -> Path:
     return store.bodies_dir
 
 
-def ensure_body(session: ImapSession, store: Store, message_id: int) -> Body:
-    """The raw message, from the store if fetched before, else from the server (then kept)."""
+def ensure_body(
+    session: ImapSession, store: Store, message_id: int, cancel: CancelToken = NEVER, *, readonly: bool = True
+) -> Body:
+    """The raw message, from the store if fetched before, else from the server (then kept).
+
+    `cancel` stops the download between chunks (or a stalled read): Cancelled is raised, no partial
+    file is left and `session` is closed (the rest of the message is still on the wire), so drop it.
+    `readonly=False` selects the folder read-write, for callers that replay flag changes on it next.
+    """
     cached = store.body(message_id)
-    if cached is not None:
+    if cached is not None and (cached.path is None or cached.path.exists()):
         return cached
     message = store.message(message_id)
     folder = store.folder_by_id(message.folder_id) if message else None
     if message is None or folder is None:
         raise MessageGone(f"message {message_id} is not in the store")
-    if session.selected != folder.name:
-        session.select(folder.name, readonly=True)
+    cancel.raise_if_cancelled()
+    if session.selected != folder.name or (session.readonly and not readonly):
+        session.select(folder.name, readonly=readonly)
     if message.size and message.size <= INLINE_LIMIT:
-        raw = session.fetch_body(message.uid)
-        assert isinstance(raw, bytes)
-        store.save_body(message_id, raw=raw)
-    else:
-        path = _stream_to_file(session, message.uid, bodies_dir(store), message_id)
-        store.save_body(message_id, path=path, size=path.stat().st_size)
+        raw = session.fetch_body(message.uid, cancel=cancel)
+        if not isinstance(raw, bytes) or not raw:
+            raise MessageGone(f"message {message_id} is no longer on the server")
+        store.save_body(message_id, raw=raw, size=len(raw))
+    else:  # big (or of unknown size): streamed to a file in chunks, never whole in memory
+        path = bodies_dir(store) / f"{message_id}.eml"
+        size = fetch_to_file(session, message.uid, path, cancel)
+        if not size:
+            path.unlink(missing_ok=True)
+            raise MessageGone(f"message {message_id} is no longer on the server")
+        store.save_body(message_id, path=path, size=size)
     body = store.body(message_id)
     assert body is not None
     return body
@@ -63,9 +76,3 @@ def fetch_to_file(session: ImapSession, uid: int, destination: Path, cancel: Can
         raise
     assert isinstance(size, int)
     return size
-
-
-def _stream_to_file(session: ImapSession, uid: int, directory: Path, message_id: int) -> Path:
-    path = directory / f"{message_id}.eml"
-    fetch_to_file(session, uid, path)
-    return path

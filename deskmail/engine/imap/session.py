@@ -17,6 +17,7 @@ from imapclient import IMAPClient
 from imapclient.imap_utf7 import encode as utf7_encode
 
 from deskmail.core.cancel import NEVER, Cancelled, CancelToken
+from deskmail.engine.cancelwatch import closes_on_cancel
 from deskmail.engine.imap import wire
 from deskmail.engine.imap.bodystructure import TextPart, structure_items, text_part
 from deskmail.engine.imap.folders import folder_infos
@@ -260,7 +261,16 @@ class ImapSession:
             written = size
             return b""
 
-        answer = self.command(b"UID FETCH %d (UID BODY.PEEK[])" % uid, literal_sink=stream if sink else None)
+        line = b"UID FETCH %d (UID BODY.PEEK[])" % uid
+        # A server that stalls mid-message blocks the read itself: the watchdog shuts the socket then.
+        with closes_on_cancel(self.client.socket(), cancel):
+            try:
+                answer = self.command(line, literal_sink=stream if sink else None)
+            except (ImapError, OSError):
+                if not cancel.cancelled:
+                    raise
+                self.close()
+                raise Cancelled() from None
         for response in answer.of("FETCH"):
             parsed = wire.parse_fetch_items(response)
             if int(parsed.get("UID") or 0) == uid and "BODY[]" in parsed:
