@@ -240,6 +240,8 @@ class MailView(QWidget):
 
     def run_search(self) -> None:
         """Local full-text search over every account (the store answers in milliseconds)."""
+        # Run now: the typing delay's pending run would come later and wipe what the server found meanwhile.
+        self._search_timer.stop()
         text = self.search.text().strip()
         if not text:
             self.server_bar.hide()
