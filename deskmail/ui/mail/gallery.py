@@ -97,7 +97,8 @@ def html_remote_blocked() -> MainWindow:
 
 def offline() -> MainWindow:
     window = open_message(sample_window(OfflineRuntime), "Photos from the lake")
-    settle(lambda: mail_view(window).offline_bar.isVisible(), 5.0)
+    # isHidden, not isVisible: the window is not on screen yet, so isVisible stays False and this waited 5 s.
+    settle(lambda: not mail_view(window).offline_bar.isHidden(), 5.0)
     return window
 
 
