@@ -230,11 +230,11 @@ def test_tls_older_than_1_2_is_refused(env: FakeEnv, security: Security) -> None
 
 
 def test_microsoft_imap_switched_off_after_login_is_imap_disabled(env: FakeEnv) -> None:
-    from deskmail.engine.validate import check_imap
+    from deskmail.engine.validate import check_server
 
     script = Script(list_reply=b"BAD User is authenticated but not connected.")
     with fake_server(env, "imap", script) as server:
-        result = check_imap(
+        result = check_server(
             imap_config(server.port),
             "alice@example.test",
             PASSWORD,
@@ -266,10 +266,10 @@ def test_smtp_cram_md5_only_when_configured_and_offered(env: FakeEnv, auth: str,
 
 
 def test_a_server_trickling_bytes_cannot_hold_a_check_for_ever(env: FakeEnv) -> None:
-    from deskmail.engine.validate import check_imap
+    from deskmail.engine.validate import check_server
 
     with fake_server(env, "imap", Script(trickle=0.4)) as server:
-        result = check_imap(
+        result = check_server(
             imap_config(server.port),
             "alice@example.test",
             PASSWORD,

@@ -11,6 +11,8 @@ import imaplib
 import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import TypeVar
 
 import imapclient
 
@@ -38,7 +40,9 @@ log = logging.getLogger(__name__)
 
 Progress = Callable[[str], None]
 Connection = SecureIMAPClient | SmtpSession
-Steps = Callable[[CancelToken, ServerCheck, list[Connection]], None]  # one protocol's conversation
+Opened = TypeVar("Opened", SecureIMAPClient, SmtpSession)
+Opener = Callable[[ServerConfig, Settings, ConnectionPolicy, CancelToken, float], Opened]  # open_imap, open_smtp
+Steps = Callable[["Attempt", CancelToken, ServerCheck, list[Connection]], None]  # one protocol's conversation
 OVERALL_STEPS = 3  # the whole check of one server may take this many step timeouts
 CLOSE_TIMEOUT = 2.0  # LOGOUT / QUIT: the result is known, do not wait long for a goodbye
 PLAINTEXT_WARNING = "This connection is not encrypted: your password and mail can be read on the network."
@@ -62,18 +66,30 @@ def check_account(
         register_secret(password)
     policy = policy or ConnectionPolicy()
     say = progress or (lambda _text: None)
+
+    def check(server: ServerConfig) -> ServerCheck:
+        return check_server(server, email, password, settings, policy, cancel, say, timeout)
+
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="check") as pool:
-        incoming = pool.submit(check_imap, candidate.incoming, email, password, settings, policy, cancel, say, timeout)
-        if candidate.outgoing is None:
-            outgoing = ServerCheck(False, _no_outgoing_server())
-        else:
-            outgoing = pool.submit(
-                check_smtp, candidate.outgoing, email, password, settings, policy, cancel, say, timeout
-            ).result()
-        return CheckReport(incoming.result(), outgoing)
+        incoming = pool.submit(check, candidate.incoming)
+        outgoing = pool.submit(check, candidate.outgoing).result() if candidate.outgoing else None
+        return CheckReport(incoming.result(), outgoing or ServerCheck(False, _no_outgoing_server()))
 
 
-def check_imap(
+@dataclass(frozen=True)
+class Attempt:
+    """One server check's inputs: the server, who logs in with which password, under which rules."""
+
+    server: ServerConfig
+    email: str
+    password: str | OAuthLogin = field(repr=False)  # never in a repr; an OAuthLogin: use its bearer token
+    settings: Settings
+    policy: ConnectionPolicy
+    progress: Progress
+    timeout: float  # for each step; the whole check gets OVERALL_STEPS of them
+
+
+def check_server(
     server: ServerConfig,
     email: str,
     password: str | OAuthLogin,
@@ -83,22 +99,45 @@ def check_imap(
     progress: Progress,
     timeout: float,
 ) -> ServerCheck:
-    """Connect, verify TLS, log in (with user name fallbacks), LIST, LOGOUT."""
+    """Connect, verify TLS, log in (with user name fallbacks), for IMAP also LIST; then LOGOUT / QUIT."""
+    attempt = Attempt(server, email, password, settings, policy, progress, timeout)
+    return _checked(attempt, cancel, _smtp_steps if server.protocol is Protocol.SMTP else _imap_steps)
 
-    def steps(overall: CancelToken, result: ServerCheck, opened: list[Connection]) -> None:
-        progress(f"Connecting to {server.host}...")
-        client = open_imap(server, settings, policy, overall, timeout)
-        opened.append(client)
-        result.tls = dict(client.tls)
-        progress(f"Checking your password with {server.host}...")
-        names = username_candidates(server.username, email)
-        with closes_on_cancel(client.socket(), overall):
-            login = functools.partial(login_imap, client, password=password, cancel=overall)
-            result.username = _with_fallbacks(lambda name: login(name), names, overall)
-            result.capabilities = sorted(c.decode("ascii", "replace") for c in client.capabilities())
-            result.folders = _folders(client, server, result.username)
 
-    return _checked(server, policy, cancel, timeout, steps, oauth=isinstance(password, OAuthLogin))
+def _imap_steps(attempt: Attempt, overall: CancelToken, result: ServerCheck, opened: list[Connection]) -> None:
+    client = _connect(attempt, open_imap, overall, result, opened)
+    with closes_on_cancel(client.socket(), overall):
+        login = functools.partial(login_imap, client, password=attempt.password, cancel=overall)
+        result.username = _log_in(attempt, login, overall)
+        result.capabilities = sorted(c.decode("ascii", "replace") for c in client.capabilities())
+        result.folders = _folders(client, attempt.server, result.username)
+
+
+def _smtp_steps(attempt: Attempt, overall: CancelToken, result: ServerCheck, opened: list[Connection]) -> None:
+    smtp = _connect(attempt, open_smtp, overall, result, opened)
+    result.capabilities = sorted(f"{name.upper()} {value}".strip() for name, value in smtp.esmtp_features.items())
+    assert smtp.sock is not None  # open_smtp returns a connected session
+    with closes_on_cancel(smtp.sock, overall):
+        login = functools.partial(login_smtp, smtp, password=attempt.password, cancel=overall)
+        result.username = _log_in(attempt, login, overall)
+
+
+def _connect(
+    attempt: Attempt, opener: Opener[Opened], overall: CancelToken, result: ServerCheck, opened: list[Connection]
+) -> Opened:
+    """Open the connection (TLS verified or pinned) and note how it is protected."""
+    attempt.progress(f"Connecting to {attempt.server.host}...")
+    connection = opener(attempt.server, attempt.settings, attempt.policy, overall, attempt.timeout)
+    opened.append(connection)
+    result.tls = dict(connection.tls)
+    return connection
+
+
+def _log_in(attempt: Attempt, login: Callable[[str], None], overall: CancelToken) -> str:
+    """Log in with the first user name the server accepts; returns that name."""
+    attempt.progress(f"Checking your password with {attempt.server.host}...")
+    names = username_candidates(attempt.server.username, attempt.email)
+    return _with_fallbacks(login, names, overall)
 
 
 def _folders(client: SecureIMAPClient, server: ServerConfig, username: str) -> list[str]:
@@ -111,50 +150,16 @@ def _folders(client: SecureIMAPClient, server: ServerConfig, username: str) -> l
     raise error if error.kind is not ErrorKind.AUTH_FAILED else failures.protocol_error(server, text)
 
 
-def check_smtp(
-    server: ServerConfig,
-    email: str,
-    password: str | OAuthLogin,
-    settings: Settings,
-    policy: ConnectionPolicy,
-    cancel: CancelToken,
-    progress: Progress,
-    timeout: float,
-) -> ServerCheck:
-    """EHLO, verify TLS, AUTH (with user name fallbacks), QUIT. No mail is sent."""
-
-    def steps(overall: CancelToken, result: ServerCheck, opened: list[Connection]) -> None:
-        progress(f"Connecting to {server.host}...")
-        smtp = open_smtp(server, settings, policy, overall, timeout)
-        opened.append(smtp)
-        result.tls = dict(smtp.tls)
-        result.capabilities = sorted(f"{name.upper()} {value}".strip() for name, value in smtp.esmtp_features.items())
-        progress(f"Checking your password with {server.host}...")
-        names = username_candidates(server.username, email)
-        assert smtp.sock is not None  # open_smtp returns a connected session
-        with closes_on_cancel(smtp.sock, overall):
-            login = functools.partial(login_smtp, smtp, password=password, cancel=overall)
-            result.username = _with_fallbacks(lambda name: login(name), names, overall)
-
-    return _checked(server, policy, cancel, timeout, steps, oauth=isinstance(password, OAuthLogin))
-
-
-def _checked(
-    server: ServerConfig,
-    policy: ConnectionPolicy,
-    cancel: CancelToken,
-    timeout: float,
-    steps: Steps,
-    oauth: bool = False,
-) -> ServerCheck:
+def _checked(attempt: Attempt, cancel: CancelToken, steps: Steps) -> ServerCheck:
     """Run one server's `steps` under an overall deadline; every failure ends up in the result."""
-    result = _blank(server, policy)
+    server = attempt.server
+    result = _blank(server, attempt.policy)
     # `timeout` bounds each step; a server trickling one byte per step must still not hold us for ever.
-    overall = cancel.child(timeout * OVERALL_STEPS)
+    overall = cancel.child(attempt.timeout * OVERALL_STEPS)
     opened: list[Connection] = []
     try:
-        _refuse_unprovable(server, oauth)
-        steps(overall, result, opened)
+        _refuse_unprovable(server, oauth=isinstance(attempt.password, OAuthLogin))
+        steps(attempt, overall, result, opened)
         result.ok = True
     except UserFacingError as exc:
         result.error = _stopped(server, cancel) if overall.cancelled else exc
