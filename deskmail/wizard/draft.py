@@ -11,6 +11,8 @@ from deskmail.core.cancel import CancelToken
 from deskmail.core.errors import Field, UserFacingError
 from deskmail.core.serverconfig import Candidate, ConnectionPolicy, Security
 from deskmail.engine.accounts import Account
+from deskmail.engine.oauth.provider import OAuthProvider
+from deskmail.engine.oauth.session import OAuthLogin
 from deskmail.wizard.manual import ManualSettings
 from deskmail.wizard.problems import Problem
 from deskmail.wizard.steps import Step
@@ -56,7 +58,20 @@ class CheckReportLike(Protocol):
 
 
 DiscoverFn = Callable[[str, CancelToken, Progress], DiscoveryLike]
-CheckFn = Callable[[Candidate, str, str, ConnectionPolicy, CancelToken, Progress], CheckReportLike]
+CheckFn = Callable[[Candidate, str, "str | OAuthLogin", ConnectionPolicy, CancelToken, Progress], CheckReportLike]
+# A usable browser sign-in for these settings (a client id is configured), or None: app passwords only.
+OAuthForFn = Callable[[Candidate], OAuthProvider | None]
+# The browser sign-in; it reports OpenBrowser(url) through `progress` for the UI to open.
+SignInFn = Callable[[OAuthProvider, str, CancelToken, Progress], OAuthLogin]
+
+
+@dataclass(frozen=True)
+class OpenBrowser:
+    """Progress from the sign-in job: the UI opens `url` in the system browser."""
+
+    url: str
+
+
 SaveFn = Callable[[Account, str, CancelToken], None]  # raises KeyringUnavailable when no keyring is usable
 
 
@@ -80,12 +95,15 @@ class Services:
     account_exists: Callable[[str], bool] = lambda _email: False
     warm_up: Callable[[], None] = lambda: None  # slow first-use loading, run in the background at start
     keyring_available: Callable[[], bool] = lambda: True  # slow (D-Bus): asked in the background at start
+    oauth_for: OAuthForFn = lambda _candidate: None
+    sign_in: SignInFn | None = None
 
 
 class JobKind:
     DISCOVER = "discover"
     CHECK = "check"
     SAVE = "save"
+    SIGN_IN = "sign_in"
 
 
 _job_ids = itertools.count(1)
@@ -161,6 +179,9 @@ class Draft:
     notice: str = ""  # a message for the whole current page
     focus: Field = Field.NONE
     progress: list[str] = field(default_factory=list)
+    oauth: OAuthLogin | None = None  # after a browser sign-in: used instead of the password
+    sign_in_url: str = ""  # the sign-in page, to open again if the browser window was closed
+    browser_url: str = ""  # a page the UI must open now (taken once by `take_browser_url`)
 
     @property
     def needs_confirmation(self) -> bool:
@@ -173,6 +194,11 @@ class Draft:
             return False
         servers = [candidate.incoming] + ([candidate.outgoing] if candidate.outgoing else [])
         return any(server.security is Security.PLAIN for server in servers)
+
+    @property
+    def secret(self) -> str | OAuthLogin:
+        """What the checks log in with: the browser sign-in if there was one, else the password."""
+        return self.oauth if self.oauth is not None else self.password
 
     def clear_page_messages(self) -> None:
         self.errors = {}

@@ -11,6 +11,7 @@ from deskmail.core.redact import register_secret
 from deskmail.core.serverconfig import CertificatePin, ServerConfig
 from deskmail.engine.accounts import Account, AccountError, account_key
 from deskmail.engine.credentials import KeyringUnavailable
+from deskmail.engine.oauth.accounts import with_oauth
 from deskmail.wizard.draft import CheckReportLike, DiscoveryLike, Draft, Job, JobKind, JobSlot, Progress, Services
 from deskmail.wizard.manual import ManualSettings
 from deskmail.wizard.problems import (
@@ -22,6 +23,7 @@ from deskmail.wizard.problems import (
     save_problem,
     unexpected_problem,
 )
+from deskmail.wizard.signin import SignInSteps
 from deskmail.wizard.steps import LINK_ACTIONS, OUTCOME_STEPS, SPECIAL_PAGE_ACTIONS, Action, Step
 
 CONFIRM_NEEDED = "Please tick the box to confirm that these settings look right."
@@ -35,7 +37,7 @@ NO_KEYRING_NOTE = (
 )
 
 
-class WizardMachine:
+class WizardMachine(SignInSteps):
     """Drives the wizard: the UI calls the methods for what the person did and renders `step` and `draft`."""
 
     def __init__(self, services: Services) -> None:
@@ -44,6 +46,7 @@ class WizardMachine:
         self.draft = Draft()
         self._jobs = JobSlot()
         self._retry_discovery = False
+        self._retry_sign_in = False  # "Try again" on a Problem page repeats the browser sign-in
 
     # -- background jobs -------------------------------------------------------------------
 
@@ -56,7 +59,7 @@ class WizardMachine:
         return self._jobs.current is not None
 
     def job_progress(self, job: Job, value: object) -> None:
-        if self._jobs.is_current(job):
+        if self._jobs.is_current(job) and not self._sign_in_progress(value):
             self.draft.progress.append(str(value))
 
     def job_finished(self, job: Job, result: object) -> None:
@@ -66,13 +69,17 @@ class WizardMachine:
             self._discovered(result)  # type: ignore[arg-type]
         elif job.kind == JobKind.CHECK:
             self._checked(result)  # type: ignore[arg-type]
+        elif job.kind == JobKind.SIGN_IN:
+            self._signed_in(result)  # type: ignore[arg-type]
         else:
             self._saved()
 
     def job_failed(self, job: Job, error: BaseException) -> None:
         if not self._jobs.end(job):
             return
-        if isinstance(error, Cancelled):
+        if job.kind == JobKind.SIGN_IN:
+            self._sign_in_failed(error)
+        elif isinstance(error, Cancelled):
             self._go(Step.ACCOUNT if job.kind == JobKind.DISCOVER else self.draft.settings_step)
         elif job.kind == JobKind.SAVE:
             self._save_failed(error)
@@ -157,6 +164,7 @@ class WizardMachine:
         self.draft.discovery, self.draft.discovered_for, self.draft.candidate = None, "", None
         self.draft.manual, self.draft.policy = None, replace(self.draft.policy, pins=(), allow_plaintext=False)
         self.draft.confirmed = self.draft.settings_accepted = self.draft.plaintext_ticked = False
+        self.draft.oauth, self._retry_sign_in = None, False
 
     # -- Finding ---------------------------------------------------------------------------------
 
@@ -176,6 +184,9 @@ class WizardMachine:
         elif self.step is Step.CHECKING:
             self._cancel_job()
             self._go(self.draft.settings_step)
+        elif self.step is Step.SIGNING_IN:
+            self._cancel_job()
+            self._go(Step.OAUTH_ONLY)
 
     def _discovered(self, result: DiscoveryLike) -> None:
         self.draft.discovery, self.draft.discovered_for = result, self.draft.email
@@ -283,7 +294,7 @@ class WizardMachine:
             self._go(Step.PLAINTEXT)
             return
         draft, check = self.draft, self.services.check
-        email, password, policy = draft.email, draft.password, draft.policy
+        email, password, policy = draft.email, draft.secret, draft.policy
 
         def work(cancel: CancelToken, progress: Progress) -> object:
             return check(candidate, email, password, policy, cancel, progress)
@@ -314,6 +325,8 @@ class WizardMachine:
         if self.step is Step.PROBLEM and self.draft.problem is not None:
             return self.draft.problem.actions
         actions = SPECIAL_PAGE_ACTIONS.get(self.step, ())
+        if self.oauth_provider() is None:
+            actions = tuple(a for a in actions if a is not Action.SIGN_IN_WITH_BROWSER)
         return tuple(a for a in actions if a not in LINK_ACTIONS or self.url_for(a))
 
     def url_for(self, action: Action) -> str:
@@ -342,6 +355,7 @@ class WizardMachine:
             Action.TRY_AGAIN: self._try_again,
             Action.GO_BACK: self.back,
             Action.USE_SESSION_PASSWORD: self._use_session_password,
+            Action.SIGN_IN_WITH_BROWSER: self._start_sign_in,
         }[action]
         handler()
         return ""
@@ -350,7 +364,7 @@ class WizardMachine:
         if self.step is Step.OAUTH_ONLY:
             self.draft.settings_accepted = False  # after the app password, show the settings first
             self.draft.discovery = _AsFound(self.draft.discovery) if self.draft.discovery else None
-        self.draft.password = ""
+        self.draft.password, self.draft.oauth, self._retry_sign_in = "", None, False
         self._go(Step.ACCOUNT, focus=Field.PASSWORD)
 
     def _trust_certificates(self) -> None:
@@ -371,7 +385,9 @@ class WizardMachine:
         self._open_manual(focus)
 
     def _try_again(self) -> None:
-        if self.step is Step.IMAP_DISABLED:
+        if self.step is Step.PROBLEM and self._retry_sign_in and self.draft.oauth is None:
+            self._start_sign_in()
+        elif self.step is Step.IMAP_DISABLED:
             self._after_special_page()
         elif self.step is Step.NOT_FOUND or (self.step is Step.PROBLEM and self._retry_discovery):
             self._start_discovery()
@@ -391,7 +407,7 @@ class WizardMachine:
             self._retry_discovery = False
         elif self.step is Step.MANUAL and self.draft.discovery is not None and self.draft.discovery.candidates:
             self._show_discovery(self.draft.discovery)  # back to what was found, not what was typed
-        elif self.step in (Step.FINDING, Step.CHECKING):
+        elif self.step in (Step.FINDING, Step.CHECKING, Step.SIGNING_IN):
             self.cancel()
         elif self.step is not Step.DONE:
             self._go(Step.ACCOUNT)
@@ -413,6 +429,9 @@ class WizardMachine:
             return
         account = replace(account, remember_password=self.draft.remember_password)
         save, password = self.services.save, self.draft.password
+        if self.draft.oauth is not None:  # the keyring keeps the refresh token in the password's place
+            account = with_oauth(account, self.draft.oauth.provider)
+            password = self.draft.oauth.refresh_token
 
         def work(cancel: CancelToken, progress: Progress) -> object:
             save(account, password, cancel)
@@ -422,7 +441,7 @@ class WizardMachine:
         self._start(Step.SAVING, JobKind.SAVE, work)
 
     def _saved(self) -> None:
-        self.draft.password = ""  # it is in the keyring (or the session store) now
+        self.draft.password, self.draft.oauth = "", None  # in the keyring (or the session store) now
         self._go(Step.DONE)
 
     def _save_failed(self, error: BaseException) -> None:

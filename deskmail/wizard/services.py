@@ -7,7 +7,10 @@ from deskmail.core.serverconfig import Candidate, ConnectionPolicy
 from deskmail.core.settings import Settings
 from deskmail.engine.accounts import Account, AccountStore, account_key
 from deskmail.engine.credentials import Credentials, save_account_and_password
-from deskmail.wizard.draft import CheckReportLike, DiscoveryLike, Progress, Services
+from deskmail.engine.oauth.accounts import provider_from_block
+from deskmail.engine.oauth.provider import OAuthProvider
+from deskmail.engine.oauth.session import OAuthLogin
+from deskmail.wizard.draft import CheckReportLike, DiscoveryLike, OpenBrowser, Progress, Services
 
 DISCOVERY_TIMEOUT = 8.0
 
@@ -29,7 +32,7 @@ def real_services(
     def check(
         candidate: Candidate,
         email: str,
-        password: str,
+        password: str | OAuthLogin,
         policy: ConnectionPolicy,
         cancel: CancelToken,
         progress: Progress,
@@ -42,6 +45,25 @@ def real_services(
 
     def save(account: Account, password: str, cancel: CancelToken) -> None:
         save_account_and_password(store, credentials, account, password)
+
+    def oauth_for(candidate: Candidate) -> OAuthProvider | None:
+        block = candidate.extra.get("oauth2")
+        if not isinstance(block, dict):
+            return None
+        return provider_from_block(candidate.provider.id, candidate.provider.name, block, settings)
+
+    def sign_in(provider: OAuthProvider, email: str, cancel: CancelToken, progress: Progress) -> OAuthLogin:
+        from deskmail.engine.oauth.flow import sign_in as browser_sign_in
+
+        def open_browser(url: str) -> None:
+            progress(OpenBrowser(url))  # the UI opens it: the engine has no say over the desktop
+
+        tokens = browser_sign_in(
+            provider, email, settings=settings, open_browser=open_browser, cancel=cancel, progress=progress
+        )
+        login = OAuthLogin(provider, email, tokens.refresh_token, settings)
+        login.remember(tokens)
+        return login
 
     # The Account page asks "already set up?" on the GUI thread, which must not read files: the
     # saved addresses are read once in the background, when the wizard opens.
@@ -60,6 +82,8 @@ def real_services(
         account_exists=lambda email: account_key(email) in existing,
         warm_up=load_in_background,
         keyring_available=credentials.available,
+        oauth_for=oauth_for,
+        sign_in=sign_in,
     )
 
 

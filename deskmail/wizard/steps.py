@@ -14,6 +14,7 @@ class Step(StrEnum):
     NOT_FOUND = "not_found"  # nothing found: type the settings in
     POP3_ONLY = "pop3_only"  # the provider offers only POP3
     OAUTH_ONLY = "oauth_only"  # the provider wants a browser sign-in or an app password
+    SIGNING_IN = "signing_in"  # waiting for the person to sign in in the browser, with Cancel
     IMAP_DISABLED = "imap_disabled"  # IMAP must first be switched on in the webmail
     MANUAL = "manual"  # manual settings editor
     PLAINTEXT = "plaintext"  # scary confirmation before sending a password unencrypted
@@ -37,6 +38,7 @@ class Action(StrEnum):
     TRY_AGAIN = "try_again"
     GO_BACK = "go_back"
     USE_SESSION_PASSWORD = "use_session_password"
+    SIGN_IN_WITH_BROWSER = "sign_in_with_browser"  # offered only when a client id is configured
 
 
 # Actions that only open a web page: the machine hands out the URL and stays where it is.
@@ -50,7 +52,12 @@ OUTCOME_STEPS = {
 }
 SPECIAL_PAGE_ACTIONS = {
     Step.POP3_ONLY: (Action.EDIT_SETTINGS, Action.GO_BACK),
-    Step.OAUTH_ONLY: (Action.OPEN_APP_PASSWORD_PAGE, Action.RETYPE_PASSWORD, Action.GO_BACK),
+    Step.OAUTH_ONLY: (
+        Action.SIGN_IN_WITH_BROWSER,
+        Action.OPEN_APP_PASSWORD_PAGE,
+        Action.RETYPE_PASSWORD,
+        Action.GO_BACK,
+    ),
     Step.IMAP_DISABLED: (Action.OPEN_ENABLE_PAGE, Action.TRY_AGAIN, Action.GO_BACK),
     Step.NOT_FOUND: (Action.EDIT_SETTINGS, Action.TRY_AGAIN, Action.GO_BACK),
     Step.NO_KEYRING: (Action.USE_SESSION_PASSWORD, Action.GO_BACK),

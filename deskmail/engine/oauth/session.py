@@ -44,6 +44,11 @@ class OAuthLogin:
     def __repr__(self) -> str:
         return f"OAuthLogin({self.provider.id!r}, {self.email!r})"
 
+    @property
+    def refresh_token(self) -> str:
+        """The current refresh token (what the keyring keeps for this account)."""
+        return self._refresh_token
+
     def access_token(self, cancel: CancelToken = NEVER) -> tuple[str, bool]:
         """(token, fresh): a cached token still valid for a minute, else a newly refreshed one (fresh=True)."""
         with _cache_lock:
