@@ -34,6 +34,7 @@ ACTION_LABELS = {
     Action.TRY_AGAIN: "Try again",
     Action.GO_BACK: "Go back",
     Action.USE_SESSION_PASSWORD: "Ask for my password at each start",
+    Action.SIGN_IN_WITH_BROWSER: "Sign in in your browser",
 }
 PAGE_ACTION_LABELS = {
     (Step.OAUTH_ONLY, Action.RETYPE_PASSWORD): "I have an app password",

@@ -15,6 +15,7 @@ from deskmail.ui.wizard.common import Page
 from deskmail.ui.wizard.first_pages import AccountPage, FindingPage, FoundPage
 from deskmail.ui.wizard.result_pages import CheckingPage, DonePage, MessagePage, ProblemPage
 from deskmail.ui.wizard.settings_pages import ManualPage, PlaintextPage
+from deskmail.ui.wizard.signin_page import SigningInPage
 from deskmail.wizard.draft import Job, Services
 from deskmail.wizard.machine import WizardMachine
 from deskmail.wizard.steps import Step
@@ -73,7 +74,7 @@ class AccountWizard(QDialog):
         self.account_page = account = AccountPage(self.machine, self._render, self._open)
         finding, found = make(FindingPage), make(FoundPage)
         manual, plaintext, checking = make(ManualPage), make(PlaintextPage), make(CheckingPage)
-        problem, message = make(ProblemPage), make(MessagePage)
+        problem, message, signing_in = make(ProblemPage), make(MessagePage), make(SigningInPage)
         done = DonePage(self.machine, self._render, self._open, self.accept)
         for step, page in (
             (Step.ACCOUNT, account),
@@ -84,6 +85,7 @@ class AccountWizard(QDialog):
             (Step.CHECKING, checking),
             (Step.SAVING, checking),
             (Step.PROBLEM, problem),
+            (Step.SIGNING_IN, signing_in),
             (Step.DONE, done),
         ):
             self.pages[step] = page
@@ -111,6 +113,9 @@ class AccountWizard(QDialog):
             page.refresh()
         self._set_default(page.default_button())
         self._start_job()
+        browser_url = self.machine.take_browser_url()  # the sign-in page: the engine waits for it
+        if browser_url:
+            self._open(browser_url)
         focus = page.focus_widget(self.machine.draft.focus) or (page.first_focus() if entering else None)
         if focus is not None:
             focus.setFocus()
@@ -168,6 +173,6 @@ class AccountWizard(QDialog):
             return  # a moment: half-saved (password kept, settings not) would be worse than waiting
         if self.task is not None:
             self.task.cancel()
-        if self.machine.step in (Step.FINDING, Step.CHECKING):
+        if self.machine.step in (Step.FINDING, Step.CHECKING, Step.SIGNING_IN):
             self.machine.cancel()
         super().reject()

@@ -5,19 +5,22 @@ from __future__ import annotations
 import functools
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from PySide6.QtWidgets import QApplication
 
 from deskmail.core.cancel import CancelToken
 from deskmail.core.errors import ErrorKind, Field, UserFacingError
 from deskmail.core.serverconfig import Candidate, ConnectionPolicy, Protocol, Provider, Security, ServerConfig
+from deskmail.core.settings import Settings
 from deskmail.engine.accounts import Account
 from deskmail.engine.credentials import KeyringUnavailable
+from deskmail.engine.oauth.provider import OAuthProvider
+from deskmail.engine.oauth.session import OAuthLogin
 from deskmail.ui.wizard.dialog import AccountWizard
-from deskmail.wizard.draft import Progress, Services
+from deskmail.wizard.draft import OpenBrowser, Progress, Services
 from deskmail.wizard.problems import RULES, Variant
-from deskmail.wizard.steps import Step
+from deskmail.wizard.steps import Action, Step
 
 EMAIL = "anna.schmidt@example.com"
 # How long a "held" job keeps its progress page up: long enough for a screenshot, short enough that a
@@ -83,6 +86,7 @@ class Canned:
     save_error: BaseException | None = None
     hold: str = ""
     keyring: bool = True  # a usable keyring on this computer
+    oauth: OAuthProvider | None = None  # a configured browser sign-in (client id set)
 
     def services(self) -> Services:
         def discover(email: str, cancel: CancelToken, progress: Progress) -> CannedDiscovery:
@@ -92,7 +96,12 @@ class Canned:
             return self.discovery
 
         def check(
-            c: Candidate, e: str, p: str, policy: ConnectionPolicy, cancel: CancelToken, progress: Progress
+            c: Candidate,
+            e: str,
+            p: str | OAuthLogin,
+            policy: ConnectionPolicy,
+            cancel: CancelToken,
+            progress: Progress,
         ) -> CannedReport:
             progress("Connecting to imap.mail.example.com...")
             self._hold("check", cancel)
@@ -103,17 +112,36 @@ class Canned:
             if self.save_error is not None:
                 raise self.save_error
 
+        def sign_in(provider: OAuthProvider, email: str, cancel: CancelToken, progress: Progress) -> OAuthLogin:
+            progress(OpenBrowser(provider.auth_url))
+            progress(f"Waiting for you to sign in to {provider.name} in your browser...")
+            self._hold("sign_in", cancel)
+            return OAuthLogin(provider, email, "canned-refresh-token", settings=_NO_SETTINGS)
+
         return Services(
             discover,
             check,
             save,
             typo_hint=lambda e: "gmail.com" if "gmial" in e else None,
             keyring_available=lambda: self.keyring,
+            oauth_for=lambda _candidate: self.oauth,
+            sign_in=sign_in,
         )
 
     def _hold(self, what: str, cancel: CancelToken) -> None:
         if self.hold == what:
             cancel.wait(HOLD_SECONDS)
+
+
+_NO_SETTINGS = Settings()
+SAMPLE_OAUTH = OAuthProvider(
+    "example.com",
+    "Example Mail",
+    "https://login.example.com/authorize",
+    "https://login.example.com/token",
+    "mail",
+    client_id="sample-client-id",
+)
 
 
 def failed(kind: ErrorKind, side: str = "incoming", **data: object) -> CannedReport:
@@ -170,6 +198,9 @@ def scenes() -> Iterator[tuple[str, Callable[[], AccountWizard]]]:
         candidates = [sample_candidate()] if outcome in ("oauth_only", "imap_disabled") else []
         canned = Canned(CannedDiscovery(outcome, candidates, ""))
         yield f"10-{outcome.replace('_', '-')}", functools.partial(_submitted, canned, step)
+    oauth = Canned(CannedDiscovery("oauth_only", [sample_candidate()], ""), oauth=SAMPLE_OAUTH)
+    yield "10-oauth-only-sign-in", functools.partial(_submitted, oauth, Step.OAUTH_ONLY)
+    yield "10-oauth-signing-in", lambda: _signing_in(replace(oauth, hold="sign_in"))
     yield "11-no-keyring", lambda: _checking(Canned(save_error=KeyringUnavailable()), Step.NO_KEYRING)
     seen: set[Variant] = set()
     for kind, rule in RULES.items():
@@ -191,6 +222,13 @@ def _submitted(canned: Canned, step: Step) -> AccountWizard:
     wizard = start(canned)
     wizard.account_page._continue()
     return go(wizard, step)
+
+
+def _signing_in(canned: Canned) -> AccountWizard:
+    wizard = _submitted(canned, Step.OAUTH_ONLY)
+    wizard.machine.perform(Action.SIGN_IN_WITH_BROWSER)
+    wizard._render()
+    return go(wizard, Step.SIGNING_IN)
 
 
 def _manual() -> AccountWizard:

@@ -252,6 +252,16 @@ MESSAGES = {
 }
 
 
+# The "sign in on the website" page when Deskmail can do that sign-in (a client id is configured).
+OAUTH_SIGN_IN_MESSAGE = (
+    "Sign in with your provider",
+    "Your provider does not let e-mail apps use your normal password. Instead, you sign in on "
+    "your provider's own web page, in your browser, and allow Deskmail to read and send your mail. "
+    "Deskmail never sees your password.\n\n"
+    "If you prefer, you can use an \u201capp password\u201d instead, if your provider offers them.",
+)
+
+
 class MessagePage(Page):
     """The special pages: an explanation in plain words and the actions that fit."""
 
@@ -265,23 +275,42 @@ class MessagePage(Page):
         self.notice = paragraph(selectable=True)
         for widget in (self.title, self.notice, self.text):
             column.addWidget(widget)
+        # The browser sign-in is the way forward when offered: one large button under the text, not
+        # a fourth button squeezed into the bottom row.
+        self.sign_in_button = button("")
+        self.sign_in_button.setObjectName(f"action_{Action.SIGN_IN_WITH_BROWSER.value}")
+        self.sign_in_button.setFont(scaled_font(self.sign_in_button.font(), 1.15, bold=True))
+        self.sign_in_button.setMinimumHeight(round(2.4 * self.fontMetrics().height()))
+        self.sign_in_button.clicked.connect(lambda: self.act(Action.SIGN_IN_WITH_BROWSER))
+        self.sign_in_button.hide()
+        sign_in_row = QHBoxLayout()
+        sign_in_row.addWidget(self.sign_in_button)
+        sign_in_row.addStretch(1)
+        column.addSpacing(8)
+        column.addLayout(sign_in_row)
         row.addLayout(column, 1)
         self.content.addLayout(row)
         self.action_buttons = ActionButtons(self)
 
     def enter(self) -> None:
         step = self.machine.step
-        title, text = MESSAGES.get(step, ("", ""))
+        sign_in = self.machine.oauth_provider() if step is Step.OAUTH_ONLY else None
+        title, text = OAUTH_SIGN_IN_MESSAGE if sign_in is not None else MESSAGES.get(step, ("", ""))
         candidate = self.machine.draft.candidate
-        text = _with_provider(text, candidate.provider.name if candidate is not None else "")
-        self.title.setText(title)
+        name = candidate.provider.name if candidate is not None else ""
+        text = _with_provider(text, name)
+        self.title.setText(_with_provider(title, name))
         self.text.setText(text)
         self.notice.setText(self.machine.draft.notice)
         self.notice.setVisible(bool(self.machine.draft.notice))
-        self.action_buttons.show(step, self.machine.actions())
+        actions = self.machine.actions()
+        offered = Action.SIGN_IN_WITH_BROWSER in actions
+        self.action_buttons.show(step, tuple(a for a in actions if a is not Action.SIGN_IN_WITH_BROWSER))
+        self.sign_in_button.setText(f"Sign in with {sign_in.name or name} in your browser" if sign_in else "")
+        self.sign_in_button.setVisible(offered)
 
     def default_button(self) -> QPushButton | None:
-        return self.action_buttons.default
+        return self.sign_in_button if self.sign_in_button.isVisibleTo(self) else self.action_buttons.default
 
 
 class DonePage(Page):
@@ -316,6 +345,12 @@ class DonePage(Page):
             if account.remember_password
             else "Deskmail will ask for your password each time it starts."
         )
+        if account.uses_oauth:
+            kept = (
+                "You stay signed in: Deskmail keeps the sign-in safe in your computer's keyring."
+                if account.remember_password
+                else "You will sign in again in your browser each time Deskmail starts."
+            )
         self.text.setText(f"Your e-mail account {account.email} is ready.\n\n{kept}")
 
     def default_button(self) -> QPushButton | None:
