@@ -32,6 +32,7 @@ class MessageRole:
     ATTACHMENT = Qt.ItemDataRole.UserRole + 4
     MESSAGE_ID = Qt.ItemDataRole.UserRole + 5
     ANSWERED = Qt.ItemDataRole.UserRole + 6
+    PREVIEW = Qt.ItemDataRole.UserRole + 7  # the start of the text, for the row's second line ("" if none yet)
 
 
 class MessageSource(Protocol):
@@ -260,7 +261,10 @@ def _role_value(m: MessageSummary, role: int) -> Any:
         return m.id
     if role == MessageRole.ANSWERED:
         return m.answered
+    if role == MessageRole.PREVIEW:
+        return m.preview
     if role == Qt.ItemDataRole.AccessibleTextRole:
         state = "unread, " if not m.seen else ""
-        return f"{state}from {person(m.from_name, m.from_addr)}, {m.subject or 'no subject'}, {full_date(m.date)}"
+        text = f"{state}from {person(m.from_name, m.from_addr)}, {m.subject or 'no subject'}, {full_date(m.date)}"
+        return f"{text}. {m.preview}" if m.preview else text
     return None

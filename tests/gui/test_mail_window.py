@@ -223,3 +223,31 @@ def test_composer_attachments_show_sizes_and_can_be_removed(qtbot: QtBot, tmp_pa
     composer.remove_selected_attachments()
     assert composer.attachments == [] and composer.attachment_list.isHidden()
     composer.dirty = False
+
+
+def test_rows_show_the_preview_as_a_grey_second_line(qtbot: QtBot) -> None:
+    from PySide6.QtGui import QFontMetrics
+
+    from deskmail.qtbridge.message_model import COL_PEOPLE, COL_SUBJECT
+
+    window = gallery.sample_window(extra=2)
+    qtbot.addWidget(window)
+    window.show()
+    view = gallery.mail_view(window)
+    line = QFontMetrics(view.list.font()).height()
+    assert view.list.rowHeight(0) >= 2 * line
+    rows = {view.model.summary(r).subject: r for r in range(view.model.rowCount())}  # type: ignore[union-attr]
+    with_preview, without = rows["Photos from the lake"], rows["Weekly note 2"]
+    assert view.model.data(view.model.index(with_preview, COL_SUBJECT), MessageRole.PREVIEW).startswith("Hi Anna")
+    assert view.model.data(view.model.index(without, COL_SUBJECT), MessageRole.PREVIEW) == ""
+    image = view.list.viewport().grab().toImage()
+
+    def inked(row: int) -> int:
+        """Pixels unlike the row's background along the middle of its second line, under sender and subject."""
+        y = view.list.rowViewportPosition(row) + view.list.rowHeight(row) - 6 - line // 2
+        left = view.list.columnViewportPosition(COL_PEOPLE)
+        right = view.list.columnViewportPosition(COL_SUBJECT) + view.list.columnWidth(COL_SUBJECT)
+        background = image.pixelColor(left + 1, y)
+        return sum(1 for x in range(left, right) if image.pixelColor(x, y) != background)
+
+    assert inked(with_preview) > 20 and inked(without) == 0

@@ -1,18 +1,21 @@
-"""The message list widget: the lazy model styled (unread bold, flag and attachment marks)."""
+"""The message list widget: the lazy model styled (unread bold, flag and attachment marks, a grey preview line)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QIdentityProxyModel, QModelIndex, QPersistentModelIndex, Qt, Signal
-from PySide6.QtGui import QFont, QPainter
+from PySide6.QtCore import QIdentityProxyModel, QModelIndex, QPersistentModelIndex, QRect, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QIcon, QPainter, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QHeaderView,
     QProxyStyle,
     QStyle,
+    QStyledItemDelegate,
     QStyleOption,
     QStyleOptionHeader,
+    QStyleOptionViewItem,
     QTableView,
     QWidget,
 )
@@ -43,6 +46,88 @@ class MessageStyle(QIdentityProxyModel):
                 return ui_icon("attachment")
             return None
         return super().data(index, role)
+
+
+PAD_X, PAD_Y, LINE_GAP = 6, 5, 2  # pixels around and between the two lines of a row
+ICON = 16
+
+
+def two_line_height(font: QFont) -> int:
+    """Row height for a first line (sender, subject, date) and a preview line under the subject."""
+    return QFontMetrics(font).height() * 2 + LINE_GAP + PAD_Y * 2
+
+
+def blend(front: QColor, back: QColor, amount: float) -> QColor:
+    """`amount` of `front` over `back`: a grey that suits both light and dark palettes."""
+
+    def mix(f: int, b: int) -> int:
+        return round(f * amount + b * (1 - amount))
+
+    return QColor(mix(front.red(), back.red()), mix(front.green(), back.green()), mix(front.blue(), back.blue()))
+
+
+def preview_rect(opt: QStyleOptionViewItem, offset: int) -> QRect:
+    """Where the preview line goes: under the sender and subject columns together (in viewport coordinates)."""
+    cell = opt.rect
+    view = opt.widget
+    left, right = cell.left(), cell.right()
+    if isinstance(view, QTableView):
+        starts = [view.columnViewportPosition(c) for c in (COL_PEOPLE, COL_SUBJECT)]
+        ends = [view.columnViewportPosition(c) + view.columnWidth(c) for c in (COL_PEOPLE, COL_SUBJECT)]
+        left, right = min(starts), max(ends) - 1
+    height = QFontMetrics(view.font() if view is not None else opt.font).height()
+    return QRect(left + PAD_X, cell.top() + PAD_Y + offset, right - left - 2 * PAD_X, height)
+
+
+class TwoLineDelegate(QStyledItemDelegate):
+    """Every cell's text on the row's first line; under sender and subject, the preview in grey, elided."""
+
+    def paint(
+        self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> None:
+        opt = QStyleOptionViewItem(option)
+        self.initStyleOption(opt, index)
+        text, icon = opt.text, QIcon(opt.icon)
+        opt.text, opt.icon = "", QIcon()
+        opt.features &= ~(
+            QStyleOptionViewItem.ViewItemFeature.HasDisplay | QStyleOptionViewItem.ViewItemFeature.HasDecoration
+        )
+        style = opt.widget.style() if opt.widget is not None else QApplication.style()
+        style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, opt.widget)  # background, selection
+        selected = bool(opt.state & QStyle.StateFlag.State_Selected)
+        group = (
+            QPalette.ColorGroup.Active if opt.state & QStyle.StateFlag.State_Active else QPalette.ColorGroup.Inactive
+        )
+        palette = opt.palette
+        ink = palette.color(group, QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text)
+        paper = palette.color(group, QPalette.ColorRole.Highlight if selected else QPalette.ColorRole.Base)
+        line = QFontMetrics(opt.font).height()
+        first = QRect(opt.rect.left() + PAD_X, opt.rect.top() + PAD_Y, opt.rect.width() - 2 * PAD_X, line)
+        painter.save()
+        if not icon.isNull():
+            icon.paint(
+                painter, QRect(opt.rect.center().x() - ICON // 2, first.center().y() - ICON // 2 + 1, ICON, ICON)
+            )
+        elif text:
+            painter.setFont(opt.font)
+            painter.setPen(ink)
+            elided = QFontMetrics(opt.font).elidedText(text, Qt.TextElideMode.ElideRight, first.width())
+            painter.drawText(first, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), elided)
+        preview = index.data(MessageRole.PREVIEW) if index.column() in (COL_PEOPLE, COL_SUBJECT) else None
+        if preview:
+            font = QFont(opt.widget.font() if opt.widget is not None else opt.font)
+            painter.setFont(font)
+            painter.setPen(blend(ink, paper, 0.82 if selected else 0.62))
+            # One line under sender and subject: each of the two cells draws its own stretch of it.
+            second = preview_rect(opt, line + LINE_GAP)
+            painter.setClipRect(opt.rect)
+            elided = QFontMetrics(font).elidedText(str(preview), Qt.TextElideMode.ElideRight, second.width())
+            painter.drawText(second, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), elided)
+        painter.restore()
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> QSize:
+        hint = super().sizeHint(option, index)
+        return QSize(hint.width(), two_line_height(option.font))
 
 
 class SortArrowStyle(QProxyStyle):
@@ -88,7 +173,8 @@ class MessageList(QTableView):
         rows = self.verticalHeader()
         rows.hide()
         rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-        rows.setDefaultSectionSize(self.fontMetrics().height() + 8)
+        rows.setDefaultSectionSize(two_line_height(self.font()))
+        self.setItemDelegate(TwoLineDelegate(self))
         self.setShowGrid(False)
         self.setWordWrap(False)
         self.setAlternatingRowColors(True)

@@ -123,6 +123,7 @@ def seed_store(paths: Paths, account: Account | None = None, *, now: float | Non
         found = store.message_by_uid(inbox, uid)
         if found is not None:
             store.save_body(found.id, raw=raw)
+    store.set_previews(inbox, [(uid, _preview(raw)) for uid, raw in bodies.items()])  # as the preview pass would
     _seed_other_folders(store, ids, now)
     for folder_id in ids.values():
         store.set_folder_counts(folder_id, store.message_count(folder_id), 0)
@@ -153,3 +154,9 @@ def _seed_other_folders(store: Store, ids: dict[str, int], now: float) -> None:
         [MessageHeaders(uid=i, flags=() if i < 3 else ("\\Seen",), subject=f"Family news {i}", from_name="Clara Jensen",
                         from_addr="clara@example.test", date=int(now - i * 86400)) for i in range(1, 6)],
     )  # fmt: skip
+
+
+def _preview(raw: bytes) -> str:
+    from deskmail.engine.mime.parse import parse_message
+
+    return parse_message(raw).preview
