@@ -9,6 +9,7 @@ Our sync runs in a child process so its peak RSS is its own.
     python bench/sync.py                      # 10k and 100k (generating 100k takes minutes)
     python bench/sync.py --keep /tmp/deskmail-bench-keep   # keep generated mailboxes for later runs
     python bench/sync.py --sizes 10000 --repeat 3
+    python bench/sync.py --sizes 10000 --previews   # + the preview pass over the 1,000 newest after the sync
 
 The mailboxes are written as Maildir, then converted to mdbox with doveadm (see the comment in
 main() for why). Numbers in parentheses are the server's own time for the SELECT our resync needs.
@@ -95,7 +96,7 @@ def imapclient_fetch(ip: str, email: str, ca: Path) -> float:
 # --- our sync (child process) ----------------------------------------------------------------
 
 
-def child(ip: str, email: str, ca: Path, repeat: int) -> dict[str, Any]:
+def child(ip: str, email: str, ca: Path, repeat: int, previews: bool = False) -> dict[str, Any]:
     from deskmail.engine.imap.account import open_session, sync_account
     from deskmail.engine.imap.sync import SyncProgress
     from deskmail.engine.store import Store
@@ -116,6 +117,8 @@ def child(ip: str, email: str, ca: Path, repeat: int) -> dict[str, Any]:
     report = sync_account(session, store, folders=["INBOX"], progress=progress)
     result["initial"] = time.perf_counter() - started
     result["messages"] = report.folders[0].added
+    if previews:
+        result.update(_preview_pass(session, store))
     result.update(_resyncs(session, store, ip, email, ca, repeat))
     result["rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     session.logout()
@@ -125,6 +128,18 @@ def child(ip: str, email: str, ca: Path, repeat: int) -> dict[str, Any]:
     store.close()
     shutil.rmtree(directory, ignore_errors=True)
     return result
+
+
+def _preview_pass(session: Any, store: Any) -> dict[str, float]:
+    """The preview pass right after the initial sync: the newest messages of the folder, in batches."""
+    from deskmail.engine.imap.previews import NEWEST, fill_previews
+
+    inbox = store.folder("INBOX")
+    started = time.perf_counter()
+    report = fill_previews(session, store, inbox, newest=NEWEST)
+    elapsed = time.perf_counter() - started
+    assert report.looked == min(NEWEST, store.stored_count(inbox.id)), report
+    return {"previews": elapsed, "previews_looked": report.looked, "previews_filled": report.filled}
 
 
 def _resyncs(session: Any, store: Any, ip: str, email: str, ca: Path, repeat: int) -> dict[str, float]:
@@ -181,11 +196,12 @@ def main() -> None:
     parser.add_argument("--storage", choices=("mdbox", "maildir"), default="mdbox")
     parser.add_argument("--keep", metavar="DIR", help="keep generated mailboxes here and reuse them")
     parser.add_argument("--no-condstore", action="store_true", help="a server without CONDSTORE/QRESYNC")
+    parser.add_argument("--previews", action="store_true", help="also time the preview pass after the initial sync")
     parser.add_argument("--child", nargs=3, metavar=("IP", "EMAIL", "CA"))
     args = parser.parse_args()
     if args.child:
         ip, email, ca = args.child
-        print(json.dumps(child(ip, email, Path(ca), args.repeat)))
+        print(json.dumps(child(ip, email, Path(ca), args.repeat, args.previews)))
         return
     from mailgen import fill_maildir
 
@@ -236,8 +252,9 @@ def main() -> None:
             indexed = time.perf_counter() - started
             raw = statistics.median(raw_socket_fetch(ip, email, certs.ca_path) for _ in range(args.repeat))
             lib = imapclient_fetch(ip, email, certs.ca_path)
+            flags = ["--repeat", str(args.repeat), *(["--previews"] if args.previews else [])]
             out = subprocess.run(
-                [sys.executable, __file__, "--repeat", str(args.repeat), "--child", ip, email, str(certs.ca_path)],
+                [sys.executable, __file__, *flags, "--child", ip, email, str(certs.ca_path)],
                 capture_output=True,
                 text=True,
                 check=False,
@@ -293,6 +310,12 @@ def _print_table(rows: list[tuple[int, float, float, float, float, dict[str, Any
             f"| {ours['flags100'] * 1000:.1f} ms ({ours['select_flags100'] * 1000:.1f} ms) | {ours['rss_mb']:.0f} MB "
             f"| {ours['store_mb']:.1f} MB |"
         )
+    for size, *_, ours in rows:
+        if "previews" in ours:
+            print(
+                f"({size:,}: preview pass over the {ours['previews_looked']:,} newest after the initial sync: "
+                f"{ours['previews']:.2f} s, {ours['previews_filled']:,} previews)"
+            )
     for size, generated, indexed, *_ in rows:
         print(f"({size:,}: generating the mailbox took {generated:.1f} s, Dovecot's first SELECT {indexed:.2f} s)")
 
