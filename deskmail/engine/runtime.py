@@ -359,9 +359,9 @@ class AccountRuntime:
             outbox.remove(waiting.id)  # "Try again" after a refusal: the composer's version replaces it
             waiting = None
         # A queued or half-sent copy (Try again after a lost connection) is resumed, never sent twice.
-        item = waiting or sender.queue(message)
+        item_id = waiting.id if waiting is not None else sender.queue_only(message)
         self.store().note_addresses([(a.name, a.email) for a in [*message.to, *message.cc, *message.bcc]], sent=True)
-        result = sender.send(item.id, cancel)
+        result = sender.send(item_id, cancel)
         if result.error is None:  # sent: the composer's draft copies (local and in Drafts) go
             from deskmail.engine.smtp.drafts import DraftManager
             from deskmail.engine.smtp.outbox import LocalDrafts

@@ -5,30 +5,64 @@ from __future__ import annotations
 import datetime as dt
 import email.policy
 import email.utils
+import io
 import mimetypes
+import shutil
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.headerregistry import Address as HeaderAddress
 from email.message import EmailMessage
 from email.parser import BytesParser
 from pathlib import Path
+from typing import BinaryIO
 
 import idna
 
 from deskmail.engine.mime.decode import Address
 from deskmail.engine.mime.filenames import clean_filename
 
+ContentWriter = Callable[[BinaryIO], object]  # writes an attachment's content into a file, in chunks
+
 
 @dataclass(frozen=True)
 class AttachmentFile:
-    """A file to attach: its name as the recipient will see it, bytes and MIME type."""
+    """A file to attach: its name as the recipient will see it, bytes and MIME type.
+
+    Big content stays where it is: `writer` copies it in chunks when the message is spooled
+    (see mime.spool), and `data` is then empty.
+    """
 
     filename: str
-    data: bytes
+    data: bytes = b""
     content_type: str = ""
+    writer: ContentWriter | None = None
+    size: int = -1  # of a streamed attachment's content (-1: not known)
 
     @classmethod
     def from_path(cls, path: Path) -> AttachmentFile:
         return cls(path.name, path.read_bytes())
+
+    @classmethod
+    def streamed_from(cls, path: Path, filename: str = "", content_type: str = "") -> AttachmentFile:
+        """A file attached without reading it now: copied in chunks when the message is spooled."""
+
+        def copy(sink: BinaryIO) -> None:
+            with path.open("rb") as source:
+                shutil.copyfileobj(source, sink, 1024 * 1024)
+
+        return cls(filename or path.name, content_type=content_type, writer=copy, size=path.stat().st_size)
+
+    @property
+    def length(self) -> int:
+        return self.size if self.writer is not None else len(self.data)
+
+    def content(self) -> bytes:
+        """The whole content in memory (for small uses such as drafts; spooling streams instead)."""
+        if self.writer is None:
+            return self.data
+        buffer = io.BytesIO()
+        self.writer(buffer)
+        return buffer.getvalue()
 
     def mime_type(self) -> str:
         guessed = mimetypes.guess_type(self.filename, strict=False)[0]
@@ -92,11 +126,11 @@ def _add_attachment(msg: EmailMessage, attachment: AttachmentFile) -> None:
     ctype = attachment.mime_type()
     filename = clean_filename(attachment.filename, ctype)
     if ctype == "message/rfc822":  # a forwarded message: attach it as a message, not as base64 bytes
-        inner = BytesParser(policy=email.policy.SMTP).parsebytes(attachment.data)
+        inner = BytesParser(policy=email.policy.SMTP).parsebytes(attachment.content())
         msg.add_attachment(inner, filename=filename)
         return
     maintype, _, subtype = ctype.partition("/")
-    msg.add_attachment(attachment.data, maintype=maintype, subtype=subtype or "octet-stream", filename=filename)
+    msg.add_attachment(attachment.content(), maintype=maintype, subtype=subtype or "octet-stream", filename=filename)
 
 
 def build_message(out: OutgoingMessage, *, date: dt.datetime | None = None) -> EmailMessage:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
+from typing import BinaryIO
 
 from deskmail.engine.mime.compose import AttachmentFile, OutgoingMessage
 from deskmail.engine.mime.decode import Address
-from deskmail.engine.mime.parse import ParsedMessage
+from deskmail.engine.mime.parse import Attachment, ParsedMessage
 
 # Prefixes other mail programs write, in several languages, optionally counted ("Re[2]:").
 _REPLY_PREFIX = re.compile(r"^\s*(?:re|aw|sv|antw|vs|ref|rif|r)(?:\[\d+\])?\s*:", re.IGNORECASE)
@@ -92,20 +94,37 @@ def _forward_header(original: ParsedMessage) -> str:
     return "\n".join(lines)
 
 
-def forward(original: ParsedMessage, raw: bytes, *, me: Address, inline: bool = True) -> OutgoingMessage:
-    """Forward inline (text below a header block, attachments carried over) or as an .eml attachment."""
+def forward(original: ParsedMessage, raw: bytes | Path, *, me: Address, inline: bool = True) -> OutgoingMessage:
+    """Forward inline (text below a header block, attachments carried over) or as an .eml attachment.
+
+    `raw` may be the stored body file: a big message is then never read whole, its attachments (or
+    the message itself) are copied from the file in chunks when the forward is spooled for sending.
+    """
     out = OutgoingMessage(sender=me, subject=forward_subject(original.subject))
     if inline:
         out.body = f"\n\n{_forward_header(original)}\n\n{original.text.rstrip()}\n"
         out.attachments = [
-            AttachmentFile(a.filename, original.attachment_data(a.part_id), a.content_type)
-            for a in original.attachments
-            if not a.inline
+            _carried_over(original, a, streamed=isinstance(raw, Path)) for a in original.attachments if not a.inline
         ]
     else:
         name = re.sub(r"[/\\]", "_", original.subject or "message") + ".eml"
-        out.attachments = [AttachmentFile(name, raw, "message/rfc822")]
+        if isinstance(raw, Path):
+            out.attachments = [AttachmentFile.streamed_from(raw, name, "message/rfc822")]
+        else:
+            out.attachments = [AttachmentFile(name, raw, "message/rfc822")]
     return out
+
+
+def _carried_over(original: ParsedMessage, attachment: Attachment, *, streamed: bool) -> AttachmentFile:
+    if not streamed:
+        return AttachmentFile(
+            attachment.filename, original.attachment_data(attachment.part_id), attachment.content_type
+        )
+
+    def copy(sink: BinaryIO) -> None:
+        original.save_attachment(attachment.part_id, sink)
+
+    return AttachmentFile(attachment.filename, content_type=attachment.content_type, writer=copy, size=attachment.size)
 
 
 def edit_draft(draft: ParsedMessage, *, me: Address) -> OutgoingMessage:

@@ -6,9 +6,12 @@ import json
 import time
 from dataclasses import dataclass
 from enum import StrEnum
+from pathlib import Path
 from typing import Any
 
 from deskmail.engine.store import Store, StoreReader
+
+CHUNK = 1024 * 1024  # bytes copied at a time from a spooled message into its outbox row
 
 
 class OutboxState(StrEnum):
@@ -79,6 +82,20 @@ class Outbox:
         item = self.get(int(cursor.lastrowid or 0))
         assert item is not None
         return item
+
+    def add_file(self, spooled: Path, *, message_id: str, sender: str, recipients: list[str]) -> int:
+        """Store a message spooled to a file, copied into the row in chunks (a 50 MB one never whole in memory)."""
+        size = spooled.stat().st_size
+        with self.store.transaction():
+            cursor = self.store.conn.execute(
+                "INSERT INTO outbox (message_id, raw, sender, recipients, created_at) VALUES (?, zeroblob(?), ?, ?, ?)",
+                (message_id, size, sender, json.dumps(recipients), time.time()),
+            )
+            item_id = int(cursor.lastrowid or 0)
+            with self.store.conn.blobopen("outbox", "raw", item_id) as blob, spooled.open("rb") as source:
+                while chunk := source.read(CHUNK):
+                    blob.write(chunk)
+        return item_id
 
     def get(self, item_id: int) -> OutboxItem | None:
         row = self.store.conn.execute(_SELECT_OUTBOX + " WHERE id = ?", (item_id,)).fetchone()

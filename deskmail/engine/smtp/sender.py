@@ -11,16 +11,20 @@ milliseconds): then, on servers that do not file sent mail, the message is sent 
 from __future__ import annotations
 
 import logging
+import os
 import re
 import smtplib
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from imapclient import imapclient as imap_constants
 
 from deskmail.core.cancel import NEVER, Cancelled, CancelToken
 from deskmail.core.errors import ErrorKind, Field, UserFacingError
-from deskmail.engine.mime.compose import OutgoingMessage, ascii_address, build_message
+from deskmail.engine.mime.compose import OutgoingMessage, ascii_address
+from deskmail.engine.mime.spool import write_message
 from deskmail.engine.smtp import imapfolders
 from deskmail.engine.smtp.errors import classify_send_failure, is_temporary, refused_recipients, utf8_unsupported
 from deskmail.engine.smtp.imapfolders import ImapConnector
@@ -73,6 +77,12 @@ class Sender:
 
     def queue(self, message: OutgoingMessage) -> OutboxItem:
         """Build the message and store it in the outbox (durable) before anything touches the network."""
+        item = self.outbox.get(self.queue_only(message))
+        assert item is not None
+        return item
+
+    def queue_only(self, message: OutgoingMessage) -> int:
+        """Like `queue`, returning the item's id without reading the stored message back."""
         if not message.envelope_recipients():
             raise UserFacingError(
                 ErrorKind.PROTOCOL_ERROR,
@@ -80,11 +90,22 @@ class Sender:
                 fix="Add at least one address in To, Cc or Bcc.",
                 field=Field.RECIPIENTS,
             )
-        raw = build_message(message).as_bytes()
-        sender = ascii_address(message.sender.email)
-        return self.outbox.add(
-            raw, message_id=message.message_id, sender=sender, recipients=message.envelope_recipients()
-        )
+        message.ensure_message_id()
+        # Spooled to a file next to the store first: big attachments are copied in chunks, never whole.
+        directory = self.outbox.store.path.parent
+        fd, name = tempfile.mkstemp(dir=directory, prefix=".spool-")
+        spooled = Path(name)
+        try:
+            with os.fdopen(fd, "wb") as sink:
+                write_message(message, sink)
+            return self.outbox.add_file(
+                spooled,
+                message_id=message.message_id,
+                sender=ascii_address(message.sender.email),
+                recipients=message.envelope_recipients(),
+            )
+        finally:
+            spooled.unlink(missing_ok=True)
 
     def send_pending(self, cancel: CancelToken = NEVER) -> list[SendResult]:
         """Try everything that is not waiting for the user (failed items need `send(id)` again)."""

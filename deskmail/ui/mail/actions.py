@@ -229,13 +229,15 @@ class MailActions:
         self.compose(reply(rendered.message, me=me, my_addresses=mine, reply_all=everyone))
 
     def forward_message(self, inline: bool = True) -> None:
-        rendered, raw = self.view.reading_pane.rendered, self.view.reading.raw
+        rendered, body = self.view.reading_pane.rendered, self.view.reading.body
         summary = self.view.reading_pane.summary
-        if rendered is None or raw is None or summary is None:
+        if rendered is None or body is None or summary is None:
             return
         from deskmail.engine.mime.reply import forward
 
-        self.compose(forward(rendered.message, raw, me=self.me(self.view.email_of(summary)), inline=inline))
+        # A big message stays its stored file: it is copied into the outgoing message in chunks at send time.
+        source = body.path if body.raw is None and body.path is not None else body.read()
+        self.compose(forward(rendered.message, source, me=self.me(self.view.email_of(summary)), inline=inline))
 
     def open_in_composer_if_draft(self, summary: object) -> None:
         folder = self.view.current.folder if self.view.current else None

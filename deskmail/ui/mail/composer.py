@@ -46,18 +46,18 @@ Suggest = Callable[[str, str], list[str]]  # (account email, typed prefix) -> "N
 
 @dataclass
 class PendingAttachment:
-    """A file to attach: read from disk on the worker at send time, or bytes already at hand."""
+    """A file to attach (copied from disk in chunks on the worker at send time), or one already prepared."""
 
     filename: str
     size: int
     path: Path | None = None
-    data: bytes | None = None
+    prepared: AttachmentFile | None = None  # from a forward or a draft (a big one streams from its file)
 
     def load(self) -> AttachmentFile:
-        if self.data is not None:
-            return AttachmentFile(self.filename, self.data)
+        if self.prepared is not None:
+            return self.prepared
         assert self.path is not None
-        return AttachmentFile(self.filename, self.path.read_bytes())
+        return AttachmentFile.streamed_from(self.path, self.filename)
 
 
 class AddressField(QLineEdit):
@@ -272,7 +272,7 @@ class ComposerWindow(QMainWindow):
         self.in_reply_to = message.in_reply_to
         self.references = list(message.references)
         for attachment in message.attachments:
-            self.add_attachment(PendingAttachment(attachment.filename, len(attachment.data), data=attachment.data))
+            self.add_attachment(PendingAttachment(attachment.filename, attachment.length, prepared=attachment))
         self.dirty = False
         if message.to:
             self.body.setFocus()
