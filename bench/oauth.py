@@ -62,14 +62,23 @@ def main() -> int:
         mail_host = f"v{mail_ip.rsplit('.', 1)[1]}.example.test"
         cert = bed.certs.issue(mail_host, *MAIL_NAMES, mail_ip)
         dovecot = Dovecot(
-            mail_ip, mail_host, cert, procs.public_tempdir("dovecot-oauth"),
-            name="dovecot-oauth", oauth_introspection=(f"{oauth.ip_url}/introspect", bed.ca_path),
+            mail_ip,
+            mail_host,
+            cert,
+            procs.public_tempdir("dovecot-oauth"),
+            name="dovecot-oauth",
+            oauth_introspection=(f"{oauth.ip_url}/introspect", bed.ca_path),
         )
         dovecot.add_user(bed.user, bed.password)
         dovecot.start()
         smtp = SmtpServer(
-            dovecot, cert.server_context(), procs.public_tempdir("smtp-oauth"), ip=mail_ip, host=mail_host,
-            name="smtp-oauth", oauth=oauth,
+            dovecot,
+            cert.server_context(),
+            procs.public_tempdir("smtp-oauth"),
+            ip=mail_ip,
+            host=mail_host,
+            name="smtp-oauth",
+            oauth=oauth,
         ).start()
         provider = oauth_provider("bench", "Bench", {**oauth.block(), "client_id": CLIENT_ID}, environ={})
         assert provider is not None
