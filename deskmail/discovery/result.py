@@ -87,7 +87,7 @@ def assemble(ctx: Context, reports: list[SourceReport], hint: str | None = None)
         result.outcome = Outcome.OAUTH_ONLY
         result.message = (
             f"{name} does not accept passwords from e-mail apps: it wants you to sign in on its own web "
-            "page (OAuth2), which Deskmail cannot do yet."
+            "page (OAuth2). An app password may work instead."
         )
     else:  # no_imap
         result.reason, result.candidates = "no_imap", []

@@ -301,8 +301,10 @@ class MessagePage(Page):
         text = _with_provider(text, name)
         self.title.setText(_with_provider(title, name))
         self.text.setText(text)
-        self.notice.setText(self.machine.draft.notice)
-        self.notice.setVisible(bool(self.machine.draft.notice))
+        # Discovery's note says what the page text says better when the sign-in is offered.
+        notice = "" if sign_in is not None else self.machine.draft.notice
+        self.notice.setText(notice)
+        self.notice.setVisible(bool(notice))
         actions = self.machine.actions()
         offered = Action.SIGN_IN_WITH_BROWSER in actions
         self.action_buttons.show(step, tuple(a for a in actions if a is not Action.SIGN_IN_WITH_BROWSER))
