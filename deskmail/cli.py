@@ -49,6 +49,9 @@ def build_parser() -> argparse.ArgumentParser:
     a = account.add_parser("add", help="check and save an account")
     a.add_argument("--config", required=True, metavar="FILE")
     a.add_argument("--password-stdin", action="store_true")
+    a.add_argument(
+        "--sign-in", action="store_true", help="sign in in the browser (OAuth2) instead of a password, if configured"
+    )
     a.add_argument("--name", default="", help="your name, as recipients see it")
     a.add_argument("--no-check", action="store_true", help="save without proving the settings first")
     a.add_argument("--json", action="store_true")

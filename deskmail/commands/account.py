@@ -8,6 +8,7 @@ import importlib.util
 import json
 import shutil
 import sys
+import webbrowser
 from dataclasses import replace
 from typing import Any
 
@@ -18,6 +19,9 @@ from deskmail.core.serverconfig import Security, ServerConfig
 from deskmail.core.settings import Settings
 from deskmail.engine.accounts import Account, AccountError, AccountStore
 from deskmail.engine.credentials import Credentials, KeyringUnavailable, save_account_and_password
+from deskmail.engine.oauth.accounts import with_oauth
+from deskmail.engine.oauth.provider import CLIENT_ENV_PREFIX, env_name
+from deskmail.engine.oauth.session import OAuthLogin
 from deskmail.engine.paths import Paths
 from deskmail.engine.store.writer import account_dir
 
@@ -58,15 +62,22 @@ def add(args: argparse.Namespace, settings: Settings, store: AccountStore, crede
         raise UsageError('the settings file does not say which e-mail address they are for (add an "email" field).')
     if config.candidate.outgoing is None:
         raise UsageError("the settings have no outgoing (SMTP) server.")
-    password = read_password(args.password_stdin, config.email)
-    credentials.backend()  # no keyring: say so before spending time on the check
+    if getattr(args, "sign_in", False):
+        credentials.backend()  # no keyring: say so before the person signs in
+        secret: str | OAuthLogin = browser_sign_in(config, settings, quiet=args.json)
+    else:
+        secret = read_password(args.password_stdin, config.email)
+        credentials.backend()  # no keyring: say so before spending time on the check
     check_json: dict[str, Any] | None = None
     if not args.no_check:
-        ok, check_json, config = _check(config, password, settings, quiet=args.json)
+        ok, check_json, config = _check(config, secret, settings, quiet=args.json)
         if not ok:
             _print_check_failure(check_json, as_json=args.json)
             return 1
     account = Account.from_candidate(config.candidate, config.email, args.name, config.policy)
+    password = secret if isinstance(secret, str) else secret.refresh_token
+    if isinstance(secret, OAuthLogin):
+        account = with_oauth(account, secret.provider)  # the keyring keeps the refresh token
     save_account_and_password(store, credentials, account, password)
     _print_added(account, check_json, as_json=args.json)
     return 0
@@ -92,8 +103,38 @@ def read_password(from_stdin: bool, email: str) -> str:
     return password
 
 
+def browser_sign_in(config: ConfigFile, settings: Settings, quiet: bool) -> OAuthLogin:
+    """The OAuth2 sign-in: the system browser opens the provider's page; Ctrl+C stops waiting."""
+    from deskmail.engine.oauth.accounts import provider_from_block
+    from deskmail.engine.oauth.flow import sign_in
+
+    candidate = config.candidate
+    block = candidate.extra.get("oauth2")
+    name = candidate.provider.name or candidate.provider.id or config.email.partition("@")[2]
+    provider = provider_from_block(candidate.provider.id, name, block if isinstance(block, dict) else None, settings)
+    if provider is None or not provider.usable:
+        variable = env_name(CLIENT_ENV_PREFIX, candidate.provider.id or "PROVIDER")
+        raise UsageError(
+            f"this copy of Deskmail has no browser sign-in for {name} (no OAuth2 client id; {variable} sets one, "
+            "see the README). Use an app password with --password-stdin instead."
+        )
+
+    def open_browser(url: str) -> None:
+        print(f"Sign in with {name} in your browser. If no browser window opens, open:\n{url}", file=sys.stderr)
+        webbrowser.open(url)
+
+    def progress(message: str) -> None:
+        if not quiet:
+            print(message, file=sys.stderr)
+
+    tokens = sign_in(provider, config.email, settings=settings, open_browser=open_browser, progress=progress)
+    login = OAuthLogin(provider, config.email, tokens.refresh_token, settings)
+    login.remember(tokens)
+    return login
+
+
 def _check(
-    config: ConfigFile, password: str, settings: Settings, quiet: bool
+    config: ConfigFile, password: str | OAuthLogin, settings: Settings, quiet: bool
 ) -> tuple[bool, dict[str, Any], ConfigFile]:
     """Prove the settings with the connection check; returns the settings with the user names that worked."""
     if importlib.util.find_spec("deskmail.engine.validate") is None:
@@ -145,7 +186,8 @@ def _print_added(account: Account, check: dict[str, Any] | None, as_json: bool) 
     print(f"Added {account.email}{provider}.")
     print(f"  Incoming: {_describe(account.incoming)}")
     print(f"  Outgoing: {_describe(account.outgoing)}")
-    print("  Password: kept in the system keyring." + ("" if check else " Settings were NOT checked."))
+    kept = "Sign-in: kept in the system keyring." if account.uses_oauth else "Password: kept in the system keyring."
+    print(f"  {kept}" + ("" if check else " Settings were NOT checked."))
 
 
 def _describe(server: ServerConfig) -> str:
@@ -162,6 +204,8 @@ def list_accounts(args: argparse.Namespace, store: AccountStore, credentials: Cr
         print("No accounts yet. Add one with `deskmail account add` or in the app.")
     for account, row in zip(accounts, rows, strict=True):
         saved = {True: "password saved", False: "no password saved", None: "keyring not available"}
+        if account.uses_oauth:
+            saved = {True: "signed in", False: "needs a new sign-in", None: "keyring not available"}
         provider = account.provider.name or account.incoming.host
         print(
             f"{account.email}  {provider}  {account.incoming.host} / {account.outgoing.host}  "
