@@ -162,3 +162,12 @@ def test_every_corpus_text_part_goes_through_the_extractor() -> None:
                 assert len(result) <= 200 and "\n" not in result, name
             parts += 1
     assert parts > 300
+
+
+def test_outlook_reply_headers_phone_signatures_and_uuencoded_files_end_the_preview() -> None:
+    text = b"Fine by me.\r\n\r\n-----Original Message-----\r\nFrom: Ann\r\nSent: Monday\r\n\r\nold text\r\n"
+    assert preview(text + b" ") == "Fine by me."
+    assert preview(b"OK!\r\n\r\nSent from my iPhone\r\n ") == "OK!"
+    assert preview(b"Two files below.\r\nbegin 644 up.gif\r\nM1TE&.#=A$P`3`*$``/__\r\n ") == "Two files below."
+    wrapped = b"Agreed.\r\n\r\nOn Mon, 3 May 2024 at 10:00, Ann Lee <\r\nann@example.test> wrote:\r\n> old\r\n"
+    assert preview(wrapped + b" ") == "Agreed."

@@ -20,9 +20,11 @@ app runs ONE worker (command connection + the store writer) and one watcher per 
 
     body = ensure_body(session, store, message_id)     # bodies.py: BODY.PEEK, big ones to a file
     fetch_to_file(session, uid, path)                  # raw message of the selected folder -> file
+    looked, filled = preview_batch(session, store, folder, cancel=cancel)  # previews.py: one batch of the
+    #   preview pass (BODYSTRUCTURE, then BODY.PEEK[part]<0.n>) for the 1,000 newest; fill_previews() loops
     create_folder / rename_folder / delete_folder / set_subscribed(session, store, ...)  # folderops.py
 
 Modules: wire (response reader: FETCH over ranges, fast parsing), session (commands), headers
 (header sync items -> MessageHeaders), folders (special use), sync (per-folder paths), account,
-push, actions, bodies, folderops, connector.
+push, actions, bodies, folderops, connector, bodystructure (which part to preview), previews.
 """

@@ -90,9 +90,10 @@ def html_to_text(markup: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
 
 
-# Lines after which only quoted or signature text follows: signature marks, Outlook's reply header.
+# Lines after which only quoted or signature text follows: signature marks, Outlook's reply header,
+# and the start of a uuencoded file pasted into the text.
 _END_OF_OWN_TEXT = re.compile(
-    r"^(?:--|-- .*|-{3,}\s*original message\s*-{3,}|_{20,}|sent from my \w+.*)$", re.IGNORECASE
+    r"^(?:--|-- .*|-{3,}\s*original message\s*-{3,}|_{20,}|sent from my \w+.*|begin [0-7]{3,4} \S.*)$", re.IGNORECASE
 )
 _ATTRIBUTION = re.compile(r"\b(?:wrote|writes|schrieb|a écrit|escribió|scrisse)\s*:$", re.IGNORECASE)
 
@@ -106,7 +107,8 @@ def make_preview(text: str, limit: int = PREVIEW_CHARS) -> str:
             break
         if stripped.startswith(">"):
             continue
-        if _ATTRIBUTION.search(stripped):  # "On Mon, 3 May, Bob <b@x> wrote:", maybe wrapped over two lines
+        # "On Mon, 3 May, Bob <b@x> wrote:", maybe wrapped over two lines
+        if stripped.endswith(":") and _ATTRIBUTION.search(stripped):
             if kept and kept[-1].startswith("On ") and not stripped.startswith("On "):
                 kept.pop()
             continue

@@ -18,6 +18,7 @@ Read API (StoreReader; the writer `Store` has it too):
     reader.search("words", folder_id=None, limit=200) -> list[MessageSummary]  FTS5, prefix match
     reader.suggest_addresses("ali", limit=10) -> list[AddressSuggestion]
     reader.pending_ops() -> list[PendingOp]
+    reader.uids_needing_preview(folder_id, newest=1000, limit=100) -> list[int]   for the preview pass
     reader.data_version() -> int                 changes when another connection commits: poll it
                                                  (e.g. every 250 ms) to know when to refresh a view
 
