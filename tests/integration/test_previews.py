@@ -65,6 +65,13 @@ def _html_base64_in_mixed() -> str:
     )
 
 
+def _newsletter() -> str:
+    styles = "".join(f".c{n} {{ color: #{n:06x}; margin: 0 }}\n" for n in range(600))  # 17 KB before any text
+    html = f"<html><head><style>{styles}</style></head><body><p>Winter sale: 20% off boots</p></body></html>"
+    encoded = base64.encodebytes(html.encode()).decode()
+    return f"Content-Type: text/html; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n{encoded}"
+
+
 KINDS: dict[str, tuple[bytes, str]] = {
     "plain": (mail("plain", 1, "Content-Type: text/plain\r\n\r\nJust a few words.\r\n"), "Just a few words."),
     "html only": (
@@ -89,6 +96,7 @@ KINDS: dict[str, tuple[bytes, str]] = {
         "Привет, как дела?",
     ),
     "attachment only": (mail("attachment only", 7, _attachment_only()), ""),
+    "newsletter": (mail("newsletter", 9, _newsletter()), "Winter sale: 20% off boots"),
     "reply": (
         mail(
             "reply",
@@ -121,7 +129,7 @@ def test_each_kind_of_message_gets_its_preview_and_nothing_is_marked_read(testbe
 
     report = fill_previews(session, store, inbox)
 
-    assert report.looked == len(KINDS) and report.filled == len(KINDS) - 1
+    assert report.looked == len(KINDS) and report.filled == len(KINDS) - 1, report
     previews = {m.subject: m.preview for m in store.messages(inbox.id)}
     assert previews.keys() == KINDS.keys()
     for subject, (_raw, expected) in KINDS.items():  # a long text is cut with "…" (the base64 HTML one)

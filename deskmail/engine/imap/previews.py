@@ -27,6 +27,7 @@ NEWEST = 1000  # messages per folder that get a preview before they are opened; 
 BATCH = 100  # messages per task: ~3 commands, small enough that a click waits at most one of them
 TEXT_PREFIX = 2048  # bytes of a text/plain part: a few lines even in base64
 HTML_PREFIX = 8192  # HTML spends its first kilobytes on <head> and styles before any text
+HTML_MORE = 24576  # a second window when the first held no text at all (newsletters' long <style>)
 
 
 @dataclass
@@ -86,21 +87,33 @@ def _fill_group(
 ) -> int:
     """Fetch one part number's prefix for these messages and store their previews; returns how many got text."""
     prefixes = session.fetch_prefixes(uids, section, size)
-    results: list[tuple[int, str]] = []
-    for uid in uids:
-        part, data = parts.get(uid), prefixes.get(uid, b"")
-        text = ""
-        if part is not None and data:
-            try:
-                truncated = len(data) >= size and (part.size == 0 or part.size > size)
-                text = part_preview(
-                    data, subtype=part.subtype, charset=part.charset, encoding=part.encoding, truncated=truncated
-                )
-            except Exception:  # one hostile message must not stop the pass (it is logged, it keeps no preview)
-                log.exception("no preview for UID %d in %s", uid, folder.name)
-        results.append((uid, text))
-    store.set_previews(folder.id, results)
-    return sum(1 for _uid, text in results if text)
+    texts = {uid: _preview(folder, uid, parts.get(uid), prefixes.get(uid, b""), size) for uid in uids}
+    # Newsletters can spend more than the first window on <head> and styles: one more window for those.
+    again = [uid for uid in uids if not texts[uid] and _cut(parts.get(uid), prefixes.get(uid, b""), size)]
+    if again and size == HTML_PREFIX:
+        more = session.fetch_prefixes(again, section, HTML_MORE, offset=size)
+        for uid in again:
+            data = prefixes.get(uid, b"") + more.get(uid, b"")
+            texts[uid] = _preview(folder, uid, parts.get(uid), data, size + HTML_MORE)
+    store.set_previews(folder.id, list(texts.items()))
+    return sum(1 for text in texts.values() if text)
+
+
+def _cut(part: TextPart | None, data: bytes, size: int) -> bool:
+    """The prefix stops before the part ends (the server filled the window it was asked for)."""
+    return part is not None and len(data) >= size and (part.size == 0 or part.size > size)
+
+
+def _preview(folder: Folder, uid: int, part: TextPart | None, data: bytes, size: int) -> str:
+    if part is None or not data:
+        return ""
+    try:
+        return part_preview(
+            data, subtype=part.subtype, charset=part.charset, encoding=part.encoding, truncated=_cut(part, data, size)
+        )
+    except Exception:  # one hostile message must not stop the pass (it is logged, it keeps no preview)
+        log.exception("no preview for UID %d in %s", uid, folder.name)
+        return ""
 
 
 def fill_previews(

@@ -294,11 +294,11 @@ class ImapSession:
                     found[uid] = text_part(items["BODYSTRUCTURE"])
         return found
 
-    def fetch_prefixes(self, uids: list[int], section: str, size: int) -> dict[int, bytes]:
-        """The first `size` bytes of one body part (e.g. "1.2") of each message, as sent (BODY.PEEK: stays unread)."""
+    def fetch_prefixes(self, uids: list[int], section: str, size: int, offset: int = 0) -> dict[int, bytes]:
+        """`size` bytes from `offset` of a body part ("1.2") of each message, as sent (BODY.PEEK: stays unread)."""
         if not re.fullmatch(r"\d{1,4}(?:\.\d{1,4}){0,15}", section):
             raise ValueError(f"not a part number: {section!r}")
-        item = b"BODY.PEEK[%s]<0.%d>" % (section.encode(), size)
+        item = b"BODY.PEEK[%s]<%d.%d>" % (section.encode(), offset, size)
         found: dict[int, bytes] = {}
         for uidset in _sets(uids):
             answer = self.command(b"UID FETCH " + uidset.encode() + b" (UID " + item + b")", _capped(size))
