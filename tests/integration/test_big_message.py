@@ -1,4 +1,4 @@
-"""A 50 MB attachment goes from the server to a saved file through the runtime without sitting in memory."""
+"""A big attachment goes from the server to a saved file through the runtime without sitting in memory."""
 
 from __future__ import annotations
 
@@ -9,14 +9,20 @@ import tracemalloc
 import uuid
 from pathlib import Path
 
+import pytest
+
 from deskmail.core.serverconfig import Protocol, Security, ServerConfig
 from deskmail.engine.accounts import Account
 from deskmail.engine.paths import Paths
 from deskmail.engine.runtime import AccountRuntime
+from deskmail.engine.store.models import MessageSummary
 from tests.servers.bed import Testbed
 
-ATTACHMENT_SIZE = 50 * 1024 * 1024
-PEAK_LIMIT = 20 * 1024 * 1024  # Python allocations while opening, rendering and saving
+ATTACHMENT_SIZE = 50 * 1024 * 1024  # a download long enough to be cancelled in the middle
+# Under tracemalloc every allocation is slow (a 50 MB open took 32 s idle, over 120 s on a loaded machine).
+# The peak (about 2 MB) does not grow with the size; anything over 4 MB already takes the file path.
+TRACED_SIZE = 16 * 1024 * 1024
+PEAK_LIMIT = TRACED_SIZE // 2  # Python allocations while opening, rendering and saving
 
 
 class _Password:
@@ -42,14 +48,14 @@ def big_message(sender: str, data: bytes) -> bytes:
     return head + encoded + b"--BIG--\r\n"
 
 
-def test_a_50_mb_attachment_is_opened_and_saved_without_holding_it(testbed: Testbed, tmp_path: Path) -> None:
+def runtime_with_big_message(
+    testbed: Testbed, tmp_path: Path, data: bytes, name: str
+) -> tuple[AccountRuntime, MessageSummary]:
+    """A new account `name`...@example.test holding one message with `data` attached, synced (body not fetched)."""
     tag = uuid.uuid4().hex[:8]
-    me, password = f"big{tag}@example.test", f"pw-{tag}"
+    me, password = f"{name}{tag}@example.test", f"pw-{tag}"
     testbed.mail.add_user(me, password)
-    data = random.Random(tag).randbytes(ATTACHMENT_SIZE)
-    digest = hashlib.sha256(data).hexdigest()
     testbed.mail.put_message(me, big_message(me, data))
-    del data
     account = Account(
         email=me,
         display_name="Me",
@@ -59,11 +65,20 @@ def test_a_50_mb_attachment_is_opened_and_saved_without_holding_it(testbed: Test
     paths = Paths(tmp_path / "c", tmp_path / "d", tmp_path / "l", tmp_path / "k").ensure()
     runtime = AccountRuntime(account, paths, testbed.settings, _Password(password))  # type: ignore[arg-type]
     runtime.sync(["INBOX"])
-    store = runtime.store()
-    inbox = store.folder("INBOX")
+    inbox = runtime.store().folder("INBOX")
     assert inbox is not None
-    [summary] = store.messages(inbox.id)
-    assert store.body(summary.id) is None  # the sync left the body on the server: opening fetches it
+    [summary] = runtime.store().messages(inbox.id)
+    assert runtime.store().body(summary.id) is None  # the sync left the body on the server: opening fetches it
+    return runtime, summary
+
+
+@pytest.mark.timeout(600)  # minutes of honest work under tracemalloc on a loaded machine, not a hang
+def test_a_big_attachment_is_opened_and_saved_without_holding_it(testbed: Testbed, tmp_path: Path) -> None:
+    data = random.randbytes(TRACED_SIZE)
+    digest = hashlib.sha256(data).hexdigest()
+    runtime, summary = runtime_with_big_message(testbed, tmp_path, data, "big")
+    del data
+    store = runtime.store()
     target = tmp_path / "saved.bin"
 
     tracemalloc.start()
@@ -79,7 +94,7 @@ def test_a_50_mb_attachment_is_opened_and_saved_without_holding_it(testbed: Test
 
     assert "the video you asked for" in rendered.body_html
     assert attachment.filename == "video.bin"
-    assert written == ATTACHMENT_SIZE == target.stat().st_size
+    assert written == TRACED_SIZE == target.stat().st_size
     assert hashlib.sha256(target.read_bytes()).hexdigest() == digest
     assert peak < PEAK_LIMIT
     body = store.body(summary.id)

@@ -3,17 +3,12 @@
 from __future__ import annotations
 
 import random
-import uuid
 from pathlib import Path
 
 import pytest
 
 from deskmail.core.cancel import Cancelled, CancelToken
-from deskmail.core.serverconfig import Protocol, Security, ServerConfig
-from deskmail.engine.accounts import Account
-from deskmail.engine.paths import Paths
-from deskmail.engine.runtime import AccountRuntime
-from tests.integration.test_big_message import ATTACHMENT_SIZE, _Password, big_message
+from tests.integration.test_big_message import ATTACHMENT_SIZE, runtime_with_big_message
 from tests.servers.bed import Testbed
 
 CANCEL_AFTER = 2 * 1024 * 1024  # bytes on disk when the user presses Cancel
@@ -36,23 +31,8 @@ class CancelOnceStreaming(CancelToken):
 
 
 def test_cancelling_a_big_download_stops_it_and_leaves_no_file(testbed: Testbed, tmp_path: Path) -> None:
-    tag = uuid.uuid4().hex[:8]
-    me, password = f"cancel{tag}@example.test", f"pw-{tag}"
-    testbed.mail.add_user(me, password)
-    testbed.mail.put_message(me, big_message(me, random.Random(tag).randbytes(ATTACHMENT_SIZE)))
-    account = Account(
-        email=me,
-        display_name="Me",
-        incoming=ServerConfig(Protocol.IMAP, testbed.mail.host, 993, Security.SSL, username=me),
-        outgoing=ServerConfig(Protocol.SMTP, testbed.smtp.host, 465, Security.SSL, username=me),
-    )
-    paths = Paths(tmp_path / "c", tmp_path / "d", tmp_path / "l", tmp_path / "k").ensure()
-    runtime = AccountRuntime(account, paths, testbed.settings, _Password(password))  # type: ignore[arg-type]
-    runtime.sync(["INBOX"])
+    runtime, summary = runtime_with_big_message(testbed, tmp_path, random.randbytes(ATTACHMENT_SIZE), "cancel")
     store = runtime.store()
-    inbox = store.folder("INBOX")
-    assert inbox is not None
-    [summary] = store.messages(inbox.id)
     token = CancelOnceStreaming(store.bodies_dir)
 
     with pytest.raises(Cancelled):
