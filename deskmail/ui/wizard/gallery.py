@@ -18,6 +18,7 @@ from deskmail.engine.credentials import KeyringUnavailable
 from deskmail.engine.oauth.provider import OAuthProvider
 from deskmail.engine.oauth.session import OAuthLogin
 from deskmail.ui.wizard.dialog import AccountWizard
+from deskmail.wizard.canned import CannedDiscovery, CannedReport, CannedServerCheck
 from deskmail.wizard.draft import OpenBrowser, Progress, Services
 from deskmail.wizard.problems import RULES, Variant
 from deskmail.wizard.steps import Action, Step
@@ -53,35 +54,15 @@ def sample_candidate(source: str = "ispdb", trusted: bool = True, security: Secu
     )
 
 
-@dataclass
-class CannedDiscovery:
-    outcome: str = "found"
-    candidates: list[Candidate] = field(default_factory=lambda: [sample_candidate()])
-    message: str = ""
-
-
-@dataclass
-class CannedServer:
-    ok: bool = True
-    error: UserFacingError | None = None
-    username: str = ""
-
-
-@dataclass
-class CannedReport:
-    incoming: CannedServer = field(default_factory=CannedServer)
-    outgoing: CannedServer = field(default_factory=CannedServer)
-
-    @property
-    def ok(self) -> bool:
-        return self.incoming.ok and self.outgoing.ok
+def canned_discovery(outcome: str = "found", candidates: list[Candidate] | None = None) -> CannedDiscovery:
+    return CannedDiscovery(outcome, [sample_candidate()] if candidates is None else candidates)
 
 
 @dataclass
 class Canned:
     """Answers for one scene; `hold` keeps discovery or the check running (for the progress pages)."""
 
-    discovery: CannedDiscovery = field(default_factory=CannedDiscovery)
+    discovery: CannedDiscovery = field(default_factory=canned_discovery)
     report: CannedReport = field(default_factory=CannedReport)
     save_error: BaseException | None = None
     hold: str = ""
@@ -147,7 +128,7 @@ SAMPLE_OAUTH = OAuthProvider(
 def failed(kind: ErrorKind, side: str = "incoming", **data: object) -> CannedReport:
     rule = RULES[kind]
     error = UserFacingError(kind, rule.message, rule.fix, Field.NONE, f"{kind}: server said no", dict(data))
-    server = CannedServer(False, error)
+    server = CannedServerCheck(False, error)
     return CannedReport(incoming=server) if side == "incoming" else CannedReport(outgoing=server)
 
 
@@ -181,10 +162,10 @@ def scenes() -> Iterator[tuple[str, Callable[[], AccountWizard]]]:
     yield "02-account-no-keyring", lambda: _no_keyring_account()
     yield "03-finding", lambda: _submitted(Canned(hold="discover"), Step.FINDING)
     yield "04-found", lambda: _submitted(Canned(), Step.FOUND)
-    untrusted = Canned(CannedDiscovery("found", [sample_candidate("autoconfig", trusted=False)]))
+    untrusted = Canned(canned_discovery("found", [sample_candidate("autoconfig", trusted=False)]))
     yield "05-found-please-confirm", lambda: _submitted(untrusted, Step.FOUND)
     yield "06-manual", lambda: _manual()
-    plain = Canned(CannedDiscovery("found", [sample_candidate("guess", False, Security.PLAIN)]))
+    plain = Canned(canned_discovery("found", [sample_candidate("guess", False, Security.PLAIN)]))
     yield "07-plaintext", lambda: _plaintext(plain)
     yield "08-checking", lambda: _checking(Canned(hold="check"))
     yield "08-saving", lambda: _checking(Canned(hold="save"), Step.SAVING)
@@ -196,7 +177,7 @@ def scenes() -> Iterator[tuple[str, Callable[[], AccountWizard]]]:
         ("not_found", Step.NOT_FOUND),
     ):
         candidates = [sample_candidate()] if outcome in ("oauth_only", "imap_disabled") else []
-        canned = Canned(CannedDiscovery(outcome, candidates, ""))
+        canned = Canned(canned_discovery(outcome, candidates))
         yield f"10-{outcome.replace('_', '-')}", functools.partial(_submitted, canned, step)
     oauth = Canned(CannedDiscovery("oauth_only", [sample_candidate()], ""), oauth=SAMPLE_OAUTH)
     yield "10-oauth-only-sign-in", functools.partial(_submitted, oauth, Step.OAUTH_ONLY)

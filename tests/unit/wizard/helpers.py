@@ -9,6 +9,7 @@ from deskmail.core.cancel import Cancelled, CancelToken
 from deskmail.core.errors import ErrorKind, Field, UserFacingError
 from deskmail.core.serverconfig import Candidate, ConnectionPolicy, Protocol, Provider, Security, ServerConfig
 from deskmail.engine.accounts import Account
+from deskmail.wizard.canned import CannedDiscovery, CannedReport, CannedServerCheck
 from deskmail.wizard.draft import Progress, Services
 from deskmail.wizard.machine import WizardMachine
 
@@ -39,48 +40,29 @@ def candidate(
     )
 
 
-@dataclass
-class FakeDiscovery:
-    outcome: str = "found"
-    candidates: list[Candidate] = field(default_factory=lambda: [candidate()])
-    message: str = ""
+def found(*candidates: Candidate) -> CannedDiscovery:
+    """Discovery found `candidates` (by default one trusted autoconfig candidate)."""
+    return CannedDiscovery("found", list(candidates) or [candidate()])
 
 
-@dataclass
-class FakeServerCheck:
-    ok: bool = True
-    error: UserFacingError | None = None
-    username: str = ""
-
-
-@dataclass
-class FakeReport:
-    incoming: FakeServerCheck = field(default_factory=FakeServerCheck)
-    outgoing: FakeServerCheck = field(default_factory=FakeServerCheck)
-
-    @property
-    def ok(self) -> bool:
-        return self.incoming.ok and self.outgoing.ok
-
-
-def failing(kind: ErrorKind, side: str = "incoming", field_: Field = Field.NONE, **data: object) -> FakeReport:
-    check = FakeServerCheck(False, UserFacingError(kind, f"server says {kind}", field=field_, data=dict(data)))
-    return FakeReport(incoming=check) if side == "incoming" else FakeReport(outgoing=check)
+def failing(kind: ErrorKind, side: str = "incoming", field_: Field = Field.NONE, **data: object) -> CannedReport:
+    check = CannedServerCheck(False, UserFacingError(kind, f"server says {kind}", field=field_, data=dict(data)))
+    return CannedReport(incoming=check) if side == "incoming" else CannedReport(outgoing=check)
 
 
 @dataclass
 class Bed:
     """Records every call the wizard makes and answers from queues the test fills."""
 
-    discoveries: list[FakeDiscovery | BaseException] = field(default_factory=lambda: [FakeDiscovery()])
-    reports: list[FakeReport | BaseException] = field(default_factory=lambda: [FakeReport()])
+    discoveries: list[CannedDiscovery | BaseException] = field(default_factory=lambda: [found()])
+    reports: list[CannedReport | BaseException] = field(default_factory=lambda: [CannedReport()])
     save_errors: list[BaseException] = field(default_factory=list)
     discover_calls: list[str] = field(default_factory=list)
     check_calls: list[tuple[Candidate, str, str, ConnectionPolicy]] = field(default_factory=list)
     saved: list[tuple[Account, str]] = field(default_factory=list)
     existing: set[str] = field(default_factory=set)
 
-    def discover(self, email: str, cancel: CancelToken, progress: Progress) -> FakeDiscovery:
+    def discover(self, email: str, cancel: CancelToken, progress: Progress) -> CannedDiscovery:
         self.discover_calls.append(email)
         progress(f"Asking {email.partition('@')[2]} for its settings...")
         answer = self.discoveries.pop(0) if len(self.discoveries) > 1 else self.discoveries[0]
@@ -96,7 +78,7 @@ class Bed:
         policy: ConnectionPolicy,
         cancel: CancelToken,
         progress: Progress,
-    ) -> FakeReport:
+    ) -> CannedReport:
         self.check_calls.append((cand, email, password, policy))
         progress("Checking incoming mail...")
         answer = self.reports.pop(0) if len(self.reports) > 1 else self.reports[0]

@@ -8,17 +8,16 @@ from deskmail.core.cancel import Cancelled
 from deskmail.core.errors import ErrorKind, Field, UserFacingError
 from deskmail.core.serverconfig import Security
 from deskmail.engine.credentials import KeyringUnavailable
+from deskmail.wizard.canned import CannedDiscovery, CannedReport, CannedServerCheck
 from deskmail.wizard.steps import Action, Step
 
 from .helpers import (
     EMAIL,
     PASSWORD,
     Bed,
-    FakeDiscovery,
-    FakeReport,
-    FakeServerCheck,
     candidate,
     failing,
+    found,
     run_all,
     run_job,
 )
@@ -80,7 +79,7 @@ def test_cancel_during_discovery_drops_late_result() -> None:
     assert job is not None and machine.take_job() is None  # handed out once
     machine.cancel()
     assert machine.step is Step.ACCOUNT and job.token.cancelled and not machine.busy
-    machine.job_finished(job, FakeDiscovery())  # arrives late: ignored
+    machine.job_finished(job, found())  # arrives late: ignored
     assert machine.step is Step.ACCOUNT
 
 
@@ -99,7 +98,7 @@ def test_cancel_during_check_returns_to_settings() -> None:
     machine.cancel()
     assert machine.step is Step.FOUND
     assert job is not None
-    machine.job_finished(job, FakeReport())
+    machine.job_finished(job, CannedReport())
     assert machine.step is Step.FOUND and bed.saved == []
 
 
@@ -115,7 +114,7 @@ def test_cancel_during_check_returns_to_settings() -> None:
 )
 def test_discovery_outcomes_have_their_pages(outcome: str, step: Step) -> None:
     candidates = [] if outcome in ("pop3_only", "not_found", "something_new") else [candidate()]
-    machine = to_found(Bed(discoveries=[FakeDiscovery(outcome, candidates, "plain words")]))
+    machine = to_found(Bed(discoveries=[CannedDiscovery(outcome, candidates, "plain words")]))
     assert machine.step is step
     assert machine.draft.notice == "plain words"
 
@@ -123,19 +122,19 @@ def test_discovery_outcomes_have_their_pages(outcome: str, step: Step) -> None:
 def test_found_without_complete_candidate_is_not_found() -> None:
     incomplete = candidate()
     incomplete.outgoing = None
-    machine = to_found(Bed(discoveries=[FakeDiscovery("found", [incomplete])]))
+    machine = to_found(Bed(discoveries=[CannedDiscovery("found", [incomplete])]))
     assert machine.step is Step.NOT_FOUND
     assert machine.draft.manual is not None and machine.draft.manual.incoming.host == "imap.example.test"
 
 
 def test_no_such_domain_goes_back_to_address() -> None:
-    machine = to_found(Bed(discoveries=[FakeDiscovery("no_such_domain", [], "example.test does not exist")]))
+    machine = to_found(Bed(discoveries=[CannedDiscovery("no_such_domain", [], "example.test does not exist")]))
     assert machine.step is Step.ACCOUNT and machine.draft.focus is Field.EMAIL
     assert machine.draft.errors[Field.EMAIL] == "example.test does not exist"
 
 
 def test_offline_discovery_offers_try_again_which_rediscovers() -> None:
-    bed = Bed(discoveries=[FakeDiscovery("offline", [], "You are offline."), FakeDiscovery()])
+    bed = Bed(discoveries=[CannedDiscovery("offline", [], "You are offline."), found()])
     machine = to_found(bed)
     assert machine.step is Step.PROBLEM and machine.draft.problem is not None
     assert machine.draft.problem.kind is ErrorKind.OFFLINE and Action.TRY_AGAIN in machine.actions()
@@ -146,7 +145,7 @@ def test_offline_discovery_offers_try_again_which_rediscovers() -> None:
 
 
 def test_offline_go_back_returns_to_address() -> None:
-    machine = to_found(Bed(discoveries=[FakeDiscovery("offline", [], "")]))
+    machine = to_found(Bed(discoveries=[CannedDiscovery("offline", [], "")]))
     machine.perform(Action.GO_BACK)
     assert machine.step is Step.ACCOUNT
 
@@ -160,7 +159,7 @@ def test_discovery_crash_is_not_found_and_user_facing_error_is_problem() -> None
 
 
 def test_untrusted_settings_need_confirmation() -> None:
-    bed = Bed(discoveries=[FakeDiscovery("found", [candidate("autoconfig", False, url="http://x.example.test/")])])
+    bed = Bed(discoveries=[CannedDiscovery("found", [candidate("autoconfig", False, url="http://x.example.test/")])])
     machine = to_found(bed)
     assert machine.draft.needs_confirmation and not machine.draft.confirmed
     machine.accept_found()
@@ -179,7 +178,7 @@ def test_trusted_settings_need_no_confirmation() -> None:
 
 
 def test_plaintext_needs_the_scary_box_ticked() -> None:
-    bed = Bed(discoveries=[FakeDiscovery("found", [candidate(security=Security.PLAIN)])])
+    bed = Bed(discoveries=[CannedDiscovery("found", [candidate(security=Security.PLAIN)])])
     machine = to_found(bed)
     machine.accept_found()
     assert machine.step is Step.PLAINTEXT
@@ -194,14 +193,14 @@ def test_plaintext_needs_the_scary_box_ticked() -> None:
 
 
 def test_plaintext_back_returns_to_settings() -> None:
-    machine = to_found(Bed(discoveries=[FakeDiscovery("found", [candidate(security=Security.PLAIN)])]))
+    machine = to_found(Bed(discoveries=[CannedDiscovery("found", [candidate(security=Security.PLAIN)])]))
     machine.accept_found()
     machine.back()
     assert machine.step is Step.FOUND
 
 
 def test_wrong_password_retype_goes_straight_to_check() -> None:
-    bed = Bed(reports=[failing(ErrorKind.AUTH_FAILED, field_=Field.PASSWORD), FakeReport()])
+    bed = Bed(reports=[failing(ErrorKind.AUTH_FAILED, field_=Field.PASSWORD), CannedReport()])
     machine = to_found(bed)
     machine.accept_found()
     run_job(machine)
@@ -229,11 +228,11 @@ def test_changing_the_address_forgets_settings_and_rediscovers() -> None:
 def test_trust_certificate_pins_both_servers_then_succeeds() -> None:
     cert = {"host": "imap.example.test", "port": 993, "sha256": "AA" * 32, "issuer": "Test CA"}
     smtp_cert = {**cert, "host": "smtp.example.test", "port": 465}
-    report = FakeReport(
-        FakeServerCheck(False, UserFacingError(ErrorKind.CERT_UNTRUSTED, "unknown", data=cert)),
-        FakeServerCheck(False, UserFacingError(ErrorKind.CERT_UNTRUSTED, "unknown", data=smtp_cert)),
+    report = CannedReport(
+        CannedServerCheck(False, UserFacingError(ErrorKind.CERT_UNTRUSTED, "unknown", data=cert)),
+        CannedServerCheck(False, UserFacingError(ErrorKind.CERT_UNTRUSTED, "unknown", data=smtp_cert)),
     )
-    bed = Bed(reports=[report, FakeReport()])
+    bed = Bed(reports=[report, CannedReport()])
     machine = to_found(bed)
     machine.accept_found()
     run_job(machine)
@@ -261,7 +260,7 @@ def test_certificate_go_back_is_default_and_returns_to_settings() -> None:
 
 
 def test_edit_settings_focuses_the_failing_field_then_retest() -> None:
-    bed = Bed(reports=[failing(ErrorKind.CONNECT_REFUSED, side="outgoing"), FakeReport()])
+    bed = Bed(reports=[failing(ErrorKind.CONNECT_REFUSED, side="outgoing"), CannedReport()])
     machine = to_found(bed)
     machine.accept_found()
     run_job(machine)
@@ -314,7 +313,7 @@ def test_enter_settings_myself_from_finding() -> None:
 
 
 def test_try_again_after_failed_check_checks_again() -> None:
-    bed = Bed(reports=[failing(ErrorKind.TIMEOUT), FakeReport()])
+    bed = Bed(reports=[failing(ErrorKind.TIMEOUT), CannedReport()])
     machine = to_found(bed)
     machine.accept_found()
     run_job(machine)
@@ -325,7 +324,7 @@ def test_try_again_after_failed_check_checks_again() -> None:
 
 
 def test_failed_report_without_error_is_never_saved() -> None:
-    bed = Bed(reports=[FakeReport(FakeServerCheck(ok=False))])
+    bed = Bed(reports=[CannedReport(CannedServerCheck(ok=False))])
     machine = to_found(bed)
     machine.accept_found()
     run_job(machine)
@@ -342,7 +341,7 @@ def test_check_crash_is_a_problem_without_the_password() -> None:
 
 
 def test_usernames_that_worked_are_saved() -> None:
-    report = FakeReport(FakeServerCheck(username="anna"), FakeServerCheck(username="anna"))
+    report = CannedReport(CannedServerCheck(username="anna"), CannedServerCheck(username="anna"))
     bed = Bed(reports=[report])
     machine = to_found(bed)
     machine.accept_found()
@@ -352,7 +351,7 @@ def test_usernames_that_worked_are_saved() -> None:
 
 
 def test_pop3_only_offers_manual_imap() -> None:
-    machine = to_found(Bed(discoveries=[FakeDiscovery("pop3_only", [], "Only POP3.")]))
+    machine = to_found(Bed(discoveries=[CannedDiscovery("pop3_only", [], "Only POP3.")]))
     assert machine.actions() == (Action.EDIT_SETTINGS, Action.GO_BACK)
     machine.perform(Action.EDIT_SETTINGS)
     assert machine.step is Step.MANUAL and machine.draft.manual is not None
@@ -361,7 +360,7 @@ def test_pop3_only_offers_manual_imap() -> None:
 
 def test_oauth_only_app_password_path() -> None:
     oauth = candidate(app_password_url="https://example.test/app-passwords")
-    bed = Bed(discoveries=[FakeDiscovery("oauth_only", [oauth], "Sign in on the website.")])
+    bed = Bed(discoveries=[CannedDiscovery("oauth_only", [oauth], "Sign in on the website.")])
     machine = to_found(bed)
     assert machine.actions() == (Action.OPEN_APP_PASSWORD_PAGE, Action.RETYPE_PASSWORD, Action.GO_BACK)
     assert machine.perform(Action.OPEN_APP_PASSWORD_PAGE) == "https://example.test/app-passwords"
@@ -378,20 +377,20 @@ def test_oauth_only_app_password_path() -> None:
 def test_oauth_only_without_link_hides_open_button() -> None:
     bare = candidate()
     bare.help_urls = []
-    machine = to_found(Bed(discoveries=[FakeDiscovery("oauth_only", [bare])]))
+    machine = to_found(Bed(discoveries=[CannedDiscovery("oauth_only", [bare])]))
     assert machine.actions() == (Action.RETYPE_PASSWORD, Action.GO_BACK)
 
 
 def test_imap_disabled_enable_link_then_continue() -> None:
     disabled = candidate(enable_url="https://example.test/settings/imap")
-    machine = to_found(Bed(discoveries=[FakeDiscovery("imap_disabled", [disabled])]))
+    machine = to_found(Bed(discoveries=[CannedDiscovery("imap_disabled", [disabled])]))
     assert machine.perform(Action.OPEN_ENABLE_PAGE) == "https://example.test/settings/imap"
     machine.perform(Action.TRY_AGAIN)
     assert machine.step is Step.FOUND
 
 
 def test_not_found_try_again_and_back() -> None:
-    bed = Bed(discoveries=[FakeDiscovery("not_found", []), FakeDiscovery()])
+    bed = Bed(discoveries=[CannedDiscovery("not_found", []), found()])
     machine = to_found(bed)
     machine.perform(Action.TRY_AGAIN)
     run_job(machine)

@@ -5,10 +5,11 @@ from __future__ import annotations
 import pytest
 
 from deskmail.core.errors import ErrorKind, Field, UserFacingError
+from deskmail.wizard.canned import CannedDiscovery
 from deskmail.wizard.problems import RULES, CertificateInfo, Variant, problem_for
 from deskmail.wizard.steps import Action, Step
 
-from .helpers import Bed, FakeDiscovery, candidate, failing, run_job
+from .helpers import Bed, candidate, failing, run_job
 
 CERT = {
     "host": "imap.example.test",
@@ -169,7 +170,7 @@ def test_plaintext_refused_leads_to_the_scary_page() -> None:
 
 
 def test_discovery_offline_problem_has_no_server_side() -> None:
-    machine = Bed(discoveries=[FakeDiscovery("offline", [])]).machine()
+    machine = Bed(discoveries=[CannedDiscovery("offline", [])]).machine()
     machine.submit_account("", "anna@example.test", "pw1")
     run_job(machine)
     assert machine.draft.problem is not None and machine.draft.problem.server_words == ""
