@@ -41,7 +41,7 @@ SCENARIOS = [
     ("SRV", "a@dm-srv.test"),
     ("guess (probes)", f"alice@{discovery_bed.GUESS_DOMAIN}"),
     ("conflicting sources", "a@dm-conflict.test"),
-    ("late autoconfig (+0.6 s)", "a@dm-late.test"),
+    ("late autoconfig (+2 s)", "a@dm-late.test"),
     ("POP3 only (ISPDB)", "a@dm-pop3.test"),
     ("no such domain", "a@dm-nxdomain.test"),
     ("no mail servers", "a@dm-nomail.test"),

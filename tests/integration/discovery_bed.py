@@ -6,13 +6,34 @@ tests/integration/test_discovery_*.py and bench/discovery.py.
 
 from __future__ import annotations
 
+from deskmail.core.cancel import CancelToken
+from deskmail.core.serverconfig import Protocol, Security
+from deskmail.discovery import DiscoveryResult, Timing, discover
+from deskmail.discovery.probe import ProbeResult, probe
+from deskmail.net import tls
+from deskmail.net.resolver import Resolver
 from tests.servers.bed import Testbed
 from tests.servers.zone import MX, SRV, TXT, A, Record
 
 AUTOCONFIG_PATH = "/mail/config-v1.1.xml"
 WELLKNOWN_PATH = "/.well-known/autoconfig/mail/config-v1.1.xml"
 GUESS_DOMAIN = "dm-guess.example.test"  # the bare name is covered by the mail server's *.example.test
+TIMING = Timing(deadline=8.0, grace=1.0, http_timeout=3.0, dns_timeout=2.0, probe_timeout=2.0, guess_after=6.0)
 _installed: set[int] = set()
+
+
+def run(bed: Testbed, email: str, timing: Timing = TIMING, progress: list[str] | None = None) -> DiscoveryResult:
+    """Discover `email` on the bed (scenarios installed); what it tells the person goes to `progress`."""
+    install(bed)
+    say = progress.append if progress is not None else None
+    return discover(email, settings=bed.settings, cancel=CancelToken(), progress=say, timing=timing)
+
+
+def probe_on(bed: Testbed, protocol: Protocol, host: str, port: int, security: Security) -> ProbeResult:
+    """One discovery probe against the bed (its DNS, its CA): greeting and capabilities, never a password."""
+    context = tls.client_context(bed.settings)
+    resolver = Resolver(bed.dns.server)
+    return probe(protocol, host, port, security, resolver=resolver, context=context, cancel=CancelToken(), timeout=5.0)
 
 
 def config_xml(
@@ -111,8 +132,9 @@ def install(bed: Testbed) -> None:
     )
     records += [SRV("_imaps._tcp.dm-conflict.test", "imap-srv.dm-conflict.test", 993)]
     records += [SRV("_submissions._tcp.dm-conflict.test", "smtp-srv.dm-conflict.test", 465)]
-    # A higher-priority answer that comes late (the delay is set per test via the route).
-    autoconfig("dm-late.test", config_xml("dm-late.test", "imap-late.dm-late.test", "smtp.dm-late.test"), delay=0.6)
+    # A higher-priority answer that comes late: 2 s, so that the ISPDB's answer is in first even on a
+    # loaded machine (with 0.6 s a slow ISPDB request sometimes came last and decided the outcome).
+    autoconfig("dm-late.test", config_xml("dm-late.test", "imap-late.dm-late.test", "smtp.dm-late.test"), delay=2.0)
     add("ispdb.example.test", "/v1.1/dm-late.test", config_xml("dm-late.test", "imap-early.x.test", "smtp.x.test"))
     # Everything hangs: autoconfig and the domain itself point at the black hole.
     records += [A("autoconfig.dm-slow.test", bed.blackhole_ip), A("dm-slow.test", bed.blackhole_ip)]

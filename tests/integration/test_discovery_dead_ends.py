@@ -10,24 +10,18 @@ from deskmail.core.cancel import CancelToken
 from deskmail.core.serverconfig import Protocol, Security
 from deskmail.core.settings import Settings
 from deskmail.discovery import DiscoveryResult, Outcome, Timing, discover
-from deskmail.discovery.probe import ProbeError, probe
-from deskmail.net import tls
-from deskmail.net.resolver import Resolver
+from deskmail.discovery.probe import ProbeError
 from deskmail.net.stream import NetError
 from tests.integration import discovery_bed
+from tests.integration.discovery_bed import probe_on
 from tests.servers.bed import Testbed
 
+# Shorter limits than discovery_bed.TIMING: most tests here wait for one of them to pass.
 TIMING = Timing(deadline=6.0, grace=1.0, http_timeout=2.0, dns_timeout=1.0, probe_timeout=1.0, guess_after=5.0)
 
 
-@pytest.fixture
-def bed(testbed: Testbed) -> Testbed:
-    discovery_bed.install(testbed)
-    return testbed
-
-
 def run(bed: Testbed, email: str, timing: Timing = TIMING) -> DiscoveryResult:
-    return discover(email, settings=bed.settings, cancel=CancelToken(), timing=timing)
+    return discovery_bed.run(bed, email, timing)
 
 
 def lookup_results(result: DiscoveryResult, source: str) -> list[str]:
@@ -105,52 +99,14 @@ def test_offline_when_no_dns_server_answers(bed: Testbed, dns_role: str) -> None
 
 
 def test_starttls_probe_requires_the_upgrade_to_verify(bed: Testbed, dovecot_factory: object) -> None:
-    context = tls.client_context(bed.settings)
-    resolver = Resolver(bed.dns.server)
-    ok = probe(
-        Protocol.IMAP,
-        bed.mail.host,
-        143,
-        Security.STARTTLS,
-        resolver=resolver,
-        context=context,
-        cancel=CancelToken(),
-        timeout=3.0,
-    )
+    ok = probe_on(bed, Protocol.IMAP, bed.mail.host, 143, Security.STARTTLS)
     assert "IMAP4REV1" in ok.capabilities
-    ok = probe(
-        Protocol.SMTP,
-        bed.smtp.host,
-        587,
-        Security.STARTTLS,
-        resolver=resolver,
-        context=context,
-        cancel=CancelToken(),
-        timeout=3.0,
-    )
+    ok = probe_on(bed, Protocol.SMTP, bed.smtp.host, 587, Security.STARTTLS)
     assert any(cap.startswith("AUTH") for cap in ok.capabilities)
     plain_only = dovecot_factory(starttls=False)  # type: ignore[operator]
     with pytest.raises(ProbeError, match="STARTTLS"):
-        probe(
-            Protocol.IMAP,
-            plain_only.host,
-            143,
-            Security.STARTTLS,
-            resolver=resolver,
-            context=context,
-            cancel=CancelToken(),
-            timeout=3.0,
-        )
+        probe_on(bed, Protocol.IMAP, plain_only.host, 143, Security.STARTTLS)
     expired = dovecot_factory(cert=bed.certs.expired("*.example.test"))  # type: ignore[operator]
     with pytest.raises(NetError) as info:
-        probe(
-            Protocol.IMAP,
-            expired.host,
-            993,
-            Security.SSL,
-            resolver=resolver,
-            context=context,
-            cancel=CancelToken(),
-            timeout=3.0,
-        )
+        probe_on(bed, Protocol.IMAP, expired.host, 993, Security.SSL)
     assert info.value.kind == "tls_cert"

@@ -7,21 +7,9 @@ import dataclasses
 import pytest
 
 from deskmail.core.cancel import CancelToken
-from deskmail.discovery import DiscoveryResult, Outcome, Timing, discover
-from tests.integration import discovery_bed
+from deskmail.discovery import Outcome, Timing, discover
+from tests.integration.discovery_bed import TIMING, run
 from tests.servers.bed import Testbed
-
-TIMING = Timing(deadline=8.0, grace=1.0, http_timeout=3.0, dns_timeout=2.0, probe_timeout=2.0, guess_after=6.0)
-
-
-@pytest.fixture
-def bed(testbed: Testbed) -> Testbed:
-    discovery_bed.install(testbed)
-    return testbed
-
-
-def run(bed: Testbed, email: str, timing: Timing = TIMING) -> DiscoveryResult:
-    return discover(email, settings=bed.settings, cancel=CancelToken(), timing=timing)
 
 
 def test_conflicting_sources_highest_priority_wins_and_the_rest_follow(bed: Testbed) -> None:
@@ -35,8 +23,8 @@ def test_conflicting_sources_highest_priority_wins_and_the_rest_follow(bed: Test
 
 
 def test_late_higher_priority_answer_within_grace_wins(bed: Testbed) -> None:
-    # autoconfig answers after 0.6 s; the ISPDB at once. A 3 s grace lets autoconfig win.
-    result = run(bed, "a@dm-late.test", dataclasses.replace(TIMING, grace=3.0))
+    # autoconfig answers after 2 s; the ISPDB at once. A 5 s grace lets autoconfig win.
+    result = run(bed, "a@dm-late.test", dataclasses.replace(TIMING, grace=5.0))
     assert result.candidates[0].incoming.host == "imap-late.dm-late.test"
     assert "imap-early.x.test" in [c.incoming.host for c in result.candidates]
 

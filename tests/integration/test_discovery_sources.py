@@ -8,36 +8,17 @@ import subprocess
 import sys
 from collections.abc import Callable
 
-import pytest
-
-from deskmail.core.cancel import CancelToken
 from deskmail.core.serverconfig import Security
-from deskmail.discovery import DiscoveryResult, Outcome, Timing, discover
-from deskmail.discovery.probe import probe
-from deskmail.net import tls
-from deskmail.net.resolver import Resolver
+from deskmail.discovery import Outcome
 from tests.integration import discovery_bed
+from tests.integration.discovery_bed import probe_on, run
 from tests.servers.bed import Testbed
 from tests.servers.dovecot import Dovecot
 
-TIMING = Timing(deadline=8.0, grace=1.0, http_timeout=3.0, dns_timeout=2.0, probe_timeout=2.0, guess_after=6.0)
-
-
-@pytest.fixture
-def bed(testbed: Testbed) -> Testbed:
-    discovery_bed.install(testbed)
-    return testbed
-
-
-def run(bed: Testbed, email: str, timing: Timing = TIMING) -> DiscoveryResult:
-    messages: list[str] = []
-    result = discover(email, settings=bed.settings, cancel=CancelToken(), progress=messages.append, timing=timing)
-    result.extra_progress = messages  # type: ignore[attr-defined]
-    return result
-
 
 def test_https_autoconfig_is_trusted_and_gets_the_address(bed: Testbed) -> None:
-    result = run(bed, "Jane@dm-autoconfig.test")
+    said: list[str] = []
+    result = run(bed, "Jane@dm-autoconfig.test", progress=said)
     assert result.outcome is Outcome.FOUND and result.usable
     best = result.candidates[0]
     assert (best.source, best.trusted) == ("autoconfig", True)
@@ -45,7 +26,7 @@ def test_https_autoconfig_is_trusted_and_gets_the_address(bed: Testbed) -> None:
     assert best.url.startswith("https://autoconfig.dm-autoconfig.test/mail/config-v1.1.xml?emailaddress=")
     requests = bed.web.find(host="autoconfig.dm-autoconfig.test", path=discovery_bed.AUTOCONFIG_PATH, scheme="https")
     assert requests and "emailaddress=Jane@dm-autoconfig.test" in requests[0].path
-    assert "Asking dm-autoconfig.test for its settings..." in result.extra_progress  # type: ignore[attr-defined]
+    assert "Asking dm-autoconfig.test for its settings..." in said
 
 
 def test_wellknown(bed: Testbed) -> None:
@@ -63,11 +44,11 @@ def test_http_only_needs_confirmation_and_never_sends_the_address(bed: Testbed) 
 
 
 def test_ispdb(bed: Testbed) -> None:
-    result = run(bed, "a@dm-ispdb.test")
-    best = result.candidates[0]
+    said: list[str] = []
+    best = run(bed, "a@dm-ispdb.test", progress=said).candidates[0]
     assert (best.source, best.trusted, best.incoming.host) == ("ispdb", True, "imap.isp.test")
     assert best.url == bed.ispdb_url + "dm-ispdb.test"
-    assert "Checking the provider database..." in result.extra_progress  # type: ignore[attr-defined]
+    assert "Checking the provider database..." in said
 
 
 def test_mx_pointing_at_a_bundled_provider(bed: Testbed) -> None:
@@ -121,7 +102,8 @@ def test_ispdb_pop3_only(bed: Testbed) -> None:
 
 def test_guessing_probes_real_servers_with_verified_tls(bed: Testbed) -> None:
     requests_before = len(bed.web.requests)
-    result = run(bed, f"alice@{discovery_bed.GUESS_DOMAIN}")
+    said: list[str] = []
+    result = run(bed, f"alice@{discovery_bed.GUESS_DOMAIN}", progress=said)
     assert result.outcome is Outcome.FOUND
     best = result.candidates[0]
     assert (best.source, best.trusted) == ("guess", False)
@@ -133,7 +115,7 @@ def test_guessing_probes_real_servers_with_verified_tls(bed: Testbed) -> None:
     assert best.outgoing is not None and (best.outgoing.port, best.outgoing.security) == (465, Security.SSL)
     probes = [lookup for lookup in result.lookups if lookup.source == "guess"]
     assert any(p.result == "not_found" for p in probes)  # imap.<domain> does not exist
-    assert "Trying common server names..." in result.extra_progress  # type: ignore[attr-defined]
+    assert "Trying common server names..." in said
     assert len(bed.web.requests) > requests_before  # the other sources were asked first
 
 
@@ -179,19 +161,8 @@ def test_the_ready_account_is_found_and_its_servers_answer(bed: Testbed) -> None
     assert (best.incoming.host, best.incoming.port) == (bed.mail.host, bed.mail.imaps_port)
     assert best.outgoing is not None
     assert (best.outgoing.host, best.outgoing.port) == (bed.smtp.host, bed.smtp.submissions_port)
-    context = tls.client_context(bed.settings)
     for server in (best.incoming, best.outgoing):
-        answered = probe(
-            server.protocol,
-            server.host,
-            server.port,
-            server.security,
-            resolver=Resolver(bed.dns.server),
-            context=context,
-            cancel=CancelToken(),
-            timeout=5.0,
-        )
-        assert answered.capabilities
+        assert probe_on(bed, server.protocol, server.host, server.port, server.security).capabilities
 
 
 def test_guessing_imap_without_smtp_is_reported_but_not_usable(
