@@ -227,9 +227,12 @@ def test_a_socket_of_another_user_gets_nothing(tmp_path: Path, qapp: QApplicatio
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="Unix sockets only")
-def test_a_caller_that_never_finishes_is_cut_off(qtbot: QtBot, first: SingleInstance) -> None:
+def test_a_caller_that_never_finishes_is_cut_off(
+    qtbot: QtBot, first: SingleInstance, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from deskmail.ui import single_instance
 
+    monkeypatch.setattr(single_instance, "REPLY_MS", 1000)  # the app's 5 s are what it waits, not what we test
     assert first.server is not None
     silent = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     silent.connect(first.server.fullServerName())
