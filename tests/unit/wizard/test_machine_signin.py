@@ -10,11 +10,12 @@ from deskmail.core.settings import Settings
 from deskmail.engine.accounts import AUTH_OAUTH2
 from deskmail.engine.oauth.provider import OAuthProvider
 from deskmail.engine.oauth.session import OAuthLogin
+from deskmail.wizard.canned import CannedDiscovery
 from deskmail.wizard.draft import OpenBrowser, Progress
 from deskmail.wizard.machine import WizardMachine
 from deskmail.wizard.steps import Action, Step
 
-from .helpers import EMAIL, PASSWORD, Bed, FakeDiscovery, candidate, run_job
+from .helpers import EMAIL, PASSWORD, Bed, candidate, run_job
 
 PROVIDER = OAuthProvider(
     "example", "Example Mail", "https://id.example.test/a", "https://id.example.test/t", "mail", "cid"
@@ -25,7 +26,7 @@ URL = "https://id.example.test/a?client_id=cid"
 def machine_with(
     outcomes: list[OAuthLogin | BaseException], provider: OAuthProvider | None = PROVIDER
 ) -> tuple[WizardMachine, Bed]:
-    bed = Bed(discoveries=[FakeDiscovery("oauth_only", [candidate()], "wants a browser sign-in")])
+    bed = Bed(discoveries=[CannedDiscovery("oauth_only", [candidate()], "wants a browser sign-in")])
     machine = bed.machine()
 
     def sign_in(p: OAuthProvider, email: str, cancel: CancelToken, progress: Progress) -> OAuthLogin:
