@@ -319,6 +319,28 @@ class AccountRuntime:
         result: list[MessageSummary] = self._online(work, cancel)
         return result
 
+    def change_folder(self, kind: str, folder_id: int | None, name: str = "") -> Folder | None:
+        """Create ("create": `name`), rename or delete a folder: in the store now, on the server at the next replay.
+
+        Works offline (queued like message actions); a name the person typed that cannot work raises
+        UserFacingError in plain words.
+        """
+        from deskmail.engine.imap.folderops import FolderActions
+
+        store = self.store()
+        actions = FolderActions(store)
+        folder = store.folder_by_id(folder_id) if folder_id else None
+        if kind == "create":
+            return actions.create(name)
+        if folder is None:
+            raise UserFacingError(ErrorKind.PROTOCOL_ERROR, "This folder no longer exists.")
+        if kind == "rename":
+            return actions.rename(folder, name)
+        if kind == "delete":
+            actions.delete(folder)
+            return None
+        raise ValueError(f"unknown folder change {kind!r}")
+
     def act(self, kind: str, folder_id: int, uids: list[int], value: object = None) -> int:
         """A local-first action (read, flag, delete, archive, move); then try to tell the server."""
         store = self.store()

@@ -53,6 +53,8 @@ class Runtime(Protocol):
 
     def push_changes(self, cancel: CancelToken = ...) -> list[str]: ...
 
+    def change_folder(self, kind: str, folder_id: int | None, name: str = "") -> Any: ...
+
     def send(self, message: Any, cancel: CancelToken = ...) -> Any: ...
 
     def search_server(self, text: str, cancel: CancelToken = ..., limit: int = ...) -> list[MessageSummary]: ...
@@ -299,6 +301,27 @@ class MailController(QObject):
         """Apply an action locally now (the list updates at once), then push it to the server."""
         runtime = self.runtimes[email]
         task = self._run(email, lambda c, p: runtime.act(kind, folder_id, uids, value), lambda _n: self.poll())
+        if self.online:
+            self._run(email, lambda c, p: runtime.push_changes(c), self._pushed, name="push")
+        return task
+
+    def change_folder(
+        self,
+        email: str,
+        kind: str,
+        folder_id: int | None,
+        name: str = "",
+        on_done: Callable[[object], None] | None = None,
+    ) -> Task:
+        """Create, rename or delete a folder: the folder list changes now (offline too), the server follows."""
+        runtime = self.runtimes[email]
+
+        def done(result: object) -> None:
+            self.poll()
+            if on_done is not None:
+                on_done(result)
+
+        task = self._run(email, lambda c, p: runtime.change_folder(kind, folder_id, name), done, name="folder")
         if self.online:
             self._run(email, lambda c, p: runtime.push_changes(c), self._pushed, name="push")
         return task

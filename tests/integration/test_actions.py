@@ -123,21 +123,30 @@ def test_refused_flag_change_restores_flags(mailbox: Mailbox, store: Store) -> N
 
 
 def test_folder_create_rename_delete_and_counts_of_unsynced_folders(mailbox: Mailbox, store: Store) -> None:
-    from deskmail.engine.imap.folderops import create_folder, delete_folder, rename_folder
+    from deskmail.engine.imap.folderops import FolderActions
 
     session = open_session(mailbox.connector())
     sync_account(session, store)
-    created = create_folder(session, store, "Projekte/Größe")
-    assert created.subscribed and created.display_name == "Größe"
+    folders = FolderActions(store)
+    parent = folders.create("Projekte")
+    created = folders.create("Größe", parent)
+    assert created.name == "Projekte/Größe" and created.subscribed and created.display_name == "Größe"
+    assert replay(session, store) == []
     other = mailbox.connect()
     other.append("Projekte/Größe", message("filed"))
     other.append("Archive", message("archived unread"))
     sync_account(session, store, folders=["Projekte/Größe"])
     archive = store.folder("Archive")
     assert archive is not None and (archive.exists, archive.unread) == (1, 1)  # from STATUS, not a sync
-    renamed = rename_folder(session, store, "Projekte/Größe", "Projekte/Klein")
-    assert store.folder("Projekte/Größe") is None and store.message_count(renamed.id) == 1
-    delete_folder(session, store, "Projekte/Klein")
+    synced = store.folder("Projekte/Größe")
+    assert synced is not None
+    renamed = folders.rename(synced, "Klein")
+    assert renamed.name == "Projekte/Klein" and store.message_count(renamed.id) == 1
+    assert replay(session, store) == []
+    assert store.folder("Projekte/Größe") is None
+    folders.delete(renamed)
+    assert "Projekte/Klein" not in {f.name for f in store.folders()}  # hidden at once
+    assert replay(session, store) == []
     assert store.folder("Projekte/Klein") is None
     sync_account(session, store)
     session.logout()

@@ -3,7 +3,7 @@
 `Actions` (worker thread) records each change in `pending_ops` together with how to undo it.
 `replay()` sends the queue in order; a NO/BAD answer rolls that one change back in the store
 and yields a plain message; a lost connection leaves the queue for the next attempt (the queue
-survives restarts: it is in the store).
+survives restarts: it is in the store). Folder changes (folderops.py) share the queue, in order.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from deskmail.engine.imap.folderops import FOLDER_OPS, pending_server_names, replay_folder_op
 from deskmail.engine.imap.session import ImapSession
 from deskmail.engine.imap.wire import ImapError
 from deskmail.engine.store.models import Folder, PendingOp, SpecialUse
@@ -93,13 +94,20 @@ class Actions:
 def replay(session: ImapSession, store: Store) -> list[RolledBack]:
     """Send pending changes in order. Refused ones are rolled back; connection errors propagate."""
     rolled_back: list[RolledBack] = []
-    for op in store.pending_ops():
+    ops = store.pending_ops()
+    server_names = pending_server_names(ops)  # folders renamed offline keep their old name until replayed
+    for op in ops:
+        if op.kind in FOLDER_OPS:
+            refused = replay_folder_op(session, store, op, server_names)
+            if refused:
+                rolled_back.append(RolledBack(op, refused, ""))
+            continue
         folder = store.folder_by_id(op.folder_id)
         if folder is None:
             store.finish_op(op.id)
             continue
         try:
-            _send(session, folder, op)
+            _send(session, server_names.get(folder.id, folder.name), op)
         except ImapError as exc:
             if exc.status not in ("NO", "BAD"):
                 raise  # the connection broke: keep the op for the next attempt
@@ -112,9 +120,9 @@ def replay(session: ImapSession, store: Store) -> list[RolledBack]:
     return rolled_back
 
 
-def _send(session: ImapSession, folder: Folder, op: PendingOp) -> None:
-    if session.selected != folder.name or session.readonly:
-        session.select(folder.name)
+def _send(session: ImapSession, folder_name: str, op: PendingOp) -> None:
+    if session.selected != folder_name or session.readonly:
+        session.select(folder_name)
     uids = list(op.uids)
     if op.kind == "flags":
         session.store_flags(uids, add=tuple(op.args.get("add", ())), remove=tuple(op.args.get("remove", ())))

@@ -1,46 +1,174 @@
-"""Folder changes (create, rename, delete, subscribe): online only, then reflected in the store.
+"""Folder changes (create, rename, delete): applied to the store at once, queued, replayed like message actions.
 
-Unlike message actions these are not queued: a person creating a folder expects to see the
-server accept the name (or hear why not) there and then.
+They work offline: the folder list changes now, the change waits in `pending_ops` (which survives
+restarts) and `actions.replay` sends it with the next connection. A refused change is undone in
+the store and explained in plain words, like a refused move.
 """
 
 from __future__ import annotations
 
+import logging
+
+from deskmail.core.errors import ErrorKind, UserFacingError
 from deskmail.engine.imap.session import ImapSession
-from deskmail.engine.imap.sync import FolderSync
-from deskmail.engine.store.models import Folder
+from deskmail.engine.imap.wire import ImapError
+from deskmail.engine.store.models import Folder, FolderInfo, PendingOp, SpecialUse
 from deskmail.engine.store.writer import Store
 
+log = logging.getLogger(__name__)
 
-def create_folder(session: ImapSession, store: Store, name: str) -> Folder:
-    session.create_folder(name)
-    session.subscribe(name)
-    FolderSync(session, store).sync_folder_list()
-    folder = store.folder(name)
-    assert folder is not None, f"the server did not list {name!r} after creating it"
-    return folder
+CREATE, RENAME, DELETE = "create_folder", "rename_folder", "delete_folder"
+FOLDER_OPS = frozenset({CREATE, RENAME, DELETE})
+MAX_NAME = 200  # characters: servers refuse far longer names, and nobody types them
 
 
-def rename_folder(session: ImapSession, store: Store, old: str, new: str) -> Folder:
-    """Rename on the server; the store keeps the messages (a new UIDVALIDITY would refetch them)."""
+class FolderActions:
+    """Local-first folder changes for one account's store (call from its worker thread)."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def create(self, name: str, parent: Folder | None = None) -> Folder:
+        """A new folder (inside `parent` if given), shown at once; the server creates it on replay."""
+        delimiter = parent.delimiter if parent else self._delimiter()
+        leaf = _clean(name, delimiter)
+        full = self._free(f"{parent.name}{delimiter}{leaf}" if parent else leaf)
+        with self.store.transaction():
+            folder = self.store.upsert_folder(FolderInfo(full, delimiter, subscribed=True))
+            self.store.add_op(CREATE, folder.id, [], {"name": full}, {})
+        return folder
+
+    def rename(self, folder: Folder, new_name: str) -> Folder:
+        """A new name for a folder of the person's own, at once; the server follows on replay."""
+        _refuse_special(folder, "renamed")
+        parent, delimiter, _leaf = folder.name.rpartition(folder.delimiter)
+        new = f"{parent}{delimiter}{_clean(new_name, folder.delimiter)}"
+        if new == folder.name:
+            return folder
+        if new.lower() != folder.name.lower():
+            self._free(new)
+        with self.store.transaction():
+            self.store.rename_folder(folder.name, new)
+            self.store.add_op(RENAME, folder.id, [], {"old": folder.name, "new": new}, {})
+        renamed = self.store.folder_by_id(folder.id)
+        assert renamed is not None
+        return renamed
+
+    def delete(self, folder: Folder) -> None:
+        """Hide the folder now; its messages stay in the store until the server confirms the delete."""
+        _refuse_special(folder, "deleted")
+        with self.store.transaction():
+            self.store.set_deleting(folder.id, True)
+            self.store.add_op(DELETE, folder.id, [], {"name": folder.name}, {})
+
+    def _delimiter(self) -> str:
+        inbox = self.store.folder("INBOX")
+        return inbox.delimiter if inbox is not None else "/"
+
+    def _free(self, full: str) -> str:
+        """`full` if no folder has that name yet (ignoring case, as several servers do)."""
+        taken = (
+            full.upper() == "INBOX"
+            or self.store.conn.execute("SELECT 1 FROM folders WHERE lower(name) = lower(?)", (full,)).fetchone()
+        )
+        if taken:
+            raise _name_problem(f"There is already a folder called \u201c{full}\u201d.")
+        return full
+
+
+def _clean(name: str, delimiter: str) -> str:
+    """The name as typed, spaces tidied; raises a plain-words error for names a server would refuse."""
+    name = " ".join(name.split())
+    if not name:
+        raise _name_problem("Please type a name for the folder.")
+    if delimiter and delimiter in name:
+        raise _name_problem(f"A folder name cannot contain \u201c{delimiter}\u201d.")
+    if len(name) > MAX_NAME:
+        raise _name_problem(f"Please choose a shorter name (at most {MAX_NAME} characters).")
+    return name
+
+
+def _name_problem(message: str) -> UserFacingError:
+    return UserFacingError(ErrorKind.PROTOCOL_ERROR, message, fix="Choose another name.")
+
+
+def _refuse_special(folder: Folder, done: str) -> None:
+    if folder.name.upper() == "INBOX" or folder.special_use is not SpecialUse.NONE:
+        raise UserFacingError(
+            ErrorKind.PROTOCOL_ERROR,
+            f"The {folder.display_name} folder cannot be {done}: Deskmail and your provider need it.",
+        )
+
+
+def replay_folder_op(session: ImapSession, store: Store, op: PendingOp, server_names: dict[int, str]) -> str:
+    """Send one queued folder change; returns a plain message if the server refused it ("" if done).
+
+    `server_names` maps folder ids to the names the server knows them by while renames wait.
+    """
+    try:
+        _send(session, op)
+    except ImapError as exc:
+        if exc.status not in ("NO", "BAD"):
+            raise  # the connection broke: the change waits for the next attempt
+        log.warning("server refused %s: %s", op.kind, exc)
+        return _roll_back(store, op, exc)
+    except OSError as exc:
+        store.note_op_attempt(op.id, str(exc))
+        raise
+    with store.transaction():
+        store.finish_op(op.id)
+        if op.kind == DELETE:
+            store.remove_folder(str(op.args["name"]))
+    if op.kind == RENAME:
+        server_names[op.folder_id] = str(op.args["new"])
+    return ""
+
+
+def _send(session: ImapSession, op: PendingOp) -> None:
+    if op.kind == CREATE:
+        session.create_folder(str(op.args["name"]))
+        session.subscribe(str(op.args["name"]))
+        return
+    old = str(op.args.get("old") or op.args.get("name"))
     if session.selected == old:
         session.unselect()
-    session.rename_folder(old, new)
-    session.subscribe(new)
-    store.rename_folder(old, new)
-    FolderSync(session, store).sync_folder_list()
-    folder = store.folder(new)
-    assert folder is not None
-    return folder
+        session.selected = None  # also without UNSELECT: select again before using it
+    if op.kind == RENAME:
+        session.rename_folder(old, str(op.args["new"]))
+        session.subscribe(str(op.args["new"]))
+    elif op.kind == DELETE:
+        session.delete_folder(old)
+    else:
+        raise ValueError(f"unknown folder operation {op.kind!r}")
 
 
-def delete_folder(session: ImapSession, store: Store, name: str) -> None:
-    if session.selected == name:
-        session.unselect()
-    session.delete_folder(name)
-    store.remove_folder(name)
+def _roll_back(store: Store, op: PendingOp, exc: ImapError) -> str:
+    reason = f" The server said: {exc.text}" if exc.text else ""
+    with store.transaction():
+        store.finish_op(op.id)
+        if op.kind == CREATE:
+            name = str(op.args["name"])
+            store.remove_folder(name)
+            return f"The server refused to create the folder \u201c{name}\u201d, so it was removed again.{reason}"
+        if op.kind == RENAME:
+            old, new = str(op.args["old"]), str(op.args["new"])
+            store.rename_folder(new, old)
+            return (
+                f"The server refused to rename the folder \u201c{old}\u201d to \u201c{new}\u201d. "
+                f"It has its old name again.{reason}"
+            )
+        name = str(op.args["name"])
+        store.set_deleting(op.folder_id, False)
+        return (
+            f"The server refused to delete the folder \u201c{name}\u201d. "
+            f"It is back in the list with its messages.{reason}"
+        )
 
 
-def set_subscribed(session: ImapSession, store: Store, name: str, subscribed: bool) -> None:
-    session.subscribe(name, subscribed)
-    FolderSync(session, store).sync_folder_list()
+def pending_server_names(ops: list[PendingOp]) -> dict[int, str]:
+    """Folder id -> the name the server still uses, for folders renamed while offline."""
+    names: dict[int, str] = {}
+    for op in ops:
+        if op.kind == RENAME and op.folder_id not in names:
+            names[op.folder_id] = str(op.args["old"])
+    return names

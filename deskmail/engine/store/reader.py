@@ -84,7 +84,8 @@ class StoreReader:
 
     # -- folders
     def folders(self) -> list[Folder]:
-        rows = self.conn.execute(f"SELECT {_FOLDER_COLUMNS} FROM folders ORDER BY {_FOLDER_ORDER}")
+        # A folder deleted while offline is hidden until the server confirms (or refuses) it.
+        rows = self.conn.execute(f"SELECT {_FOLDER_COLUMNS} FROM folders WHERE deleting = 0 ORDER BY {_FOLDER_ORDER}")
         return [_folder(row) for row in rows]
 
     def folder(self, name: str) -> Folder | None:

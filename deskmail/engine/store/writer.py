@@ -141,6 +141,10 @@ class Store(StoreReader):
     def rename_folder(self, old: str, new: str) -> None:
         self.conn.execute("UPDATE folders SET name = ? WHERE name = ?", (new, old))
 
+    def set_deleting(self, folder_id: int, deleting: bool) -> None:
+        """Hide a folder deleted while offline (its rows stay until the server confirms), or show it again."""
+        self.conn.execute("UPDATE folders SET deleting = ? WHERE id = ?", (int(deleting), folder_id))
+
     def set_folder_counts(self, folder_id: int, exists: int, unread: int) -> None:
         self.conn.execute("UPDATE folders SET exists_count = ?, unread = ? WHERE id = ?", (exists, unread, folder_id))
 
