@@ -33,6 +33,7 @@ from deskmail.qtbridge.tasks import Task
 from deskmail.ui.context import AppContext
 from deskmail.ui.mail.actions import MailActions
 from deskmail.ui.mail.bars import MessageBar
+from deskmail.ui.mail.folder_menu import FolderMenu
 from deskmail.ui.mail.folders import FolderRef, FolderTree
 from deskmail.ui.mail.message_list import MessageList
 from deskmail.ui.mail.notify import NewMailNotifier
@@ -88,6 +89,7 @@ class MailView(QWidget):
         self._search_timer = QTimer(self, singleShot=True, interval=SEARCH_DELAY_MS)
         self._layout()
         self.actions_ = MailActions(self)
+        self.folder_menu = FolderMenu(self)
         self.notifier = NewMailNotifier(self.window, self.show_notice, lambda: len(self.accounts), self)
         self._connect()
 
