@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 
 import pytest
@@ -25,6 +26,18 @@ def test_scene_renders(qtbot: QtBot, name: str) -> None:
     qtbot.addWidget(widget)
     widget.show()
     assert not widget.grab().isNull()
+
+
+def test_opening_another_folder_in_a_scene_starts_no_watcher(qtbot: QtBot) -> None:
+    window = gallery.sample_window()
+    qtbot.addWidget(window)
+    view = gallery.mail_view(window)
+    email = view.accounts[0].email
+    other = next(f.name for f in view.folders.folders_of(email) if f.name.upper() != "INBOX")
+    assert view.folders.select(email, other)
+    qtbot.waitUntil(lambda: view.current is not None and view.current.folder.name == other, timeout=5000)
+    qtbot.wait(200)  # the controller hands the open folder to the runtime on the next turn of the loop
+    assert [t.name for t in threading.enumerate() if t.name.startswith("watch-")] == []
 
 
 def test_folders_special_first_nested_with_unread_counts(qtbot: QtBot) -> None:

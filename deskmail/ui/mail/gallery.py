@@ -32,6 +32,9 @@ class QuietRuntime(AccountRuntime):
     def watch(self, on_change: Callable[[str], None], cancel: CancelToken) -> None:
         return None
 
+    def watch_open_folder(self, folder: str | None, on_change: Callable[[str], None], cancel: CancelToken) -> None:
+        return None  # opening a folder in a scene must not start an IDLE watcher that tries to connect
+
     def sync(
         self, folders: list[str] | None = None, cancel: CancelToken = NEVER, progress: object = None
     ) -> SyncReport:
