@@ -8,7 +8,7 @@ from typing import Any
 
 import imapclient
 import pytest
-from PySide6.QtWidgets import QMainWindow, QMessageBox
+from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
 from deskmail.ui.main_window import MainWindow
@@ -82,24 +82,21 @@ def test_refused_rename_comes_back_with_a_message_and_delete_asks_first(
         qtbot.waitUntil(lambda: "Trips" in shown(win, email), timeout=20000)
         notices: list[str] = []
         view.controller.notice.connect(notices.append)
+        server.stop()
         assert view.folders.select(email, "Trips")
-        answer_with(monkeypatch, "Trips and more")
-        view.folder_menu.rename.trigger()
-        qtbot.waitUntil(lambda: "Trips and more" in server_folders(server, testbed, email, password), timeout=20000)
-        client = imapclient.IMAPClient(
-            server.ip, port=993, ssl=True, ssl_context=ssl.create_default_context(cafile=str(testbed.ca_path))
-        )
-        client.login(email, password)
-        client.create_folder("Holidays")  # another device takes the name the person is about to type
-        client.logout()
-        qtbot.waitUntil(lambda: view.folders.select(email, "Trips and more"), timeout=10000)
         answer_with(monkeypatch, "Holidays")
-        view.folder_menu.rename.trigger()
+        view.folder_menu.rename.trigger()  # offline: queued
+        qtbot.waitUntil(lambda: "Holidays" in shown(win, email), timeout=10000)
+        qtbot.waitUntil(lambda: not view.offline_bar.isHidden(), timeout=20000)
+        # Meanwhile another device made a "Holidays" folder on the server (written straight to its disk).
+        server.put_message(email, message(("Alice", testbed.user), email, "Beach", "Sun"), folder="Holidays")
+        server.start()
+        view.offline_bar.buttons[0].click()  # "Try again"
         qtbot.waitUntil(lambda: any("refused to rename" in n for n in notices), timeout=20000)
-        assert "It has its old name again." in notices[-1]
-        qtbot.waitUntil(lambda: "Trips and more" in shown(win, email), timeout=10000)
-        window = view.window()
-        assert isinstance(window, QMainWindow) and "refused to rename" in window.statusBar().currentMessage()
+        refusal = next(n for n in notices if "refused to rename" in n)
+        assert "“Trips” to “Holidays”" in refusal and "It has its old name again." in refusal
+        qtbot.waitUntil(lambda: "Trips" in shown(win, email), timeout=10000)
+        assert {"Trips", "Holidays"} <= server_folders(server, testbed, email, password)
 
         asked: list[str] = []
 
@@ -108,16 +105,16 @@ def test_refused_rename_comes_back_with_a_message_and_delete_asks_first(
             return QMessageBox.StandardButton.Cancel
 
         monkeypatch.setattr("deskmail.ui.mail.folder_menu.QMessageBox.question", cancel)
-        assert view.folders.select(email, "Trips and more")
+        qtbot.waitUntil(lambda: view.folders.select(email, "Trips"), timeout=10000)
         view.folder_menu.delete.trigger()
-        assert "Delete the folder “Trips and more” and the message in it?" in asked[0]
-        assert "Trips and more" in shown(win, email)  # cancelled: nothing happens
+        assert "Delete the folder “Trips” and the message in it?" in asked[0]
+        assert "Trips" in shown(win, email)  # cancelled: nothing happens
         monkeypatch.setattr(
             "deskmail.ui.mail.folder_menu.QMessageBox.question", lambda *a, **k: QMessageBox.StandardButton.Yes
         )
         view.folder_menu.delete.trigger()
-        qtbot.waitUntil(lambda: "Trips and more" not in shown(win, email), timeout=10000)
-        qtbot.waitUntil(lambda: "Trips and more" not in server_folders(server, testbed, email, password), timeout=20000)
+        qtbot.waitUntil(lambda: "Trips" not in shown(win, email), timeout=10000)
+        qtbot.waitUntil(lambda: "Trips" not in server_folders(server, testbed, email, password), timeout=20000)
     finally:
         win.close()
         win.runner.shutdown(wait=True)  # type: ignore[attr-defined]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import socket
 import ssl
@@ -177,6 +178,15 @@ class Dovecot:
         if self._proc is not None:
             procs.stop(self._proc)
             self._proc = None
+            # Killed children let go of their ports a moment after the master is reaped: a server
+            # started right away on this address (a restart, or the next test) found 24 in use.
+            procs.wait_until(self._ports_closed, f"Dovecot on {self.ip} to close its ports")
+
+    def _ports_closed(self) -> bool:
+        for port in [self.imap_port, self.lmtp_port] + ([self.imaps_port] if self.imaps_port else []):
+            with contextlib.suppress(OSError), socket.create_connection((self.ip, port), timeout=0.2):
+                return False
+        return True
 
     def _ready(self) -> bool:
         ports = [self.imap_port, self.lmtp_port] + ([self.imaps_port] if self.imaps_port else [])
