@@ -376,7 +376,7 @@ class AccountRuntime:
         message.ensure_message_id()
         outbox = Outbox(self.store())
         sender = Sender(outbox, self.smtp_client, self.imap_client, smtp_host=self.account.outgoing.host)
-        waiting = next((i for i in outbox.items() if i.message_id == message.message_id), None)
+        waiting = next((i for i in outbox.items(heads_only=True) if i.message_id == message.message_id), None)
         if waiting is not None and waiting.state is OutboxState.FAILED:
             outbox.remove(waiting.id)  # "Try again" after a refusal: the composer's version replaces it
             waiting = None

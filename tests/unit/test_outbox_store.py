@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from deskmail.engine.smtp.outbox import LocalDrafts, Outbox, OutboxState, outbox_items
+from deskmail.engine.smtp.outbox import HEAD_BYTES, LocalDrafts, Outbox, OutboxState, outbox_items, outbox_raw
 from deskmail.engine.store import Store
 
 
@@ -31,6 +31,20 @@ def test_outbox_records_errors_and_removal(tmp_path: Path) -> None:
     assert sent is not None and sent.sent_at > 0 and sent.last_error is None
     outbox.remove(item.id)
     assert outbox.items() == []
+
+
+def test_a_spooled_message_is_stored_whole_and_listed_by_its_head(tmp_path: Path) -> None:
+    store = Store.open(tmp_path / "s.sqlite3")
+    raw = b"Subject: big one\r\n\r\n" + bytes(range(256)) * 20_000  # 5 MB, in a spool file
+    spooled = tmp_path / ".spool-1"
+    spooled.write_bytes(raw)
+    item_id = Outbox(store).add_file(spooled, message_id="<c@x>", sender="me@x", recipients=["you@y"])
+    [head] = outbox_items(store, heads_only=True)  # what the Outbox button reads at every refresh
+    assert head.id == item_id and head.raw == raw[:HEAD_BYTES] and head.raw.startswith(b"Subject: big one")
+    assert outbox_raw(store, item_id) == raw
+    whole = Outbox(store).get(item_id)
+    assert whole is not None and whole.raw == raw
+    assert outbox_raw(store, item_id + 1) is None
 
 
 def test_a_draft_keeps_one_row_per_composition(tmp_path: Path) -> None:

@@ -12,6 +12,7 @@ from typing import Any
 from deskmail.engine.store import Store, StoreReader
 
 CHUNK = 1024 * 1024  # bytes copied at a time from a spooled message into its outbox row
+HEAD_BYTES = 64 * 1024  # of a queued message, for lists that show only its headers
 
 
 class OutboxState(StrEnum):
@@ -62,9 +63,20 @@ def _item(row: tuple[Any, ...]) -> OutboxItem:
     )  # fmt: skip
 
 
-def outbox_items(reader: StoreReader) -> list[OutboxItem]:
-    """Everything still in the outbox, oldest first: for the UI's read-only connection (Outbox folder)."""
-    return [_item(row) for row in reader.conn.execute(_SELECT_OUTBOX + " ORDER BY id").fetchall()]
+def outbox_items(reader: StoreReader, *, heads_only: bool = False) -> list[OutboxItem]:
+    """Everything still in the outbox, oldest first: for the UI's read-only connection (Outbox folder).
+
+    `heads_only`: each item's `raw` is only its first HEAD_BYTES (enough for the headers), so a
+    50 MB message waiting offline is not read whole at every refresh; `outbox_raw` reads one whole.
+    """
+    select = _SELECT_OUTBOX.replace(" raw,", f" substr(raw, 1, {HEAD_BYTES}),") if heads_only else _SELECT_OUTBOX
+    return [_item(row) for row in reader.conn.execute(select + " ORDER BY id").fetchall()]
+
+
+def outbox_raw(reader: StoreReader, item_id: int) -> bytes | None:
+    """One queued message whole (None once it is gone from the outbox)."""
+    row = reader.conn.execute("SELECT raw FROM outbox WHERE id = ?", (item_id,)).fetchone()
+    return bytes(row[0]) if row else None
 
 
 class Outbox:
@@ -101,9 +113,9 @@ class Outbox:
         row = self.store.conn.execute(_SELECT_OUTBOX + " WHERE id = ?", (item_id,)).fetchone()
         return _item(row) if row else None
 
-    def items(self) -> list[OutboxItem]:
-        """Everything still in the outbox, oldest first."""
-        return outbox_items(self.store)
+    def items(self, *, heads_only: bool = False) -> list[OutboxItem]:
+        """Everything still in the outbox, oldest first (see `outbox_items` for `heads_only`)."""
+        return outbox_items(self.store, heads_only=heads_only)
 
     def set_state(self, item_id: int, state: OutboxState, error: dict[str, Any] | None = None) -> None:
         sent_at = time.time() if state is OutboxState.SENT else 0.0

@@ -110,7 +110,7 @@ class Sender:
     def send_pending(self, cancel: CancelToken = NEVER) -> list[SendResult]:
         """Try everything that is not waiting for the user (failed items need `send(id)` again)."""
         results = []
-        for item in self.outbox.items():
+        for item in self.outbox.items(heads_only=True):  # `send` reads each one whole, one at a time
             cancel.raise_if_cancelled()
             if item.state is not OutboxState.FAILED:
                 results.append(self.send(item.id, cancel))

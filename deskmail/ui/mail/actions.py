@@ -248,12 +248,18 @@ class MailActions:
             # edit_draft keeps Bcc, attachments, threading headers and the Message-ID (saving replaces it)
             self.compose(edit_draft(message, me=self.me(self.view.current.email if self.view.current else "")))
 
-    def open_outbox_item(self, email: str, item: OutboxItem) -> ComposerWindow:
+    def open_outbox_item(self, email: str, item: OutboxItem) -> ComposerWindow | None:
         """A refused message back in the composer; sending it replaces the refused copy (same Message-ID)."""
         from deskmail.engine.mime.parse import parse_message
         from deskmail.engine.mime.reply import edit_draft
+        from deskmail.engine.smtp.outbox import outbox_raw
 
-        composer = self.compose(edit_draft(parse_message(item.raw), me=self.me(email)))
+        reader = self.view.controller.reader(email)  # the list holds only each message's headers
+        raw = outbox_raw(reader, item.id) if reader is not None else item.raw
+        if raw is None:
+            self.view.show_notice("This message is no longer in the Outbox.")
+            return None
+        composer = self.compose(edit_draft(parse_message(raw), me=self.me(email)))
         composer.bar.show_message(f"Not sent: {refusal_of(item)} Correct the message, then send it again.")
         return composer
 

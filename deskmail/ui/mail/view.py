@@ -189,7 +189,7 @@ class MailView(QWidget):
         for account in self.accounts:
             reader = self.controller.reader(account.email)
             if reader is not None:
-                waiting += [(account.email, item) for item in outbox_items(reader)]
+                waiting += [(account.email, item) for item in outbox_items(reader, heads_only=True)]
         self.waiting = waiting
         show_outbox(self.outbox_button, waiting, self.controller.sync_all, self.actions_.open_outbox_item)
         for account in self.accounts:
