@@ -10,7 +10,7 @@ from deskmail.core.errors import ErrorKind, Field, UserFacingError
 from deskmail.core.redact import register_secret
 from deskmail.core.serverconfig import CertificatePin, ServerConfig
 from deskmail.engine.accounts import Account, AccountError, account_key
-from deskmail.engine.credentials import KeyringUnavailable
+from deskmail.engine.credentials import LOCKED_MESSAGE, KeyringUnavailable
 from deskmail.engine.oauth.accounts import with_oauth
 from deskmail.wizard.draft import CheckReportLike, DiscoveryLike, Draft, Job, JobKind, JobSlot, Progress, Services
 from deskmail.wizard.manual import ManualSettings
@@ -446,7 +446,8 @@ class WizardMachine(SignInSteps):
 
     def _save_failed(self, error: BaseException) -> None:
         if isinstance(error, KeyringUnavailable):
-            self.keyring_checked(False)  # back on the Account page, the box no longer promises it
+            if error.message != LOCKED_MESSAGE:  # a locked keyring can be unlocked: keep offering it
+                self.keyring_checked(False)  # back on the Account page, the box no longer promises it
             self._go(Step.NO_KEYRING, notice=error.message)
         else:
             self._show_problem(save_problem(str(error)), from_discovery=False)

@@ -7,7 +7,7 @@ import pytest
 from deskmail.core.cancel import Cancelled
 from deskmail.core.errors import ErrorKind, Field, UserFacingError
 from deskmail.core.serverconfig import Security
-from deskmail.engine.credentials import KeyringUnavailable
+from deskmail.engine.credentials import LOCKED_MESSAGE, KeyringUnavailable
 from deskmail.wizard.canned import CannedDiscovery, CannedReport, CannedServerCheck
 from deskmail.wizard.steps import Action, Step
 
@@ -442,6 +442,15 @@ def test_keyring_failing_at_save_stops_promising_on_the_account_page() -> None:
     assert machine.step is Step.NO_KEYRING
     machine.perform(Action.GO_BACK)
     assert machine.step is Step.ACCOUNT and not machine.can_remember and machine.remember_note
+
+
+def test_a_locked_keyring_is_still_offered_after_going_back() -> None:
+    machine = to_found(Bed(save_errors=[KeyringUnavailable(LOCKED_MESSAGE)]))
+    machine.accept_found()
+    run_all(machine)
+    assert machine.step is Step.NO_KEYRING and "locked" in machine.draft.notice
+    machine.perform(Action.GO_BACK)
+    assert machine.can_remember and machine.remember_note == ""  # unlock it, then try again
 
 
 def test_save_failure_is_a_problem() -> None:
