@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
@@ -264,3 +265,27 @@ def test_rows_show_the_preview_as_a_grey_second_line(qtbot: QtBot) -> None:
         return sum(1 for x in range(left, right) if image.pixelColor(x, y) != background)
 
     assert inked(with_preview) > 20 and inked(without) == 0
+
+
+def test_an_attachment_deleted_before_send_is_said_plainly_and_nothing_is_queued(qtbot: QtBot, tmp_path: Path) -> None:
+    from deskmail.engine.smtp.outbox import outbox_items
+
+    window = gallery.sample_window()
+    qtbot.addWidget(window)
+    view = gallery.mail_view(window)
+    composer = view.actions_.compose()
+    qtbot.addWidget(composer)
+    report = tmp_path / "report.pdf"
+    report.write_bytes(b"%PDF-1.4")
+    composer.add_path(report)
+    report.unlink()  # moved away by the person before pressing Send
+    composer.to.setText("Ben <ben@example.test>")
+    composer.subject.setText("The report")
+    composer.request_send()
+    qtbot.waitUntil(lambda: not composer.sending, timeout=10000)
+    text = composer.bar.text.text()
+    assert "An attachment could not be read (report.pdf)." in text and "nothing was sent" in text
+    assert "Outbox" not in text and not composer.sent
+    reader = view.controller.reader(view.accounts[0].email)
+    assert reader is not None and outbox_items(reader) == []
+    composer.dirty = False

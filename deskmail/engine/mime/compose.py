@@ -50,7 +50,11 @@ class AttachmentFile:
             with path.open("rb") as source:
                 shutil.copyfileobj(source, sink, 1024 * 1024)
 
-        return cls(filename or path.name, content_type=content_type, writer=copy, size=path.stat().st_size)
+        try:
+            size = path.stat().st_size
+        except OSError:  # gone already: spooling the message says so in plain words
+            size = -1
+        return cls(filename or path.name, content_type=content_type, writer=copy, size=size)
 
     @property
     def length(self) -> int:

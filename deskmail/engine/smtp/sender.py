@@ -89,6 +89,7 @@ class Sender:
                 "The message has no recipients.",
                 fix="Add at least one address in To, Cc or Bcc.",
                 field=Field.RECIPIENTS,
+                data={"queued": False},
             )
         message.ensure_message_id()
         # Spooled to a file next to the store first: big attachments are copied in chunks, never whole.
@@ -97,7 +98,10 @@ class Sender:
         spooled = Path(name)
         try:
             with os.fdopen(fd, "wb") as sink:
-                write_message(message, sink)
+                try:
+                    write_message(message, sink)
+                except OSError as exc:  # an attached file (or a forwarded message) is gone or unreadable
+                    raise _unreadable_attachment(exc) from exc
             return self.outbox.add_file(
                 spooled,
                 message_id=message.message_id,
@@ -193,6 +197,17 @@ class Sender:
             return bool(imapfolders.uids_with_message_id(client, imapfolders.sent_folder(client), item.message_id))
         finally:
             imapfolders.logout_quietly(client)
+
+
+def _unreadable_attachment(exc: OSError) -> UserFacingError:
+    name = Path(exc.filename).name if getattr(exc, "filename", None) else ""
+    return UserFacingError(
+        ErrorKind.PROTOCOL_ERROR,
+        f"An attachment could not be read{f' ({name})' if name else ''}.",
+        fix="It may have been moved or deleted: remove it and attach it again.",
+        details=f"{type(exc).__name__}: {exc}",
+        data={"queued": False},  # nothing went into the outbox: the composer keeps the message
+    )
 
 
 def _utf8_options(session: smtplib.SMTP, addresses: list[str]) -> list[str]:

@@ -384,8 +384,10 @@ class ComposerWindow(QMainWindow):
         self.set_sending(False)
         message = getattr(error, "message", "") or "The message could not be sent."
         fix = getattr(error, "fix", "")
+        queued = getattr(error, "data", {}).get("queued", True)  # refused before the outbox: it is only here
+        where = "It waits in the Outbox." if queued else "It is still here, nothing was sent."
         self.bar.show_message(
-            f"Not sent: {message} {fix} It waits in the Outbox.".replace("  ", " "),
+            f"Not sent: {message} {fix} {where}".replace("  ", " "),
             [("Try again", self.request_send)],
         )
 
