@@ -289,3 +289,24 @@ def test_an_attachment_deleted_before_send_is_said_plainly_and_nothing_is_queued
     reader = view.controller.reader(view.accounts[0].email)
     assert reader is not None and outbox_items(reader) == []
     composer.dirty = False
+
+
+def test_folder_menu_works_offline_and_a_taken_name_is_said_plainly(
+    qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    window = gallery.sample_window(gallery.OfflineRuntime)
+    qtbot.addWidget(window)
+    view = gallery.mail_view(window)
+    email = view.accounts[0].email
+
+    def names() -> set[str]:
+        return {f.name for f in view.folders.folders_of(email)}
+
+    answers = iter([("Holiday plans", True), ("family", True)])
+    monkeypatch.setattr("deskmail.ui.mail.folder_menu.QInputDialog.getText", lambda *a, **k: next(answers))
+    view.folder_menu.new.trigger()
+    qtbot.waitUntil(lambda: "Holiday plans" in names(), timeout=5000)  # offline: shown at once, sent later
+    view.folder_menu.new.trigger()
+    qtbot.waitUntil(lambda: not view.error_bar.isHidden(), timeout=5000)
+    assert "There is already a folder called “family”. Choose another name." in view.error_bar.text.text()
+    assert view.folders.select(email, "INBOX") and not view.folder_menu.delete.isEnabled()

@@ -18,11 +18,12 @@ app runs ONE worker (command connection + the store writer) and one watcher per 
     actions.mark_read(folder, uids) / mark_flagged / move(folder, uids, dest) / archive / delete
     rolled_back = replay(session, store)      # sync_account does this; refused -> undone + message
 
-    body = ensure_body(session, store, message_id)     # bodies.py: BODY.PEEK, big ones to a file
-    fetch_to_file(session, uid, path)                  # raw message of the selected folder -> file
+    body = ensure_body(session, store, message_id, cancel)  # bodies.py: BODY.PEEK, big ones to a file
+    fetch_to_file(session, uid, path, cancel)               # raw message of the selected folder -> file
     looked, filled = preview_batch(session, store, folder, cancel=cancel)  # previews.py: one batch of the
     #   preview pass (BODYSTRUCTURE, then BODY.PEEK[part]<0.n>) for the 1,000 newest; fill_previews() loops
-    create_folder / rename_folder / delete_folder / set_subscribed(session, store, ...)  # folderops.py
+    FolderActions(store).create(name) / rename(folder, name) / delete(folder)  # folderops.py: local first,
+    #   queued in pending_ops with the message actions and sent by the same replay (works offline)
 
 Modules: wire (response reader: FETCH over ranges, fast parsing), session (commands), headers
 (header sync items -> MessageHeaders), folders (special use), sync (per-folder paths), account,
