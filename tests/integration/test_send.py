@@ -19,7 +19,7 @@ from deskmail.engine.mime.compose import OutgoingMessage
 from deskmail.engine.mime.decode import Address
 from deskmail.engine.smtp.errors import SendFailure, failure_reason
 from deskmail.engine.smtp.outbox import OutboxState
-from deskmail.engine.smtp.sender import Sender
+from deskmail.engine.smtp.sender import Sender, without_bcc
 from tests.integration.send_helpers import imap_login, make_drafts, make_sender
 from tests.servers.bed import Testbed
 from tests.servers.smtp import Behaviour
@@ -93,6 +93,20 @@ def test_send_delivers_and_files_exactly_one_copy_in_sent(testbed: Testbed, peop
     [sent] = copies(testbed, people.me, people.password, "Sent", out.message_id)
     assert secret in [a.email for a in parse_message(sent).bcc]  # ... but kept in the Sent copy
     assert sender.send_pending() == []  # nothing left: sending again does nothing
+
+
+def test_a_message_read_in_tiny_chunks_arrives_byte_for_byte(
+    testbed: Testbed, people: People, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("deskmail.engine.smtp.outbox.CHUNK", 7)  # every line, dot and header split up
+    sender = sender_for(testbed, people)
+    out = message(people, bcc=[Address("", "hidden@example.test")], body=".leading dot\n..two\n.\nend.")
+    item = sender.queue(out)
+    before = len(testbed.smtp.received)
+    assert sender.send(item.id).error is None
+    arrived = testbed.smtp.received[before].content
+    assert arrived == without_bcc(item.raw)  # dots unstuffed by the server: exactly what was queued
+    assert b"hidden@example.test" not in arrived
 
 
 @pytest.mark.parametrize("crash_at", ["marked_sent", "filed"])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Generator
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -69,8 +70,12 @@ def outbox_items(reader: StoreReader, *, heads_only: bool = False) -> list[Outbo
     `heads_only`: each item's `raw` is only its first HEAD_BYTES (enough for the headers), so a
     50 MB message waiting offline is not read whole at every refresh; `outbox_raw` reads one whole.
     """
-    select = _SELECT_OUTBOX.replace(" raw,", f" substr(raw, 1, {HEAD_BYTES}),") if heads_only else _SELECT_OUTBOX
+    select = _heads(_SELECT_OUTBOX) if heads_only else _SELECT_OUTBOX
     return [_item(row) for row in reader.conn.execute(select + " ORDER BY id").fetchall()]
+
+
+def _heads(select: str) -> str:
+    return select.replace(" raw,", f" substr(raw, 1, {HEAD_BYTES}),")
 
 
 def outbox_raw(reader: StoreReader, item_id: int) -> bytes | None:
@@ -109,9 +114,24 @@ class Outbox:
                     blob.write(chunk)
         return item_id
 
-    def get(self, item_id: int) -> OutboxItem | None:
-        row = self.store.conn.execute(_SELECT_OUTBOX + " WHERE id = ?", (item_id,)).fetchone()
+    def get(self, item_id: int, *, heads_only: bool = False) -> OutboxItem | None:
+        select = _heads(_SELECT_OUTBOX) if heads_only else _SELECT_OUTBOX
+        row = self.store.conn.execute(select + " WHERE id = ?", (item_id,)).fetchone()
         return _item(row) if row else None
+
+    def raw(self, item_id: int) -> bytes | None:
+        """One queued message whole (for an IMAP APPEND, which needs it in one piece)."""
+        return outbox_raw(self.store, item_id)
+
+    def size(self, item_id: int) -> int:
+        row = self.store.conn.execute("SELECT length(raw) FROM outbox WHERE id = ?", (item_id,)).fetchone()
+        return int(row[0]) if row else 0
+
+    def chunks(self, item_id: int) -> Generator[bytes, None, None]:
+        """One queued message in pieces of CHUNK bytes, read from its row as they are needed."""
+        with self.store.conn.blobopen("outbox", "raw", item_id, readonly=True) as blob:
+            while piece := blob.read(CHUNK):
+                yield piece
 
     def items(self, *, heads_only: bool = False) -> list[OutboxItem]:
         """Everything still in the outbox, oldest first (see `outbox_items` for `heads_only`)."""

@@ -15,7 +15,7 @@ import os
 import re
 import smtplib
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,12 +29,14 @@ from deskmail.engine.smtp import imapfolders
 from deskmail.engine.smtp.errors import classify_send_failure, is_temporary, refused_recipients, utf8_unsupported
 from deskmail.engine.smtp.imapfolders import ImapConnector
 from deskmail.engine.smtp.outbox import Outbox, OutboxItem, OutboxState
+from deskmail.engine.smtp.stream import sendmail_chunks
 
 log = logging.getLogger(__name__)
 
 SmtpConnector = Callable[[CancelToken], smtplib.SMTP]  # returns a connected, encrypted, logged-in session
 Checkpoint = Callable[[str], None]  # called at "accepted", "marked_sent", "filed": tests crash here
 
+MAX_HEAD = 8 * 1024 * 1024  # bytes gathered to find the end of the header block (real ones are a few KB)
 _BCC_HEADER = re.compile(rb"^(?:Bcc|Resent-Bcc):.*(?:\r?\n[ \t].*)*\r?\n", re.IGNORECASE | re.MULTILINE)
 
 
@@ -48,6 +50,17 @@ class SendResult:
     error: UserFacingError | None = None
     refused: dict[str, str] = field(default_factory=dict)  # some recipients refused, the rest got it
     filed_by_server: bool = False
+
+
+def _wire(pieces: Iterator[bytes]) -> Iterator[bytes]:
+    """The stored message's pieces with Bcc removed from its header block (gathered whole first)."""
+    head = b""
+    for piece in pieces:
+        head += piece
+        if re.search(rb"\r?\n\r?\n", head) or len(head) >= MAX_HEAD:
+            break
+    yield without_bcc(head)
+    yield from pieces
 
 
 def without_bcc(raw: bytes) -> bytes:
@@ -122,7 +135,7 @@ class Sender:
 
     def send(self, item_id: int, cancel: CancelToken = NEVER) -> SendResult:
         """Take one item as far as it goes: submit (unless already done), then file it in Sent."""
-        item = self.outbox.get(item_id)
+        item = self.outbox.get(item_id, heads_only=True)  # the message itself is read in chunks when sent
         if item is None:
             return SendResult(item_id, "", None)
         result = SendResult(item.id, item.message_id, item.state)
@@ -141,7 +154,7 @@ class Sender:
 
     def _failed(self, item: OutboxItem, result: SendResult, exc: Exception) -> SendResult:
         error = classify_send_failure(exc)
-        current = self.outbox.get(item.id)
+        current = self.outbox.get(item.id, heads_only=True)
         if current is not None and current.state is OutboxState.SENT:
             # Sent, but filing in Sent failed: keep it to file later; the user need not act.
             log.warning("outbox %s: sent, but the Sent copy is not filed yet: %s", item.id, error.message)
@@ -166,7 +179,12 @@ class Sender:
         try:
             cancel.raise_if_cancelled()
             options = _utf8_options(session, [item.sender, *item.recipients])
-            refused = session.sendmail(item.sender, item.recipients, without_bcc(item.raw), mail_options=options)
+            pieces = self.outbox.chunks(item.id)
+            try:  # read from the outbox row in chunks: a 50 MB message is never whole in memory here
+                size = self.outbox.size(item.id)
+                refused = sendmail_chunks(session, item.sender, item.recipients, _wire(pieces), size, options)
+            finally:
+                pieces.close()  # the row is written next: no read of it may stay open
             self.checkpoint("accepted")
             self.outbox.set_state(item.id, OutboxState.SENT)
             self.checkpoint("marked_sent")
@@ -183,7 +201,9 @@ class Sender:
             folder = imapfolders.sent_folder(client)
             by_server = imapfolders.server_files_sent(client.capabilities(), self.smtp_host)
             if not by_server and not imapfolders.uids_with_message_id(client, folder, item.message_id):
-                imapfolders.append(client, folder, item.raw, (imap_constants.SEEN,))
+                raw = self.outbox.raw(item.id)  # APPEND takes one piece: read whole only for this step
+                if raw is not None:
+                    imapfolders.append(client, folder, raw, (imap_constants.SEEN,))
             self.checkpoint("filed")
         finally:
             imapfolders.logout_quietly(client)
