@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
+import random
 import subprocess
 import sys
+import tracemalloc
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -15,8 +18,9 @@ import pytest
 
 from deskmail.core.errors import ErrorKind
 from deskmail.engine.mime import parse_message
-from deskmail.engine.mime.compose import OutgoingMessage
+from deskmail.engine.mime.compose import AttachmentFile, OutgoingMessage
 from deskmail.engine.mime.decode import Address
+from deskmail.engine.smtp import imapfolders
 from deskmail.engine.smtp.errors import SendFailure, failure_reason
 from deskmail.engine.smtp.outbox import OutboxState
 from deskmail.engine.smtp.sender import Sender, without_bcc
@@ -107,6 +111,35 @@ def test_a_message_read_in_tiny_chunks_arrives_byte_for_byte(
     arrived = testbed.smtp.received[before].content
     assert arrived == without_bcc(item.raw)  # dots unstuffed by the server: exactly what was queued
     assert b"hidden@example.test" not in arrived
+    assert copies(testbed, people.me, people.password, "Sent", out.message_id) == [item.raw]  # Bcc kept there
+
+
+def test_the_sent_copy_of_a_50_mb_message_is_appended_in_chunks(
+    testbed: Testbed, people: People, tmp_path: Path
+) -> None:
+    data = random.Random(people.me).randbytes(50 * 1024 * 1024)
+    (tmp_path / "film.bin").write_bytes(data)
+    out = message(people, attachments=[AttachmentFile.streamed_from(tmp_path / "film.bin")])
+    del data
+    sender = sender_for(testbed, people)
+    item_id = sender.queue_only(out)
+    client = imap_login(testbed.mail.ip, testbed.ca_path, people.me, people.password)
+    try:
+        tracemalloc.start()
+        try:
+            pieces = sender.outbox.chunks(item_id)
+            size = sender.outbox.size(item_id)
+            appended = imapfolders.append_chunks(client, "Sent", pieces, size, (b"\\Seen",))
+            pieces.close()
+            _, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+    finally:
+        client.logout()
+    print(f"peak Python allocation while appending a {size / 1e6:.0f} MB Sent copy: {peak / 1e6:.1f} MB")
+    assert appended is not None and appended[1] > 0 and peak < 10 * 1024 * 1024
+    [stored] = copies(testbed, people.me, people.password, "Sent", out.message_id)
+    assert hashlib.sha256(stored).digest() == hashlib.sha256(sender.outbox.raw(item_id) or b"").digest()
 
 
 @pytest.mark.parametrize("crash_at", ["marked_sent", "filed"])

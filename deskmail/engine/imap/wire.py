@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -71,15 +72,18 @@ class Answer:
         return [u for u in self.untagged if u.keyword == keyword]
 
 
-def run(imap: _Imaplib, command: bytes, *, literal_sink: Any = None) -> Answer:
+def run(imap: _Imaplib, command: bytes, *, literal_sink: Any = None, then: Iterable[bytes] = ()) -> Answer:
     """Send one command line (without tag) and read until its tagged answer; NO/BAD raise.
 
     `literal_sink(size, reader)` may consume a literal itself (e.g. to stream it to a file) and
-    return what to keep in its place.
+    return what to keep in its place. `then`: what follows the line without waiting, in pieces
+    (a non-synchronizing literal, RFC 7888: the line ends in "{size+}" and `then` ends in CRLF).
     """
     tag = imap._new_tag()
     imap.tagged_commands.pop(tag, None)  # we read the answer ourselves; imaplib must not wait for it
     imap.send(tag + b" " + command + b"\r\n")
+    for piece in then:
+        imap.send(piece)
     untagged: list[Untagged] = []
     while True:
         line = _readline(imap)

@@ -59,6 +59,29 @@ def append(client: ImapClient, folder: str, raw: bytes, flags: tuple[bytes, ...]
     return (int(match.group(1)), int(match.group(2))) if match else (0, 0)
 
 
+def append_chunks(
+    client: ImapClient, folder: str, chunks: Iterable[bytes], size: int, flags: tuple[bytes, ...]
+) -> tuple[int, int] | None:
+    """APPEND read in pieces (a non-synchronizing literal, RFC 7888); None if the server cannot take one.
+
+    Returns (uidvalidity, uid) from APPENDUID, or (0, 0) if the server does not say.
+    """
+    if not client.has_capability("LITERAL+"):
+        return None
+    from deskmail.engine.imap import wire
+    from deskmail.engine.imap.session import mailbox
+
+    line = b"APPEND %s (%s) {%d+}" % (mailbox(folder), b" ".join(flags), size)
+    answer = wire.run(client._imap, line, then=_then_crlf(chunks))
+    match = _APPENDUID.search(answer.text.encode())
+    return (int(match.group(1)), int(match.group(2))) if match else (0, 0)
+
+
+def _then_crlf(chunks: Iterable[bytes]) -> Iterable[bytes]:
+    yield from chunks
+    yield b"\r\n"  # ends the APPEND command line after the literal
+
+
 def delete_uids(client: ImapClient, folder: str, uids: list[int]) -> None:
     """Remove exactly these messages (UID EXPUNGE with UIDPLUS, else a plain EXPUNGE)."""
     if not uids:

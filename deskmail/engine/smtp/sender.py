@@ -18,6 +18,7 @@ import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from imapclient import imapclient as imap_constants
 
@@ -201,15 +202,24 @@ class Sender:
             folder = imapfolders.sent_folder(client)
             by_server = imapfolders.server_files_sent(client.capabilities(), self.smtp_host)
             if not by_server and not imapfolders.uids_with_message_id(client, folder, item.message_id):
-                raw = self.outbox.raw(item.id)  # APPEND takes one piece: read whole only for this step
-                if raw is not None:
-                    imapfolders.append(client, folder, raw, (imap_constants.SEEN,))
+                self._append_sent(client, folder, item.id)
             self.checkpoint("filed")
         finally:
             imapfolders.logout_quietly(client)
         self.outbox.remove(item.id)
         result.state, result.filed_by_server = None, by_server
         return result
+
+    def _append_sent(self, client: Any, folder: str, item_id: int) -> None:
+        """The Sent copy, read from the outbox row in chunks (whole only for servers without LITERAL+)."""
+        pieces = self.outbox.chunks(item_id)
+        try:
+            done = imapfolders.append_chunks(client, folder, pieces, self.outbox.size(item_id), (imap_constants.SEEN,))
+        finally:
+            pieces.close()  # the row is removed next: no read of it may stay open
+        raw = self.outbox.raw(item_id) if done is None else None
+        if raw is not None:
+            imapfolders.append(client, folder, raw, (imap_constants.SEEN,))
 
     def _in_sent(self, item: OutboxItem, cancel: CancelToken) -> bool:
         client = self.imap(cancel)
