@@ -77,8 +77,8 @@ def test_the_open_folder_is_pushed_and_follows_the_user(testbed: Testbed, tmp_pa
         runtime.watch(worker.events.put, token)
         runtime.watch_open_folder("Work", worker.events.put, token)
         assert runtime.watched_open_folder == "Work"
-        assert worker.until(lambda: {"INBOX", "Work"} <= worker.reported)  # both connected and caught up
-        time.sleep(0.5)  # let both enter IDLE: from now on only a change makes them report
+        # Both caught up; they ask for that once IDLE is running, so from now on only a change makes them report.
+        assert worker.until(lambda: {"INBOX", "Work"} <= worker.reported)
 
         other.append("Work", message("for the open folder"))
         assert worker.until(lambda: "for the open folder" in worker.subjects("Work"))

@@ -72,7 +72,6 @@ class FolderWatcher:
                 session.select(self.folder, readonly=True)
                 self.connected.set()
                 failures = 0
-                self.on_change(self.folder)  # catch up on whatever happened while we were away
                 self._watch(session)
             except Cancelled:
                 break
@@ -87,19 +86,27 @@ class FolderWatcher:
                     session.close()  # IDLE may still be running: no polite LOGOUT possible
 
     def _watch(self, session: ImapSession) -> None:
+        """Report every change from now on; the first report catches up on what happened while away."""
         if session.has("IDLE"):
+            catch_up = True
             while not self.cancel.cancelled:
-                if self._idle_once(session):
+                if self._idle_once(session, catch_up):
                     self.on_change(self.folder)
+                catch_up = False
         else:
+            self.on_change(self.folder)  # NOOP reports whatever changed since the SELECT: nothing is missed
             while not self.cancel.wait(self.poll_seconds):
                 if session.noop().untagged:
                     self.on_change(self.folder)
 
-    def _idle_once(self, session: ImapSession) -> bool:
+    def _idle_once(self, session: ImapSession, catch_up: bool = False) -> bool:
         """One IDLE period: True when the server reported a change, False on re-IDLE or cancel."""
         client = session.client
         client.idle()
+        if catch_up:
+            # Only now: Dovecot does not report mail that came between SELECT and IDLE, so a catch-up
+            # asked for before IDLE began could run before that mail arrived and nothing would say so.
+            self.on_change(self.folder)
         waited = 0.0
         changed = False
         try:
