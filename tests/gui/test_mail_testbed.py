@@ -339,7 +339,7 @@ def test_new_mail_appears_by_itself(qtbot: QtBot, testbed: Any, window: MainWind
     # No waiting for the watcher: mail that comes before its IDLE runs is fetched by the catch-up it asks
     # for then, later mail is pushed (tests/integration/test_push.py proves that part without a window).
     email = mailbox[0]
-    testbed.mail.put_message(email, message(("Alice", testbed.user), email, "Just arrived", "Hi!"), flags="")
+    testbed.mail.deliver(email, message(("Alice", testbed.user), email, "Just arrived", "Hi!"))
     qtbot.waitUntil(lambda: "Just arrived" in subjects(view), timeout=20000)  # no Get Mail pressed
 
 

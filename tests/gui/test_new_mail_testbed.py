@@ -50,7 +50,7 @@ def test_delivered_mail_is_announced_once(
     qtbot.waitUntil(lambda: not view.controller.syncing, timeout=20000)
     assert tray.shown == []  # the account's first sync brings old mail, not news
     email = mailbox[0]
-    testbed.mail.put_message(email, message(("Alice", testbed.user), email, "Just arrived", "Hi!"), flags="")
+    testbed.mail.deliver(email, message(("Alice", testbed.user), email, "Just arrived", "Hi!"))
     qtbot.waitUntil(lambda: bool(tray.shown), timeout=30000)  # IDLE or the next check, no button pressed
     assert tray.shown == [("New message from Alice", "Just arrived")]
     view.controller.sync(email)

@@ -87,7 +87,7 @@ def test_the_open_folder_is_pushed_and_follows_the_user(testbed: Testbed, tmp_pa
         assert runtime.watched_open_folder == "Later"
         assert worker.until(lambda: not _watcher_alive("Work"))  # one connection per watched folder
         assert _watcher_alive("INBOX")  # the Inbox watcher is untouched
-        testbed.mail.put_message(mailbox.email, message("later, in Later"), folder="Later", flags="")
+        other.append("Later", message("later, in Later"))  # through Dovecot, so its IDLE clients are told
         assert worker.until(lambda: "later, in Later" in worker.subjects("Later"))
 
         runtime.watch_open_folder("INBOX", worker.events.put, token)  # the Inbox has its own watcher
