@@ -96,7 +96,7 @@ def open_window(qtbot: QtBot, testbed: Any, home: Path, email: str, password: st
     win = MainWindow(context, make_mail_view)
     qtbot.addWidget(win)
     win.show()
-    qtbot.waitUntil(lambda: isinstance(win.mail_view, MailView), timeout=5000)
+    qtbot.waitUntil(lambda: isinstance(win.mail_view, MailView), timeout=20000)
     win.runner = runner  # type: ignore[attr-defined]
     return win
 
@@ -165,7 +165,7 @@ def test_sync_read_save_and_reply(qtbot: QtBot, testbed: Any, window: MainWindow
     target = tmp_path / "saved.pdf"
     monkeypatch.setattr("deskmail.ui.mail.reading.QFileDialog.getSaveFileName", lambda *a, **k: (str(target), ""))
     view.reading.save_attachment(attachment)
-    qtbot.waitUntil(lambda: target.exists() and target.read_bytes() == b"%PDF-1.4 x", timeout=5000)
+    qtbot.waitUntil(lambda: target.exists() and target.read_bytes() == b"%PDF-1.4 x", timeout=20000)
 
     open_subject(qtbot, view, "Plain hello")
     view.actions_.reply_to(False)
@@ -175,7 +175,7 @@ def test_sync_read_save_and_reply(qtbot: QtBot, testbed: Any, window: MainWindow
     composer.request_send()
     qtbot.waitUntil(lambda: composer.sent, timeout=20000)
     assert len(testbed.smtp.received) == 1
-    qtbot.waitUntil(view.outbox_button.isHidden, timeout=5000)
+    qtbot.waitUntil(view.outbox_button.isHidden, timeout=20000)
     assert testbed.user in testbed.smtp.received[0].rcpt_tos
 
     view.actions_.get_mail.trigger()
@@ -237,7 +237,7 @@ def test_a_change_made_offline_reaches_the_server_when_it_is_back(
         view.list.select_row(0)
         view.actions_.mark_read.trigger()
         qtbot.waitUntil(lambda: not view.offline_bar.isHidden(), timeout=20000)
-        qtbot.waitUntil(lambda: view.model.summary(0).seen, timeout=5000)  # shown as read, offline
+        qtbot.waitUntil(lambda: view.model.summary(0).seen, timeout=20000)  # shown as read, offline
         server.start()
         view.offline_bar.buttons[0].click()  # "Try again"
         qtbot.waitUntil(lambda: view.offline_bar.isHidden(), timeout=20000)
@@ -286,12 +286,12 @@ def test_a_refused_message_waits_and_try_again_sends_it_once(qtbot: QtBot, testb
     qtbot.waitUntil(lambda: not composer.sending, timeout=20000)
     assert not composer.bar.isHidden() and "Outbox" in composer.bar.text.text()
     assert testbed.smtp.received == []
-    qtbot.waitUntil(lambda: "1 message waiting in the Outbox" in view.outbox_button.text(), timeout=5000)
+    qtbot.waitUntil(lambda: "1 message waiting in the Outbox" in view.outbox_button.text(), timeout=20000)
     testbed.smtp.behaviour = Behaviour()
     composer.bar.buttons[0].click()  # "Try again"
     qtbot.waitUntil(lambda: composer.sent, timeout=20000)
     assert len(testbed.smtp.received) == 1
-    qtbot.waitUntil(view.outbox_button.isHidden, timeout=5000)
+    qtbot.waitUntil(view.outbox_button.isHidden, timeout=20000)
 
 
 def test_a_refused_message_is_opened_from_the_outbox_fixed_and_sent(
@@ -311,7 +311,7 @@ def test_a_refused_message_is_opened_from_the_outbox_fixed_and_sent(
     message_id = composer.message_id
     composer.dirty = False
     composer.close()  # the person gives up for now: the message waits in the Outbox
-    qtbot.waitUntil(lambda: view.outbox_button.menu() is not None, timeout=5000)
+    qtbot.waitUntil(lambda: view.outbox_button.menu() is not None, timeout=20000)
     assert "not sent" in view.outbox_button.text()
     assert view.outbox_button.menu().actions()[0].text() == "Fix and send again: Refused at first"
     row = view.folders._items[(view.accounts[0].email, OUTBOX)]  # the folder list shows the Outbox too
@@ -329,7 +329,7 @@ def test_a_refused_message_is_opened_from_the_outbox_fixed_and_sent(
     again.request_send()
     qtbot.waitUntil(lambda: again.sent, timeout=20000)
     assert len(testbed.smtp.received) == 1  # the corrected copy replaced the refused one
-    qtbot.waitUntil(view.outbox_button.isHidden, timeout=5000)
+    qtbot.waitUntil(view.outbox_button.isHidden, timeout=20000)
     assert (view.accounts[0].email, OUTBOX) not in view.folders._items
 
 

@@ -63,7 +63,7 @@ def test_opening_an_unread_message_marks_it_read_and_blocks_remote_images(qtbot:
     assert rendered is not None and rendered.remote_blocked
     assert not view.reading_pane.remote_bar.isHidden()
     assert "<script" not in rendered.body_html.lower()
-    qtbot.waitUntil(lambda: view.list.current_summary() is not None and view.list.current_summary().seen)
+    qtbot.waitUntil(lambda: view.list.current_summary() is not None and view.list.current_summary().seen, timeout=20000)
     row = view.list.currentIndex().row()
     assert view.model.data(view.model.index(row, 2), MessageRole.UNREAD) is False
 
@@ -73,7 +73,9 @@ def test_flag_action_reaches_the_store(qtbot: QtBot) -> None:
     qtbot.addWidget(window)
     view = gallery.mail_view(window)
     view.actions_.flag.trigger()
-    qtbot.waitUntil(lambda: view.list.current_summary() is not None and view.list.current_summary().flagged)
+    qtbot.waitUntil(
+        lambda: view.list.current_summary() is not None and view.list.current_summary().flagged, timeout=20000
+    )
 
 
 def test_search_finds_local_mail(qtbot: QtBot) -> None:
@@ -219,9 +221,13 @@ def test_delete_shows_the_next_message(qtbot: QtBot) -> None:
     following = view.model.summary(row + 1).subject
     view.actions_.delete.trigger()
     qtbot.waitUntil(
-        lambda: view.list.current_summary() is not None and view.list.current_summary().subject == following
+        lambda: view.list.current_summary() is not None and view.list.current_summary().subject == following,
+        timeout=20000,
     )
-    qtbot.waitUntil(lambda: view.reading_pane.rendered is not None and view.reading_pane.summary.subject == following)
+    qtbot.waitUntil(
+        lambda: view.reading_pane.rendered is not None and view.reading_pane.summary.subject == following,
+        timeout=20000,
+    )
     assert "Your books are due next week" not in {view.model.summary(r).subject for r in range(view.model.rowCount())}
 
 

@@ -67,7 +67,7 @@ def test_no_account_shows_the_empty_state_and_add_opens_the_wizard(qtbot: QtBot,
     window = MainWindow(context)
     qtbot.addWidget(window)
     window.show()
-    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.empty_state)
+    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.empty_state, timeout=20000)
     texts = [label.text() for label in window.empty_state.findChildren(QLabel)]
     assert "No account yet" in texts
     assert window.windowTitle() == APP_NAME
@@ -80,7 +80,9 @@ def test_a_saved_account_shows_the_mail_view(qtbot: QtBot, context: AppContext) 
     context.accounts.save(sample_account())
     window = MainWindow(context)
     qtbot.addWidget(window)
-    qtbot.waitUntil(lambda: window.mail_view is not None and window.stack.currentWidget() is window.mail_view)
+    qtbot.waitUntil(
+        lambda: window.mail_view is not None and window.stack.currentWidget() is window.mail_view, timeout=20000
+    )
     assert [a.email for a in window.accounts] == ["anna@example.test"]
 
 
@@ -182,16 +184,19 @@ def test_an_account_added_in_the_wizard_opens_the_mail_view(qtbot: QtBot, contex
     context.make_wizard = make
     window = MainWindow(context, lambda ctx, parent: make_mail_view(ctx, parent, runtimes(ctx, QuietRuntime)))
     qtbot.addWidget(window)
-    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.empty_state)
+    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.empty_state, timeout=20000)
     window.empty_state.add_button.click()
     account = samples.sample_account()
     seed_store(context.paths, account).close()  # what the first sync would bring
     context.accounts.save(account)
     wizards[0].account_added.emit(account)
-    qtbot.waitUntil(lambda: isinstance(window.mail_view, MailView) and window.stack.currentWidget() is window.mail_view)
+    qtbot.waitUntil(
+        lambda: isinstance(window.mail_view, MailView) and window.stack.currentWidget() is window.mail_view,
+        timeout=20000,
+    )
     view = window.mail_view
     assert isinstance(view, MailView)
-    qtbot.waitUntil(lambda: view.current is not None)  # the new account's Inbox is open
+    qtbot.waitUntil(lambda: view.current is not None, timeout=20000)  # the new account's Inbox is open
     titles = [a.text() for a in window.menuBar().actions()]
     assert "&Message" in titles
 

@@ -150,7 +150,7 @@ def test_add_account_from_the_main_window(
     window = MainWindow(context)  # no mail view factory: a placeholder stands in for the mail view
     qtbot.addWidget(window)
     window.show()
-    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.empty_state)
+    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.empty_state, timeout=20000)
     window.empty_state.add_button.click()
     wizard = window.findChild(AccountWizard)
     assert isinstance(wizard, AccountWizard) and wizard.isVisible()

@@ -112,7 +112,7 @@ def test_actions_submitted_to_the_worker_reach_the_server(testbed: Testbed, stor
         assert wait_for(lambda: len(other.search(["UNSEEN"])) == 0, 10)
         other.logout()
         reader = store.reader()
-        assert wait_for(lambda: not reader.pending_ops(), 5)
+        assert wait_for(lambda: not reader.pending_ops(), 20)
         reader.close()
     finally:
         push.stop()
@@ -135,7 +135,7 @@ def test_the_open_folder_is_pushed_too(testbed: Testbed, store: Store) -> None:
         other = mailbox.connect()
         other.append("Archive", message("filed elsewhere"))
         other.logout()
-        assert wait_for(lambda: archived() == ["filed elsewhere"], 5)
+        assert wait_for(lambda: archived() == ["filed elsewhere"], 20)
         push.watch_open_folder(None)
         assert push._open is None
     finally:
