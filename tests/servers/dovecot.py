@@ -121,12 +121,10 @@ class Dovecot:
         return base if folder.upper() == "INBOX" else base / f".{folder}"
 
     def deliver(self, email: str, message: bytes) -> None:
-        """Deliver one message to the Inbox over LMTP, as new mail arrives: clients in IDLE are told.
-
-        put_message writes behind Dovecot's back: right for mail that is there before a client looks,
-        but a client already watching may not hear of it (Dovecot rescans cur/ by its mtime, which
-        changes once a second), so a test waiting for pushed mail would wait in vain now and then.
-        """
+        """Deliver one message to the Inbox over LMTP, as new mail arrives: clients in IDLE are told."""
+        # put_message writes behind Dovecot's back: right for mail that is there before a client looks,
+        # but a client already watching may not hear of it (Dovecot rescans cur/ by its mtime, which
+        # changes once a second), so a test waiting for pushed mail would wait in vain now and then.
         with smtplib.LMTP(self.ip, self.lmtp_port, timeout=10) as lmtp:
             lmtp.sendmail("sender@example.test", [email], message)
 
