@@ -233,6 +233,28 @@ def test_drafts_replace_the_previous_version(testbed: Testbed, people: People) -
     assert drafts.local.get(out.message_id) is None
 
 
+def test_a_draft_with_a_50_mb_attachment_is_saved_and_uploaded_in_chunks(
+    testbed: Testbed, people: People, tmp_path: Path
+) -> None:
+    data = random.Random(people.friend).randbytes(50 * 1024 * 1024)
+    digest = hashlib.sha256(data).hexdigest()
+    (tmp_path / "film.bin").write_bytes(data)
+    del data
+    drafts = make_drafts(people.store_file, testbed.mail.ip, testbed.ca_path, people.me, people.password)
+    out = message(people, attachments=[AttachmentFile.streamed_from(tmp_path / "film.bin")])
+    tracemalloc.start()
+    try:
+        saved = drafts.save(out)  # what the composer's autosave does
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    print(f"peak Python allocation while saving and uploading a 50 MB draft: {peak / 1e6:.1f} MB")
+    assert saved.server_error is None and saved.record.server_uid > 0 and peak < 16 * 1024 * 1024
+    [on_server] = copies(testbed, people.me, people.password, "Drafts", out.message_id)
+    [attachment] = parse_message(on_server).attachments
+    assert hashlib.sha256(parse_message(on_server).attachment_data(attachment.part_id)).hexdigest() == digest
+
+
 def test_a_draft_is_kept_locally_when_the_server_is_unreachable(testbed: Testbed, people: People) -> None:
     drafts = make_drafts(people.store_file, testbed.refused_ip, testbed.ca_path, people.me, people.password)
     out = message(people, body="offline draft")

@@ -94,6 +94,12 @@ def test_forwarded_message_is_copied_with_crlf_lines(tmp_path: Path, piece: int,
     assert "Content-Transfer-Encoding: 8bit" in str(part)
 
 
+def test_the_message_id_is_the_one_the_outgoing_message_keeps() -> None:
+    out = OutgoingMessage(sender=ME, to=[ME], subject="s", body="b", attachments=[chunked(b"x" * 100, 10)])
+    raw = spooled(out)
+    assert out.message_id and parsed(raw)["Message-ID"] == out.message_id  # drafts are keyed by it
+
+
 def test_without_streamed_parts_it_is_build_message() -> None:
     out = OutgoingMessage(sender=ME, to=[ME], subject="s", body="b", attachments=[AttachmentFile("a.txt", b"hi")])
     out.message_id = "<y@example.test>"

@@ -9,18 +9,56 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import os
+import tempfile
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
+from pathlib import Path
 from typing import BinaryIO, cast
 
+from deskmail.core.errors import ErrorKind, UserFacingError
 from deskmail.engine.mime.compose import AttachmentFile, OutgoingMessage, build_message
 
 CHUNK = 57 * 1024  # a multiple of 57 bytes: each encodes to whole 76-character base64 lines
 _SPOOL_HEADER = b"X-Deskmail-Spool: "
 
 
+@contextmanager
+def spooled(out: OutgoingMessage, directory: Path) -> Iterator[Path]:
+    """The message written to a temporary file in `directory` (removed afterwards).
+
+    An attachment that cannot be read (moved, deleted, or a forwarded message gone from the
+    store) raises UserFacingError in plain words, with data {"queued": False}.
+    """
+    fd, name = tempfile.mkstemp(dir=directory, prefix=".spool-")
+    path = Path(name)
+    try:
+        with os.fdopen(fd, "wb") as sink:
+            try:
+                write_message(out, sink)
+            except OSError as exc:
+                raise unreadable_attachment(exc) from exc
+        yield path
+    finally:
+        path.unlink(missing_ok=True)
+
+
+def unreadable_attachment(exc: OSError) -> UserFacingError:
+    name = Path(exc.filename).name if getattr(exc, "filename", None) else ""
+    return UserFacingError(
+        ErrorKind.PROTOCOL_ERROR,
+        f"An attachment could not be read{f' ({name})' if name else ''}.",
+        fix="It may have been moved or deleted: remove it and attach it again.",
+        details=f"{type(exc).__name__}: {exc}",
+        data={"queued": False},  # nothing went into the outbox: the composer keeps the message
+    )
+
+
 def write_message(out: OutgoingMessage, sink: BinaryIO, *, date: dt.datetime | None = None) -> int:
     """Write the complete message (as `build_message` makes it) into `sink`; returns the bytes written."""
+    out.ensure_message_id()  # on `out` itself (as build_message does), not on the copy built below
     streamed: dict[bytes, AttachmentFile] = {}
     stand_ins: list[AttachmentFile] = []
     for attachment in out.attachments:

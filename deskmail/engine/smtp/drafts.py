@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 from imapclient import imapclient as imap_constants
 
 from deskmail.core.cancel import NEVER, Cancelled, CancelToken
 from deskmail.core.errors import ErrorKind, UserFacingError
-from deskmail.engine.mime.compose import OutgoingMessage, build_message
+from deskmail.engine.mime.compose import OutgoingMessage
+from deskmail.engine.mime.spool import spooled
 from deskmail.engine.smtp import imapfolders
 from deskmail.engine.smtp.errors import classify_send_failure
 from deskmail.engine.smtp.imapfolders import ImapConnector
@@ -35,15 +37,16 @@ class DraftManager:
 
     def save(self, message: OutgoingMessage, cancel: CancelToken = NEVER, *, upload: bool = True) -> DraftSaved:
         """Save locally (committed before any network step), then upload unless `upload` is False."""
-        raw = build_message(message).as_bytes()
-        record = self.local.save(message.ensure_message_id(), raw)
+        # Spooled to a file, then into the row in chunks: a draft forwarding 50 MB is never whole in memory.
+        with spooled(message, self.local.store.path.parent) as path:
+            record = self.local.save_file(message.ensure_message_id(), path)
         if not upload:
             return DraftSaved(record)
         return self.upload(record.message_id, cancel)
 
     def upload(self, message_id: str, cancel: CancelToken = NEVER) -> DraftSaved:
         """Put the newest local version on the server: APPEND it, then delete older copies by UID."""
-        record = self.local.get(message_id)
+        record = self.local.get(message_id, heads_only=True)  # the message itself is read in chunks
         if record is None:
             raise KeyError(message_id)
         try:
@@ -55,7 +58,7 @@ class DraftManager:
             log.warning("draft %s kept locally; server copy failed: %s", message_id, error.message)
             return DraftSaved(record, error)
         self.local.set_server_copy(message_id, uid, uidvalidity, record.saved_at)
-        return DraftSaved(self.local.get(message_id) or record)
+        return DraftSaved(self.local.get(message_id, heads_only=True) or record)
 
     def upload_pending(self, cancel: CancelToken = NEVER) -> list[DraftSaved]:
         """Upload drafts saved offline (or changed since their last upload); called after a sync."""
@@ -70,7 +73,7 @@ class DraftManager:
         try:
             folder = imapfolders.drafts_folder(client)
             flags = (imap_constants.DRAFT, imap_constants.SEEN)
-            uidvalidity, uid = imapfolders.append(client, folder, record.raw, flags)
+            uidvalidity, uid = self._append(client, folder, record.message_id, flags)
             copies = imapfolders.uids_with_message_id(client, folder, record.message_id)
             if not uid:  # no UIDPLUS: the newest copy with our Message-ID is the one just appended
                 uid = max(copies, default=0)
@@ -82,6 +85,17 @@ class DraftManager:
             return uidvalidity, uid
         finally:
             imapfolders.logout_quietly(client)
+
+    def _append(self, client: Any, folder: str, message_id: str, flags: tuple[bytes, ...]) -> tuple[int, int]:
+        pieces = self.local.chunks(message_id)
+        try:
+            done = imapfolders.append_chunks(client, folder, pieces, self.local.size(message_id), flags)
+        finally:
+            pieces.close()
+        if done is not None:
+            return done
+        whole = self.local.get(message_id)  # servers without LITERAL+ take it in one piece
+        return imapfolders.append(client, folder, whole.raw if whole else b"", flags)
 
     def discard(self, message_id: str, cancel: CancelToken = NEVER) -> UserFacingError | None:
         """Remove a draft everywhere (after sending, or when the user throws it away)."""

@@ -171,20 +171,51 @@ class LocalDrafts:
         assert record is not None
         return record
 
-    def get(self, message_id: str) -> DraftRecord | None:
+    def save_file(self, message_id: str, spooled: Path) -> DraftRecord:
+        """Like `save`, from a spooled file copied into the row in chunks; the record holds only its head."""
+        size, now = spooled.stat().st_size, time.time()
+        with self.store.transaction():
+            self.store.conn.execute(
+                "INSERT INTO drafts (message_id, raw, saved_at) VALUES (?, zeroblob(?), ?) "
+                "ON CONFLICT (message_id) DO UPDATE SET raw = excluded.raw, saved_at = excluded.saved_at",
+                (message_id, size, now),
+            )
+            rowid = self._rowid(message_id)
+            with self.store.conn.blobopen("drafts", "raw", rowid) as blob, spooled.open("rb") as source:
+                while chunk := source.read(CHUNK):
+                    blob.write(chunk)
+        record = self.get(message_id, heads_only=True)
+        assert record is not None
+        return record
+
+    def _rowid(self, message_id: str) -> int:
+        row = self.store.conn.execute("SELECT rowid FROM drafts WHERE message_id = ?", (message_id,)).fetchone()
+        return int(row[0])
+
+    def size(self, message_id: str) -> int:
+        row = self.store.conn.execute("SELECT length(raw) FROM drafts WHERE message_id = ?", (message_id,)).fetchone()
+        return int(row[0]) if row else 0
+
+    def chunks(self, message_id: str) -> Generator[bytes, None, None]:
+        """One draft in pieces of CHUNK bytes, read from its row as they are needed."""
+        with self.store.conn.blobopen("drafts", "raw", self._rowid(message_id), readonly=True) as blob:
+            while piece := blob.read(CHUNK):
+                yield piece
+
+    def get(self, message_id: str, *, heads_only: bool = False) -> DraftRecord | None:
         row = self.store.conn.execute(
-            "SELECT message_id, raw, saved_at, server_uid, uidvalidity, uploaded_version FROM drafts "
-            "WHERE message_id = ?",
-            (message_id,),
+            "SELECT message_id, CASE WHEN ? THEN substr(raw, 1, ?) ELSE raw END, saved_at, server_uid, uidvalidity, "
+            "uploaded_version FROM drafts WHERE message_id = ?",
+            (int(heads_only), HEAD_BYTES, message_id),
         ).fetchone()
         if row is None:
             return None
         saved_at = float(row[2])
         return DraftRecord(str(row[0]), bytes(row[1]), saved_at, int(row[3]), int(row[4]), float(row[5]) == saved_at)
 
-    def all(self) -> list[DraftRecord]:
+    def all(self, *, heads_only: bool = False) -> list[DraftRecord]:
         rows = self.store.conn.execute("SELECT message_id FROM drafts ORDER BY saved_at DESC").fetchall()
-        return [record for (mid,) in rows if (record := self.get(str(mid))) is not None]
+        return [record for (mid,) in rows if (record := self.get(str(mid), heads_only=heads_only)) is not None]
 
     def set_server_copy(self, message_id: str, uid: int, uidvalidity: int, saved_at: float) -> None:
         """Record which UID holds the version saved at `saved_at` (a newer local save stays pending)."""
@@ -196,7 +227,7 @@ class LocalDrafts:
 
     def pending(self) -> list[DraftRecord]:
         """Drafts whose newest version is not on the server yet."""
-        return [record for record in self.all() if not record.uploaded]
+        return [record for record in self.all(heads_only=True) if not record.uploaded]
 
     def remove(self, message_id: str) -> None:
         with self.store.transaction():

@@ -11,13 +11,10 @@ milliseconds): then, on servers that do not file sent mail, the message is sent 
 from __future__ import annotations
 
 import logging
-import os
 import re
 import smtplib
-import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from imapclient import imapclient as imap_constants
@@ -25,7 +22,7 @@ from imapclient import imapclient as imap_constants
 from deskmail.core.cancel import NEVER, Cancelled, CancelToken
 from deskmail.core.errors import ErrorKind, Field, UserFacingError
 from deskmail.engine.mime.compose import OutgoingMessage, ascii_address
-from deskmail.engine.mime.spool import write_message
+from deskmail.engine.mime.spool import spooled
 from deskmail.engine.smtp import imapfolders
 from deskmail.engine.smtp.errors import classify_send_failure, is_temporary, refused_recipients, utf8_unsupported
 from deskmail.engine.smtp.imapfolders import ImapConnector
@@ -107,23 +104,13 @@ class Sender:
             )
         message.ensure_message_id()
         # Spooled to a file next to the store first: big attachments are copied in chunks, never whole.
-        directory = self.outbox.store.path.parent
-        fd, name = tempfile.mkstemp(dir=directory, prefix=".spool-")
-        spooled = Path(name)
-        try:
-            with os.fdopen(fd, "wb") as sink:
-                try:
-                    write_message(message, sink)
-                except OSError as exc:  # an attached file (or a forwarded message) is gone or unreadable
-                    raise _unreadable_attachment(exc) from exc
+        with spooled(message, self.outbox.store.path.parent) as path:
             return self.outbox.add_file(
-                spooled,
+                path,
                 message_id=message.message_id,
                 sender=ascii_address(message.sender.email),
                 recipients=message.envelope_recipients(),
             )
-        finally:
-            spooled.unlink(missing_ok=True)
 
     def send_pending(self, cancel: CancelToken = NEVER) -> list[SendResult]:
         """Try everything that is not waiting for the user (failed items need `send(id)` again)."""
@@ -227,17 +214,6 @@ class Sender:
             return bool(imapfolders.uids_with_message_id(client, imapfolders.sent_folder(client), item.message_id))
         finally:
             imapfolders.logout_quietly(client)
-
-
-def _unreadable_attachment(exc: OSError) -> UserFacingError:
-    name = Path(exc.filename).name if getattr(exc, "filename", None) else ""
-    return UserFacingError(
-        ErrorKind.PROTOCOL_ERROR,
-        f"An attachment could not be read{f' ({name})' if name else ''}.",
-        fix="It may have been moved or deleted: remove it and attach it again.",
-        details=f"{type(exc).__name__}: {exc}",
-        data={"queued": False},  # nothing went into the outbox: the composer keeps the message
-    )
 
 
 def _utf8_options(session: smtplib.SMTP, addresses: list[str]) -> list[str]:
