@@ -19,7 +19,7 @@ from deskmail.ui.wizard import AccountWizard
 from deskmail.wizard.services import real_services
 from deskmail.wizard.steps import Step
 
-from .wizard_bed import WAIT_MS, Run, click, found_page, install_scenarios, type_account, wait_for
+from .wizard_bed import WAIT_MS, Run, accept_found, install_scenarios, type_account, wait_for
 
 pytestmark = pytest.mark.gui
 
@@ -56,8 +56,7 @@ def test_remember_is_unticked_and_explained_then_saved_for_this_session(
     assert "no safe place" in page.remember_note.text() and "each time" in page.remember_note.text()
     type_account(qtbot, run, testbed.user, testbed.password)
     wait_for(qtbot, run, Step.FOUND)
-    run.wizard.machine.set_confirmed(True)
-    click(qtbot, found_page(run).continue_button)
+    accept_found(qtbot, run.wizard)
     qtbot.waitUntil(lambda: run.step in (Step.DONE, Step.NO_KEYRING, Step.PROBLEM), timeout=WAIT_MS)
     assert run.step is Step.DONE  # no detour through "your password cannot be kept safely"
     account = run.store.get(testbed.user)

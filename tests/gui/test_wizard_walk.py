@@ -18,11 +18,20 @@ from deskmail.engine.paths import Paths
 from deskmail.qtbridge.tasks import TaskRunner
 from deskmail.ui.main_window import MainWindow
 from deskmail.ui.wizard import AccountWizard
-from deskmail.ui.wizard.first_pages import FoundPage
 from deskmail.ui.wizard.settings_pages import ManualPage
 from deskmail.wizard.steps import Step
 
-from .wizard_bed import Run, action, assert_saved_safely, click, found_page, run, type_account, wait_for
+from .wizard_bed import (
+    Run,
+    accept_found,
+    action,
+    assert_saved_safely,
+    click,
+    found_page,
+    run,
+    type_account,
+    wait_for,
+)
 
 pytestmark = pytest.mark.gui
 __all__ = ["run"]  # the fixture
@@ -35,9 +44,7 @@ def test_happy_path_saves_account_and_keyring_password(qtbot: QtBot, run: Run, t
     page = found_page(run)
     assert page.incoming.domain.text() == "example.test"
     assert page.incoming.security.text().startswith("Encrypted")
-    if run.wizard.machine.draft.needs_confirmation:
-        page.confirm_box.setChecked(True)
-    click(qtbot, page.continue_button)
+    accept_found(qtbot, run.wizard)
     wait_for(qtbot, run, Step.DONE)
     account = assert_saved_safely(run, testbed.user, testbed.password)
     assert account.display_name == "Alice Example" and account.incoming.host == "imap.example.test"
@@ -46,8 +53,7 @@ def test_happy_path_saves_account_and_keyring_password(qtbot: QtBot, run: Run, t
 def test_wrong_password_retype_then_success(qtbot: QtBot, run: Run, testbed: Any) -> None:
     type_account(qtbot, run, testbed.user, "not-the-password")
     wait_for(qtbot, run, Step.FOUND)
-    run.wizard.machine.set_confirmed(True)
-    click(qtbot, found_page(run).continue_button)
+    accept_found(qtbot, run.wizard)
     wait_for(qtbot, run, Step.PROBLEM)
     problem = run.wizard.machine.draft.problem
     assert problem is not None and problem.kind is ErrorKind.AUTH_FAILED
@@ -124,8 +130,7 @@ def test_not_remembering_keeps_password_for_this_session_only(qtbot: QtBot, run:
     run.wizard.account_page.remember.setChecked(False)
     type_account(qtbot, run, testbed.user, testbed.password)
     wait_for(qtbot, run, Step.FOUND)
-    run.wizard.machine.set_confirmed(True)
-    click(qtbot, found_page(run).continue_button)
+    accept_found(qtbot, run.wizard)
     wait_for(qtbot, run, Step.DONE)
     account = run.store.get(testbed.user)
     assert account is not None and account.remember_password is False
@@ -159,17 +164,10 @@ def test_add_account_from_the_main_window(
     qtbot.keyClicks(page.password_edit, testbed.password)
     qtbot.keyClick(page.password_edit, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: wizard.machine.step is Step.FOUND, timeout=30_000)
-    wizard.machine.set_confirmed(True)
-    click(qtbot, found_page_of(wizard).continue_button)
+    accept_found(qtbot, wizard)
     qtbot.waitUntil(lambda: wizard.machine.step is Step.DONE, timeout=30_000)
     click(qtbot, wizard.page().default_button())  # "Start reading mail"
     qtbot.waitUntil(lambda: window.stack.currentWidget() is not window.empty_state, timeout=10_000)
     assert [a.email for a in window.accounts] == [testbed.user]
     assert Credentials().get(testbed.user) == testbed.password
     runner.shutdown(wait=True)
-
-
-def found_page_of(wizard: AccountWizard) -> FoundPage:
-    page = wizard.page()
-    assert isinstance(page, FoundPage)
-    return page
