@@ -7,21 +7,17 @@ import email.policy
 import hashlib
 import random
 import tracemalloc
-import uuid
 from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
 
-from deskmail.core.serverconfig import Protocol, Security, ServerConfig
-from deskmail.engine.accounts import Account
 from deskmail.engine.mime.decode import Address
 from deskmail.engine.mime.reply import forward
-from deskmail.engine.paths import Paths
-from deskmail.engine.runtime import AccountRuntime, parse_body
+from deskmail.engine.runtime import parse_body
 from deskmail.engine.smtp.outbox import Outbox
 from deskmail.engine.smtp.sender import Sender
-from tests.integration.test_big_message import ATTACHMENT_SIZE, PEAK_LIMIT, _Password, big_message
+from tests.integration.test_big_message import ATTACHMENT_SIZE, PEAK_LIMIT, big_message, runtime_with_big_message
 from tests.servers.bed import Testbed
 
 
@@ -32,28 +28,13 @@ def _not_used(*_args: object) -> object:
 # Under tracemalloc every Python step is slow; on a busy 2-core machine this takes minutes.
 @pytest.mark.timeout(600)
 def test_forwarding_a_50_mb_message_streams_it_into_the_outbox(testbed: Testbed, tmp_path: Path) -> None:
-    tag = uuid.uuid4().hex[:8]
-    me, password = f"fwd{tag}@example.test", f"pw-{tag}"
-    testbed.mail.add_user(me, password)
-    data = random.Random(tag).randbytes(ATTACHMENT_SIZE)
+    data = random.randbytes(ATTACHMENT_SIZE)
     digest = hashlib.sha256(data).hexdigest()
-    original = big_message(me, data)
-    original_digest = hashlib.sha256(original).hexdigest()
-    testbed.mail.put_message(me, original)
-    del data, original
-    account = Account(
-        email=me,
-        display_name="Me",
-        incoming=ServerConfig(Protocol.IMAP, testbed.mail.host, 993, Security.SSL, username=me),
-        outgoing=ServerConfig(Protocol.SMTP, testbed.smtp.host, 465, Security.SSL, username=me),
-    )
-    paths = Paths(tmp_path / "c", tmp_path / "d", tmp_path / "l", tmp_path / "k").ensure()
-    runtime = AccountRuntime(account, paths, testbed.settings, _Password(password))  # type: ignore[arg-type]
-    runtime.sync(["INBOX"])
+    runtime, summary = runtime_with_big_message(testbed, tmp_path, data, "fwd")
+    me = runtime.account.email
+    original_digest = hashlib.sha256(big_message(me, data)).hexdigest()
+    del data
     store = runtime.store()
-    inbox = store.folder("INBOX")
-    assert inbox is not None
-    [summary] = store.messages(inbox.id)
     body = runtime.stored_body(summary)  # opened in the reading pane: the store keeps it as a file
     assert body.raw is None and body.path is not None
     parsed = parse_body(body)  # what the reading pane holds when the person presses Forward
