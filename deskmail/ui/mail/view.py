@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 
 from deskmail.core.errors import Field, UserFacingError
 from deskmail.core.redact import register_secret
-from deskmail.engine.accounts import Account
+from deskmail.engine.accounts import Account, account_key
 from deskmail.engine.smtp.outbox import OutboxItem, OutboxState, outbox_items
 from deskmail.engine.store.models import Folder, MessageSummary, SpecialUse
 from deskmail.qtbridge.mail import MailController, Runtime, RuntimeFactory
@@ -40,6 +40,7 @@ from deskmail.ui.mail.notify import NewMailNotifier
 from deskmail.ui.mail.outbox import outbox_menu, show_outbox
 from deskmail.ui.mail.reader import ReadingPane
 from deskmail.ui.mail.reading import ReadingController
+from deskmail.ui.mail.signin import SignInAgain
 
 log = logging.getLogger(__name__)
 OFFLINE_TEXT = "Offline, changes will be sent when you're back online."
@@ -67,6 +68,7 @@ class MailView(QWidget):
         self.next_row: int | None = None  # the row to select once removed messages leave the list
         self.offline_bar = MessageBar("warning", "offline", closable=False)
         self.error_bar = MessageBar("error")
+        self.sign_in = SignInAgain(context, self.error_bar.show_message, self._retry)
         self.folders = FolderTree()
         self.model = MessageListModel(self)
         self.list = MessageList(self.model)
@@ -322,6 +324,10 @@ class MailView(QWidget):
         if not isinstance(error, UserFacingError):
             return
         text = " ".join(part for part in (error.message, error.fix) if part)
+        account = next((a for a in self.accounts if a.key == account_key(email)), None)
+        if error.data.get("sign_in_again") and account is not None and account.uses_oauth:
+            self.error_bar.show_message(f"{email}: {text}", [("Sign in again…", lambda: self.sign_in.start(account))])
+            return
         if error.field is Field.PASSWORD:
             self.error_bar.show_message(f"{email}: {text}", [("Type password…", lambda: self.ask_password(email))])
             return
