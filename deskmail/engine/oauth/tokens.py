@@ -45,11 +45,11 @@ def sign_in_again(provider: OAuthProvider, email: str, details: str = "") -> Use
     """The error for a refresh token that no longer works: only a new browser sign-in helps."""
     return UserFacingError(
         ErrorKind.OAUTH_REQUIRED,
-        f"Your sign-in to {provider.name or provider.id} for {email} has ended or was withdrawn.",
+        f"Your sign-in to {provider.name or provider.id} has ended or was withdrawn.",  # callers name the account
         fix=f"Sign in again with {provider.name or provider.id} in your browser.",
         field=Field.PASSWORD,
         details=details,
-        data={"sign_in_again": True, "provider": provider.id},
+        data={"sign_in_again": True, "provider": provider.id, "account": email},
     )
 
 

@@ -10,6 +10,8 @@ from PySide6.QtWidgets import QWidget
 from deskmail.core.cancel import NEVER, CancelToken
 from deskmail.engine.accounts import Account
 from deskmail.engine.imap.sync import SyncReport
+from deskmail.engine.oauth.accounts import with_oauth
+from deskmail.engine.oauth.tokens import sign_in_again
 from deskmail.engine.runtime import AccountRuntime, offline_error
 from deskmail.qtbridge.mail import Runtime
 from deskmail.ui.context import AppContext
@@ -18,6 +20,7 @@ from deskmail.ui.mail.composer import ComposerWindow
 from deskmail.ui.mail.samples import sample_account, seed_store
 from deskmail.ui.mail.view import MailView, make_mail_view
 from deskmail.ui.main_window import MainWindow
+from deskmail.ui.wizard.gallery import SAMPLE_OAUTH
 
 
 class QuietRuntime(AccountRuntime):
@@ -56,14 +59,26 @@ class OfflineRuntime(QuietRuntime):
         raise offline_error(OSError("Network is unreachable"))
 
 
+class SignInEndedRuntime(QuietRuntime):
+    """A browser sign-in account whose provider withdrew Deskmail's access."""
+
+    def sync(
+        self, folders: list[str] | None = None, cancel: CancelToken = NEVER, progress: object = None
+    ) -> SyncReport:
+        raise sign_in_again(SAMPLE_OAUTH, self.account.email, "invalid_grant")
+
+
 def runtimes(context: AppContext, kind: type[AccountRuntime]) -> Callable[[Account], Runtime]:
     return lambda account: kind(account, context.paths, context.settings, context.credentials)
 
 
-def sample_window(kind: type[AccountRuntime] = QuietRuntime, extra: int = 0, accounts: int = 1) -> MainWindow:
+def sample_window(
+    kind: type[AccountRuntime] = QuietRuntime, extra: int = 0, accounts: int = 1, oauth: bool = False
+) -> MainWindow:
     """A main window over the sample store, Inbox open (a second account: a work address)."""
     context = scene_context()
     for account in [sample_account(), sample_account("anna@work.example.test", "Anna Schmidt (work)")][:accounts]:
+        account = with_oauth(account, SAMPLE_OAUTH) if oauth else account
         seed_store(context.paths, account, extra=extra).close()
         context.accounts.save(account)
     window = MainWindow(context, lambda ctx, parent: make_mail_view(ctx, parent, runtimes(ctx, kind)))
@@ -120,6 +135,13 @@ def two_accounts() -> MainWindow:
     return open_message(window, "Photos from the lake")
 
 
+def sign_in_ended() -> MainWindow:
+    """The provider withdrew a browser sign-in: the bar offers "Sign in again…", never a password box."""
+    window = open_message(sample_window(SignInEndedRuntime, oauth=True), "Dinner on Friday?")
+    settle(lambda: not mail_view(window).error_bar.isHidden(), 5.0)
+    return window
+
+
 def outbox_refused() -> MainWindow:
     """A message the server refused waits in the Outbox: the folder list and the status bar say so."""
     from deskmail.engine.mime.compose import OutgoingMessage, build_message
@@ -173,3 +195,4 @@ def scenes() -> Iterator[tuple[str, Callable[[], QWidget]]]:
     yield "06-search", search
     yield "07-two-accounts", two_accounts
     yield "08-outbox-refused", outbox_refused
+    yield "09-sign-in-ended", sign_in_ended
