@@ -207,12 +207,22 @@ class WizardMachine(SignInSteps):
             self._show_problem(offline_problem(result.message), from_discovery=True)
         elif result.outcome in OUTCOME_STEPS:
             self._go(OUTCOME_STEPS[result.outcome], notice=result.message)
+        elif self._browser_sign_in_is_easier(result):
+            self._go(Step.OAUTH_ONLY)  # e.g. Gmail: the browser sign-in instead of making an app password
         elif self.draft.candidate is not None:
             self.draft.found_message = result.message
             self._go(Step.FOUND)
         else:
             self.draft.manual = ManualSettings.for_address(self.draft.email)
             self._go(Step.NOT_FOUND, notice=result.message)
+
+    def _browser_sign_in_is_easier(self, result: DiscoveryLike) -> bool:
+        """A provider that wants an app password but also offers a browser sign-in Deskmail can do,
+        unless the person already chose the app password (then the result was re-read as found)."""
+        candidate = self.draft.candidate
+        if candidate is None or isinstance(result, _AsFound) or candidate.extra.get("login") != "app_password":
+            return False
+        return self.oauth_provider() is not None
 
     def enter_settings_myself(self) -> None:
         """ "Enter settings myself": from Finding, Found or a special page straight to the editor."""

@@ -95,3 +95,24 @@ def test_app_password_route_forgets_a_sign_in() -> None:
     machine, _bed = machine_with([login()])
     machine.perform(Action.RETYPE_PASSWORD)
     assert machine.step is Step.ACCOUNT and machine.draft.oauth is None
+
+
+def test_an_app_password_provider_with_a_configured_sign_in_offers_it_first() -> None:
+    """Gmail-like: discovery says "found, wants an app password"; with a client id the browser is easier."""
+    bed = Bed(discoveries=[CannedDiscovery("found", [candidate(login="app_password")], "")])
+    machine = bed.machine()
+    machine.services = replace(machine.services, oauth_for=lambda _c: PROVIDER, sign_in=lambda *a: login())
+    machine.submit_account("Anna", EMAIL, PASSWORD)
+    run_job(machine)
+    assert machine.step is Step.OAUTH_ONLY and machine.actions()[0] is Action.SIGN_IN_WITH_BROWSER
+    machine.perform(Action.RETYPE_PASSWORD)  # "I have an app password"
+    machine.submit_account("Anna", EMAIL, "app password")
+    assert machine.step is Step.FOUND  # not sent back to the sign-in page
+
+
+def test_an_app_password_provider_without_a_client_id_goes_to_found_as_before() -> None:
+    bed = Bed(discoveries=[CannedDiscovery("found", [candidate(login="app_password")], "")])
+    machine = bed.machine()
+    machine.submit_account("Anna", EMAIL, PASSWORD)
+    run_job(machine)
+    assert machine.step is Step.FOUND
