@@ -45,7 +45,7 @@ def offline_error(exc: BaseException) -> UserFacingError:
     """A lost or impossible connection, in the words of the offline bar."""
     return UserFacingError(
         ErrorKind.OFFLINE,
-        "Offline, changes will be sent when you're back online.",
+        "You're offline. You can still read your mail; what you send or change goes out when you're back online.",
         fix="Check your internet connection; Deskmail tries again by itself.",
         field=Field.NETWORK,
         details=f"{type(exc).__name__}: {exc}",

@@ -266,7 +266,7 @@ def test_search_finds_local_mail_at_once_and_unread_bodies_on_the_server(qtbot: 
     assert not view._search_timer.isActive()  # a typing-delay run left pending would wipe the server's answer
     assert subjects(view) == set()  # the body was never downloaded: the local index cannot know
     assert not view.server_bar.isHidden()
-    view.server_bar.buttons[0].click()  # "Search on the server"
+    view.server_bar.buttons[0].click()  # "Search your provider too"
     qtbot.waitUntil(lambda: subjects(view) == {"Travel plans"}, timeout=20000)
 
 

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 
 from deskmail.engine.mime.decode import Address
-from deskmail.engine.store.models import SpecialUse
+from deskmail.engine.store.models import MessageHeaders, SpecialUse
 from deskmail.qtbridge.message_model import PAGE_SIZE, MessageListModel, MessageRole
 from deskmail.ui.mail import gallery, samples
 from deskmail.ui.mail.actions import mailto_message
@@ -316,3 +316,30 @@ def test_folder_menu_works_offline_and_a_taken_name_is_said_plainly(
     qtbot.waitUntil(lambda: not view.error_bar.isHidden(), timeout=5000)
     assert "There is already a folder called “family”. Choose another name." in view.error_bar.text.text()
     assert view.folders.select(email, "INBOX") and not view.folder_menu.delete.isEnabled()
+
+
+def test_delete_in_trash_asks_first_because_it_cannot_be_undone(qtbot: QtBot, monkeypatch: pytest.MonkeyPatch) -> None:
+    window = gallery.open_message(gallery.sample_window(), "Your books are due next week")
+    qtbot.addWidget(window)
+    view = gallery.mail_view(window)
+    email = view.accounts[0].email
+    asked: list[int] = []
+    monkeypatch.setattr(view.actions_, "_confirm_delete", lambda count: asked.append(count) or False)
+    before = view.model.rowCount()
+    view.actions_.delete.trigger()  # to the Trash: no question, it can be fished out again
+    qtbot.waitUntil(lambda: view.model.rowCount() == before - 1, timeout=5000)
+    assert not asked
+    trash_id = view.folder(email, SpecialUse.TRASH).id  # type: ignore[union-attr]
+
+    def binned(runtime: object) -> None:
+        runtime.store().add_messages(trash_id, [MessageHeaders(uid=7, subject="Old news", date=2_000_000_000)])  # type: ignore[attr-defined]
+
+    view.controller.run_for(email, binned, lambda _r: view.controller.poll())
+    assert view.folders.select(email, "Trash")
+    qtbot.waitUntil(lambda: view.model.rowCount() == 1, timeout=5000)
+    view.list.select_row(0)
+    view.actions_.delete.trigger()  # Cancel keeps it
+    assert asked == [1] and view.model.rowCount() == 1
+    monkeypatch.setattr(view.actions_, "_confirm_delete", lambda count: True)
+    view.actions_.delete.trigger()
+    qtbot.waitUntil(lambda: view.model.rowCount() == 0, timeout=5000)

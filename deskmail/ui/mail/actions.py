@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QMainWindow, QMenu, QToolBar, QToolButton
+from PySide6.QtWidgets import QMainWindow, QMenu, QMessageBox, QToolBar, QToolButton
 
 from deskmail.engine.store.models import MessageSummary, SpecialUse
 from deskmail.ui.icons import ui_icon
@@ -157,6 +157,8 @@ class MailActions:
         if not chosen:
             return
         email = self.view.email_of(chosen[0])
+        if kind == "delete" and self._deletes_for_good(email, chosen) and not self._confirm_delete(len(chosen)):
+            return
         by_folder: dict[int, list[int]] = {}
         for summary in chosen:
             by_folder.setdefault(summary.folder_id, []).append(summary.uid)
@@ -167,6 +169,23 @@ class MailActions:
             self.view.next_row = current - sum(1 for row in rows if row is not None and row < current)
         for folder_id, uids in by_folder.items():
             self.view.controller.act(email, kind, folder_id, uids, value)
+
+    def _deletes_for_good(self, email: str, chosen: list[MessageSummary]) -> bool:
+        """Delete in the Trash (or in an account without one) cannot be undone: nothing to fish out later."""
+        trash = self.view.folder(email, SpecialUse.TRASH)
+        return trash is None or any(m.folder_id == trash.id for m in chosen)
+
+    def _confirm_delete(self, count: int) -> bool:
+        what = "this message" if count == 1 else f"these {count} messages"
+        box = QMessageBox(QMessageBox.Icon.Warning, "Delete for good?", f"Delete {what} for good?", parent=self.view)
+        box.setInformativeText(
+            ("It is" if count == 1 else "They are") + " not kept anywhere else and cannot be brought back."
+        )
+        delete = box.addButton("Delete for Good", QMessageBox.ButtonRole.DestructiveRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)  # Enter by habit keeps the mail
+        box.exec()
+        return box.clickedButton() is delete
 
     def toggle_flag(self) -> None:
         chosen = self.selection()

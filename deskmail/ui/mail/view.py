@@ -43,7 +43,7 @@ from deskmail.ui.mail.reading import ReadingController
 from deskmail.ui.mail.signin import SignInAgain
 
 log = logging.getLogger(__name__)
-OFFLINE_TEXT = "Offline, changes will be sent when you're back online."
+OFFLINE_TEXT = "You're offline. You can still read your mail; what you send or change goes out when you're back online."
 SEARCH_DELAY_MS = 150
 WARM_UP_MS = 300  # after the first paint: start-up does not wait for the MIME stack
 
@@ -263,7 +263,8 @@ class MailView(QWidget):
         self.model.set_source(ListSource(results))
         self.reading_pane.clear(_found(len(results)))
         self.server_bar.show_message(
-            "Older mail may only be on the server.", [("Search on the server", lambda: self.search_server(text))]
+            "Found in the mail on this computer. Older mail may be kept only by your mail provider.",
+            [("Search your provider too", lambda: self.search_server(text))],
         )
 
     def search_server(self, text: str) -> None:
@@ -271,7 +272,7 @@ class MailView(QWidget):
         for task in self._server_tasks:
             task.cancel()
         self._server_tasks = []
-        self.server_bar.show_message("Searching on the server…")
+        self.server_bar.show_message("Searching the mail your provider keeps…")
         pending = {a.email for a in self.accounts}
         for account in self.accounts:
 
@@ -284,12 +285,16 @@ class MailView(QWidget):
                 self._results += extra
                 self.model.set_source(ListSource(self._results))
                 if not pending:
-                    self.server_bar.show_message(f"With the server: {_found(len(self._results)).lower()}")
+                    found = _found(len(self._results)).lower()
+                    self.server_bar.show_message(f"Searched here and at your provider: {found}")
 
             def failed(_error: object, email: str = account.email) -> None:
                 pending.discard(email)
                 if not pending:
-                    self.server_bar.show_message("The server could not be searched (offline?).")
+                    self.server_bar.show_message(
+                        "Your mail provider could not be reached, so only the mail on this computer was searched.",
+                        [("Try again", lambda: self.search_server(text))],
+                    )
 
             self._server_tasks.append(self.controller.run_for(account.email, _server_search(text), done, failed))
 
