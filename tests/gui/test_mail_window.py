@@ -329,6 +329,7 @@ def test_delete_in_trash_asks_first_because_it_cannot_be_undone(qtbot: QtBot, mo
     view.actions_.delete.trigger()  # to the Trash: no question, it can be fished out again
     qtbot.waitUntil(lambda: view.model.rowCount() == before - 1, timeout=5000)
     assert not asked
+    assert window.statusBar().currentMessage() == "1 message moved to Trash"  # says where it went
     trash_id = view.folder(email, SpecialUse.TRASH).id  # type: ignore[union-attr]
 
     def binned(runtime: object) -> None:
@@ -343,3 +344,25 @@ def test_delete_in_trash_asks_first_because_it_cannot_be_undone(qtbot: QtBot, mo
     monkeypatch.setattr(view.actions_, "_confirm_delete", lambda count: True)
     view.actions_.delete.trigger()
     qtbot.waitUntil(lambda: view.model.rowCount() == 0, timeout=5000)
+
+
+def test_move_menu_names_folders_as_the_folder_list_does(qtbot: QtBot) -> None:
+    window = gallery.open_message(gallery.sample_window(), "Your books are due next week")
+    qtbot.addWidget(window)
+    view = gallery.mail_view(window)
+    view.actions_.move_menu.aboutToShow.emit()
+    names = [a.text() for a in view.actions_.move_menu.actions()]
+    assert "Projects › Garden" in names and "Trash" in names
+    assert not any("/" in name or name == "INBOX" for name in names)
+
+
+def test_an_empty_list_says_why_it_is_empty(qtbot: QtBot) -> None:
+    window = gallery.sample_window()
+    qtbot.addWidget(window)
+    view = gallery.mail_view(window)
+    assert view.folders.select(view.accounts[0].email, "Junk")
+    qtbot.waitUntil(lambda: view.model.rowCount() == 0, timeout=5000)
+    assert view.list.empty_text == "No messages in this folder."
+    view.search.setText("elephant")
+    view.run_search()
+    assert view.list.empty_text.startswith("No messages found.")

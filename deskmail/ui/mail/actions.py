@@ -10,8 +10,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QMenu, QMessageBox, QToolBar, QToolButton
 
-from deskmail.engine.store.models import MessageSummary, SpecialUse
+from deskmail.engine.store.models import Folder, MessageSummary, SpecialUse
 from deskmail.ui.icons import ui_icon
+from deskmail.ui.mail.folders import folder_label
 from deskmail.ui.mail.outbox import refusal_of
 
 # The composer and the MIME stack load when first used (a first reply or Write), not at start.
@@ -48,6 +49,13 @@ def mailto_message(url: str, sender: Address) -> OutgoingMessage:
         subject=(query.get("subject") or [""])[0],
         body=(query.get("body") or [""])[0],
     )
+
+
+def menu_label(folder: Folder) -> str:
+    """'Inbox', 'Projects › Garden': as the folder list names them, never the server's 'INBOX', 'Projects/Garden'."""
+    if folder.special_use is not SpecialUse.NONE or not folder.delimiter:
+        return folder_label(folder)
+    return " › ".join(folder.name.split(folder.delimiter))
 
 
 class MailActions:
@@ -157,7 +165,8 @@ class MailActions:
         if not chosen:
             return
         email = self.view.email_of(chosen[0])
-        if kind == "delete" and self._deletes_for_good(email, chosen) and not self._confirm_delete(len(chosen)):
+        for_good = kind == "delete" and self._deletes_for_good(email, chosen)
+        if for_good and not self._confirm_delete(len(chosen)):
             return
         by_folder: dict[int, list[int]] = {}
         for summary in chosen:
@@ -169,6 +178,17 @@ class MailActions:
             self.view.next_row = current - sum(1 for row in rows if row is not None and row < current)
         for folder_id, uids in by_folder.items():
             self.view.controller.act(email, kind, folder_id, uids, value)
+        self._say_where(kind, len(chosen), for_good, value)
+
+    def _say_where(self, kind: str, count: int, for_good: bool, value: object) -> None:
+        """Mail that leaves the list says where it went, so nobody wonders whether it is lost."""
+        what = "1 message" if count == 1 else f"{count} messages"
+        if for_good:
+            self.view.show_notice(f"{what.capitalize()} deleted for good")
+        elif kind in ("delete", "archive"):
+            self.view.show_notice(f"{what.capitalize()} moved to {'Trash' if kind == 'delete' else 'Archive'}")
+        elif kind == "move" and isinstance(value, Folder):
+            self.view.show_notice(f"{what.capitalize()} moved to {menu_label(value)}")
 
     def _deletes_for_good(self, email: str, chosen: list[MessageSummary]) -> bool:
         """Delete in the Trash (or in an account without one) cannot be undone: nothing to fish out later."""
@@ -199,7 +219,7 @@ class MailActions:
         email = self.view.email_of(chosen[0])
         for folder in self.view.folders.folders_of(email):
             if folder.selectable and folder.id != chosen[0].folder_id:
-                action = self.move_menu.addAction(folder.name)
+                action = self.move_menu.addAction(menu_label(folder))
                 action.triggered.connect(lambda _c=False, f=folder: self.act("move", f))
 
     # -- composing --------------------------------------------------------------------------

@@ -165,6 +165,24 @@ def outbox_refused() -> MainWindow:
     return open_message(window, "Dinner on Friday?")
 
 
+def empty_folder() -> MainWindow:
+    """A folder with nothing in it says so in the list itself (not a blank white box)."""
+    window = sample_window()
+    view = mail_view(window)
+    view.folders.select(view.accounts[0].email, "Junk")
+    settle(seconds=0.2)
+    return window
+
+
+def search_nothing_found() -> MainWindow:
+    window = sample_window()
+    view = mail_view(window)
+    view.search.setText("elephant")
+    view.run_search()
+    settle(seconds=0.2)
+    return window
+
+
 def composer_new() -> QWidget:
     window = sample_window()
     composer = mail_view(window).actions_.compose()
@@ -196,3 +214,5 @@ def scenes() -> Iterator[tuple[str, Callable[[], QWidget]]]:
     yield "07-two-accounts", two_accounts
     yield "08-outbox-refused", outbox_refused
     yield "09-sign-in-ended", sign_in_ended
+    yield "20-empty-folder", empty_folder
+    yield "21-search-nothing-found", search_nothing_found

@@ -199,6 +199,20 @@ class MessageList(QTableView):
         header.resizeSection(COL_DATE, 90)
         self.selectionModel().currentRowChanged.connect(self._current_changed)
         self.doubleClicked.connect(self._activated)
+        self.empty_text = ""  # said in the middle of an empty list: "No messages here", "Getting your mail…"
+
+    def set_empty_text(self, text: str) -> None:
+        self.empty_text = text
+        self.viewport().update()
+
+    def paintEvent(self, event: Any) -> None:
+        super().paintEvent(event)
+        if self.list_model.rowCount() or not self.empty_text:
+            return
+        painter = QPainter(self.viewport())
+        painter.setPen(self.palette().color(QPalette.ColorRole.PlaceholderText))
+        area = self.viewport().rect().adjusted(12, 0, -12, 0)
+        painter.drawText(area, Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self.empty_text)
 
     def current_summary(self) -> MessageSummary | None:
         index = self.currentIndex()

@@ -182,8 +182,24 @@ class MailView(QWidget):
             self.search.blockSignals(False)
         outgoing = ref.folder.special_use in (SpecialUse.SENT, SpecialUse.DRAFTS)
         self.model.set_source(FolderSource(reader, ref.folder.id), show_recipients=outgoing)
-        self.reading_pane.clear("Select a message to read it." if self.model.rowCount() else "This folder is empty.")
+        self.reading_pane.clear("Select a message to read it." if self.model.rowCount() else "")
+        self.update_empty_text()
         self.actions_.update_enabled()
+
+    def update_empty_text(self) -> None:
+        """What an empty list says: still arriving, not downloaded yet (offline), or really empty."""
+        text = "No messages in this folder."
+        if self.search.text().strip():
+            text = "No messages found. Check the spelling, or try fewer words."
+        elif self.current is not None:
+            reader = self.controller.reader(self.current.email)
+            folder = reader.folder(self.current.folder.name) if reader is not None else None
+            if folder is not None and not folder.synced_at:  # never fetched: empty says nothing yet
+                if self.current.email in self.controller.syncing:
+                    text = "Getting your mail…"
+                elif not self.controller.online:
+                    text = "This folder has not been downloaded yet. It will be when you're back online."
+        self.list.set_empty_text(text)
 
     def update_outbox(self) -> None:
         """'2 messages waiting in the Outbox' in the status bar; refused ones can be opened, fixed and sent."""
@@ -226,11 +242,13 @@ class MailView(QWidget):
             if self.model.rowCount():
                 self.list.select_row(max(0, min(next_row, self.model.rowCount() - 1)))
             else:
-                self.reading_pane.clear("This folder is empty.")
+                self.reading_pane.clear("")
+            self.update_empty_text()
             return
         self.refreshing = True  # a reset selects nothing for a moment: keep the message on screen
         try:
             self.model.refresh()
+            self.update_empty_text()
             if current is not None and self.list.current_summary() != current:
                 row = self.model.find(current.id, max_pages=10)
                 if row is not None:
@@ -261,9 +279,10 @@ class MailView(QWidget):
             results += found
         self._results = results
         self.model.set_source(ListSource(results))
-        self.reading_pane.clear(_found(len(results)))
+        self.reading_pane.clear(_found(len(results)) if results else "")
+        self.update_empty_text()
         self.server_bar.show_message(
-            "Found in the mail on this computer. Older mail may be kept only by your mail provider.",
+            "Searched the mail on this computer. Older mail may be kept only by your mail provider.",
             [("Search your provider too", lambda: self.search_server(text))],
         )
 
@@ -311,6 +330,7 @@ class MailView(QWidget):
     # -- state shown in bars and the status bar ------------------------------------------------------
 
     def _sync_state(self, email: str, text: str) -> None:
+        self.update_empty_text()  # "Getting your mail…" only while a check runs
         if text:
             self.status.setText(text)
         elif not self.controller.online:
@@ -319,6 +339,7 @@ class MailView(QWidget):
             self.status.setText(f"Up to date · checked at {time.strftime('%H:%M')}")
 
     def _online_changed(self, online: bool) -> None:
+        self.update_empty_text()
         if online:
             self.offline_bar.hide()
         else:
