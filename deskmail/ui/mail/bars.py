@@ -22,7 +22,13 @@ class MessageBar(QFrame):
     def __init__(self, kind: str = "info", icon: str = "", closable: bool = True, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("MessageBar")
-        self.setStyleSheet(f"#MessageBar {{ {STYLES[kind]} border-radius: 4px; }} QLabel {{ border: none; }}")
+        # The text colour goes on the labels too: they take the palette's otherwise (light text on the
+        # pale bar in a dark desktop theme).
+        text = STYLES[kind].split("color:")[1].rstrip(";")
+        self.setStyleSheet(
+            f"#MessageBar {{ {STYLES[kind]} border-radius: 4px; }} #MessageBar QLabel {{ border: none; color:{text}; }}"
+            f" #MessageBar QToolButton {{ color:{text}; }}"
+        )
         self.icon = QLabel()
         if icon:
             self.icon.setPixmap(ui_icon(icon).pixmap(16, 16))
