@@ -58,7 +58,7 @@ def show_outbox(
         button.setText(f"{text} · Send now")
     else:
         button.setMenu(outbox_menu(button, refused, send_now, open_item))
-        button.setText(f"{text} · {len(refused)} not sent")
+        button.setText(f"{text} · {len(refused)} not sent, click to see why")
     if old is not None and old is not button.menu():
         old.deleteLater()
     button.show()
