@@ -366,3 +366,11 @@ def test_an_empty_list_says_why_it_is_empty(qtbot: QtBot) -> None:
     view.search.setText("elephant")
     view.run_search()
     assert view.list.empty_text.startswith("No messages found.")
+
+
+def test_a_failed_check_never_says_up_to_date(qtbot: QtBot) -> None:
+    window = gallery.sample_window(gallery.SignInEndedRuntime, oauth=True)
+    qtbot.addWidget(window)
+    view = gallery.mail_view(window)
+    qtbot.waitUntil(lambda: not view.error_bar.isHidden() and not view.controller.syncing, timeout=5000)
+    assert view.status.text().startswith("Could not check for new mail")

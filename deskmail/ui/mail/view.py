@@ -335,6 +335,8 @@ class MailView(QWidget):
             self.status.setText(text)
         elif not self.controller.online:
             self.status.setText("Offline")
+        elif not self.controller.syncing and not self.error_bar.isHidden():
+            self.status.setText("Could not check for new mail (see the message at the top)")  # never "Up to date"
         elif not self.controller.syncing:
             self.status.setText(f"Up to date · checked at {time.strftime('%H:%M')}")
 
