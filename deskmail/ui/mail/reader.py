@@ -8,7 +8,7 @@ import re
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, Qt, QUrl, Signal
-from PySide6.QtGui import QDesktopServices, QImage, QTextDocument
+from PySide6.QtGui import QColor, QDesktopServices, QImage, QPalette, QTextDocument
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -33,6 +33,7 @@ if TYPE_CHECKING:  # the MIME stack loads with the first message shown, not at t
 
 REMOTE_IMG = re.compile(r"""<img\b[^>]*?\bsrc\s*=\s*["'](https?://[^"']+)["']""", re.IGNORECASE)
 MAX_REMOTE_IMAGES = 40
+HTML_PAGE_LINKS = "a { color: #0b57d0; }"  # readable on the white page; a sender's own colours still win
 
 
 def human_size(size: int) -> str:
@@ -60,6 +61,19 @@ class SafeBrowser(QTextBrowser):
         self.fetched: dict[str, QImage] = {}
         self.setAccessibleName("Message text")
         self.setFrameShape(QFrame.Shape.NoFrame)
+
+    def use_page_colours(self, html_mail: bool) -> None:
+        """HTML mail on a white page with dark text, as its sender designed it; plain text follows the desktop."""
+        # Qt takes link colours from the application palette when it parses HTML, not from ours
+        self.document().setDefaultStyleSheet(HTML_PAGE_LINKS if html_mail else "")
+        if not html_mail:
+            self.setPalette(QPalette())  # back to the desktop palette (light or dark)
+            return
+        palette = QPalette(self.palette())
+        for group in (QPalette.ColorGroup.Active, QPalette.ColorGroup.Inactive, QPalette.ColorGroup.Disabled):
+            palette.setColor(group, QPalette.ColorRole.Base, QColor("#ffffff"))
+            palette.setColor(group, QPalette.ColorRole.Text, QColor("#1a1a1a"))
+        self.setPalette(palette)
 
     def loadResource(self, kind: int, url: QUrl | str) -> object:
         """Never touches files or the network: QTextBrowser would otherwise read local files."""
@@ -154,6 +168,7 @@ class ReadingPane(QWidget):
         self._show_headers(summary)
         self.remote_bar.hide()
         self._set_attachments([])
+        self.body.use_page_colours(False)
         self.body.setPlainText("Loading the message…")
         self.stack.setCurrentWidget(self.content)
 
@@ -165,6 +180,7 @@ class ReadingPane(QWidget):
         self.summary, self.rendered = summary, rendered
         self._show_headers(summary, rendered)
         self.body.fetched.clear()
+        self.body.use_page_colours(rendered.is_html)
         self.body.setHtml(rendered.body_html)
         self._set_attachments(rendered.attachments)
         if rendered.remote_blocked:
