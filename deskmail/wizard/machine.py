@@ -326,6 +326,10 @@ class WizardMachine(SignInSteps):
     # -- Problem ------------------------------------------------------------------------------------
 
     def _show_problem(self, problem: Problem, from_discovery: bool) -> None:
+        if self._retry_sign_in and Action.RETYPE_PASSWORD in problem.actions:
+            # signed in through the browser: there is no password to type, signing in again is the fix
+            actions = tuple(Action.TRY_AGAIN if a is Action.RETYPE_PASSWORD else a for a in problem.actions)
+            problem = replace(problem, actions=actions)
         self.draft.problem = problem
         self._retry_discovery = from_discovery
         self._go(Step.PROBLEM)

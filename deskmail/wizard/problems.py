@@ -68,7 +68,8 @@ RULES: dict[ErrorKind, Rule] = {
         "The password was not accepted",
         "The server says that the user name or the password is wrong.",
         "Type your password again. Check that Caps Lock is off.",
-        (Action.RETYPE_PASSWORD, Action.EDIT_SETTINGS, Action.TRY_AGAIN),
+        # no "Try again": the same password would fail the same way, and two retry buttons confused people
+        (Action.RETYPE_PASSWORD, Action.EDIT_SETTINGS),
         Focus.PASSWORD,
     ),
     ErrorKind.APP_PASSWORD_REQUIRED: Rule(

@@ -205,6 +205,7 @@ def test_wrong_password_retype_goes_straight_to_check() -> None:
     machine.accept_found()
     run_job(machine)
     assert machine.step is Step.PROBLEM and machine.actions()[0] is Action.RETYPE_PASSWORD
+    assert Action.TRY_AGAIN not in machine.actions()  # one way to retry: typing the password again
     machine.perform(Action.RETYPE_PASSWORD)
     assert machine.step is Step.ACCOUNT and machine.draft.focus is Field.PASSWORD and machine.draft.password == ""
     machine.submit_account("Anna", EMAIL, "the right one")

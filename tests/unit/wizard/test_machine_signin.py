@@ -116,3 +116,11 @@ def test_an_app_password_provider_without_a_client_id_goes_to_found_as_before() 
     machine.submit_account("Anna", EMAIL, PASSWORD)
     run_job(machine)
     assert machine.step is Step.FOUND
+
+
+def test_a_refused_browser_sign_in_offers_signing_in_again_not_typing_a_password() -> None:
+    machine, _bed = machine_with([UserFacingError(ErrorKind.AUTH_FAILED, "Refused.")])
+    machine.perform(Action.SIGN_IN_WITH_BROWSER)
+    run_job(machine)
+    assert machine.step is Step.PROBLEM
+    assert machine.actions()[0] is Action.TRY_AGAIN and Action.RETYPE_PASSWORD not in machine.actions()

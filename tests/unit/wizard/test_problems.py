@@ -25,7 +25,7 @@ CERT = {
 EXPECTED = {
     ErrorKind.AUTH_FAILED: (
         Variant.PASSWORD,
-        (Action.RETYPE_PASSWORD, Action.EDIT_SETTINGS, Action.TRY_AGAIN),
+        (Action.RETYPE_PASSWORD, Action.EDIT_SETTINGS),
         Field.PASSWORD,
     ),
     ErrorKind.APP_PASSWORD_REQUIRED: (
