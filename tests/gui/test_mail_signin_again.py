@@ -58,7 +58,7 @@ def test_sign_in_again_keeps_the_new_grant_and_sync_connects(
     browser = Browser(oauth_server, str(testbed.ca_path))
     again = SignInAgain(context, lambda text, actions: bars.append((text, actions)), done.append, browser.open)
     again.start(account)
-    assert "sign in with Test Mail in the browser" in bars[0][0] and bars[0][1][0][0] == "Cancel"
+    assert "Sign in with Test Mail in the browser" in bars[0][0] and bars[0][1][0][0] == "Cancel"
     qtbot.waitUntil(lambda: done == [account.email], timeout=30_000)
     browser.join()
     [new_token] = oauth_server.refresh_tokens(testbed.user)

@@ -374,3 +374,14 @@ def test_a_failed_check_never_says_up_to_date(qtbot: QtBot) -> None:
     view = gallery.mail_view(window)
     qtbot.waitUntil(lambda: not view.error_bar.isHidden() and not view.controller.syncing, timeout=5000)
     assert view.status.text().startswith("Could not check for new mail")
+
+
+def test_the_error_bar_names_the_account_only_when_there_are_several(qtbot: QtBot) -> None:
+    window = gallery.sample_window(gallery.SignInEndedRuntime, oauth=True)
+    qtbot.addWidget(window)
+    view = gallery.mail_view(window)
+    qtbot.waitUntil(lambda: not view.error_bar.isHidden() and not view.controller.syncing, timeout=5000)
+    email = view.accounts[0].email
+    assert len(view.accounts) == 1 and email not in view.error_bar.text.text()
+    view.accounts = [*view.accounts, view.accounts[0]]  # stands for a second account
+    assert view.about_account(email, "It failed.") == f"{email}: It failed."

@@ -35,11 +35,13 @@ class SignInAgain:
         show: Callable[[str, Actions], None],
         done: Callable[[str], None],
         open_url: Callable[[str], None] = open_in_browser,
+        about: Callable[[str, str], str] = lambda email, text: f"{email}: {text}",
     ) -> None:
         self.context = context
         self.show = show
         self.done = done
         self.open_url = open_url
+        self.about = about  # (email, text) -> the bar's words; the window names the account only among several
         self.task: Task | None = None
 
     def start(self, account: Account) -> None:
@@ -64,7 +66,7 @@ class SignInAgain:
         self.task = task
         name = provider.name or provider.id
         self.show(
-            f"{account.email}: sign in with {name} in the browser window that opened, then come back here.",
+            self.about(account.email, f"Sign in with {name} in the browser window that opened, then come back here."),
             [("Cancel", self.cancel)],
         )
 
@@ -91,5 +93,5 @@ class SignInAgain:
     def _failed(self, account: Account, error: object) -> None:
         if isinstance(error, UserFacingError):
             text = " ".join(part for part in (error.message, error.fix) if part)
-            self.show(f"{account.email}: {text}", [("Sign in again…", lambda: self.start(account))])
+            self.show(self.about(account.email, text), [("Sign in again…", lambda: self.start(account))])
         # Cancelled: the person chose to stop; the bar was already replaced by whatever they did next.

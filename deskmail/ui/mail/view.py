@@ -68,7 +68,7 @@ class MailView(QWidget):
         self.next_row: int | None = None  # the row to select once removed messages leave the list
         self.offline_bar = MessageBar("warning", "offline", closable=False)
         self.error_bar = MessageBar("error")
-        self.sign_in = SignInAgain(context, self.error_bar.show_message, self._retry)
+        self.sign_in = SignInAgain(context, self.error_bar.show_message, self._retry, about=self.about_account)
         self.folders = FolderTree()
         self.model = MessageListModel(self)
         self.list = MessageList(self.model)
@@ -354,12 +354,20 @@ class MailView(QWidget):
         text = " ".join(part for part in (error.message, error.fix) if part)
         account = next((a for a in self.accounts if a.key == account_key(email)), None)
         if error.data.get("sign_in_again") and account is not None and account.uses_oauth:
-            self.error_bar.show_message(f"{email}: {text}", [("Sign in again…", lambda: self.sign_in.start(account))])
+            self.error_bar.show_message(
+                self.about_account(email, text), [("Sign in again…", lambda: self.sign_in.start(account))]
+            )
             return
         if error.field is Field.PASSWORD:
-            self.error_bar.show_message(f"{email}: {text}", [("Type password…", lambda: self.ask_password(email))])
+            self.error_bar.show_message(
+                self.about_account(email, text), [("Type password…", lambda: self.ask_password(email))]
+            )
             return
-        self.error_bar.show_message(f"{email}: {text}", [("Try again", lambda: self._retry(email))])
+        self.error_bar.show_message(self.about_account(email, text), [("Try again", lambda: self._retry(email))])
+
+    def about_account(self, email: str, text: str) -> str:
+        """Name the account in a message only when there are several: with one, the address is noise."""
+        return f"{email}: {text}" if len(self.accounts) > 1 else text
 
     def ask_password(self, email: str) -> None:
         """The password for this session (accounts that do not keep it, or a changed password)."""
