@@ -11,7 +11,7 @@ from typing import Any
 import imapclient
 import pytest
 
-from deskmail.core.errors import UserFacingError
+from deskmail.core.errors import ErrorKind, UserFacingError
 from deskmail.core.serverconfig import Protocol, Security, ServerConfig
 from deskmail.engine.accounts import Account
 from deskmail.engine.paths import Paths
@@ -79,7 +79,7 @@ def test_created_renamed_and_deleted_offline_reach_the_server_after_a_restart(be
     assert {"Projects 2026"} <= names(runtime) and not {"Projects", "Old stuff"} & names(runtime)  # shown at once
     with pytest.raises(UserFacingError) as offline:
         runtime.sync()
-    assert "Offline" in offline.value.message
+    assert offline.value.kind is ErrorKind.OFFLINE
     runtime.close()  # the app quits while offline: the changes wait in the store
 
     bed.server.start()
