@@ -76,6 +76,11 @@ def make_qr(payload: str) -> segno.QRCode:
         raise ExportError("These settings are too long to fit in a QR code.") from exc
 
 
+def qr_version(text: str) -> int:
+    """1-40 (never a Micro QR: phone scanners do not read those)."""
+    return int(make_qr(text).version)
+
+
 def ascii_host(host: str) -> str:
     """The hostname as the format requires it: ASCII, internationalised names in their xn-- form."""
     host = host.strip().rstrip(".")
@@ -151,7 +156,7 @@ def export_codes(accounts: Sequence[tuple[Account, str | None]], max_version: in
     widest = len(elements)
     groups: list[list[list[Any]]] = []
     for pair in elements:
-        if groups and make_qr(payload([*groups[-1], pair], widest, widest)).version <= max_version:
+        if groups and qr_version(payload([*groups[-1], pair], widest, widest)) <= max_version:
             groups[-1].append(pair)
         else:
             make_qr(payload([pair], widest, widest))  # one account that fits no code at all: say so now

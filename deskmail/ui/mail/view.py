@@ -388,9 +388,22 @@ class MailView(QWidget):
 
     # -- hooks used by MainWindow ---------------------------------------------------------------------
 
+    def set_up_phone(self, email: str) -> None:
+        """The "Set up your phone" window for one account (its QR code, iPhone profile and card)."""
+        account = next((a for a in self.accounts if a.key == account_key(email)), None)
+        if account is not None:
+            from deskmail.ui.phone.window import open_phone_window
+
+            open_phone_window(account, self)
+
     def install(self, window: QMainWindow) -> None:
         """Add this view's toolbar, menus and status bar widgets to the main window."""
         self.actions_.install(window)
+        file_menu = getattr(window, "file_menu", None)
+        if isinstance(file_menu, QMenu) and file_menu.actions():  # after Add Account…
+            file_menu.insertAction(
+                file_menu.actions()[1] if len(file_menu.actions()) > 1 else None, self.folder_menu.phone
+            )
         window.statusBar().addWidget(self.status, 1)
         window.statusBar().addPermanentWidget(self.outbox_button)
 

@@ -9,12 +9,18 @@ from PySide6.QtGui import QColor, QPainter, QPainterPath
 QUIET_ZONE = 4  # modules of white around the code, as the QR standard asks
 
 
-def paint_qr(painter: QPainter, rect: QRectF, code: segno.QRCode) -> None:
-    """The code centred in rect, square, on white (dark-on-light whatever the theme: scanners expect it)."""
+def paint_qr(painter: QPainter, rect: QRectF, code: segno.QRCode, whole_pixels: bool = False) -> None:
+    """The code centred in rect, square, on white (dark-on-light whatever the theme: scanners expect it).
+
+    whole_pixels: on screen every square gets the same whole number of pixels, so the code stays crisp.
+    """
     rows = list(code.matrix)
     count = len(rows) + 2 * QUIET_ZONE
     side = min(rect.width(), rect.height())
     module = side / count
+    if whole_pixels and module >= 1:
+        module = float(int(module))
+        side = module * count
     left = rect.x() + (rect.width() - side) / 2
     top = rect.y() + (rect.height() - side) / 2
     painter.save()
