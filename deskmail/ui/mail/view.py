@@ -400,10 +400,12 @@ class MailView(QWidget):
         """Add this view's toolbar, menus and status bar widgets to the main window."""
         self.actions_.install(window)
         file_menu = getattr(window, "file_menu", None)
-        if isinstance(file_menu, QMenu) and file_menu.actions():  # after Add Account…
-            file_menu.insertAction(
-                file_menu.actions()[1] if len(file_menu.actions()) > 1 else None, self.folder_menu.phone
-            )
+        if isinstance(file_menu, QMenu):  # right after Add Account…
+            listed = file_menu.actions()
+            if len(listed) > 1:
+                file_menu.insertAction(listed[1], self.folder_menu.phone)
+            else:
+                file_menu.addAction(self.folder_menu.phone)
         window.statusBar().addWidget(self.status, 1)
         window.statusBar().addPermanentWidget(self.outbox_button)
 
