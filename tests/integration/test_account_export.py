@@ -120,6 +120,10 @@ def test_card_pdf_shows_both_servers(saved: dict[str, str], tmp_path: Path, test
     ):
         assert words in text, words
     assert PASSWORD not in text
+    # The printed code scans too: the page as a picture, read by zbar.
+    subprocess.run(["pdftoppm", "-png", "-r", "150", "-singlefile", str(out), str(tmp_path / "page")], check=True)
+    [printed] = check_payload(decode_png(tmp_path / "page.png"))
+    assert printed["incoming"][1] == testbed.mail.host and printed["password"] is None
     pop = tmp_path / "pop.pdf"
     assert deskmail(saved, "account", "export", "pat@pop.example.test", "--format", "card", "--output", str(pop),
                     check=True)  # fmt: skip

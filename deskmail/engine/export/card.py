@@ -71,8 +71,9 @@ def settings_card(account: Account) -> Card:
         f"Type your e-mail address: {account.email}. {password}",
         "Copy the two servers above: server name, port, security and user name. If the phone only asks "
         "\u201cUse SSL?\u201d, answer yes unless the security above says \u201cNone\u201d.",
-        "iPhone and iPad: Settings \u203a Mail \u203a Mail Accounts \u203a Add Account \u203a Other.  "
-        "Gmail app: Settings \u203a Add account \u203a Other.  "
+        "Where to start:\n"
+        "iPhone and iPad: Settings \u203a Mail \u203a Mail Accounts \u203a Add Account \u203a Other.\n"
+        "Gmail app: Settings \u203a Add account \u203a Other.\n"
         f"Outlook app: Add account, type your address, then choose {kind}.",
     )
     return Card(

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import segno
 from PySide6.QtCore import QRectF, QSize, QStandardPaths, Qt
-from PySide6.QtGui import QFont, QPainter, QPaintEvent
+from PySide6.QtGui import QFont, QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
@@ -143,7 +143,9 @@ class PhoneWindow(QDialog):
         self.include_password.setVisible(not self.account.uses_oauth)
         self.warning = QLabel(PASSWORD_WARNING)
         self.warning.setWordWrap(True)
-        self.warning.setStyleSheet("color: #b3261e; font-weight: bold;")
+        # A red that stays readable on a dark desktop theme as well as a light one.
+        dark = self.palette().color(QPalette.ColorRole.Window).lightness() < 128
+        self.warning.setStyleSheet(f"color: {'#ff8a80' if dark else '#b3261e'}; font-weight: bold;")
         self.warning.hide()
         for widget in (heading, self.qr, self.qr_caption, self.include_password, self.warning):
             left.addWidget(widget)
