@@ -77,6 +77,8 @@ def _write(args: argparse.Namespace, accounts: list[Account], passwords: list[st
         _emit(output, "".join(code.payload + "\n" for code in codes).encode("ascii"), private)
     elif args.format == "thunderbird-qr":
         codes = export_codes(list(zip(accounts, passwords, strict=True)))
+        if len(codes) > 1 and output == "-":
+            raise ExportUsageError(f"these accounts need {len(codes)} codes: give --output FILE to write them all.")
         for code, path in zip(codes, _numbered(output or "-", len(codes)), strict=True):
             _emit(path, code.png(), private)
         if len(codes) > 1:
