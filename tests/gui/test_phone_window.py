@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
@@ -44,7 +45,8 @@ def test_done_page_opens_the_phone_window_and_the_password_comes_from_the_keyrin
         [shown] = check_payload(window.payload)
         assert shown["incoming"][1] == "imap.example.test" and shown["password"] is None
         assert testbed.password not in window.payload and window.warning.isHidden()
-        window.include_password.setChecked(True)  # read from the test bed's gnome-keyring, on a worker
+        window.include_password.setFocus()
+        qtbot.keyClick(window.include_password, Qt.Key.Key_Space)  # by keyboard; read from the bed's gnome-keyring
         qtbot.waitUntil(lambda: testbed.password in window.payload, timeout=10000)
         assert window.warning.isVisible() and "can read your password" in window.warning.text()
         window.include_password.setChecked(False)
