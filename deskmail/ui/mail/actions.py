@@ -279,8 +279,12 @@ class MailActions:
         self.compose(forward(rendered.message, source, me=self.me(self.view.email_of(summary)), inline=inline))
 
     def open_in_composer_if_draft(self, summary: object) -> None:
+        """Enter or double-click: a draft goes back into the composer, any other message opens in its own window."""
         folder = self.view.current.folder if self.view.current else None
-        if folder is not None and folder.special_use is SpecialUse.DRAFTS and self.view.reading_pane.rendered:
+        if folder is None or folder.special_use is not SpecialUse.DRAFTS or self.view.search.text():
+            self.view.reading.open_window(summary)
+            return
+        if self.view.reading_pane.rendered:
             from deskmail.engine.mime.reply import edit_draft
 
             message = self.view.reading_pane.rendered.message
