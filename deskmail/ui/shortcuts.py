@@ -36,7 +36,7 @@ def action_shortcuts(window: QWidget) -> list[tuple[str, str]]:
     seen: set[str] = set()
     found: list[tuple[str, str]] = []
     for action in window.findChildren(QAction):
-        keys = [native(k) for k in action.shortcuts() if not k.isEmpty()]
+        keys = list(dict.fromkeys(native(k) for k in action.shortcuts() if not k.isEmpty()))
         text = action.text().replace("&", "").rstrip("…").strip()
         if not keys or not text or text in seen or keys == ["F1"]:
             continue
@@ -51,8 +51,10 @@ class ShortcutsDialog(QDialog):
         self.setWindowTitle("Keyboard Shortcuts")
         rows = action_shortcuts(window) + MOVING
         self.table = QTableWidget(len(rows), 2)
-        self.table.setHorizontalHeaderLabels(["To", "Press"])
+        self.table.setHorizontalHeaderLabels(["To do this", "Press"])
         self.table.verticalHeader().hide()
+        self.table.setShowGrid(False)
+        self.table.setAlternatingRowColors(True)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setTabKeyNavigation(False)

@@ -359,3 +359,23 @@ def test_previews_arrive_after_the_sync_without_opening_anything(qtbot: QtBot, w
     travel = next(m for m in reader.messages(reader.folder("INBOX").id) if m.subject == "Travel plans")  # type: ignore[union-attr]
     assert reader.body(travel.id) is None  # filled by the preview pass, not by opening it
     qtbot.waitUntil(lambda: view.controller.previews.pending(view.accounts[0].email) == [], timeout=10000)
+
+
+def test_read_only_after_a_moment_on_screen_on_the_server(
+    qtbot: QtBot, testbed: Any, window: MainWindow, mailbox: tuple[str, str]
+) -> None:
+    view = view_of(window)
+    qtbot.waitUntil(lambda: {"Plain hello", "HTML news"} <= subjects(view), timeout=20000)
+    open_subject(qtbot, view, "Plain hello")
+    open_subject(qtbot, view, "HTML news")  # passed over Plain hello at once
+    qtbot.wait(2500)  # HTML news stays on screen
+    client = imap_as(testbed, *mailbox)
+    client.select_folder("INBOX", readonly=True)
+
+    def seen(subject: str) -> bool:
+        uids = client.search(["SUBJECT", subject])
+        return b"\\Seen" in client.get_flags(uids)[uids[0]]
+
+    qtbot.waitUntil(lambda: seen("HTML news"), timeout=20000)
+    assert not seen("Plain hello")
+    client.logout()

@@ -20,6 +20,7 @@ from deskmail.engine.mime.links import deceptive_link, named_host
         ("www.bank.co.uk", "https://bank.co.uk.attacker.ru/", "www.bank.co.uk", "bank.co.uk.attacker.ru"),
         ("PayPal.com ", "HTTPS://PAYPAL.EVIL.ORG", "paypal.com", "paypal.evil.org"),
         ("<paypal.com>", "https://10.0.0.1/", "paypal.com", "10.0.0.1"),
+        ("club.example.test", "https://club-login.example.net/", "club.example.test", "club-login.example.net"),
         ("paypal.com@evil.example", "https://evil.example", "evil.example", None),
     ],
 )

@@ -26,6 +26,7 @@ _DOMAIN_TEXT = re.compile(
     re.VERBOSE | re.IGNORECASE,
 )
 WEB_SCHEMES = ("http", "https", "ftp")
+RESERVED_TLDS = {"test", "example", "invalid", "localhost"}  # RFC 2606 names: real in tests and intranets
 MAX_TEXT = 300  # longer link text is a sentence, not an address
 
 
@@ -69,7 +70,7 @@ def named_host(text: str) -> str | None:
     if _is_ip(host):
         return host
     tld = host.rsplit(".", 1)[-1]
-    if tld.isdigit() or not is_known_tld(tld):  # "version 1.2", "report.pdf", "index.html"
+    if tld.isdigit() or not (is_known_tld(tld) or tld in RESERVED_TLDS):  # "version 1.2", "report.pdf"
         return None
     return host
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -85,6 +86,22 @@ def sample_window(
     window.resize(1280, 780)
     settle(lambda: mail_view(window) is not None and mail_view(window).model.rowCount() > 0, 5.0)
     return window
+
+
+def comfort_window(size: tuple[int, int], subject: str = "") -> MainWindow:
+    """The sample window at a given size with the layout and script checks' messages in the Inbox."""
+    from deskmail.ui.mail.samples import add_to_inbox, attachments_message, japanese_message, newsletter_message
+
+    context = scene_context()
+    account = sample_account()
+    seed_store(context.paths, account).close()
+    add_to_inbox(context.paths, account, [attachments_message(), japanese_message(), newsletter_message()])
+    context.accounts.save(account)
+    window = MainWindow(context, lambda ctx, parent: make_mail_view(ctx, parent, runtimes(ctx, QuietRuntime)))
+    window.resize(*size)
+    window.show()  # the panes take their sizes from the first real layout
+    settle(lambda: mail_view(window) is not None and mail_view(window).model.rowCount() > 0, 5.0)
+    return open_message(window, subject) if subject else window
 
 
 def mail_view(window: MainWindow) -> MailView:
@@ -204,7 +221,39 @@ def composer_reply() -> ComposerWindow:
     return composer
 
 
+def shortcuts() -> QWidget:
+    from deskmail.ui.shortcuts import ShortcutsDialog
+
+    window = sample_window()
+    dialog = ShortcutsDialog(window)
+    dialog._keep_alive = window  # type: ignore[attr-defined]
+    return dialog
+
+
+def deceptive_link() -> QWidget:
+    from deskmail.engine.mime.links import deceptive_link as check
+    from deskmail.ui.mail.reader import link_question
+
+    found = check("paypal.com", "https://paypa1-secure.example/login")
+    assert found is not None
+    return link_question(None, found.question())
+
+
+SIZES = {"800x600": (800, 600), "1100x700": (1100, 700), "1920x1080": (1920, 1080)}
+SIZE_SCENES = [  # what each size shows: the cases that used to widen, wrap or scroll
+    ("800x600", "All the photos from the wedding"),
+    ("1100x700", "April news: the boathouse opens on Saturday"),
+    ("1100x700", "Spring workshop: raised beds"),
+    ("1920x1080", "会議の資料①"),
+    ("1920x1080", "All the photos from the wedding"),
+]
+
+
 def scenes() -> Iterator[tuple[str, Callable[[], QWidget]]]:
+    for number, (size, subject) in enumerate(SIZE_SCENES, start=30):
+        yield f"{number}-{size}", functools.partial(comfort_window, SIZES[size], subject)
+    yield "36-shortcuts", shortcuts
+    yield "37-deceptive-link", deceptive_link
     yield "01-main-window", main_window
     yield "02-html-remote-blocked", html_remote_blocked
     yield "03-composer-new", composer_new

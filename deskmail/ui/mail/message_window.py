@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import QMainWindow, QWidget
 
 from deskmail.engine.store.models import MessageSummary
@@ -28,6 +29,11 @@ class MessageWindow(QMainWindow):
         self.pane.remote_bar.hide()
         self.setCentralWidget(self.pane)
         self.pane.link_hovered.connect(lambda address: self.statusBar().showMessage(address))
-        for key in (QKeySequence(QKeySequence.StandardKey.Close), QKeySequence("Escape")):
-            QShortcut(key, self).activated.connect(self.close)
+        QShortcut(QKeySequence(QKeySequence.StandardKey.Close), self).activated.connect(self.close)
         self.resize(760, 720)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() == Qt.Key.Key_Escape:  # Esc closes a message window, as in other mail apps
+            self.close()
+            return
+        super().keyPressEvent(event)

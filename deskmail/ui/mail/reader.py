@@ -232,8 +232,8 @@ class ReadingPane(QWidget):
             self.remote_bar.show_message(
                 "Remote images are hidden to protect your privacy.",
                 [
-                    ("Show remote content", lambda: self.show_remote.emit(False)),
-                    ("Always show for this sender", lambda: self.show_remote.emit(True)),
+                    ("Show images", lambda: self.show_remote.emit(False)),
+                    ("Always for this sender", lambda: self.show_remote.emit(True)),
                 ],
             )
         else:
@@ -276,16 +276,23 @@ class ReadingPane(QWidget):
 
     def confirm_link(self, question: str) -> bool:
         """Asks before following a link whose text names another site; Cancel is the default."""
-        box = QMessageBox(QMessageBox.Icon.Warning, "Open this link?", question, parent=self)
-        box.setInformativeText("Links in fake messages often pretend to go to a bank or a shop you know.")
-        opened = box.addButton("Open Anyway", QMessageBox.ButtonRole.AcceptRole)
-        box.addButton(QMessageBox.StandardButton.Cancel)
-        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        box = link_question(self, question)
         box.exec()
-        return box.clickedButton() is opened
+        clicked = box.clickedButton()
+        return clicked is not None and box.buttonRole(clicked) == QMessageBox.ButtonRole.AcceptRole
 
     def open_url(self, url: QUrl) -> None:
         QDesktopServices.openUrl(url)
+
+
+def link_question(parent: QWidget | None, question: str) -> QMessageBox:
+    """ "This link says paypal.com but goes to …. Open anyway?" with Open Anyway first and Cancel the default."""
+    box = QMessageBox(QMessageBox.Icon.Warning, "Open this link?", question, parent=parent)
+    box.setInformativeText("Fake messages often show the name of a bank or shop you know on a link to another site.")
+    box.addButton("Open Anyway", QMessageBox.ButtonRole.AcceptRole)
+    box.addButton(QMessageBox.StandardButton.Cancel)
+    box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+    return box
 
 
 def _line() -> QFrame:

@@ -151,7 +151,7 @@ class MailView(QWidget):
     def _default_sizes(self, width: int) -> None:
         """Pane sizes for this width: the reader wide enough for a 600 px newsletter, the folders slim."""
         self._sized = True
-        folders = max(140, min(230, int(width * 0.15)))
+        folders = max(160, min(230, int(width * 0.15)))
         self.splitter.setSizes([folders, max(1, width - folders)])
         rest = width - folders
         if self.content.orientation() == Qt.Orientation.Vertical:
