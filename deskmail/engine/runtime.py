@@ -356,6 +356,8 @@ class AccountRuntime:
             count = actions.delete(folder, uids)
         elif kind == "archive":
             count = actions.archive(folder, uids)
+        elif kind in ("junk", "not_junk"):
+            count = actions.mark_junk(folder, uids, kind == "junk")
         elif kind == "move" and isinstance(value, Folder):
             count = actions.move(folder, uids, value)
         else:

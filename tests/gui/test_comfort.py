@@ -230,3 +230,48 @@ def test_an_attachment_nothing_can_open_says_so_and_offers_save_as(
     qtbot.waitUntil(lambda: bool(said), timeout=10000)
     assert said[0] == "No app on this computer can open “wedding-2026-06-13-photo-01.jpg”."
     assert "Save As…" in said
+
+
+# -- the basics --------------------------------------------------------------------------------------------
+
+
+def test_sent_shows_names_in_the_to_column(qtbot: QtBot) -> None:
+    from deskmail.qtbridge.message_model import COL_PEOPLE
+
+    _window, view = shown(qtbot, (1280, 780))
+    assert view.folders.select(view.accounts[0].email, "Sent")
+    qtbot.waitUntil(lambda: view.model.rowCount() == 2)
+    people = {view.model.data(view.model.index(row, COL_PEOPLE)) for row in range(2)}
+    assert people == {"Ben Okafor", "David Müller"}
+    assert view.model.headerData(COL_PEOPLE, Qt.Orientation.Horizontal) == "To"
+
+
+def test_search_results_say_which_folder_each_is_in(qtbot: QtBot) -> None:
+    from deskmail.qtbridge.message_model import COL_SUBJECT, MessageRole
+
+    _window, view = shown(qtbot, (1280, 780))
+    view.search.setText("seed")
+    view.run_search()
+    rows = {
+        view.model.summary(r).subject: view.model.data(view.model.index(r, COL_SUBJECT), MessageRole.PREVIEW)  # type: ignore[union-attr]
+        for r in range(view.model.rowCount())
+    }
+    assert rows["Seed order confirmed"].startswith("In Projects › Garden")
+    view.search.clear()
+    view.run_search()
+    assert not view.model.places
+
+
+def test_save_as_starts_in_downloads(qtbot: QtBot, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from PySide6.QtCore import QStandardPaths
+
+    _window, view = shown(qtbot, (1280, 780), PHOTOS)
+    downloads = tmp_path / "Downloads"
+    downloads.mkdir()
+    monkeypatch.setattr(QStandardPaths, "writableLocation", lambda kind: str(downloads))
+    started: list[str] = []
+    monkeypatch.setattr(
+        "deskmail.ui.mail.reading.QFileDialog.getSaveFileName", lambda *a, **k: started.append(a[2]) or ("", "")
+    )
+    view.reading.save_attachment(view.reading_pane.rendered.attachments[0])  # type: ignore[union-attr]
+    assert started == [str(downloads / "wedding-2026-06-13-photo-01.jpg")]

@@ -20,6 +20,7 @@ from pytestqt.qtbot import QtBot
 from deskmail.core.serverconfig import Protocol, Security, ServerConfig
 from deskmail.engine.accounts import Account
 from deskmail.engine.paths import Paths
+from deskmail.engine.store.models import SpecialUse
 from deskmail.qtbridge.tasks import TaskRunner
 from deskmail.ui.mail.folders import OUTBOX
 from deskmail.ui.mail.view import MailView, make_mail_view
@@ -378,4 +379,76 @@ def test_read_only_after_a_moment_on_screen_on_the_server(
 
     qtbot.waitUntil(lambda: seen("HTML news"), timeout=20000)
     assert not seen("Plain hello")
+    client.logout()
+
+
+def test_junk_and_not_junk_move_and_tag_on_the_server(
+    qtbot: QtBot, testbed: Any, window: MainWindow, mailbox: tuple[str, str]
+) -> None:
+    view = view_of(window)
+    email = view.accounts[0].email
+    qtbot.waitUntil(lambda: "Travel plans" in subjects(view), timeout=20000)
+    open_subject(qtbot, view, "Travel plans")
+    assert view.actions_.junk.isVisible() and not view.actions_.not_junk.isVisible()
+    view.actions_.junk.trigger()
+    qtbot.waitUntil(lambda: "Travel plans" not in subjects(view), timeout=10000)
+    client = imap_as(testbed, *mailbox)
+
+    def flags_in(folder: str) -> set[bytes]:
+        client.select_folder(folder, readonly=True)
+        uids = client.search(["SUBJECT", "Travel plans"])
+        return set(client.get_flags(uids)[uids[0]]) if uids else set()
+
+    qtbot.waitUntil(lambda: b"$Junk" in flags_in("Junk"), timeout=20000)
+    assert flags_in("INBOX") == set()  # moved, not copied
+    view.controller.sync(email)
+    assert view.folders.select(email, "Junk")
+    qtbot.waitUntil(lambda: "Travel plans" in subjects(view), timeout=20000)
+    open_subject(qtbot, view, "Travel plans")
+    assert view.actions_.not_junk.isVisible() and not view.actions_.junk.isVisible()
+    view.actions_.not_junk.trigger()
+    qtbot.waitUntil(lambda: {b"$NotJunk"} <= flags_in("INBOX") and b"$Junk" not in flags_in("INBOX"), timeout=20000)
+    client.logout()
+
+
+def test_empty_trash_asks_first_then_empties_it_on_the_server(
+    qtbot: QtBot, testbed: Any, window: MainWindow, mailbox: tuple[str, str], monkeypatch: Any
+) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    view = view_of(window)
+    email = view.accounts[0].email
+    qtbot.waitUntil(lambda: {"Plain hello", "Travel plans"} <= subjects(view), timeout=20000)
+    for subject in ("Plain hello", "Travel plans"):
+        open_subject(qtbot, view, subject)
+        view.actions_.delete.trigger()
+        qtbot.waitUntil(lambda s=subject: s not in subjects(view), timeout=10000)
+    client = imap_as(testbed, *mailbox)
+
+    def in_trash() -> int:
+        client.select_folder("Trash", readonly=True)
+        return len(client.search(["ALL"]))
+
+    qtbot.waitUntil(lambda: in_trash() == 2, timeout=20000)
+    view.controller.sync(email)
+    qtbot.waitUntil(lambda: len(view.controller.reader(email).messages(view.folder(email, SpecialUse.TRASH).id)) == 2)  # type: ignore[union-attr]
+    asked: list[str] = []
+
+    def answer(cancel: bool) -> Any:
+        def exec_(box: QMessageBox) -> int:
+            asked.append(box.text())
+            choice = next(b for b in box.buttons() if (b.text() == "Cancel") == cancel)
+            monkeypatch.setattr(box, "clickedButton", lambda: choice)
+            return 0
+
+        return exec_
+
+    monkeypatch.setattr(QMessageBox, "exec", answer(cancel=True))
+    view.actions_.empty_trash.trigger()
+    assert asked == ["Delete all 2 messages in the Trash for good?"]
+    qtbot.wait(500)
+    assert in_trash() == 2  # Cancel keeps them
+    monkeypatch.setattr(QMessageBox, "exec", answer(cancel=False))
+    view.actions_.empty_trash.trigger()
+    qtbot.waitUntil(lambda: in_trash() == 0, timeout=20000)
     client.logout()

@@ -20,6 +20,7 @@ from deskmail.engine.store.writer import Store
 
 log = logging.getLogger(__name__)
 SEEN, FLAGGED, DELETED = "\\Seen", "\\Flagged", "\\Deleted"
+JUNK, NOT_JUNK = "$Junk", "$NotJunk"  # the keywords Thunderbird, Apple Mail and providers' filters share
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,16 @@ class Actions:
         if archive is None:
             raise ValueError("this account has no Archive folder")
         return self.move(folder, uids, archive)
+
+    def mark_junk(self, folder: Folder, uids: Iterable[int], junk: bool = True) -> int:
+        """Junk: tag $Junk (the keyword spam filters learn from) and move to Junk; Not Junk: $NotJunk, to the Inbox."""
+        wanted = sorted(set(uids))
+        tag, untag = (JUNK, NOT_JUNK) if junk else (NOT_JUNK, JUNK)
+        op_id = self.set_flags(folder, wanted, add=(tag,), remove=(untag,))
+        target = self.store.special_folder(SpecialUse.JUNK if junk else SpecialUse.INBOX)
+        if target is None or target.id == folder.id:  # no Junk folder, or already there: the tag is all
+            return op_id
+        return self.move(folder, wanted, target)
 
     def delete(self, folder: Folder, uids: Iterable[int]) -> int:
         """To Trash; in Trash itself (or without one) delete for good."""

@@ -76,6 +76,9 @@ class MailActions:
         self.mark_read = a("Mark as Read", None, lambda: self.act("read", True), "R")
         self.mark_unread = a("Mark as Unread", None, lambda: self.act("read", False), "U")
         self.flag = a("Flag", "star", self.toggle_flag, "S")
+        self.junk = a("Junk", "junk", lambda: self.act("junk"), "J")
+        self.not_junk = a("Not Junk", "inbox", lambda: self.act("not_junk"), "Shift+J")
+        self.empty_trash = a("Empty Trash…", "trash", self.empty_trash_now)
         self.find = a("Search", None, self.focus_search, QKeySequence.StandardKey.Find)
         self.move_menu = QMenu("Move To")
         self.move_menu.aboutToShow.connect(self._fill_move_menu)
@@ -83,10 +86,13 @@ class MailActions:
         self.move.setMenu(self.move_menu)
         answer = [self.reply, self.reply_all, self.forward, self.forward_attached]
         mark = [self.mark_read, self.mark_unread, self.flag, self.move]
-        self.message_actions = [*answer, *mark, self.archive, self.delete]  # need a chosen message
-        self.context_menu = [*answer, None, *mark, None, self.archive, self.delete]
-        self.message_menu = [self.write, None, *answer, None, *mark, None, self.archive, self.delete]
-        self.toolbar_items = [self.get_mail, self.write, None, *answer[:3], None, self.archive, self.delete, self.flag]
+        junk = [self.junk, self.not_junk]
+        self.message_actions = [*answer, *mark, self.archive, self.delete, *junk]  # need a chosen message
+        self.context_menu = [*answer, None, *mark, None, self.archive, *junk, self.delete]
+        self.message_menu = [self.write, None, *answer, None, *mark, None, self.archive, *junk, self.delete]
+        self.toolbar_items = [
+            self.get_mail, self.write, None, *answer[:3], None, self.archive, *junk, self.delete, self.flag,
+        ]  # fmt: skip
         for action in self.context_menu:
             view.list.addAction(action if action is not None else self._separator())
         for action in (self.get_mail, self.write, self.find):
@@ -150,6 +156,12 @@ class MailActions:
             action.setEnabled(loaded)
         if chosen:
             self.flag.setText("Remove Flag" if all(m.flagged for m in chosen) else "Flag")
+        # In Junk the button says Not Junk; elsewhere Junk (one of the two is shown at a time)
+        use = self.view.current.folder.special_use if self.view.current is not None else None
+        in_junk = use is SpecialUse.JUNK and not self.view.search.text()
+        self.junk.setVisible(not in_junk)
+        self.not_junk.setVisible(in_junk)
+        self.empty_trash.setEnabled(self._trash() is not None)
 
     # -- doing -----------------------------------------------------------------------------
 
@@ -171,7 +183,7 @@ class MailActions:
         by_folder: dict[int, list[int]] = {}
         for summary in chosen:
             by_folder.setdefault(summary.folder_id, []).append(summary.uid)
-        if kind in ("delete", "archive", "move") and not self.view.search.text():
+        if kind in ("delete", "archive", "move", "junk", "not_junk") and not self.view.search.text():
             # The messages leave this list: the one after them moves up into the same row.
             current = self.view.list.currentIndex().row()
             rows = [self.view.model.row_of(m.id) for m in chosen]
@@ -189,6 +201,8 @@ class MailActions:
             self.view.show_notice(f"{what.capitalize()} moved to {'Trash' if kind == 'delete' else 'Archive'}")
         elif kind == "move" and isinstance(value, Folder):
             self.view.show_notice(f"{what.capitalize()} moved to {menu_label(value)}")
+        elif kind in ("junk", "not_junk"):
+            self.view.show_notice(f"{what.capitalize()} moved to {'Junk' if kind == 'junk' else 'Inbox'}")
 
     def _deletes_for_good(self, email: str, chosen: list[MessageSummary]) -> bool:
         """Delete in the Trash (or in an account without one) cannot be undone: nothing to fish out later."""
@@ -206,6 +220,40 @@ class MailActions:
         box.setDefaultButton(QMessageBox.StandardButton.Cancel)  # Enter by habit keeps the mail
         box.exec()
         return box.clickedButton() is delete
+
+    def _trash(self, email: str = "") -> tuple[str, Folder] | None:
+        """The Trash of `email`, else of the account whose folder is open (or the first account's)."""
+        if not email:
+            email = self.view.current.email if self.view.current else ""
+        if not email and self.view.accounts:
+            email = self.view.accounts[0].email
+        trash = self.view.folder(email, SpecialUse.TRASH) if email else None
+        return (email, trash) if trash is not None else None
+
+    def empty_trash_now(self, email: str = "") -> None:
+        """Everything in the Trash deleted for good, after asking (it cannot be undone)."""
+        found = self._trash(email)
+        reader = self.view.controller.reader(found[0]) if found else None
+        if found is None or reader is None:
+            return
+        email, trash = found
+        uids = [m.uid for m in reader.messages(trash.id)]
+        if not uids:
+            self.view.show_notice("The Trash is already empty")
+            return
+        what = "the message" if len(uids) == 1 else f"all {len(uids)} messages"
+        box = QMessageBox(
+            QMessageBox.Icon.Warning, "Empty Trash?", f"Delete {what} in the Trash for good?", parent=self.view
+        )
+        box.setInformativeText("They are deleted on the server too, for every device, and cannot be brought back.")
+        empty = box.addButton("Empty Trash", QMessageBox.ButtonRole.DestructiveRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        box.exec()
+        if box.clickedButton() is not empty:
+            return
+        self.view.controller.act(email, "delete", trash.id, uids)  # in the Trash itself: for good
+        self.view.show_notice(f"{what.capitalize()} in the Trash deleted for good")
 
     def toggle_flag(self) -> None:
         chosen = self.selection()

@@ -33,7 +33,7 @@ from deskmail.qtbridge.mail import MailController, Runtime, RuntimeFactory
 from deskmail.qtbridge.message_model import PAGE_SIZE, FolderSource, ListSource, MessageListModel
 from deskmail.qtbridge.tasks import Task
 from deskmail.ui.context import AppContext
-from deskmail.ui.mail.actions import MailActions
+from deskmail.ui.mail.actions import MailActions, menu_label
 from deskmail.ui.mail.bars import MessageBar
 from deskmail.ui.mail.folder_menu import FolderMenu
 from deskmail.ui.mail.folders import FolderRef, FolderTree
@@ -351,12 +351,27 @@ class MailView(QWidget):
             results += found
         self._results = results
         self.model.set_source(ListSource(results))
+        self._name_places(results)
         self.reading_pane.clear(_found(len(results)) if results else "")
         self.update_empty_text()
         self.server_bar.show_message(
             "Searched the mail on this computer. Older mail may be kept only by your mail provider.",
             [("Search your provider too", lambda: self.search_server(text))],
         )
+
+    def _name_places(self, results: list[MessageSummary]) -> None:
+        """Each search result's folder, as the folder list names it ("In Archive · …" on its second line)."""
+        places: dict[MessageSummary, str] = {}
+        for account in self.accounts:
+            names = {f.id: menu_label(f) for f in self.folders.folders_of(account.email)}
+            reader = self.controller.reader(account.email)
+            for summary in results:
+                if summary in places or summary.folder_id not in names or reader is None:
+                    continue
+                if len(self.accounts) == 1 or reader.message(summary.id) == summary:  # whose store it came from
+                    places[summary] = names[summary.folder_id]
+        self.model.places = places
+        self.list.viewport().update()
 
     def search_server(self, text: str) -> None:
         """Ask every account's server (finds text in messages whose body is not downloaded yet)."""
@@ -375,6 +390,7 @@ class MailView(QWidget):
                 extra = [m for m in found if m.id not in known] if isinstance(found, list) else []
                 self._results += extra
                 self.model.set_source(ListSource(self._results))
+                self._name_places(self._results)
                 if not pending:
                     found = _found(len(self._results)).lower()
                     self.server_bar.show_message(f"Searched here and at your provider: {found}")
@@ -478,6 +494,9 @@ class MailView(QWidget):
                 file_menu.insertAction(listed[1], self.folder_menu.phone)
             else:
                 file_menu.addAction(self.folder_menu.phone)
+            quit_action = file_menu.actions()[-1]  # Empty Trash… just above Quit, as in Thunderbird
+            file_menu.insertAction(quit_action, self.actions_.empty_trash)
+            file_menu.insertSeparator(quit_action)
         window.statusBar().addWidget(self.status, 1)
         window.statusBar().addPermanentWidget(self.outbox_button)
 
