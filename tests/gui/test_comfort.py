@@ -275,3 +275,17 @@ def test_save_as_starts_in_downloads(qtbot: QtBot, monkeypatch: pytest.MonkeyPat
     )
     view.reading.save_attachment(view.reading_pane.rendered.attachments[0])  # type: ignore[union-attr]
     assert started == [str(downloads / "wedding-2026-06-13-photo-01.jpg")]
+
+
+def test_tabbing_onto_a_link_shows_its_address_too(qtbot: QtBot) -> None:
+    window, view = shown(qtbot, (1280, 780), NEWS)
+    body = view.reading_pane.body
+    view.list.setFocus()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is view.list)
+    qtbot.keyClick(view.list, Qt.Key.Key_Tab)  # into the message (some platforms focus its first link at once)
+    assert QApplication.focusWidget() is body
+    if not body.textCursor().hasSelection():
+        qtbot.keyClick(body, Qt.Key.Key_Tab)
+    assert window.statusBar().currentMessage() == "https://rowing.example.test/course"
+    qtbot.keyClick(body, Qt.Key.Key_Tab)
+    assert window.statusBar().currentMessage() == "https://rowing-club-login.example.net/"

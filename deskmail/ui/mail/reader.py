@@ -8,7 +8,7 @@ import re
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, QPoint, Qt, QUrl, Signal
-from PySide6.QtGui import QColor, QCursor, QDesktopServices, QImage, QMouseEvent, QPalette, QTextDocument
+from PySide6.QtGui import QColor, QCursor, QDesktopServices, QFocusEvent, QImage, QMouseEvent, QPalette, QTextDocument
 from PySide6.QtWidgets import (
     QFrame,
     QLabel,
@@ -62,16 +62,32 @@ class SafeBrowser(QTextBrowser):
         self._pressed_at = event.position().toPoint()
         super().mousePressEvent(event)
 
-    def _hovered(self, url: QUrl) -> None:
+    def _hovered(self, url: QUrl, where: QPoint | None = None) -> None:
         address = url.toString() if isinstance(url, QUrl) else str(url or "")
         if address.lower().startswith("mailto:"):
             address = address[len("mailto:") :]
         self.viewport().setToolTip(address)
         if address:
-            QToolTip.showText(QCursor.pos(), address, self.viewport())
+            QToolTip.showText(where or QCursor.pos(), address, self.viewport())
         else:
             QToolTip.hideText()
         self.link_hovered.emit(address)
+
+    def focusNextPrevChild(self, next: bool) -> bool:
+        """Tab onto a link says where it goes too, as hovering does (keyboard users check links like that)."""
+        moved = super().focusNextPrevChild(next)
+        self._announce_focused_link()
+        return moved
+
+    def focusInEvent(self, event: QFocusEvent) -> None:
+        super().focusInEvent(event)  # Tab into the text focuses its first link
+        self._announce_focused_link()
+
+    def _announce_focused_link(self) -> None:
+        cursor = self.textCursor()
+        href = cursor.charFormat().anchorHref() if cursor.hasSelection() else ""
+        where = self.viewport().mapToGlobal(self.cursorRect(cursor).bottomLeft())
+        self._hovered(QUrl(href), where if href else None)
 
     def _clicked(self, url: QUrl) -> None:
         cursor = self.textCursor()
