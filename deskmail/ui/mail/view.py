@@ -48,7 +48,7 @@ log = logging.getLogger(__name__)
 OFFLINE_TEXT = "You're offline. You can still read your mail; what you send or change goes out when you're back online."
 SEARCH_DELAY_MS = 150
 NARROW_WINDOW = 1000  # narrower: the reader goes under the list, rows stack (sender and date, subject, preview)
-NARROW_LIST = 440  # a list narrower than this stacks its rows too: the subject gets the whole width
+NARROW_LIST = 560  # a narrower list stacks its rows too: as a table the subject would get under ~250 px
 READER_WIDTH = 660  # a 600 px newsletter and its margins without a horizontal scroll bar
 WARM_UP_MS = 300  # after the first paint: start-up does not wait for the MIME stack
 
