@@ -147,6 +147,7 @@ class MailView(QWidget):
             self.content.setOrientation(orientation)
             self._default_sizes(width)
         self._fit_rows()
+        QTimer.singleShot(0, self._fit_rows)  # again once the panes have their new sizes
 
     def _default_sizes(self, width: int) -> None:
         """Pane sizes for this width: the reader wide enough for a 600 px newsletter, the folders slim."""
