@@ -53,6 +53,7 @@ class ShortcutsDialog(QDialog):
         self.table = QTableWidget(len(rows), 2)
         self.table.setHorizontalHeaderLabels(["To do this", "Press"])
         self.table.verticalHeader().hide()
+        self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
         self.table.setShowGrid(False)
         self.table.setAlternatingRowColors(True)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -73,7 +74,7 @@ class ShortcutsDialog(QDialog):
         layout.addWidget(intro)
         layout.addWidget(self.table, 1)
         layout.addWidget(buttons)
-        self.resize(560, 520)
+        self.resize(560, 600)
 
     def rows(self) -> list[tuple[str, str]]:
         cells = [(self.table.item(r, 0), self.table.item(r, 1)) for r in range(self.table.rowCount())]
