@@ -140,6 +140,12 @@ def test_enter_opens_the_message_in_its_own_window(qtbot: QtBot) -> None:
     opened = view.reading.windows[-1]
     assert isinstance(opened, MessageWindow) and opened.windowTitle() == PHOTOS
     assert "photos from Saturday" in opened.pane.body.toPlainText()
+    select(qtbot, view, NEWS)  # the main window moves on; the window's Reply answers its own message
+    next(a for a in opened.toolbar.actions() if a.text() == "Reply").trigger()
+    composer = view.actions_.composers[-1]
+    assert composer.subject.text() == f"Re: {PHOTOS}"
+    composer.dirty = False
+    composer.close()
     qtbot.keyClick(opened, Qt.Key.Key_Escape)
     qtbot.waitUntil(lambda: not opened.isVisible())
 

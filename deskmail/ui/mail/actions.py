@@ -20,7 +20,9 @@ if TYPE_CHECKING:
     from deskmail.engine.mime.compose import OutgoingMessage
     from deskmail.engine.mime.decode import Address
     from deskmail.engine.smtp.outbox import OutboxItem
+    from deskmail.engine.store.reader import Body
     from deskmail.ui.mail.composer import ComposerWindow
+    from deskmail.ui.mail.reader import ReadingPane
     from deskmail.ui.mail.view import MailView
 
 Key = QKeySequence | QKeySequence.StandardKey | str | None
@@ -304,9 +306,10 @@ class MailActions:
     def compose_mailto(self, url: str) -> ComposerWindow:
         return self.compose(mailto_message(url, self.me()))
 
-    def reply_to(self, everyone: bool) -> None:
-        rendered = self.view.reading_pane.rendered
-        summary = self.view.reading_pane.summary
+    def reply_to(self, everyone: bool, pane: ReadingPane | None = None) -> None:
+        """Reply to the message in `pane` (a message window's), else in the main window's reader."""
+        pane = pane or self.view.reading_pane
+        rendered, summary = pane.rendered, pane.summary
         if rendered is None or summary is None:
             return
         from deskmail.engine.mime.reply import reply
@@ -315,9 +318,10 @@ class MailActions:
         mine = {a.email for a in self.view.accounts}
         self.compose(reply(rendered.message, me=me, my_addresses=mine, reply_all=everyone))
 
-    def forward_message(self, inline: bool = True) -> None:
-        rendered, body = self.view.reading_pane.rendered, self.view.reading.body
-        summary = self.view.reading_pane.summary
+    def forward_message(self, inline: bool = True, pane: ReadingPane | None = None, body: Body | None = None) -> None:
+        if pane is None:
+            pane, body = self.view.reading_pane, self.view.reading.body
+        rendered, summary = pane.rendered, pane.summary
         if rendered is None or body is None or summary is None:
             return
         from deskmail.engine.mime.reply import forward

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QAction, QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import QMainWindow, QWidget
 
 from deskmail.engine.store.models import MessageSummary
-from deskmail.ui.icons import app_icon
+from deskmail.ui.icons import app_icon, ui_icon
 from deskmail.ui.mail.reader import ReadingPane
 
 if TYPE_CHECKING:
@@ -29,6 +30,17 @@ class MessageWindow(QMainWindow):
         self.pane.remote_bar.hide()
         self.setCentralWidget(self.pane)
         self.pane.link_hovered.connect(lambda address: self.statusBar().showMessage(address))
+        self.toolbar = self.addToolBar("Message")
+        self.toolbar.setMovable(False)
+        self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+
+    def add_action(self, text: str, slot: Callable[[], object], key: str) -> QAction:
+        """Reply, Reply All, Forward: on this window's own message, whatever the main window shows now."""
+        action = self.toolbar.addAction(ui_icon("sent"), text)
+        action.setShortcut(QKeySequence(key))
+        action.setToolTip(f"{text} ({QKeySequence(key).toString(QKeySequence.SequenceFormat.NativeText)})")
+        action.triggered.connect(lambda _checked=False: slot())
+        return action
         QShortcut(QKeySequence(QKeySequence.StandardKey.Close), self).activated.connect(self.close)
         self.resize(760, 720)
 

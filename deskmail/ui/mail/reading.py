@@ -162,6 +162,10 @@ class ReadingController:
         window.pane.save_attachment.connect(lambda a: self.save_attachment(a, rendered))
         window.pane.save_all.connect(lambda a: self.save_all(a, rendered))
         window.pane.compose_to.connect(self.view.actions_.compose_mailto)
+        actions, body = self.view.actions_, self.body
+        window.add_action("Reply", lambda: actions.reply_to(False, window.pane), "Ctrl+R")
+        window.add_action("Reply All", lambda: actions.reply_to(True, window.pane), "Ctrl+Shift+R")
+        window.add_action("Forward", lambda: actions.forward_message(True, window.pane, body), "Ctrl+L")
         self.windows.append(window)
         window.destroyed.connect(lambda _o=None, w=window: self.windows.remove(w) if w in self.windows else None)
         window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
