@@ -27,7 +27,7 @@ from deskmail.engine.imap.push import NETWORK_ERRORS
 from deskmail.engine.imap.session import ImapSession
 from deskmail.engine.imap.sync import ProgressFn, SyncReport
 from deskmail.engine.paths import Paths
-from deskmail.engine.store.models import Folder, MessageSummary
+from deskmail.engine.store.models import Folder, MessageSummary, SpecialUse
 from deskmail.engine.store.reader import Body
 from deskmail.engine.store.writer import Store, store_path
 
@@ -35,6 +35,8 @@ if TYPE_CHECKING:  # the MIME stack loads with the first message shown, not at t
     from deskmail.engine.mime.compose import OutgoingMessage
     from deskmail.engine.mime.parse import ParsedMessage
     from deskmail.engine.mime.render import RenderedMessage
+    from deskmail.engine.smtp.outbox import OutboxItem
+    from deskmail.engine.smtp.sender import Sender
 
 log = logging.getLogger(__name__)
 
@@ -88,6 +90,7 @@ class AccountRuntime:
         self._session: ImapSession | None = None
         self._open_lock = threading.Lock()
         self._open_watch: tuple[str, CancelToken] | None = None  # folder the user has open, its watcher's token
+        self._replay_wanted = False  # a message left and queued changes (draft, \Answered) for the server
 
     @property
     def store_path(self) -> Path:
@@ -190,7 +193,21 @@ class AccountRuntime:
             self._session = None
 
     def _online(self, work: Any, cancel: CancelToken) -> Any:
-        """Run `work(session)`; network failures drop the session and become the offline error."""
+        """Run `work(session)`; network failures drop the session and become the offline error.
+
+        A kept session that turns out dead (the server restarted, the network came back) is
+        replaced once at once: the first check after a reconnect must not report "offline".
+        """
+        reused = self._session is not None
+        try:
+            return work(self.session(cancel))
+        except NETWORK_ERRORS as exc:
+            if isinstance(exc, UserFacingError):
+                raise
+            self.drop_session()
+            if not reused or isinstance(exc, TimeoutError):  # a silent network: trying again only waits longer
+                raise offline_error(exc) from exc
+            log.info("kept connection was lost (%s); opening a new one", exc)
         try:
             return work(self.session(cancel))
         except NETWORK_ERRORS as exc:
@@ -211,6 +228,7 @@ class AccountRuntime:
         )
         self.flush_outbox(cancel)  # back online (or restarted after a crash): send what waits
         self.upload_drafts(cancel)
+        self._replay_after_sending(cancel)
         return report
 
     def fill_previews(self, folder: str, cancel: CancelToken = NEVER) -> int:
@@ -230,19 +248,18 @@ class AccountRuntime:
     def upload_drafts(self, cancel: CancelToken = NEVER) -> None:
         """Put drafts saved while offline into the server's Drafts folder."""
         from deskmail.engine.smtp.drafts import DraftManager
-        from deskmail.engine.smtp.outbox import LocalDrafts
+        from deskmail.engine.smtp.outbox import LocalDrafts, outbox_items
 
-        for saved in DraftManager(LocalDrafts(self.store()), self.imap_client).upload_pending(cancel):
+        # A draft whose message waits in the Outbox is not uploaded: it is cleaned once the message leaves.
+        leaving = {item.message_id for item in outbox_items(self.store(), heads_only=True)}
+        manager = DraftManager(LocalDrafts(self.store()), self.imap_client)
+        for saved in manager.upload_pending(cancel, skip=leaving):
             if saved.server_error is not None:
                 log.info("draft %s still local: %s", saved.record.message_id, saved.server_error.message)
 
     def flush_outbox(self, cancel: CancelToken = NEVER) -> list[Any]:
         """Send or file what waits in the outbox; messages the server refused wait for the user."""
-        from deskmail.engine.smtp.outbox import Outbox
-        from deskmail.engine.smtp.sender import Sender
-
-        sender = Sender(Outbox(self.store()), self.smtp_client, self.imap_client, smtp_host=self.account.outgoing.host)
-        results = sender.send_pending(cancel)
+        results = self._sender().send_pending(cancel)
         for result in results:
             if result.error is not None:
                 log.info("outbox %s still waiting: %s", result.item_id, result.error.message)
@@ -370,12 +387,11 @@ class AccountRuntime:
 
     def send(self, message: OutgoingMessage, cancel: CancelToken = NEVER) -> Any:
         """Queue the message in the outbox (durable), then send it; failures leave it waiting there."""
-        from deskmail.engine.smtp.outbox import Outbox, OutboxState
-        from deskmail.engine.smtp.sender import Sender
+        from deskmail.engine.smtp.outbox import OutboxState
 
         message.ensure_message_id()
-        outbox = Outbox(self.store())
-        sender = Sender(outbox, self.smtp_client, self.imap_client, smtp_host=self.account.outgoing.host)
+        sender = self._sender()
+        outbox = sender.outbox
         waiting = next((i for i in outbox.items(heads_only=True) if i.message_id == message.message_id), None)
         if waiting is not None and waiting.state is OutboxState.FAILED:
             outbox.remove(waiting.id)  # "Try again" after a refusal: the composer's version replaces it
@@ -384,12 +400,44 @@ class AccountRuntime:
         item_id = waiting.id if waiting is not None else sender.queue_only(message)
         self.store().note_addresses([(a.name, a.email) for a in [*message.to, *message.cc, *message.bcc]], sent=True)
         result = sender.send(item_id, cancel)
-        if result.error is None:  # sent: the composer's draft copies (local and in Drafts) go
+        if result.error is None and self.store().special_folder(SpecialUse.DRAFTS) is None:
+            # Drafts never listed here (no sync yet): its copies can only be found on the server.
             from deskmail.engine.smtp.drafts import DraftManager
             from deskmail.engine.smtp.outbox import LocalDrafts
 
             DraftManager(LocalDrafts(self.store()), self.imap_client).discard(message.message_id, cancel)
+        self._replay_after_sending(cancel)
         return result
+
+    def _sender(self) -> Sender:
+        """The account's Sender; what follows a message's leaving is queued by `_after_sent`."""
+        from deskmail.engine.smtp.outbox import Outbox
+        from deskmail.engine.smtp.sender import Sender
+
+        return Sender(
+            Outbox(self.store()),
+            self.smtp_client,
+            self.imap_client,
+            smtp_host=self.account.outgoing.host,
+            on_sent=self._after_sent,
+        )
+
+    def _after_sent(self, item: OutboxItem) -> None:
+        """The message left: its draft is cleaned and its originals marked, locally now, on the server by replay."""
+        from deskmail.engine.smtp.aftersend import after_sent
+
+        if after_sent(self.store(), item):
+            self._replay_wanted = True
+
+    def _replay_after_sending(self, cancel: CancelToken) -> None:
+        """Tell the server what sending queued (draft expunged, \\Answered); offline it waits for the next sync."""
+        if not self._replay_wanted:
+            return
+        try:
+            self.push_changes(cancel)
+            self._replay_wanted = False
+        except UserFacingError as exc:
+            log.info("changes after sending wait for the next sync: %s", exc.message)
 
     def close(self) -> None:
         self.watch_open_folder(None, lambda _f: None, NEVER)
