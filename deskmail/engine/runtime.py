@@ -8,8 +8,10 @@ and queued, so they work offline and reach the server with the next successful s
 
 from __future__ import annotations
 
+import errno
 import importlib
 import logging
+import socket
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -39,6 +41,7 @@ if TYPE_CHECKING:  # the MIME stack loads with the first message shown, not at t
     from deskmail.engine.smtp.sender import Sender
 
 log = logging.getLogger(__name__)
+_NO_NETWORK_ERRNOS = frozenset({errno.ENETUNREACH, errno.ENETDOWN, errno.EHOSTUNREACH})
 
 MAX_SEARCH_TEXT = 200_000  # characters of a body kept for local full-text search
 
@@ -51,7 +54,19 @@ def offline_error(exc: BaseException) -> UserFacingError:
         fix="Check your internet connection; Deskmail tries again by itself.",
         field=Field.NETWORK,
         details=f"{type(exc).__name__}: {exc}",
+        data={"reach": "network" if _no_network(exc) else "server"},
     )
+
+
+def _no_network(exc: BaseException | None) -> bool:
+    """The lost connection says this computer has no network (no route, no name lookups), not a server problem."""
+    for _ in range(5):  # the exception and what caused it
+        if exc is None:
+            return False
+        if isinstance(exc, socket.gaierror) or (isinstance(exc, OSError) and exc.errno in _NO_NETWORK_ERRNOS):
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
 
 
 def _gone() -> UserFacingError:

@@ -21,14 +21,13 @@ from deskmail.engine.store.models import MessageSummary
 from deskmail.engine.store.reader import StoreReader
 from deskmail.qtbridge.newmail import inbox_mark, new_unread
 from deskmail.qtbridge.previews import PreviewChain
+from deskmail.qtbridge.reach import OFFLINE_KINDS, NetworkUp, computer_offline, provider_name, waits_for_connection
 from deskmail.qtbridge.tasks import Progress, Task, TaskRunner
 
 log = logging.getLogger(__name__)
 
 POLL_MS = 400
 AUTO_SYNC_MS = 5 * 60 * 1000
-# Kinds of failure that mean "cannot reach the server right now", shown as the offline bar.
-OFFLINE_KINDS = frozenset({ErrorKind.OFFLINE, ErrorKind.CONNECT_REFUSED, ErrorKind.TIMEOUT, ErrorKind.HOST_NOT_FOUND})
 
 
 class Runtime(Protocol):
@@ -90,6 +89,10 @@ class MailController(QObject):
         self.readers: dict[str, StoreReader] = {}
         self._versions: dict[str, int] = {}
         self.online = True
+        self.no_network = False  # while offline: True this computer has no network, False the provider is unreachable
+        self.unreachable = ""  # while offline: the account whose server could not be reached
+        self.network_up: NetworkUp | None = None  # the platform's answer (QNetworkInformation), set by the UI
+        self.check_failed: set[str] = set()  # accounts whose last check for new mail did not succeed
         self.syncing: dict[str, Task] = {}
         self._again: set[str] = set()
         self._poll = QTimer(self)
@@ -221,7 +224,7 @@ class MailController(QObject):
 
     def _report(self, email: str, error: object) -> None:
         if isinstance(error, UserFacingError) and error.kind in OFFLINE_KINDS:
-            self._set_online(False)
+            self.went_offline(email, error)
         elif isinstance(error, UserFacingError):
             self.problem.emit(email, error)
         elif not isinstance(error, BaseException) or type(error).__name__ != "Cancelled":
@@ -235,6 +238,18 @@ class MailController(QObject):
             self.online = online
             self.online_changed.emit(online)
 
+    def went_offline(self, email: str, error: object) -> None:
+        """A connection failed: say so at once, naming who cannot be reached (this computer, or the provider)."""
+        no_network = computer_offline(error, self.network_up)
+        changed = self.online or no_network != self.no_network or email != self.unreachable
+        self.online, self.no_network, self.unreachable = False, no_network, email
+        if changed:
+            self.online_changed.emit(False)
+
+    def provider(self, email: str) -> str:
+        """The provider of an account as people know it ("example.com" when it has no name)."""
+        return provider_name(self.account(email))
+
     def sync(self, email: str, folders: list[str] | None = None) -> Task | None:
         """Check for new mail (one sync per account at a time)."""
         runtime = self.runtimes.get(email)
@@ -247,6 +262,10 @@ class MailController(QObject):
         mark = inbox_mark(self.readers.get(email))
 
         def done(report: object) -> None:
+            if getattr(report, "ok", True):
+                self.check_failed.discard(email)
+            else:
+                self.check_failed.add(email)  # some folders could not be checked: not "Up to date"
             self._set_online(True)
             for message in getattr(report, "rolled_back", []):
                 self.notice.emit(message)
@@ -261,7 +280,7 @@ class MailController(QObject):
             lambda c, p: runtime.sync(folders, c, p),
             done,
             name="sync",
-            on_failed=lambda _e: self._sync_ended(email),
+            on_failed=lambda _e: self._sync_failed(email),
             on_progress=lambda value: self.sync_state.emit(email, str(value)),
         )
         self.syncing[email] = task
@@ -275,6 +294,10 @@ class MailController(QObject):
             return
         open_here = self._open_folder[1] if self._open_folder and self._open_folder[0] == email else None
         self.previews.add(email, runtime, names, first=open_here)
+
+    def _sync_failed(self, email: str) -> None:
+        self.check_failed.add(email)
+        self._sync_ended(email)
 
     def _sync_ended(self, email: str) -> None:
         self.syncing.pop(email, None)
@@ -344,6 +367,8 @@ class MailController(QObject):
 
         def finished(result: object) -> None:
             error = getattr(result, "error", None)
+            if waits_for_connection(error):
+                self.went_offline(email, error)
             if error is not None:
                 on_failed(error)
             else:
