@@ -13,6 +13,7 @@ import importlib
 import logging
 import socket
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -44,6 +45,7 @@ log = logging.getLogger(__name__)
 _NO_NETWORK_ERRNOS = frozenset({errno.ENETUNREACH, errno.ENETDOWN, errno.EHOSTUNREACH})
 
 MAX_SEARCH_TEXT = 200_000  # characters of a body kept for local full-text search
+BODY_BATCH = 25  # messages per task of the offline download: user work waits for at most a few of them
 
 
 def offline_error(exc: BaseException) -> UserFacingError:
@@ -105,6 +107,7 @@ class AccountRuntime:
         self._session: ImapSession | None = None
         self._open_lock = threading.Lock()
         self._open_watch: tuple[str, CancelToken] | None = None  # folder the user has open, its watcher's token
+        self._body_tried: set[int] = set()  # messages the offline download tried (gone ones are not retried)
         self._replay_wanted = False  # a message left and queued changes (draft, \Answered) for the server
 
     @property
@@ -259,6 +262,61 @@ class AccountRuntime:
             return 0  # nothing to do: no need to (re)connect just to find that out
         looked: int = self._online(lambda s: preview_batch(s, store, cached, cancel=cancel)[0], cancel)
         return looked
+
+    def fill_bodies(self, folder: str, cancel: CancelToken = NEVER, *, metered: bool = False) -> int:
+        """One batch of the download for offline reading in `folder`; returns how many it tried (0: done or off).
+
+        Recent mail (offline.json: the last 30 days, at most 2,000 messages a folder, none over
+        5 MB; nothing on a `metered` network unless allowed) is kept in the store like an opened
+        message, and becomes searchable by its text.
+        """
+        from deskmail.engine.prefs import OfflinePrefs
+
+        prefs = OfflinePrefs(self.paths).load()
+        store = self.store()
+        cached = store.folder(folder)
+        if not prefs.download or (metered and not prefs.on_metered_networks) or cached is None or not cached.selectable:
+            return 0
+        since = int(time.time()) - prefs.days * 86400
+        wanted = store.ids_needing_body(
+            cached.id,
+            newest=prefs.messages_per_folder,
+            since=since,
+            max_size=prefs.max_bytes,
+            limit=BODY_BATCH,
+            exclude=self._body_tried,
+        )
+        if not wanted:
+            return 0
+
+        def download(session: ImapSession) -> None:
+            for message_id in wanted:
+                cancel.raise_if_cancelled()
+                self._body_tried.add(message_id)  # gone, or refused: not asked again in this run
+                try:
+                    ensure_body(session, store, message_id, cancel)
+                except Cancelled:
+                    self.drop_session()  # cut off inside a message: the connection cannot be reused
+                    raise
+                except MessageGone:
+                    continue
+                self._index_body(message_id)
+
+        self._online(download, cancel)
+        return len(wanted)
+
+    def _index_body(self, message_id: int) -> None:
+        """A downloaded body's text for local search and a better preview (a hostile one is only logged)."""
+        store = self.store()
+        body = store.body(message_id)
+        if body is None:
+            return
+        try:
+            parsed = parse_body(body)
+        except Exception:
+            log.exception("cannot index the text of message %d", message_id)
+            return
+        store.set_body_text(message_id, parsed.text[:MAX_SEARCH_TEXT], parsed.preview)
 
     def upload_drafts(self, cancel: CancelToken = NEVER) -> None:
         """Put drafts saved while offline into the server's Drafts folder."""

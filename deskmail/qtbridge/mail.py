@@ -64,6 +64,8 @@ class Runtime(Protocol):
 
     def fill_previews(self, folder: str, cancel: CancelToken = ...) -> int: ...
 
+    def fill_bodies(self, folder: str, cancel: CancelToken = ..., *, metered: bool = ...) -> int: ...
+
     def close(self) -> None: ...
 
 
@@ -92,6 +94,7 @@ class MailController(QObject):
         self.no_network = False  # while offline: True this computer has no network, False the provider is unreachable
         self.unreachable = ""  # while offline: the account whose server could not be reached
         self.network_up: NetworkUp | None = None  # the platform's answer (QNetworkInformation), set by the UI
+        self.metered: Callable[[], bool] = lambda: False  # a metered connection: no downloads ahead for offline
         self.check_failed: set[str] = set()  # accounts whose last check for new mail did not succeed
         self.syncing: dict[str, Task] = {}
         self._again: set[str] = set()
@@ -104,7 +107,13 @@ class MailController(QObject):
         self._watching: dict[str, CancelToken] = {}
         self._open_folder: tuple[str, str] | None = None  # (account, folder) the user is looking at
         self._folder_changed.connect(lambda email, folder: self.sync(email, [folder]))
-        self.previews = PreviewChain(runner, lambda email: email in self.syncing, self)
+        self.previews = PreviewChain(
+            runner,
+            lambda email: email in self.syncing,
+            self,
+            offline=lambda _email: True,
+            metered=lambda: self.metered(),
+        )
 
     # -- accounts ------------------------------------------------------------------------
 
@@ -245,6 +254,9 @@ class MailController(QObject):
         self.online, self.no_network, self.unreachable = False, no_network, email
         if changed:
             self.online_changed.emit(False)
+
+    def _metered_now(self) -> bool:
+        return self.metered()
 
     def provider(self, email: str) -> str:
         """The provider of an account as people know it ("example.com" when it has no name)."""

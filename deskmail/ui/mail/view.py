@@ -148,6 +148,15 @@ class MailView(QWidget):
         if first:
             self.controller.sync_all()
             QTimer.singleShot(WARM_UP_MS, self._warm_up)
+            QTimer.singleShot(WARM_UP_MS, self._watch_network)
+
+    def _watch_network(self) -> None:
+        """The platform's word on the network: who is offline, and a check as soon as the network is back."""
+        from deskmail.ui.mail.network import PlatformNetwork
+
+        network = PlatformNetwork(lambda: None if self.controller.online else self.controller.sync_all(), self)
+        self.controller.network_up = network.up
+        self.controller.metered = network.metered
 
     def _warm_up(self) -> None:
         """Load the MIME stack on a worker once the window is up, so the first message opens as fast as the rest."""
