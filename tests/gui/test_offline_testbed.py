@@ -17,6 +17,7 @@ from typing import Any
 
 import imapclient
 import pytest
+from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from deskmail.ui.mail.view import MailView
@@ -63,6 +64,7 @@ def servers(testbed: Any, dovecot_factory: Any, smtp_factory: Any) -> Servers:
     testbed.mail.add_user(email, password)  # the submission server checks passwords on the bed's Dovecot
     alice = ("Alice", testbed.user)
     imap.put_message(email, message(alice, email, "Dinner on Friday", "Are you coming?"), flags="")
+    imap.put_message(email, message(alice, email, "Answered elsewhere", "Thanks!"), flags="RS")  # R is \Answered
     return Servers(testbed, imap, smtp_factory(), email, password)
 
 
@@ -74,6 +76,18 @@ def window(qtbot: QtBot, testbed: Any, deskmail_home: Path, servers: Servers) ->
     yield win
     win.close()
     win.runner.shutdown(wait=True)  # type: ignore[attr-defined]
+
+
+def marks(view: MailView) -> dict[str, object]:
+    """Each row's marks as the list tells them (tooltip of the marks column), by subject."""
+    from deskmail.qtbridge.message_model import COL_MARKS
+
+    rows = {}
+    for row in range(view.model.rowCount()):
+        summary = view.model.summary(row)
+        if summary is not None:
+            rows[summary.subject] = view.model.data(view.model.index(row, COL_MARKS), Qt.ItemDataRole.ToolTipRole)
+    return rows
 
 
 class StatusLog:
@@ -99,6 +113,7 @@ def test_sent_while_the_servers_are_down_it_waits_then_leaves_once_with_no_draft
 ) -> None:
     view = view_of(window)
     qtbot.waitUntil(lambda: "Dinner on Friday" in subjects(view), timeout=20000)
+    assert marks(view) == {"Answered elsewhere": "Replied", "Dinner on Friday": None}  # another device's reply
     open_subject(qtbot, view, "Dinner on Friday")
     view.actions_.reply_to(False)
     composer = view.actions_.composers[-1]
@@ -129,7 +144,8 @@ def test_sent_while_the_servers_are_down_it_waits_then_leaves_once_with_no_draft
     servers.start()
     view.offline_bar.buttons[0].click()  # "Try again" (the watcher would find out within a minute too)
     qtbot.waitUntil(lambda: not view.waiting and view.offline_bar.isHidden(), timeout=20000)
-    qtbot.waitUntil(lambda: servers.count("INBOX", "ANSWERED") == 1, timeout=10000)
+    qtbot.waitUntil(lambda: servers.count("INBOX", "ANSWERED") == 2, timeout=10000)
+    qtbot.waitUntil(lambda: marks(view)["Dinner on Friday"] == "Replied", timeout=5000)
     assert servers.count("Drafts", "ALL") == 0
     assert servers.count("Sent", "HEADER", "Message-ID", message_id) == 1
     assert sum(message_id.encode() in r.content for r in servers.smtp.received) == 1  # sent exactly once
@@ -139,3 +155,41 @@ def test_sent_while_the_servers_are_down_it_waits_then_leaves_once_with_no_draft
     after_failure = while_down[next(i for i, t in enumerate(while_down) if "cannot be reached" in t) :]
     assert [t for t in after_failure if t.startswith("Up to date")] == []  # never, while the check failed
     assert sum(message_id.encode() in r.content for r in servers.smtp.received) == 1
+
+
+def test_offline_a_downloaded_message_opens_and_another_says_plainly_it_is_not_here_yet(
+    qtbot: QtBot, testbed: Any, deskmail_home: Path, servers: Servers
+) -> None:
+    from tests.integration.test_offline_bodies import _message
+
+    servers.imap.put_message(servers.email, _message("Old newsletter", 90, "From the archive."), flags="")
+    win = open_window(qtbot, testbed, deskmail_home, servers.email, servers.password, servers.imap.host)
+    try:
+        view = view_of(win)
+        qtbot.waitUntil(lambda: {"Dinner on Friday", "Old newsletter"} <= subjects(view), timeout=20000)
+        reader = view.controller.reader(servers.email)
+        assert reader is not None
+        inbox = reader.folder("INBOX")
+        assert inbox is not None
+
+        def downloaded() -> set[str]:
+            return {m.subject for m in reader.messages(inbox.id) if reader.body(m.id) is not None}
+
+        qtbot.waitUntil(
+            lambda: downloaded() == {"Dinner on Friday", "Answered elsewhere"}, timeout=20000
+        )  # the background pass
+        servers.stop()
+        open_subject(qtbot, view, "Dinner on Friday")  # never opened before: downloaded in the background
+        qtbot.waitUntil(lambda: "Are you coming?" in view.reading_pane.body.toPlainText(), timeout=5000)
+        row = next(r for r in range(view.model.rowCount()) if view.model.summary(r).subject == "Old newsletter")
+        view.list.select_row(row)
+        sentence = "This message has not been downloaded yet. It will be when you are online again."
+        qtbot.waitUntil(lambda: view.reading_pane.body.toPlainText() == sentence, timeout=5000)
+        assert not view.offline_bar.isHidden()
+
+        servers.start()
+        view.offline_bar.buttons[0].click()  # back online: the reader shows the message, not the old sentence
+        qtbot.waitUntil(lambda: "From the archive." in view.reading_pane.body.toPlainText(), timeout=20000)
+    finally:
+        win.close()
+        win.runner.shutdown(wait=True)  # type: ignore[attr-defined]
