@@ -109,6 +109,7 @@ def test_a_reply_and_a_forward_mark_their_originals_on_the_server(bed: Bed) -> N
 
 def test_sent_offline_it_waits_then_leaves_once_with_no_draft_left(bed: Bed) -> None:
     bed.server.put_message(bed.email, message("Meeting", sender="pal@example.test"), flags="")
+    bed.server.put_message(bed.email, message("Agenda", sender="pal@example.test"), flags="")
     runtime = bed.runtime()
     runtime.sync()
     store = runtime.store()
@@ -121,21 +122,24 @@ def test_sent_offline_it_waits_then_leaves_once_with_no_draft_left(bed: Bed) -> 
     runtime.sync()  # ... and listed in the store's Drafts folder
     assert bed.search("Drafts", "HEADER", "Message-ID", answer.message_id) == 1
     note = OutgoingMessage(sender=me, to=[Address("", bed.friend)], subject="Saved offline", body="x")
+    agenda, parsed = _original(runtime, "Agenda")
+    passed_on = forward(parsed, runtime.body(agenda), me=me)
+    passed_on.to = [Address("", bed.friend)]
 
     bed.stop()
     drafts.save(answer, upload=False)  # autosave while offline
     drafts.save(note, upload=False)  # a draft that never reached the server
-    for out in (answer, note):
+    for out in (answer, note, passed_on):
         result = runtime.send(out)
         assert result.error is not None and result.error.kind in (ErrorKind.OFFLINE, ErrorKind.CONNECT_REFUSED)
         assert result.state is OutboxState.QUEUED
-    assert [item.message_id for item in outbox_items(store)] == [answer.message_id, note.message_id]
+    assert [item.message_id for item in outbox_items(store)] == [m.message_id for m in (answer, note, passed_on)]
 
     bed.start()
     runtime.sync()
     runtime.sync()  # a second check sends nothing again
     assert outbox_items(store) == []
-    for out in (answer, note):
+    for out in (answer, note, passed_on):
         assert bed.search("INBOX", "HEADER", "Message-ID", out.message_id, friend=True) == 1
         assert bed.search("Sent", "HEADER", "Message-ID", out.message_id) == 1
         assert bed.search("Drafts", "HEADER", "Message-ID", out.message_id) == 0
@@ -143,5 +147,7 @@ def test_sent_offline_it_waits_then_leaves_once_with_no_draft_left(bed: Bed) -> 
     folder = store.special_folder(SpecialUse.DRAFTS)
     assert folder is not None and [m for m in store.messages(folder.id) if m.message_id == answer.message_id] == []
     assert bed.search("INBOX", "ANSWERED", "SUBJECT", "Meeting") == 1  # queued offline, set once it left
+    assert bed.search("INBOX", "KEYWORD", "$Forwarded", "SUBJECT", "Agenda") == 1
+    assert bed.search("INBOX", "ANSWERED") == 1 and bed.search("INBOX", "KEYWORD", "$Forwarded") == 1
     assert store.pending_ops() == []
     runtime.close()
