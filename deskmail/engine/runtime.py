@@ -216,23 +216,18 @@ class AccountRuntime:
         A kept session that turns out dead (the server restarted, the network came back) is
         replaced once at once: the first check after a reconnect must not report "offline".
         """
-        reused = self._session is not None
-        try:
-            return work(self.session(cancel))
-        except NETWORK_ERRORS as exc:
-            if isinstance(exc, UserFacingError):
-                raise
-            self.drop_session()
-            if not reused or isinstance(exc, TimeoutError):  # a silent network: trying again only waits longer
-                raise offline_error(exc) from exc
-            log.info("kept connection was lost (%s); opening a new one", exc)
-        try:
-            return work(self.session(cancel))
-        except NETWORK_ERRORS as exc:
-            if isinstance(exc, UserFacingError):
-                raise
-            self.drop_session()
-            raise offline_error(exc) from exc
+        retry = self._session is not None
+        while True:
+            try:
+                return work(self.session(cancel))
+            except NETWORK_ERRORS as exc:
+                if isinstance(exc, UserFacingError):
+                    raise
+                self.drop_session()
+                if not retry or isinstance(exc, TimeoutError):  # a silent network: trying again only waits longer
+                    raise offline_error(exc) from exc
+                log.info("kept connection was lost (%s); opening a new one", exc)
+                retry = False
 
     # -- mail --------------------------------------------------------------------------
 

@@ -107,11 +107,7 @@ def mail_view(window: MainWindow) -> MailView:
 
 def open_message(window: MainWindow, subject: str) -> MainWindow:
     view = mail_view(window)
-    for row in range(view.model.rowCount()):
-        summary = view.model.summary(row)
-        if summary is not None and summary.subject == subject:
-            view.list.select_row(row)
-            break
+    select(window, subject)
     settle(lambda: view.reading_pane.rendered is not None, 5.0)
     settle(seconds=0.2)
     return window
