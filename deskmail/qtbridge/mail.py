@@ -381,7 +381,9 @@ class MailController(QObject):
             error = getattr(result, "error", None)
             if waits_for_connection(error):
                 self.went_offline(email, error)
-            if error is not None:
+            if error is not None and str(getattr(result, "state", "")) == "sent":
+                on_done(result)  # it has left; only its copy in Sent waits for the incoming server
+            elif error is not None:
                 on_failed(error)
             else:
                 on_done(result)

@@ -110,7 +110,9 @@ class ReadingController:
             return None if body is None else (body, render_body(body, allow_remote=allow))
 
         def from_server() -> None:
-            # Only the account's own queue may fetch (it owns the IMAP connection), behind any sync.
+            # Only the account's own queue may fetch (it owns the IMAP connection), behind any sync;
+            # a background batch (previews, offline download) running there stops at its next step.
+            self.view.controller.previews.pause(self.email)
             self._task = self.view.context.runner.run(
                 load,
                 key=self.email,

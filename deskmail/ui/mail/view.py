@@ -346,8 +346,10 @@ class MailView(QWidget):
             self.status.setText(text)
         elif not self.controller.online:
             self.status.setText(self.offline_texts()[1])
-        elif not self.controller.syncing and (not self.error_bar.isHidden() or self.controller.check_failed):
+        elif not self.controller.syncing and not self.error_bar.isHidden():
             self.status.setText("Could not check for new mail (see the message at the top)")  # never "Up to date"
+        elif not self.controller.syncing and self.controller.check_failed:  # the server refused some folders
+            self.status.setText(f"Some folders could not be checked · checked at {time.strftime('%H:%M')}")
         elif not self.controller.syncing:
             self.status.setText(f"Up to date · checked at {time.strftime('%H:%M')}")
 
