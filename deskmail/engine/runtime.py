@@ -29,6 +29,7 @@ from deskmail.engine.imap.bodies import MessageGone, ensure_body
 from deskmail.engine.imap.push import NETWORK_ERRORS
 from deskmail.engine.imap.session import ImapSession
 from deskmail.engine.imap.sync import ProgressFn, SyncReport
+from deskmail.engine.imap.wire import ImapError
 from deskmail.engine.paths import Paths
 from deskmail.engine.store.models import Folder, MessageSummary, SpecialUse
 from deskmail.engine.store.reader import Body
@@ -107,7 +108,7 @@ class AccountRuntime:
         self._session: ImapSession | None = None
         self._open_lock = threading.Lock()
         self._open_watch: tuple[str, CancelToken] | None = None  # folder the user has open, its watcher's token
-        self._body_tried: set[int] = set()  # messages the offline download tried (gone ones are not retried)
+        self._body_tried: set[int] = set()  # messages the offline download found gone (not asked again)
         self._replay_wanted = False  # a message left and queued changes (draft, \Answered) for the server
 
     @property
@@ -287,13 +288,19 @@ class AccountRuntime:
         def download(session: ImapSession) -> None:
             for message_id in wanted:
                 cancel.raise_if_cancelled()
-                self._body_tried.add(message_id)  # gone, or refused: not asked again in this run
                 try:
                     ensure_body(session, store, message_id, cancel)
                 except Cancelled:
                     self.drop_session()  # cut off inside a message: the connection cannot be reused
                     raise
                 except MessageGone:
+                    self._body_tried.add(message_id)  # no longer on the server: not asked again in this run
+                    continue
+                except ImapError as exc:
+                    if exc.status not in ("NO", "BAD"):
+                        raise  # the connection broke
+                    log.info("message %d not downloaded for offline reading: %s", message_id, exc.text)
+                    self._body_tried.add(message_id)  # refused by the server: the next ones still come
                     continue
                 self._index_body(message_id)
 
