@@ -255,9 +255,6 @@ class MailController(QObject):
         if changed:
             self.online_changed.emit(False)
 
-    def _metered_now(self) -> bool:
-        return self.metered()
-
     def provider(self, email: str) -> str:
         """The provider of an account as people know it ("example.com" when it has no name)."""
         return provider_name(self.account(email))

@@ -102,7 +102,6 @@ class PreviewChain(QObject):
             metered = self.metered()
             queue, name = bodies, "offline-bodies"
             step = lambda folder, cancel: runtime.fill_bodies(folder, cancel, metered=metered)  # noqa: E731
-
         else:
             return
         folder = queue[0]
