@@ -273,6 +273,8 @@ class AccountRuntime:
         cached = store.folder(folder)
         if not prefs.download or (metered and not prefs.on_metered_networks) or cached is None or not cached.selectable:
             return 0
+        if cached.special_use in (SpecialUse.JUNK, SpecialUse.TRASH):
+            return 0  # nobody reads these offline: not worth the data
         since = int(time.time()) - prefs.days * 86400
         wanted = store.ids_needing_body(
             cached.id,
