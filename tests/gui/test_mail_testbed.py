@@ -79,7 +79,9 @@ def mailbox(testbed: Any) -> tuple[str, str]:
     return email, password
 
 
-def open_window(qtbot: QtBot, testbed: Any, home: Path, email: str, password: str, imap_host: str) -> MainWindow:
+def open_window(
+    qtbot: QtBot, testbed: Any, home: Path, email: str, password: str, imap_host: str, smtp_host: str = ""
+) -> MainWindow:
     from deskmail.app import build_context
 
     settings = dataclasses.replace(testbed.settings, home=home)
@@ -91,7 +93,7 @@ def open_window(qtbot: QtBot, testbed: Any, home: Path, email: str, password: st
             email=email,
             display_name="Anna",
             incoming=ServerConfig(Protocol.IMAP, imap_host, 993, Security.SSL, email),
-            outgoing=ServerConfig(Protocol.SMTP, testbed.smtp.host, 465, Security.SSL, email),
+            outgoing=ServerConfig(Protocol.SMTP, smtp_host or testbed.smtp.host, 465, Security.SSL, email),
         )
     )
     win = MainWindow(context, make_mail_view)

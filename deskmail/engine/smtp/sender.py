@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 
 SmtpConnector = Callable[[CancelToken], smtplib.SMTP]  # returns a connected, encrypted, logged-in session
 Checkpoint = Callable[[str], None]  # called at "accepted", "marked_sent", "filed": tests crash here
+OnSent = Callable[[OutboxItem], None]  # the message has left: clean its draft, flag what it answers
 
 MAX_HEAD = 8 * 1024 * 1024  # bytes gathered to find the end of the header block (real ones are a few KB)
 _BCC_HEADER = re.compile(rb"^(?:Bcc|Resent-Bcc):.*(?:\r?\n[ \t].*)*\r?\n", re.IGNORECASE | re.MULTILINE)
@@ -79,8 +80,10 @@ class Sender:
         *,
         smtp_host: str = "",
         checkpoint: Checkpoint | None = None,
+        on_sent: OnSent | None = None,
     ) -> None:
         self.outbox = outbox
+        self.on_sent = on_sent
         self.smtp = smtp
         self.imap = imap
         self.smtp_host = smtp_host
@@ -130,6 +133,7 @@ class Sender:
         try:
             if item.state is OutboxState.SENDING and self._in_sent(item, cancel):
                 log.info("outbox %s: found in Sent after a restart, not sending again", item.id)
+                self._left(item)
                 self.outbox.remove(item.id)
                 return SendResult(item.id, item.message_id, None, filed_by_server=True)
             if item.state is not OutboxState.SENT:
@@ -176,11 +180,21 @@ class Sender:
             self.checkpoint("accepted")
             self.outbox.set_state(item.id, OutboxState.SENT)
             self.checkpoint("marked_sent")
+            self._left(item)
         finally:
             _quit_quietly(session)
         if refused:
             return refused_recipients(refused).data["refused"]  # type: ignore[no-any-return]
         return {}
+
+    def _left(self, item: OutboxItem) -> None:
+        """Tell `on_sent` the message left; its trouble (a local store step) never turns a send into a failure."""
+        if self.on_sent is None:
+            return
+        try:
+            self.on_sent(item)
+        except Exception:
+            log.exception("outbox %s: sent, but the steps after sending failed", item.id)
 
     def _file(self, item: OutboxItem, result: SendResult, cancel: CancelToken) -> SendResult:
         """Put exactly one copy in Sent, then drop the item from the outbox."""

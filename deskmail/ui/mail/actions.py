@@ -11,6 +11,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QMenu, QMessageBox, QToolBar, QToolButton
 
 from deskmail.engine.store.models import Folder, MessageSummary, SpecialUse
+from deskmail.qtbridge.reach import queued_text, waits_for_connection
 from deskmail.ui.icons import ui_icon
 from deskmail.ui.mail.folders import folder_label
 from deskmail.ui.mail.outbox import refusal_of
@@ -381,8 +382,16 @@ class MailActions:
             composer.account_email(),
             build,
             on_done=lambda _r: self._sent(composer),
-            on_failed=composer.send_failed,
+            on_failed=lambda error: self._not_sent(composer, error),
         )
+
+    def _not_sent(self, composer: ComposerWindow, error: object) -> None:
+        """The server cannot be reached: the message is safe in the Outbox, so the composer closes and says so."""
+        if not waits_for_connection(error) or getattr(error, "data", {}).get("queued") is False:
+            composer.send_failed(error)  # refused, or wrong: the person has something to fix here
+            return
+        composer.send_done()
+        self.view.show_notice(queued_text(self.view.controller.provider(composer.account_email())))
 
     def _sent(self, composer: ComposerWindow) -> None:
         composer.send_done()

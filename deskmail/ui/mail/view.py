@@ -31,6 +31,7 @@ from deskmail.engine.smtp.outbox import OutboxItem, OutboxState, outbox_items
 from deskmail.engine.store.models import Folder, MessageSummary, SpecialUse
 from deskmail.qtbridge.mail import MailController, Runtime, RuntimeFactory
 from deskmail.qtbridge.message_model import PAGE_SIZE, FolderSource, ListSource, MessageListModel
+from deskmail.qtbridge.reach import offline_texts
 from deskmail.qtbridge.tasks import Task
 from deskmail.ui.context import AppContext
 from deskmail.ui.mail.actions import MailActions, menu_label
@@ -45,7 +46,6 @@ from deskmail.ui.mail.reading import ReadingController
 from deskmail.ui.mail.signin import SignInAgain
 
 log = logging.getLogger(__name__)
-OFFLINE_TEXT = "You're offline. You can still read your mail; what you send or change goes out when you're back online."
 SEARCH_DELAY_MS = 150
 NARROW_WINDOW = 1000  # narrower: the reader goes under the list, rows stack (sender and date, subject, preview)
 NARROW_LIST = 560  # a narrower list stacks its rows too: as a table the subject would get under ~250 px
@@ -221,6 +221,17 @@ class MailView(QWidget):
         if first:
             self.controller.sync_all()
             QTimer.singleShot(WARM_UP_MS, self._warm_up)
+            QTimer.singleShot(WARM_UP_MS, self._watch_network)
+
+    def _watch_network(self) -> None:
+        """The platform's word on the network: who is offline, and a check as soon as the network is back."""
+        from deskmail.ui.mail.network import PlatformNetwork
+
+        if self.controller.network_up is not None:  # already given (a scene, a test)
+            return
+        network = PlatformNetwork(lambda: None if self.controller.online else self.controller.sync_all(), self)
+        self.controller.network_up = network.up
+        self.controller.metered = network.metered
 
     def _warm_up(self) -> None:
         """Load the MIME stack on a worker once the window is up, so the first message opens as fast as the rest."""
@@ -423,19 +434,27 @@ class MailView(QWidget):
         if text:
             self.status.setText(text)
         elif not self.controller.online:
-            self.status.setText("Offline")
+            self.status.setText(self.offline_texts()[1])
         elif not self.controller.syncing and not self.error_bar.isHidden():
             self.status.setText("Could not check for new mail (see the message at the top)")  # never "Up to date"
+        elif not self.controller.syncing and self.controller.check_failed:  # the server refused some folders
+            self.status.setText(f"Some folders could not be checked · checked at {time.strftime('%H:%M')}")
         elif not self.controller.syncing:
             self.status.setText(f"Up to date · checked at {time.strftime('%H:%M')}")
+
+    def offline_texts(self) -> tuple[str, str]:
+        """The offline bar's sentence and the status bar's words: this computer, or the provider."""
+        return offline_texts(self.controller.no_network, self.controller.provider(self.controller.unreachable))
 
     def _online_changed(self, online: bool) -> None:
         self.update_empty_text()
         if online:
             self.offline_bar.hide()
+            self.reading.connection_back()
         else:
-            self.status.setText("Offline")
-            self.offline_bar.show_message(OFFLINE_TEXT, [("Try again", self.controller.sync_all)])
+            bar, status = self.offline_texts()
+            self.status.setText(status)
+            self.offline_bar.show_message(bar, [("Try again", self.controller.sync_all)])
 
     def _problem(self, email: str, error: object) -> None:
         if not isinstance(error, UserFacingError):
