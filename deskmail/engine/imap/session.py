@@ -65,6 +65,7 @@ class ImapSession:
         self.selected: str | None = None
         self.readonly = False  # the selected folder was EXAMINEd: no changes possible there
         self.exists = 0  # the latest EXISTS count of the selected folder
+        self._personal_prefix: str | None = None  # asked once, on the first folder we create
         self._capabilities = frozenset(c.decode().upper() for c in client.capabilities())
 
     # -- basics
@@ -136,6 +137,18 @@ class ImapSession:
                 values.update((k.upper(), int(v)) for k, v in zip(words[::2], words[1::2], strict=False) if v.isdigit())
         keys = ("MESSAGES", "UNSEEN", "UIDNEXT", "UIDVALIDITY", "HIGHESTMODSEQ")
         return StatusInfo(*(values.get(key, 0) for key in keys))
+
+    def in_personal_namespace(self, name: str) -> str:
+        """`name` placed inside the personal namespace (RFC 2342) if it is not already.
+
+        Courier keeps every folder under "INBOX." and refuses "CREATE Projects"; most servers
+        have an empty prefix, and then the name stays as it is."""
+        if self._personal_prefix is None:
+            self._personal_prefix = personal_prefix(self.client)
+        prefix = self._personal_prefix
+        if not prefix or name.upper() == "INBOX" or name.upper().startswith(prefix.upper()):
+            return name
+        return prefix + name
 
     def create_folder(self, name: str) -> None:
         self.command(b"CREATE " + mailbox(name))
@@ -337,6 +350,17 @@ class ImapSession:
 
     def append(self, folder: str, message: bytes, flags: tuple[str, ...] = ()) -> None:
         self.client.append(folder, message, flags=flags)
+
+
+def personal_prefix(client: IMAPClient) -> str:
+    """The personal namespace's prefix (RFC 2342): "INBOX." on Courier, "" on most servers."""
+    if b"NAMESPACE" not in {c.upper() for c in client.capabilities()}:
+        return ""
+    personal = client.namespace().personal
+    if not personal or not personal[0]:
+        return ""
+    prefix = personal[0][0]
+    return prefix.decode("utf-8", "replace") if isinstance(prefix, bytes) else str(prefix or "")
 
 
 def mailbox(name: str) -> bytes:

@@ -129,6 +129,11 @@ class FolderSync:
         if folder.uidvalidity and folder.highestmodseq and folder.uidnext and self.session.enable_qresync():
             qresync = (folder.uidvalidity, folder.highestmodseq)
         selected = self.session.select(folder.name, qresync=qresync)
+        if not selected.uidnext:
+            # Some servers (Courier) say no UIDNEXT on SELECT; STATUS does. Without it every sync
+            # would take the full path. A message arriving in between shows as a count mismatch
+            # on the next sync, which then takes the full path once.
+            selected.uidnext = self.session.status(folder.name).uidnext
         if folder.uidvalidity and selected.uidvalidity != folder.uidvalidity:
             log.info("%s: UIDVALIDITY changed, refetching", folder.name)
             self.store.reset_folder(folder.id, selected.uidvalidity)

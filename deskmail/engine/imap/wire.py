@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-_LITERAL_AT_END = re.compile(rb"\{(\d+)\+?\}\r\n$")
+_LITERAL_AT_END = re.compile(rb"\{(\d+)\+?\}\r?\n$")  # a bare LF ends a line too (GNU Mailutils)
 _KEYWORD = re.compile(rb"[A-Za-z][A-Za-z0-9.\-]*")
 _MAX_LITERAL = 200 * 1024 * 1024  # a message bigger than this is not mail we can show anyway
 MAX_LINE = 16 * 1024 * 1024  # bytes in one response line (outside literals)
@@ -103,7 +103,7 @@ def run(imap: _Imaplib, command: bytes, *, literal_sink: Any = None, then: Itera
 
 
 def _read_untagged(imap: _Imaplib, line: bytes, literal_sink: Any) -> Untagged:
-    if not line.endswith(b"}\r\n"):  # the common case: no literal (checked cheaply, 100k times a sync)
+    if not line.endswith((b"}\r\n", b"}\n")):  # the common case: no literal (checked cheaply, 100k times a sync)
         return _untagged(line[:-2] if line.endswith(b"\r\n") else line.rstrip(b"\r\n"), [])
     parts: list[bytes] = []
     literals: list[bytes] = []

@@ -211,7 +211,8 @@ class Sender:
     def _in_sent(self, item: OutboxItem, cancel: CancelToken) -> bool:
         client = self.imap(cancel)
         try:
-            return bool(imapfolders.uids_with_message_id(client, imapfolders.sent_folder(client), item.message_id))
+            folder = imapfolders.find_folder(client, imap_constants.SENT)  # no Sent folder: not in it
+            return folder is not None and bool(imapfolders.uids_with_message_id(client, folder, item.message_id))
         finally:
             imapfolders.logout_quietly(client)
 
