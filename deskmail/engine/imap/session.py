@@ -76,8 +76,13 @@ class ImapSession:
     def condstore(self) -> bool:
         return self.has("CONDSTORE") or self.has("QRESYNC")
 
-    def command(self, line: bytes, literal_sink: Callable[[int, Any], bytes] | None = None) -> Answer:
-        answer = wire.run(self.client._imap, line, literal_sink=literal_sink)
+    def command(
+        self,
+        line: bytes,
+        literal_sink: Callable[[int, Any], bytes] | None = None,
+        each: Callable[[wire.Untagged], bool] | None = None,
+    ) -> Answer:
+        answer = wire.run(self.client._imap, line, literal_sink=literal_sink, each=each)
         self._track_counts(answer)
         return answer
 
@@ -211,23 +216,37 @@ class ImapSession:
         answer = self.command(b"UID SEARCH ALL")
         return sorted(int(n) for r in answer.of("SEARCH") for n in r.text.split())
 
-    def fetch_headers(self, uids: list[int] | str, *, by_sequence: bool = False) -> list[MessageHeaders]:
+    def fetch_headers(
+        self,
+        uids: list[int] | str,
+        *,
+        by_sequence: bool = False,
+        each: Callable[[MessageHeaders], None] | None = None,
+    ) -> list[MessageHeaders]:
         """Header sync items for a UID set (or, `by_sequence`, message numbers such as "951:*").
 
-        Only the UIDs asked for come back (not "n:*" extras or unsolicited FETCHes).
+        Only the UIDs asked for come back (not "n:*" extras or unsolicited FETCHes). With `each`,
+        every message is handed over as it arrives instead (and the list returned is empty).
         """
         items = HEADER_ITEMS + (" MODSEQ" if self.condstore else "")
         wanted = set(expand(uids)) if isinstance(uids, str) and "*" not in uids and not by_sequence else None
         command = b"FETCH " if by_sequence else b"UID FETCH "
         out: list[MessageHeaders] = []
+        take = each or out.append
+
+        def arrived(response: wire.Untagged) -> bool:
+            if response.keyword != "FETCH":
+                return False
+            parsed = wire.parse_fetch_items(response)
+            if "UID" in parsed and "BODY[HEADER.FIELDS]" in parsed:
+                headers = headers_from_fetch(parsed)
+                if wanted is None or headers.uid in wanted:
+                    take(headers)
+            return True
+
         for uidset in _sets(uids):
-            answer = self.command(command + uidset.encode() + b" (" + items.encode() + b")", _capped(MAX_HEADER_BYTES))
-            for response in answer.of("FETCH"):
-                parsed = wire.parse_fetch_items(response)
-                if "UID" in parsed and "BODY[HEADER.FIELDS]" in parsed:
-                    headers = headers_from_fetch(parsed)
-                    if wanted is None or headers.uid in wanted:
-                        out.append(headers)
+            line = command + uidset.encode() + b" (" + items.encode() + b")"
+            self.command(line, _capped(MAX_HEADER_BYTES), each=arrived)
         return out
 
     def fetch_flags(self, uids: list[int] | str, *, changedsince: int = 0) -> tuple[list[FlagChange], list[int]]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -72,12 +72,21 @@ class Answer:
         return [u for u in self.untagged if u.keyword == keyword]
 
 
-def run(imap: _Imaplib, command: bytes, *, literal_sink: Any = None, then: Iterable[bytes] = ()) -> Answer:
+def run(
+    imap: _Imaplib,
+    command: bytes,
+    *,
+    literal_sink: Any = None,
+    then: Iterable[bytes] = (),
+    each: Callable[[Untagged], bool] | None = None,
+) -> Answer:
     """Send one command line (without tag) and read until its tagged answer; NO/BAD raise.
 
     `literal_sink(size, reader)` may consume a literal itself (e.g. to stream it to a file) and
     return what to keep in its place. `then`: what follows the line without waiting, in pieces
     (a non-synchronizing literal, RFC 7888: the line ends in "{size+}" and `then` ends in CRLF).
+    `each(untagged)` sees every untagged response as it arrives; those it returns True for are
+    not kept in the answer (a long FETCH can then be stored in pieces while it streams in).
     """
     tag = imap._new_tag()
     imap.tagged_commands.pop(tag, None)  # we read the answer ourselves; imaplib must not wait for it
@@ -90,7 +99,9 @@ def run(imap: _Imaplib, command: bytes, *, literal_sink: Any = None, then: Itera
         if not line:
             raise ConnectionLost("connection closed by the server")
         if line.startswith(b"* "):
-            untagged.append(_read_untagged(imap, line, literal_sink))
+            response = _read_untagged(imap, line, literal_sink)
+            if each is None or not each(response):
+                untagged.append(response)
         elif line.startswith(tag + b" "):
             status, _, text = line[len(tag) + 1 :].rstrip(b"\r\n").partition(b" ")
             decoded = text.decode("utf-8", "replace")
@@ -140,6 +151,8 @@ def _readline(imap: _Imaplib) -> bytes:
     line: bytes = imap.file.readline(MAX_LINE + 1)
     if len(line) > MAX_LINE:
         raise ImapError("BAD", f"server sent a line longer than {MAX_LINE} bytes")
+    if line and not line.endswith(b"\n"):  # cut off mid-line: not a malformed answer to skip
+        raise ConnectionLost("connection closed inside a response")
     return line
 
 
