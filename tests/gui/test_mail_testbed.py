@@ -294,6 +294,46 @@ def test_a_refused_message_waits_and_try_again_sends_it_once(qtbot: QtBot, testb
     qtbot.waitUntil(view.outbox_button.isHidden, timeout=20000)
 
 
+def test_a_message_whose_reply_was_lost_is_sent_again_only_when_the_person_says_so(
+    qtbot: QtBot, testbed: Any, window: MainWindow
+) -> None:
+    from deskmail.engine.smtp.outbox import outbox_items
+    from tests.servers.smtp import Behaviour
+
+    view = view_of(window)
+    qtbot.waitUntil(lambda: "Plain hello" in subjects(view), timeout=20000)
+    composer = view.actions_.compose()
+    composer.to.setText(f"Alice <{testbed.user}>")
+    composer.subject.setText("Lost reply")
+    composer.body.setPlainText("Did it arrive?")
+    testbed.smtp.behaviour = Behaviour(drop_after_data=True)  # taken, then the connection breaks
+    composer.request_send()
+    qtbot.waitUntil(lambda: not composer.sending, timeout=20000)
+    assert "may already have been sent" in composer.bar.text.text()
+    assert [b.text() for b in composer.bar.buttons] == ["Send again"]
+    composer.dirty = False
+    composer.close()
+    testbed.smtp.behaviour = Behaviour()
+    qtbot.waitUntil(lambda: view.outbox_button.menu() is not None, timeout=20000)
+    assert "may already have been sent" in view.outbox_button.text()
+    view.controller.sync_all()  # the next check looks in Sent but sends nothing by itself
+    qtbot.waitUntil(lambda: not view.controller.syncing, timeout=20000)
+    assert len(testbed.smtp.received) == 1
+    ask = view.outbox_button.menu().actions()[0]
+    assert ask.text() == "May already have been sent: Lost reply"
+    ask.trigger()
+    box = view.actions_.settle_box
+    assert box is not None and box.isVisible() and "Lost reply" in box.text()
+    keep = box.defaultButton()
+    assert keep is not None and keep.text() == "Keep in Outbox"  # Enter sends nothing twice
+    send_again = next(b for b in box.buttons() if b.text() == "Send Again")
+    send_again.click()
+    qtbot.waitUntil(lambda: len(testbed.smtp.received) == 2, timeout=20000)
+    qtbot.waitUntil(view.outbox_button.isHidden, timeout=20000)
+    reader = view.controller.reader(view.accounts[0].email)
+    assert reader is not None and outbox_items(reader) == []
+
+
 def test_a_refused_message_is_opened_from_the_outbox_fixed_and_sent(
     qtbot: QtBot, testbed: Any, window: MainWindow
 ) -> None:
