@@ -294,6 +294,18 @@ def test_a_refused_message_waits_and_try_again_sends_it_once(qtbot: QtBot, testb
     qtbot.waitUntil(view.outbox_button.isHidden, timeout=20000)
 
 
+def send_to_alice(qtbot: QtBot, testbed: Any, view: MailView, subject: str, body: str) -> Any:
+    """Write a message to the bed's user in a new composer and send it; returns once sending ended."""
+    qtbot.waitUntil(lambda: "Plain hello" in subjects(view), timeout=20000)
+    composer = view.actions_.compose()
+    composer.to.setText(f"Alice <{testbed.user}>")
+    composer.subject.setText(subject)
+    composer.body.setPlainText(body)
+    composer.request_send()
+    qtbot.waitUntil(lambda: not composer.sending, timeout=20000)
+    return composer
+
+
 def test_a_message_whose_reply_was_lost_is_sent_again_only_when_the_person_says_so(
     qtbot: QtBot, testbed: Any, window: MainWindow
 ) -> None:
@@ -301,14 +313,8 @@ def test_a_message_whose_reply_was_lost_is_sent_again_only_when_the_person_says_
     from tests.servers.smtp import Behaviour
 
     view = view_of(window)
-    qtbot.waitUntil(lambda: "Plain hello" in subjects(view), timeout=20000)
-    composer = view.actions_.compose()
-    composer.to.setText(f"Alice <{testbed.user}>")
-    composer.subject.setText("Lost reply")
-    composer.body.setPlainText("Did it arrive?")
     testbed.smtp.behaviour = Behaviour(drop_after_data=True)  # taken, then the connection breaks
-    composer.request_send()
-    qtbot.waitUntil(lambda: not composer.sending, timeout=20000)
+    composer = send_to_alice(qtbot, testbed, view, "Lost reply", "Did it arrive?")
     assert "may already have been sent" in composer.bar.text.text()
     assert [b.text() for b in composer.bar.buttons] == ["Send again"]
     composer.dirty = False
@@ -340,14 +346,8 @@ def test_a_refused_message_is_opened_from_the_outbox_fixed_and_sent(
     from tests.servers.smtp import Behaviour
 
     view = view_of(window)
-    qtbot.waitUntil(lambda: "Plain hello" in subjects(view), timeout=20000)
-    composer = view.actions_.compose()
-    composer.to.setText(f"Alice <{testbed.user}>")
-    composer.subject.setText("Refused at first")
-    composer.body.setPlainText("Hello Alice")
     testbed.smtp.behaviour = Behaviour(refuse_rcpt={testbed.user: "550 5.1.1 Mailbox unavailable"})
-    composer.request_send()
-    qtbot.waitUntil(lambda: not composer.sending, timeout=20000)
+    composer = send_to_alice(qtbot, testbed, view, "Refused at first", "Hello Alice")
     message_id = composer.message_id
     composer.dirty = False
     composer.close()  # the person gives up for now: the message waits in the Outbox

@@ -251,6 +251,14 @@ class FakeEnv:
     cert: trustme.LeafCert
 
 
+def new_fake_env(directory: Path) -> FakeEnv:
+    """A fresh test CA (written into `directory`) and a certificate for 127.0.0.1."""
+    ca = trustme.CA()
+    path = directory / "ca.pem"
+    ca.cert_pem.write_to_path(str(path))
+    return FakeEnv(ca, path, ca.issue_cert("127.0.0.1"))
+
+
 @contextmanager
 def fake_server(
     env: FakeEnv, protocol: str, script: Script | None = None, implicit_tls: bool = False

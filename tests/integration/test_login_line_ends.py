@@ -5,16 +5,14 @@ as a wrong password (people would change a password that is right)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-import trustme
 
 from deskmail.core.errors import ErrorKind, UserFacingError
 from deskmail.core.serverconfig import Protocol, Security, ServerConfig
 from deskmail.core.settings import Settings
 from deskmail.engine.connect import login_imap, open_imap
-from tests.integration.fake_servers import FakeEnv, Script, fake_server
+from tests.integration.fake_servers import FakeEnv, Script, fake_server, new_fake_env
 
 PASSWORD = "fake-secret-Pa55"
 MAILUTILS_CAPABILITIES = "IMAP4rev1 NAMESPACE ID IDLE LITERAL+ UNSELECT AUTH=PLAIN"
@@ -22,10 +20,7 @@ MAILUTILS_CAPABILITIES = "IMAP4rev1 NAMESPACE ID IDLE LITERAL+ UNSELECT AUTH=PLA
 
 @pytest.fixture(scope="module")
 def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FakeEnv]:
-    ca = trustme.CA()
-    path: Path = tmp_path_factory.mktemp("fakeca") / "ca.pem"
-    ca.cert_pem.write_to_path(str(path))
-    yield FakeEnv(ca, path, ca.issue_cert("127.0.0.1"))
+    yield new_fake_env(tmp_path_factory.mktemp("fakeca"))
 
 
 def log_in(env: FakeEnv, script: Script) -> list[tuple[tuple[bytes, ...], bytes, str]]:

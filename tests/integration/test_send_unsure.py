@@ -11,7 +11,7 @@ from deskmail.engine.mime.compose import OutgoingMessage
 from deskmail.engine.mime.decode import Address
 from deskmail.engine.smtp.errors import SendFailure, failure_reason
 from deskmail.engine.smtp.outbox import OutboxState
-from deskmail.engine.smtp.sender import Sender
+from deskmail.engine.smtp.sender import Sender, SendResult
 from tests.integration.send_helpers import imap_login, make_sender
 from tests.servers.bed import Testbed
 from tests.servers.smtp import Behaviour
@@ -26,6 +26,14 @@ def setup(testbed: Testbed, tmp_path: Path) -> tuple[Sender, OutgoingMessage, st
     out = OutgoingMessage(sender=Address("Me", me), to=[Address("Friend", friend)], subject="Once only", body="Hi")
     out.ensure_message_id()
     return sender, out, me, password
+
+
+def send_with_reply_lost(testbed: Testbed, sender: Sender, item_id: int) -> SendResult:
+    testbed.smtp.behaviour = Behaviour(drop_after_data=True)
+    try:
+        return sender.send(item_id)
+    finally:
+        testbed.smtp.behaviour = Behaviour()  # the network is fine again
 
 
 def delivered(testbed: Testbed, message_id: str) -> int:
@@ -46,14 +54,12 @@ def test_lost_reply_after_the_final_dot_waits_for_the_person_before_sending_agai
 ) -> None:
     sender, out, me, password = setup(testbed, tmp_path)
     item = sender.queue(out)
-    testbed.smtp.behaviour = Behaviour(drop_after_data=True)
-    first = sender.send(item.id)
+    first = send_with_reply_lost(testbed, sender, item.id)
     assert delivered(testbed, out.message_id) == 1  # it did arrive, but Deskmail could not know
     assert first.state is OutboxState.UNSURE and first.error is not None
     assert failure_reason(first.error) is SendFailure.MAYBE_SENT
     assert "may already have been sent" in first.error.message
 
-    testbed.smtp.behaviour = Behaviour()  # the network is fine again: the next checks send nothing
     assert [r.state for r in sender.send_pending()] == [OutboxState.UNSURE]  # looked in Sent, did not send
     again = sender.send(item.id)
     assert again.state is OutboxState.UNSURE and delivered(testbed, out.message_id) == 1
@@ -69,14 +75,11 @@ def test_lost_reply_after_the_final_dot_waits_for_the_person_before_sending_agai
 
 def test_lost_reply_but_found_in_sent_is_done(testbed: Testbed, tmp_path: Path) -> None:
     sender, out, me, password = setup(testbed, tmp_path)
-    item = sender.queue(out)
-    testbed.smtp.behaviour = Behaviour(drop_after_data=True)
-    sender.send(item.id)
+    send_with_reply_lost(testbed, sender, sender.queue(out).id)
     # A server that files sent mail itself (as Gmail does) has put the copy into Sent by now.
     client = imap_login(testbed.mail.ip, testbed.ca_path, me, password)
     client.append("Sent", testbed.smtp.received[-1].content, flags=[b"\\Seen"])
     client.logout()
-    testbed.smtp.behaviour = Behaviour()
     results = sender.send_pending()
     assert [r.state for r in results] == [None] and results[0].filed_by_server
     assert delivered(testbed, out.message_id) == 1

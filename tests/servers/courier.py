@@ -25,8 +25,8 @@ from pathlib import Path
 
 from tests.servers import procs
 from tests.servers.certs import CertFiles
+from tests.servers.dovecot import MAIL_UID, put_in_maildir
 
-MAIL_UID = 5000  # same owner as the Dovecot bed's mail; needs a passwd entry inside the namespace
 # courier-imap and what it needs that a Debian base system may lack. gamin: Courier watches Maildirs
 # through it and, without it, greets every login with an [ALERT] and a second of delay per command.
 PACKAGES = (
@@ -173,12 +173,8 @@ class Courier:
     ) -> Path:
         """Write one message straight into a folder's Maildir/cur (Courier reads it on the next look)."""
         directory = self.maildir(email, folder)
-        _make_maildir(directory)
-        name = name or f"{time.time_ns()}.bed{id(message)}.deskmail"
-        path = directory / "cur" / f"{name}:2,{''.join(sorted(flags))}"
-        path.write_bytes(message)
-        shutil.chown(path, MAIL_UID, MAIL_UID)
-        return path
+        _make_maildir(directory)  # a new folder needs its maildirfolder marker
+        return put_in_maildir(directory, message, flags, name)
 
     def deliver(self, email: str, message: bytes) -> None:
         """New mail as a local delivery agent leaves it: written to tmp/, then renamed into new/."""
