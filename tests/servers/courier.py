@@ -47,10 +47,11 @@ DEFAULT_FOLDERS = ("Sent", "Trash")  # what a typical Courier account holds: no 
 CACHE_ENV = "DESKMAIL_TESTBED_CACHE"
 
 # Runs as PID 1 of the new namespaces: lays the unpacked packages and our config over the system's,
-# then starts the auth daemon and one couriertcpd per port. $1 = unpacked root, $2 = instance dir.
+# then starts the auth daemon and couriertcpd. $1 = unpacked root, $2 = instance dir, $3 = address,
+# $4 = the mail owner's uid, given a passwd entry here (Courier's Maildir watcher wants a user name).
 _RUN_SCRIPT = r"""#!/bin/sh
 set -e
-ROOT=$1; W=$2; IP=$3
+ROOT=$1; W=$2; IP=$3; UID_=$4
 mount --make-rprivate /
 mount -t overlay overlay -o lowerdir=$ROOT/usr:/usr /usr
 mkdir -p $W/etc-upper $W/etc-work $W/var-upper $W/var-work
@@ -59,9 +60,10 @@ mount -t overlay overlay -o lowerdir=/var,upperdir=$W/var-upper,workdir=$W/var-w
 mount --bind $W/courier /etc/courier
 mount -t tmpfs tmpfs /run
 mkdir -p /run/courier/authdaemon /var/lib/courier
-echo "deskmailbed:x:5000:5000::/nonexistent:/usr/sbin/nologin" >> /etc/passwd
-echo "deskmailbed:x:5000:" >> /etc/group
+echo "deskmailbed:x:$UID_:$UID_::/nonexistent:/usr/sbin/nologin" >> /etc/passwd
+echo "deskmailbed:x:$UID_:" >> /etc/group
 /usr/sbin/authdaemond start
+i=0; while [ ! -S /run/courier/authdaemon/socket ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i+1)); done
 set -a; . /etc/courier/imapd; . /etc/courier/imapd-ssl; set +a
 TLS_CERTFILE=/etc/courier/imapd.pem
 exec /usr/sbin/couriertcpd -address=$IP -nodnslookup -noidentlookup -maxprocs=100 -maxperip=100 993 \
@@ -235,7 +237,7 @@ class Courier:
             shutil.rmtree(self.directory / sub, ignore_errors=True)
         argv = [
             "unshare", "--mount", "--pid", "--fork", "--kill-child", "--mount-proc", "--propagation", "private",
-            str(script), str(self._root), str(self.directory), self.ip,
+            str(script), str(self._root), str(self.directory), self.ip, str(MAIL_UID),
         ]  # fmt: skip
         self._proc = procs.start(self.name, argv, self.log)
         procs.wait_until(self._ready, f"Courier IMAP on {self.ip}", proc=self._proc, log=self.log)
