@@ -7,6 +7,7 @@ through `wire`; LIST/LSUB/STATUS/IDLE/APPEND use imapclient's own methods.
 
 from __future__ import annotations
 
+import imaplib
 import logging
 import re
 from collections.abc import Callable
@@ -375,7 +376,13 @@ def personal_prefix(client: IMAPClient) -> str:
     """The personal namespace's prefix (RFC 2342): "INBOX." on Courier, "" on most servers."""
     if b"NAMESPACE" not in {c.upper() for c in client.capabilities()}:
         return ""
-    personal = client.namespace().personal
+    try:
+        personal = client.namespace().personal
+    except imaplib.IMAP4.abort:
+        raise  # the connection broke: not a server without namespaces
+    except (imaplib.IMAP4.error, ValueError, IndexError, TypeError) as exc:  # refused or unreadable
+        log.info("NAMESPACE not usable, folders are created at the top: %s", exc)
+        return ""
     if not personal or not personal[0]:
         return ""
     prefix = personal[0][0]

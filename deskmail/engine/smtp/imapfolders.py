@@ -64,10 +64,9 @@ def uids_with_message_id(client: ImapClient, folder: str, message_id: str) -> li
     The folder is left again afterwards: Courier refuses an APPEND to the mailbox selected
     read-only, and the next step is often exactly that (the Sent copy, a new draft version)."""
     client.select_folder(folder, readonly=True)
-    try:
-        return sorted(int(uid) for uid in client.search(["HEADER", "Message-ID", message_id]))
-    finally:
-        leave_folder(client)
+    uids = sorted(int(uid) for uid in client.search(["HEADER", "Message-ID", message_id]))
+    leave_folder(client)  # only after an answer: on a broken connection the first error is the one to report
+    return uids
 
 
 def leave_folder(client: ImapClient) -> None:
