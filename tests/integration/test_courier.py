@@ -15,6 +15,7 @@ from deskmail.core.cancel import CancelToken
 from deskmail.engine.imap.account import open_session, sync_account
 from deskmail.engine.imap.actions import Actions
 from deskmail.engine.imap.folderops import FolderActions
+from deskmail.engine.imap.session import ImapSession
 from deskmail.engine.imap.sync import SyncReport
 from deskmail.engine.mime.compose import OutgoingMessage
 from deskmail.engine.mime.decode import Address
@@ -188,3 +189,13 @@ def test_folder_made_in_the_window_is_created_inside_the_namespace(mailbox: Mail
     assert report.rolled_back == []
     assert "INBOX.Projects" in folder_names(mailbox)
     assert store.folder("INBOX.Projects") is not None and store.folder("Projects") is None
+
+
+def test_append_to_the_folder_just_examined(mailbox: Mailbox) -> None:
+    session = ImapSession(mailbox.connect())
+    try:
+        session.select("INBOX.Sent", readonly=True)  # as the preview and push passes open folders
+        session.append("INBOX.Sent", message("filed while looking"), flags=("\\Seen",))
+        assert session.select("INBOX.Sent").exists == 1
+    finally:
+        session.logout()

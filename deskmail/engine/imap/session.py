@@ -199,10 +199,17 @@ class ImapSession:
             info.changed.extend(_flag_changes([response]))
 
     def unselect(self) -> None:
-        """Leave the selected folder without expunging (when the server has UNSELECT)."""
-        if self.selected is not None and self.has("UNSELECT"):
+        """Leave the selected folder without expunging: UNSELECT, or CLOSE for one opened read-only
+        (which expunges nothing); a read-write folder stays selected on servers without UNSELECT."""
+        if self.selected is None:
+            return
+        if self.has("UNSELECT"):
             self.command(b"UNSELECT")
-            self.selected = None
+        elif self.readonly:
+            self.command(b"CLOSE")
+        else:
+            return
+        self.selected = None
 
     # -- reading messages
     def search_uids(self) -> list[int]:
@@ -369,6 +376,8 @@ class ImapSession:
             self.command(b"UID EXPUNGE " + uidset.encode() if self.has("UIDPLUS") else b"EXPUNGE")
 
     def append(self, folder: str, message: bytes, flags: tuple[str, ...] = ()) -> None:
+        if self.selected == folder and self.readonly:
+            self.unselect()  # Courier refuses an APPEND to the mailbox selected read-only
         self.client.append(folder, message, flags=flags)
 
 
