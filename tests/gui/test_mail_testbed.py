@@ -302,7 +302,7 @@ def send_to_alice(qtbot: QtBot, testbed: Any, view: MailView, subject: str, body
     composer.subject.setText(subject)
     composer.body.setPlainText(body)
     composer.request_send()
-    qtbot.waitUntil(lambda: not composer.sending, timeout=20000)
+    qtbot.waitUntil(lambda: composer.sent or not composer.sending, timeout=20000)
     return composer
 
 
@@ -399,3 +399,32 @@ def test_previews_arrive_after_the_sync_without_opening_anything(qtbot: QtBot, w
     travel = next(m for m in reader.messages(reader.folder("INBOX").id) if m.subject == "Travel plans")  # type: ignore[union-attr]
     assert reader.body(travel.id) is None  # filled by the preview pass, not by opening it
     qtbot.waitUntil(lambda: view.controller.previews.pending(view.accounts[0].email) == [], timeout=10000)
+
+
+def test_the_window_on_courier_syncs_and_sends_with_one_sent_copy(
+    qtbot: QtBot, testbed: Any, courier: Any, deskmail_home: Path
+) -> None:
+    email, password = f"cora{next(_numbers)}@example.test", "cora-secret-pw"
+    courier.add_user(email, password)
+    testbed.mail.add_user(email, password)  # the bed's SMTP server checks passwords against Dovecot
+    alice = ("Alice", testbed.user)
+    courier.put_message(email, message(alice, email, "Plain hello", "Hello Cora."), flags="")
+    win = open_window(qtbot, testbed, deskmail_home, email, password, courier.host)
+    try:
+        view = view_of(win)
+        composer = send_to_alice(qtbot, testbed, view, "From Courier", "Sent through the window")
+        assert composer.sent
+        names = [f.name for f in view.folders.folders_of(email)]
+        assert names[0] == "INBOX" and "INBOX.Sent" in names and "INBOX.Trash" in names
+        with imapclient.IMAPClient(courier.ip, port=993, ssl=True, ssl_context=ssl_for(testbed)) as other:
+            other.login(email, password)
+            other.select_folder("INBOX.Sent", readonly=True)
+            assert len(other.search(["SUBJECT", "From Courier"])) == 1
+            assert not any(b"Drafts" in str(name).encode() for _f, _d, name in other.list_folders())
+    finally:
+        win.close()
+        win.runner.shutdown(wait=True)  # type: ignore[attr-defined]
+
+
+def ssl_for(testbed: Any) -> ssl.SSLContext:
+    return ssl.create_default_context(cafile=str(testbed.ca_path))
