@@ -478,7 +478,9 @@ class AccountRuntime:
         # A queued or half-sent copy (Try again after a lost connection) is resumed, never sent twice.
         item_id = waiting.id if waiting is not None else sender.queue_only(message)
         self.store().note_addresses([(a.name, a.email) for a in [*message.to, *message.cc, *message.bcc]], sent=True)
-        result = sender.send(item_id, cancel)
+        # Send pressed again after "this message may already have been sent": that is the answer.
+        resend = waiting is not None and waiting.state is OutboxState.UNSURE and _asked(waiting.last_error)
+        result = sender.send(item_id, cancel, resend=resend)
         if result.error is None and self.store().special_folder(SpecialUse.DRAFTS) is None:
             # Drafts never listed here (no sync yet): its copies can only be found on the server.
             from deskmail.engine.smtp.drafts import DraftManager
@@ -518,12 +520,31 @@ class AccountRuntime:
         except UserFacingError as exc:
             log.info("changes after sending wait for the next sync: %s", exc.message)
 
+    def settle_unsure(self, item_id: int, send_again: bool, cancel: CancelToken = NEVER) -> Any:
+        """The person's answer about a message that may already have been sent: send it again, or
+        take it out of the Outbox (it did arrive)."""
+        from deskmail.engine.smtp.outbox import Outbox
+
+        if not send_again:
+            Outbox(self.store()).remove(item_id)
+            return None
+        result = self._sender().send(item_id, cancel, resend=True)
+        self._replay_after_sending(cancel)
+        return result
+
     def close(self) -> None:
         self.watch_open_folder(None, lambda _f: None, NEVER)
         self.drop_session()
         if self._store is not None:
             self._store.close()
             self._store = None
+
+
+def _asked(last_error: dict[str, Any] | None) -> bool:
+    """The person was already told this message may have been sent (and pressed Send anyway)."""
+    from deskmail.engine.smtp.errors import SendFailure
+
+    return bool((last_error or {}).get("data", {}).get("reason") == SendFailure.MAYBE_SENT)
 
 
 def _search_string(text: str) -> bytes:

@@ -105,8 +105,9 @@ class DraftManager:
         client = None
         try:
             client = self.imap(cancel)
-            folder = imapfolders.drafts_folder(client)
-            imapfolders.delete_uids(client, folder, imapfolders.uids_with_message_id(client, folder, message_id))
+            folder = imapfolders.find_folder(client, imap_constants.DRAFTS)  # never created just to look
+            if folder is not None:
+                imapfolders.delete_uids(client, folder, imapfolders.uids_with_message_id(client, folder, message_id))
         except Exception as exc:
             return _as_user_error(exc)
         finally:

@@ -388,6 +388,9 @@ class ComposerWindow(QMainWindow):
         message = getattr(error, "message", "") or "The message could not be sent."
         fix = getattr(error, "fix", "")
         queued = getattr(error, "data", {}).get("queued", True)  # refused before the outbox: it is only here
+        if getattr(error, "data", {}).get("reason") == "maybe_sent":  # pressing Send again is the answer
+            self.bar.show_message(f"{message} {fix}", [("Send again", self.request_send)])
+            return
         where = "It waits in the Outbox." if queued else "It is still here, nothing was sent."
         self.bar.show_message(
             f"Not sent: {message} {fix} {where}".replace("  ", " "),

@@ -293,7 +293,13 @@ class MailView(QWidget):
             if reader is not None:
                 waiting += [(account.email, item) for item in outbox_items(reader, heads_only=True)]
         self.waiting = waiting
-        show_outbox(self.outbox_button, waiting, self.controller.sync_all, self.actions_.open_outbox_item)
+        show_outbox(
+            self.outbox_button,
+            waiting,
+            self.controller.sync_all,
+            self.actions_.open_outbox_item,
+            self.actions_.settle_outbox_item,
+        )
         for account in self.accounts:
             mine = [item for email, item in waiting if email == account.email]
             refused = sum(item.state is OutboxState.FAILED for item in mine)
@@ -304,7 +310,9 @@ class MailView(QWidget):
         mine = [(e, item) for e, item in self.waiting if e == email]
         if not mine:
             return
-        menu = outbox_menu(self, mine, self.controller.sync_all, self.actions_.open_outbox_item)
+        menu = outbox_menu(
+            self, mine, self.controller.sync_all, self.actions_.open_outbox_item, self.actions_.settle_outbox_item
+        )
         menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.outbox_menu = menu
         where = rect.bottomLeft() if isinstance(rect, QRect) else self.folders.rect().topLeft()
