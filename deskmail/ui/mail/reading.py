@@ -175,6 +175,7 @@ class ReadingController:
         self.windows.append(window)
         window.destroyed.connect(lambda _o=None, w=window: self.windows.remove(w) if w in self.windows else None)
         window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        window.move(self.view.window().geometry().center() - window.rect().center())  # over the main window
         window.show()
         window.activateWindow()
 
