@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import json
 import ssl
 import struct
 import zlib
@@ -386,8 +387,24 @@ def test_new_mail_appears_by_itself(qtbot: QtBot, testbed: Any, window: MainWind
     qtbot.waitUntil(lambda: "Just arrived" in subjects(view), timeout=20000)  # no Get Mail pressed
 
 
-def test_previews_arrive_after_the_sync_without_opening_anything(qtbot: QtBot, window: MainWindow) -> None:
-    view = view_of(window)
+@pytest.fixture
+def window_without_offline_bodies(
+    qtbot: QtBot, testbed: Any, deskmail_home: Path, mailbox: tuple[str, str]
+) -> Iterator[MainWindow]:
+    """The window with the offline body download switched off: it follows the preview pass and would
+    store the bodies these tests prove the preview pass leaves alone."""
+    (deskmail_home / "config").mkdir(parents=True, exist_ok=True)
+    (deskmail_home / "config" / "offline.json").write_text(json.dumps({"download": False}))
+    win = open_window(qtbot, testbed, deskmail_home, *mailbox, testbed.mail.host)
+    yield win
+    win.close()
+    win.runner.shutdown(wait=True)  # type: ignore[attr-defined]
+
+
+def test_previews_arrive_after_the_sync_without_opening_anything(
+    qtbot: QtBot, window_without_offline_bodies: MainWindow
+) -> None:
+    view = view_of(window_without_offline_bodies)
 
     def previews() -> dict[str, str]:
         view.controller.poll()
