@@ -361,8 +361,9 @@ def test_an_empty_list_says_why_it_is_empty(qtbot: QtBot) -> None:
     qtbot.addWidget(window)
     view = gallery.mail_view(window)
     assert view.folders.select(view.accounts[0].email, "Junk")
-    qtbot.waitUntil(lambda: view.model.rowCount() == 0, timeout=5000)
-    assert view.list.empty_text == "No messages in this folder."
+    # While the first check runs the empty list says the mail is still arriving; then why it is empty.
+    qtbot.waitUntil(lambda: view.model.rowCount() == 0 and not view.controller.syncing, timeout=5000)
+    qtbot.waitUntil(lambda: view.list.empty_text == "No messages in this folder.", timeout=5000)
     view.search.setText("elephant")
     view.run_search()
     assert view.list.empty_text.startswith("No messages found.")
