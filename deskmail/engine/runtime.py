@@ -239,14 +239,18 @@ class AccountRuntime:
     def flush_outbox(self, cancel: CancelToken = NEVER) -> list[Any]:
         """Send or file what waits in the outbox; messages the server refused wait for the user."""
         from deskmail.engine.smtp.outbox import Outbox
-        from deskmail.engine.smtp.sender import Sender
 
-        sender = Sender(Outbox(self.store()), self.smtp_client, self.imap_client, smtp_host=self.account.outgoing.host)
-        results = sender.send_pending(cancel)
+        results: list[Any] = self._sender(Outbox(self.store())).send_pending(cancel)
         for result in results:
             if result.error is not None:
                 log.info("outbox %s still waiting: %s", result.item_id, result.error.message)
         return results
+
+    def _sender(self, outbox: Any) -> Any:
+        """Submits over SMTP and files the Sent copy (on the IMAP server; POP3 accounts keep it locally)."""
+        from deskmail.engine.smtp.sender import Sender
+
+        return Sender(outbox, self.smtp_client, self.imap_client, smtp_host=self.account.outgoing.host)
 
     def body(self, summary: MessageSummary, cancel: CancelToken = NEVER) -> bytes:
         """The raw message as bytes (whole in memory: prefer `open_message` / `stored_body`)."""
@@ -371,11 +375,10 @@ class AccountRuntime:
     def send(self, message: OutgoingMessage, cancel: CancelToken = NEVER) -> Any:
         """Queue the message in the outbox (durable), then send it; failures leave it waiting there."""
         from deskmail.engine.smtp.outbox import Outbox, OutboxState
-        from deskmail.engine.smtp.sender import Sender
 
         message.ensure_message_id()
         outbox = Outbox(self.store())
-        sender = Sender(outbox, self.smtp_client, self.imap_client, smtp_host=self.account.outgoing.host)
+        sender = self._sender(outbox)
         waiting = next((i for i in outbox.items(heads_only=True) if i.message_id == message.message_id), None)
         if waiting is not None and waiting.state is OutboxState.FAILED:
             outbox.remove(waiting.id)  # "Try again" after a refusal: the composer's version replaces it
@@ -397,6 +400,15 @@ class AccountRuntime:
         if self._store is not None:
             self._store.close()
             self._store = None
+
+
+def runtime_for(account: Account, paths: Paths, settings: Settings, credentials: Credentials) -> AccountRuntime:
+    """The runtime for the account's incoming protocol: the one place that tells IMAP and POP3 apart."""
+    if account.uses_pop3:
+        from deskmail.engine.pop3.runtime import Pop3Runtime
+
+        return Pop3Runtime(account, paths, settings, credentials)
+    return AccountRuntime(account, paths, settings, credentials)
 
 
 def _search_string(text: str) -> bytes:

@@ -1,0 +1,206 @@
+"""One POP3 account at run time: the AccountRuntime with local folders and a POP3 download as its sync.
+
+The mail window, search, reading and composing use the same methods as for IMAP; what differs:
+sync downloads new mail into the local Inbox (engine/pop3/sync.py) and completes queued local
+actions; actions never wait for a server; the Sent copy is filed locally; a poller asks for an
+Inbox sync every `poll_minutes` (POP3 has no IDLE); previews are made from the stored bodies.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from deskmail.core.cancel import NEVER, CancelToken
+from deskmail.core.errors import ErrorKind, UserFacingError
+from deskmail.engine.imap.sync import ProgressFn, SyncReport
+from deskmail.engine.pop3.client import Pop3Client, Pop3Lost, Pop3Refused, login_pop3, open_pop3
+from deskmail.engine.pop3.local import ensure_local_folders, settle
+from deskmail.engine.pop3.sync import header_end, store_local_message, sync_pop3
+from deskmail.engine.runtime import AccountRuntime, offline_error, parse_body
+from deskmail.engine.smtp.sender import Sender
+from deskmail.engine.store.models import Folder, MessageSummary, SpecialUse
+from deskmail.engine.store.reader import Body
+from deskmail.engine.store.writer import Store
+
+log = logging.getLogger(__name__)
+PREVIEW_BATCH = 50
+NEWEST = 1000
+
+
+def _local_only() -> UserFacingError:
+    return UserFacingError(
+        ErrorKind.PROTOCOL_ERROR,
+        "This account downloads mail with POP3: its folders are on this computer only.",
+        fix="Nothing to do: your mail, drafts and sent mail are kept here.",
+    )
+
+
+class Pop3Runtime(AccountRuntime):
+    """Store + POP3 download + outbox of one POP3 account (use from its worker thread only)."""
+
+    clock: Callable[[], float] = staticmethod(time.time)  # tests set the date
+
+    def store(self) -> Store:
+        fresh = self._store is None
+        store = super().store()
+        if fresh:
+            ensure_local_folders(store)  # the window shows Inbox, Sent, ... before the first download
+        return store
+
+    # -- connections -------------------------------------------------------------------
+
+    def pop3_client(self, cancel: CancelToken) -> Pop3Client:
+        """A new logged-in POP3 connection (TLS verified or pinned)."""
+        server = self.account.incoming
+        client = open_pop3(server, self.settings, self.account.policy, cancel)
+        try:
+            login_pop3(client, server.username or self.account.email, self._password(), cancel)
+        except BaseException:
+            client.close()
+            raise
+        return client
+
+    def imap_client(self, cancel: CancelToken) -> Any:
+        raise _local_only()  # drafts stay in the local store: DraftManager keeps them and says so in the log
+
+    def _sender(self, outbox: Any) -> Any:
+        return LocalSentSender(outbox, self.smtp_client, self.imap_client, smtp_host=self.account.outgoing.host)
+
+    # -- mail --------------------------------------------------------------------------
+
+    def sync(
+        self, folders: list[str] | None = None, cancel: CancelToken = NEVER, progress: ProgressFn | None = None
+    ) -> SyncReport:
+        """Complete local actions, then (for the Inbox or everything) download new mail; then send what waits."""
+        store = self.store()
+        settle(store)
+        if folders is not None and not any(name.upper() == "INBOX" for name in folders):
+            return SyncReport()  # local folders: there is nothing on a server to compare with
+        client = self.pop3_client(cancel)
+        try:
+            report = sync_pop3(client, store, self.account.download, cancel=cancel, progress=progress, now=self.clock)
+        except Pop3Lost as exc:
+            client.close()
+            raise offline_error(exc) from exc
+        except Pop3Refused as exc:
+            client.close()
+            raise UserFacingError(
+                ErrorKind.PROTOCOL_ERROR,
+                f"{self.account.incoming.host} refused to hand out your mail ({exc.text}).",
+                fix="Try again later; if it keeps happening, ask your provider.",
+                details=str(exc),
+            ) from None
+        except BaseException:
+            client.close()
+            raise
+        self.flush_outbox(cancel)
+        return report
+
+    def watch(self, on_change: Callable[[str], None], cancel: CancelToken) -> None:
+        """POP3 cannot push: ask for an Inbox sync every `poll_minutes` until `cancel`."""
+        interval = max(60.0, self.account.download.poll_minutes * 60.0)
+
+        def poll() -> None:
+            while not cancel.wait(interval):
+                on_change("INBOX")
+
+        threading.Thread(target=poll, name=f"pop3-poll-{self.account.email}", daemon=True).start()
+
+    def watch_open_folder(self, folder: str | None, on_change: Callable[[str], None], cancel: CancelToken) -> None:
+        return None  # local folders change only here
+
+    def fill_previews(self, folder: str, cancel: CancelToken = NEVER) -> int:
+        """Previews and search text from the stored bodies (every POP3 message is already here)."""
+        store = self.store()
+        cached = store.folder(folder)
+        if cached is None:
+            return 0
+        ids = store.uids_needing_preview(cached.id, newest=NEWEST, limit=PREVIEW_BATCH)
+        previews: list[tuple[int, str]] = []
+        for uid in ids:
+            cancel.raise_if_cancelled()
+            summary = store.message_by_uid(cached.id, uid)
+            body = store.body(summary.id) if summary else None
+            text = ""
+            if summary is not None and body is not None:
+                try:
+                    parsed = parse_body(body)
+                    store.set_body_text(summary.id, parsed.text[:200_000], parsed.preview)
+                    text = parsed.preview
+                except Exception:  # one unreadable message must not stop the others' previews
+                    log.warning("no preview for message %s", summary.id, exc_info=True)
+            previews.append((uid, text))
+        store.set_previews(cached.id, previews)
+        return len(ids)
+
+    def upload_drafts(self, cancel: CancelToken = NEVER) -> None:
+        return None  # drafts of a POP3 account live only here
+
+    def push_changes(self, cancel: CancelToken = NEVER) -> list[str]:
+        settle(self.store())
+        return []
+
+    def act(self, kind: str, folder_id: int, uids: list[int], value: object = None) -> int:
+        count = super().act(kind, folder_id, uids, value)
+        settle(self.store())
+        return count
+
+    def change_folder(self, kind: str, folder_id: int | None, name: str = "") -> Folder | None:
+        folder = super().change_folder(kind, folder_id, name)
+        settle(self.store())
+        return folder
+
+    def search_server(self, text: str, cancel: CancelToken = NEVER, limit: int = 500) -> list[MessageSummary]:
+        return []  # every message is here: the local search already looked at all of them
+
+    def stored_body(self, summary: MessageSummary, cancel: CancelToken = NEVER) -> Body:
+        body = self.store().body(summary.id)
+        if body is None or (body.path is not None and not body.path.exists()):
+            raise UserFacingError(
+                ErrorKind.PROTOCOL_ERROR,
+                "This message is no longer on this computer.",
+                fix="It was probably deleted here.",
+            )
+        return body
+
+    def _ensure_body(self, summary: MessageSummary, cancel: CancelToken) -> tuple[Body, Any]:
+        return self.stored_body(summary, cancel), None
+
+    def drop_session(self) -> None:
+        return None  # no command connection is kept between syncs
+
+
+class LocalSentSender(Sender):
+    """SMTP as for IMAP accounts; the Sent copy goes into the local Sent folder, exactly once."""
+
+    def _file(self, item: Any, result: Any, cancel: CancelToken) -> Any:
+        store: Store = self.outbox.store
+        with store.transaction():
+            if not self._in_sent(item, cancel):
+                sent = _sent_folder(store)
+                raw = self.outbox.raw(item.id) or b""
+                head = raw[: header_end(raw[:262144])]
+                store_local_message(store, sent, head, len(raw), time.time(), raw=raw, flags=("\\Seen",))
+            self.checkpoint("filed")
+            self.outbox.remove(item.id)
+        result.state, result.filed_by_server = None, False
+        return result
+
+    def _in_sent(self, item: Any, cancel: CancelToken) -> bool:
+        store: Store = self.outbox.store
+        sent = _sent_folder(store)
+        return any(m.folder_id == sent.id for m in store.messages_by_message_id(item.message_id))
+
+
+def _sent_folder(store: Store) -> Folder:
+    ensure_local_folders(store)
+    sent = store.special_folder(SpecialUse.SENT)
+    assert sent is not None
+    return sent
+
+
+__all__ = ["LocalSentSender", "Pop3Runtime"]

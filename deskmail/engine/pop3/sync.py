@@ -1,0 +1,229 @@
+"""Download new POP3 mail into the local Inbox without ever losing or duplicating a message.
+
+The order of one sync is what makes it safe:
+1. UIDL (or, on a server without it, a fingerprint of each message's header via TOP; logged).
+2. For each UIDL not recorded yet: RETR, streamed into a file when big (bounded memory), then ONE
+   store transaction adds the message, its body and its UIDL row. A cut or kill -9 before that
+   commit leaves nothing (at most an orphan file the store sweeps); after it, the message is known.
+3. DELE only for UIDLs whose message is committed locally, and only when the person chose so
+   (no copy on the server, or "remove after N days" counted from when Deskmail first saw it);
+   the store is checkpointed to disk first. The server deletes at QUIT; a cut before QUIT deletes
+   nothing and the next sync simply asks again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+import os
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from deskmail.core.cancel import NEVER, CancelToken
+from deskmail.engine.accounts import DownloadChoices
+from deskmail.engine.imap.headers import headers_from_fetch, split_header_block
+from deskmail.engine.imap.sync import FolderReport, ProgressFn, SyncProgress, SyncReport
+from deskmail.engine.pop3.client import MAX_HEADER_BYTES, MAX_MESSAGE_BYTES, Pop3Client, Pop3Refused
+from deskmail.engine.pop3.local import ensure_local_folders, next_uids
+from deskmail.engine.store.models import Folder
+from deskmail.engine.store.writer import Store
+
+log = logging.getLogger(__name__)
+
+INLINE_LIMIT = 1024 * 1024  # bigger messages are streamed into a file next to the store
+DAY = 86400.0
+Clock = Callable[[], float]
+
+
+@dataclass(frozen=True)
+class ServerMessage:
+    number: int  # this session's message number
+    uidl: str
+    size: int
+
+
+def sync_pop3(
+    client: Pop3Client,
+    store: Store,
+    choices: DownloadChoices,
+    *,
+    cancel: CancelToken = NEVER,
+    progress: ProgressFn | None = None,
+    now: Clock = time.time,
+) -> SyncReport:
+    """Download what is new into the Inbox, remove from the server what the person's choice says; QUIT."""
+    say = progress or (lambda _p: None)
+    started = time.monotonic()
+    inbox = ensure_local_folders(store)
+    report = FolderReport(inbox.name, path="pop3")
+    on_server = server_messages(client)
+    known = _known(store)
+    new = [m for m in on_server if m.uidl not in known]
+    for done, message in enumerate(new, start=1):
+        cancel.raise_if_cancelled()
+        if message.size > MAX_MESSAGE_BYTES:
+            report.error = f"A message of {message.size:,} bytes is too big to download; it stays on the server."
+            log.warning("POP3 message %s (%s bytes) left on the server: too big", message.uidl, message.size)
+            continue
+        download(client, store, inbox, message, now())
+        report.added += 1
+        if done % 50 == 0 or done == len(new):
+            say(SyncProgress("Inbox", done, len(new)))
+    doomed = _to_delete(store, on_server, choices, now())
+    if doomed:
+        store.conn.execute("PRAGMA wal_checkpoint(FULL)")  # what we delete there is on disk here first
+        for message in doomed:
+            client.dele(message.number)
+    client.quit()  # the server deletes the DELE'd messages only now
+    _forget_deleted(store, doomed, on_server)
+    report.removed = len(doomed)
+    report.exists = store.stored_count(inbox.id)
+    report.unread = store.refresh_unread(inbox.id)
+    report.seconds = round(time.monotonic() - started, 3)
+    return SyncReport(folders=[report])
+
+
+def server_messages(client: Pop3Client) -> list[ServerMessage]:
+    """Every message on the server with its UIDL and size, in message-number order."""
+    sizes = client.sizes()
+    uidls = client.uidl()
+    if uidls is None:
+        log.warning("%s has no UIDL: recognising messages by a fingerprint of their headers", client.server.host)
+        uidls = fingerprints(client, sizes)
+    return [ServerMessage(n, uidls[n], sizes.get(n, 0)) for n in sorted(uidls)]
+
+
+def fingerprints(client: Pop3Client, sizes: dict[int, int]) -> dict[int, str]:
+    """A stable id per message from TOP n 0 (Message-ID, Date, From, Subject, size) for servers without UIDL."""
+    found: dict[int, str] = {}
+    seen: dict[str, int] = {}
+    for number in sorted(sizes):
+        try:
+            head = client.top(number)
+        except Pop3Refused:
+            raise client._violation(
+                "the server offers neither UIDL nor TOP, so messages cannot be told apart"
+            ) from None
+        fields = split_header_block(head)
+        key = "\0".join(fields.get(k, "") for k in ("message-id", "date", "from", "subject")) + f"\0{sizes[number]}"
+        digest = "fp:" + hashlib.sha256(key.encode("utf-8", "replace")).hexdigest()[:40]
+        seen[digest] = seen.get(digest, 0) + 1
+        found[number] = digest if seen[digest] == 1 else f"{digest}#{seen[digest]}"  # identical copies stay apart
+    return found
+
+
+def download(client: Pop3Client, store: Store, inbox: Folder, message: ServerMessage, when: float) -> int:
+    """RETR one message and commit it with its UIDL in one transaction; returns the message row id."""
+    path: Path | None = None
+    raw: bytes | None = None
+    if message.size and message.size <= INLINE_LIMIT:
+        buffer = io.BytesIO()
+        size = client.retr(message.number, buffer)
+        raw = buffer.getvalue()
+        head = raw[: header_end(raw[:MAX_HEADER_BYTES])]
+    else:  # big or of unknown size: into a file in chunks, never whole in memory
+        path = store.bodies_dir / f"pop3-{hashlib.sha256(message.uidl.encode()).hexdigest()[:40]}.eml"
+        size = _retr_to_file(client, message.number, path)
+        with path.open("rb") as handle:
+            start = handle.read(MAX_HEADER_BYTES)
+        head = start[: header_end(start)]
+    try:
+        return store_local_message(store, inbox, head, size, when, raw=raw, path=path, uidl=message.uidl)
+    except BaseException:
+        if path is not None:
+            path.unlink(missing_ok=True)
+        raise
+
+
+def store_local_message(
+    store: Store,
+    folder: Folder,
+    head: bytes,
+    size: int,
+    when: float,
+    *,
+    raw: bytes | None = None,
+    path: Path | None = None,
+    flags: tuple[str, ...] = (),
+    uidl: str = "",
+) -> int:
+    """Add a message to a local folder with its body (and UIDL row) in one transaction; returns its row id."""
+    with store.transaction():
+        (uid,) = next_uids(store, folder.id, 1)
+        headers = headers_from_fetch({"UID": uid, "BODY[HEADER.FIELDS]": head, "RFC822.SIZE": size})
+        headers.flags = flags
+        headers.internaldate = int(when)
+        headers.date = headers.date or int(when)
+        store.add_messages(folder.id, [headers])
+        row = store.message_by_uid(folder.id, uid)
+        assert row is not None
+        store.save_body(row.id, raw=raw, path=path, size=size)
+        if uidl:
+            store.conn.execute(
+                "INSERT INTO pop3_uidls (uidl, message_row, first_seen) VALUES (?, ?, ?)", (uidl, row.id, when)
+            )
+        store.refresh_unread(folder.id)
+    return row.id
+
+
+def _retr_to_file(client: Pop3Client, number: int, destination: Path) -> int:
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    fd, temporary = tempfile.mkstemp(dir=destination.parent, prefix=".part-")
+    try:
+        with os.fdopen(fd, "wb") as sink:
+            size = client.retr(number, sink)
+            sink.flush()
+            os.fsync(sink.fileno())  # the server copy may be deleted once the row commits
+        os.replace(temporary, destination)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return size
+
+
+def header_end(data: bytes) -> int:
+    for separator in (b"\r\n\r\n", b"\n\n"):
+        index = data.find(separator)
+        if index >= 0:
+            return index + len(separator)
+    return len(data)
+
+
+def _known(store: Store) -> dict[str, tuple[float, str]]:
+    rows = store.conn.execute("SELECT uidl, first_seen, state FROM pop3_uidls")
+    return {uidl: (float(first), state) for uidl, first, state in rows}
+
+
+def _to_delete(
+    store: Store, on_server: list[ServerMessage], choices: DownloadChoices, now: float
+) -> list[ServerMessage]:
+    """Messages committed locally that the person's choice removes from the server now."""
+    if choices.keep_on_server and not choices.delete_after_days:
+        return []
+    known = _known(store)
+    doomed = []
+    for message in on_server:
+        record = known.get(message.uidl)
+        if record is None:
+            continue  # not stored here (too big, or the download failed): never delete it
+        first_seen, _state = record
+        if not choices.keep_on_server or now - first_seen >= choices.delete_after_days * DAY:
+            doomed.append(message)
+    return doomed
+
+
+def _forget_deleted(store: Store, doomed: list[ServerMessage], on_server: list[ServerMessage]) -> None:
+    """After QUIT: mark what the server deleted; drop rows of deleted messages it no longer lists."""
+    listed = {m.uidl for m in on_server}
+    with store.transaction():
+        store.conn.executemany("UPDATE pop3_uidls SET state = 'deleted' WHERE uidl = ?", [(m.uidl,) for m in doomed])
+        gone = [
+            (uidl,)
+            for (uidl,) in store.conn.execute("SELECT uidl FROM pop3_uidls WHERE state = 'deleted'").fetchall()
+            if uidl not in listed
+        ]
+        store.conn.executemany("DELETE FROM pop3_uidls WHERE uidl = ?", gone)
