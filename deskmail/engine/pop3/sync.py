@@ -55,7 +55,24 @@ def sync_pop3(
     progress: ProgressFn | None = None,
     now: Clock = time.time,
 ) -> SyncReport:
-    """Download what is new into the Inbox, remove from the server what the person's choice says; QUIT."""
+    """Download what is new into the Inbox, remove from the server what the person's choice says; QUIT.
+
+    The session ends here either way: with QUIT when all went well, closed on any failure."""
+    try:
+        return _sync(client, store, choices, cancel, progress, now)
+    except BaseException:
+        client.close()
+        raise
+
+
+def _sync(
+    client: Pop3Client,
+    store: Store,
+    choices: DownloadChoices,
+    cancel: CancelToken,
+    progress: ProgressFn | None,
+    now: Clock,
+) -> SyncReport:
     say = progress or (lambda _p: None)
     started = time.monotonic()
     inbox = ensure_local_folders(store)
