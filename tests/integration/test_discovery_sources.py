@@ -95,9 +95,13 @@ def test_srv_offering_only_pop3(bed: Testbed) -> None:
     assert result.outcome is Outcome.POP3_ONLY and result.pop3[0].host == "pop.dm-pop3srv.test"
 
 
-def test_ispdb_pop3_only(bed: Testbed) -> None:
+def test_ispdb_pop3_only_is_found_as_a_pop3_candidate(bed: Testbed) -> None:
     result = run(bed, "a@dm-pop3.test")
-    assert result.outcome is Outcome.POP3_ONLY and "POP3" in result.message
+    assert result.outcome is Outcome.FOUND and result.usable
+    best = result.candidates[0]
+    assert best.incoming.protocol == "pop3" and best.incoming.host == "pop.dm-pop3.test"
+    assert best.outgoing is not None and best.outgoing.protocol == "smtp"
+    assert result.to_json()["pop3"][0]["host"] == "pop.dm-pop3.test"  # the compatibility list stays
 
 
 def test_guessing_probes_real_servers_with_verified_tls(bed: Testbed) -> None:
