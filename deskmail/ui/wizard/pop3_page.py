@@ -57,8 +57,7 @@ class Pop3Page(Page):
         candidate = self.machine.draft.candidate
         name = candidate.provider.name if candidate is not None and candidate.provider.name else "Your provider"
         self.intro.setText(
-            f"{name} lets e-mail apps download mail with POP3. "
-            "Your mail will be downloaded to this computer. "
+            f"{name} offers POP3 to e-mail apps: each message is copied to this computer. "
             "Other devices will not see what you read, file or delete here."
         )
         self._update()
