@@ -31,6 +31,9 @@ class Pop3Page(Page):
         self.days.setRange(1, 3650)
         self.days.setValue(DEFAULT_DAYS)
         self.days.setAccessibleName("Days before it is removed from the server")
+        inner = self.days.lineEdit()
+        if inner is not None:  # the spin box's own text field is what a screen reader lands on
+            inner.setAccessibleName("Days before it is removed from the server")
         self.days_label = QLabel("days")
         row.addWidget(self.remove)
         row.addWidget(self.days)
