@@ -13,6 +13,7 @@ from deskmail.engine.imap.actions import Actions
 from deskmail.engine.pop3.local import settle
 from deskmail.engine.pop3.sync import DAY, sync_pop3
 from deskmail.engine.store.models import SpecialUse
+from deskmail.qtbridge.newmail import inbox_mark, new_unread
 from tests.integration.imaptools import message, new_mailbox
 from tests.integration.pop3tools import logged_in, message_ids, open_store
 
@@ -45,8 +46,11 @@ def test_inbox_holds_exactly_the_server_messages_and_new_mail_arrives_once(testb
     names = {f.special_use: f.name for f in store.folders()}
     assert {SpecialUse.INBOX, SpecialUse.SENT, SpecialUse.DRAFTS, SpecialUse.TRASH, SpecialUse.ARCHIVE} <= set(names)
 
+    mark = inbox_mark(store)
+    assert mark is not None  # after the first download, what arrives is announced as new mail
     testbed.mail.deliver(mailbox.email, message("arrived over LMTP"))
     assert sync(testbed, mailbox, store).folders[0].added == 1
+    assert [m.subject for m in new_unread(store, mark)] == ["arrived over LMTP"]
     assert sync(testbed, mailbox, store).folders[0].added == 0  # nothing twice
     assert message_ids(store) == server_ids(testbed, mailbox) and len(message_ids(store)) == 6
     inbox = store.folder("INBOX")

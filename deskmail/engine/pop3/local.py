@@ -37,7 +37,8 @@ def ensure_local_folders(store: Store) -> Folder:
             if store.special_folder(use) is None and store.folder(name) is None:
                 folder = store.upsert_folder(FolderInfo(name, "/", use, subscribed=True))
                 store.conn.execute(
-                    "UPDATE folders SET uidvalidity = ?, uidnext = 1, synced_at = 1 WHERE id = ?",
+                    # uidnext 0 = "never synced": the first download brings old mail, not news to announce.
+                    "UPDATE folders SET uidvalidity = ?, uidnext = 0, synced_at = 1 WHERE id = ?",
                     (LOCAL_UIDVALIDITY, folder.id),
                 )
     inbox = store.special_folder(SpecialUse.INBOX) or store.folder("INBOX")

@@ -98,6 +98,8 @@ def _sync(
     client.quit()  # the server deletes the DELE'd messages only now
     _forget_deleted(store, doomed, on_server)
     report.removed = len(doomed)
+    with store.transaction():  # synced once: from now on what arrives is new mail (qtbridge/newmail.py)
+        store.conn.execute("UPDATE folders SET uidnext = max(uidnext, 1) WHERE id = ?", (inbox.id,))
     report.exists = store.stored_count(inbox.id)
     report.unread = store.refresh_unread(inbox.id)
     report.seconds = round(time.monotonic() - started, 3)
