@@ -22,6 +22,7 @@ import socket
 import ssl
 import time
 from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import BinaryIO
 
@@ -91,10 +92,13 @@ class Pop3Client:
 
     # -- low level -------------------------------------------------------------------------
 
+    def watched(self) -> AbstractContextManager[None]:
+        """Cancelling `self.cancel` shuts the connection down, so a blocked read returns (wrap each phase)."""
+        return transport.closes_on_cancel(self.sock, self.cancel)
+
     def _send(self, line: str) -> None:
         try:
-            with transport.closes_on_cancel(self.sock, self.cancel):
-                self.sock.sendall(line.encode("utf-8") + b"\r\n")
+            self.sock.sendall(line.encode("utf-8") + b"\r\n")
         except OSError as exc:
             self.cancel.raise_if_cancelled()
             raise Pop3Lost(f"{self.server.host}: connection lost while sending: {exc}") from None
@@ -104,8 +108,7 @@ class Pop3Client:
         if time.monotonic() - started > self.timeout + received / MIN_RATE:
             raise self._violation("the server is answering too slowly")
         try:
-            with transport.closes_on_cancel(self.sock, self.cancel):
-                line = self.file.readline(limit)
+            line = self.file.readline(limit)
         except TimeoutError:
             raise Pop3Lost(f"{self.server.host}: no answer in time") from None
         except OSError as exc:
@@ -213,6 +216,10 @@ class Pop3Client:
         self.command(f"RETR {number}")
         return self._message_into(sink, limit)
 
+    def read_message(self, sink: BinaryIO, limit: int = MAX_MESSAGE_BYTES) -> int:
+        """The body of a multi-line answer whose +OK was read already (pipelined RETR)."""
+        return self._message_into(sink, limit)
+
     def _message_into(self, sink: BinaryIO, limit: int) -> int:
         started, received, written = time.monotonic(), 0, 0
         at_line_start = True
@@ -289,10 +296,14 @@ def open_pop3(
     sock.settimeout(transport.step_timeout(cancel, timeout))
     client = Pop3Client(sock, server, timeout, cancel)
     try:
-        _greet(client)
-        client.capa()
+        with client.watched():
+            _greet(client)
+            client.capa()
         if server.security is Security.STARTTLS:
-            _stls(client, settings, policy, fetch)
+            with client.watched():
+                _stls(client, settings, policy, fetch)
+            with client.watched():
+                client.capa()  # forget what was learnt before TLS and ask again
     except Pop3Lost as exc:
         client.close()
         cancel.raise_if_cancelled()
@@ -341,30 +352,35 @@ def _stls(client: Pop3Client, settings: Settings, policy: ConnectionPolicy, fetc
         fetch,  # type: ignore[arg-type]
     )
     client.file = client.sock.makefile("rb")
-    client.capa()  # forget what was learnt before TLS and ask again
+    client.capabilities, client.sasl = set(), set()
 
 
 def login_pop3(client: Pop3Client, username: str, password: str | OAuthLogin, cancel: CancelToken = NEVER) -> None:
     """AUTH PLAIN (RFC 5034) when offered, else USER/PASS; XOAUTH2 for a browser sign-in."""
     server = client.server
     try:
-        if isinstance(password, OAuthLogin):
-            _login_bearer(client, username, password, cancel)
-            return
-        transport.register_password(username, password)
-        if "PLAIN" in client.sasl:
-            initial = base64.b64encode(f"\0{username}\0{password}".encode()).decode("ascii")
-            client.command(f"AUTH PLAIN {initial}", shown="AUTH PLAIN")
-        elif client.tls or server.security is Security.PLAIN:
-            client.command(f"USER {username}", shown="USER")
-            client.command(f"PASS {password}", shown="PASS")
-        else:
-            raise failures.protocol_error(server, "no login method we support")
+        with client.watched():
+            _login(client, username, password, cancel)
     except Pop3Refused as exc:
         raise refusal(server, exc.code, exc.text, username) from None
     except Pop3Lost as exc:
         cancel.raise_if_cancelled()
         raise failures.server_busy(server, f"connection lost during login: {exc}") from None
+
+
+def _login(client: Pop3Client, username: str, password: str | OAuthLogin, cancel: CancelToken) -> None:
+    if isinstance(password, OAuthLogin):
+        _login_bearer(client, username, password, cancel)
+        return
+    transport.register_password(username, password)
+    if "PLAIN" in client.sasl:
+        initial = base64.b64encode(f"\0{username}\0{password}".encode()).decode("ascii")
+        client.command(f"AUTH PLAIN {initial}", shown="AUTH PLAIN")
+    elif client.tls or client.server.security is Security.PLAIN:  # PLAIN only when the person allowed it
+        client.command(f"USER {username}", shown="USER")
+        client.command(f"PASS {password}", shown="PASS")
+    else:
+        raise failures.protocol_error(client.server, "no login method we support")
 
 
 def _login_bearer(client: Pop3Client, username: str, login: OAuthLogin, cancel: CancelToken) -> None:

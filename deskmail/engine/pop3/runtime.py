@@ -19,7 +19,7 @@ from deskmail.core.errors import ErrorKind, UserFacingError
 from deskmail.engine.imap.sync import ProgressFn, SyncReport
 from deskmail.engine.pop3.client import Pop3Client, Pop3Lost, Pop3Refused, login_pop3, open_pop3
 from deskmail.engine.pop3.local import ensure_local_folders, settle
-from deskmail.engine.pop3.sync import header_end, store_local_message, sync_pop3
+from deskmail.engine.pop3.sync import Received, header_end, store_batch, sync_pop3
 from deskmail.engine.runtime import AccountRuntime, offline_error, parse_body
 from deskmail.engine.smtp.sender import Sender
 from deskmail.engine.store.models import Folder, MessageSummary, SpecialUse
@@ -184,7 +184,7 @@ class LocalSentSender(Sender):
                 sent = _sent_folder(store)
                 raw = self.outbox.raw(item.id) or b""
                 head = raw[: header_end(raw[:262144])]
-                store_local_message(store, sent, head, len(raw), time.time(), raw=raw, flags=("\\Seen",))
+                store_batch(store, sent, [Received(head, len(raw), raw=raw, flags=("\\Seen",))], time.time())
             self.checkpoint("filed")
             self.outbox.remove(item.id)
         result.state, result.filed_by_server = None, False

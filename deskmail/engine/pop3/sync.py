@@ -35,6 +35,9 @@ from deskmail.engine.store.writer import Store
 log = logging.getLogger(__name__)
 
 INLINE_LIMIT = 1024 * 1024  # bigger messages are streamed into a file next to the store
+PIPELINE_DEPTH = 16  # RETR commands in flight when the server offers PIPELINING
+BATCH_SECONDS = 0.5  # messages received within this long are committed together
+BATCH_BYTES = 8 * 1024 * 1024  # ... unless their bodies in memory reach this size first
 DAY = 86400.0
 Clock = Callable[[], float]
 
@@ -59,7 +62,8 @@ def sync_pop3(
 
     The session ends here either way: with QUIT when all went well, closed on any failure."""
     try:
-        return _sync(client, store, choices, cancel, progress, now)
+        with client.watched():
+            return _sync(client, store, choices, cancel, progress, now)
     except BaseException:
         client.close()
         raise
@@ -80,16 +84,11 @@ def _sync(
     on_server = server_messages(client)
     known = _known(store)
     new = [m for m in on_server if m.uidl not in known]
-    for done, message in enumerate(new, start=1):
-        cancel.raise_if_cancelled()
-        if message.size > MAX_MESSAGE_BYTES:
-            report.error = f"A message of {message.size:,} bytes is too big to download; it stays on the server."
-            log.warning("POP3 message %s (%s bytes) left on the server: too big", message.uidl, message.size)
-            continue
-        download(client, store, inbox, message, now())
-        report.added += 1
-        if done % 50 == 0 or done == len(new):
-            say(SyncProgress("Inbox", done, len(new)))
+    for message in [m for m in new if m.size > MAX_MESSAGE_BYTES]:
+        report.error = f"A message of {message.size:,} bytes is too big to download; it stays on the server."
+        log.warning("POP3 message %s (%s bytes) left on the server: too big", message.uidl, message.size)
+    wanted = [m for m in new if m.size <= MAX_MESSAGE_BYTES]
+    report.added = _download_all(client, store, inbox, wanted, now, cancel, say)
     doomed = _to_delete(store, on_server, choices, now())
     if doomed:
         store.conn.execute("PRAGMA wal_checkpoint(FULL)")  # what we delete there is on disk here first
@@ -135,66 +134,128 @@ def fingerprints(client: Pop3Client, sizes: dict[int, int]) -> dict[int, str]:
     return found
 
 
-def download(client: Pop3Client, store: Store, inbox: Folder, message: ServerMessage, when: float) -> int:
-    """RETR one message and commit it with its UIDL in one transaction; returns the message row id."""
-    path: Path | None = None
+def _download_all(
+    client: Pop3Client,
+    store: Store,
+    inbox: Folder,
+    wanted: list[ServerMessage],
+    now: Clock,
+    cancel: CancelToken,
+    say: ProgressFn,
+) -> int:
+    """RETR every wanted message; each batch of received messages is committed with their UIDL rows at once.
+
+    With PIPELINING (RFC 2449) several RETR commands are in flight, so the server streams the next
+    messages while we store these. A failure keeps (commits) the messages received completely before
+    it, then ends the session; the rest comes with the next sync. A batch holds at most BATCH_BYTES
+    of small messages in memory (big ones are files already).
+    """
+    window = PIPELINE_DEPTH if "PIPELINING" in client.capabilities else 1
+    requested = done = 0
+    while requested < min(window, len(wanted)):
+        client._send(f"RETR {wanted[requested].number}")
+        requested += 1
+    while done < len(wanted):
+        batch: list[Received] = []
+        held, started = 0, time.monotonic()
+        failure: Exception | None = None
+        try:
+            while done < len(wanted) and held < BATCH_BYTES and time.monotonic() - started < BATCH_SECONDS:
+                cancel.raise_if_cancelled()
+                received = receive(client, store, wanted[done])
+                if requested < len(wanted):  # the next request goes out before we spend time storing
+                    client._send(f"RETR {wanted[requested].number}")
+                    requested += 1
+                if received is not None:
+                    batch.append(received)
+                    held += len(received.raw or b"")
+                done += 1
+        except Exception as exc:  # Cancelled too: what was received completely is kept
+            failure = exc
+        store_batch(store, inbox, batch, now())
+        if done % 500 < len(batch) or done == len(wanted):
+            say(SyncProgress("Inbox", done, len(wanted)))
+        if failure is not None:
+            raise failure
+    return done
+
+
+@dataclass
+class Received:
+    """One message read from the server, not stored yet: small ones in memory, big ones in a file."""
+
+    head: bytes
+    size: int
     raw: bytes | None = None
+    path: Path | None = None
+    uidl: str = ""
+    flags: tuple[str, ...] = ()
+
+
+def receive(client: Pop3Client, store: Store, message: ServerMessage) -> Received | None:
+    """Read the answer to one RETR already sent.
+
+    None when the server refused it (e.g. deleted meanwhile by another program): it is simply skipped."""
+    reply = client.status()
+    if not reply.ok:
+        log.warning("RETR of %s refused: %s", message.uidl, reply.text)
+        return None
     if message.size and message.size <= INLINE_LIMIT:
         buffer = io.BytesIO()
-        size = client.retr(message.number, buffer)
+        size = client.read_message(buffer)
         raw = buffer.getvalue()
-        head = raw[: header_end(raw[:MAX_HEADER_BYTES])]
-    else:  # big or of unknown size: into a file in chunks, never whole in memory
-        path = store.bodies_dir / f"pop3-{hashlib.sha256(message.uidl.encode()).hexdigest()[:40]}.eml"
-        size = _retr_to_file(client, message.number, path)
-        with path.open("rb") as handle:
-            start = handle.read(MAX_HEADER_BYTES)
-        head = start[: header_end(start)]
+        return Received(raw[: header_end(raw[:MAX_HEADER_BYTES])], size, raw=raw, uidl=message.uidl)
+    path = store.bodies_dir / f"pop3-{hashlib.sha256(message.uidl.encode()).hexdigest()[:40]}.eml"
+    size = _read_to_file(client, path)
+    with path.open("rb") as handle:
+        start = handle.read(MAX_HEADER_BYTES)
+    return Received(start[: header_end(start)], size, path=path, uidl=message.uidl)
+
+
+def store_batch(store: Store, folder: Folder, batch: list[Received], when: float) -> list[int]:
+    """Add messages to a local folder with their bodies (and UIDL rows) in one transaction; their row ids.
+
+    If it fails, the files of big ones are removed again (their rows never existed)."""
+    if not batch:
+        return []
     try:
-        return store_local_message(store, inbox, head, size, when, raw=raw, path=path, uidl=message.uidl)
-    except BaseException:
-        if path is not None:
-            path.unlink(missing_ok=True)
-        raise
-
-
-def store_local_message(
-    store: Store,
-    folder: Folder,
-    head: bytes,
-    size: int,
-    when: float,
-    *,
-    raw: bytes | None = None,
-    path: Path | None = None,
-    flags: tuple[str, ...] = (),
-    uidl: str = "",
-) -> int:
-    """Add a message to a local folder with its body (and UIDL row) in one transaction; returns its row id."""
-    with store.transaction():
-        (uid,) = next_uids(store, folder.id, 1)
-        headers = headers_from_fetch({"UID": uid, "BODY[HEADER.FIELDS]": head, "RFC822.SIZE": size})
-        headers.flags = flags
-        headers.internaldate = int(when)
-        headers.date = headers.date or int(when)
-        store.add_messages(folder.id, [headers])
-        row = store.message_by_uid(folder.id, uid)
-        assert row is not None
-        store.save_body(row.id, raw=raw, path=path, size=size)
-        if uidl:
-            store.conn.execute(
-                "INSERT INTO pop3_uidls (uidl, message_row, first_seen) VALUES (?, ?, ?)", (uidl, row.id, when)
+        with store.transaction():
+            uids = next_uids(store, folder.id, len(batch))
+            headers = []
+            for uid, received in zip(uids, batch, strict=True):
+                fetched = {"UID": uid, "BODY[HEADER.FIELDS]": received.head, "RFC822.SIZE": received.size}
+                item = headers_from_fetch(fetched)
+                item.flags, item.internaldate, item.date = received.flags, int(when), item.date or int(when)
+                headers.append(item)
+            store.add_messages(folder.id, headers)
+            rows = dict(
+                store.conn.execute(
+                    "SELECT uid, id FROM messages WHERE folder_id = ? AND uid BETWEEN ? AND ?",
+                    (folder.id, uids[0], uids[-1]),
+                ).fetchall()
             )
-        store.refresh_unread(folder.id)
-    return row.id
+            ids = [int(rows[uid]) for uid in uids]
+            for row, received in zip(ids, batch, strict=True):
+                store.save_body(row, raw=received.raw, path=received.path, size=received.size)
+            store.conn.executemany(
+                "INSERT INTO pop3_uidls (uidl, message_row, first_seen) VALUES (?, ?, ?)",
+                [(received.uidl, row, when) for row, received in zip(ids, batch, strict=True) if received.uidl],
+            )
+            store.refresh_unread(folder.id)
+    except BaseException:
+        for received in batch:
+            if received.path is not None:
+                received.path.unlink(missing_ok=True)
+        raise
+    return ids
 
 
-def _retr_to_file(client: Pop3Client, number: int, destination: Path) -> int:
+def _read_to_file(client: Pop3Client, destination: Path) -> int:
     destination.parent.mkdir(parents=True, exist_ok=True)
     fd, temporary = tempfile.mkstemp(dir=destination.parent, prefix=".part-")
     try:
         with os.fdopen(fd, "wb") as sink:
-            size = client.retr(number, sink)
+            size = client.read_message(sink)
             sink.flush()
             os.fsync(sink.fileno())  # the server copy may be deleted once the row commits
         os.replace(temporary, destination)
