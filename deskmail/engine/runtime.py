@@ -229,10 +229,7 @@ class AccountRuntime:
 
     def upload_drafts(self, cancel: CancelToken = NEVER) -> None:
         """Put drafts saved while offline into the server's Drafts folder."""
-        from deskmail.engine.smtp.drafts import DraftManager
-        from deskmail.engine.smtp.outbox import LocalDrafts
-
-        for saved in DraftManager(LocalDrafts(self.store()), self.imap_client).upload_pending(cancel):
+        for saved in self.draft_manager().upload_pending(cancel):
             if saved.server_error is not None:
                 log.info("draft %s still local: %s", saved.record.message_id, saved.server_error.message)
 
@@ -245,6 +242,13 @@ class AccountRuntime:
             if result.error is not None:
                 log.info("outbox %s still waiting: %s", result.item_id, result.error.message)
         return results
+
+    def draft_manager(self) -> Any:
+        """Drafts: saved in the store at once, then copied to the server's Drafts (POP3: the local one)."""
+        from deskmail.engine.smtp.drafts import DraftManager
+        from deskmail.engine.smtp.outbox import LocalDrafts
+
+        return DraftManager(LocalDrafts(self.store()), self.imap_client)
 
     def _sender(self, outbox: Any) -> Any:
         """Submits over SMTP and files the Sent copy (on the IMAP server; POP3 accounts keep it locally)."""
@@ -388,10 +392,7 @@ class AccountRuntime:
         self.store().note_addresses([(a.name, a.email) for a in [*message.to, *message.cc, *message.bcc]], sent=True)
         result = sender.send(item_id, cancel)
         if result.error is None:  # sent: the composer's draft copies (local and in Drafts) go
-            from deskmail.engine.smtp.drafts import DraftManager
-            from deskmail.engine.smtp.outbox import LocalDrafts
-
-            DraftManager(LocalDrafts(self.store()), self.imap_client).discard(message.message_id, cancel)
+            self.draft_manager().discard(message.message_id, cancel)
         return result
 
     def close(self) -> None:

@@ -18,15 +18,18 @@ from deskmail.core.cancel import NEVER, CancelToken
 from deskmail.core.errors import ErrorKind, UserFacingError
 from deskmail.engine.imap.sync import ProgressFn, SyncReport
 from deskmail.engine.pop3.client import Pop3Client, Pop3Lost, Pop3Refused, login_pop3, open_pop3
-from deskmail.engine.pop3.local import ensure_local_folders, settle
+from deskmail.engine.pop3.local import LOCAL_UIDVALIDITY, ensure_local_folders, settle
 from deskmail.engine.pop3.sync import Received, header_end, store_batch, sync_pop3
 from deskmail.engine.runtime import AccountRuntime, offline_error, parse_body
+from deskmail.engine.smtp.drafts import DraftManager
+from deskmail.engine.smtp.outbox import DraftRecord, LocalDrafts
 from deskmail.engine.smtp.sender import Sender
 from deskmail.engine.store.models import Folder, MessageSummary, SpecialUse
 from deskmail.engine.store.reader import Body
 from deskmail.engine.store.writer import Store
 
 log = logging.getLogger(__name__)
+DRAFT_FLAGS = ("\\Draft", "\\Seen")
 PREVIEW_BATCH = 50
 NEWEST = 1000
 
@@ -65,7 +68,10 @@ class Pop3Runtime(AccountRuntime):
         return client
 
     def imap_client(self, cancel: CancelToken) -> Any:
-        raise _local_only()  # drafts stay in the local store: DraftManager keeps them and says so in the log
+        raise _local_only()  # nothing of a POP3 account lives in server folders
+
+    def draft_manager(self) -> Any:
+        return LocalDraftManager(LocalDrafts(self.store()), self.imap_client)
 
     def _sender(self, outbox: Any) -> Any:
         return LocalSentSender(outbox, self.smtp_client, self.imap_client, smtp_host=self.account.outgoing.host)
@@ -138,7 +144,7 @@ class Pop3Runtime(AccountRuntime):
         return len(ids)
 
     def upload_drafts(self, cancel: CancelToken = NEVER) -> None:
-        return None  # drafts of a POP3 account live only here
+        self.draft_manager().upload_pending(cancel)  # saved while the Drafts folder copy could not be made
 
     def push_changes(self, cancel: CancelToken = NEVER) -> list[str]:
         settle(self.store())
@@ -174,6 +180,37 @@ class Pop3Runtime(AccountRuntime):
         return None  # no command connection is kept between syncs
 
 
+class LocalDraftManager(DraftManager):
+    """Drafts of a POP3 account: the newest version of each is a message in the local Drafts folder."""
+
+    def _replace_on_server(self, record: DraftRecord, cancel: CancelToken) -> tuple[int, int]:
+        store = self.local.store
+        drafts = _local_folder(store, SpecialUse.DRAFTS)
+        whole = self.local.get(record.message_id)
+        raw = whole.raw if whole is not None else b""
+        with store.transaction():
+            _remove_copies(store, drafts, record.message_id)
+            head = raw[: header_end(raw[:262144])]
+            (row,) = store_batch(store, drafts, [Received(head, len(raw), raw=raw, flags=DRAFT_FLAGS)], time.time())
+            message = store.message(row)
+        assert message is not None
+        return LOCAL_UIDVALIDITY, message.uid
+
+    def discard(self, message_id: str, cancel: CancelToken = NEVER) -> UserFacingError | None:
+        store = self.local.store
+        with store.transaction():
+            self.local.remove(message_id)
+            _remove_copies(store, _local_folder(store, SpecialUse.DRAFTS), message_id)
+        return None
+
+
+def _remove_copies(store: Store, folder: Folder, message_id: str) -> None:
+    uids = [m.uid for m in store.messages_by_message_id(message_id) if m.folder_id == folder.id]
+    if uids:
+        store.remove_uids(folder.id, uids)
+        store.refresh_unread(folder.id)
+
+
 class LocalSentSender(Sender):
     """SMTP as for IMAP accounts; the Sent copy goes into the local Sent folder, exactly once."""
 
@@ -181,7 +218,7 @@ class LocalSentSender(Sender):
         store: Store = self.outbox.store
         with store.transaction():
             if not self._in_sent(item, cancel):
-                sent = _sent_folder(store)
+                sent = _local_folder(store, SpecialUse.SENT)
                 raw = self.outbox.raw(item.id) or b""
                 head = raw[: header_end(raw[:262144])]
                 store_batch(store, sent, [Received(head, len(raw), raw=raw, flags=("\\Seen",))], time.time())
@@ -192,15 +229,15 @@ class LocalSentSender(Sender):
 
     def _in_sent(self, item: Any, cancel: CancelToken) -> bool:
         store: Store = self.outbox.store
-        sent = _sent_folder(store)
+        sent = _local_folder(store, SpecialUse.SENT)
         return any(m.folder_id == sent.id for m in store.messages_by_message_id(item.message_id))
 
 
-def _sent_folder(store: Store) -> Folder:
+def _local_folder(store: Store, use: SpecialUse) -> Folder:
     ensure_local_folders(store)
-    sent = store.special_folder(SpecialUse.SENT)
-    assert sent is not None
-    return sent
+    folder = store.special_folder(use)
+    assert folder is not None
+    return folder
 
 
 __all__ = ["LocalSentSender", "Pop3Runtime"]
