@@ -21,7 +21,7 @@ import re
 import socket
 import ssl
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import BinaryIO
@@ -32,6 +32,7 @@ from deskmail.core.serverconfig import ConnectionPolicy, Security, ServerConfig
 from deskmail.core.settings import Settings
 from deskmail.engine import failures, transport
 from deskmail.engine.oauth.session import OAuthLogin
+from deskmail.engine.pop3.multiline import MultiLine
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +86,7 @@ class Pop3Client:
         self.timeout = timeout
         self.cancel = cancel
         self.file = sock.makefile("rb")
+        self._pending = b""  # bytes read past the end of an answer, for the next one
         self.tls: dict[str, object] = {}
         self.capabilities: set[str] = set()
         self.sasl: set[str] = set()
@@ -105,19 +107,36 @@ class Pop3Client:
 
     def _readline(self, limit: int, started: float, received: int) -> bytes:
         """At most `limit` bytes up to and including LF; a partial line if it is longer."""
+        if self._pending:  # read past the end of the previous answer (pipelining)
+            end = self._pending.find(b"\n", 0, limit)
+            size = end + 1 if end >= 0 else min(limit, len(self._pending))
+            line, self._pending = self._pending[:size], self._pending[size:]
+            if line.endswith(b"\n") or len(line) >= limit:
+                return line
+            return line + self._read(lambda: self.file.readline(limit - len(line)), started, received)
+        return self._read(lambda: self.file.readline(limit), started, received)
+
+    def _chunk(self, started: float, received: int) -> bytes:
+        """What the server sent next, at most MESSAGE_CHUNK bytes (whatever is there, no waiting for more)."""
+        if self._pending:
+            chunk, self._pending = self._pending, b""
+            return chunk
+        return self._read(lambda: self.file.read1(MESSAGE_CHUNK), started, received)
+
+    def _read(self, read: Callable[[], bytes], started: float, received: int) -> bytes:
         if time.monotonic() - started > self.timeout + received / MIN_RATE:
             raise self._violation("the server is answering too slowly")
         try:
-            line = self.file.readline(limit)
+            data = read()
         except TimeoutError:
             raise Pop3Lost(f"{self.server.host}: no answer in time") from None
         except OSError as exc:
             self.cancel.raise_if_cancelled()
             raise Pop3Lost(f"{self.server.host}: connection lost: {exc}") from None
         self.cancel.raise_if_cancelled()
-        if not line:
+        if not data:
             raise Pop3Lost(f"{self.server.host}: the server closed the connection")
-        return line
+        return data
 
     def _violation(self, what: str) -> UserFacingError:
         self.close()
@@ -221,22 +240,20 @@ class Pop3Client:
         return self._message_into(sink, limit)
 
     def _message_into(self, sink: BinaryIO, limit: int) -> int:
+        """Decode a multi-line answer into `sink` in chunks (see multiline.py); returns the bytes written."""
         started, received, written = time.monotonic(), 0, 0
-        at_line_start = True
-        while True:
-            piece = self._readline(MESSAGE_CHUNK, started, received)
-            received += len(piece)
+        decoder = MultiLine()
+        while not decoder.done:
+            chunk = self._chunk(started, received)
+            received += len(chunk)
             if received > limit + limit // 8 + MAX_LINE:
                 raise self._violation(f"a message larger than {limit:,} bytes")
-            if at_line_start and piece.startswith(b"."):
-                if piece in (b".\r\n", b".\n"):
-                    return written
-                piece = piece[1:]
-            at_line_start = piece.endswith(b"\n")
-            if at_line_start and not piece.endswith(b"\r\n"):
-                piece = piece[:-1] + b"\r\n"  # bare LF from a liberal server: store CRLF like the rest
-            sink.write(piece)
-            written += len(piece)
+            part = decoder.feed(chunk)
+            if part:
+                sink.write(part)
+                written += len(part)
+        self._pending = decoder.leftover + self._pending
+        return written
 
     def dele(self, number: int) -> None:
         self.command(f"DELE {number}")
@@ -340,6 +357,9 @@ def _stls(client: Pop3Client, settings: Settings, policy: ConnectionPolicy, fetc
         client.close()
         raise failures.starttls_missing(server, str(exc)) from None
     # Nothing the server sent before the handshake may be kept or acted on (RFC 2595 4).
+    if client._pending:
+        client.close()
+        raise failures.injection_detected(server)
     transport.ensure_nothing_buffered(client.file, client.sock, server)
     client.file.close()
     client.sock = transport.handshake(
