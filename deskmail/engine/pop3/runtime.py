@@ -104,6 +104,7 @@ class Pop3Runtime(AccountRuntime):
             client.close()
             raise
         self.flush_outbox(cancel)
+        self.upload_drafts(cancel)
         return report
 
     def watch(self, on_change: Callable[[str], None], cancel: CancelToken) -> None:
