@@ -14,13 +14,14 @@ import pytest
 
 from deskmail.core.cancel import CancelToken
 from deskmail.core.errors import ErrorKind, UserFacingError
-from deskmail.core.serverconfig import Protocol, Security, ServerConfig
+from deskmail.core.serverconfig import ConnectionPolicy, Protocol, Security, ServerConfig
 from deskmail.core.settings import Settings
 from deskmail.engine.accounts import DownloadChoices
 from deskmail.engine.pop3.client import Pop3Client, Pop3Lost, login_pop3, open_pop3
 from deskmail.engine.pop3.sync import sync_pop3
 from deskmail.engine.store.writer import Store
 from deskmail.engine.validate.checks import check_server
+from deskmail.engine.validate.report import ServerCheck
 from tests.integration.imaptools import message
 from tests.integration.pop3tools import message_ids
 from tests.servers.pop3script import Pop3Env, Pop3Script, Pop3Server, pop3_env, pop3_server
@@ -42,6 +43,14 @@ def connect(env: Pop3Env, server: Pop3Server, security: Security = Security.SSL)
     client = open_pop3(config(server, security), Settings(extra_ca=env.ca_path), timeout=5)
     login_pop3(client, "alice", SECRET)
     return client
+
+
+def check(env: Pop3Env, server: Pop3Server) -> ServerCheck:
+    """What `deskmail check` and the wizard do with the incoming server."""
+    settings = Settings(extra_ca=env.ca_path)
+    return check_server(
+        config(server), "alice@example.test", SECRET, settings, ConnectionPolicy(), CancelToken(), print, 5
+    )
 
 
 def filled(server: Pop3Server, count: int) -> list[bytes]:
@@ -100,16 +109,7 @@ def test_stls_then_capa_again_and_a_clean_login(env: Pop3Env) -> None:
 )
 def test_resp_codes_in_the_check(env: Pop3Env, reply: bytes, kind: ErrorKind, words: str) -> None:
     with pop3_server(env, Pop3Script(auth_reply=reply)) as server:
-        checked = check_server(
-            config(server),
-            "alice@example.test",
-            SECRET,
-            Settings(extra_ca=env.ca_path),
-            _policy(),
-            CancelToken(),
-            print,
-            5,
-        )
+        checked = check(env, server)
     assert not checked.ok and checked.error is not None
     assert checked.error.kind is kind and words in checked.error.message
     assert SECRET not in str(checked.error.to_json())
@@ -117,16 +117,7 @@ def test_resp_codes_in_the_check(env: Pop3Env, reply: bytes, kind: ErrorKind, wo
 
 def test_check_of_a_good_server_passes(env: Pop3Env) -> None:
     with pop3_server(env) as server:
-        checked = check_server(
-            config(server),
-            "alice@example.test",
-            SECRET,
-            Settings(extra_ca=env.ca_path),
-            _policy(),
-            CancelToken(),
-            print,
-            5,
-        )
+        checked = check(env, server)
     assert checked.ok, checked.error
     assert checked.tls.get("version") and "UIDL" in checked.capabilities
 
@@ -203,9 +194,3 @@ def test_kill_9_during_a_download_loses_and_duplicates_nothing(env: Pop3Env, tmp
         assert message_ids(store) == server_message_ids(messages)
     finally:
         store.close()
-
-
-def _policy() -> object:
-    from deskmail.core.serverconfig import ConnectionPolicy
-
-    return ConnectionPolicy()
