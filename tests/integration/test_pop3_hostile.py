@@ -7,6 +7,7 @@ import logging
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -120,6 +121,16 @@ def test_check_of_a_good_server_passes(env: Pop3Env) -> None:
         checked = check(env, server)
     assert checked.ok, checked.error
     assert checked.tls.get("version") and "UIDL" in checked.capabilities
+
+
+def test_a_greeting_trickled_byte_by_byte_ends_in_time_with_a_plain_message(env: Pop3Env) -> None:
+    script = Pop3Script(greeting=b"+OK " + b"slow " * 40, trickle=0.2)
+    with pop3_server(env, script) as server:
+        started = time.monotonic()
+        with pytest.raises(UserFacingError) as info:
+            open_pop3(config(server), Settings(extra_ca=env.ca_path), timeout=1.0)
+        assert time.monotonic() - started < 4  # not 200 bytes x 0.2 s
+    assert info.value.kind is ErrorKind.TIMEOUT
 
 
 def test_server_without_uidl_uses_header_fingerprints(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import socket
 import ssl
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ class Pop3Script:
     """What the fake server says; every field has a well-behaved default."""
 
     greeting: bytes = b"+OK fake POP3 ready"
+    trickle: float = 0.0  # > 0: send the greeting one byte at a time, this many seconds apart
     capabilities: tuple[str, ...] = ("USER", "UIDL", "TOP", "RESP-CODES", "STLS", "SASL PLAIN")  # before TLS
     tls_capabilities: tuple[str, ...] = ("USER", "UIDL", "TOP", "RESP-CODES", "SASL PLAIN")
     inject_after_stls: bytes = b""  # sent in the same packet right behind "+OK Begin TLS"
@@ -94,7 +96,12 @@ class Pop3Server:
 
     def _session(self, conn: socket.socket, sockets: list[socket.socket]) -> None:
         s = self.script
-        conn.sendall(s.greeting + b"\r\n")
+        if s.trickle > 0:
+            for byte in s.greeting + b"\r\n":
+                conn.sendall(bytes([byte]))
+                time.sleep(s.trickle)
+        else:
+            conn.sendall(s.greeting + b"\r\n")
         if not s.greeting.startswith(b"+OK"):
             return
         with self._lock:

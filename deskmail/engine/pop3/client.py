@@ -21,7 +21,7 @@ import re
 import socket
 import ssl
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import BinaryIO
@@ -86,7 +86,7 @@ class Pop3Client:
         self.timeout = timeout
         self.cancel = cancel
         self.file = sock.makefile("rb")
-        self._pending = b""  # bytes read past the end of an answer, for the next one
+        self._buf, self._pos = b"", 0  # bytes read and not used yet (a line's rest, the next pipelined answer)
         self.tls: dict[str, object] = {}
         self.capabilities: set[str] = set()
         self.sasl: set[str] = set()
@@ -106,28 +106,30 @@ class Pop3Client:
             raise Pop3Lost(f"{self.server.host}: connection lost while sending: {exc}") from None
 
     def _readline(self, limit: int, started: float, received: int) -> bytes:
-        """At most `limit` bytes up to and including LF; a partial line if it is longer."""
-        if self._pending:  # read past the end of the previous answer (pipelining)
-            end = self._pending.find(b"\n", 0, limit)
-            size = end + 1 if end >= 0 else min(limit, len(self._pending))
-            line, self._pending = self._pending[:size], self._pending[size:]
-            if line.endswith(b"\n") or len(line) >= limit:
+        """At most `limit` bytes up to and including LF (a partial line if longer), read in chunks so the
+        time limit is checked between them: a server trickling one byte at a time cannot hold us."""
+        while True:
+            end = self._buf.find(b"\n", self._pos, self._pos + limit)
+            if end >= 0 or len(self._buf) - self._pos >= limit:
+                stop = end + 1 if end >= 0 else self._pos + limit
+                line, self._pos = self._buf[self._pos : stop], stop
                 return line
-            return line + self._read(lambda: self.file.readline(limit - len(line)), started, received)
-        return self._read(lambda: self.file.readline(limit), started, received)
+            more = self._read(started, received + len(self._buf) - self._pos)
+            self._buf, self._pos = self._buf[self._pos :] + more, 0
 
     def _chunk(self, started: float, received: int) -> bytes:
         """What the server sent next, at most MESSAGE_CHUNK bytes (whatever is there, no waiting for more)."""
-        if self._pending:
-            chunk, self._pending = self._pending, b""
+        if self._pos < len(self._buf):
+            chunk, self._buf, self._pos = self._buf[self._pos :], b"", 0
             return chunk
-        return self._read(lambda: self.file.read1(MESSAGE_CHUNK), started, received)
+        return self._read(started, received)
 
-    def _read(self, read: Callable[[], bytes], started: float, received: int) -> bytes:
+    def _read(self, started: float, received: int) -> bytes:
         if time.monotonic() - started > self.timeout + received / MIN_RATE:
-            raise self._violation("the server is answering too slowly")
+            self.close()
+            raise failures.timed_out(self.server, "an answer", "the server is answering too slowly")
         try:
-            data = read()
+            data = self.file.read1(MESSAGE_CHUNK)
         except TimeoutError:
             raise Pop3Lost(f"{self.server.host}: no answer in time") from None
         except OSError as exc:
@@ -252,7 +254,7 @@ class Pop3Client:
             if part:
                 sink.write(part)
                 written += len(part)
-        self._pending = decoder.leftover + self._pending
+        self._buf, self._pos = decoder.leftover + self._buf[self._pos :], 0
         return written
 
     def dele(self, number: int) -> None:
@@ -357,7 +359,7 @@ def _stls(client: Pop3Client, settings: Settings, policy: ConnectionPolicy, fetc
         client.close()
         raise failures.starttls_missing(server, str(exc)) from None
     # Nothing the server sent before the handshake may be kept or acted on (RFC 2595 4).
-    if client._pending:
+    if client._pos < len(client._buf):  # bytes behind the go-ahead: they were sent before TLS
         client.close()
         raise failures.injection_detected(server)
     transport.ensure_nothing_buffered(client.file, client.sock, server)
