@@ -92,8 +92,12 @@ def _sync(
     doomed = _to_delete(store, on_server, choices, now())
     if doomed:
         store.conn.execute("PRAGMA wal_checkpoint(FULL)")  # what we delete there is on disk here first
-        for message in doomed:
-            client.dele(message.number)
+        for message in list(doomed):
+            try:
+                client.dele(message.number)
+            except Pop3Refused as exc:  # e.g. removed meanwhile by another program: nothing to do
+                log.info("DELE of %s refused: %s", message.uidl, exc.text)
+                doomed.remove(message)
     client.quit()  # the server deletes the DELE'd messages only now
     _forget_deleted(store, doomed, on_server)
     report.removed = len(doomed)
