@@ -17,7 +17,7 @@ from typing import Any
 from deskmail.core.cancel import NEVER, CancelToken
 from deskmail.core.errors import ErrorKind, UserFacingError
 from deskmail.engine.imap.sync import ProgressFn, SyncReport
-from deskmail.engine.pop3.client import Pop3Client, Pop3Lost, Pop3Refused, login_pop3, open_pop3
+from deskmail.engine.pop3.client import Pop3Client, Pop3Lost, Pop3Refused, login_pop3, open_pop3, refusal
 from deskmail.engine.pop3.local import LOCAL_UIDVALIDITY, ensure_local_folders, settle
 from deskmail.engine.pop3.sync import Received, header_end, store_batch, sync_pop3
 from deskmail.engine.runtime import AccountRuntime, offline_error, parse_body
@@ -94,9 +94,11 @@ class Pop3Runtime(AccountRuntime):
             raise offline_error(exc) from exc
         except Pop3Refused as exc:
             client.close()
+            if exc.code in ("IN-USE", "SYS/TEMP", "LOGIN-DELAY"):
+                raise refusal(self.account.incoming, exc.code, exc.text, "") from None
             raise UserFacingError(
                 ErrorKind.PROTOCOL_ERROR,
-                f"{self.account.incoming.host} refused to hand out your mail ({exc.text}).",
+                f"{self.account.incoming.host} refused to hand out your mail.",
                 fix="Try again later; if it keeps happening, ask your provider.",
                 details=str(exc),
             ) from None
