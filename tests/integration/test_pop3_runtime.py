@@ -95,3 +95,17 @@ def test_send_files_the_sent_copy_locally_and_drafts_live_in_the_local_drafts(
     assert store.message_count(drafts.id) == 0  # the draft went with the send
     (received,) = [r for r in testbed.smtp.received if me in r.mail_from]
     assert email.message_from_bytes(received.content)["Subject"] == "From POP3"
+
+
+def test_a_big_sent_message_is_kept_as_a_file(runtime: Pop3Runtime, testbed: Any) -> None:
+    me = runtime.account.email
+    text = "a long letter line\n" * 100_000  # about 2 MB: over the inline limit
+    big = OutgoingMessage(Address("Pop Person", me), to=[Address("", testbed.user)], subject="Big one", body=text)
+    assert runtime.send(big).error is None
+    store = runtime.store()
+    sent = store.special_folder(SpecialUse.SENT)
+    assert sent is not None
+    (copy,) = store.messages(sent.id)
+    body = store.body(copy.id)
+    assert body is not None and body.path is not None and body.path.exists() and body.size > 1024 * 1024
+    assert copy.subject == "Big one" and "a long letter line" in runtime.open_message(copy).body_html

@@ -11,15 +11,25 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Generator
+from pathlib import Path
 from typing import Any
 
 from deskmail.core.cancel import NEVER, CancelToken
 from deskmail.core.errors import ErrorKind, UserFacingError
 from deskmail.engine.imap.sync import ProgressFn, SyncReport
-from deskmail.engine.pop3.client import Pop3Client, Pop3Lost, Pop3Refused, login_pop3, open_pop3, refusal
+from deskmail.engine.pop3.client import (
+    MAX_HEADER_BYTES,
+    Pop3Client,
+    Pop3Lost,
+    Pop3Refused,
+    login_pop3,
+    open_pop3,
+    refusal,
+)
 from deskmail.engine.pop3.local import LOCAL_UIDVALIDITY, ensure_local_folders, settle
-from deskmail.engine.pop3.sync import Received, header_end, store_batch, sync_pop3
+from deskmail.engine.pop3.sync import INLINE_LIMIT, Received, header_end, store_batch, sync_pop3
 from deskmail.engine.runtime import AccountRuntime, offline_error, parse_body
 from deskmail.engine.smtp.drafts import DraftManager
 from deskmail.engine.smtp.outbox import DraftRecord, LocalDrafts
@@ -189,12 +199,10 @@ class LocalDraftManager(DraftManager):
     def _replace_on_server(self, record: DraftRecord, cancel: CancelToken) -> tuple[int, int]:
         store = self.local.store
         drafts = _local_folder(store, SpecialUse.DRAFTS)
-        whole = self.local.get(record.message_id)
-        raw = whole.raw if whole is not None else b""
         with store.transaction():
             _remove_copies(store, drafts, record.message_id)
-            head = raw[: header_end(raw[:262144])]
-            (row,) = store_batch(store, drafts, [Received(head, len(raw), raw=raw, flags=DRAFT_FLAGS)], time.time())
+            size, pieces = self.local.size(record.message_id), self.local.chunks(record.message_id)
+            (row,) = store_batch(store, drafts, [_local_copy(store, size, pieces, DRAFT_FLAGS)], time.time())
             message = store.message(row)
         assert message is not None
         return LOCAL_UIDVALIDITY, message.uid
@@ -222,9 +230,8 @@ class LocalSentSender(Sender):
         with store.transaction():
             if not self._in_sent(item, cancel):
                 sent = _local_folder(store, SpecialUse.SENT)
-                raw = self.outbox.raw(item.id) or b""
-                head = raw[: header_end(raw[:262144])]
-                store_batch(store, sent, [Received(head, len(raw), raw=raw, flags=("\\Seen",))], time.time())
+                copy = _local_copy(store, self.outbox.size(item.id), self.outbox.chunks(item.id), ("\\Seen",))
+                store_batch(store, sent, [copy], time.time())
             self.checkpoint("filed")
             self.outbox.remove(item.id)
         result.state, result.filed_by_server = None, False
@@ -234,6 +241,31 @@ class LocalSentSender(Sender):
         store: Store = self.outbox.store
         sent = _local_folder(store, SpecialUse.SENT)
         return any(m.folder_id == sent.id for m in store.messages_by_message_id(item.message_id))
+
+
+def _local_copy(store: Store, size: int, pieces: Generator[bytes], flags: tuple[str, ...]) -> Received:
+    """A message read from a store row in chunks: a small one in memory, a big one into a body file."""
+    path: Path | None = None
+    try:
+        if size <= INLINE_LIMIT:
+            raw = b"".join(pieces)
+            return Received(raw[: header_end(raw[:MAX_HEADER_BYTES])], len(raw), raw=raw, flags=flags)
+        path = store.bodies_dir / f"local-{uuid.uuid4().hex}.eml"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        written = 0
+        with path.open("wb") as sink:
+            for piece in pieces:
+                sink.write(piece)
+                written += len(piece)
+    except BaseException:
+        if path is not None:
+            path.unlink(missing_ok=True)
+        raise
+    finally:
+        pieces.close()  # the row may be deleted next: no read of it may stay open
+    with path.open("rb") as handle:
+        start = handle.read(MAX_HEADER_BYTES)
+    return Received(start[: header_end(start)], written, path=path, flags=flags)
 
 
 def _local_folder(store: Store, use: SpecialUse) -> Folder:
