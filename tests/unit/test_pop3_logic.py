@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from deskmail.core.errors import ErrorKind
-from deskmail.core.serverconfig import Protocol, Security, ServerConfig
+from deskmail.core.serverconfig import Protocol, Provider, Security, ServerConfig
 from deskmail.engine.accounts import Account, DownloadChoices
 from deskmail.engine.pop3.client import parse_reply, refusal
 from deskmail.engine.pop3.sync import header_end
@@ -60,3 +60,13 @@ def test_header_end() -> None:
     assert header_end(b"A: b\r\n\r\nbody") == 8
     assert header_end(b"A: b\n\nbody") == 6
     assert header_end(b"A: b\r\n") == 6
+
+
+def test_a_pop3_candidate_may_carry_the_choices() -> None:
+    from deskmail.core.serverconfig import Candidate
+
+    smtp = ServerConfig(Protocol.SMTP, "smtp.example.test", 465, Security.SSL, "anna")
+    document = Candidate("manual", "", True, "", Provider("", ""), SERVER, smtp).to_json()
+    document["pop3"] = {"keep_on_server": False}
+    account = Account.from_candidate(Candidate.from_json(document), "anna@example.test")
+    assert account.uses_pop3 and account.download == DownloadChoices(keep_on_server=False)
