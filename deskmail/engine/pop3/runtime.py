@@ -32,7 +32,7 @@ from deskmail.engine.pop3.local import LOCAL_UIDVALIDITY, ensure_local_folders, 
 from deskmail.engine.pop3.sync import INLINE_LIMIT, Received, header_end, store_batch, sync_pop3
 from deskmail.engine.runtime import AccountRuntime, offline_error, parse_body
 from deskmail.engine.smtp.drafts import DraftManager
-from deskmail.engine.smtp.outbox import DraftRecord, LocalDrafts
+from deskmail.engine.smtp.outbox import DraftRecord, LocalDrafts, Outbox
 from deskmail.engine.smtp.sender import Sender
 from deskmail.engine.store.models import Folder, MessageSummary, SpecialUse
 from deskmail.engine.store.reader import Body
@@ -83,8 +83,14 @@ class Pop3Runtime(AccountRuntime):
     def draft_manager(self) -> Any:
         return LocalDraftManager(LocalDrafts(self.store()), self.imap_client)
 
-    def _sender(self, outbox: Any) -> Any:
-        return LocalSentSender(outbox, self.smtp_client, self.imap_client, smtp_host=self.account.outgoing.host)
+    def _sender(self) -> Sender:
+        return LocalSentSender(
+            Outbox(self.store()),
+            self.smtp_client,
+            self.imap_client,
+            smtp_host=self.account.outgoing.host,
+            on_sent=self._after_sent,  # draft cleaned, originals marked: through the queue, settled here
+        )
 
     # -- mail --------------------------------------------------------------------------
 
