@@ -255,7 +255,9 @@ class WizardMachine(SignInSteps):
 
     def _open_manual(self, focus: Field = Field.NONE) -> None:
         if self.draft.manual is None:
-            candidate = self.draft.candidate
+            # Without a complete candidate, what was found still helps (a POP3 server without SMTP).
+            found = self.draft.discovery.candidates if self.draft.discovery is not None else []
+            candidate = self.draft.candidate or next(iter(found), None)
             email = self.draft.email
             self.draft.manual = (
                 ManualSettings.from_candidate(candidate, email) if candidate else ManualSettings.for_address(email)

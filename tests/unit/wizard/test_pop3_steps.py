@@ -80,3 +80,21 @@ def test_manual_settings_switch_between_imap_and_pop3() -> None:
     manual.choose_incoming_protocol(Protocol.IMAP)
     assert (manual.incoming.host, manual.incoming.port) == ("imap.example.test", "1995")
     assert manual.to_candidate().incoming.protocol is Protocol.IMAP
+
+
+def test_pop3_only_without_smtp_prefills_the_pop3_server_in_manual() -> None:
+    from deskmail.core.serverconfig import Candidate
+    from deskmail.wizard.canned import CannedDiscovery
+    from deskmail.wizard.steps import Action
+
+    pop = replace(pop3_candidate(), outgoing=None)
+    assert isinstance(pop, Candidate)
+    machine = Bed(discoveries=[CannedDiscovery("pop3_only", [pop], "Only POP3.")]).machine()
+    machine.submit_account("Anna", EMAIL, "pw")
+    run_job(machine)
+    assert machine.step is Step.POP3_ONLY
+    machine.perform(Action.EDIT_SETTINGS)
+    manual = machine.draft.manual
+    assert manual is not None and manual.incoming.protocol is Protocol.POP3
+    assert (manual.incoming.host, manual.incoming.port) == ("pop.example.test", "995")
+    assert manual.outgoing.host == "smtp.example.test"  # the usual guess, for the person to confirm
