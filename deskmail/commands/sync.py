@@ -18,6 +18,7 @@ from deskmail.engine.imap.connector import account_connector
 from deskmail.engine.imap.push import NETWORK_ERRORS
 from deskmail.engine.oauth.accounts import login_secret
 from deskmail.engine.paths import Paths
+from deskmail.engine.runtime import runtime_for
 from deskmail.engine.store import Store
 
 
@@ -55,6 +56,14 @@ def _sync_one(account: Account, settings: Settings, paths: Paths, *, quiet: bool
         password = credentials.get(account.email)
         if password is None:
             raise _no_password_error(account.email)
+        if account.uses_pop3:  # local folders: the account's runtime downloads into them
+            runtime = runtime_for(account, paths, settings, credentials)
+            try:
+                report = runtime.sync(progress=None if quiet else _print_progress)
+            finally:
+                runtime.close()
+            result.update(report.to_json())
+            return _finished(account, result, started, quiet)
         secret = login_secret(account, password, credentials, settings)
         store = Store.open_for(paths, account.email)
         session = open_session(account_connector(account, secret, settings), CancelToken())
@@ -77,6 +86,10 @@ def _sync_one(account: Account, settings: Settings, paths: Paths, *, quiet: bool
     except NETWORK_ERRORS as exc:
         result["error"] = {"kind": "connection_lost", "message": f"The connection to the mail server broke: {exc}"}
         print(f"{account.email}: the connection to the mail server broke ({exc}). Try again.", file=sys.stderr)
+    return _finished(account, result, started, quiet)
+
+
+def _finished(account: Account, result: dict[str, Any], started: float, quiet: bool) -> dict[str, Any]:
     result["seconds"] = round(time.monotonic() - started, 3)
     if not quiet and result["ok"]:
         print(f"{account.email}: up to date ({result['seconds']} s)", file=sys.stderr)

@@ -147,6 +147,8 @@ def _error(
 
 
 def _role(server: ServerConfig) -> str:
+    if server.protocol is Protocol.POP3:
+        return "incoming (POP3)"
     return "outgoing (SMTP)" if server.protocol is Protocol.SMTP else "incoming (IMAP)"
 
 
@@ -207,7 +209,7 @@ def plaintext_refused(server: ServerConfig, details: str = "") -> UserFacingErro
 
 
 def protocol_error(server: ServerConfig, details: str = "") -> UserFacingError:
-    expected = "an SMTP" if server.protocol is Protocol.SMTP else "an IMAP"
+    expected = {Protocol.SMTP: "an SMTP", Protocol.POP3: "a POP3"}.get(server.protocol, "an IMAP")
     return _error(_CONNECTION_TEXTS, ErrorKind.PROTOCOL_ERROR, server, details, expected=expected)
 
 
@@ -224,6 +226,17 @@ def injection_detected(server: ServerConfig) -> UserFacingError:
 
 def server_busy(server: ServerConfig, details: str = "") -> UserFacingError:
     return _error(_CONNECTION_TEXTS, ErrorKind.SERVER_BUSY, server, details)
+
+
+def mailbox_in_use(server: ServerConfig, details: str = "") -> UserFacingError:
+    """POP3 [IN-USE] (RFC 2449): another program holds the mailbox; nothing is wrong with the settings."""
+    return UserFacingError(
+        ErrorKind.SERVER_BUSY,
+        f"Your mailbox at {server.host} is being read by another program right now.",
+        "Close other mail programs or phones that download this mailbox, then try again in a few minutes.",
+        Field.NONE,
+        details,
+    )
 
 
 # ---- certificates -------------------------------------------------------------------------------

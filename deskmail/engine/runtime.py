@@ -324,13 +324,11 @@ class AccountRuntime:
 
     def upload_drafts(self, cancel: CancelToken = NEVER) -> None:
         """Put drafts saved while offline into the server's Drafts folder."""
-        from deskmail.engine.smtp.drafts import DraftManager
-        from deskmail.engine.smtp.outbox import LocalDrafts, outbox_items
+        from deskmail.engine.smtp.outbox import outbox_items
 
         # A draft whose message waits in the Outbox is not uploaded: it is cleaned once the message leaves.
         leaving = {item.message_id for item in outbox_items(self.store(), heads_only=True)}
-        manager = DraftManager(LocalDrafts(self.store()), self.imap_client)
-        for saved in manager.upload_pending(cancel, skip=leaving):
+        for saved in self.draft_manager().upload_pending(cancel, skip=leaving):
             if saved.server_error is not None:
                 log.info("draft %s still local: %s", saved.record.message_id, saved.server_error.message)
 
@@ -341,6 +339,13 @@ class AccountRuntime:
             if result.error is not None:
                 log.info("outbox %s still waiting: %s", result.item_id, result.error.message)
         return results
+
+    def draft_manager(self) -> Any:
+        """Drafts: saved in the store at once, then copied to the server's Drafts (POP3: the local one)."""
+        from deskmail.engine.smtp.drafts import DraftManager
+        from deskmail.engine.smtp.outbox import LocalDrafts
+
+        return DraftManager(LocalDrafts(self.store()), self.imap_client)
 
     def body(self, summary: MessageSummary, cancel: CancelToken = NEVER) -> bytes:
         """The raw message as bytes (whole in memory: prefer `open_message` / `stored_body`)."""
@@ -483,10 +488,7 @@ class AccountRuntime:
         result = sender.send(item_id, cancel, resend=resend)
         if result.error is None and self.store().special_folder(SpecialUse.DRAFTS) is None:
             # Drafts never listed here (no sync yet): its copies can only be found on the server.
-            from deskmail.engine.smtp.drafts import DraftManager
-            from deskmail.engine.smtp.outbox import LocalDrafts
-
-            DraftManager(LocalDrafts(self.store()), self.imap_client).discard(message.message_id, cancel)
+            self.draft_manager().discard(message.message_id, cancel)
         self._replay_after_sending(cancel)
         return result
 
@@ -545,6 +547,15 @@ def _asked(last_error: dict[str, Any] | None) -> bool:
     from deskmail.engine.smtp.errors import SendFailure
 
     return bool((last_error or {}).get("data", {}).get("reason") == SendFailure.MAYBE_SENT)
+
+
+def runtime_for(account: Account, paths: Paths, settings: Settings, credentials: Credentials) -> AccountRuntime:
+    """The runtime for the account's incoming protocol: the one place that tells IMAP and POP3 apart."""
+    if account.uses_pop3:
+        from deskmail.engine.pop3.runtime import Pop3Runtime
+
+        return Pop3Runtime(account, paths, settings, credentials)
+    return AccountRuntime(account, paths, settings, credentials)
 
 
 def _search_string(text: str) -> bytes:

@@ -446,11 +446,7 @@ class MailActions:
         upload = self.view.controller.online
 
         def save(runtime: object) -> object:
-            from deskmail.engine.smtp.drafts import DraftManager
-            from deskmail.engine.smtp.outbox import LocalDrafts
-
-            store = runtime.store()  # type: ignore[attr-defined]
-            manager = DraftManager(LocalDrafts(store), runtime.imap_client)  # type: ignore[attr-defined]
+            manager = runtime.draft_manager()  # type: ignore[attr-defined]  # IMAP Drafts, or POP3's local one
             return manager.save(build(), upload=upload)
 
         self.view.controller.run_for(composer.account_email(), save, lambda _r: None)

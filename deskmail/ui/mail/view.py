@@ -54,10 +54,10 @@ WARM_UP_MS = 300  # after the first paint: start-up does not wait for the MIME s
 
 
 def engine_runtimes(context: AppContext) -> RuntimeFactory:
-    """Real accounts: the engine's AccountRuntime (store, IMAP, SMTP)."""
-    from deskmail.engine.runtime import AccountRuntime
+    """Real accounts: the engine's AccountRuntime (store, IMAP or POP3, SMTP)."""
+    from deskmail.engine.runtime import runtime_for
 
-    return lambda account: AccountRuntime(account, context.paths, context.settings, context.credentials)
+    return lambda account: runtime_for(account, context.paths, context.settings, context.credentials)
 
 
 class MailView(QWidget):
