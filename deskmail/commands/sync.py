@@ -73,8 +73,10 @@ def _sync_one(account: Account, settings: Settings, paths: Paths, *, quiet: bool
         result["error"] = {"kind": "keyring_unavailable", "message": str(exc)}
         print(f"{account.email}: {exc}", file=sys.stderr)
     except NETWORK_ERRORS as exc:
-        result["error"] = {"kind": "connection_lost", "message": f"The connection to the mail server broke: {exc}"}
-        print(f"{account.email}: the connection to the mail server broke ({exc}). Try again.", file=sys.stderr)
+        message = "The connection to the mail server broke before the sync was done. Try again."
+        details = f"{type(exc).__name__}: {exc}"  # for support only: never part of the sentence people read
+        result["error"] = {"kind": "connection_lost", "message": message, "details": details}
+        print(f"{account.email}: {message}", file=sys.stderr)
     result["seconds"] = round(time.monotonic() - started, 3)
     if not quiet and result["ok"]:
         print(f"{account.email}: up to date ({result['seconds']} s)", file=sys.stderr)

@@ -226,6 +226,15 @@ def server_busy(server: ServerConfig, details: str = "") -> UserFacingError:
     return _error(_CONNECTION_TEXTS, ErrorKind.SERVER_BUSY, server, details)
 
 
+# ---- a server answer that broke the limits (engine/limits.py): the folder is skipped this time ----
+
+FOLDER_UNREADABLE = (
+    "The server sent an answer for this folder that Deskmail cannot read safely, so the folder was skipped. "
+    "Deskmail tries again at the next sync."
+)
+FOLDER_TOO_SLOW = "The server took too long to answer for this folder, so it was skipped. Deskmail tries again later."
+
+
 # ---- certificates -------------------------------------------------------------------------------
 
 
