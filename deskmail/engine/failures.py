@@ -226,6 +226,18 @@ def server_busy(server: ServerConfig, details: str = "") -> UserFacingError:
     return _error(_CONNECTION_TEXTS, ErrorKind.SERVER_BUSY, server, details)
 
 
+def server_misbehaved(server: ServerConfig, details: str = "") -> UserFacingError:
+    """An answer past the limits of engine/limits.py (endless, too long, too slow): temporary, like busy."""
+    return UserFacingError(
+        ErrorKind.SERVER_BUSY,
+        f"The server {server.host} sent an answer Deskmail cannot read safely (far too long or too slow), "
+        "so Deskmail stopped listening.",
+        "Try again later. If it keeps happening, your provider's server may be broken.",
+        Field.NONE,
+        details,
+    )
+
+
 # ---- a server answer that broke the limits (engine/limits.py): the folder is skipped this time ----
 
 FOLDER_UNREADABLE = (

@@ -58,10 +58,10 @@ def sync_account(
     broken = 0
     for folder in chosen:
         cancel.raise_if_cancelled()
-        skipped = session.skipped
+        session.skipped.clear()  # message numbers count per folder
         try:
             done = syncer.sync(folder)
-            done.skipped = session.skipped - skipped
+            done.skipped = len(session.skipped)
             report.folders.append(done)
         except ConnectionLost as exc:
             # The connection is closed (the rest of the answer is never read); the next folder gets a
@@ -71,7 +71,7 @@ def sync_account(
                 raise
             log.warning("could not sync %s, connection closed: %s", folder.name, exc)
             text = failures.FOLDER_TOO_SLOW if isinstance(exc, TooSlow) else failures.FOLDER_UNREADABLE
-            report.folders.append(FolderReport(folder.name, error=text, skipped=session.skipped - skipped))
+            report.folders.append(FolderReport(folder.name, error=text, skipped=len(session.skipped)))
         except ImapError as exc:
             if exc.status not in ("NO", "BAD"):
                 raise

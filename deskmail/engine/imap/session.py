@@ -90,7 +90,7 @@ class ImapSession:
         self.selected: str | None = None
         self.readonly = False  # the selected folder was EXAMINEd: no changes possible there
         self.exists = 0  # the latest EXISTS count of the selected folder
-        self.skipped = 0  # messages whose FETCH answer could not be read (counted, logged, skipped)
+        self.skipped: set[int] = set()  # numbers of messages whose FETCH answer could not be read (logged)
         self._capabilities = frozenset(c.decode().upper() for c in client.capabilities())
 
     # -- basics
@@ -281,7 +281,7 @@ class ImapSession:
                         continue
                     headers = headers_from_fetch(parsed)
                 except (ImapError, ValueError) as exc:  # one unreadable message must not stop the folder
-                    self.skipped += 1
+                    self.skipped.add(response.number or 0)
                     log.warning("skipped an unreadable message (number %s): %s", response.number, exc)
                     continue
                 if wanted is None or headers.uid in wanted:

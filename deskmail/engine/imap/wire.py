@@ -150,7 +150,7 @@ def _untagged(whole: bytes, literals: list[bytes]) -> Untagged:
     head, _, rest = whole[2:].partition(b" ")
     number: int | None = None
     if head.isdigit():
-        number = bounded_number(head, limits.IMAP_MAX_NUMBER)
+        number = int(head) if len(head) < 10 else bounded_number(head, limits.IMAP_MAX_NUMBER)
         head, _, rest = rest.partition(b" ")
     if not _KEYWORD.fullmatch(head):
         return Untagged(None, "", whole, literals)
@@ -162,6 +162,8 @@ def _readline(imap: _Imaplib) -> bytes:
     line: bytes = imap.file.readline(limits.IMAP_MAX_LINE + 1)
     if len(line) > limits.IMAP_MAX_LINE:
         raise FramingError(f"server sent a line longer than {limits.IMAP_MAX_LINE} bytes")
+    if line and not line.endswith(b"\n"):  # cut off (closed, or shut at the deadline): never half a status
+        raise ConnectionLost("connection closed inside a line")
     return line
 
 
