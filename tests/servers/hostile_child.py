@@ -1,7 +1,10 @@
-"""A child process that syncs (or opens a message) against a server, like `deskmail sync` does, then
+"""A child process that syncs (or opens a message, or runs a CLI command) against a server, then
 prints its result and its own peak RSS as JSON: memory measured for exactly one run.
 
     python -m tests.servers.hostile_child '{"ip": ..., "ca": ..., "home": ..., "action": "sync", "limits": {...}}'
+
+Actions: "sync" (`deskmail sync --json` for one account), "open_last" (download the newest message
+of folder Bad as the window does), "cli" (`deskmail <args>`, its standard output returned as text).
 
 `limits` overrides constants of deskmail/engine/limits.py (tests shrink the deadlines so a trickling
 server is cut off in seconds); the password comes from the JSON instead of the keyring.
@@ -30,11 +33,34 @@ def main() -> None:
         assert hasattr(limits, name), name
         setattr(limits, name, value)
     started = time.monotonic()
-    result = _sync(spec) if spec.get("action", "sync") == "sync" else _open_last(spec)
-    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(
-        json.dumps({"result": result, "peak_rss_mb": round(peak_kb / 1024, 1), "seconds": time.monotonic() - started})
-    )
+    action = {"sync": _sync, "open_last": _open_last, "cli": _cli}[spec.get("action", "sync")]
+    result = action(spec)
+    print(json.dumps({"result": result, "peak_rss_mb": peak_rss_mb(), "seconds": time.monotonic() - started}))
+
+
+def peak_rss_mb() -> float:
+    """This process's own peak RSS. Linux keeps ru_maxrss across exec, so a child started by a big
+    parent would report the parent's size: VmHWM (the high-water mark of this address space) does not."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        pass
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)  # macOS: bytes, but no /proc
+
+
+def _cli(spec: dict[str, Any]) -> str:
+    import contextlib
+    import io
+
+    from deskmail.cli import main as cli
+
+    sys.stdin = io.StringIO(spec.get("stdin", ""))
+    output = io.StringIO()
+    with contextlib.redirect_stdout(output):
+        cli(spec["args"])
+    return output.getvalue()
 
 
 class _Password:
