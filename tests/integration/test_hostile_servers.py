@@ -197,6 +197,20 @@ def test_bye_in_the_middle_of_a_command_ends_the_sync_with_plain_words(
     assert "BYE" in result["error"]["details"]  # the technical text is kept, for support only
 
 
+def test_a_trickled_greeting_is_cut_at_the_connect_deadline(
+    testbed: Testbed, servers: tuple[HostileImap, HostileSmtp], tmp_path: Path
+) -> None:
+    imap, _ = servers
+    imap.scenario = "slow_greeting"  # each byte comes well within the idle timeout
+    first = run_child(testbed, imap.ip, tmp_path, limits={**TEST_LIMITS, "CONNECT_DEADLINE": 2.0, "IDLE_TIMEOUT": 10.0})
+    assert first["wall"] < 10, first
+    result = first["result"]
+    assert not result["ok"] and result["error"]["kind"] == "timeout", result
+    assert_plain(words_people_read(result))
+    imap.scenario = "good"
+    assert run_child(testbed, imap.ip, tmp_path)["result"]["ok"]
+
+
 def test_a_message_declared_small_but_sent_huge_goes_to_a_file(
     testbed: Testbed, servers: tuple[HostileImap, HostileSmtp], tmp_path: Path
 ) -> None:

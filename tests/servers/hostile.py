@@ -47,6 +47,7 @@ IMAP_SCENARIOS = {
     "bye_mid_command": "* BYE in the middle of the FETCH answer, then the connection closes",
     "garbage": "an HTTP error page where the FETCH answer should be",
     "malformed_item": "one message's FETCH answer is not valid IMAP",
+    "slow_greeting": f"the greeting one byte every {SLOW_BYTE_SECONDS} s",
     "huge_body": f"BODY[] of {HUGE_BODY // 2**20} MB for a message whose RFC822.SIZE is 1,000",
 }
 SMTP_SCENARIOS = {
@@ -129,7 +130,11 @@ class HostileImap(_Server):
         self.huge_body = HUGE_BODY  # bytes of the "huge_body" literal (tests send less than the benchmark)
 
     def _serve(self, conn: ssl.SSLSocket, reader: Any) -> None:
-        conn.sendall(b"* OK [CAPABILITY " + CAPABILITIES + b"] hostile.test ready\r\n")
+        greeting = b"* OK [CAPABILITY " + CAPABILITIES + b"] hostile.test ready\r\n"
+        if self.scenario == "slow_greeting":
+            self._trickle(conn, greeting)
+            return
+        conn.sendall(greeting)
         selected = ""
         while True:
             line = reader.readline(100_000)

@@ -117,6 +117,8 @@ class ImapSession:
             self.cancel.raise_if_cancelled()
             if deadline.expired:
                 raise TooSlow("the server did not complete its answer in time") from None
+            if isinstance(exc, TimeoutError):  # silent for the idle timeout, e.g. after a literal cut short
+                raise TooSlow("the server stopped answering in the middle of a command") from None
             if isinstance(exc, EOFError):
                 raise ConnectionLost(str(exc)) from None
             raise
