@@ -14,6 +14,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+import tracemalloc
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -224,7 +225,38 @@ def test_a_message_declared_small_but_sent_huge_goes_to_a_file(
     assert_store_intact(tmp_path)
 
 
+def test_a_flood_on_the_idle_connection_is_read_in_bounded_steps(
+    testbed: Testbed, servers: tuple[HostileImap, HostileSmtp]
+) -> None:
+    from deskmail.engine.imap.connector import account_connector
+    from deskmail.engine.imap.push import FolderWatcher
+
+    imap, _ = servers
+    imap.scenario = "idle_flood"
+    changes: list[str] = []
+    cancel = CancelToken()
+    connector = account_connector(account(imap.ip), "secret", testbed.settings)
+    tracemalloc.start()
+    try:
+        watcher = FolderWatcher(connector, "INBOX", changes.append, cancel=cancel, check_seconds=0.05).start()
+        time.sleep(3)  # about 1 MB/s of "* 7 EXISTS" lines meanwhile (imapclient kept them all)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        cancel.cancel()
+        tracemalloc.stop()
+    watcher.join(10)
+    assert not watcher._thread.is_alive()
+    assert changes and peak < 30 * 2**20, (len(changes), peak / 2**20)
+
+
 # -- SMTP: endless replies end the connection with plain words (check, account add and send) -------
+
+
+def account(ip: str) -> Any:
+    from deskmail.engine.accounts import Account
+
+    incoming = ServerConfig(Protocol.IMAP, ip, 993, Security.SSL, USER)
+    return Account(USER, "Alice", incoming, smtp_server(ip))
 
 
 def smtp_server(ip: str) -> ServerConfig:

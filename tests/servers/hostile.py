@@ -48,6 +48,7 @@ IMAP_SCENARIOS = {
     "garbage": "an HTTP error page where the FETCH answer should be",
     "malformed_item": "one message's FETCH answer is not valid IMAP",
     "slow_greeting": f"the greeting one byte every {SLOW_BYTE_SECONDS} s",
+    "idle_flood": "endless * n EXISTS lines once IDLE begins",
     "huge_body": f"BODY[] of {HUGE_BODY // 2**20} MB for a message whose RFC822.SIZE is 1,000",
 }
 SMTP_SCENARIOS = {
@@ -56,7 +57,7 @@ SMTP_SCENARIOS = {
     "endless_ehlo": "endless 250- lines answering EHLO",
     "slow_greeting": f"the greeting one byte every {SLOW_BYTE_SECONDS} s",
 }
-CAPABILITIES = b"IMAP4rev1 AUTH=PLAIN SASL-IR UNSELECT"
+CAPABILITIES = b"IMAP4rev1 AUTH=PLAIN SASL-IR UNSELECT IDLE"
 _SET_ITEM = re.compile(rb"(\d+|\*)(?::(\d+|\*))?")
 
 
@@ -173,6 +174,13 @@ class HostileImap(_Server):
             elif verb in (b"FETCH", b"UID FETCH"):
                 if not self._fetch(conn, tag, args, selected):
                     return
+            elif verb == b"IDLE":
+                conn.sendall(b"+ idling\r\n")
+                if self.scenario == "idle_flood":
+                    self._flood(conn, b"* 7 EXISTS\r\n")
+                    return
+                if reader.readline(100) == b"DONE\r\n":
+                    conn.sendall(done)
             elif verb == b"LOGOUT":
                 conn.sendall(b"* BYE see you\r\n" + done)
                 return

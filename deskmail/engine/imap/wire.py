@@ -167,6 +167,9 @@ def _readline(imap: _Imaplib) -> bytes:
     return line
 
 
+read_line = _readline  # for the few readers outside `run` (the end of IDLE)
+
+
 def read_exactly(imap: _Imaplib, size: int) -> bytes:
     data = imap.read(size)
     if len(data) != size:
