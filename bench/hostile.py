@@ -14,11 +14,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
@@ -27,23 +24,14 @@ sys.path.insert(0, str(REPO))
 
 from tests.servers.bed import Testbed  # noqa: E402
 from tests.servers.hostile import BAD, IMAP_SCENARIOS, SMTP_SCENARIOS, hostile_servers  # noqa: E402
+from tests.servers.hostile_child import check_spec, spawn  # noqa: E402
 
 
 def child(bed: Testbed, spec: dict[str, Any]) -> dict[str, Any]:
-    spec = {"ca": str(bed.ca_path), **spec}
-    started = time.monotonic()
-    done = subprocess.run(
-        [sys.executable, "-m", "tests.servers.hostile_child", json.dumps(spec)],
-        cwd=REPO,
-        env={**os.environ, **bed.env},
-        capture_output=True,
-        text=True,
-    )
-    if done.returncode != 0:
-        return {"wall": time.monotonic() - started, "peak_rss_mb": 0.0, "outcome": "CRASH " + done.stderr[-300:]}
-    out: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-    out["wall"] = time.monotonic() - started
-    return out
+    try:
+        return spawn({"ca": str(bed.ca_path), **spec}, bed.env, timeout=1200)
+    except AssertionError as exc:  # the child crashed: that is a result too
+        return {"wall": 0.0, "peak_rss_mb": 0.0, "outcome": "CRASH " + str(exc)[-300:]}
 
 
 def sync_outcome(result: dict[str, Any]) -> str:
@@ -103,19 +91,7 @@ def main() -> None:
 def check_row(bed: Testbed, ip: str, scenario: str, limits: dict[str, float]) -> tuple[str, float, float, str]:
     """`deskmail check --json` against the SMTP scenario (IMAP side good)."""
     home = Path(tempfile.mkdtemp(prefix="deskmail-bench-hostile-"))
-    server = {"host": ip, "username": "alice@example.test", "auth": ["password-cleartext"], "security": "ssl"}
-    candidate = {
-        "source": "manual",
-        "trusted": True,
-        "provider": {"id": "hostile.test", "name": "Hostile"},
-        "incoming": {**server, "protocol": "imap", "port": 993},
-        "outgoing": {**server, "protocol": "smtp", "port": 465},
-    }
-    config = home / "settings.json"
-    config.write_text(json.dumps({"email": "alice@example.test", "candidates": [candidate]}))
-    args = ["check", "--config", str(config), "--password-stdin", "--json"]
-    spec = {"ip": ip, "home": str(home), "action": "cli", "args": args, "stdin": "secret\n", "limits": limits}
-    out = child(bed, spec)
+    out = child(bed, {**check_spec(ip, home), "limits": limits})
     if "result" not in out:
         return (f"smtp {scenario} (check)", out["wall"], out["peak_rss_mb"], out["outcome"])
     outgoing = json.loads(out["result"])["outgoing"]

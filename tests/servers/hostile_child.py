@@ -15,12 +15,48 @@ from __future__ import annotations
 import json
 import os
 import resource
+import subprocess
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
 USER = "alice@example.test"
+REPO = Path(__file__).resolve().parents[2]
+
+
+def spawn(spec: dict[str, Any], env: dict[str, str], timeout: float = 300) -> dict[str, Any]:
+    """Run this module in a child with `spec`: its JSON output plus "wall" seconds (AssertionError if it crashed)."""
+    started = time.monotonic()
+    done = subprocess.run(
+        [sys.executable, "-m", "tests.servers.hostile_child", json.dumps(spec)],
+        cwd=REPO,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    out: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    out["wall"] = time.monotonic() - started
+    return out
+
+
+def check_spec(ip: str, home: Path) -> dict[str, Any]:
+    """The spec of `deskmail check --json` against both servers at `ip` (settings written into `home`)."""
+    server = {"host": ip, "username": USER, "auth": ["password-cleartext"], "security": "ssl"}
+    candidate = {
+        "source": "manual",
+        "trusted": True,
+        "provider": {"id": "hostile.test", "name": "Hostile"},
+        "incoming": {**server, "protocol": "imap", "port": 993},
+        "outgoing": {**server, "protocol": "smtp", "port": 465},
+    }
+    home.mkdir(parents=True, exist_ok=True)
+    config = home / "settings.json"
+    config.write_text(json.dumps({"email": USER, "candidates": [candidate]}))
+    args = ["check", "--config", str(config), "--password-stdin", "--json"]
+    return {"ip": ip, "home": str(home), "action": "cli", "args": args, "stdin": "secret\n"}
 
 
 def main() -> None:
@@ -73,11 +109,11 @@ class _Password:
         return self.password
 
 
-def _account(spec: dict[str, Any]) -> Any:
+def account(ip: str) -> Any:
+    """The bed's user with both servers at `ip` (implicit TLS)."""
     from deskmail.core.serverconfig import Protocol, Security, ServerConfig
     from deskmail.engine.accounts import Account
 
-    ip = spec["ip"]
     return Account(
         email=USER,
         display_name="Alice",
@@ -95,7 +131,7 @@ def _sync(spec: dict[str, Any]) -> dict[str, Any]:
     command.Credentials = lambda: _Password(spec.get("password", "secret"))  # type: ignore[assignment,misc,return-value]
     settings = Settings.from_env()
     result: dict[str, Any] = command._sync_one(
-        _account(spec), settings, Paths.from_settings(settings).ensure(), quiet=True
+        account(spec["ip"]), settings, Paths.from_settings(settings).ensure(), quiet=True
     )
     return result
 
@@ -109,7 +145,7 @@ def _open_last(spec: dict[str, Any]) -> dict[str, Any]:
 
     settings = Settings.from_env()
     runtime = AccountRuntime(
-        _account(spec),
+        account(spec["ip"]),
         Paths.from_settings(settings).ensure(),
         settings,
         _Password(spec.get("password", "secret")),  # type: ignore[arg-type]

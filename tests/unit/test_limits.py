@@ -13,7 +13,7 @@ from deskmail.engine.cancelwatch import Deadline
 from deskmail.engine.imap import wire
 from deskmail.engine.imap.headers import headers_from_fetch, parse_date, parse_internaldate
 from deskmail.engine.imap.mailboxes import decode_name, list_responses, mailbox
-from deskmail.engine.mime.parse import parse_message
+from deskmail.engine.mime.parse import ParsedMessage, parse_message
 from deskmail.engine.uidset import expand
 from tests.unit.test_imap_wire import ScriptedServer
 
@@ -95,16 +95,20 @@ def test_list_lines_are_read_without_trusting_them() -> None:
     assert listed == [(("\\HasNoChildren",), "/", b"INBOX"), ((), ".", b'Quoted "name"'), ((), "", b"Lit er")]
 
 
+def parsed_with_peak(raw: bytes) -> tuple[ParsedMessage, int]:
+    """The parse of `raw` and the peak of Python memory it took (bytes)."""
+    tracemalloc.start()
+    try:
+        return parse_message(raw), tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
 def test_parsing_a_big_message_in_memory_costs_little_more_than_the_message() -> None:
     size = 12 * 1024 * 1024
     head = b"From: a@example.test\r\nSubject: big\r\nContent-Type: text/plain\r\n\r\n"
     raw = head + (b"x" * 77 + b"\r\n") * (size // 79)
-    tracemalloc.start()
-    try:
-        parsed = parse_message(raw)
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
+    parsed, peak = parsed_with_peak(raw)
     assert peak < 2 * size + 8 * 1024 * 1024, peak / 2**20  # was ~9x (an 18 MB message peaked at 157 MB)
     assert parsed.subject == "big" and parsed.size == len(raw)
     (part,) = parsed.attachments  # a body this big is offered as a file, like a big stored message
@@ -113,12 +117,7 @@ def test_parsing_a_big_message_in_memory_costs_little_more_than_the_message() ->
 
 def test_a_header_block_without_end_is_read_as_body() -> None:
     raw = (b"no header here " * 5 + b"\r\n") * 200_000  # 15 MB, never a blank line
-    tracemalloc.start()
-    try:
-        parsed = parse_message(raw)
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
+    parsed, peak = parsed_with_peak(raw)
     assert peak < 2 * len(raw) + 8 * 1024 * 1024, peak / 2**20
     assert parsed.size == len(raw)
 
