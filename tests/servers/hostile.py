@@ -132,8 +132,8 @@ class HostileImap(_Server):
 
     def _serve(self, conn: ssl.SSLSocket, reader: Any) -> None:
         greeting = b"* OK [CAPABILITY " + CAPABILITIES + b"] hostile.test ready\r\n"
-        if self.scenario == "slow_greeting":
-            self._trickle(conn, greeting)
+        if self.scenario == "slow_greeting":  # 80 s of greeting: longer than any deadline
+            self._trickle(conn, greeting[:-2] + b"." * 300 + b"\r\n")
             return
         conn.sendall(greeting)
         selected = ""
@@ -207,7 +207,7 @@ class HostileImap(_Server):
         if b"HEADER.FIELDS" not in items:  # flags
             conn.sendall(b"".join(b"* %d FETCH (UID %d FLAGS (\\Seen))\r\n" % (u, u) for u in uids) + done)
             return True
-        if folder != BAD or self.scenario in ("good", "invalid_mutf7", "huge_body"):
+        if folder != BAD or self.scenario in ("good", "invalid_mutf7", "huge_body", "idle_flood", "slow_greeting"):
             conn.sendall(b"".join(_header_response(folder, u) for u in uids) + done)
             return True
         return self._misdeed(conn, uids, done)
