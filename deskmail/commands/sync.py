@@ -66,6 +66,15 @@ def _sync_one(account: Account, settings: Settings, paths: Paths, *, quiet: bool
         result.update(report.to_json())
         for message in report.rolled_back:
             print(message, file=sys.stderr)
+        for folder in report.folders:
+            if folder.error:
+                print(f"{account.email}: {folder.name}: {folder.error}", file=sys.stderr)
+            elif folder.skipped:
+                count = f"{folder.skipped} message" + ("s" if folder.skipped > 1 else "")
+                print(
+                    f"{account.email}: {folder.name}: {count} could not be read and will be tried again.",
+                    file=sys.stderr,
+                )
     except UserFacingError as exc:
         result["error"] = exc.to_json()
         print(f"{account.email}: {exc.message} {exc.fix}".strip(), file=sys.stderr)

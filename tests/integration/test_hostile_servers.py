@@ -126,6 +126,7 @@ def test_a_broken_answer_skips_its_folder_and_the_next_folder_gets_a_new_connect
     first, _ = hostile_then_good(testbed, imap, tmp_path, scenario)
     result = first["result"]
     assert folder(result, BAD)["error"] == expected
+    assert f"{BAD}: {expected}" in first["stderr"]  # the human output says it too
     assert folder(result, "Later")["error"] == "" and folder(result, "Later")["added"] == MESSAGES
     assert folder(result, "INBOX")["added"] == MESSAGES
     assert imap.connections >= 2  # the broken one was closed, never read on
@@ -142,6 +143,7 @@ def test_an_unreadable_message_is_skipped_and_counted(
     first, _ = hostile_then_good(testbed, imap, tmp_path, scenario)
     bad = folder(first["result"], BAD)
     assert bad["error"] == "" and bad["skipped"] == 1 and bad["added"] == MESSAGES - 1, bad
+    assert f"{BAD}: 1 message could not be read and will be tried again." in first["stderr"]
     assert first["result"]["ok"]
 
 

@@ -39,6 +39,7 @@ def spawn(spec: dict[str, Any], env: dict[str, str], timeout: float = 300) -> di
     assert done.returncode == 0, done.stderr[-3000:]
     out: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
     out["wall"] = time.monotonic() - started
+    out["stderr"] = done.stderr  # what `deskmail sync` told a person (progress, folder problems)
     return out
 
 
@@ -131,7 +132,7 @@ def _sync(spec: dict[str, Any]) -> dict[str, Any]:
     command.Credentials = lambda: _Password(spec.get("password", "secret"))  # type: ignore[assignment,misc,return-value]
     settings = Settings.from_env()
     result: dict[str, Any] = command._sync_one(
-        account(spec["ip"]), settings, Paths.from_settings(settings).ensure(), quiet=True
+        account(spec["ip"]), settings, Paths.from_settings(settings).ensure(), quiet=False
     )
     return result
 
