@@ -200,6 +200,20 @@ def test_a_trickled_greeting_is_cut_at_the_connect_deadline(
     assert run_child(testbed, imap.ip, tmp_path)["result"]["ok"]
 
 
+def test_a_flood_answering_the_login_is_cut(
+    testbed: Testbed, servers: tuple[HostileImap, HostileSmtp], tmp_path: Path
+) -> None:
+    imap, _ = servers
+    imap.scenario = "login_flood"  # read by imaplib, which keeps every untagged line
+    first = run_child(testbed, imap.ip, tmp_path, limits={**TEST_LIMITS, "IMAP_MAX_UNTAGGED": 20_000})
+    assert first["wall"] < MAX_SECONDS and first["peak_rss_mb"] < MAX_RSS_MB, first
+    result = first["result"]
+    assert not result["ok"] and result["error"]["kind"] in ("server_busy", "connection_lost"), result
+    assert_plain(words_people_read(result))
+    imap.scenario = "good"
+    assert run_child(testbed, imap.ip, tmp_path)["result"]["ok"]
+
+
 def test_a_message_declared_small_but_sent_huge_goes_to_a_file(
     testbed: Testbed, servers: tuple[HostileImap, HostileSmtp], tmp_path: Path
 ) -> None:

@@ -49,6 +49,7 @@ IMAP_SCENARIOS = {
     "malformed_item": "one message's FETCH answer is not valid IMAP",
     "slow_greeting": f"the greeting one byte every {SLOW_BYTE_SECONDS} s",
     "idle_flood": "endless * n EXISTS lines once IDLE begins",
+    "login_flood": "endless untagged lines answering the login",
     "huge_body": f"BODY[] of {HUGE_BODY // 2**20} MB for a message whose RFC822.SIZE is 1,000",
 }
 SMTP_SCENARIOS = {
@@ -151,6 +152,9 @@ class HostileImap(_Server):
             done = tag + b" OK done\r\n"
             if verb == b"CAPABILITY":
                 conn.sendall(b"* CAPABILITY " + CAPABILITIES + b"\r\n" + done)
+            elif verb in (b"LOGIN", b"AUTHENTICATE") and self.scenario == "login_flood":
+                self._flood(conn, b"* OK still thinking about it\r\n")
+                return
             elif verb in (b"LOGIN", b"AUTHENTICATE"):
                 conn.sendall(tag + b" OK [CAPABILITY " + CAPABILITIES + b"] logged in\r\n")
             elif verb in (b"LIST", b"LSUB"):
@@ -207,7 +211,14 @@ class HostileImap(_Server):
         if b"HEADER.FIELDS" not in items:  # flags
             conn.sendall(b"".join(b"* %d FETCH (UID %d FLAGS (\\Seen))\r\n" % (u, u) for u in uids) + done)
             return True
-        if folder != BAD or self.scenario in ("good", "invalid_mutf7", "huge_body", "idle_flood", "slow_greeting"):
+        if folder != BAD or self.scenario in (
+            "good",
+            "invalid_mutf7",
+            "huge_body",
+            "idle_flood",
+            "slow_greeting",
+            "login_flood",
+        ):
             conn.sendall(b"".join(_header_response(folder, u) for u in uids) + done)
             return True
         return self._misdeed(conn, uids, done)
