@@ -7,6 +7,7 @@ through `wire`; LIST/LSUB/STATUS/IDLE/APPEND use imapclient's own methods.
 
 from __future__ import annotations
 
+import imaplib
 import logging
 import re
 from collections.abc import Callable
@@ -91,6 +92,7 @@ class ImapSession:
         self.readonly = False  # the selected folder was EXAMINEd: no changes possible there
         self.exists = 0  # the latest EXISTS count of the selected folder
         self.skipped: set[int] = set()  # numbers of messages whose FETCH answer could not be read (logged)
+        self._personal_prefix: str | None = None  # asked once, on the first folder we create
         self._capabilities = frozenset(c.decode().upper() for c in client.capabilities())
 
     # -- basics
@@ -102,7 +104,11 @@ class ImapSession:
         return self.has("CONDSTORE") or self.has("QRESYNC")
 
     def command(
-        self, line: bytes, literal_sink: Callable[[int, Any], bytes] | None = None, deadline: Deadline | None = None
+        self,
+        line: bytes,
+        literal_sink: Callable[[int, Any], bytes] | None = None,
+        each: Callable[[wire.Untagged], bool] | None = None,
+        deadline: Deadline | None = None,
     ) -> Answer:
         """Send one command and read its whole answer, within `deadline` (default: COMMAND_DEADLINE)."""
         self.reconnect_if_broken()
@@ -111,7 +117,7 @@ class ImapSession:
             # A server trickling bytes restarts the socket's idle timeout with each one: only
             # shutting the socket when the deadline passes ends the read.
             with closes_on_cancel(self.client.socket(), deadline):
-                answer = wire.run(self.client._imap, line, literal_sink=literal_sink)
+                answer = wire.run(self.client._imap, line, literal_sink=literal_sink, each=each)
         except (ConnectionLost, OSError, EOFError) as exc:
             self._break()
             self.cancel.raise_if_cancelled()
@@ -121,6 +127,11 @@ class ImapSession:
                 raise TooSlow("the server stopped answering in the middle of a command") from None
             if isinstance(exc, EOFError):
                 raise ConnectionLost(str(exc)) from None
+            raise
+        except ImapError:
+            raise  # NO or BAD: the answer was read to its end, the connection is fine
+        except BaseException:
+            self._break()  # stopped inside the answer (e.g. by `each`): the rest of it is still on the wire
             raise
         self._track_counts(answer)
         return answer
@@ -202,6 +213,18 @@ class ImapSession:
         keys = ("MESSAGES", "UNSEEN", "UIDNEXT", "UIDVALIDITY", "HIGHESTMODSEQ")
         return StatusInfo(*(values.get(key, 0) for key in keys))
 
+    def in_personal_namespace(self, name: str) -> str:
+        """`name` placed inside the personal namespace (RFC 2342) if it is not already.
+
+        Courier keeps every folder under "INBOX." and refuses "CREATE Projects"; most servers
+        have an empty prefix, and then the name stays as it is."""
+        if self._personal_prefix is None:
+            self._personal_prefix = personal_prefix(self.client)
+        prefix = self._personal_prefix
+        if not prefix or name.upper() == "INBOX" or name.upper().startswith(prefix.upper()):
+            return name
+        return prefix + name
+
     def create_folder(self, name: str) -> None:
         self.command(b"CREATE " + mailbox(name))
 
@@ -246,10 +269,17 @@ class ImapSession:
             info.changed.extend(_flag_changes([response]))
 
     def unselect(self) -> None:
-        """Leave the selected folder without expunging (when the server has UNSELECT)."""
-        if self.selected is not None and self.has("UNSELECT"):
+        """Leave the selected folder without expunging: UNSELECT, or CLOSE for one opened read-only
+        (which expunges nothing); a read-write folder stays selected on servers without UNSELECT."""
+        if self.selected is None:
+            return
+        if self.has("UNSELECT"):
             self.command(b"UNSELECT")
-            self.selected = None
+        elif self.readonly:
+            self.command(b"CLOSE")
+        else:
+            return
+        self.selected = None
 
     # -- reading messages
     def search_uids(self) -> list[int]:
@@ -265,29 +295,43 @@ class ImapSession:
         found = {bounded_number(n, limits.IMAP_MAX_NUMBER) for r in answer.of("SEARCH") for n in r.text.split()}
         return sorted(found - {0})
 
-    def fetch_headers(self, uids: list[int] | str, *, by_sequence: bool = False) -> list[MessageHeaders]:
+    def fetch_headers(
+        self,
+        uids: list[int] | str,
+        *,
+        by_sequence: bool = False,
+        each: Callable[[MessageHeaders], None] | None = None,
+    ) -> list[MessageHeaders]:
         """Header sync items for a UID set (or, `by_sequence`, message numbers such as "951:*").
 
-        Only the UIDs asked for come back (not "n:*" extras or unsolicited FETCHes).
+        Only the UIDs asked for come back (not "n:*" extras or unsolicited FETCHes). With `each`,
+        every message is handed over as it arrives instead (and the list returned is empty).
         """
         items = HEADER_ITEMS + (" MODSEQ" if self.condstore else "")
         wanted = set(expand(uids)) if isinstance(uids, str) and "*" not in uids and not by_sequence else None
         command = b"FETCH " if by_sequence else b"UID FETCH "
         out: list[MessageHeaders] = []
+        take = each or out.append
+
+        def arrived(response: wire.Untagged) -> bool:
+            if response.keyword != "FETCH":
+                return False
+            try:
+                parsed = wire.parse_fetch_items(response)
+                if "UID" not in parsed or "BODY[HEADER.FIELDS]" not in parsed:
+                    return True
+                headers = headers_from_fetch(parsed)
+            except (ImapError, ValueError) as exc:  # one unreadable message must not stop the folder
+                self.skipped.add(response.number or 0)
+                log.warning("skipped an unreadable message (number %s): %s", response.number, exc)
+                return True
+            if wanted is None or headers.uid in wanted:
+                take(headers)
+            return True
+
         for uidset in _sets(uids):
-            answer = self.command(command + uidset.encode() + b" (" + items.encode() + b")", _capped(MAX_HEADER_BYTES))
-            for response in answer.of("FETCH"):
-                try:
-                    parsed = wire.parse_fetch_items(response)
-                    if "UID" not in parsed or "BODY[HEADER.FIELDS]" not in parsed:
-                        continue
-                    headers = headers_from_fetch(parsed)
-                except (ImapError, ValueError) as exc:  # one unreadable message must not stop the folder
-                    self.skipped.add(response.number or 0)
-                    log.warning("skipped an unreadable message (number %s): %s", response.number, exc)
-                    continue
-                if wanted is None or headers.uid in wanted:
-                    out.append(headers)
+            line = command + uidset.encode() + b" (" + items.encode() + b")"
+            self.command(line, _capped(MAX_HEADER_BYTES), each=arrived)
         return out
 
     def fetch_flags(self, uids: list[int] | str, *, changedsince: int = 0) -> tuple[list[FlagChange], list[int]]:
@@ -418,6 +462,8 @@ class ImapSession:
             self.command(b"UID EXPUNGE " + uidset.encode() if self.has("UIDPLUS") else b"EXPUNGE")
 
     def append(self, folder: str, message: bytes, flags: tuple[str, ...] = ()) -> None:
+        if self.selected == folder and self.readonly:
+            self.unselect()  # Courier refuses an APPEND to the mailbox selected read-only
         self.client.append(folder, message, flags=flags)
 
 
@@ -427,6 +473,23 @@ def _uids(text: bytes) -> list[int]:
         return expand(text.replace(b"(EARLIER)", b"").decode("ascii"), limit=limits.IMAP_MAX_MESSAGES)
     except (ValueError, UnicodeDecodeError) as exc:
         raise wire.FramingError(f"unreadable UID set: {exc}") from None
+
+
+def personal_prefix(client: IMAPClient) -> str:
+    """The personal namespace's prefix (RFC 2342): "INBOX." on Courier, "" on most servers."""
+    if b"NAMESPACE" not in {c.upper() for c in client.capabilities()}:
+        return ""
+    try:
+        personal = client.namespace().personal
+    except imaplib.IMAP4.abort:
+        raise  # the connection broke: not a server without namespaces
+    except (imaplib.IMAP4.error, ValueError, IndexError, TypeError) as exc:  # refused or unreadable
+        log.info("NAMESPACE not usable, folders are created at the top: %s", exc)
+        return ""
+    if not personal or not personal[0]:
+        return ""
+    prefix = personal[0][0]
+    return prefix.decode("utf-8", "replace") if isinstance(prefix, bytes) else str(prefix or "")
 
 
 def _capped(limit: int) -> Callable[[int, Any], bytes]:

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from deskmail.engine import limits
 
-_LITERAL_AT_END = re.compile(rb"\{(\d+)\+?\}\r?\n$")
+_LITERAL_AT_END = re.compile(rb"\{(\d+)\+?\}\r?\n$")  # a bare LF ends a line too (GNU Mailutils)
 _KEYWORD = re.compile(rb"[A-Za-z][A-Za-z0-9.\-]*")
 _STALE_TAGGED = re.compile(rb"[A-Za-z0-9.]{1,32} (?:OK|NO|BAD)\b", re.IGNORECASE)
 _MAX_BLANK_LINES = 100  # empty lines tolerated in one answer (some servers send a stray CRLF)
@@ -85,12 +85,21 @@ class Answer:
         return [u for u in self.untagged if u.keyword == keyword]
 
 
-def run(imap: _Imaplib, command: bytes, *, literal_sink: Any = None, then: Iterable[bytes] = ()) -> Answer:
+def run(
+    imap: _Imaplib,
+    command: bytes,
+    *,
+    literal_sink: Any = None,
+    then: Iterable[bytes] = (),
+    each: Callable[[Untagged], bool] | None = None,
+) -> Answer:
     """Send one command line (without tag) and read until its tagged answer; NO/BAD raise.
 
     `literal_sink(size, reader)` may consume a literal itself (e.g. to stream it to a file) and
     return what to keep in its place. `then`: what follows the line without waiting, in pieces
     (a non-synchronizing literal, RFC 7888: the line ends in "{size+}" and `then` ends in CRLF).
+    `each(untagged)` sees every untagged response as it arrives; those it returns True for are
+    not kept in the answer (a long FETCH can then be stored in pieces while it streams in).
     """
     tag = imap._new_tag()
     imap.tagged_commands.pop(tag, None)  # we read the answer ourselves; imaplib must not wait for it
@@ -98,17 +107,19 @@ def run(imap: _Imaplib, command: bytes, *, literal_sink: Any = None, then: Itera
     for piece in then:
         imap.send(piece)
     untagged: list[Untagged] = []
-    held = blank = 0  # bytes kept for this answer, stray empty lines seen
+    seen = held = blank = 0  # responses seen, bytes kept for this answer, stray empty lines seen
     while True:
         line = _readline(imap)
         if not line:
             raise ConnectionLost("connection closed by the server")
         if line.startswith(b"* "):
             response = _read_untagged(imap, line, literal_sink)
-            untagged.append(response)
-            held += len(response.text) + sum(map(len, response.literals)) + limits.IMAP_UNTAGGED_OVERHEAD
-            if len(untagged) > limits.IMAP_MAX_UNTAGGED or held > limits.IMAP_MAX_UNTAGGED_BYTES:
-                raise FramingError(f"more than {len(untagged)} responses ({held} bytes) to one command")
+            seen += 1  # handed over or kept: an endless answer is refused either way
+            if each is None or not each(response):
+                untagged.append(response)
+                held += len(response.text) + sum(map(len, response.literals)) + limits.IMAP_UNTAGGED_OVERHEAD
+            if seen > limits.IMAP_MAX_UNTAGGED or held > limits.IMAP_MAX_UNTAGGED_BYTES:
+                raise FramingError(f"more than {seen} responses ({held} bytes kept) to one command")
         elif line.startswith(tag + b" "):
             status, _, text = line[len(tag) + 1 :].rstrip(b"\r\n").partition(b" ")
             decoded = text.decode("utf-8", "replace")
@@ -124,7 +135,7 @@ def run(imap: _Imaplib, command: bytes, *, literal_sink: Any = None, then: Itera
 
 
 def _read_untagged(imap: _Imaplib, line: bytes, literal_sink: Any) -> Untagged:
-    if not line.endswith(b"}\r\n"):  # the common case: no literal (checked cheaply, 100k times a sync)
+    if not line.endswith((b"}\r\n", b"}\n")):  # the common case: no literal (checked cheaply, 100k times a sync)
         return _untagged(line[:-2] if line.endswith(b"\r\n") else line.rstrip(b"\r\n"), [])
     parts: list[bytes] = []
     literals: list[bytes] = []
@@ -163,7 +174,7 @@ def _readline(imap: _Imaplib) -> bytes:
     if len(line) > limits.IMAP_MAX_LINE:
         raise FramingError(f"server sent a line longer than {limits.IMAP_MAX_LINE} bytes")
     if line and not line.endswith(b"\n"):  # cut off (closed, or shut at the deadline): never half a status
-        raise ConnectionLost("connection closed inside a line")
+        raise ConnectionLost("connection closed inside a response")
     return line
 
 
