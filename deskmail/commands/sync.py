@@ -77,6 +77,15 @@ def _sync_one(account: Account, settings: Settings, paths: Paths, *, quiet: bool
         result["may_already_have_been_sent"] = unsure
         for message in report.rolled_back:
             print(message, file=sys.stderr)
+        for folder in report.folders:
+            if folder.error:
+                print(f"{account.email}: {folder.name}: {folder.error}", file=sys.stderr)
+            elif folder.skipped:
+                count = f"{folder.skipped} message" + ("s" if folder.skipped > 1 else "")
+                print(
+                    f"{account.email}: {folder.name}: {count} could not be read and will be tried again.",
+                    file=sys.stderr,
+                )
     except UserFacingError as exc:
         result["error"] = exc.to_json()
         print(f"{account.email}: {exc.message} {exc.fix}".strip(), file=sys.stderr)
@@ -84,8 +93,10 @@ def _sync_one(account: Account, settings: Settings, paths: Paths, *, quiet: bool
         result["error"] = {"kind": "keyring_unavailable", "message": str(exc)}
         print(f"{account.email}: {exc}", file=sys.stderr)
     except NETWORK_ERRORS as exc:
-        result["error"] = {"kind": "connection_lost", "message": f"The connection to the mail server broke: {exc}"}
-        print(f"{account.email}: the connection to the mail server broke ({exc}). Try again.", file=sys.stderr)
+        message = "The connection to the mail server broke before the sync was done. Try again."
+        details = f"{type(exc).__name__}: {exc}"  # for support only: never part of the sentence people read
+        result["error"] = {"kind": "connection_lost", "message": message, "details": details}
+        print(f"{account.email}: {message}", file=sys.stderr)
     return _finished(account, result, started, quiet)
 
 

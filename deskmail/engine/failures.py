@@ -239,6 +239,27 @@ def mailbox_in_use(server: ServerConfig, details: str = "") -> UserFacingError:
     )
 
 
+def server_misbehaved(server: ServerConfig, details: str = "") -> UserFacingError:
+    """An answer past the limits of engine/limits.py (endless, too long, too slow): temporary, like busy."""
+    return UserFacingError(
+        ErrorKind.SERVER_BUSY,
+        f"The server {server.host} sent an answer Deskmail cannot read safely (far too long or too slow), "
+        "so Deskmail stopped listening.",
+        "Try again later. If it keeps happening, your provider's server may be broken.",
+        Field.NONE,
+        details,
+    )
+
+
+# ---- a server answer that broke the limits (engine/limits.py): the folder is skipped this time ----
+
+FOLDER_UNREADABLE = (
+    "The server sent an answer for this folder that Deskmail cannot read safely, so the folder was skipped. "
+    "Deskmail tries again at the next sync."
+)
+FOLDER_TOO_SLOW = "The server took too long to answer for this folder, so it was skipped. Deskmail tries again later."
+
+
 # ---- certificates -------------------------------------------------------------------------------
 
 

@@ -140,16 +140,9 @@ class AccountRuntime:
         return oauth.login_secret(self.account, password, self.credentials, self.settings)
 
     def imap_client(self, cancel: CancelToken) -> Any:
-        """A new logged-in IMAP connection (TLS verified or pinned)."""
-        connect = importlib.import_module("deskmail.engine.connect")
-        server = self.account.incoming
-        client = connect.open_imap(server, self.settings, self.account.policy, cancel)
-        try:
-            connect.login_imap(client, server.username or self.account.email, self._password(), cancel)
-        except BaseException:
-            connect.close_quietly(client)
-            raise
-        return client
+        """A new logged-in IMAP connection (TLS verified or pinned), within CONNECT_DEADLINE."""
+        connector = importlib.import_module("deskmail.engine.imap.connector")
+        return connector.account_connector(self.account, self._password(), self.settings)(cancel)
 
     def smtp_client(self, cancel: CancelToken) -> Any:
         """A new logged-in SMTP submission connection."""

@@ -48,7 +48,8 @@ class FolderReport:
     exists: int = 0
     unread: int = 0
     seconds: float = 0.0
-    error: str = ""
+    error: str = ""  # a plain sentence for people ("" when the folder synced)
+    skipped: int = 0  # messages whose server answer could not be read (logged; tried again next sync)
 
 
 @dataclass
