@@ -21,11 +21,12 @@ from deskmail.core.settings import Settings
 from deskmail.engine.accounts import Account
 from deskmail.engine.credentials import Credentials
 from deskmail.engine.imap.account import open_session, sync_account
-from deskmail.engine.imap.actions import Actions, replay
+from deskmail.engine.imap.actions import replay
 from deskmail.engine.imap.bodies import MessageGone, ensure_body
 from deskmail.engine.imap.push import NETWORK_ERRORS
 from deskmail.engine.imap.session import ImapSession
 from deskmail.engine.imap.sync import ProgressFn, SyncReport
+from deskmail.engine.imap.undo import Done, perform, undo
 from deskmail.engine.paths import Paths
 from deskmail.engine.store.models import Folder, MessageSummary
 from deskmail.engine.store.reader import Body
@@ -341,26 +342,17 @@ class AccountRuntime:
             return None
         raise ValueError(f"unknown folder change {kind!r}")
 
-    def act(self, kind: str, folder_id: int, uids: list[int], value: object = None) -> int:
-        """A local-first action (read, flag, delete, archive, move); then try to tell the server."""
+    def act(self, kind: str, folder_id: int, uids: list[int], value: object = None) -> Done | None:
+        """A local-first action (read, flag, delete, archive, move); returns how to undo it (None: cannot)."""
         store = self.store()
         folder = store.folder_by_id(folder_id)
         if folder is None:
-            return 0
-        actions = Actions(store)
-        if kind == "read":
-            count = actions.mark_read(folder, uids, bool(value))
-        elif kind == "flag":
-            count = actions.mark_flagged(folder, uids, bool(value))
-        elif kind == "delete":
-            count = actions.delete(folder, uids)
-        elif kind == "archive":
-            count = actions.archive(folder, uids)
-        elif kind == "move" and isinstance(value, Folder):
-            count = actions.move(folder, uids, value)
-        else:
-            raise ValueError(f"unknown action {kind!r}")
-        return count
+            return None
+        return perform(store, kind, folder, uids, value)
+
+    def undo(self, done: Done) -> Done:
+        """Put back what an action changed (locally now, on the server with the next replay); returns the Redo."""
+        return undo(self.store(), done)
 
     def push_changes(self, cancel: CancelToken = NEVER) -> list[str]:
         """Replay queued actions now; returns plain messages about refused ones."""

@@ -49,7 +49,9 @@ class Runtime(Protocol):
 
     def open_message(self, summary: MessageSummary, cancel: CancelToken = ..., *, allow_remote: bool = ...) -> Any: ...
 
-    def act(self, kind: str, folder_id: int, uids: list[int], value: object = None) -> int: ...
+    def act(self, kind: str, folder_id: int, uids: list[int], value: object = None) -> Any: ...
+
+    def undo(self, done: Any) -> Any: ...
 
     def push_changes(self, cancel: CancelToken = ...) -> list[str]: ...
 
@@ -297,12 +299,47 @@ class MailController(QObject):
 
         return self._run(email, lambda c, p: runtime.body(summary, c), loaded, name="load-body")
 
-    def act(self, email: str, kind: str, folder_id: int, uids: list[int], value: object = None) -> Task:
-        """Apply an action locally now (the list updates at once), then push it to the server."""
+    def act(
+        self,
+        email: str,
+        kind: str,
+        folder_id: int,
+        uids: list[int],
+        value: object = None,
+        on_done: Callable[[object], None] | None = None,
+    ) -> Task:
+        """Apply an action locally now (the list updates at once), then push it to the server.
+
+        `on_done` receives how to undo it (engine.imap.undo.Done, or None when it cannot be undone).
+        """
         runtime = self.runtimes[email]
-        task = self._run(email, lambda c, p: runtime.act(kind, folder_id, uids, value), lambda _n: self.poll())
+
+        def done(result: object) -> None:
+            self.poll()
+            if on_done is not None:
+                on_done(result)
+
+        task = self._run(email, lambda c, p: runtime.act(kind, folder_id, uids, value), done, name="act")
         if self.online:
             self._run(email, lambda c, p: runtime.push_changes(c), self._pushed, name="push")
+        return task
+
+    def undo(self, email: str, done: object, on_done: Callable[[object], None]) -> Task:
+        """Put back what an action changed: at once here, on the server now or when it can be reached.
+
+        `on_done` receives the Redo. Moved messages show in their folder again after a sync of both.
+        """
+        runtime = self.runtimes[email]
+
+        def undone(redo: object) -> None:
+            self.poll()
+            on_done(redo)
+
+        task = self._run(email, lambda c, p: runtime.undo(done), undone, name="undo")
+        if self.online:
+            self._run(email, lambda c, p: runtime.push_changes(c), self._pushed, name="push")
+            if getattr(done, "kind", "") == "move":
+                self.sync(email)  # the moved-back copies arrive with their new UIDs
         return task
 
     def change_folder(
