@@ -324,7 +324,13 @@ class MailController(QObject):
             self._run(email, lambda c, p: runtime.push_changes(c), self._pushed, name="push")
         return task
 
-    def undo(self, email: str, done: object, on_done: Callable[[object], None]) -> Task:
+    def undo(
+        self,
+        email: str,
+        done: object,
+        on_done: Callable[[object], None],
+        on_failed: Callable[[object], None] | None = None,
+    ) -> Task:
         """Put back what an action changed: at once here, on the server now or when it can be reached.
 
         `on_done` receives the Redo. Moved messages show in their folder again after a sync of both.
@@ -335,7 +341,7 @@ class MailController(QObject):
             self.poll()
             on_done(redo)
 
-        task = self._run(email, lambda c, p: runtime.undo(done), undone, name="undo")
+        task = self._run(email, lambda c, p: runtime.undo(done), undone, name="undo", on_failed=on_failed)
         if self.online:
             self._run(email, lambda c, p: runtime.push_changes(c), self._pushed, name="push")
             if getattr(done, "kind", "") == "move":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -14,6 +15,7 @@ from deskmail.engine.store.models import Folder, MessageSummary, SpecialUse
 from deskmail.ui.icons import ui_icon
 from deskmail.ui.mail.folders import folder_label
 from deskmail.ui.mail.outbox import refusal_of
+from deskmail.ui.mail.undo import Entry, UndoHistory
 
 # The composer and the MIME stack load when first used (a first reply or Write), not at start.
 if TYPE_CHECKING:
@@ -24,6 +26,12 @@ if TYPE_CHECKING:
     from deskmail.ui.mail.view import MailView
 
 Key = QKeySequence | QKeySequence.StandardKey | str | None
+KEYS_QUIET_S = 1.5  # after a composer closes, one-key commands wait this long (the person may still be typing)
+LABELS: dict[tuple[str, object], str] = {
+    ("archive", None): "Archive", ("delete", None): "Delete", ("move", None): "Move",
+    ("read", True): "Mark as Read", ("read", False): "Mark as Unread", ("flag", True): "Flag",
+    ("flag", False): "Remove Flag",
+}  # fmt: skip
 
 
 def mailto_message(url: str, sender: Address) -> OutgoingMessage:
@@ -89,6 +97,12 @@ class MailActions:
         self.toolbar_items = [self.get_mail, self.write, None, *answer[:3], None, self.archive, self.delete, self.flag]
         for action in self.context_menu:
             view.list.addAction(action if action is not None else self._separator())
+        # One-key commands act only while the message list has the focus: typed text that lands in the
+        # window by a slip (a reading pane, a folder, a composer that just closed) never archives mail.
+        for action in (self.archive, self.delete, self.mark_read, self.mark_unread, self.flag):
+            action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        self.history = UndoHistory(view)
+        self.keys_quiet_until = 0.0  # monotonic time: one-key commands wait until typing into a composer ends
         for action in (self.get_mail, self.write, self.find):
             view.addAction(action)
         self.update_enabled()
@@ -124,13 +138,16 @@ class MailActions:
         window.addToolBar(toolbar)
         menus = window.menuBar()
         help_action = menus.actions()[-1] if menus.actions() else None
+        edit = QMenu("&Edit", window)
+        edit.addAction(self.history.undo_action)
+        edit.addAction(self.history.redo_action)
         message = QMenu("&Message", window)
         for action in self.message_menu:
             message.addAction(action) if action is not None else message.addSeparator()
         go = QMenu("&Go", window)
         go.addAction(self.get_mail)
         go.addAction(self.find)
-        for menu in (message, go):
+        for menu in (edit, message, go):
             menus.insertMenu(help_action, menu) if help_action is not None else menus.addMenu(menu)
         for button in toolbar.findChildren(QToolButton):
             button.setAutoRaise(True)
@@ -162,7 +179,7 @@ class MailActions:
 
     def act(self, kind: str, value: object = None) -> None:
         chosen = self.selection()
-        if not chosen:
+        if not chosen or self._typed_for_a_composer():
             return
         email = self.view.email_of(chosen[0])
         for_good = kind == "delete" and self._deletes_for_good(email, chosen)
@@ -176,19 +193,35 @@ class MailActions:
             current = self.view.list.currentIndex().row()
             rows = [self.view.model.row_of(m.id) for m in chosen]
             self.view.next_row = current - sum(1 for row in rows if row is not None and row < current)
-        for folder_id, uids in by_folder.items():
-            self.view.controller.act(email, kind, folder_id, uids, value)
-        self._say_where(kind, len(chosen), for_good, value)
+        entry = Entry(LABELS.get((kind, value if kind in ("read", "flag") else None), kind.capitalize()), "")
+        entry.told = self._say_where(kind, len(chosen), for_good, value)
+        entry.expected = len(by_folder)
 
-    def _say_where(self, kind: str, count: int, for_good: bool, value: object) -> None:
-        """Mail that leaves the list says where it went, so nobody wonders whether it is lost."""
-        what = "1 message" if count == 1 else f"{count} messages"
+        def done(result: object) -> None:
+            if result is not None:
+                entry.dones.append((email, result))
+            else:
+                entry.expected -= 1
+            if entry.ready:
+                self.history.record(entry)  # no record (delete for good): the plain notice stays
+
+        for folder_id, uids in by_folder.items():
+            self.view.controller.act(email, kind, folder_id, uids, value, on_done=done)
         if for_good:
-            self.view.show_notice(f"{what.capitalize()} deleted for good")
-        elif kind in ("delete", "archive"):
-            self.view.show_notice(f"{what.capitalize()} moved to {'Trash' if kind == 'delete' else 'Archive'}")
-        elif kind == "move" and isinstance(value, Folder):
-            self.view.show_notice(f"{what.capitalize()} moved to {menu_label(value)}")
+            self.view.show_notice(entry.told)
+
+    def _say_where(self, kind: str, count: int, for_good: bool, value: object) -> str:
+        """What was done, in the notice: mail that leaves the list says where it went."""
+        what = ("1 message" if count == 1 else f"{count} messages").capitalize()
+        if for_good:
+            return f"{what} deleted for good"
+        if kind in ("delete", "archive"):
+            return f"{what} moved to {'Trash' if kind == 'delete' else 'Archive'}"
+        if kind == "move" and isinstance(value, Folder):
+            return f"{what} moved to {menu_label(value)}"
+        if kind == "read":
+            return f"{what} marked as {'read' if value else 'unread'}"
+        return f"{what} {'flagged' if value else 'unflagged'}"
 
     def _deletes_for_good(self, email: str, chosen: list[MessageSummary]) -> bool:
         """Delete in the Trash (or in an account without one) cannot be undone: nothing to fish out later."""
@@ -207,9 +240,14 @@ class MailActions:
         box.exec()
         return box.clickedButton() is delete
 
+    def _typed_for_a_composer(self) -> bool:
+        """A single-key command right after a composer closed is someone still typing their message."""
+        return time.monotonic() < self.keys_quiet_until
+
     def toggle_flag(self) -> None:
         chosen = self.selection()
-        self.act("flag", not all(m.flagged for m in chosen))
+        if chosen:
+            self.act("flag", not all(m.flagged for m in chosen))
 
     def _fill_move_menu(self) -> None:
         self.move_menu.clear()
@@ -252,6 +290,7 @@ class MailActions:
     def _forget(self, composer: ComposerWindow) -> None:
         if composer in self.composers:
             self.composers.remove(composer)
+        self.keys_quiet_until = time.monotonic() + KEYS_QUIET_S
 
     def compose_mailto(self, url: str) -> ComposerWindow:
         return self.compose(mailto_message(url, self.me()))

@@ -91,6 +91,7 @@ class MailView(QWidget):
         self._search_timer = QTimer(self, singleShot=True, interval=SEARCH_DELAY_MS)
         self._layout()
         self.actions_ = MailActions(self)
+        self.list_column.addWidget(self.actions_.history.notice)
         self.folder_menu = FolderMenu(self)
         self.notifier = NewMailNotifier(self.window, self.show_notice, lambda: len(self.accounts), self)
         self._connect()
@@ -103,6 +104,7 @@ class MailView(QWidget):
         column.addWidget(self.search)
         column.addWidget(self.server_bar)
         column.addWidget(self.list, 1)
+        self.list_column = column  # the Undo notice goes under the list
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.addWidget(self.folders)
         self.splitter.addWidget(middle)
