@@ -14,7 +14,10 @@ from pytestqt.qtbot import QtBot
 
 from deskmail.ui.mail.view import MailView
 from deskmail.ui.main_window import MainWindow
-from tests.gui.test_mail_testbed import imap_as, mailbox, message, open_window, subjects, view_of, window  # noqa: F401
+from tests.gui import test_mail_testbed as bed
+from tests.gui.test_mail_testbed import imap_as, message, open_window, subjects, view_of
+
+mailbox, window = bed.mailbox, bed.window  # the fixtures: a fresh account with four messages, its window
 
 pytestmark = pytest.mark.gui
 State = dict[str, dict[str, frozenset[str]]]
@@ -80,10 +83,10 @@ def test_every_action_undone_restores_the_server(
     projects = next(f for f in view.folders.folders_of(mailbox[0]) if f.name == "Projects")
     notice = view.actions_.history.notice
 
-    def do(name: str, press: Callable[[], None], before: State) -> None:
+    def do(name: str, press: Callable[[], None], earlier: State) -> None:
         notice.hide()
         press()
-        qtbot.waitUntil(lambda: notice.isVisible() and server() != before, timeout=20000)  # the server changed
+        qtbot.waitUntil(lambda: notice.isVisible() and server() != earlier, timeout=20000)  # the server changed
         assert [b.text() for b in notice.buttons] == ["Undo"], name
 
     keys: list[tuple[str, Callable[[], None]]] = [
@@ -97,7 +100,7 @@ def test_every_action_undone_restores_the_server(
         before = server()
         do(name, press, before)
         notice.buttons[0].click()
-        qtbot.waitUntil(lambda: server() == before, timeout=20000)  # folder, Message-ID and flags as they were
+        qtbot.waitUntil(lambda b=before: server() == b, timeout=20000)  # folder, Message-ID and flags as they were
         qtbot.waitUntil(lambda: "Travel plans" in subjects(view), timeout=20000)  # back in the list
     select(qtbot, view, "Travel plans")  # read: marked unread, then read, then both undone in turn
     before = server()
