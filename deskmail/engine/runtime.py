@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib
 import logging
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -239,11 +240,7 @@ class AccountRuntime:
 
     def flush_outbox(self, cancel: CancelToken = NEVER) -> list[Any]:
         """Send or file what waits in the outbox; messages the server refused wait for the user."""
-        from deskmail.engine.smtp.outbox import Outbox
-        from deskmail.engine.smtp.sender import Sender
-
-        sender = Sender(Outbox(self.store()), self.smtp_client, self.imap_client, smtp_host=self.account.outgoing.host)
-        results = sender.send_pending(cancel)
+        results: list[Any] = self._sender().send_pending(cancel)
         for result in results:
             if result.error is not None:
                 log.info("outbox %s still waiting: %s", result.item_id, result.error.message)
@@ -362,26 +359,48 @@ class AccountRuntime:
 
     def send(self, message: OutgoingMessage, cancel: CancelToken = NEVER) -> Any:
         """Queue the message in the outbox (durable), then send it; failures leave it waiting there."""
-        from deskmail.engine.smtp.outbox import Outbox, OutboxState
+        return self.send_queued(self.queue(message), cancel)
+
+    def _sender(self) -> Any:
+        from deskmail.engine.smtp.outbox import Outbox
         from deskmail.engine.smtp.sender import Sender
 
+        return Sender(Outbox(self.store()), self.smtp_client, self.imap_client, smtp_host=self.account.outgoing.host)
+
+    def queue(self, message: OutgoingMessage, delay: float = 0.0) -> int:
+        """Put the message in the outbox (durable) to leave in `delay` seconds (Undo Send); returns its item id.
+
+        A message still waiting when the app is killed is sent by the next start's sync, never lost.
+        """
+        from deskmail.engine.smtp.outbox import OutboxState
+
         message.ensure_message_id()
-        outbox = Outbox(self.store())
-        sender = Sender(outbox, self.smtp_client, self.imap_client, smtp_host=self.account.outgoing.host)
+        sender = self._sender()
+        outbox = sender.outbox
         waiting = next((i for i in outbox.items(heads_only=True) if i.message_id == message.message_id), None)
         if waiting is not None and waiting.state is OutboxState.FAILED:
             outbox.remove(waiting.id)  # "Try again" after a refusal: the composer's version replaces it
             waiting = None
         # A queued or half-sent copy (Try again after a lost connection) is resumed, never sent twice.
-        item_id = waiting.id if waiting is not None else sender.queue_only(message)
+        item_id = waiting.id if waiting is not None else sender.queue_only(message, time.time() + delay if delay else 0)
         self.store().note_addresses([(a.name, a.email) for a in [*message.to, *message.cc, *message.bcc]], sent=True)
-        result = sender.send(item_id, cancel)
-        if result.error is None:  # sent: the composer's draft copies (local and in Drafts) go
+        return int(item_id)
+
+    def send_queued(self, item_id: int, cancel: CancelToken = NEVER) -> Any:
+        """Send one outbox item now (its Undo Send wait is over); once sent, its drafts go."""
+        result = self._sender().send(item_id, cancel)
+        if result.error is None and result.message_id:  # sent: the composer's draft copies (local, in Drafts) go
             from deskmail.engine.smtp.drafts import DraftManager
             from deskmail.engine.smtp.outbox import LocalDrafts
 
-            DraftManager(LocalDrafts(self.store()), self.imap_client).discard(message.message_id, cancel)
+            DraftManager(LocalDrafts(self.store()), self.imap_client).discard(result.message_id, cancel)
         return result
+
+    def take_back(self, item_id: int) -> bytes | None:
+        """Undo Send: the message out of the outbox before it left (its bytes), or None when too late."""
+        from deskmail.engine.smtp.outbox import Outbox
+
+        return Outbox(self.store()).take_back(item_id)
 
     def close(self) -> None:
         self.watch_open_folder(None, lambda _f: None, NEVER)

@@ -59,6 +59,12 @@ class Runtime(Protocol):
 
     def send(self, message: Any, cancel: CancelToken = ...) -> Any: ...
 
+    def queue(self, message: Any, delay: float = ...) -> int: ...
+
+    def send_queued(self, item_id: int, cancel: CancelToken = ...) -> Any: ...
+
+    def take_back(self, item_id: int) -> bytes | None: ...
+
     def search_server(self, text: str, cancel: CancelToken = ..., limit: int = ...) -> list[MessageSummary]: ...
 
     def watch(self, on_change: Callable[[str], None], cancel: CancelToken) -> None: ...
@@ -397,6 +403,56 @@ class MailController(QObject):
         return self.runner.run(
             lambda c, p: runtime.send(build(), c), key=email, name="send", on_finished=finished, on_failed=on_failed
         )
+
+    def queue_send(
+        self,
+        email: str,
+        build: Callable[[], Any],
+        delay: float,
+        on_done: Callable[[object], None],
+        on_failed: Callable[[object], None],
+    ) -> Task:
+        """Build the message on the worker and put it in the outbox to leave in `delay` s (Undo Send).
+
+        `on_done` receives the outbox item id; `send_queued` sends it when the wait is over.
+        """
+        runtime = self.runtimes[email]
+
+        def queued(item_id: object) -> None:
+            self.poll()
+            on_done(item_id)
+
+        self.previews.pause(email)
+        return self.runner.run(
+            lambda c, p: runtime.queue(build(), delay), key=email, name="queue", on_finished=queued, on_failed=on_failed
+        )
+
+    def send_queued(
+        self, email: str, item_id: int, on_done: Callable[[object], None], on_failed: Callable[[object], None]
+    ) -> Task:
+        """Send one outbox item now; `on_failed` gets the error when it still waits in the outbox."""
+        runtime = self.runtimes[email]
+
+        def finished(result: object) -> None:
+            error = getattr(result, "error", None)
+            on_failed(error) if error is not None else on_done(result)
+            self.poll()
+
+        self.previews.pause(email)
+        return self.runner.run(
+            lambda c, p: runtime.send_queued(item_id, c),
+            key=email, name="send", on_finished=finished, on_failed=on_failed, cleanup=True,
+        )  # fmt: skip
+
+    def take_back(self, email: str, item_id: int, on_done: Callable[[object], None]) -> Task:
+        """Undo Send: the message's bytes out of the outbox (None: it already left)."""
+        runtime = self.runtimes[email]
+
+        def taken(raw: object) -> None:
+            self.poll()
+            on_done(raw)
+
+        return self._run(email, lambda c, p: runtime.take_back(item_id), taken, name="take-back")
 
     def run_for(
         self,

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QMenu, QMessageBox, QToolBar, QToolButton
 
+from deskmail.engine.prefs import UNDO_SEND_DEFAULT, AppSettings
 from deskmail.engine.store.models import Folder, MessageSummary, SpecialUse
 from deskmail.ui.icons import ui_icon
 from deskmail.ui.mail.folders import folder_label
@@ -26,6 +28,18 @@ if TYPE_CHECKING:
     from deskmail.ui.mail.view import MailView
 
 Key = QKeySequence | QKeySequence.StandardKey | str | None
+
+
+@dataclass(eq=False)
+class WaitingSend:
+    """A sent message in its Undo Send wait: queued in the Outbox, its composer hidden."""
+
+    composer: ComposerWindow
+    email: str
+    item_id: int
+    timer: QTimer
+
+
 KEYS_QUIET_S = 1.5  # after a composer closes, one-key commands wait this long (the person may still be typing)
 LABELS: dict[tuple[str, object], str] = {
     ("archive", None): "Archive", ("delete", None): "Delete", ("move", None): "Move",
@@ -102,10 +116,20 @@ class MailActions:
         for action in (self.archive, self.delete, self.mark_read, self.mark_unread, self.flag):
             action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
         self.history = UndoHistory(view)
+        self.waiting_sends: list[WaitingSend] = []  # messages in their Undo Send wait
+        self.undo_send_seconds = UNDO_SEND_DEFAULT
+        settings = AppSettings(view.context.paths)
+        view.context.runner.run(
+            lambda c, p: settings.undo_send_seconds(), name="load-settings", on_finished=self._settings_loaded
+        )
         self.keys_quiet_until = 0.0  # monotonic time: one-key commands wait until typing into a composer ends
         for action in (self.get_mail, self.write, self.find):
             view.addAction(action)
         self.update_enabled()
+
+    def _settings_loaded(self, seconds: object) -> None:
+        if isinstance(seconds, int):
+            self.undo_send_seconds = seconds
 
     def _action(self, text: str, icon: str | None, slot: Callable[[], object], *keys: Key) -> QAction:
         action = QAction(ui_icon(icon), text, self.view) if icon else QAction(text, self.view)
@@ -360,12 +384,72 @@ class MailActions:
             return
         self._ensure_id(composer)
         build = composer.outgoing(*parsed)
-        self.view.controller.send(
-            composer.account_email(),
-            build,
-            on_done=lambda _r: self._sent(composer),
-            on_failed=composer.send_failed,
-        )
+        email, delay = composer.account_email(), self.undo_send_seconds
+        if delay <= 0:
+            self.view.controller.send(
+                email, build, on_done=lambda _r: self._sent(composer), on_failed=composer.send_failed
+            )
+            return
+        # Undo Send: the message waits in the Outbox (durably: a crash sends it at the next start) while
+        # its composer hides, ready to come back exactly as it was.
+        self.view.controller.queue_send(
+            email, build, delay, lambda item: self._wait_to_send(composer, email, int(str(item)), delay),
+            composer.send_failed,
+        )  # fmt: skip
+
+    def _wait_to_send(self, composer: ComposerWindow, email: str, item_id: int, delay: int) -> None:
+        timer = QTimer(self.view, singleShot=True, interval=delay * 1000)
+        waiting = WaitingSend(composer, email, item_id, timer)
+        self.waiting_sends.append(waiting)
+        timer.timeout.connect(lambda: self._send_now(waiting))
+        timer.start()
+        composer.hide()
+        self.keys_quiet_until = time.monotonic() + KEYS_QUIET_S
+        self.history.notice.tell("Sending…", [("Undo", lambda: self.undo_send(waiting))], ms=delay * 1000 + 500)
+
+    def _send_now(self, waiting: WaitingSend) -> None:
+        if waiting not in self.waiting_sends:
+            return
+        self.waiting_sends.remove(waiting)
+        waiting.timer.stop()
+        composer = waiting.composer
+
+        def failed(error: object) -> None:
+            composer.show()  # it waits in the Outbox: the composer says why, as before
+            composer.send_failed(error)
+
+        if self.history.notice.text.text() == "Sending…":
+            self.history.notice.hide()
+        self.view.controller.send_queued(waiting.email, waiting.item_id, lambda _r: self._sent(composer), failed)
+
+    def undo_send(self, waiting: WaitingSend) -> None:
+        """Take the message back before it leaves: nothing is sent, its composer comes back as it was."""
+        if waiting not in self.waiting_sends:
+            self.history.notice.tell("Too late: the message has already left.")
+            return
+        self.waiting_sends.remove(waiting)
+        waiting.timer.stop()
+        composer = waiting.composer
+
+        def taken(raw: object) -> None:
+            if raw is None:  # it had started to go out (e.g. a check for mail sent it)
+                self.history.notice.tell("Too late: the message has already left.")
+                composer.send_done()
+                return
+            composer.set_sending(False)
+            composer.dirty = True  # closing it now asks whether to keep it as a draft
+            composer.status.setText("Not sent")
+            composer.show()
+            composer.raise_()
+            composer.activateWindow()
+            self.history.notice.tell("Not sent. The message is open again.")
+
+        self.view.controller.take_back(waiting.email, waiting.item_id, taken)
+
+    def send_waiting_now(self) -> None:
+        """The window closes: what waits for its Undo Send goes now (else it would go at the next start)."""
+        for waiting in list(self.waiting_sends):
+            self._send_now(waiting)
 
     def _sent(self, composer: ComposerWindow) -> None:
         composer.send_done()

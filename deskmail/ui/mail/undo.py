@@ -49,9 +49,9 @@ class UndoNotice(MessageBar):
         self.timer = QTimer(self, singleShot=True, interval=NOTICE_MS)
         self.timer.timeout.connect(self.hide)
 
-    def tell(self, text: str, actions: list[tuple[str, Callable[[], None]]] | None = None) -> None:
+    def tell(self, text: str, actions: list[tuple[str, Callable[[], None]]] | None = None, ms: int = NOTICE_MS) -> None:
         self.show_message(text, actions)
-        self.timer.start()
+        self.timer.start(max(ms, NOTICE_MS) if actions else ms)
 
 
 class UndoHistory:

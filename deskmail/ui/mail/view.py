@@ -411,6 +411,7 @@ class MailView(QWidget):
                     header.resizeSection(index, width)
 
     def close_window(self) -> bool:
+        self.actions_.send_waiting_now()
         self.controller.shutdown()
         self.notifier.close()
         return True
