@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import ssl
 from collections.abc import Callable
 from pathlib import Path
@@ -177,3 +178,36 @@ def test_undo_while_offline_reaches_the_server_when_it_is_back(
     finally:
         win.close()
         win.runner.shutdown(wait=True)  # type: ignore[attr-defined]
+
+
+def test_undo_send_sends_nothing_and_brings_the_message_back(
+    qtbot: QtBot, testbed: Any, window: MainWindow, tmp_path: Path
+) -> None:
+    view = view_of(window)
+    qtbot.waitUntil(lambda: "Travel plans" in subjects(view), timeout=20000)
+    assert view.actions_.undo_send_seconds == 5  # the default
+    view.actions_.undo_send_seconds = 2  # (as `deskmail settings set undo_send_seconds 2` would)
+    before = len(testbed.smtp.received)
+    notes = tmp_path / "notes.txt"
+    notes.write_text("shopping list")
+    composer = view.actions_.compose()
+    composer.to.setText(f"Alice <{testbed.user}>")
+    composer.subject.setText("Things to buy")
+    composer.body.setPlainText("Things to buy:\n\tmilk")
+    composer.add_path(notes)
+    with qtbot.waitActive(composer):
+        composer.activateWindow()
+    qtbot.keyClick(composer.body, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)  # Ctrl+Enter sends
+    notice = view.actions_.history.notice
+    qtbot.waitUntil(lambda: notice.isVisible() and notice.text.text() == "Sending…", timeout=10000)
+    assert not composer.isVisible() and [b.text() for b in notice.buttons] == ["Undo"]
+    notice.buttons[0].click()
+    qtbot.waitUntil(composer.isVisible, timeout=10000)  # back, exactly as it was
+    assert testbed.user in composer.to.text() and composer.subject.text() == "Things to buy"
+    assert composer.body.toPlainText() == "Things to buy:\n\tmilk"
+    assert [a.filename for a in composer.attachments] == ["notes.txt"] and not composer.sending
+    qtbot.wait(3000)  # well past the wait: nothing went out, nothing waits in the Outbox
+    assert len(testbed.smtp.received) == before and view.outbox_button.isHidden()
+    composer.request_send()  # the second time it is let go
+    qtbot.waitUntil(lambda: len(testbed.smtp.received) == before + 1, timeout=20000)
+    assert base64.b64encode(b"shopping list") in testbed.smtp.received[-1].content  # the attachment too
