@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -17,6 +16,7 @@ from deskmail.engine.store.models import Folder, MessageSummary, SpecialUse
 from deskmail.ui.icons import ui_icon
 from deskmail.ui.mail.folders import folder_label
 from deskmail.ui.mail.outbox import refusal_of
+from deskmail.ui.mail.typing_guard import TypingGuard
 from deskmail.ui.mail.undo import Entry, UndoHistory
 
 # The composer and the MIME stack load when first used (a first reply or Write), not at start.
@@ -40,7 +40,6 @@ class WaitingSend:
     timer: QTimer
 
 
-KEYS_QUIET_S = 1.5  # after a composer closes, one-key commands wait this long (the person may still be typing)
 LABELS: dict[tuple[str, object], str] = {
     ("archive", None): "Archive", ("delete", None): "Delete", ("move", None): "Move",
     ("read", True): "Mark as Read", ("read", False): "Mark as Unread", ("flag", True): "Flag",
@@ -122,7 +121,7 @@ class MailActions:
         view.context.runner.run(
             lambda c, p: settings.undo_send_seconds(), name="load-settings", on_finished=self._settings_loaded
         )
-        self.keys_quiet_until = 0.0  # monotonic time: one-key commands wait until typing into a composer ends
+        self.typing_guard = TypingGuard(view)  # keys typed for a composer that just left do nothing here
         for action in (self.get_mail, self.write, self.find):
             view.addAction(action)
         self.update_enabled()
@@ -203,7 +202,7 @@ class MailActions:
 
     def act(self, kind: str, value: object = None) -> None:
         chosen = self.selection()
-        if not chosen or self._typed_for_a_composer():
+        if not chosen:
             return
         email = self.view.email_of(chosen[0])
         for_good = kind == "delete" and self._deletes_for_good(email, chosen)
@@ -264,10 +263,6 @@ class MailActions:
         box.exec()
         return box.clickedButton() is delete
 
-    def _typed_for_a_composer(self) -> bool:
-        """A single-key command right after a composer closed is someone still typing their message."""
-        return time.monotonic() < self.keys_quiet_until
-
     def toggle_flag(self) -> None:
         chosen = self.selection()
         if chosen:
@@ -314,7 +309,7 @@ class MailActions:
     def _forget(self, composer: ComposerWindow) -> None:
         if composer in self.composers:
             self.composers.remove(composer)
-        self.keys_quiet_until = time.monotonic() + KEYS_QUIET_S
+        self.typing_guard.hold()
 
     def compose_mailto(self, url: str) -> ComposerWindow:
         return self.compose(mailto_message(url, self.me()))
@@ -404,7 +399,7 @@ class MailActions:
         timer.timeout.connect(lambda: self._send_now(waiting))
         timer.start()
         composer.hide()
-        self.keys_quiet_until = time.monotonic() + KEYS_QUIET_S
+        self.typing_guard.hold()
         self.history.notice.tell("Sending…", [("Undo", lambda: self.undo_send(waiting))], ms=delay * 1000 + 500)
 
     def _send_now(self, waiting: WaitingSend) -> None:
@@ -415,12 +410,17 @@ class MailActions:
         composer = waiting.composer
 
         def failed(error: object) -> None:
-            composer.show()  # it waits in the Outbox: the composer says why, as before
-            composer.send_failed(error)
+            if composer in self.composers:  # (gone when the window closed meanwhile: it waits in the Outbox)
+                composer.show()  # it waits in the Outbox: the composer says why, as before
+                composer.send_failed(error)
+
+        def sent(_result: object) -> None:
+            if composer in self.composers:
+                self._sent(composer)
 
         if self.history.notice.text.text() == "Sending…":
             self.history.notice.hide()
-        self.view.controller.send_queued(waiting.email, waiting.item_id, lambda _r: self._sent(composer), failed)
+        self.view.controller.send_queued(waiting.email, waiting.item_id, sent, failed)
 
     def undo_send(self, waiting: WaitingSend) -> None:
         """Take the message back before it leaves: nothing is sent, its composer comes back as it was."""
@@ -446,16 +446,23 @@ class MailActions:
 
         self.view.controller.take_back(waiting.email, waiting.item_id, taken)
 
+    def sending_soon(self, email: str) -> set[int]:
+        """An account's outbox items in their Undo Send wait (the notice shows them, not the Outbox)."""
+        return {w.item_id for w in self.waiting_sends if w.email == email}
+
     def send_waiting_now(self) -> None:
         """The window closes: what waits for its Undo Send goes now (else it would go at the next start)."""
         for waiting in list(self.waiting_sends):
             self._send_now(waiting)
+            waiting.composer.send_done()  # in the Outbox, durably: its hidden composer has nothing left to do
 
     def _sent(self, composer: ComposerWindow) -> None:
         composer.send_done()
         self.view.show_notice("Message sent")
 
     def _save_draft(self, composer: ComposerWindow) -> None:
+        if composer.account_email() not in self.view.controller.runtimes:
+            return  # the window closed (or the account went): the closing question already asked about it
         parsed = composer.recipients() or ([], [], [])
         self._ensure_id(composer)
         build = composer.outgoing(*parsed)

@@ -162,6 +162,7 @@ class ComposerWindow(QMainWindow):
         self.subject.setPlaceholderText("What is it about?")
         self.body = BodyEdit()
         self.body.setTabChangesFocus(False)
+        self.body.setTabStopDistance(self.body.fontMetrics().horizontalAdvance(" ") * 4)  # an indent, not a gulf
         self.body.setAccessibleName("Message text")
         self.bar = MessageBar("error", closable=True)
         self.field_error = QLabel()

@@ -183,7 +183,7 @@ def search_nothing_found() -> MainWindow:
     return window
 
 
-def composer_new() -> QWidget:
+def composer_new() -> ComposerWindow:
     window = sample_window()
     composer = mail_view(window).actions_.compose()
     composer.to.setText("Ben Okafor <ben@example.test>")
@@ -204,6 +204,51 @@ def composer_reply() -> ComposerWindow:
     return composer
 
 
+def composer_after_tab() -> ComposerWindow:
+    """Tab in the text indents (the slip that used to land on Send): the cursor stays in the text."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    composer = composer_new()
+    composer.subject.setText("Things to buy")
+    composer.body.setPlainText("Things to buy:\n")
+    composer.body.moveCursor(composer.body.textCursor().MoveOperation.End)
+    composer.show()
+    composer.activateWindow()
+    composer.body.setFocus()
+    for key in (Qt.Key.Key_Tab, Qt.Key.Key_M, Qt.Key.Key_I, Qt.Key.Key_L, Qt.Key.Key_K):
+        QTest.keyClick(composer.body, key)
+    composer.dirty = False
+    settle(seconds=0.2)
+    return composer
+
+
+def undo_notice() -> MainWindow:
+    """After Archive: where the message went, with Undo (Ctrl+Z and Edit > Undo do the same later)."""
+    window = open_message(sample_window(), "Dinner on Friday?")
+    view = mail_view(window)
+    view.list.setFocus()
+    view.actions_.act("archive")
+    settle(lambda: not view.actions_.history.notice.isHidden(), 5.0)
+    settle(seconds=0.2)
+    return window
+
+
+def undo_send_notice() -> MainWindow:
+    """A message just sent waits in the Outbox for a few seconds: 'Sending… Undo'."""
+    window = open_message(sample_window(), "Dinner on Friday?")
+    view = mail_view(window)
+    view.actions_.undo_send_seconds = 30  # the scene is taken long before it would leave
+    composer = view.actions_.compose()
+    composer.to.setText("Ben Okafor <ben@example.test>")
+    composer.subject.setText("Saturday walk")
+    composer.body.setPlainText("Shall we walk around the lake?")
+    composer.request_send()
+    settle(lambda: not view.actions_.history.notice.isHidden(), 5.0)
+    settle(seconds=0.2)
+    return window
+
+
 def scenes() -> Iterator[tuple[str, Callable[[], QWidget]]]:
     yield "01-main-window", main_window
     yield "02-html-remote-blocked", html_remote_blocked
@@ -216,3 +261,6 @@ def scenes() -> Iterator[tuple[str, Callable[[], QWidget]]]:
     yield "09-sign-in-ended", sign_in_ended
     yield "20-empty-folder", empty_folder
     yield "21-search-nothing-found", search_nothing_found
+    yield "22-composer-after-tab", composer_after_tab
+    yield "23-undo-notice", undo_notice
+    yield "24-undo-send-notice", undo_send_notice

@@ -209,7 +209,10 @@ class MailView(QWidget):
         for account in self.accounts:
             reader = self.controller.reader(account.email)
             if reader is not None:
-                waiting += [(account.email, item) for item in outbox_items(reader, heads_only=True)]
+                items = outbox_items(reader, heads_only=True)
+                waiting += [
+                    (account.email, item) for item in items if item.id not in self.actions_.sending_soon(account.email)
+                ]
         self.waiting = waiting
         show_outbox(self.outbox_button, waiting, self.controller.sync_all, self.actions_.open_outbox_item)
         for account in self.accounts:
