@@ -201,6 +201,7 @@ def test_undo_send_sends_nothing_and_brings_the_message_back(
     notice = view.actions_.history.notice
     qtbot.waitUntil(lambda: notice.isVisible() and notice.text.text() == "Sending…", timeout=10000)
     assert not composer.isVisible() and [b.text() for b in notice.buttons] == ["Undo"]
+    assert view.outbox_button.isHidden()  # not "waiting in the Outbox · Send now": the notice speaks for it
     notice.buttons[0].click()
     qtbot.waitUntil(composer.isVisible, timeout=10000)  # back, exactly as it was
     assert testbed.user in composer.to.text() and composer.subject.text() == "Things to buy"

@@ -396,6 +396,7 @@ class MailActions:
         timer = QTimer(self.view, singleShot=True, interval=delay * 1000)
         waiting = WaitingSend(composer, email, item_id, timer)
         self.waiting_sends.append(waiting)
+        self.view.update_outbox()  # it shows in the notice, not as waiting in the Outbox
         timer.timeout.connect(lambda: self._send_now(waiting))
         timer.start()
         composer.hide()

@@ -46,11 +46,14 @@ class UndoNotice(MessageBar):
     def __init__(self) -> None:
         super().__init__("info", "", closable=True)
         self.setAccessibleDescription("What was just done, with a button to undo it")
+        self.setMaximumWidth(560)  # a short line at the bottom left, as mail apps show such notices
         self.timer = QTimer(self, singleShot=True, interval=NOTICE_MS)
         self.timer.timeout.connect(self.hide)
 
     def tell(self, text: str, actions: list[tuple[str, Callable[[], None]]] | None = None, ms: int = NOTICE_MS) -> None:
         self.show_message(text, actions)
+        # One line when it fits (wrapping is for narrow windows), not the narrowest box that could hold it.
+        self.text.setMinimumWidth(min(self.text.fontMetrics().horizontalAdvance(text) + 8, 380))
         self.timer.start(max(ms, NOTICE_MS) if actions else ms)
 
 

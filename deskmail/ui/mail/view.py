@@ -91,7 +91,7 @@ class MailView(QWidget):
         self._search_timer = QTimer(self, singleShot=True, interval=SEARCH_DELAY_MS)
         self._layout()
         self.actions_ = MailActions(self)
-        self.list_column.addWidget(self.actions_.history.notice)
+        self.layout().addWidget(self.actions_.history.notice, 0, Qt.AlignmentFlag.AlignLeft)  # under the lists
         self.folder_menu = FolderMenu(self)
         self.notifier = NewMailNotifier(self.window, self.show_notice, lambda: len(self.accounts), self)
         self._connect()
@@ -104,7 +104,6 @@ class MailView(QWidget):
         column.addWidget(self.search)
         column.addWidget(self.server_bar)
         column.addWidget(self.list, 1)
-        self.list_column = column  # the Undo notice goes under the list
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.addWidget(self.folders)
         self.splitter.addWidget(middle)
