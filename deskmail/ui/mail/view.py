@@ -91,7 +91,7 @@ class MailView(QWidget):
         self._search_timer = QTimer(self, singleShot=True, interval=SEARCH_DELAY_MS)
         self._layout()
         self.actions_ = MailActions(self)
-        self.layout().addWidget(self.actions_.history.notice, 0, Qt.AlignmentFlag.AlignLeft)  # under the lists
+        self.main_layout.addWidget(self.actions_.history.notice, 0, Qt.AlignmentFlag.AlignLeft)  # under the lists
         self.folder_menu = FolderMenu(self)
         self.notifier = NewMailNotifier(self.window, self.show_notice, lambda: len(self.accounts), self)
         self._connect()
@@ -118,6 +118,7 @@ class MailView(QWidget):
         layout.addWidget(self.offline_bar)
         layout.addWidget(self.error_bar)
         layout.addWidget(self.splitter, 1)
+        self.main_layout = layout
 
     def _connect(self) -> None:
         c = self.controller
