@@ -16,7 +16,7 @@ from pytestqt.qtbot import QtBot
 from deskmail.ui.mail.view import MailView
 from deskmail.ui.main_window import MainWindow
 from tests.gui import test_mail_testbed as bed
-from tests.gui.test_mail_testbed import imap_as, message, open_window, subjects, view_of
+from tests.gui.test_mail_testbed import imap_as, message, open_subject, open_window, subjects, view_of
 
 mailbox, window = bed.mailbox, bed.window  # the fixtures: a fresh account with four messages, its window
 
@@ -54,16 +54,8 @@ def reader_of(ip: str, ca: Path, email: str, password: str) -> Callable[[], Stat
 
 
 def select(qtbot: QtBot, view: MailView, subject: str) -> None:
-    def find() -> bool:
-        view.controller.poll()
-        for row in range(view.model.rowCount()):
-            summary = view.model.summary(row)
-            if summary is not None and summary.subject == subject:
-                view.list.select_row(row)
-                return True
-        return False
-
-    qtbot.waitUntil(find, timeout=20000)
+    """Open the message, then give the list the focus (where one-key commands work)."""
+    open_subject(qtbot, view, subject)
     view.window().activateWindow()
     view.list.setFocus()
     qtbot.waitUntil(view.list.hasFocus, timeout=5000)

@@ -87,33 +87,29 @@ class UndoHistory:
 
     def undo(self, entry: Entry | None = None) -> None:
         """Undo `entry` (default: the latest action); its Redo goes on the Redo stack."""
-        if entry is None:
-            entry = self.done[-1] if self.done else None
-        if entry is None or entry not in self.done:
-            return
-        if not entry.ready:  # its last step is still on the worker (a few ms): undo right after it
-            QTimer.singleShot(RETRY_MS, lambda: self.undo(entry))
-            return
-        self.done.remove(entry)
-        redo = Entry(entry.label, entry.told)
-        self.undone.append(redo)
-        self._run(entry, redo)
-        self.notice.tell(f"Undone: {entry.label}", [("Redo", partial(self.redo, redo))])
-        self._update()
+        self._turn(entry, self.done, self.undone, redo=False)
 
     def redo(self, entry: Entry | None = None) -> None:
+        """Redo `entry` (default: the latest undone action); it can be undone again."""
+        self._turn(entry, self.undone, self.done, redo=True)
+
+    def _turn(self, entry: Entry | None, source: list[Entry], target: list[Entry], *, redo: bool) -> None:
+        """Reverse `entry` from `source` (Undo: the done actions; Redo: the undone ones) into `target`."""
         if entry is None:
-            entry = self.undone[-1] if self.undone else None
-        if entry is None or entry not in self.undone:
+            entry = source[-1] if source else None
+        if entry is None or entry not in source:
             return
-        if not entry.ready:
-            QTimer.singleShot(RETRY_MS, lambda: self.redo(entry))
+        if not entry.ready:  # its last step is still on the worker (a few ms): reverse it right after
+            QTimer.singleShot(RETRY_MS, lambda: self._turn(entry, source, target, redo=redo))
             return
-        self.undone.remove(entry)
-        again = Entry(entry.label, entry.told)
-        self.done.append(again)
-        self._run(entry, again)
-        self.notice.tell(entry.told, [("Undo", partial(self.undo, again))])
+        source.remove(entry)
+        reverse = Entry(entry.label, entry.told)
+        target.append(reverse)
+        self._run(entry, reverse)
+        if redo:
+            self.notice.tell(entry.told, [("Undo", partial(self.undo, reverse))])
+        else:
+            self.notice.tell(f"Undone: {entry.label}", [("Redo", partial(self.redo, reverse))])
         self._update()
 
     def _run(self, entry: Entry, into: Entry) -> None:
