@@ -157,6 +157,7 @@ def sent_while_unreachable() -> MainWindow:
     window = sample_window(ProviderDownRuntime)
     view = mail_view(window)
     view.controller.network_up = lambda: True
+    view.actions_.undo_send_seconds = 0  # this scene is what follows the Undo Send wait
     window.show()  # the status bar hides its words for a notice only in a window on screen
     composer = view.actions_.compose()
     composer.to.setText("Ben Okafor <ben@example.test>")
