@@ -43,6 +43,18 @@ class RemoteContentPrefs:
 WINDOW_FILE = "window.json"
 
 
+def read_json_object(path: Path) -> dict[str, Any]:
+    """A small JSON settings file as a dict; {} when missing, unreadable or not an object (logged)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError) as exc:
+        log.warning("ignoring unreadable %s: %s", path, exc)
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
 class WindowPrefs:
     """Where the main window was and how its panes were split, restored at the next start."""
 
@@ -50,14 +62,7 @@ class WindowPrefs:
         self.path: Path = paths.config / WINDOW_FILE
 
     def load(self) -> dict[str, Any]:
-        try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            return {}
-        except (OSError, ValueError) as exc:
-            log.warning("ignoring unreadable %s: %s", self.path, exc)
-            return {}
-        return data if isinstance(data, dict) else {}
+        return read_json_object(self.path)
 
     def save(self, state: dict[str, Any]) -> None:
         atomic_write_text(self.path, json.dumps(state, indent=2))
@@ -78,14 +83,7 @@ class AppSettings:
         self.path: Path = paths.config / SETTINGS_FILE
 
     def load(self) -> dict[str, Any]:
-        try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            return {}
-        except (OSError, ValueError) as exc:
-            log.warning("ignoring unreadable %s: %s", self.path, exc)
-            return {}
-        return data if isinstance(data, dict) else {}
+        return read_json_object(self.path)
 
     def undo_send_seconds(self) -> int:
         value = self.load().get("undo_send_seconds", UNDO_SEND_DEFAULT)
