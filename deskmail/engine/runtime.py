@@ -24,11 +24,12 @@ from deskmail.core.settings import Settings
 from deskmail.engine.accounts import Account
 from deskmail.engine.credentials import Credentials
 from deskmail.engine.imap.account import open_session, sync_account
-from deskmail.engine.imap.actions import Actions, replay
+from deskmail.engine.imap.actions import replay
 from deskmail.engine.imap.bodies import MessageGone, ensure_body
 from deskmail.engine.imap.push import NETWORK_ERRORS
 from deskmail.engine.imap.session import ImapSession
 from deskmail.engine.imap.sync import ProgressFn, SyncReport
+from deskmail.engine.imap.undo import Done, perform, undo
 from deskmail.engine.imap.wire import ImapError
 from deskmail.engine.paths import Paths
 from deskmail.engine.store.models import Folder, MessageSummary, SpecialUse
@@ -433,28 +434,17 @@ class AccountRuntime:
             return None
         raise ValueError(f"unknown folder change {kind!r}")
 
-    def act(self, kind: str, folder_id: int, uids: list[int], value: object = None) -> int:
-        """A local-first action (read, flag, delete, archive, move); then try to tell the server."""
+    def act(self, kind: str, folder_id: int, uids: list[int], value: object = None) -> Done | None:
+        """A local-first action (read, flag, delete, archive, move); returns how to undo it (None: cannot)."""
         store = self.store()
         folder = store.folder_by_id(folder_id)
         if folder is None:
-            return 0
-        actions = Actions(store)
-        if kind == "read":
-            count = actions.mark_read(folder, uids, bool(value))
-        elif kind == "flag":
-            count = actions.mark_flagged(folder, uids, bool(value))
-        elif kind == "delete":
-            count = actions.delete(folder, uids)
-        elif kind == "archive":
-            count = actions.archive(folder, uids)
-        elif kind in ("junk", "not_junk"):
-            count = actions.mark_junk(folder, uids, kind == "junk")
-        elif kind == "move" and isinstance(value, Folder):
-            count = actions.move(folder, uids, value)
-        else:
-            raise ValueError(f"unknown action {kind!r}")
-        return count
+            return None
+        return perform(store, kind, folder, uids, value)
+
+    def undo(self, done: Done) -> Done:
+        """Put back what an action changed (locally now, on the server with the next replay); returns the Redo."""
+        return undo(self.store(), done)
 
     def push_changes(self, cancel: CancelToken = NEVER) -> list[str]:
         """Replay queued actions now; returns plain messages about refused ones."""
@@ -464,6 +454,13 @@ class AccountRuntime:
 
     def send(self, message: OutgoingMessage, cancel: CancelToken = NEVER) -> Any:
         """Queue the message in the outbox (durable), then send it; failures leave it waiting there."""
+        return self.send_queued(self.queue(message), cancel)
+
+    def queue(self, message: OutgoingMessage, delay: float = 0.0) -> int:
+        """Put the message in the outbox (durable) to leave in `delay` seconds (Undo Send); returns its item id.
+
+        A message still waiting when the app is killed is sent by the next start's sync, never lost.
+        """
         from deskmail.engine.smtp.outbox import OutboxState
 
         message.ensure_message_id()
@@ -474,14 +471,22 @@ class AccountRuntime:
             outbox.remove(waiting.id)  # "Try again" after a refusal: the composer's version replaces it
             waiting = None
         # A queued or half-sent copy (Try again after a lost connection) is resumed, never sent twice.
-        item_id = waiting.id if waiting is not None else sender.queue_only(message)
+        item_id = waiting.id if waiting is not None else sender.queue_only(message, time.time() + delay if delay else 0)
         self.store().note_addresses([(a.name, a.email) for a in [*message.to, *message.cc, *message.bcc]], sent=True)
+        return int(item_id)
+
+    def send_queued(self, item_id: int, cancel: CancelToken = NEVER) -> Any:
+        """Send one outbox item the person sent (now, or after its Undo Send wait)."""
+        from deskmail.engine.smtp.outbox import OutboxState
+
+        sender = self._sender()
+        item = sender.outbox.get(item_id, heads_only=True)
         # Send pressed again after "this message may already have been sent": that is the answer.
-        resend = waiting is not None and waiting.state is OutboxState.UNSURE and _asked(waiting.last_error)
+        resend = item is not None and item.state is OutboxState.UNSURE and _asked(item.last_error)
         result = sender.send(item_id, cancel, resend=resend)
-        if result.error is None and self.store().special_folder(SpecialUse.DRAFTS) is None:
+        if result.error is None and result.message_id and self.store().special_folder(SpecialUse.DRAFTS) is None:
             # Drafts never listed here (no sync yet): its copies can only be found on the server.
-            self.draft_manager().discard(message.message_id, cancel)
+            self.draft_manager().discard(result.message_id, cancel)
         self._replay_after_sending(cancel)
         return result
 
@@ -526,6 +531,12 @@ class AccountRuntime:
         result = self._sender().send(item_id, cancel, resend=True)
         self._replay_after_sending(cancel)
         return result
+
+    def take_back(self, item_id: int) -> bytes | None:
+        """Undo Send: the message out of the outbox before it left (its bytes), or None when too late."""
+        from deskmail.engine.smtp.outbox import Outbox
+
+        return Outbox(self.store()).take_back(item_id)
 
     def close(self) -> None:
         self.watch_open_folder(None, lambda _f: None, NEVER)

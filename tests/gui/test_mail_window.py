@@ -329,7 +329,9 @@ def test_delete_in_trash_asks_first_because_it_cannot_be_undone(qtbot: QtBot, mo
     view.actions_.delete.trigger()  # to the Trash: no question, it can be fished out again
     qtbot.waitUntil(lambda: view.model.rowCount() == before - 1, timeout=5000)
     assert not asked
-    assert window.statusBar().currentMessage() == "1 message moved to Trash"  # says where it went
+    notice = view.actions_.history.notice
+    qtbot.waitUntil(lambda: notice.text.text() == "1 message moved to Trash", timeout=5000)  # says where it went
+    assert [b.text() for b in notice.buttons] == ["Undo"]
     trash_id = view.folder(email, SpecialUse.TRASH).id  # type: ignore[union-attr]
 
     def binned(runtime: object) -> None:
@@ -344,6 +346,7 @@ def test_delete_in_trash_asks_first_because_it_cannot_be_undone(qtbot: QtBot, mo
     monkeypatch.setattr(view.actions_, "_confirm_delete", lambda count: True)
     view.actions_.delete.trigger()
     qtbot.waitUntil(lambda: view.model.rowCount() == 0, timeout=5000)
+    assert window.statusBar().currentMessage() == "1 message deleted for good"  # no Undo offered for this one
 
 
 def test_move_menu_names_folders_as_the_folder_list_does(qtbot: QtBot) -> None:

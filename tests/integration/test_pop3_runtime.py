@@ -109,3 +109,23 @@ def test_a_big_sent_message_is_kept_as_a_file(runtime: Pop3Runtime, testbed: Any
     body = store.body(copy.id)
     assert body is not None and body.path is not None and body.path.exists() and body.size > 1024 * 1024
     assert copy.subject == "Big one" and "a long letter line" in runtime.open_message(copy).body_html
+
+
+def test_undo_puts_local_moves_and_flags_back(runtime: Pop3Runtime) -> None:
+    assert runtime.sync().ok
+    store = runtime.store()
+    inbox, trash = store.special_folder(SpecialUse.INBOX), store.special_folder(SpecialUse.TRASH)
+    assert inbox is not None and trash is not None
+    first, _second = store.messages(inbox.id)
+    flagged = runtime.act("flag", inbox.id, [first.uid], True)
+    deleted = runtime.act("delete", inbox.id, [first.uid])
+    assert flagged is not None and deleted is not None and store.message_count(trash.id) == 1
+    redo = runtime.undo(deleted)  # back from the Trash, found by where the local move put it
+    assert store.message_count(trash.id) == 0 and store.pending_ops() == []
+    back = [m for m in store.messages(inbox.id) if m.subject == first.subject]
+    assert len(back) == 1 and back[0].flagged
+    assert runtime.open_message(back[0]).body_html.count("zebra") == 1  # the same row: its body came along
+    runtime.undo(runtime.act("flag", inbox.id, [back[0].uid], False) or flagged)
+    assert [m.flagged for m in store.messages(inbox.id) if m.subject == first.subject] == [True]
+    runtime.undo(redo)  # Redo: to the Trash again
+    assert store.message_count(trash.id) == 1 and store.pending_ops() == []

@@ -446,14 +446,28 @@ class ImapSession:
             if remove:
                 self.command(b"UID STORE %s -FLAGS.SILENT (%s)" % (uidset.encode(), " ".join(remove).encode()))
 
-    def move(self, uids: list[int], destination: str) -> None:
-        """MOVE, else COPY + \\Deleted + UID EXPUNGE (plain EXPUNGE only without UIDPLUS)."""
+    def move(self, uids: list[int], destination: str) -> CopyUids:
+        """MOVE, else COPY + \\Deleted + UID EXPUNGE (plain EXPUNGE only without UIDPLUS).
+
+        Returns where the messages landed (COPYUID, RFC 4315) when the server says so: {} otherwise.
+        """
+        landed = CopyUids(0, {})
         for uidset in _sets(uids):
             if self.has("MOVE"):
-                self.command(b"UID MOVE " + uidset.encode() + b" " + mailbox(destination))
-                continue
-            self.command(b"UID COPY " + uidset.encode() + b" " + mailbox(destination))
-            self.expunge(expand(uidset))
+                answer = self.command(b"UID MOVE " + uidset.encode() + b" " + mailbox(destination))
+            else:
+                answer = self.command(b"UID COPY " + uidset.encode() + b" " + mailbox(destination))
+                self.expunge(expand(uidset))
+            landed = landed.merged(copy_uids(answer))
+        return landed
+
+    def search_message_id(self, message_id: str) -> list[int]:
+        """UIDs in the selected folder whose Message-ID header is `message_id`."""
+        cleaned = "".join(c for c in message_id if c.isprintable() and c not in '"\\')[:998]
+        if not cleaned:
+            return []
+        answer = self.command(b'UID SEARCH HEADER Message-ID "' + cleaned.encode("utf-8", "replace") + b'"')
+        return sorted(int(n) for r in answer.of("SEARCH") for n in r.text.split() if n.isdigit())
 
     def expunge(self, uids: list[int]) -> None:
         """Remove messages for good (only these UIDs when the server has UIDPLUS)."""
@@ -473,6 +487,51 @@ def _uids(text: bytes) -> list[int]:
         return expand(text.replace(b"(EARLIER)", b"").decode("ascii"), limit=limits.IMAP_MAX_MESSAGES)
     except (ValueError, UnicodeDecodeError) as exc:
         raise wire.FramingError(f"unreadable UID set: {exc}") from None
+
+
+@dataclass(frozen=True)
+class CopyUids:
+    """COPYUID: the destination's UIDVALIDITY and, per source UID, the UID the message has there."""
+
+    uidvalidity: int
+    uids: dict[int, int]
+
+    def merged(self, other: CopyUids) -> CopyUids:
+        return CopyUids(other.uidvalidity or self.uidvalidity, {**self.uids, **other.uids})
+
+
+_COPYUID = re.compile(rb"\[COPYUID (\d+) ([\d:,]+) ([\d:,]+)\]", re.IGNORECASE)
+
+
+def copy_uids(answer: Answer) -> CopyUids:
+    """The COPYUID code of a MOVE (untagged OK) or COPY (tagged OK) answer; empty if the server sent none."""
+    texts = [u.text for u in answer.of("OK")] + [answer.text.encode("utf-8", "replace")]
+    for text in texts:
+        match = _COPYUID.search(text)
+        if match is None:
+            continue
+        source, target = _in_order(match.group(2).decode()), _in_order(match.group(3).decode())
+        if source and len(source) == len(target):
+            return CopyUids(int(match.group(1)), dict(zip(source, target, strict=True)))
+    return CopyUids(0, {})
+
+
+MAX_COPYUIDS = 100_000  # UIDs read from one COPYUID; a hostile "1:4000000000" is ignored, not expanded
+
+
+def _in_order(text: str) -> list[int]:
+    """A COPYUID set in the server's order (both sets correspond position by position); [] if too big."""
+    found: list[int] = []
+    for part in text.split(","):
+        low, _, high = part.partition(":")
+        if not low.isdigit() or (high and not high.isdigit()):
+            return []
+        start, end = int(low), int(high or low)
+        step = 1 if end >= start else -1
+        if len(found) + abs(end - start) + 1 > MAX_COPYUIDS:
+            return []
+        found.extend(range(start, end + step, step))
+    return found
 
 
 def personal_prefix(client: IMAPClient) -> str:

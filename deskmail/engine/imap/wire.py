@@ -188,12 +188,15 @@ def read_exactly(imap: _Imaplib, size: int) -> bytes:
     return data
 
 
-def bounded_number(digits: bytes | str | None, maximum: int) -> int:
+def bounded_number(digits: bytes | str | int | None, maximum: int) -> int:
     """A number the server sent, as an int no larger than `maximum` (0 when it is not a number).
 
     Python refuses to convert numbers of more than 4,300 digits, and SQLite cannot store
     integers past 2^63: a hostile "UID 18446744073709551616" must be neither a crash nor stored.
+    An int (a local folder's own UID, POP3) is only checked against the same bounds.
     """
+    if isinstance(digits, int):
+        return min(digits, maximum) if digits > 0 else 0
     if not digits:
         return 0
     text = digits.strip() if isinstance(digits, bytes) else digits.strip().encode("ascii", "replace")
@@ -204,7 +207,7 @@ def bounded_number(digits: bytes | str | None, maximum: int) -> int:
     return min(int(text), maximum)
 
 
-def uid_number(digits: bytes | str | None) -> int:
+def uid_number(digits: bytes | str | int | None) -> int:
     """A UID (or message number) the server sent; ValueError when it is not 1..2^32-1 (never clamped:
     two messages must not end up with one UID)."""
     number = bounded_number(digits, limits.IMAP_MAX_NUMBER + 1)

@@ -15,7 +15,10 @@ removes it. Nothing here ever talks to the network.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
+from typing import Any
 
+from deskmail.engine.imap.actions import MOVE_BY_ID, landed_key
 from deskmail.engine.imap.folderops import CREATE, DELETE, RENAME
 from deskmail.engine.store.models import Folder, FolderInfo, SpecialUse
 from deskmail.engine.store.writer import Store
@@ -64,10 +67,16 @@ def move_local(store: Store, source: Folder, uids: list[int], destination_id: in
     """Give the messages new UIDs in the destination folder (same rows: body, search entry, UIDL follow)."""
     with store.transaction():
         fresh = next_uids(store, destination_id, len(uids))
+        message_ids = store.message_ids_of(source.id, uids)
         store.conn.executemany(
             "UPDATE messages SET folder_id = ?, uid = ?, hidden = 0 WHERE folder_id = ? AND uid = ?",
             [(destination_id, new, source.id, old) for old, new in zip(uids, fresh, strict=True)],
         )
+        destination = store.folder_by_id(destination_id)
+        if destination is not None:  # where they landed, as COPYUID tells on IMAP: an Undo finds them by it
+            landed = [(landed_key(source.name, old), new) for old, new in zip(uids, fresh, strict=True)]
+            landed += [(message_ids[old], new) for old, new in zip(uids, fresh, strict=True) if message_ids.get(old)]
+            store.note_moved(destination.name, destination.uidvalidity, landed)
         store.refresh_unread(source.id)
         store.refresh_unread(destination_id)
     return len(uids)
@@ -87,6 +96,8 @@ def settle(store: Store) -> None:
                     store.set_hidden(folder.id, op.uids, False)  # the folder went meanwhile: keep them here
                 else:
                     move_local(store, folder, list(op.uids), destination.id)
+            elif op.kind == MOVE_BY_ID:  # an Undo's move back
+                _move_back(store, folder, op.uids, op.args)
             elif op.kind == "expunge":
                 store.remove_uids(folder.id, op.uids)
             elif op.kind == DELETE:
@@ -96,3 +107,20 @@ def settle(store: Store) -> None:
             store.finish_op(op.id)
             if op.kind in ("move", "expunge", "flags"):
                 store.refresh_unread(folder.id)
+
+
+def _move_back(store: Store, folder: Folder, uids: Iterable[int], args: dict[str, Any]) -> None:
+    """Undo of a local move: the messages by their recorded UIDs, else by Message-ID, back where they were."""
+    wanted = set(uids)
+    by_id = [str(mid) for uid, mid in args.get("pairs", []) if not int(uid) and mid]
+    if by_id:
+        rows = store.conn.execute(
+            "SELECT uid FROM messages WHERE folder_id = ? AND message_id IN (SELECT value FROM json_each(?))",
+            (folder.id, json.dumps(by_id)),
+        )
+        wanted |= {int(uid) for (uid,) in rows}
+    destination = store.folder(str(args.get("destination", "")))
+    if destination is None:
+        store.set_hidden(folder.id, sorted(wanted), False)  # the folder went meanwhile: keep them here
+    elif wanted:
+        move_local(store, folder, sorted(wanted), destination.id)

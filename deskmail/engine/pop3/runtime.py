@@ -19,6 +19,7 @@ from typing import Any
 from deskmail.core.cancel import NEVER, CancelToken
 from deskmail.core.errors import ErrorKind, UserFacingError
 from deskmail.engine.imap.sync import ProgressFn, SyncReport
+from deskmail.engine.imap.undo import Done
 from deskmail.engine.pop3.client import (
     MAX_HEADER_BYTES,
     Pop3Client,
@@ -169,10 +170,15 @@ class Pop3Runtime(AccountRuntime):
         settle(self.store())
         return []
 
-    def act(self, kind: str, folder_id: int, uids: list[int], value: object = None) -> int:
-        count = super().act(kind, folder_id, uids, value)
+    def act(self, kind: str, folder_id: int, uids: list[int], value: object = None) -> Done | None:
+        done = super().act(kind, folder_id, uids, value)
         settle(self.store())
-        return count
+        return done
+
+    def undo(self, done: Done) -> Done:
+        redo = super().undo(done)
+        settle(self.store())
+        return redo
 
     def change_folder(self, kind: str, folder_id: int | None, name: str = "") -> Folder | None:
         folder = super().change_folder(kind, folder_id, name)

@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QMenu, QMessageBox, QToolBar, QToolButton
 
+from deskmail.engine.prefs import UNDO_SEND_DEFAULT, AppSettings
 from deskmail.engine.smtp.outbox import subject_of
 from deskmail.engine.store.models import Folder, MessageSummary, SpecialUse
 from deskmail.qtbridge.reach import queued_text, waits_for_connection
 from deskmail.ui.icons import ui_icon
 from deskmail.ui.mail.folders import folder_label
 from deskmail.ui.mail.outbox import refusal_of
+from deskmail.ui.mail.typing_guard import TypingGuard
+from deskmail.ui.mail.undo import Entry, UndoHistory
 
 # The composer and the MIME stack load when first used (a first reply or Write), not at start.
 if TYPE_CHECKING:
@@ -28,6 +32,23 @@ if TYPE_CHECKING:
     from deskmail.ui.mail.view import MailView
 
 Key = QKeySequence | QKeySequence.StandardKey | str | None
+
+
+@dataclass(eq=False)
+class WaitingSend:
+    """A sent message in its Undo Send wait: queued in the Outbox, its composer hidden."""
+
+    composer: ComposerWindow
+    email: str
+    item_id: int
+    timer: QTimer
+
+
+LABELS: dict[tuple[str, object], str] = {
+    ("archive", None): "Archive", ("delete", None): "Delete", ("move", None): "Move",
+    ("read", True): "Mark as Read", ("read", False): "Mark as Unread", ("flag", True): "Flag",
+    ("flag", False): "Remove Flag",
+}  # fmt: skip
 
 
 def mailto_message(url: str, sender: Address) -> OutgoingMessage:
@@ -100,9 +121,33 @@ class MailActions:
         ]  # fmt: skip
         for action in self.context_menu:
             view.list.addAction(action if action is not None else self._separator())
+        # One-key commands act only while the message list has the focus: typed text that lands in the
+        # window by a slip (a reading pane, a folder, a composer that just closed) never archives mail.
+        for action in (
+            self.archive,
+            self.delete,
+            self.mark_read,
+            self.mark_unread,
+            self.flag,
+            self.junk,
+            self.not_junk,
+        ):
+            action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        self.history = UndoHistory(view)
+        self.waiting_sends: list[WaitingSend] = []  # messages in their Undo Send wait
+        self.undo_send_seconds = UNDO_SEND_DEFAULT
+        settings = AppSettings(view.context.paths)
+        view.context.runner.run(
+            lambda c, p: settings.undo_send_seconds(), name="load-settings", on_finished=self._settings_loaded
+        )
+        self.typing_guard = TypingGuard(view)  # keys typed for a composer that just left do nothing here
         for action in (self.get_mail, self.write, self.find):
             view.addAction(action)
         self.update_enabled()
+
+    def _settings_loaded(self, seconds: object) -> None:
+        if isinstance(seconds, int):
+            self.undo_send_seconds = seconds
 
     def _action(self, text: str, icon: str | None, slot: Callable[[], object], *keys: Key) -> QAction:
         action = QAction(ui_icon(icon), text, self.view) if icon else QAction(text, self.view)
@@ -135,13 +180,16 @@ class MailActions:
         window.addToolBar(toolbar)
         menus = window.menuBar()
         help_action = menus.actions()[-1] if menus.actions() else None
+        edit = QMenu("&Edit", window)
+        edit.addAction(self.history.undo_action)
+        edit.addAction(self.history.redo_action)
         message = QMenu("&Message", window)
         for action in self.message_menu:
             message.addAction(action) if action is not None else message.addSeparator()
         go = QMenu("&Go", window)
         go.addAction(self.get_mail)
         go.addAction(self.find)
-        for menu in (message, go):
+        for menu in (edit, message, go):
             menus.insertMenu(help_action, menu) if help_action is not None else menus.addMenu(menu)
         for button in toolbar.findChildren(QToolButton):
             button.setAutoRaise(True)
@@ -193,21 +241,37 @@ class MailActions:
             current = self.view.list.currentIndex().row()
             rows = [self.view.model.row_of(m.id) for m in chosen]
             self.view.next_row = current - sum(1 for row in rows if row is not None and row < current)
-        for folder_id, uids in by_folder.items():
-            self.view.controller.act(email, kind, folder_id, uids, value)
-        self._say_where(kind, len(chosen), for_good, value)
+        entry = Entry(LABELS.get((kind, value if kind in ("read", "flag") else None), kind.capitalize()), "")
+        entry.told = self._say_where(kind, len(chosen), for_good, value)
+        entry.expected = len(by_folder)
 
-    def _say_where(self, kind: str, count: int, for_good: bool, value: object) -> None:
-        """Mail that leaves the list says where it went, so nobody wonders whether it is lost."""
-        what = "1 message" if count == 1 else f"{count} messages"
+        def done(result: object) -> None:
+            if result is not None:
+                entry.dones.append((email, result))
+            else:
+                entry.expected -= 1
+            if entry.ready:
+                self.history.record(entry)  # no record (delete for good): the plain notice stays
+
+        for folder_id, uids in by_folder.items():
+            self.view.controller.act(email, kind, folder_id, uids, value, on_done=done)
         if for_good:
-            self.view.show_notice(f"{what.capitalize()} deleted for good")
-        elif kind in ("delete", "archive"):
-            self.view.show_notice(f"{what.capitalize()} moved to {'Trash' if kind == 'delete' else 'Archive'}")
-        elif kind == "move" and isinstance(value, Folder):
-            self.view.show_notice(f"{what.capitalize()} moved to {menu_label(value)}")
-        elif kind in ("junk", "not_junk"):
-            self.view.show_notice(f"{what.capitalize()} moved to {'Junk' if kind == 'junk' else 'Inbox'}")
+            self.view.show_notice(entry.told)
+
+    def _say_where(self, kind: str, count: int, for_good: bool, value: object) -> str:
+        """What was done, in the notice: mail that leaves the list says where it went."""
+        what = ("1 message" if count == 1 else f"{count} messages").capitalize()
+        if for_good:
+            return f"{what} deleted for good"
+        if kind in ("delete", "archive"):
+            return f"{what} moved to {'Trash' if kind == 'delete' else 'Archive'}"
+        if kind == "move" and isinstance(value, Folder):
+            return f"{what} moved to {menu_label(value)}"
+        if kind in ("junk", "not_junk"):
+            return f"{what} moved to {'Junk' if kind == 'junk' else 'Inbox'}"
+        if kind == "read":
+            return f"{what} marked as {'read' if value else 'unread'}"
+        return f"{what} {'flagged' if value else 'unflagged'}"
 
     def _deletes_for_good(self, email: str, chosen: list[MessageSummary]) -> bool:
         """Delete in the Trash (or in an account without one) cannot be undone: nothing to fish out later."""
@@ -262,7 +326,8 @@ class MailActions:
 
     def toggle_flag(self) -> None:
         chosen = self.selection()
-        self.act("flag", not all(m.flagged for m in chosen))
+        if chosen:
+            self.act("flag", not all(m.flagged for m in chosen))
 
     def _fill_move_menu(self) -> None:
         self.move_menu.clear()
@@ -305,6 +370,7 @@ class MailActions:
     def _forget(self, composer: ComposerWindow) -> None:
         if composer in self.composers:
             self.composers.remove(composer)
+        self.typing_guard.hold()
 
     def compose_mailto(self, url: str) -> ComposerWindow:
         return self.compose(mailto_message(url, self.me()))
@@ -420,12 +486,84 @@ class MailActions:
             return
         self._ensure_id(composer)
         build = composer.outgoing(*parsed)
-        self.view.controller.send(
-            composer.account_email(),
-            build,
-            on_done=lambda _r: self._sent(composer),
-            on_failed=lambda error: self._not_sent(composer, error),
-        )
+        email, delay = composer.account_email(), self.undo_send_seconds
+        if delay <= 0:
+            self.view.controller.send(
+                email, build, lambda _r: self._sent(composer), lambda error: self._not_sent(composer, error)
+            )
+            return
+        # Undo Send: the message waits in the Outbox (durably: a crash sends it at the next start) while
+        # its composer hides, ready to come back exactly as it was.
+        self.view.controller.queue_send(
+            email, build, delay, lambda item: self._wait_to_send(composer, email, int(str(item)), delay),
+            composer.send_failed,
+        )  # fmt: skip
+
+    def _wait_to_send(self, composer: ComposerWindow, email: str, item_id: int, delay: int) -> None:
+        timer = QTimer(self.view, singleShot=True, interval=delay * 1000)
+        waiting = WaitingSend(composer, email, item_id, timer)
+        self.waiting_sends.append(waiting)
+        self.view.update_outbox()  # it shows in the notice, not as waiting in the Outbox
+        timer.timeout.connect(lambda: self._send_now(waiting))
+        timer.start()
+        composer.hide()
+        self.typing_guard.hold()
+        self.history.notice.tell("Sending…", [("Undo", lambda: self.undo_send(waiting))], ms=delay * 1000 + 500)
+
+    def _send_now(self, waiting: WaitingSend) -> None:
+        if waiting not in self.waiting_sends:
+            return
+        self.waiting_sends.remove(waiting)
+        waiting.timer.stop()
+        composer = waiting.composer
+
+        def failed(error: object) -> None:
+            if composer in self.composers:  # (gone when the window closed meanwhile: it waits in the Outbox)
+                if not waits_for_connection(error):
+                    composer.show()  # refused or wrong: the person has something to fix there
+                self._not_sent(composer, error)
+
+        def sent(_result: object) -> None:
+            if composer in self.composers:
+                self._sent(composer)
+
+        if self.history.notice.text.text() == "Sending…":
+            self.history.notice.hide()
+        self.view.controller.send_queued(waiting.email, waiting.item_id, sent, failed)
+
+    def undo_send(self, waiting: WaitingSend) -> None:
+        """Take the message back before it leaves: nothing is sent, its composer comes back as it was."""
+        if waiting not in self.waiting_sends:
+            self.history.notice.tell("Too late: the message has already left.")
+            return
+        self.waiting_sends.remove(waiting)
+        waiting.timer.stop()
+        composer = waiting.composer
+
+        def taken(raw: object) -> None:
+            if raw is None:  # it had started to go out (e.g. a check for mail sent it)
+                self.history.notice.tell("Too late: the message has already left.")
+                composer.send_done()
+                return
+            composer.set_sending(False)
+            composer.dirty = True  # closing it now asks whether to keep it as a draft
+            composer.status.setText("Not sent")
+            composer.show()
+            composer.raise_()
+            composer.activateWindow()
+            self.history.notice.tell("Not sent. The message is open again.")
+
+        self.view.controller.take_back(waiting.email, waiting.item_id, taken)
+
+    def sending_soon(self, email: str) -> set[int]:
+        """An account's outbox items in their Undo Send wait (the notice shows them, not the Outbox)."""
+        return {w.item_id for w in self.waiting_sends if w.email == email}
+
+    def send_waiting_now(self) -> None:
+        """The window closes: what waits for its Undo Send goes now (else it would go at the next start)."""
+        for waiting in list(self.waiting_sends):
+            self._send_now(waiting)
+            waiting.composer.send_done()  # in the Outbox, durably: its hidden composer has nothing left to do
 
     def _not_sent(self, composer: ComposerWindow, error: object) -> None:
         """The server cannot be reached: the message is safe in the Outbox, so the composer closes and says so."""
@@ -440,6 +578,8 @@ class MailActions:
         self.view.show_notice("Message sent")
 
     def _save_draft(self, composer: ComposerWindow) -> None:
+        if composer.account_email() not in self.view.controller.runtimes:
+            return  # the window closed (or the account went): the closing question already asked about it
         parsed = composer.recipients() or ([], [], [])
         self._ensure_id(composer)
         build = composer.outgoing(*parsed)

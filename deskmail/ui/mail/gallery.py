@@ -174,6 +174,7 @@ def sent_while_unreachable() -> MainWindow:
     window = sample_window(ProviderDownRuntime)
     view = mail_view(window)
     view.controller.network_up = lambda: True
+    view.actions_.undo_send_seconds = 0  # this scene is what follows the Undo Send wait
     window.show()  # the status bar hides its words for a notice only in a window on screen
     composer = view.actions_.compose()
     composer.to.setText("Ben Okafor <ben@example.test>")
@@ -271,7 +272,7 @@ def search_nothing_found() -> MainWindow:
     return window
 
 
-def composer_new() -> QWidget:
+def composer_new() -> ComposerWindow:
     window = sample_window()
     composer = mail_view(window).actions_.compose()
     composer.to.setText("Ben Okafor <ben@example.test>")
@@ -290,6 +291,54 @@ def composer_reply() -> ComposerWindow:
     composer.dirty = False
     composer._keep_alive = window  # type: ignore[attr-defined]
     return composer
+
+
+def composer_after_tab() -> ComposerWindow:
+    """Tab in the text indents (the slip that used to land on Send): the cursor stays in the text."""
+    from PySide6.QtCore import QEvent, Qt
+    from PySide6.QtGui import QKeyEvent
+    from PySide6.QtWidgets import QApplication
+
+    composer = composer_new()
+    composer.subject.setText("Things to buy")
+    composer.body.setPlainText("Things to buy:\n")
+    composer.body.moveCursor(composer.body.textCursor().MoveOperation.End)
+    composer.show()
+    composer.activateWindow()
+    composer.body.setFocus()
+    for key, text in ((Qt.Key.Key_Tab, "\t"), (Qt.Key.Key_M, "m"), (Qt.Key.Key_I, "i"), (Qt.Key.Key_L, "l"),
+                      (Qt.Key.Key_K, "k")):  # fmt: skip
+        press = QKeyEvent(QEvent.Type.KeyPress, key, Qt.KeyboardModifier.NoModifier, text)
+        QApplication.sendEvent(composer.body, press)  # typed as a person types (QtTest is not in the bundle)
+    composer.dirty = False
+    settle(seconds=0.2)
+    return composer
+
+
+def undo_notice() -> MainWindow:
+    """After Archive: where the message went, with Undo (Ctrl+Z and Edit > Undo do the same later)."""
+    window = open_message(sample_window(), "Dinner on Friday?")
+    view = mail_view(window)
+    view.list.setFocus()
+    view.actions_.act("archive")
+    settle(lambda: not view.actions_.history.notice.isHidden(), 5.0)
+    settle(seconds=0.2)
+    return window
+
+
+def undo_send_notice() -> MainWindow:
+    """A message just sent waits in the Outbox for a few seconds: 'Sending… Undo'."""
+    window = open_message(sample_window(), "Dinner on Friday?")
+    view = mail_view(window)
+    view.actions_.undo_send_seconds = 30  # the scene is taken long before it would leave
+    composer = view.actions_.compose()
+    composer.to.setText("Ben Okafor <ben@example.test>")
+    composer.subject.setText("Saturday walk")
+    composer.body.setPlainText("Shall we walk around the lake?")
+    composer.request_send()
+    settle(lambda: not view.actions_.history.notice.isHidden(), 5.0)
+    settle(seconds=0.2)
+    return window
 
 
 def shortcuts() -> QWidget:
@@ -339,3 +388,6 @@ def scenes() -> Iterator[tuple[str, Callable[[], QWidget]]]:
     yield "12-sent-while-unreachable", sent_while_unreachable
     yield "20-empty-folder", empty_folder
     yield "21-search-nothing-found", search_nothing_found
+    yield "22-composer-after-tab", composer_after_tab
+    yield "23-undo-notice", undo_notice
+    yield "24-undo-send-notice", undo_send_notice

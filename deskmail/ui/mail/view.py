@@ -96,6 +96,7 @@ class MailView(QWidget):
         self._search_timer = QTimer(self, singleShot=True, interval=SEARCH_DELAY_MS)
         self._layout()
         self.actions_ = MailActions(self)
+        self.main_layout.addWidget(self.actions_.history.notice, 0, Qt.AlignmentFlag.AlignLeft)  # under the lists
         self.folder_menu = FolderMenu(self)
         self.notifier = NewMailNotifier(self.window, self.show_notice, lambda: len(self.accounts), self)
         self._connect()
@@ -131,6 +132,7 @@ class MailView(QWidget):
         layout.addWidget(self.offline_bar)
         layout.addWidget(self.error_bar)
         layout.addWidget(self.splitter, 1)
+        self.main_layout = layout
 
     # -- a layout that fits the window ----------------------------------------------------------
 
@@ -291,7 +293,10 @@ class MailView(QWidget):
         for account in self.accounts:
             reader = self.controller.reader(account.email)
             if reader is not None:
-                waiting += [(account.email, item) for item in outbox_items(reader, heads_only=True)]
+                items = outbox_items(reader, heads_only=True)
+                waiting += [
+                    (account.email, item) for item in items if item.id not in self.actions_.sending_soon(account.email)
+                ]
         self.waiting = waiting
         show_outbox(
             self.outbox_button,
@@ -548,6 +553,7 @@ class MailView(QWidget):
                     header.resizeSection(index, width)
 
     def close_window(self) -> bool:
+        self.actions_.send_waiting_now()
         self.controller.shutdown()
         self.notifier.close()
         return True
