@@ -39,6 +39,10 @@ class RemoteContentPrefs:
         atomic_write_text(self.path, json.dumps({"allowed_senders": sorted(senders)}, indent=2))
         return senders
 
+    def forget_all(self) -> None:
+        """Ask again for every sender (Settings › Remote content)."""
+        atomic_write_text(self.path, json.dumps({"allowed_senders": []}, indent=2))
+
 
 WINDOW_FILE = "window.json"
 
@@ -85,7 +89,7 @@ class OfflineReading:
         return self.skip_larger_than_mb * 1024 * 1024
 
 
-_LIMITS = {"days": (0, 36500), "messages_per_folder": (0, 1_000_000), "skip_larger_than_mb": (0, 10_000)}
+OFFLINE_LIMITS = {"days": (0, 36500), "messages_per_folder": (0, 1_000_000), "skip_larger_than_mb": (0, 10_000)}
 
 
 class OfflinePrefs:
@@ -110,9 +114,14 @@ class OfflinePrefs:
         for item in fields(OfflineReading):
             value, kind = data.get(item.name), type(getattr(default, item.name))
             if isinstance(value, kind) and not (kind is int and isinstance(value, bool)):
-                low, high = _LIMITS.get(item.name, (0, 0))
+                low, high = OFFLINE_LIMITS.get(item.name, (0, 0))
                 chosen[item.name] = min(max(value, low), high) if kind is int else value
         return OfflineReading(**chosen)
+
+    def save(self, chosen: OfflineReading) -> None:
+        """Keep what the person chose in Settings (the same file a person may edit by hand)."""
+        document = {item.name: getattr(chosen, item.name) for item in fields(OfflineReading)}
+        atomic_write_text(self.path, json.dumps(document, indent=2) + "\n")
 
     def _write_defaults(self, default: OfflineReading) -> None:
         """So that a person finds the settings to change (never overwrites a file they wrote)."""
@@ -122,3 +131,48 @@ class OfflinePrefs:
             atomic_write_text(self.path, json.dumps(document, indent=2) + "\n")
         except OSError as exc:
             log.info("cannot write %s: %s", self.path, exc)
+
+
+PREFERENCES_FILE = "preferences.json"
+REMOTE_ASK = "ask"  # remote content: always ask, even for senders allowed before
+REMOTE_ALLOWED_SENDERS = "allowed_senders"  # load it at once for senders the person allowed
+REMOTE_CHOICES = (REMOTE_ASK, REMOTE_ALLOWED_SENDERS)
+
+
+@dataclass(frozen=True)
+class AppChoices:
+    """Choices for the whole app (Settings › General); per-account ones live in accounts.json."""
+
+    remote_content: str = REMOTE_ALLOWED_SENDERS
+    notifications: bool = True  # a desktop notification when new mail arrives
+
+
+class AppPrefs:
+    """preferences.json: bad or unknown values keep the default, unknown keys are kept for newer versions."""
+
+    def __init__(self, paths: Paths) -> None:
+        self.path: Path = paths.config / PREFERENCES_FILE
+
+    def _read(self) -> dict[str, Any]:
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return {}
+        except (OSError, ValueError) as exc:
+            log.warning("ignoring unreadable %s: %s", self.path, exc)
+            return {}
+        return data if isinstance(data, dict) else {}
+
+    def load(self) -> AppChoices:
+        data, default = self._read(), AppChoices()
+        remote = data.get("remote_content")
+        notifications = data.get("notifications")
+        return AppChoices(
+            remote_content=remote if remote in REMOTE_CHOICES else default.remote_content,
+            notifications=notifications if isinstance(notifications, bool) else default.notifications,
+        )
+
+    def save(self, choices: AppChoices) -> None:
+        document = self._read()
+        document.update({item.name: getattr(choices, item.name) for item in fields(AppChoices)})
+        atomic_write_text(self.path, json.dumps(document, indent=2) + "\n")

@@ -237,12 +237,15 @@ class MailActions:
 
     def compose(self, prefill: OutgoingMessage | None = None) -> ComposerWindow:
         from deskmail.ui.mail.composer import ComposerWindow
+        from deskmail.ui.settings.signature import sign
 
         composer = ComposerWindow(self.view.accounts, self._suggest)
         if prefill is not None:
             composer.fill(prefill)
         elif self.view.current is not None:
             composer.from_box.setCurrentIndex(max(0, composer.from_box.findData(self.view.current.email)))
+        if prefill is None or not prefill.message_id:  # a draft or refused message already has its text
+            sign(composer)
         composer.send_requested.connect(self._send)
         composer.save_draft = self._save_draft
         composer.destroyed.connect(lambda _o=None, c=composer: self._forget(c))
