@@ -66,9 +66,8 @@ def candidate_of(
 
 
 class AccountSettings(QWidget):
-    """The tabs of one account; `saved(account)` after a change was written, `removed(email)` once it is gone."""
+    """The tabs of one account; `after_save(account)` once a change is written, `removed(email)` once it is gone."""
 
-    saved = Signal(object)
     removed = Signal(str)
     password_changed = Signal(str)
 
@@ -76,6 +75,7 @@ class AccountSettings(QWidget):
         super().__init__(parent)
         self.context = context
         self.account = account
+        self.after_save: Callable[[Account], None] = lambda _account: None
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
         self.tabs.addTab(self._you_tab(), "Name and signature")
@@ -147,14 +147,12 @@ class AccountSettings(QWidget):
         if self._timer.isActive():
             self.save_now()
 
-    def _save(self, account: Account, then: Callable[[], None] | None = None) -> None:
+    def _save(self, account: Account) -> None:
         self.account = account
-        store = self.context.accounts
+        store, after_save = self.context.accounts, self.after_save
 
         def done(_result: object) -> None:
-            self.saved.emit(account)
-            if then is not None:
-                then()
+            after_save(account)  # also when this window was closed meanwhile
 
         self.context.runner.run(
             lambda c, p: store.save(account), key="settings-save", name="save-account", on_finished=done

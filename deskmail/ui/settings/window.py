@@ -90,7 +90,8 @@ class SettingsWindow(QDialog):
 
     def _add_account(self, account: Account) -> None:
         page = AccountSettings(self.context, account)
-        page.saved.connect(lambda _a: self.accounts_changed())
+        accounts_changed = self.accounts_changed  # not through the window: it may be closed when a save ends
+        page.after_save = lambda _account: accounts_changed()
         page.removed.connect(self._removed)
         page.password_changed.connect(self._check_now)
         self.account_pages[account.key] = page
