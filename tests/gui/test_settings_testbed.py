@@ -177,7 +177,7 @@ def test_password_change_is_checked_first_then_kept_only_in_the_keyring(
     window.context.credentials.set(email, old)  # the account remembers its password in the keyring
     dialog = open_settings(qtbot, window)
     page = account_page(dialog, email)
-    dialog.sections.setCurrentRow(0)
+    dialog.show_account(email)
     page.tabs.setCurrentIndex(1)
 
     # A wrong password is refused by the server: a plain message, the old password stays.

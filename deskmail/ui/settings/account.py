@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPlainTextEdit,
     QPushButton,
+    QScrollArea,
     QSpinBox,
     QTabWidget,
     QVBoxLayout,
@@ -65,6 +66,15 @@ def candidate_of(
     )
 
 
+def scrolling(page: QWidget) -> QScrollArea:
+    """Small screens (800 x 600) and big fonts: a page scrolls rather than being cut off."""
+    area = QScrollArea()
+    area.setWidget(page)
+    area.setWidgetResizable(True)
+    area.setFrameShape(QScrollArea.Shape.NoFrame)
+    return area
+
+
 class AccountSettings(QWidget):
     """The tabs of one account; `after_save(account)` once a change is written, `removed(email)` once it is gone."""
 
@@ -78,9 +88,12 @@ class AccountSettings(QWidget):
         self.after_save: Callable[[Account], None] = lambda _account: None
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
-        self.tabs.addTab(self._you_tab(), "Name and signature")
-        self.tabs.addTab(self._password_tab(), "Password")
-        self.tabs.addTab(self._servers_tab(), "Servers")
+        for tab, title in (
+            (self._you_tab(), "Name and signature"),
+            (self._password_tab(), "Password"),
+            (self._servers_tab(), "Servers"),
+        ):
+            self.tabs.addTab(scrolling(tab), title)  # a tab scrolls on a small screen; Remove stays in sight
         self.remove_button = QPushButton("Remove this account…")
         self.remove_button.setAutoDefault(False)
         self.remove_button.clicked.connect(self.ask_remove)
@@ -100,7 +113,10 @@ class AccountSettings(QWidget):
 
     def _you_tab(self) -> QWidget:
         tab = QWidget()
-        form = QFormLayout(tab)
+        column = QVBoxLayout(tab)
+        form = QFormLayout()
+        column.addLayout(form)
+        column.addStretch(1)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         self.name = QLineEdit(self.account.display_name)
         self.name.setAccessibleName("Your name")
@@ -111,7 +127,7 @@ class AccountSettings(QWidget):
         self.signature.setAccessibleName("Signature")
         self.signature.setPlaceholderText("For example:\nAnna Schmidt\n+49 30 1234567")
         self.signature.setTabChangesFocus(True)
-        self.signature.setMinimumHeight(self.fontMetrics().height() * 5)
+        self.signature.setFixedHeight(self.fontMetrics().height() * 6)
         form.addRow("Signature:", self.signature)
         form.addRow("", paragraph("Added at the end of every new message and reply you write."))
         self.check_minutes = QSpinBox()
@@ -119,6 +135,7 @@ class AccountSettings(QWidget):
         self.check_minutes.setValue(self.account.check_minutes)
         self.check_minutes.setSuffix(" minutes")
         self.check_minutes.setAccessibleName("Check for new mail every, in minutes")
+        self.check_minutes.setMaximumWidth(self.fontMetrics().horizontalAdvance("0" * 16))
         form.addRow("Check for new mail every:", self.check_minutes)
         form.addRow("", paragraph("Many providers also tell Deskmail at once when new mail arrives."))
         self.name.textEdited.connect(lambda _t: self._timer.start())
@@ -185,6 +202,7 @@ class AccountSettings(QWidget):
         self.password = QLineEdit()
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
         self.password.setAccessibleName("New password")
+        self.password.setMaximumWidth(self.fontMetrics().horizontalAdvance("x" * 40))
         show = QCheckBox("Show password")
         show.toggled.connect(
             lambda on: self.password.setEchoMode(QLineEdit.EchoMode.Normal if on else QLineEdit.EchoMode.Password)
@@ -198,10 +216,10 @@ class AccountSettings(QWidget):
         self.password.textChanged.connect(lambda text: self.password_button.setEnabled(bool(text)))
         self.password.returnPressed.connect(self.change_password)
         self.password_button.clicked.connect(self.change_password)
-        row = QHBoxLayout()
-        row.addStretch(1)
-        row.addWidget(self.password_button)
-        column.addLayout(row)
+        button_row = QHBoxLayout()
+        button_row.addWidget(self.password_button)
+        button_row.addStretch(1)
+        form.addRow("", button_row)
         self.password_check = CheckRow(self.context.runner)
         column.addWidget(self.password_check)
         column.addStretch(1)

@@ -175,7 +175,7 @@ class OfflinePage(QWidget):
         self.skip_mb = self._spin("skip_larger_than_mb", " MB")
         form.addRow("Mail of the last:", self.days)
         form.addRow("At most, in each folder:", self.per_folder)
-        form.addRow("Leave messages larger than:", self.skip_mb)
+        form.addRow("Skip messages larger than:", self.skip_mb)
         self.details = QWidget()
         self.details.setLayout(form)
         layout.addWidget(self.details)
@@ -199,6 +199,7 @@ class OfflinePage(QWidget):
         spin.setRange(max(low, 1), high)
         spin.setSuffix(suffix)
         spin.setAccessibleName(name.replace("_", " "))
+        spin.setMaximumWidth(self.fontMetrics().horizontalAdvance("0" * 18))
         return spin
 
     def _loaded(self, reading: object) -> None:

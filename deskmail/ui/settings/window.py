@@ -13,7 +13,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QListWidget,
     QListWidgetItem,
-    QScrollArea,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -21,17 +20,8 @@ from PySide6.QtWidgets import (
 
 from deskmail.engine.accounts import Account
 from deskmail.ui.context import AppContext
-from deskmail.ui.settings.account import AccountSettings, delete_local_copy
+from deskmail.ui.settings.account import AccountSettings, delete_local_copy, scrolling
 from deskmail.ui.settings.general import GeneralPage, OfflinePage
-
-
-def _scrolling(page: QWidget) -> QScrollArea:
-    """Small screens (800 x 600) and big fonts: a page scrolls rather than being cut off."""
-    area = QScrollArea()
-    area.setWidget(page)
-    area.setWidgetResizable(True)
-    area.setFrameShape(QScrollArea.Shape.NoFrame)
-    return area
 
 
 class SettingsWindow(QDialog):
@@ -56,18 +46,21 @@ class SettingsWindow(QDialog):
         self.view = view
         self.sections = QListWidget()
         self.sections.setAccessibleName("Settings sections")
-        self.sections.setIconSize(QSize(0, 0))
+        self.sections.setSpacing(2)
         self.pages = QStackedWidget()
         self.account_pages: dict[str, AccountSettings] = {}
-        self._areas: dict[QWidget, QScrollArea] = {}
-        for account in accounts:
-            self._add_account(account)
+        self._areas: dict[QWidget, QWidget] = {}
         self.general = GeneralPage(context, view)
         self.offline = OfflinePage(context)
+        self._add_heading("For all accounts")
         self._add_page("General", self.general)
         self._add_page("Reading offline", self.offline)
-        self.sections.currentRowChanged.connect(self.pages.setCurrentIndex)
-        self.sections.setCurrentRow(0)
+        if accounts:
+            self._add_heading("Your accounts", row=0)
+        for account in accounts:
+            self._add_account(account)
+        self.sections.currentItemChanged.connect(self._section_chosen)
+        self.sections.setCurrentRow(1)
         width = max(self.sections.sizeHintForColumn(0), self.fontMetrics().horizontalAdvance("x" * 16)) + 24
         self.sections.setFixedWidth(min(width, self.fontMetrics().horizontalAdvance("x" * 32)))
         close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
@@ -80,13 +73,34 @@ class SettingsWindow(QDialog):
         layout.addWidget(close)
         QShortcut(QKeySequence(QKeySequence.StandardKey.Close), self, self.close)
         line = self.fontMetrics().height()
-        self.resize(QSize(52 * line, 38 * line))
+        wanted = QSize(62 * line, 44 * line)
+        screen = (parent.screen() if parent is not None else self.screen()).availableGeometry().size()
+        self.resize(wanted.boundedTo(screen * 0.92))
+
+    def _add_heading(self, title: str, row: int | None = None) -> None:
+        item = QListWidgetItem(title)
+        item.setFlags(Qt.ItemFlag.ItemIsEnabled)  # a label, not a place to go (arrow keys skip it)
+        font = item.font()
+        font.setBold(True)
+        item.setFont(font)
+        self.sections.insertItem(self.sections.count() if row is None else row, item)
 
     def _add_page(self, title: str, page: QWidget) -> None:
         item = QListWidgetItem(title)
-        self.sections.insertItem(self.pages.count(), item)
-        self._areas[page] = area = _scrolling(page)
+        item.setToolTip(title)
+        self._areas[page] = area = page if isinstance(page, AccountSettings) else scrolling(page)  # tabs scroll
+        item.setData(Qt.ItemDataRole.UserRole, area)
         self.pages.addWidget(area)
+        if isinstance(page, AccountSettings):  # accounts stay together, under their heading
+            after = 1 + sum(1 for p in self._areas if isinstance(p, AccountSettings)) - 1
+            self.sections.insertItem(after, item)
+        else:
+            self.sections.addItem(item)
+
+    def _section_chosen(self, item: QListWidgetItem | None) -> None:
+        area = item.data(Qt.ItemDataRole.UserRole) if item is not None else None
+        if isinstance(area, QWidget):
+            self.pages.setCurrentWidget(area)
 
     def _add_account(self, account: Account) -> None:
         page = AccountSettings(self.context, account)
@@ -98,9 +112,15 @@ class SettingsWindow(QDialog):
         self._add_page(account.email, page)
 
     def show_account(self, email: str) -> None:
-        for row, page in enumerate(self.account_pages.values()):
+        for page in self.account_pages.values():
             if page.account.email == email:
-                self.sections.setCurrentRow(row)
+                self.sections.setCurrentRow(self._row_of(self._areas[page]))
+
+    def _row_of(self, area: QWidget) -> int:
+        for row in range(self.sections.count()):
+            if self.sections.item(row).data(Qt.ItemDataRole.UserRole) is area:
+                return row
+        return -1
 
     def _check_now(self, email: str) -> None:
         """A new password: the mail window stops asking for one and checks for mail with it."""
@@ -115,15 +135,17 @@ class SettingsWindow(QDialog):
             return
         del self.account_pages[page.account.key]
         area = self._areas.pop(page)
-        self.sections.takeItem(self.pages.indexOf(area))
+        self.sections.takeItem(self._row_of(area))
         self.pages.removeWidget(area)
         area.deleteLater()
         drop = getattr(self.view(), "drop_account", None)
         if callable(drop):
             drop(email)  # closes its store now, so the copy can be deleted after
         delete_local_copy(self.context, email)
+        if not self.account_pages:
+            self.sections.takeItem(0)  # the "Your accounts" heading, over nothing now
         self.accounts_changed()
-        self.sections.setCurrentRow(0)
+        self.sections.setCurrentRow(1)
 
     def flush(self) -> None:
         """Save whatever still waits for its typing delay."""
