@@ -25,7 +25,7 @@ from deskmail.ui.main_window import MainWindow
 from deskmail.ui.settings.account import AccountSettings
 from deskmail.ui.settings.window import SettingsWindow
 
-from .test_mail_testbed import message, open_subject, open_window, view_of
+from .test_mail_testbed import PIXEL_HOST, PNG, message, open_subject, open_window, view_of
 
 pytestmark = pytest.mark.gui
 WAIT_MS = 20000
@@ -38,6 +38,10 @@ def mailbox(testbed: Any) -> tuple[str, str]:
     testbed.mail.add_user(email, password)
     alice = ("Alice", testbed.user)
     testbed.mail.put_message(email, message(alice, email, "Plain hello", "Hello Anna,\nsee you soon."), flags="")
+    pixel = f"https://{PIXEL_HOST}/pixel.png"
+    testbed.web.add(PIXEL_HOST, "/pixel.png", PNG, headers={"Content-Type": "image/png"})
+    html = f'<p>Big <b>news</b></p><img src="{pixel}">'
+    testbed.mail.put_message(email, message(alice, email, "HTML news", "Big news", html), flags="")
     return email, password
 
 
@@ -71,7 +75,7 @@ def open_settings(qtbot: QtBot, win: MainWindow) -> SettingsWindow:
     win.settings_action.trigger()  # Edit › Settings… (Ctrl+,)
     dialog = win.settings_window
     assert isinstance(dialog, SettingsWindow)
-    qtbot.waitUntil(dialog.isVisible)
+    qtbot.waitUntil(lambda: dialog.isVisible() and dialog.general.isEnabled() and dialog.offline.isEnabled())
     return dialog
 
 
@@ -227,3 +231,67 @@ def test_remove_account_asks_first_then_leaves_no_password_and_no_store(
     assert email not in view.controller.runtimes and view.controller.check_interval_ms(email) is None
     qtbot.waitUntil(lambda: window.stack.currentWidget() is window.empty_state, timeout=WAIT_MS)
     assert account_key(email) not in dialog.account_pages
+
+
+def test_server_settings_are_checked_before_they_are_saved(
+    qtbot: QtBot, window: MainWindow, testbed: Any, mailbox: tuple[str, str]
+) -> None:
+    email, _password = mailbox
+    view = view_of(window)
+    dialog = open_settings(qtbot, window)
+    page = account_page(dialog, email)
+    page.tabs.setCurrentIndex(2)
+
+    # A port where nothing answers: a plain message, the saved settings stay as they were.
+    page.incoming.port.setText("")
+    qtbot.keyClicks(page.incoming.port, "1")
+    page.servers_button.click()
+    qtbot.waitUntil(lambda: not page.servers_check.running, timeout=WAIT_MS)
+    assert "not changed" in page.servers_check.text.text()
+    assert saved(window, email).incoming.port == 993
+
+    # STARTTLS on 143 works on this server: saved, and the mail window connects with it from now on.
+    page.incoming.security.setCurrentIndex(1)
+    page.incoming.security.activated.emit(1)  # as a person choosing it
+    page.incoming.port.clear()
+    qtbot.keyClicks(page.incoming.port, "143")
+    page.servers_button.click()
+    qtbot.waitUntil(lambda: "saved" in page.servers_check.text.text(), timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: saved(window, email).incoming.port == 143, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: view.controller.account(email).incoming.port == 143, timeout=WAIT_MS)
+
+
+def test_remote_content_ask_each_time_overrides_allowed_senders(
+    qtbot: QtBot, window: MainWindow, testbed: Any, mailbox: tuple[str, str]
+) -> None:
+    view = view_of(window)
+    view.reading.allowed_senders.add(testbed.user)  # Alice was allowed before
+    dialog = open_settings(qtbot, window)
+    dialog.general.remote_ask.setChecked(True)
+    open_subject(qtbot, view, "HTML news")
+    assert view.reading_pane.rendered is not None and view.reading_pane.rendered.remote_blocked
+    assert not view.reading_pane.remote_bar.isHidden()
+    assert testbed.web.count(host=PIXEL_HOST) == 0
+
+    dialog.general.remote_allowed.setChecked(True)
+    open_subject(qtbot, view, "Plain hello")
+    open_subject(qtbot, view, "HTML news")
+    qtbot.waitUntil(lambda: testbed.web.count(host=PIXEL_HOST, path="/pixel.png") >= 1, timeout=WAIT_MS)
+
+
+def test_notifications_off_leaves_new_mail_in_the_status_bar_only(qtbot: QtBot, window: MainWindow) -> None:
+    view = view_of(window)
+    shown: list[tuple[str, str]] = []
+    view.notifier.notify_desktop = lambda title, text: bool(shown.append((title, text))) or True
+    view.notifier.tray = None
+    dialog = open_settings(qtbot, window)
+    dialog.general.notifications.setChecked(False)
+    qtbot.waitUntil(lambda: view.model.rowCount() > 0, timeout=WAIT_MS)
+    summary = view.model.summary(0)
+    assert summary is not None
+    view.notifier.announce("x@example.test", [summary])
+    assert shown == [] and view.notifier.tray is None
+    dialog.general.notifications.setChecked(True)
+    view.notifier._tray = lambda: None  # type: ignore[method-assign]  # no tray here: the desktop's service
+    view.notifier.announce("x@example.test", [summary])
+    assert len(shown) == 1

@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from imapclient.exceptions import IMAPClientError
 
 from deskmail.core.cancel import Cancelled, CancelToken
+from deskmail.core.redact import redact
 from deskmail.engine.imap.account import Connector, open_session, sync_account
 from deskmail.engine.imap.actions import replay
 from deskmail.engine.imap.session import ImapSession
@@ -82,6 +83,13 @@ class FolderWatcher:
                 delay = BACKOFF[min(failures, len(BACKOFF) - 1)]
                 failures += 1
                 log.info("watching %s failed (%s); retrying in %.0f s", self.folder, exc, delay)
+                self.cancel.wait(delay)
+            except Exception as exc:  # no password now (keyring locked, account being removed): not a crash
+                if self.cancel.cancelled:
+                    break
+                delay = BACKOFF[min(failures, len(BACKOFF) - 1)]
+                failures += 1
+                log.warning("watching %s stopped (%s); retrying in %.0f s", self.folder, redact(str(exc)), delay)
                 self.cancel.wait(delay)
             finally:
                 if session is not None:

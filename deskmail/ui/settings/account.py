@@ -6,6 +6,7 @@ import shutil
 from collections.abc import Callable
 from dataclasses import replace
 
+import shiboken6
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -86,6 +87,7 @@ class AccountSettings(QWidget):
         self.context = context
         self.account = account
         self.after_save: Callable[[Account], None] = lambda _account: None
+        self.before_remove: Callable[[str], None] = lambda _email: None  # the mail window lets go of it
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
         for tab, title in (
@@ -403,24 +405,37 @@ class AccountSettings(QWidget):
         box.open()
 
     def remove(self) -> None:
-        """Forget the account and its password; the mail window closes its store, then the copy is deleted."""
-        email, store, credentials = self.account.email, self.context.accounts, self.context.credentials
+        """Forget the account, its password and the copy of its mail (like `deskmail account remove`).
+
+        The mail window lets go of it first (watchers stop, its store closes on the account's queue);
+        the deletion is queued behind that close, so nothing still uses what is deleted.
+        """
+        email, paths = self.account.email, self.context.paths
+        store, credentials = self.context.accounts, self.context.credentials
 
         def work(cancel: CancelToken, progress: Progress) -> object:
+            from deskmail.engine.store.writer import account_dir
+
             store.remove(email)
+            problem = ""
             try:
                 credentials.delete(email)
             except KeyringUnavailable as exc:  # the account is gone either way: say what is left
-                return f"The account was removed, but its saved password could not be deleted. {exc.message}"
-            return ""
+                problem = f"The account was removed, but its saved password could not be deleted. {exc.message}"
+            shutil.rmtree(account_dir(paths, email), ignore_errors=True)
+            return problem
 
         self.remove_button.setEnabled(False)
+        self.before_remove(email)
+        after_save = self.after_save
+
+        def finished(problem: object) -> None:
+            after_save(self.account)  # the main window reads the accounts again, even if Settings closed
+            if shiboken6.isValid(self):
+                self._removed(email, problem)
+
         self.context.runner.run(
-            work,
-            key="settings-save",
-            name="remove-account",
-            on_finished=lambda problem: self._removed(email, problem),
-            on_failed=self._remove_failed,
+            work, key=email, name="remove-account", on_finished=finished, on_failed=self._remove_failed
         )
 
     def _removed(self, email: str, problem: object) -> None:
@@ -431,13 +446,3 @@ class AccountSettings(QWidget):
     def _remove_failed(self, error: object) -> None:
         self.remove_button.setEnabled(True)
         QMessageBox.warning(self, "Not removed", problem_text(error))
-
-
-def delete_local_copy(context: AppContext, email: str) -> None:
-    """Delete the account's store after its worker closed it (queued behind that close on the same key)."""
-    from deskmail.engine.store.writer import account_dir
-
-    folder = account_dir(context.paths, email)
-    context.runner.run(
-        lambda c, p: shutil.rmtree(folder, ignore_errors=True), key=email, name="delete-store", cleanup=True
-    )

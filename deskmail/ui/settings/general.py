@@ -108,6 +108,7 @@ class GeneralPage(QWidget):
         self.forget_button.clicked.connect(self._forget_senders)
         self._loading = True
         self._show(self.choices, 0)
+        self.setEnabled(False)  # until the saved choices are read: a click now would be undone by them
         senders = RemoteContentPrefs(context.paths)
         context.runner.run(
             lambda c, p: (self.prefs.load(), len(senders.load())), name="settings-general", on_finished=self._loaded
@@ -116,6 +117,7 @@ class GeneralPage(QWidget):
     def _loaded(self, result: object) -> None:
         if isinstance(result, tuple):
             self._show(*result)
+        self.setEnabled(True)
 
     def _show(self, choices: AppChoices, allowed: int) -> None:
         self._loading = True
@@ -187,6 +189,7 @@ class OfflinePage(QWidget):
         self._timer.timeout.connect(self._save)
         self._loading = True
         self._show(OfflineReading())
+        self.setEnabled(False)  # until offline.json is read
         for box in (self.download, self.metered):
             box.toggled.connect(lambda _on: self._changed())
         for spin in (self.days, self.per_folder, self.skip_mb):
@@ -205,6 +208,7 @@ class OfflinePage(QWidget):
     def _loaded(self, reading: object) -> None:
         if isinstance(reading, OfflineReading):
             self._show(reading)
+        self.setEnabled(True)
 
     def _show(self, reading: OfflineReading) -> None:
         self._loading = True

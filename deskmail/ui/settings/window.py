@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 
 from deskmail.engine.accounts import Account
 from deskmail.ui.context import AppContext
-from deskmail.ui.settings.account import AccountSettings, delete_local_copy, scrolling
+from deskmail.ui.settings.account import AccountSettings, scrolling
 from deskmail.ui.settings.general import GeneralPage, OfflinePage
 
 
@@ -106,6 +106,7 @@ class SettingsWindow(QDialog):
         page = AccountSettings(self.context, account)
         accounts_changed = self.accounts_changed  # not through the window: it may be closed when a save ends
         page.after_save = lambda _account: accounts_changed()
+        page.before_remove = self._let_go
         page.removed.connect(self._removed)
         page.password_changed.connect(self._check_now)
         self.account_pages[account.key] = page
@@ -129,6 +130,11 @@ class SettingsWindow(QDialog):
         if callable(retry):
             retry(email)
 
+    def _let_go(self, email: str) -> None:
+        drop = getattr(self.view(), "drop_account", None)
+        if callable(drop):
+            drop(email)  # stops its watchers and closes its store before anything is deleted
+
     def _removed(self, email: str) -> None:
         page = next((p for p in self.account_pages.values() if p.account.email == email), None)
         if page is None:
@@ -138,13 +144,8 @@ class SettingsWindow(QDialog):
         self.sections.takeItem(self._row_of(area))
         self.pages.removeWidget(area)
         area.deleteLater()
-        drop = getattr(self.view(), "drop_account", None)
-        if callable(drop):
-            drop(email)  # closes its store now, so the copy can be deleted after
-        delete_local_copy(self.context, email)
         if not self.account_pages:
             self.sections.takeItem(0)  # the "Your accounts" heading, over nothing now
-        self.accounts_changed()
         self.sections.setCurrentRow(1)
 
     def flush(self) -> None:
