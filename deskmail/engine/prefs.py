@@ -44,6 +44,18 @@ class RemoteContentPrefs:
         atomic_write_text(self.path, json.dumps({"allowed_senders": []}, indent=2))
 
 
+def read_object(path: Path) -> dict[str, Any]:
+    """A JSON object from a small settings file; missing or unreadable is empty (the defaults)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError) as exc:
+        log.warning("ignoring unreadable %s: %s", path, exc)
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
 WINDOW_FILE = "window.json"
 
 
@@ -54,14 +66,7 @@ class WindowPrefs:
         self.path: Path = paths.config / WINDOW_FILE
 
     def load(self) -> dict[str, Any]:
-        try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            return {}
-        except (OSError, ValueError) as exc:
-            log.warning("ignoring unreadable %s: %s", self.path, exc)
-            return {}
-        return data if isinstance(data, dict) else {}
+        return read_object(self.path)
 
     def save(self, state: dict[str, Any]) -> None:
         atomic_write_text(self.path, json.dumps(state, indent=2))
@@ -154,14 +159,7 @@ class AppPrefs:
         self.path: Path = paths.config / PREFERENCES_FILE
 
     def _read(self) -> dict[str, Any]:
-        try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            return {}
-        except (OSError, ValueError) as exc:
-            log.warning("ignoring unreadable %s: %s", self.path, exc)
-            return {}
-        return data if isinstance(data, dict) else {}
+        return read_object(self.path)
 
     def load(self) -> AppChoices:
         data, default = self._read(), AppChoices()
