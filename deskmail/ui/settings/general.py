@@ -95,7 +95,8 @@ class GeneralPage(QWidget):
         column.addWidget(self.notifications)
         layout.addWidget(notify)
 
-        # Layout (wide, list above reader, automatic) and the Undo Send delay are added here by their work.
+        # The place for the choices other work adds: "Layout" (wide / list above reader / automatic)
+        # and the Undo Send delay. Each comes as its own section through add_section().
         self.more = QVBoxLayout()
         layout.addLayout(self.more)
         layout.addStretch(1)
@@ -113,6 +114,13 @@ class GeneralPage(QWidget):
         context.runner.run(
             lambda c, p: (self.prefs.load(), len(senders.load())), name="settings-general", on_finished=self._loaded
         )
+
+    def add_section(self, title: str, content: QWidget) -> QGroupBox:
+        """A section of choices below New mail (Layout, Undo Send); it saves and applies its own choice."""
+        box, column = _section(title)
+        column.addWidget(content)
+        self.more.addWidget(box)
+        return box
 
     def _loaded(self, result: object) -> None:
         if isinstance(result, tuple):

@@ -27,12 +27,16 @@ def sign(composer: ComposerWindow) -> None:
     def from_changed(_index: int) -> None:
         old, new = shown["block"], _block(composer.account())
         text = composer.body.toPlainText()
-        if old == new or (old and f"\n{old}\n" not in f"\n{text}"):
+        if old == new or (old and f"{old}\n" not in f"{text}\n"):
             return  # the person edited the signature: theirs now
         if old:
-            text = text.replace(f"\n\n{old}\n", "\n\n", 1) if f"\n\n{old}\n" in text else text.replace(old, "", 1)
+            text = f"{text}\n".replace(f"{old}\n", f"{new}\n" if new else "", 1)[:-1]
+        elif text.startswith("\n\n") or not text.strip():
+            text = with_signature(text, new)  # nothing typed above yet: where a signature goes
+        else:
+            return
         dirty = composer.dirty
-        _set_body(composer, with_signature(text, new) if new else text)
+        _set_body(composer, text)
         composer.dirty = dirty
         shown["block"] = new
 
