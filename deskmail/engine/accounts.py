@@ -24,6 +24,10 @@ ACCOUNTS_FILE = "accounts.json"
 AUTH_PASSWORD = "password"
 AUTH_OAUTH2 = "oauth2"  # a browser sign-in; the keyring holds the refresh token instead of a password
 FORMAT_VERSION = 1
+DEFAULT_CHECK_MINUTES = 5  # how often the app checks for new mail (IDLE tells it sooner where it can)
+CHECK_MINUTES_RANGE = (1, 24 * 60)
+MAX_SIGNATURE_CHARS = 10_000
+SIGNATURE_SEPARATOR = "-- "  # RFC 3676 4.3: mail programs recognise (and can trim) what follows it
 # Keys that must never reach the accounts file, whatever a caller puts into `extra`.
 SECRET_KEYS = frozenset({"password", "secret", "token", "access_token", "refresh_token"})
 
@@ -72,6 +76,8 @@ class Account:
     auth: str = AUTH_PASSWORD  # how Deskmail logs in: AUTH_PASSWORD or AUTH_OAUTH2
     oauth2: tuple[tuple[str, str], ...] = ()  # for AUTH_OAUTH2: endpoints, scope, client id (no token)
     download: DownloadChoices = field(default_factory=DownloadChoices)  # POP3 accounts only
+    signature: str = ""  # added below new text and above a quote, after a "-- " line
+    check_minutes: int = DEFAULT_CHECK_MINUTES
 
     @property
     def uses_pop3(self) -> bool:
@@ -99,6 +105,8 @@ class Account:
             "source": self.source,
             "remember_password": self.remember_password,
             "help_urls": list(self.help_urls),
+            "signature": self.signature,
+            "check_minutes": self.check_minutes,
             # Written only for browser sign-in accounts: files from older versions stay identical.
             **({"auth": self.auth, "oauth2": dict(self.oauth2)} if self.auth != AUTH_PASSWORD else {}),
             **({"pop3": self.download.to_json()} if self.uses_pop3 else {}),
@@ -124,6 +132,8 @@ class Account:
             auth=str(data.get("auth", AUTH_PASSWORD)),
             oauth2=tuple((str(k), str(v)) for k, v in (data.get("oauth2") or {}).items()),
             download=DownloadChoices.from_json(data.get("pop3") or {}),
+            signature=str(data.get("signature") or "")[:MAX_SIGNATURE_CHARS],
+            check_minutes=check_minutes(data.get("check_minutes")),
         )
 
     @classmethod
@@ -154,6 +164,20 @@ class Account:
 
     def with_policy(self, policy: ConnectionPolicy) -> Account:
         return replace(self, policy=policy)
+
+
+def check_minutes(value: object) -> int:
+    """A saved interval within bounds; anything unreadable is the default."""
+    if not isinstance(value, int) or isinstance(value, bool):
+        return DEFAULT_CHECK_MINUTES
+    low, high = CHECK_MINUTES_RANGE
+    return min(max(value, low), high)
+
+
+def signature_block(signature: str) -> str:
+    """The signature as it goes into a message: the "-- " line, then the text ("" for no signature)."""
+    text = signature.strip("\n").rstrip()
+    return f"{SIGNATURE_SEPARATOR}\n{text}" if text.strip() else ""
 
 
 def account_key(email: str) -> str:

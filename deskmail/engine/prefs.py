@@ -39,12 +39,13 @@ class RemoteContentPrefs:
         atomic_write_text(self.path, json.dumps({"allowed_senders": sorted(senders)}, indent=2))
         return senders
 
+    def forget_all(self) -> None:
+        """Ask again for every sender (Settings › Remote content)."""
+        atomic_write_text(self.path, json.dumps({"allowed_senders": []}, indent=2))
 
-WINDOW_FILE = "window.json"
 
-
-def read_json_object(path: Path) -> dict[str, Any]:
-    """A small JSON settings file as a dict; {} when missing, unreadable or not an object (logged)."""
+def read_object(path: Path) -> dict[str, Any]:
+    """A JSON object from a small settings file; missing or unreadable is empty (the defaults)."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -55,6 +56,9 @@ def read_json_object(path: Path) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
+WINDOW_FILE = "window.json"
+
+
 class WindowPrefs:
     """Where the main window was and how its panes were split, restored at the next start."""
 
@@ -62,7 +66,7 @@ class WindowPrefs:
         self.path: Path = paths.config / WINDOW_FILE
 
     def load(self) -> dict[str, Any]:
-        return read_json_object(self.path)
+        return read_object(self.path)
 
     def save(self, state: dict[str, Any]) -> None:
         atomic_write_text(self.path, json.dumps(state, indent=2))
@@ -83,7 +87,7 @@ class AppSettings:
         self.path: Path = paths.config / SETTINGS_FILE
 
     def load(self) -> dict[str, Any]:
-        return read_json_object(self.path)
+        return read_object(self.path)
 
     def undo_send_seconds(self) -> int:
         value = self.load().get("undo_send_seconds", UNDO_SEND_DEFAULT)
@@ -134,7 +138,7 @@ class OfflineReading:
         return self.skip_larger_than_mb * 1024 * 1024
 
 
-_LIMITS = {"days": (0, 36500), "messages_per_folder": (0, 1_000_000), "skip_larger_than_mb": (0, 10_000)}
+OFFLINE_LIMITS = {"days": (0, 36500), "messages_per_folder": (0, 1_000_000), "skip_larger_than_mb": (0, 10_000)}
 
 
 class OfflinePrefs:
@@ -159,9 +163,14 @@ class OfflinePrefs:
         for item in fields(OfflineReading):
             value, kind = data.get(item.name), type(getattr(default, item.name))
             if isinstance(value, kind) and not (kind is int and isinstance(value, bool)):
-                low, high = _LIMITS.get(item.name, (0, 0))
+                low, high = OFFLINE_LIMITS.get(item.name, (0, 0))
                 chosen[item.name] = min(max(value, low), high) if kind is int else value
         return OfflineReading(**chosen)
+
+    def save(self, chosen: OfflineReading) -> None:
+        """Keep what the person chose in Settings (the same file a person may edit by hand)."""
+        document = {item.name: getattr(chosen, item.name) for item in fields(OfflineReading)}
+        atomic_write_text(self.path, json.dumps(document, indent=2) + "\n")
 
     def _write_defaults(self, default: OfflineReading) -> None:
         """So that a person finds the settings to change (never overwrites a file they wrote)."""
@@ -171,3 +180,41 @@ class OfflinePrefs:
             atomic_write_text(self.path, json.dumps(document, indent=2) + "\n")
         except OSError as exc:
             log.info("cannot write %s: %s", self.path, exc)
+
+
+PREFERENCES_FILE = "preferences.json"
+REMOTE_ASK = "ask"  # remote content: always ask, even for senders allowed before
+REMOTE_ALLOWED_SENDERS = "allowed_senders"  # load it at once for senders the person allowed
+REMOTE_CHOICES = (REMOTE_ASK, REMOTE_ALLOWED_SENDERS)
+
+
+@dataclass(frozen=True)
+class AppChoices:
+    """Choices for the whole app (Settings › General); per-account ones live in accounts.json."""
+
+    remote_content: str = REMOTE_ALLOWED_SENDERS
+    notifications: bool = True  # a desktop notification when new mail arrives
+
+
+class AppPrefs:
+    """preferences.json: bad or unknown values keep the default, unknown keys are kept for newer versions."""
+
+    def __init__(self, paths: Paths) -> None:
+        self.path: Path = paths.config / PREFERENCES_FILE
+
+    def _read(self) -> dict[str, Any]:
+        return read_object(self.path)
+
+    def load(self) -> AppChoices:
+        data, default = self._read(), AppChoices()
+        remote = data.get("remote_content")
+        notifications = data.get("notifications")
+        return AppChoices(
+            remote_content=remote if remote in REMOTE_CHOICES else default.remote_content,
+            notifications=notifications if isinstance(notifications, bool) else default.notifications,
+        )
+
+    def save(self, choices: AppChoices) -> None:
+        document = self._read()
+        document.update({item.name: getattr(choices, item.name) for item in fields(AppChoices)})
+        atomic_write_text(self.path, json.dumps(document, indent=2) + "\n")

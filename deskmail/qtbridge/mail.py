@@ -27,7 +27,7 @@ from deskmail.qtbridge.tasks import Progress, Task, TaskRunner
 log = logging.getLogger(__name__)
 
 POLL_MS = 400
-AUTO_SYNC_MS = 5 * 60 * 1000
+MINUTE_MS = 60 * 1000
 
 
 class Runtime(Protocol):
@@ -111,9 +111,7 @@ class MailController(QObject):
         self._poll = QTimer(self)
         self._poll.setInterval(POLL_MS)
         self._poll.timeout.connect(self.poll)
-        self._auto = QTimer(self)
-        self._auto.setInterval(AUTO_SYNC_MS)
-        self._auto.timeout.connect(self.sync_all)
+        self._checks: dict[str, QTimer] = {}  # per account: "check for new mail every N minutes"
         self._watching: dict[str, CancelToken] = {}
         self._open_folder: tuple[str, str] | None = None  # (account, folder) the user is looking at
         self._folder_changed.connect(lambda email, folder: self.sync(email, [folder]))
@@ -132,6 +130,14 @@ class MailController(QObject):
         wanted = {a.email for a in accounts}
         for email in [e for e in self.runtimes if e not in wanted]:
             self._remove(email)
+        for account in accounts:  # changed in Settings: new servers need new connections, the rest applies now
+            runtime = self.runtimes.get(account.email)
+            if runtime is not None and runtime.account != account:
+                if _connection(runtime.account) != _connection(account):
+                    self._remove(account.email)
+                else:
+                    runtime.account = account
+            self._schedule_checks(account)
         pending = [a for a in accounts if a.email not in self.runtimes]
         for account in accounts:
             if account.email not in self.runtimes:
@@ -155,7 +161,20 @@ class MailController(QObject):
 
             self._run(account.email, _opener(runtime), opened, name="open-store")
         self._poll.start()
-        self._auto.start()
+
+    def _schedule_checks(self, account: Account) -> None:
+        timer = self._checks.get(account.email)
+        if timer is None:
+            timer = self._checks[account.email] = QTimer(self)
+            timer.timeout.connect(lambda email=account.email: self.sync(email))
+        interval = account.check_minutes * MINUTE_MS
+        if timer.interval() != interval or not timer.isActive():
+            timer.start(interval)  # a new interval counts from now
+
+    def check_interval_ms(self, email: str) -> int | None:
+        """How often this account is checked for new mail (None: not at all, e.g. removed)."""
+        timer = self._checks.get(email)
+        return timer.interval() if timer is not None and timer.isActive() else None
 
     def _open_reader(self, email: str) -> None:
         if email in self.readers:
@@ -204,6 +223,10 @@ class MailController(QObject):
             self._folder_changed.emit(email, folder)
 
     def _remove(self, email: str) -> None:
+        timer = self._checks.pop(email, None)
+        if timer is not None:
+            timer.stop()
+            timer.deleteLater()
         self.previews.stop(email)
         token = self._watching.pop(email, None)
         if token is not None:
@@ -523,13 +546,20 @@ class MailController(QObject):
             token.cancel()
         self._watching.clear()
         self._poll.stop()
-        self._auto.stop()
+        for timer in self._checks.values():
+            timer.stop()
+        self._checks.clear()
         for reader in self.readers.values():
             reader.close()
         self.readers.clear()
         for email, runtime in list(self.runtimes.items()):
             self.runner.run(_closer(runtime), key=email, name="close-account", cleanup=True)
         self.runtimes.clear()
+
+
+def _connection(account: Account) -> tuple[object, ...]:
+    """What the open connections depend on: when it changes, the account's runtime is made anew."""
+    return (account.incoming, account.outgoing, account.policy, account.auth, account.oauth2)
 
 
 def _opener(runtime: Runtime) -> Callable[[CancelToken, Progress], object]:

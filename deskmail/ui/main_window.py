@@ -123,6 +123,8 @@ class MainWindow(QMainWindow):
         self.help_action = self._action(
             "&Keyboard Shortcuts", self.show_shortcuts, QKeySequence.StandardKey.HelpContents
         )
+        self.settings_action = self._action("&Settings…", self.show_settings, "Ctrl+,")
+        self.settings_action.setMenuRole(QAction.MenuRole.PreferencesRole)  # macOS: the application menu
 
     def _build_menus(self) -> None:
         bar = self.menuBar()
@@ -130,6 +132,8 @@ class MainWindow(QMainWindow):
         self.file_menu.addAction(self.add_account_action)
         self.file_menu.addSeparator()
         self.file_menu.addAction(self.quit_action)
+        self.edit_menu = bar.addMenu("&Edit")
+        self.edit_menu.addAction(self.settings_action)
         self.help_menu = bar.addMenu("&Help")
         self.help_menu.addAction(self.help_action)
         self.help_menu.addSeparator()
@@ -188,6 +192,12 @@ class MainWindow(QMainWindow):
         wizard.open()
 
     # -- dialogs -------------------------------------------------------------------
+
+    def show_settings(self) -> None:
+        from deskmail.ui.settings.window import open_settings
+
+        self.settings_window = open_settings(self, getattr(self, "settings_window", None))
+        self.settings_window.destroyed.connect(lambda _o=None: setattr(self, "settings_window", None))
 
     def show_about(self) -> None:
         dialog = AboutDialog(self.context.log_path, self)

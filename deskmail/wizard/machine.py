@@ -118,9 +118,12 @@ class WizardMachine(SignInSteps):
 
     def keyring_checked(self, available: bool) -> None:
         """The background look at the keyring answered: without one, "Remember my password" is not offered."""
+        refused_before = self.draft.keyring_available is False
         self.draft.keyring_available = available
         if not available:
             self.draft.remember_password = False
+        elif refused_before:
+            self.draft.remember_password = True  # we unticked it, not the person: tick it again
 
     @property
     def can_remember(self) -> bool:

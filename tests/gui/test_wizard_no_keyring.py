@@ -19,7 +19,7 @@ from deskmail.ui.wizard import AccountWizard
 from deskmail.wizard.services import real_services
 from deskmail.wizard.steps import Step
 
-from .wizard_bed import WAIT_MS, Run, accept_found, install_scenarios, type_account, wait_for
+from .wizard_bed import WAIT_MS, Run, accept_found, click, found_page, install_scenarios, type_account, wait_for
 
 pytestmark = pytest.mark.gui
 
@@ -65,3 +65,23 @@ def test_remember_is_unticked_and_explained_then_saved_for_this_session(
     assert "each time" in run.wizard.page().text.text()  # type: ignore[attr-defined]
     leaks = [p for p in run.home.rglob("*") if p.is_file() and testbed.password.encode() in p.read_bytes()]
     assert leaks == []
+
+
+def test_remember_is_offered_again_once_the_keyring_works(
+    qtbot: QtBot, no_keyring_run: Run, testbed: Any, keyring_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One refusal is not forever: back on the Account page the keyring is asked again (issue 15)."""
+    run = no_keyring_run
+    page = run.wizard.account_page
+    qtbot.waitUntil(lambda: not page.remember.isEnabled(), timeout=WAIT_MS)
+    # The person unlocks or starts their keyring meanwhile.
+    monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", keyring_env["DBUS_SESSION_BUS_ADDRESS"])
+    from keyring.backends import SecretService
+
+    keyring.set_keyring(SecretService.Keyring())  # type: ignore[no-untyped-call]
+    type_account(qtbot, run, testbed.user, testbed.password)
+    wait_for(qtbot, run, Step.FOUND)
+    click(qtbot, found_page(run).back_button)
+    wait_for(qtbot, run, Step.ACCOUNT)
+    qtbot.waitUntil(page.remember.isEnabled, timeout=WAIT_MS)
+    assert page.remember.isChecked() and not page.remember_note.isVisible()

@@ -21,6 +21,7 @@ from typing import Any
 from imapclient.exceptions import IMAPClientError
 
 from deskmail.core.cancel import Cancelled, CancelToken
+from deskmail.core.redact import redact
 from deskmail.engine import limits
 from deskmail.engine.cancelwatch import Deadline, closes_on_cancel
 from deskmail.engine.imap import wire
@@ -91,6 +92,13 @@ class FolderWatcher:
                 delay = BACKOFF[min(failures, len(BACKOFF) - 1)]
                 failures += 1
                 log.info("watching %s failed (%s); retrying in %.0f s", self.folder, exc, delay)
+                self.cancel.wait(delay)
+            except Exception as exc:  # no password now (keyring locked, account being removed): not a crash
+                if self.cancel.cancelled:
+                    break
+                delay = BACKOFF[min(failures, len(BACKOFF) - 1)]
+                failures += 1
+                log.warning("watching %s stopped (%s); retrying in %.0f s", self.folder, redact(str(exc)), delay)
                 self.cancel.wait(delay)
             finally:
                 if session is not None:

@@ -180,9 +180,18 @@ class MailActions:
         window.addToolBar(toolbar)
         menus = window.menuBar()
         help_action = menus.actions()[-1] if menus.actions() else None
-        edit = QMenu("&Edit", window)
-        edit.addAction(self.history.undo_action)
-        edit.addAction(self.history.redo_action)
+        edit = getattr(window, "edit_menu", None)  # the main window's Edit menu (Settings…) if it has one
+        if isinstance(edit, QMenu):
+            if edit.actions():
+                first = edit.actions()[0]
+                edit.insertActions(first, [self.history.undo_action, self.history.redo_action])
+                edit.insertSeparator(first)
+            else:
+                edit.addActions([self.history.undo_action, self.history.redo_action])
+        else:
+            edit = QMenu("&Edit", window)
+            edit.addAction(self.history.undo_action)
+            edit.addAction(self.history.redo_action)
         message = QMenu("&Message", window)
         for action in self.message_menu:
             message.addAction(action) if action is not None else message.addSeparator()
@@ -354,12 +363,15 @@ class MailActions:
 
     def compose(self, prefill: OutgoingMessage | None = None) -> ComposerWindow:
         from deskmail.ui.mail.composer import ComposerWindow
+        from deskmail.ui.settings.signature import sign
 
         composer = ComposerWindow(self.view.accounts, self._suggest)
         if prefill is not None:
             composer.fill(prefill)
         elif self.view.current is not None:
             composer.from_box.setCurrentIndex(max(0, composer.from_box.findData(self.view.current.email)))
+        if prefill is None or not prefill.message_id:  # a draft or refused message already has its text
+            sign(composer)
         composer.send_requested.connect(self._send)
         composer.save_draft = self._save_draft
         composer.destroyed.connect(lambda _o=None, c=composer: self._forget(c))

@@ -75,6 +75,7 @@ class NewMailNotifier(QObject):
         self.show_in_status_bar = show_in_status_bar
         self.account_count = account_count  # with several accounts the notification says which one
         self.tray: QSystemTrayIcon | None = None
+        self.enabled = True  # Settings › General: off shows new mail in the status bar only
         self.notify_desktop: Callable[[str, str], bool] = desktop_notify  # tests and screenshots swap it
 
     def _tray(self) -> QSystemTrayIcon | None:
@@ -100,6 +101,8 @@ class NewMailNotifier(QObject):
         if self.account_count() > 1:
             text = f"{text}\n({email})"
         self.show_in_status_bar(f"{title}: {' '.join(text.split())}")  # for whoever looks at the window
+        if not self.enabled:
+            return
         tray = self._tray()
         if tray is not None:
             tray.showMessage(title, text, app_icon(), SHOW_MS)

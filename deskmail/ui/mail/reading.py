@@ -15,7 +15,7 @@ from PySide6.QtGui import QDesktopServices, QImage
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 from deskmail.core.cancel import CancelToken
-from deskmail.engine.prefs import RemoteContentPrefs
+from deskmail.engine.prefs import REMOTE_ALLOWED_SENDERS, REMOTE_ASK, RemoteContentPrefs
 from deskmail.engine.runtime import render_body
 from deskmail.engine.store.models import MessageSummary
 from deskmail.engine.store.reader import Body, StoreReader
@@ -58,6 +58,7 @@ class ReadingController:
         self._task: Task | None = None
         self.failed: MessageSummary | None = None  # the message on screen could not be loaded
         self.allowed_senders: set[str] = set()
+        self.remote_mode = REMOTE_ALLOWED_SENDERS  # Settings › General; REMOTE_ASK ignores the allowed senders
         self.prefs = RemoteContentPrefs(view.context.paths)
         view.context.runner.run(lambda c, p: self.prefs.load(), name="load-prefs", on_finished=self._prefs_loaded)
         pane.show_remote.connect(self.show_remote)
@@ -104,7 +105,7 @@ class ReadingController:
         self.email = self.view.email_of(summary)
         self.pane.show_loading(summary)
         self.view.actions_.update_enabled()
-        allow = summary.from_addr.lower() in self.allowed_senders
+        allow = self.remote_mode != REMOTE_ASK and summary.from_addr.lower() in self.allowed_senders
         runtime = self.view.controller.runtimes.get(self.email)
         if runtime is None:
             return

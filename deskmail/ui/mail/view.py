@@ -214,6 +214,10 @@ class MailView(QWidget):
     def set_accounts(self, accounts: list[Account]) -> None:
         first = not self.accounts
         self.accounts = accounts
+        if self.current is not None and all(a.email != self.current.email for a in accounts):
+            self.current = None  # its account was removed (Settings): show another one's Inbox
+            self.model.set_source(ListSource([]))
+            self.reading_pane.clear("")
         self.controller.set_accounts(accounts, on_ready=lambda: self._ready(first))
 
     def _ready(self, first: bool) -> None:
@@ -502,6 +506,8 @@ class MailView(QWidget):
         self.error_bar.hide()
         self.controller.sync(email)
 
+    retry = _retry  # Settings: a new password was saved
+
     def show_notice(self, text: str) -> None:
         window = self.window()
         if isinstance(window, QMainWindow):
@@ -517,8 +523,15 @@ class MailView(QWidget):
 
             open_phone_window(account, self)
 
+    def drop_account(self, email: str) -> None:
+        """An account removed in Settings: close its store now (its copy is deleted after that)."""
+        self.set_accounts([a for a in self.accounts if a.email != email])
+
     def install(self, window: QMainWindow) -> None:
         """Add this view's toolbar, menus and status bar widgets to the main window."""
+        from deskmail.ui.settings.general import load_app_choices
+
+        load_app_choices(self.context, self)
         self.actions_.install(window)
         file_menu = getattr(window, "file_menu", None)
         if isinstance(file_menu, QMenu):  # right after Add Account…

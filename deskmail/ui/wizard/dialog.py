@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import shiboken6
-from PySide6.QtCore import QSize, QUrl, Signal
+from PySide6.QtCore import QEvent, QSize, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QDialog, QPushButton, QStackedWidget, QVBoxLayout, QWidget
 
@@ -61,11 +61,8 @@ class AccountWizard(QDialog):
         self.runner.run(lambda _cancel, _progress: services.warm_up(), name="wizard-warm-up")
         # Whether a keyring can keep the password: asked over D-Bus, so off the GUI thread too.
         # A look that failed leaves the offer as it is: saving then falls back to the no-keyring page.
-        self.runner.run(
-            lambda _cancel, _progress: services.keyring_available(),
-            name="wizard-keyring",
-            on_finished=self._keyring_checked,
-        )
+        self._keyring_look: Task | None = None
+        self._look_at_keyring()
         self._render()
 
     def _build_pages(self) -> None:
@@ -111,6 +108,8 @@ class AccountWizard(QDialog):
             self.stack.setCurrentWidget(page)
             page.enter()
             self._shown_step = step
+            if self._keyring_refused():  # one refusal is not forever: the keyring may work now
+                self._look_at_keyring()
         else:
             page.refresh()
         self._set_default(page.default_button())
@@ -125,7 +124,26 @@ class AccountWizard(QDialog):
             self._announced = True
             self.account_added.emit(self.machine.draft.account)
 
+    def _look_at_keyring(self) -> None:
+        if self._keyring_look is not None:
+            return
+        self._keyring_look = self.runner.run(
+            lambda _cancel, _progress: self.machine.services.keyring_available(),
+            name="wizard-keyring",
+            on_finished=self._keyring_checked,
+        )
+
+    def event(self, event: QEvent) -> bool:
+        # Back from unlocking or starting the keyring in another window: offer to remember again.
+        if event.type() == QEvent.Type.WindowActivate and self._keyring_refused():
+            self._look_at_keyring()
+        return super().event(event)
+
+    def _keyring_refused(self) -> bool:
+        return self.machine.step is Step.ACCOUNT and self.machine.draft.keyring_available is False
+
     def _keyring_checked(self, available: object) -> None:
+        self._keyring_look = None
         if self._alive():
             self.machine.keyring_checked(bool(available))
             self._render()

@@ -108,6 +108,8 @@ class AccountPage(Page):
         note = self.machine.remember_note
         if note:
             self.remember.setChecked(False)
+        elif not self.remember.isEnabled():  # the keyring works again
+            self.remember.setChecked(self.machine.draft.remember_password)
         self.remember.setEnabled(not note)
         self.remember_note.setText(note)
         self.remember_note.setVisible(bool(note))

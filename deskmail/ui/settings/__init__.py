@@ -1,0 +1,1 @@
+"""The Settings window (Edit › Settings…, Ctrl+,; the application menu on macOS)."""

@@ -1,0 +1,81 @@
+"""The Settings window, page by page, for screenshots. Sample accounts in a temp folder; no network."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+from PySide6.QtWidgets import QWidget
+
+from deskmail.ui.gallery import settle
+from deskmail.ui.mail.gallery import sample_window
+from deskmail.ui.settings.account import AccountSettings
+from deskmail.ui.settings.window import SettingsWindow
+
+SIGNATURE = "Anna Schmidt\nGarden Club treasurer · +49 30 1234 5678"
+
+
+def settings(section: int = 1, tab: int = 0, accounts: int = 2) -> SettingsWindow:
+    window = sample_window(accounts=accounts)
+    window.show_settings()
+    dialog = window.settings_window
+    assert isinstance(dialog, SettingsWindow)
+    page = first_account(dialog)
+    page.signature.blockSignals(True)
+    page.signature.setPlainText(SIGNATURE)
+    page.signature.blockSignals(False)
+    dialog.sections.setCurrentRow(section)
+    page.tabs.setCurrentIndex(tab)
+    settle(seconds=0.3)
+    return dialog
+
+
+def first_account(dialog: SettingsWindow) -> AccountSettings:
+    return next(iter(dialog.account_pages.values()))
+
+
+def password_refused() -> SettingsWindow:
+    dialog = settings(tab=1)
+    page = first_account(dialog)
+    page.password.setText("not-the-password")
+    page.password_check.say(
+        "The server did not accept your password. Check it, or create an app password if your provider "
+        "asks for one. Your saved password was not changed.",
+        ok=False,
+    )
+    return dialog
+
+
+def password_checking() -> SettingsWindow:
+    dialog = settings(tab=1)
+    row = first_account(dialog).password_check
+    first_account(dialog).password.setText("new-password")
+    row.busy.show()
+    row.cancel_button.show()
+    row.text.setText("Signing in to imap.example.test…")
+    return dialog
+
+
+def remove_question() -> QWidget:
+    dialog = settings()
+    page = first_account(dialog)
+    page.ask_remove()
+    settle(seconds=0.2)
+    return page.confirm
+
+
+def scenes() -> Iterator[tuple[str, Callable[[], QWidget]]]:
+    yield "01-account", settings
+    yield "02-password", lambda: settings(tab=1)
+    yield "03-password-checking", password_checking
+    yield "04-password-refused", password_refused
+    yield "05-servers", lambda: settings(tab=2)
+    yield "06-general", lambda: settings(section=4)
+    yield "07-offline", lambda: settings(section=5)
+    yield "08-remove-question", remove_question
+    yield "09-one-account-small", _small
+
+
+def _small() -> SettingsWindow:
+    dialog = settings(accounts=1)
+    dialog.resize(760, 540)  # a 800 x 600 screen
+    return dialog
