@@ -214,6 +214,13 @@ class MessageList(QTableView):
         area = self.viewport().rect().adjusted(12, 0, -12, 0)
         painter.drawText(area, Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self.empty_text)
 
+    def moveCursor(self, cursorAction: QAbstractItemView.CursorAction, modifiers: Qt.KeyboardModifier) -> QModelIndex:
+        # A table moves Home/End along the row's columns; in a list of messages they go to the
+        # first and last message, as Ctrl+Home/Ctrl+End do.
+        if cursorAction in (QAbstractItemView.CursorAction.MoveHome, QAbstractItemView.CursorAction.MoveEnd):
+            modifiers |= Qt.KeyboardModifier.ControlModifier
+        return super().moveCursor(cursorAction, modifiers)
+
     def current_summary(self) -> MessageSummary | None:
         index = self.currentIndex()
         return self.list_model.summary(index.row()) if index.isValid() else None
