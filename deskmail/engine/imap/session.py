@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
 from imapclient import IMAPClient
+from imapclient.imap_utf7 import decode as utf7_decode
 from imapclient.imap_utf7 import encode as utf7_encode
 
 from deskmail.core.cancel import NEVER, Cancelled, CancelToken
@@ -29,6 +30,11 @@ from deskmail.engine.uidset import chunks, expand
 log = logging.getLogger(__name__)
 _CODE = re.compile(rb"\[([A-Z\-]+)(?: ([^\]]*))?\]")
 _STATUS_ITEMS = re.compile(rb"\(([^()]*)\)\s*$")
+_QUOTED = rb'"(?:[^"\\]|\\.)*"'
+_ASTRING = rb"(" + _QUOTED + rb"|\x00|[^\s()\"]+)"
+_LIST_ENTRY = re.compile(rb"\(([^()]*)\) (NIL|" + _QUOTED + rb") " + _ASTRING, re.S | re.I)
+_STATUS_NAME = re.compile(_ASTRING + rb" \(", re.S)
+_PIPELINE = 50  # STATUS commands sent at once (about 3 KB): far below any socket buffer
 _FLAGS_ONLY = re.compile(rb"^\((?:UID (\d+) FLAGS \(([^()]*)\)|FLAGS \(([^()]*)\) UID (\d+))(?: MODSEQ \((\d+)\))?\)$")
 _CHUNK = 8000  # characters of UID set per command line: far below Dovecot's 64 KB limit
 MAX_HEADER_BYTES = 64 * 1024  # of the list's header fields per message; a hostile server may send more
@@ -124,18 +130,55 @@ class ImapSession:
         subscribed = {_name(name) for _, _, name in self.client.list_sub_folders()}
         return folder_infos(listed, subscribed)
 
+    def list_folders_and_status(self) -> tuple[list[FolderInfo], dict[str, StatusInfo]]:
+        """The folders and, where the server has LIST-STATUS (RFC 5819), every folder's STATUS in the same answer.
+
+        One round trip instead of LIST, LSUB and a STATUS per folder; without LIST-STATUS the
+        statuses are empty (`statuses()` asks for the ones needed).
+        """
+        if not (self.has("LIST-STATUS") and self.has("LIST-EXTENDED")):
+            return self.list_folders(), {}
+        options = b"SUBSCRIBED CHILDREN " + (b"SPECIAL-USE " if self.has("SPECIAL-USE") else b"")
+        answer = self.command(b'LIST "" "*" RETURN (' + options + b"STATUS (" + self._status_items() + b"))")
+        listed: list[tuple[tuple[str, ...], str, str]] = []
+        subscribed: set[str] = set()
+        for response in answer.of("LIST"):
+            entry = _list_entry(response)
+            if entry is None:
+                continue
+            attributes, delimiter, name = entry
+            upper = {a.upper() for a in attributes}
+            if "\\NONEXISTENT" in upper and "\\HASCHILDREN" not in upper:
+                continue  # a subscription to a folder that is gone (a parent of folders stays, unselectable)
+            if "\\SUBSCRIBED" in upper:
+                subscribed.add(name)
+            listed.append((tuple(a for a in attributes if a.upper() != "\\SUBSCRIBED"), delimiter, name))
+        return folder_infos(listed, subscribed), _statuses(answer.of("STATUS"))
+
+    def statuses(self, names: list[str]) -> dict[str, StatusInfo]:
+        """STATUS of several folders, pipelined: one round trip per batch instead of one per folder.
+
+        A folder the server refuses (e.g. deleted meanwhile) is left out.
+        """
+        found: dict[str, StatusInfo] = {}
+        items = b" (" + self._status_items() + b")"
+        for start in range(0, len(names), _PIPELINE):
+            batch = names[start : start + _PIPELINE]
+            answers = wire.run_pipelined(self.client._imap, [b"STATUS " + mailbox(n) + items for n in batch])
+            for name, answer in zip(batch, answers, strict=True):
+                if isinstance(answer, ImapError):
+                    log.info("STATUS %s refused: %s", name, answer)
+                    continue
+                found[name] = _status_info(answer.of("STATUS"))
+        return found
+
     def status(self, name: str) -> StatusInfo:
         """Counts and sync markers of a folder without selecting it."""
-        items = b"MESSAGES UNSEEN UIDNEXT UIDVALIDITY" + (b" HIGHESTMODSEQ" if self.condstore else b"")
-        answer = self.command(b"STATUS " + mailbox(name) + b" (" + items + b")")
-        values: dict[str, int] = {}
-        for response in answer.of("STATUS"):
-            match = _STATUS_ITEMS.search(response.text)
-            if match:
-                words = match.group(1).decode("ascii", "replace").split()
-                values.update((k.upper(), int(v)) for k, v in zip(words[::2], words[1::2], strict=False) if v.isdigit())
-        keys = ("MESSAGES", "UNSEEN", "UIDNEXT", "UIDVALIDITY", "HIGHESTMODSEQ")
-        return StatusInfo(*(values.get(key, 0) for key in keys))
+        answer = self.command(b"STATUS " + mailbox(name) + b" (" + self._status_items() + b")")
+        return _status_info(answer.of("STATUS"))
+
+    def _status_items(self) -> bytes:
+        return b"MESSAGES UNSEEN UIDNEXT UIDVALIDITY" + (b" HIGHESTMODSEQ" if self.condstore else b"")
 
     def create_folder(self, name: str) -> None:
         self.command(b"CREATE " + mailbox(name))
@@ -347,6 +390,52 @@ def mailbox(name: str) -> bytes:
 
 def _name(raw: str | bytes) -> str:
     return raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
+
+
+def _status_info(responses: list[wire.Untagged]) -> StatusInfo:
+    values: dict[str, int] = {}
+    for response in responses:
+        match = _STATUS_ITEMS.search(response.text)
+        if match:
+            words = match.group(1).decode("ascii", "replace").split()
+            values.update((k.upper(), int(v)) for k, v in zip(words[::2], words[1::2], strict=False) if v.isdigit())
+    keys = ("MESSAGES", "UNSEEN", "UIDNEXT", "UIDVALIDITY", "HIGHESTMODSEQ")
+    return StatusInfo(*(values.get(key, 0) for key in keys))
+
+
+def _statuses(responses: list[wire.Untagged]) -> dict[str, StatusInfo]:
+    """`* STATUS name (...)` responses of many folders, by folder name."""
+    found: dict[str, StatusInfo] = {}
+    for response in responses:
+        match = _STATUS_NAME.match(response.text)
+        if match is not None:
+            found[_astring(match.group(1), response)] = _status_info([response])
+    return found
+
+
+def _list_entry(response: wire.Untagged) -> tuple[tuple[str, ...], str, str] | None:
+    """`(\\HasNoChildren) "/" "Name" [extended data]` -> (attributes, delimiter, name); None if unreadable."""
+    match = _LIST_ENTRY.match(response.text)
+    if match is None:
+        log.info("unreadable LIST response skipped")
+        return None
+    attributes = tuple(match.group(1).decode("utf-8", "replace").split())
+    delimiter = "" if match.group(2).upper() == b"NIL" else _unquote(match.group(2)).decode("utf-8", "replace")
+    return attributes, delimiter, _astring(match.group(3), response)
+
+
+def _astring(raw: bytes, response: wire.Untagged) -> str:
+    """A folder name as sent (atom, "quoted" or literal), decoded from modified UTF-7."""
+    if raw == wire.LITERAL_MARK:
+        raw = response.literals[0] if response.literals else b""
+    elif raw.startswith(b'"'):
+        raw = _unquote(raw)
+    name: str = utf7_decode(raw)
+    return "INBOX" if name.upper() == "INBOX" else name
+
+
+def _unquote(quoted: bytes) -> bytes:
+    return re.sub(rb"\\(.)", rb"\1", quoted[1:-1])
 
 
 def _capped(limit: int) -> Callable[[int, Any], bytes]:
