@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from imapclient import IMAPClient
 
 from deskmail.core.cancel import CancelToken
@@ -9,7 +11,9 @@ from deskmail.core.redact import register_secret
 from deskmail.core.settings import Settings
 from deskmail.engine.accounts import Account
 from deskmail.engine.imap.account import Connector
-from deskmail.engine.oauth.session import OAuthLogin
+
+if TYPE_CHECKING:
+    from deskmail.engine.oauth.session import OAuthLogin
 
 IMAP_TIMEOUT = 30.0
 
