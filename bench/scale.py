@@ -128,11 +128,14 @@ def socket_fetch(ip: str, email: str, ca: Path) -> float:
 
 def raw_imapclient_child(ip: str, email: str, ca: Path) -> None:
     """The raw process: imapclient fetching what our header sync fetches, for every folder, then exit."""
+    import imaplib
+
     from imapclient import IMAPClient
 
     from deskmail.engine.imap.headers import HEADER_ITEMS
     from deskmail.net.tls import client_context
 
+    imaplib._MAXLINE = 100_000_000  # type: ignore[attr-defined]  # SEARCH ALL answers one long line
     client = IMAPClient(ip, 993, ssl=True, ssl_context=client_context(extra_ca=ca), timeout=600)
     client.login(email, PASSWORD)
     items = [*HEADER_ITEMS.split(" ", 3)[:3], HEADER_ITEMS.split(" ", 3)[3], "MODSEQ"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import time
 from collections.abc import Callable
 from typing import Any, Protocol
 
@@ -26,6 +27,7 @@ from deskmail.qtbridge.tasks import Progress, Task, TaskRunner
 log = logging.getLogger(__name__)
 
 POLL_MS = 400
+PROGRESS_POLL_S = 0.1
 AUTO_SYNC_MS = 5 * 60 * 1000
 # Kinds of failure that mean "cannot reach the server right now", shown as the offline bar.
 OFFLINE_KINDS = frozenset({ErrorKind.OFFLINE, ErrorKind.CONNECT_REFUSED, ErrorKind.TIMEOUT, ErrorKind.HOST_NOT_FOUND})
@@ -89,6 +91,7 @@ class MailController(QObject):
         self.runtimes: dict[str, Runtime] = {}
         self.readers: dict[str, StoreReader] = {}
         self._versions: dict[str, int] = {}
+        self._progress_polled = 0.0  # time.monotonic() of the last poll a sync's progress asked for
         self.online = True
         self.syncing: dict[str, Task] = {}
         self._again: set[str] = set()
@@ -262,10 +265,20 @@ class MailController(QObject):
             done,
             name="sync",
             on_failed=lambda _e: self._sync_ended(email),
-            on_progress=lambda value: self.sync_state.emit(email, str(value)),
+            on_progress=lambda value: self._sync_progress(email, value),
         )
         self.syncing[email] = task
         return task
+
+    def _sync_progress(self, email: str, value: object) -> None:
+        self.sync_state.emit(email, str(value))
+        # Progress comes right after a batch was committed: show it now, not at the next poll
+        # (up to POLL_MS later), so a new account's first screen appears as soon as it is stored.
+        # At most every PROGRESS_POLL_S: a big first sync commits many batches a second.
+        now = time.monotonic()
+        if now - self._progress_polled >= PROGRESS_POLL_S:
+            self._progress_polled = now
+            self.poll()
 
     def _preview(self, email: str, report: object) -> None:
         """The folders this sync brought up to date get previews for their newest messages (open one first)."""
