@@ -30,8 +30,8 @@ def store(tmp_path: Path) -> Iterator[Store]:
     s.close()
 
 
-def counted_sync(mailbox: Mailbox, store: Store) -> list[list[bytes]]:
-    """Sync once; returns what each send() carried, as command lines without their tags."""
+def counted_sync(mailbox: Mailbox, store: Store, paths: dict[str, str] | None = None) -> list[list[bytes]]:
+    """Sync once: what each send() carried, as command lines without tags (`paths` gets each folder's path)."""
     sends: list[list[bytes]] = []
 
     def connect(cancel: CancelToken) -> IMAPClient:
@@ -53,6 +53,8 @@ def counted_sync(mailbox: Mailbox, store: Store) -> list[list[bytes]]:
         assert report.ok, report.to_json()
     finally:
         session.logout()
+    if paths is not None:
+        paths.update((f.name, f.path) for f in report.folders)
     return sends
 
 
@@ -82,9 +84,11 @@ def test_no_change_resync_is_one_list_status(testbed: Testbed, store: Store) -> 
     other = mailbox.connect()
     other.append("Archive", message("one more"))
     other.logout()
-    sends = counted_sync(mailbox, store)
+    paths: dict[str, str] = {}
+    sends = counted_sync(mailbox, store, paths)
     selected = [line for lines in sends for line in lines if line.startswith((b"SELECT", b"EXAMINE"))]
     assert [line.split(b" (")[0] for line in selected] == [b'SELECT "Archive"'], sends
+    assert paths["Archive"] == "qresync" and paths["INBOX"] == "unchanged"  # ENABLE QRESYNC came just before
     assert_converged(store, mailbox)
 
 

@@ -22,9 +22,8 @@ Connector = Callable[[CancelToken], IMAPClient]
 
 
 def open_session(connector: Connector, cancel: CancelToken = NEVER) -> ImapSession:
-    session = ImapSession(connector(cancel))
-    session.enable_qresync()
-    return session
+    """A logged-in session; QRESYNC is enabled by the first SELECT that can use it (see enable_qresync)."""
+    return ImapSession(connector(cancel))
 
 
 def sync_account(

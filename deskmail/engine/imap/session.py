@@ -69,6 +69,7 @@ class ImapSession:
         self.client = client
         self.qresync = False  # ENABLE QRESYNC succeeded
         self.selected: str | None = None
+        self.selected_once = False  # a mailbox was selected in this session: ENABLE is over
         self.readonly = False  # the selected folder was EXAMINEd: no changes possible there
         self.exists = 0  # the latest EXISTS count of the selected folder
         self._capabilities = frozenset(c.decode().upper() for c in client.capabilities())
@@ -96,8 +97,14 @@ class ImapSession:
                 self.exists = max(0, self.exists - len(expand(response.text.decode())))
 
     def enable_qresync(self) -> bool:
-        """Turn on QRESYNC (which also turns on CONDSTORE) when the server has it."""
-        if self.qresync or not (self.has("QRESYNC") and self.has("ENABLE")):
+        """Turn on QRESYNC (which also turns on CONDSTORE) when the server has it.
+
+        Only before the session's first SELECT (ENABLE is refused once a mailbox was selected,
+        RFC 5161). Asked for just before the SELECT that needs it, not at login: Dovecot on
+        Maildir rescans a folder on every STATUS and SELECT once QRESYNC is on (2 s at 200k
+        messages), which a no-change resync (one LIST-STATUS) and a first sync never need.
+        """
+        if self.qresync or self.selected_once or not (self.has("QRESYNC") and self.has("ENABLE")):
             return self.qresync
         answer = self.command(b"ENABLE QRESYNC")
         self.qresync = any(b"QRESYNC" in r.text.upper() for r in answer.of("ENABLED"))
@@ -201,6 +208,7 @@ class ImapSession:
         elif self.condstore:
             line += b" (CONDSTORE)"
         self.selected = None
+        self.selected_once = True
         answer = self.command(line)
         self.selected, self.readonly = name, readonly
         info = SelectInfo(exists=self.exists, uidvalidity=0, uidnext=0, highestmodseq=0)
