@@ -27,7 +27,7 @@ from deskmail.qtbridge.tasks import Progress, Task, TaskRunner
 log = logging.getLogger(__name__)
 
 POLL_MS = 400
-PROGRESS_POLL_S = 0.1
+PROGRESS_POLL_S = POLL_MS / 1000  # a sync's progress polls at once, but no more often than the timer
 AUTO_SYNC_MS = 5 * 60 * 1000
 # Kinds of failure that mean "cannot reach the server right now", shown as the offline bar.
 OFFLINE_KINDS = frozenset({ErrorKind.OFFLINE, ErrorKind.CONNECT_REFUSED, ErrorKind.TIMEOUT, ErrorKind.HOST_NOT_FOUND})
@@ -274,7 +274,8 @@ class MailController(QObject):
         self.sync_state.emit(email, str(value))
         # Progress comes right after a batch was committed: show it now, not at the next poll
         # (up to POLL_MS later), so a new account's first screen appears as soon as it is stored.
-        # At most every PROGRESS_POLL_S: a big first sync commits many batches a second.
+        # At most every PROGRESS_POLL_S: a big first sync commits several batches a second, and each
+        # refresh counts the open folder on this thread.
         now = time.monotonic()
         if now - self._progress_polled >= PROGRESS_POLL_S:
             self._progress_polled = now
