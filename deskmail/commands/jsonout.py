@@ -30,7 +30,7 @@ def write_listing(head: dict[str, Any], key: str, items: Iterable[dict[str, Any]
 
 def _nested(value: Any, indent: str) -> str:
     """`json.dumps(value, indent=2)` as if nested at `indent`, without json's slow pure-Python
-    indenting encoder (three times faster for message rows); other types go to json itself."""
+    indenting encoder (1.7x faster for message rows); other types go to json itself."""
     if isinstance(value, str):
         return _string(value)
     if value is None:
