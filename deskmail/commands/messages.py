@@ -12,7 +12,7 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-from deskmail.commands.jsonout import write_listing
+from deskmail.commands.jsonout import ChunkedWriter, write_listing
 from deskmail.commands.storecli import open_reader
 from deskmail.engine.store.models import MessageSummary
 
@@ -31,10 +31,12 @@ def run(args: argparse.Namespace) -> int:
         if args.json:
             write_listing({"account": args.account, "folder": folder.name}, "messages", _json_items(rows))
             return 0
+        out = ChunkedWriter(sys.stdout)
         for row in rows:
             flags = ("N" if not row.seen else " ") + ("F" if row.flagged else " ") + ("A" if row.answered else " ")
             sender = row.from_name or row.from_addr
-            sys.stdout.write(f"{row.uid:>7} {flags} {_iso(row.date)[:16]}  {sender[:24]:<24}  {row.subject}\n")
+            out.write(f"{row.uid:>7} {flags} {_iso(row.date)[:16]}  {sender[:24]:<24}  {row.subject}\n")
+        out.flush()
         return 0
     finally:
         reader.close()
