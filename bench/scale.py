@@ -14,7 +14,9 @@ in Archive. Mailboxes are written straight into Maildir/cur once and kept in --c
   messages         `deskmail messages ACCOUNT INBOX --json` (time, peak RSS), beside a process
                    reading the same rows from SQLite and discarding them;
   End              the message list (offscreen Qt, 1366x768) over the synced Inbox: End pressed,
-                   until the rows at the end are painted.
+                   until the rows at the end are painted;
+  window           the real app (offscreen) on the account with an empty store: from the start of
+                   its first sync until the list painted its first rows.
 
 Figures after the first size carry their growth from the size before, e.g. "(x3.9)".
 
@@ -247,6 +249,57 @@ def end_child(home: Path, email: str, repeat: int) -> None:
     print(json.dumps({"end_ms": statistics.median(times), "end_rows": model.rowCount()}))
 
 
+def window_child(email: str) -> None:
+    """The real app on a new account (store empty): sync start, then first rows painted (seconds)."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    t0 = float(os.environ["BENCH_T0"])
+    from PySide6.QtCore import QEvent, QObject, QTimer
+
+    from deskmail.app import create_application, run_app
+    from deskmail.qtbridge.mail import MailController
+
+    app = create_application([sys.argv[0]])
+    marks: dict[str, float] = {}
+    sync = MailController.sync
+
+    def noted_sync(self: MailController, *args: Any, **kwargs: Any) -> Any:
+        marks.setdefault("sync", time.time())
+        return sync(self, *args, **kwargs)
+
+    MailController.sync = noted_sync  # type: ignore[method-assign]
+
+    class FirstPaint(QObject):
+        def eventFilter(self, _watched: QObject, event: QEvent) -> bool:
+            if event.type() == QEvent.Type.Paint and "rows" not in marks:
+                marks["rows"] = time.time()
+                QTimer.singleShot(0, finish)
+            return False
+
+    def check() -> None:
+        from deskmail.ui.main_window import MainWindow
+
+        for widget in app.topLevelWidgets():
+            view = getattr(widget, "mail_view", None) if isinstance(widget, MainWindow) else None
+            model = getattr(view, "model", None)
+            if view is not None and model is not None and model.rowCount() > 0 and model.summary(0) is not None:
+                poll.stop()
+                view.list.viewport().installEventFilter(watcher)
+                view.list.viewport().update()
+                return
+
+    def finish() -> None:
+        out = {"window_sync": marks["sync"] - t0, "window_rows": marks["rows"] - marks["sync"]}
+        print("BENCH " + json.dumps(out), flush=True)
+        app.quit()
+
+    watcher = FirstPaint()
+    poll = QTimer()
+    poll.setInterval(2)
+    poll.timeout.connect(check)
+    poll.start()
+    run_app([])
+
+
 # --- the parent ---------------------------------------------------------------------------------
 
 
@@ -269,6 +322,17 @@ def first_rows_watch(store: Path, started: float, result: dict[str, float], stop
         if row and row[0] >= 50:
             result["first50"] = time.perf_counter() - started
             return
+
+
+def window_first_rows(me: list[str], email: str, env: dict[str, str]) -> dict[str, float]:
+    env = {**env, "QT_QPA_PLATFORM": "offscreen", "BENCH_T0": repr(time.time())}
+    env.pop("DISPLAY", None)
+    done = subprocess.run([*me, "--window-first", email], env=env, capture_output=True, text=True, timeout=600)
+    for line in done.stdout.splitlines():
+        if line.startswith("BENCH "):
+            result: dict[str, float] = json.loads(line[6:])
+            return result
+    raise SystemExit(f"the window's first rows were not measured:\n{done.stdout}\n{done.stderr}")
 
 
 def settings_document(email: str, ip: str) -> dict[str, Any]:
@@ -374,6 +438,11 @@ def measure_size(
         if done.returncode:
             raise SystemExit(f"the End measurement failed:\n{done.stderr}")
         out.update(json.loads(done.stdout.splitlines()[-1]))
+        firsts = []
+        for _ in range(repeat if size < 500_000 else 1):
+            shutil.rmtree(store.parent, ignore_errors=True)  # a new account: the window does the first sync
+            firsts.append(window_first_rows(me, email, env))
+        out.update(min(firsts, key=lambda r: r["window_rows"]))
     shutil.rmtree(home, ignore_errors=True)
     print(f"{size:,}: done", file=sys.stderr, flush=True)
     return out
@@ -425,6 +494,11 @@ FIGURES: list[Figure] = [
         lambda r: r["rows"],
     ),
     (
+        "new account in the window: first rows painted after its sync started (process start to sync)",
+        lambda r: f"{ms(r['window_rows'])} ({ms(r['window_sync'])})" if "window_rows" in r else "-",
+        lambda r: r.get("window_rows", 0.0),
+    ),
+    (
         "End in the message list, until painted",
         lambda r: f"{r['end_ms']:.0f} ms" if "end_ms" in r else "-",
         lambda r: r.get("end_ms", 0.0),
@@ -457,6 +531,7 @@ def main() -> int:
     parser.add_argument("--raw-rows", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--inprocess", nargs=4, help=argparse.SUPPRESS)
     parser.add_argument("--end", nargs=2, help=argparse.SUPPRESS)
+    parser.add_argument("--window-first", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.raw_imapclient:
         ip, email, ca = args.raw_imapclient
@@ -471,6 +546,9 @@ def main() -> int:
         return 0
     if args.end:
         end_child(Path(args.end[0]), args.end[1], args.repeat)
+        return 0
+    if args.window_first:
+        window_child(args.window_first)
         return 0
 
     from tests.servers import procs
