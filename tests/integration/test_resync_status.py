@@ -137,3 +137,16 @@ def test_list_status_names_match_plain_list(testbed: Testbed) -> None:
     assert ("Projects", False) in {(f.name, f.selectable) for f in infos}
     assert statuses[ODD].messages == 2 and statuses["INBOX"].unseen == 3
     assert set(statuses) == {i.name for i in infos if i.selectable}
+
+
+def test_pipelined_status_skips_a_refused_folder_and_keeps_the_others(testbed: Testbed) -> None:
+    mailbox = new_mailbox(testbed.mail, testbed.ca_path)
+    fill_three_folders(mailbox)
+    session = open_session(mailbox.connector())
+    try:
+        found = session.statuses(["INBOX", "No such folder", ODD, "Archive"])
+        assert session.noop() is not None  # the connection is in step after the refusal
+    finally:
+        session.logout()
+    assert set(found) == {"INBOX", ODD, "Archive"}
+    assert (found["INBOX"].messages, found[ODD].messages, found["Archive"].messages) == (6, 2, 3)
