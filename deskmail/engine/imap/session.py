@@ -146,7 +146,13 @@ class ImapSession:
         if not (self.has("LIST-STATUS") and self.has("LIST-EXTENDED")):
             return self.list_folders(), {}
         options = b"SUBSCRIBED CHILDREN " + (b"SPECIAL-USE " if self.has("SPECIAL-USE") else b"")
-        answer = self.command(b'LIST "" "*" RETURN (' + options + b"STATUS (" + self._status_items() + b"))")
+        try:
+            answer = self.command(b'LIST "" "*" RETURN (' + options + b"STATUS (" + self._status_items() + b"))")
+        except ImapError as exc:
+            if isinstance(exc, ConnectionLost):
+                raise
+            log.info("extended LIST refused (%s); asking the plain way", exc)  # advertised, but not really there
+            return self.list_folders(), {}
         listed: list[tuple[tuple[str, ...], str, str]] = []
         subscribed: set[str] = set()
         for response in answer.of("LIST"):
