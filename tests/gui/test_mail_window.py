@@ -407,9 +407,13 @@ def test_end_and_home_go_to_the_last_and_first_message(qtbot: QtBot) -> None:
     ):
         qtbot.keyClick(view.list, key, modifier)
         assert view.list.currentIndex().row() == row, (key, modifier)
+    column = view.list.currentIndex().column()
     qtbot.keyClick(view.list, Qt.Key.Key_End)
     current = view.list.current_summary()
     assert current is not None and current.id == oldest.id
+    assert view.list.currentIndex().column() == column  # the cursor stays in its column
+    qtbot.keyClick(view.list, Qt.Key.Key_Home, Qt.KeyboardModifier.ShiftModifier)  # select from the last to the first
+    assert len(view.list.selectionModel().selectedRows()) == model.rowCount()
     # The far half is read from the other end: the same rows, in the same order, as reading forward.
     forward = source.reader.messages(source.folder_id, 0, 0)
     assert [model.summary(row) for row in range(model.rowCount())] == forward
