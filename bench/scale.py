@@ -38,7 +38,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -105,14 +105,21 @@ def read_until(reader: Any, tag: bytes) -> None:
             reader.read(int(line[line.rindex(b"{") + 1 : -3]))
 
 
-def server_answer(ip: str, email: str, ca: Path) -> tuple[float, float]:
-    """The server's own no-change answer: (TLS + LOGIN + LIST-STATUS, the LIST-STATUS alone), seconds."""
-    started = time.perf_counter()
+@contextlib.contextmanager
+def logged_in(ip: str, email: str, ca: Path) -> Iterator[tuple[Any, Any]]:
+    """A bare TLS socket (and its reader) past the greeting and LOGIN."""
     with tls_socket(ip, ca) as sock:
         reader = sock.makefile("rb")
         reader.readline()
         sock.sendall(f'a LOGIN "{email}" "{PASSWORD}"\r\n'.encode())
         read_until(reader, b"a ")
+        yield sock, reader
+
+
+def server_answer(ip: str, email: str, ca: Path) -> tuple[float, float]:
+    """The server's own no-change answer: (TLS + LOGIN + LIST-STATUS, the LIST-STATUS alone), seconds."""
+    started = time.perf_counter()
+    with logged_in(ip, email, ca) as (sock, reader):
         listed = time.perf_counter()
         sock.sendall(b'b LIST "" "*" RETURN (SUBSCRIBED CHILDREN SPECIAL-USE STATUS (' + STATUS_ITEMS + b"))\r\n")
         read_until(reader, b"b ")
@@ -125,10 +132,8 @@ def socket_fetch(ip: str, email: str, ca: Path) -> float:
     """`UID FETCH 1:* (the header sync items)` read without any parsing: the wire's own cost."""
     from deskmail.engine.imap.headers import HEADER_ITEMS
 
-    with tls_socket(ip, ca) as sock:
-        reader = sock.makefile("rb")
-        reader.readline()
-        sock.sendall(f'a LOGIN "{email}" "{PASSWORD}"\r\nb EXAMINE INBOX\r\n'.encode())
+    with logged_in(ip, email, ca) as (sock, reader):
+        sock.sendall(b"b EXAMINE INBOX\r\n")
         read_until(reader, b"b ")
         started = time.perf_counter()
         sock.sendall(b"c UID FETCH 1:* (" + HEADER_ITEMS.encode() + b" MODSEQ)\r\n")
