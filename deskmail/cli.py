@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 
@@ -81,7 +82,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("account", metavar="ACCOUNT")
     p.add_argument("folder", metavar="FOLDER")
     p.add_argument("--json", action="store_true")
-    p.add_argument("--limit", type=int, default=0, help="at most this many, newest first")
+    p.add_argument("--limit", type=int, default=0, metavar="N", help="at most this many, newest first (0: all)")
+    p.add_argument("--offset", type=int, default=0, metavar="N", help="skip this many of the newest first")
 
     p = sub.add_parser("settings", help="show or change settings (e.g. undo_send_seconds, 0-30, default 5)")
     p.add_argument("--json", action="store_true")
@@ -109,6 +111,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         status: int = module.run(args)
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # `deskmail messages ... | head`: the reader has what it wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     return status
 
 

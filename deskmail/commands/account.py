@@ -13,6 +13,7 @@ from dataclasses import replace
 from typing import Any
 
 from deskmail.commands.configfile import ConfigFile, ConfigFileError, read_config_file
+from deskmail.commands.jsonout import write_listing
 from deskmail.core.cancel import CancelToken
 from deskmail.core.redact import register_secret
 from deskmail.core.serverconfig import Security, ServerConfig
@@ -200,10 +201,11 @@ def _describe(server: ServerConfig) -> str:
 
 def list_accounts(args: argparse.Namespace, store: AccountStore, credentials: Credentials) -> int:
     accounts = store.list()
-    rows = [{**account.to_json(), "password_saved": _password_saved(credentials, account)} for account in accounts]
     if args.json:
-        print(json.dumps({"accounts": rows}, indent=2))
+        items = ({**a.to_json(), "password_saved": _password_saved(credentials, a)} for a in accounts)
+        write_listing({}, "accounts", items)
         return 0
+    rows = [{"password_saved": _password_saved(credentials, account)} for account in accounts]
     if not accounts:
         print("No accounts yet. Add one with `deskmail account add` or in the app.")
     for account, row in zip(accounts, rows, strict=True):

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import json
 
+from deskmail.commands.jsonout import write_listing
 from deskmail.commands.storecli import open_reader
 
 
@@ -17,7 +17,7 @@ def run(args: argparse.Namespace) -> int:
     finally:
         reader.close()
     if args.json:
-        print(json.dumps({"account": args.account, "folders": [f.to_json() for f in folders]}, indent=2))
+        write_listing({"account": args.account}, "folders", (f.to_json() for f in folders))
         return 0
     width = max((len(f.name) for f in folders), default=6)
     for folder in folders:

@@ -1,14 +1,20 @@
-"""`deskmail messages ACCOUNT FOLDER [--json] [--limit N]`: a folder's messages from the local store."""
+"""`deskmail messages ACCOUNT FOLDER [--json] [--limit N] [--offset N]`: a folder's messages from the local store.
+
+Rows are written as SQLite reads them (the JSON too, as one document), so a folder of a
+million messages lists in the memory of one row.
+"""
 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
+from collections.abc import Iterator
 from typing import Any
 
+from deskmail.commands.jsonout import ChunkedWriter, write_listing
 from deskmail.commands.storecli import open_reader
+from deskmail.engine.store.models import MessageSummary
 
 
 def run(args: argparse.Namespace) -> int:
@@ -21,22 +27,26 @@ def run(args: argparse.Namespace) -> int:
             names = ", ".join(f.name for f in reader.folders())
             print(f"deskmail messages: there is no folder {args.folder!r}. Folders: {names}", file=sys.stderr)
             return 1
-        rows = reader.messages(folder.id, limit=max(args.limit, 0))
+        rows = reader.iter_messages(folder.id, limit=max(args.limit, 0), offset=max(args.offset, 0))
+        if args.json:
+            write_listing({"account": args.account, "folder": folder.name}, "messages", _json_items(rows))
+            return 0
+        out = ChunkedWriter(sys.stdout)
+        for row in rows:
+            flags = ("N" if not row.seen else " ") + ("F" if row.flagged else " ") + ("A" if row.answered else " ")
+            sender = row.from_name or row.from_addr
+            out.write(f"{row.uid:>7} {flags} {_iso(row.date)[:16]}  {sender[:24]:<24}  {row.subject}\n")
+        out.flush()
+        return 0
     finally:
         reader.close()
-    if args.json:
-        out: list[dict[str, Any]] = []
-        for row in rows:
-            item = row.to_json()
-            item["date_iso"] = _iso(row.date)
-            out.append(item)
-        print(json.dumps({"account": args.account, "folder": folder.name, "messages": out}, indent=2))
-        return 0
+
+
+def _json_items(rows: Iterator[MessageSummary]) -> Iterator[dict[str, Any]]:
     for row in rows:
-        flags = ("N" if not row.seen else " ") + ("F" if row.flagged else " ") + ("A" if row.answered else " ")
-        sender = row.from_name or row.from_addr
-        print(f"{row.uid:>7} {flags} {_iso(row.date)[:16]}  {sender[:24]:<24}  {row.subject}")
-    return 0
+        item = row.to_json()
+        item["date_iso"] = _iso(row.date)
+        yield item
 
 
 def _iso(timestamp: int) -> str:

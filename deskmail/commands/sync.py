@@ -6,20 +6,22 @@ import argparse
 import json
 import sys
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from deskmail.core.cancel import CancelToken
 from deskmail.core.errors import ErrorKind, Field, UserFacingError
+from deskmail.core.redact import register_secret
 from deskmail.core.settings import Settings
-from deskmail.engine.accounts import Account, AccountError, AccountStore
+from deskmail.engine.accounts import AUTH_OAUTH2, Account, AccountError, AccountStore
 from deskmail.engine.credentials import Credentials, KeyringUnavailable
 from deskmail.engine.imap.account import open_session, sync_account
 from deskmail.engine.imap.connector import account_connector
 from deskmail.engine.imap.push import NETWORK_ERRORS
-from deskmail.engine.oauth.accounts import login_secret
 from deskmail.engine.paths import Paths
-from deskmail.engine.runtime import runtime_for
 from deskmail.engine.store import Store
+
+if TYPE_CHECKING:
+    from deskmail.engine.oauth.session import OAuthLogin
 
 
 def run(args: argparse.Namespace) -> int:
@@ -30,7 +32,8 @@ def run(args: argparse.Namespace) -> int:
     except AccountError as exc:
         print(f"deskmail sync: {exc}", file=sys.stderr)
         return 1
-    results = [_sync_one(account, settings, paths, quiet=args.json) for account in accounts]
+    credentials = Credentials()  # one keyring connection for every account, opened on the first password
+    results = [_sync_one(account, settings, paths, credentials, quiet=args.json) for account in accounts]
     if args.json:
         print(json.dumps({"accounts": results}, indent=2))
     return 0 if all(r["ok"] for r in results) else 1
@@ -48,15 +51,18 @@ def _accounts(store: AccountStore, email: str | None) -> list[Account]:
     return [account]
 
 
-def _sync_one(account: Account, settings: Settings, paths: Paths, *, quiet: bool) -> dict[str, Any]:
+def _sync_one(
+    account: Account, settings: Settings, paths: Paths, credentials: Credentials, *, quiet: bool
+) -> dict[str, Any]:
     started = time.monotonic()
     result: dict[str, Any] = {"account": account.email, "ok": False}
     try:
-        credentials = Credentials()
         password = credentials.get(account.email)
         if password is None:
             raise _no_password_error(account.email)
         if account.uses_pop3:  # local folders: the account's runtime downloads into them
+            from deskmail.engine.runtime import runtime_for
+
             runtime = runtime_for(account, paths, settings, credentials)
             try:
                 report = runtime.sync(progress=None if quiet else _print_progress)
@@ -64,7 +70,12 @@ def _sync_one(account: Account, settings: Settings, paths: Paths, *, quiet: bool
                 runtime.close()
             result.update(report.to_json())
             return _finished(account, result, started, quiet)
-        secret = login_secret(account, password, credentials, settings)
+        secret: str | OAuthLogin = password
+        register_secret(password)
+        if account.auth == AUTH_OAUTH2:  # the browser sign-in's HTTP stack is loaded only for such accounts
+            from deskmail.engine.oauth.accounts import login_secret
+
+            secret = login_secret(account, password, credentials, settings)
         store = Store.open_for(paths, account.email)
         session = open_session(account_connector(account, secret, settings), CancelToken())
         try:

@@ -24,7 +24,7 @@ import imaplib
 import logging
 import socket
 import ssl
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import imapclient
 
@@ -33,14 +33,15 @@ from deskmail.core.errors import UserFacingError
 from deskmail.core.serverconfig import AUTH_PASSWORD_ENCRYPTED, ConnectionPolicy, Security, ServerConfig
 from deskmail.core.settings import Settings
 from deskmail.engine import failures, limits, transport
-from deskmail.engine.oauth.login import login_imap_bearer, login_smtp_bearer
-from deskmail.engine.oauth.session import OAuthLogin
 from deskmail.engine.smtp_session import SmtpSession
+
+if TYPE_CHECKING:
+    # Loaded when an account signs in through the browser: the rest never needs the HTTP stack.
+    from deskmail.engine.oauth.session import OAuthLogin
 
 log = logging.getLogger(__name__)
 
 __all__ = [
-    "OAuthLogin",
     "SecureIMAPClient",
     "SmtpSession",
     "UserFacingError",
@@ -106,9 +107,18 @@ class SecureIMAPClient(imapclient.IMAPClient):  # type: ignore[misc]  # imapclie
     def __init__(self, sock: socket.socket, server: ServerConfig, timeout: float) -> None:
         self._ready_socket = sock
         self.server_config = server
-        self.tls: dict[str, Any] = {}
+        self._tls: dict[str, Any] | None = None
         super().__init__(server.host, server.port, ssl=False, timeout=timeout)
         self.ssl = server.security is Security.SSL
+
+    @property
+    def tls(self) -> dict[str, Any]:
+        """TLS version, cipher and certificate facts, read from the socket when first asked for
+        (parsing the certificate costs every connection time that a sync never uses)."""
+        if self._tls is None:
+            sock = self._imap.sock
+            self._tls = transport.tls_facts(sock, self.server_config) if isinstance(sock, ssl.SSLSocket) else {}
+        return self._tls
 
     def _create_IMAP4(self) -> imaplib.IMAP4:  # imapclient's name
         return _IMAP4(self._ready_socket, self.host, self.port)
@@ -135,8 +145,7 @@ def open_imap(
     client = _greet(sock, server, cancel, timeout)
     if server.security is Security.STARTTLS:
         _imap_starttls(client, server, settings, policy, cancel, timeout)
-    if isinstance(client._imap.sock, ssl.SSLSocket):
-        client.tls = transport.tls_facts(client._imap.sock, server)
+    client._tls = None  # read from the final (TLS) socket when asked for
     client.socket().settimeout(timeout)
     return client
 
@@ -239,7 +248,9 @@ def login_imap(
     server = client.server_config
     if client._imap.state != "NONAUTH":
         return  # PREAUTH over implicit TLS: the server already knows who we are
-    if isinstance(password, OAuthLogin):
+    if not isinstance(password, str):
+        from deskmail.engine.oauth.login import login_imap_bearer
+
         _remember_capabilities(client, login_imap_bearer(client, username, password, cancel))
         return
     transport.register_password(username, password)
@@ -305,7 +316,9 @@ def open_smtp(
 def login_smtp(smtp: SmtpSession, username: str, password: str | OAuthLogin, cancel: CancelToken = NEVER) -> None:
     """AUTH PLAIN or LOGIN (CRAM-MD5 when configured as password-encrypted and offered), or
     OAUTHBEARER / XOAUTH2 for an OAuthLogin."""
-    if isinstance(password, OAuthLogin):
+    if not isinstance(password, str):
+        from deskmail.engine.oauth.login import login_smtp_bearer
+
         login_smtp_bearer(smtp, username, password, cancel)
         return
     smtp.authenticate(username, password, prefer_cram=AUTH_PASSWORD_ENCRYPTED in smtp.server_config.auth)

@@ -103,8 +103,17 @@ def is_safe_backend(backend: keyring.backend.KeyringBackend) -> bool:
 def find_safe_backend() -> keyring.backend.KeyringBackend:
     """The configured keyring if it is safe, else a safe one that works now; KeyringUnavailable if none."""
     import keyring
+    import keyring.core
     from keyring.backends.chainer import ChainerBackend
 
+    chosen_already = getattr(keyring.core, "_keyring_backend", None) is not None  # set_keyring() or used before
+    if not chosen_already and keyring.core.load_env() is None and keyring.core.load_config() is None:
+        # Nothing chosen or configured: keyring's own detection would load every installed plugin
+        # and ask each whether it works (a third of a second per command-line run) when only the
+        # OS keyrings may be used anyway.
+        best = _best_safe_backend()
+        if best is not None:
+            return best
     chosen = keyring.get_keyring()
     candidates: list[keyring.backend.KeyringBackend] = [chosen]
     if isinstance(chosen, ChainerBackend):
@@ -114,12 +123,18 @@ def find_safe_backend() -> keyring.backend.KeyringBackend:
             return backend
     # keyring picks its backend once per process; a session bus that appeared later (tests, a
     # desktop started after us) is only seen by probing the safe classes again.
-    for module_name, class_name in SAFE_BACKEND_CLASSES:
-        cls = _load_class(module_name, class_name)
-        if cls is not None and _viable_now(cls):
-            probed: keyring.backend.KeyringBackend = cls()
-            return probed
+    best = _best_safe_backend()
+    if best is not None:
+        return best
     raise KeyringUnavailable(details=f"keyring backend {type(chosen).__module__}.{type(chosen).__name__} refused")
+
+
+def _best_safe_backend() -> keyring.backend.KeyringBackend | None:
+    """The OS keyring that works now, by keyring's own priority (None if there is none)."""
+    viable = [cls for m, c in SAFE_BACKEND_CLASSES if (cls := _load_class(m, c)) is not None and _viable_now(cls)]
+    if len(viable) > 1:  # each priority check may ask D-Bus: only when there is a choice
+        viable.sort(key=lambda cls: float(cls.priority), reverse=True)
+    return viable[0]() if viable else None
 
 
 def _load_class(module_name: str, class_name: str) -> type[keyring.backend.KeyringBackend] | None:

@@ -13,10 +13,7 @@ import socket
 import ssl
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
-
-from cryptography import x509
-from cryptography.hazmat.primitives import serialization
+from typing import TYPE_CHECKING, Any
 
 from deskmail.core.cancel import Cancelled, CancelToken
 from deskmail.core.errors import ErrorKind, UserFacingError
@@ -27,6 +24,9 @@ from deskmail.engine import failures
 from deskmail.engine.cancelwatch import closes_on_cancel as closes_on_cancel  # re-exported for the openers
 from deskmail.net import tls
 from deskmail.net.resolver import DnsError, DnsTimeout, NoSuchDomain, Resolver
+
+if TYPE_CHECKING:
+    from cryptography import x509
 
 DEFAULT_TIMEOUT = 15.0
 log = logging.getLogger(__name__)
@@ -168,6 +168,10 @@ def ensure_nothing_buffered(reader: io.BufferedReader, sock: socket.socket, serv
 
 def certificate_data(server: ServerConfig, der: bytes) -> dict[str, Any]:
     """What the wizard shows before a person decides to trust a certificate."""
+    # cryptography is loaded here, not at start: a sync from the command line never shows a certificate.
+    from cryptography import x509
+    from cryptography.hazmat.primitives import serialization
+
     data: dict[str, Any] = {"host": server.host, "port": server.port, "sha256": tls.fingerprint(der)}
     try:
         cert = x509.load_der_x509_certificate(der)
@@ -185,6 +189,8 @@ def certificate_data(server: ServerConfig, der: bytes) -> dict[str, Any]:
 
 
 def _names(cert: x509.Certificate) -> list[str]:
+    from cryptography import x509
+
     try:
         san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
     except x509.ExtensionNotFound:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import time
 from collections.abc import Callable
 from typing import Any, Protocol
 
@@ -28,6 +29,7 @@ log = logging.getLogger(__name__)
 
 POLL_MS = 400
 MINUTE_MS = 60 * 1000
+PROGRESS_POLL_S = POLL_MS / 1000  # a sync's progress polls at once, but no more often than the timer
 
 
 class Runtime(Protocol):
@@ -100,6 +102,7 @@ class MailController(QObject):
         self.runtimes: dict[str, Runtime] = {}
         self.readers: dict[str, StoreReader] = {}
         self._versions: dict[str, int] = {}
+        self._progress_polled = 0.0  # time.monotonic() of the last poll a sync's progress asked for
         self.online = True
         self.no_network = False  # while offline: True this computer has no network, False the provider is unreachable
         self.unreachable = ""  # while offline: the account whose server could not be reached
@@ -323,10 +326,21 @@ class MailController(QObject):
             done,
             name="sync",
             on_failed=lambda _e: self._sync_failed(email),
-            on_progress=lambda value: self.sync_state.emit(email, str(value)),
+            on_progress=lambda value: self._sync_progress(email, value),
         )
         self.syncing[email] = task
         return task
+
+    def _sync_progress(self, email: str, value: object) -> None:
+        self.sync_state.emit(email, str(value))
+        # Progress comes right after a batch was committed: show it now, not at the next poll
+        # (up to POLL_MS later), so a new account's first screen appears as soon as it is stored.
+        # At most every PROGRESS_POLL_S: a big first sync commits several batches a second, and each
+        # refresh counts the open folder on this thread.
+        now = time.monotonic()
+        if now - self._progress_polled >= PROGRESS_POLL_S:
+            self._progress_polled = now
+            self.poll()
 
     def _preview(self, email: str, report: object) -> None:
         """The folders this sync brought up to date get previews for their newest messages (open one first)."""

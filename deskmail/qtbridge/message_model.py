@@ -51,14 +51,23 @@ class FolderSource:
     def __init__(self, reader: Any, folder_id: int) -> None:
         self.reader = reader
         self.folder_id = folder_id
+        self._count = 0  # the last count() the model asked for
 
     def count(self) -> int:
-        return int(self.reader.message_count(self.folder_id))
+        self._count = int(self.reader.message_count(self.folder_id))
+        return self._count
 
     def page(self, offset: int, limit: int, order: str, ascending: bool) -> list[MessageSummary]:
-        rows: list[MessageSummary] = self.reader.messages(
-            self.folder_id, limit, offset, order=order, ascending=ascending
-        )
+        end = min(offset + limit, self._count)
+        if offset > self._count // 2 and end > offset:
+            # SQLite walks OFFSET rows of the index one by one (200 ms at the end of a million):
+            # the far half is read from the other end, where the offset is small, and turned around.
+            rows: list[MessageSummary] = self.reader.messages(
+                self.folder_id, end - offset, self._count - end, order=order, ascending=not ascending
+            )
+            rows.reverse()
+            return rows
+        rows = self.reader.messages(self.folder_id, limit, offset, order=order, ascending=ascending)
         return rows
 
 

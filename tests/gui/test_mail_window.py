@@ -13,7 +13,7 @@ from pytestqt.qtbot import QtBot
 
 from deskmail.engine.mime.decode import Address
 from deskmail.engine.store.models import MessageHeaders, SpecialUse
-from deskmail.qtbridge.message_model import PAGE_SIZE, MessageListModel, MessageRole
+from deskmail.qtbridge.message_model import PAGE_SIZE, FolderSource, MessageListModel, MessageRole
 from deskmail.ui.mail import gallery, samples
 from deskmail.ui.mail.actions import mailto_message
 
@@ -389,3 +389,35 @@ def test_the_error_bar_names_the_account_only_when_there_are_several(qtbot: QtBo
     assert len(view.accounts) == 1 and email not in view.error_bar.text.text()
     view.accounts = [*view.accounts, view.accounts[0]]  # stands for a second account
     assert view.about_account(email, "It failed.") == f"{email}: It failed."
+
+
+def test_end_and_home_go_to_the_last_and_first_message(qtbot: QtBot) -> None:
+    window = gallery.sample_window(extra=3 * PAGE_SIZE)
+    qtbot.addWidget(window)
+    window.show()
+    view = gallery.mail_view(window)
+    model: MessageListModel = view.model
+    source = model.source
+    assert isinstance(source, FolderSource)
+    last = model.rowCount() - 1
+    oldest = source.reader.messages(source.folder_id, 1, 0, ascending=True)[0]
+    view.list.setFocus()
+    view.list.select_row(3)
+    for key, modifier, row in (
+        (Qt.Key.Key_End, Qt.KeyboardModifier.NoModifier, last),
+        (Qt.Key.Key_Home, Qt.KeyboardModifier.NoModifier, 0),
+        (Qt.Key.Key_End, Qt.KeyboardModifier.ControlModifier, last),
+        (Qt.Key.Key_Home, Qt.KeyboardModifier.ControlModifier, 0),
+    ):
+        qtbot.keyClick(view.list, key, modifier)
+        assert view.list.currentIndex().row() == row, (key, modifier)
+    column = view.list.currentIndex().column()
+    qtbot.keyClick(view.list, Qt.Key.Key_End)
+    current = view.list.current_summary()
+    assert current is not None and current.id == oldest.id
+    assert view.list.currentIndex().column() == column  # the cursor stays in its column
+    qtbot.keyClick(view.list, Qt.Key.Key_Home, Qt.KeyboardModifier.ShiftModifier)  # select from the last to the first
+    assert len(view.list.selectionModel().selectedRows()) == model.rowCount()
+    # The far half is read from the other end: the same rows, in the same order, as reading forward.
+    forward = source.reader.messages(source.folder_id, 0, 0)
+    assert [model.summary(row) for row in range(model.rowCount())] == forward

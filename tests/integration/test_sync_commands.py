@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from deskmail.core.settings import Settings
+from deskmail.engine.paths import Paths
+from deskmail.engine.store import StoreReader, store_path
 from tests.integration.imaptools import PASSWORD, new_mailbox
 from tests.integration.test_account_command import deskmail, settings_file
 
@@ -85,6 +89,50 @@ def test_sync_reports_a_wrong_password_plainly(env: dict[str, str], testbed: Any
     (account,) = json.loads(result.stdout)["accounts"]
     assert account["error"]["kind"] == "auth_failed"
     assert "not the password" not in result.stdout + result.stderr
+
+
+def test_messages_json_streams_the_same_document_with_limit_and_offset(
+    env: dict[str, str], testbed: Any, tmp_path: Path
+) -> None:
+    """The streamed listing is byte for byte what one json.dumps of the whole list printed."""
+    mailbox = new_mailbox(testbed.mail, testbed.ca_path)
+    mailbox.fill(12)
+    config = settings_file(tmp_path, testbed, mailbox.email)
+    add = ("account", "add", "--config", str(config), "--password-stdin", "--no-check")
+    deskmail(env, *add, stdin=PASSWORD + "\n", check=True)
+    deskmail(env, "sync", mailbox.email, check=True)
+
+    reader = StoreReader.open(store_path(Paths.from_settings(Settings(home=Path(env["DESKMAIL_HOME"]))), mailbox.email))
+    try:
+        inbox = reader.folder("INBOX")
+        assert inbox is not None
+        rows = reader.messages(inbox.id)
+        folders = [f.to_json() for f in reader.folders()]
+    finally:
+        reader.close()
+    items = [{**row.to_json(), "date_iso": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(row.date))} for row in rows]
+    assert len(items) == 12
+
+    def expected(chosen: list[dict[str, Any]], folder: str = "INBOX") -> str:
+        return json.dumps({"account": mailbox.email, "folder": folder, "messages": chosen}, indent=2) + "\n"
+
+    listed = deskmail(env, "messages", mailbox.email, "INBOX", "--json", check=True).stdout
+    assert listed == expected(items)
+    assert [m["uid"] for m in json.loads(listed)["messages"]] == sorted((m["uid"] for m in items), reverse=True)
+    page = deskmail(env, "messages", mailbox.email, "INBOX", "--json", "--limit", "5", "--offset", "4", check=True)
+    assert page.stdout == expected(items[4:9])
+    tail = deskmail(env, "messages", mailbox.email, "INBOX", "--json", "--offset", "10", check=True)
+    assert tail.stdout == expected(items[10:])
+    past = deskmail(env, "messages", mailbox.email, "INBOX", "--json", "--offset", "50", check=True)
+    assert past.stdout == expected([]) and json.loads(past.stdout)["messages"] == []
+    text = deskmail(env, "messages", mailbox.email, "INBOX", "--limit", "2", "--offset", "1", check=True).stdout
+    assert text.splitlines()[0].startswith(f"{items[1]['uid']:>7}") and len(text.splitlines()) == 2
+    assert deskmail(env, "messages", mailbox.email, "Drafts", "--json", check=True).stdout == expected([], "Drafts")
+
+    shown = deskmail(env, "folders", mailbox.email, "--json", check=True).stdout
+    assert shown == json.dumps({"account": mailbox.email, "folders": folders}, indent=2) + "\n"
+    accounts = json.loads(deskmail(env, "account", "list", "--json", check=True).stdout)
+    assert [a["email"] for a in accounts["accounts"]] == [mailbox.email]
 
 
 def test_sync_says_plainly_when_a_message_may_already_have_been_sent(

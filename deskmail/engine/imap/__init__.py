@@ -5,7 +5,7 @@ app runs ONE worker (command connection + the store writer) and one watcher per 
 (its own connection, only posts "folder changed").
 
     connector = account_connector(account, password, settings)   # connector.py, via engine.connect
-    session = open_session(connector, cancel)                      # account.py: logged in, QRESYNC on
+    session = open_session(connector, cancel)                      # account.py: logged in (QRESYNC on first need)
     report = sync_account(session, store, folders=None, cancel=cancel, progress=print)
     #   replays pending actions first, LISTs, then each folder (inbox first); SyncReport.to_json()
 

@@ -10,7 +10,7 @@ from imapclient import IMAPClient
 from deskmail.core.cancel import NEVER, Cancelled, CancelToken
 from deskmail.engine import failures
 from deskmail.engine.imap.actions import replay
-from deskmail.engine.imap.session import ImapSession
+from deskmail.engine.imap.session import ImapSession, StatusInfo
 from deskmail.engine.imap.sync import FolderReport, FolderSync, ProgressFn, SyncReport
 from deskmail.engine.imap.wire import ConnectionLost, ImapError, TooSlow
 from deskmail.engine.store.models import Folder
@@ -28,10 +28,9 @@ _BAD_DATA = (ValueError, OverflowError, UnicodeError, RecursionError)
 
 
 def open_session(connector: Connector, cancel: CancelToken = NEVER) -> ImapSession:
-    """A logged-in session that reconnects with `connector` after a connection had to be closed."""
-    session = ImapSession(connector(cancel), connector=connector)
-    session.enable_qresync()
-    return session
+    """A logged-in session that reconnects with `connector` after a connection had to be closed;
+    QRESYNC is enabled by the first SELECT that can use it (see enable_qresync)."""
+    return ImapSession(connector(cancel), connector=connector)
 
 
 def sync_account(
@@ -53,8 +52,9 @@ def sync_account(
     syncer = FolderSync(session, store, cancel=cancel, progress=progress)
     known = syncer.sync_folder_list()
     chosen = [f for f in known if f.selectable and (folders is None or f.name in folders)]
-    if refresh_counts:
-        _refresh_counts(session, store, [f for f in known if f.selectable and f not in chosen])
+    others = [f for f in known if f.selectable and f not in chosen] if refresh_counts else []
+    syncer.ask_status(chosen + others)
+    _refresh_counts(session, store, others, syncer.listed)
     broken = 0
     for folder in chosen:
         cancel.raise_if_cancelled()
@@ -87,12 +87,14 @@ def sync_account(
     return report
 
 
-def _refresh_counts(session: ImapSession, store: Store, folders: list[Folder]) -> None:
-    """STATUS for folders not synced this time, so the folder list shows current unread counts."""
+def _refresh_counts(session: ImapSession, store: Store, folders: list[Folder], listed: dict[str, StatusInfo]) -> None:
+    """Folders not synced this time get their counts from STATUS, so the folder list shows current unread counts."""
     for folder in folders:
-        try:
-            status = session.status(folder.name)
-        except ImapError as exc:
-            log.info("STATUS %s refused: %s", folder.name, exc)
-            continue
+        status = listed.get(folder.name)
+        if status is None:
+            try:
+                status = session.status(folder.name)
+            except ImapError as exc:
+                log.info("STATUS %s refused: %s", folder.name, exc)
+                continue
         store.set_folder_counts(folder.id, status.messages, status.unseen)

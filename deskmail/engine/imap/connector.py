@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from imapclient import IMAPClient
 
 from deskmail.core.cancel import Cancelled, CancelToken
@@ -12,7 +14,9 @@ from deskmail.engine import failures, limits
 from deskmail.engine.accounts import Account
 from deskmail.engine.cancelwatch import Deadline, closes_on_cancel
 from deskmail.engine.imap.account import Connector
-from deskmail.engine.oauth.session import OAuthLogin
+
+if TYPE_CHECKING:
+    from deskmail.engine.oauth.session import OAuthLogin
 
 IMAP_TIMEOUT = limits.IDLE_TIMEOUT
 

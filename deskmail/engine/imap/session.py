@@ -12,7 +12,7 @@ import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, TypeVar
 
 from imapclient import IMAPClient
 
@@ -39,8 +39,14 @@ from deskmail.engine.store.models import FolderInfo, MessageHeaders
 from deskmail.engine.uidset import chunks, expand
 
 log = logging.getLogger(__name__)
+_T = TypeVar("_T")
 _CODE = re.compile(rb"\[([A-Z\-]+)(?: ([^\]]*))?\]")
 _STATUS_ITEMS = re.compile(rb"\(([^()]*)\)\s*$")
+_QUOTED = rb'"(?:[^"\\]|\\.)*"'
+_ASTRING = rb"(" + _QUOTED + rb"|\x00|[^\s()\"]+)"
+_LIST_ENTRY = re.compile(rb"\(([^()]*)\) (NIL|" + _QUOTED + rb") " + _ASTRING, re.S | re.I)
+_STATUS_NAME = re.compile(_ASTRING + rb" \(", re.S)
+_PIPELINE = 50  # STATUS commands sent at once (about 3 KB): far below any socket buffer
 _FLAGS_ONLY = re.compile(rb"^\((?:UID (\d+) FLAGS \(([^()]*)\)|FLAGS \(([^()]*)\) UID (\d+))(?: MODSEQ \((\d+)\))?\)$")
 _CHUNK = 8000  # characters of UID set per command line: far below Dovecot's 64 KB limit
 MAX_HEADER_BYTES = limits.IMAP_MAX_HEADER_LITERAL
@@ -89,6 +95,7 @@ class ImapSession:
         self.reconnects = 0
         self.qresync = False  # ENABLE QRESYNC succeeded
         self.selected: str | None = None
+        self.selected_once = False  # a mailbox was selected in this session: ENABLE is over
         self.readonly = False  # the selected folder was EXAMINEd: no changes possible there
         self.exists = 0  # the latest EXISTS count of the selected folder
         self.skipped: set[int] = set()  # numbers of messages whose FETCH answer could not be read (logged)
@@ -111,13 +118,25 @@ class ImapSession:
         deadline: Deadline | None = None,
     ) -> Answer:
         """Send one command and read its whole answer, within `deadline` (default: COMMAND_DEADLINE)."""
+        answer = self._guarded(
+            lambda: wire.run(self.client._imap, line, literal_sink=literal_sink, each=each), deadline
+        )
+        self._track_counts(answer)
+        return answer
+
+    def pipelined(self, lines: list[bytes]) -> list[Answer | ImapError]:
+        """Several commands sent at once and their answers (or refusals) in order, like `command`."""
+        return self._guarded(lambda: wire.run_pipelined(self.client._imap, lines), None)
+
+    def _guarded(self, read: Callable[[], _T], deadline: Deadline | None) -> _T:
+        """Run `read` on a working connection within `deadline`; a connection broken inside it is closed."""
         self.reconnect_if_broken()
         deadline = deadline or Deadline(limits.COMMAND_DEADLINE, self.cancel)
         try:
             # A server trickling bytes restarts the socket's idle timeout with each one: only
             # shutting the socket when the deadline passes ends the read.
             with closes_on_cancel(self.client.socket(), deadline):
-                answer = wire.run(self.client._imap, line, literal_sink=literal_sink, each=each)
+                return read()
         except (ConnectionLost, OSError, EOFError) as exc:
             self._break()
             self.cancel.raise_if_cancelled()
@@ -133,8 +152,6 @@ class ImapSession:
         except BaseException:
             self._break()  # stopped inside the answer (e.g. by `each`): the rest of it is still on the wire
             raise
-        self._track_counts(answer)
-        return answer
 
     def _break(self) -> None:
         """Close a connection whose answer was cut or broke the limits: the rest is never read."""
@@ -150,9 +167,9 @@ class ImapSession:
             raise ConnectionLost("the connection was closed after an error")
         self.client = self.connector(self.cancel)
         self.broken, self.qresync, self.selected, self.readonly, self.exists = False, False, None, False, 0
+        self.selected_once = False  # a new connection: QRESYNC is enabled again before the SELECT that needs it
         self.reconnects += 1
         self._capabilities = frozenset(c.decode().upper() for c in self.client.capabilities())
-        self.enable_qresync()
 
     def _track_counts(self, answer: Answer) -> None:
         for response in answer.untagged:
@@ -164,8 +181,14 @@ class ImapSession:
                 self.exists = max(0, self.exists - len(_uids(response.text)))
 
     def enable_qresync(self) -> bool:
-        """Turn on QRESYNC (which also turns on CONDSTORE) when the server has it."""
-        if self.qresync or not (self.has("QRESYNC") and self.has("ENABLE")):
+        """Turn on QRESYNC (which also turns on CONDSTORE) when the server has it.
+
+        Only before the session's first SELECT (ENABLE is refused once a mailbox was selected,
+        RFC 5161). Asked for just before the SELECT that needs it, not at login: Dovecot on
+        Maildir rescans a folder on every STATUS and SELECT once QRESYNC is on (2 s at 200k
+        messages), which a no-change resync (one LIST-STATUS) and a first sync never need.
+        """
+        if self.qresync or self.selected_once or not (self.has("QRESYNC") and self.has("ENABLE")):
             return self.qresync
         answer = self.command(b"ENABLE QRESYNC")
         self.qresync = any(b"QRESYNC" in r.text.upper() for r in answer.of("ENABLED"))
@@ -199,19 +222,61 @@ class ImapSession:
         subscribed = {decode_name(raw) for _, _, raw in list_responses(self.command(b'LSUB "" "*"').of("LSUB"))}
         return folder_infos(listed, subscribed)
 
+    def list_folders_and_status(self) -> tuple[list[FolderInfo], dict[str, StatusInfo]]:
+        """The folders and, where the server has LIST-STATUS (RFC 5819), every folder's STATUS in the same answer.
+
+        One round trip instead of LIST, LSUB and a STATUS per folder; without LIST-STATUS the
+        statuses are empty (`statuses()` asks for the ones needed).
+        """
+        if not (self.has("LIST-STATUS") and self.has("LIST-EXTENDED")):
+            return self.list_folders(), {}
+        options = b"SUBSCRIBED CHILDREN " + (b"SPECIAL-USE " if self.has("SPECIAL-USE") else b"")
+        try:
+            answer = self.command(b'LIST "" "*" RETURN (' + options + b"STATUS (" + self._status_items() + b"))")
+        except ImapError as exc:
+            if isinstance(exc, ConnectionLost):
+                raise
+            log.info("extended LIST refused (%s); asking the plain way", exc)  # advertised, but not really there
+            return self.list_folders(), {}
+        listed: list[tuple[tuple[str, ...], str, str]] = []
+        subscribed: set[str] = set()
+        for response in answer.of("LIST"):
+            entry = _list_entry(response)
+            if entry is None:
+                continue
+            attributes, delimiter, name = entry
+            upper = {a.upper() for a in attributes}
+            if "\\NONEXISTENT" in upper and "\\HASCHILDREN" not in upper:
+                continue  # a subscription to a folder that is gone (a parent of folders stays, unselectable)
+            if "\\SUBSCRIBED" in upper:
+                subscribed.add(name)
+            listed.append((tuple(a for a in attributes if a.upper() != "\\SUBSCRIBED"), delimiter, name))
+        return folder_infos(listed, subscribed), _statuses(answer.of("STATUS"))
+
+    def statuses(self, names: list[str]) -> dict[str, StatusInfo]:
+        """STATUS of several folders, pipelined: one round trip per batch instead of one per folder.
+
+        A folder the server refuses (e.g. deleted meanwhile) is left out.
+        """
+        found: dict[str, StatusInfo] = {}
+        items = b" (" + self._status_items() + b")"
+        for start in range(0, len(names), _PIPELINE):
+            batch = names[start : start + _PIPELINE]
+            answers = self.pipelined([b"STATUS " + mailbox(n) + items for n in batch])
+            for name, answer in zip(batch, answers, strict=True):
+                if isinstance(answer, ImapError):
+                    log.info("STATUS %s refused: %s", name, answer)
+                    continue
+                found[name] = _status_info(answer.of("STATUS"))
+        return found
+
     def status(self, name: str) -> StatusInfo:
         """Counts and sync markers of a folder without selecting it."""
-        items = b"MESSAGES UNSEEN UIDNEXT UIDVALIDITY" + (b" HIGHESTMODSEQ" if self.condstore else b"")
-        answer = self.command(b"STATUS " + mailbox(name) + b" (" + items + b")")
-        values: dict[str, int] = {}
-        for response in answer.of("STATUS"):
-            match = _STATUS_ITEMS.search(response.text)
-            if match:
-                words = match.group(1).decode("ascii", "replace").split()
-                pairs = zip(words[::2], words[1::2], strict=False)
-                values.update((k.upper(), bounded_number(v, limits.IMAP_MAX_MODSEQ)) for k, v in pairs if v.isdigit())
-        keys = ("MESSAGES", "UNSEEN", "UIDNEXT", "UIDVALIDITY", "HIGHESTMODSEQ")
-        return StatusInfo(*(values.get(key, 0) for key in keys))
+        answer = self.command(b"STATUS " + mailbox(name) + b" (" + self._status_items() + b")")
+        return _status_info(answer.of("STATUS"))
+
+    def _status_items(self) -> bytes:
+        return b"MESSAGES UNSEEN UIDNEXT UIDVALIDITY" + (b" HIGHESTMODSEQ" if self.condstore else b"")
 
     def in_personal_namespace(self, name: str) -> str:
         """`name` placed inside the personal namespace (RFC 2342) if it is not already.
@@ -246,6 +311,7 @@ class ImapSession:
         elif self.condstore:
             line += b" (CONDSTORE)"
         self.selected = None
+        self.selected_once = True
         answer = self.command(line)
         self.selected, self.readonly = name, readonly
         info = SelectInfo(exists=self.exists, uidvalidity=0, uidnext=0, highestmodseq=0)
@@ -549,6 +615,53 @@ def personal_prefix(client: IMAPClient) -> str:
         return ""
     prefix = personal[0][0]
     return prefix.decode("utf-8", "replace") if isinstance(prefix, bytes) else str(prefix or "")
+
+
+def _status_info(responses: list[wire.Untagged]) -> StatusInfo:
+    values: dict[str, int] = {}
+    for response in responses:
+        match = _STATUS_ITEMS.search(response.text)
+        if match:
+            words = match.group(1).decode("ascii", "replace").split()
+            pairs = zip(words[::2], words[1::2], strict=False)
+            values.update((k.upper(), bounded_number(v, limits.IMAP_MAX_MODSEQ)) for k, v in pairs if v.isdigit())
+    keys = ("MESSAGES", "UNSEEN", "UIDNEXT", "UIDVALIDITY", "HIGHESTMODSEQ")
+    return StatusInfo(*(values.get(key, 0) for key in keys))
+
+
+def _statuses(responses: list[wire.Untagged]) -> dict[str, StatusInfo]:
+    """`* STATUS name (...)` responses of many folders, by folder name."""
+    found: dict[str, StatusInfo] = {}
+    for response in responses:
+        match = _STATUS_NAME.match(response.text)
+        if match is not None:
+            found[_astring(match.group(1), response)] = _status_info([response])
+    return found
+
+
+def _list_entry(response: wire.Untagged) -> tuple[tuple[str, ...], str, str] | None:
+    """`(\\HasNoChildren) "/" "Name" [extended data]` -> (attributes, delimiter, name); None if unreadable."""
+    match = _LIST_ENTRY.match(response.text)
+    if match is None:
+        log.info("unreadable LIST response skipped")
+        return None
+    attributes = tuple(match.group(1).decode("utf-8", "replace").split())
+    delimiter = "" if match.group(2).upper() == b"NIL" else _unquote(match.group(2)).decode("utf-8", "replace")
+    return attributes, delimiter, _astring(match.group(3), response)
+
+
+def _astring(raw: bytes, response: wire.Untagged) -> str:
+    """A folder name as sent (atom, "quoted" or literal), decoded from modified UTF-7 (kept escaped if invalid)."""
+    if raw == wire.LITERAL_MARK:
+        raw = response.literals[0] if response.literals else b""
+    elif raw.startswith(b'"'):
+        raw = _unquote(raw)
+    name = decode_name(raw)
+    return "INBOX" if name.upper() == "INBOX" else name
+
+
+def _unquote(quoted: bytes) -> bytes:
+    return re.sub(rb"\\(.)", rb"\1", quoted[1:-1])
 
 
 def _capped(limit: int) -> Callable[[int, Any], bytes]:

@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from deskmail.core.cancel import NEVER, CancelToken
-from deskmail.engine.imap.session import FlagChange, ImapSession, SelectInfo
+from deskmail.engine.imap.session import FlagChange, ImapSession, SelectInfo, StatusInfo
 from deskmail.engine.store.models import Folder, MessageHeaders
 from deskmail.engine.store.writer import Store
 
@@ -78,10 +78,13 @@ class FolderSync:
         self.store = store
         self.cancel = cancel
         self.progress = progress or (lambda _p: None)
+        # STATUS of folders as this sync's LIST-STATUS (or pipelined STATUS) saw them; each is used
+        # once, by `sync`, so a later sync never trusts an old answer.
+        self.listed: dict[str, StatusInfo] = {}
 
     def sync_folder_list(self) -> list[Folder]:
         """LIST -> store: new folders added, gone ones removed, special uses refreshed."""
-        infos = self.session.list_folders()
+        infos, self.listed = self.session.list_folders_and_status()
         with self.store.transaction():
             for info in infos:
                 self.store.upsert_folder(info)
@@ -90,6 +93,12 @@ class FolderSync:
                 if folder.name not in names:
                     self.store.remove_folder(folder.name)
         return self.store.folders()
+
+    def ask_status(self, folders: list[Folder]) -> None:
+        """Without LIST-STATUS: the STATUS of these folders in one pipelined round trip."""
+        wanted = [f.name for f in folders if f.name not in self.listed and f.name != self.session.selected]
+        if wanted:
+            self.listed.update(self.session.statuses(wanted))
 
     def sync(self, folder: Folder) -> FolderReport:
         """One folder, from whatever state the store is in, to the server's state."""
@@ -124,7 +133,7 @@ class FolderSync:
             return False
         if self.session.selected == folder.name:
             return False  # STATUS on the selected folder may answer from this session's stale view
-        status = self.session.status(folder.name)
+        status = self.listed.pop(folder.name, None) or self.session.status(folder.name)
         now = (status.uidvalidity, status.uidnext, status.highestmodseq, status.messages)
         return now == (folder.uidvalidity, folder.uidnext, folder.highestmodseq, folder.exists)
 

@@ -306,3 +306,44 @@ def quote(text: str) -> bytes:
     if "\r" in text or "\n" in text:
         raise ValueError("line breaks cannot be quoted")
     return b'"' + text.encode("utf-8").replace(b"\\", b"\\\\").replace(b'"', b'\\"') + b'"'
+
+
+# --- pipelining ---------------------------------------------------------------------------
+
+
+def run_pipelined(imap: _Imaplib, commands: list[bytes]) -> list[Answer | ImapError]:
+    """Send several commands at once and read all their answers: one round trip instead of many.
+
+    Each command gets its Answer, or the ImapError of its NO/BAD, in order (a refusal of one
+    does not stop the others). Untagged responses go to the command whose tag comes next, which
+    is right for commands like STATUS that answer just before their tag, and harmless for those
+    that name what they answer about. Keep the batch small (a few KB of commands) so neither
+    side's socket buffer fills while the other is not reading.
+    """
+    tags = [imap._new_tag() for _ in commands]
+    for tag in tags:
+        imap.tagged_commands.pop(tag, None)
+    imap.send(b"".join(tag + b" " + command + b"\r\n" for tag, command in zip(tags, commands, strict=True)))
+    pending = {tag: index for index, tag in enumerate(tags)}
+    results: list[Answer | ImapError] = [ImapError("BAD", "no answer")] * len(tags)
+    untagged: list[Untagged] = []
+    while pending:
+        line = _readline(imap)
+        if not line:
+            raise ConnectionLost("connection closed by the server")
+        if line.startswith(b"* "):
+            untagged.append(_read_untagged(imap, line, None))
+            continue
+        if line.startswith(b"+"):
+            raise ImapError("BAD", "server asked for a continuation we did not announce")
+        tag, _, rest = line.partition(b" ")
+        if tag not in pending:
+            continue  # not ours (cannot happen on a connection used by one thread)
+        status, _, text = rest.rstrip(b"\r\n").partition(b" ")
+        decoded = text.decode("utf-8", "replace")
+        ok = status.upper() == b"OK"
+        results[pending.pop(tag)] = (
+            Answer(untagged, decoded) if ok else ImapError(status.decode("ascii", "replace"), decoded)
+        )
+        untagged = []
+    return results

@@ -11,6 +11,7 @@ Read API (StoreReader; the writer `Store` has it too):
     reader.folders() -> list[Folder]             inbox first, then drafts/sent/archive/junk/trash, A-Z
     reader.folder(name) / folder_by_id(id) / special_folder(SpecialUse.SENT) -> Folder | None
     reader.messages(folder_id, limit=0, offset=0) -> list[MessageSummary]   newest first, hidden excluded
+    reader.iter_messages(folder_id, limit=0, offset=0) -> Iterator[...]    the same, row by row (constant memory)
     reader.message_count(folder_id, unread_only=False) -> int
     reader.message(id) / message_by_uid(folder_id, uid) -> MessageSummary | None
     reader.messages_by_message_id("<id@host>") -> list[MessageSummary]      every folder

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -107,14 +108,24 @@ class StoreReader:
         self, folder_id: int, limit: int = 0, offset: int = 0, *, order: str = "date", ascending: bool = False
     ) -> list[MessageSummary]:
         """Visible messages of a folder, newest first (`limit` 0 = all); `order` is a MESSAGE_ORDERS key."""
+        return list(self.iter_messages(folder_id, limit, offset, order=order, ascending=ascending))
+
+    def iter_messages(
+        self, folder_id: int, limit: int = 0, offset: int = 0, *, order: str = "date", ascending: bool = False
+    ) -> Iterator[MessageSummary]:
+        """As `messages`, one row at a time as SQLite reads it: constant memory for any folder size.
+
+        Its own cursor, so other queries may run while it is consumed; by date the rows come
+        straight from the messages_list_order index, without a sort of the whole folder.
+        """
         direction = "ASC" if ascending else "DESC"
         keys = ", ".join(f"{column} {direction}" for column in MESSAGE_ORDERS[order])
         rows = self.conn.execute(
             f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE folder_id = ? AND hidden = 0 "
             f"ORDER BY {keys} LIMIT ? OFFSET ?",
-            (folder_id, limit if limit > 0 else -1, offset),
+            (folder_id, limit if limit > 0 else -1, max(offset, 0)),
         )
-        return [_message(row) for row in rows]
+        return map(_message, rows)
 
     def message_count(self, folder_id: int, *, unread_only: bool = False) -> int:
         sql = "SELECT count(*) FROM messages WHERE folder_id = ? AND hidden = 0"

@@ -308,6 +308,19 @@ class MessageList(QTableView):
         area = self.viewport().rect().adjusted(12, 0, -12, 0)
         painter.drawText(area, Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self.empty_text)
 
+    def moveCursor(self, cursorAction: QAbstractItemView.CursorAction, modifiers: Qt.KeyboardModifier) -> QModelIndex:
+        # A table moves Home/End along the row's columns (and Ctrl+Home/End to a corner); in a
+        # list of messages all four go to the first or last message, staying in the same column.
+        actions = QAbstractItemView.CursorAction
+        if cursorAction not in (actions.MoveHome, actions.MoveEnd):
+            return super().moveCursor(cursorAction, modifiers)
+        rows = self.model().rowCount()
+        if not rows:
+            return QModelIndex()
+        current = self.currentIndex()
+        column = current.column() if current.isValid() else COL_SUBJECT
+        return self.model().index(0 if cursorAction == actions.MoveHome else rows - 1, column)
+
     def current_summary(self) -> MessageSummary | None:
         index = self.currentIndex()
         return self.list_model.summary(index.row()) if index.isValid() else None

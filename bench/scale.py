@@ -1,0 +1,593 @@
+"""Benchmark: a million messages. Whole processes at growing sizes, each beside its raw baseline.
+
+A private Dovecot (Maildir, TLS on 993, loopback) serves an INBOX of each size plus 2,000 messages
+in Archive. Mailboxes are written straight into Maildir/cur once and kept in --cache for later runs
+(1M takes a while to write and Dovecot a while to index). For each size, in the same run:
+
+  initial sync     `deskmail sync ACCOUNT` on an empty store (whole process: time, peak RSS) and
+                   when the newest 50 of the Inbox were in the store, beside a raw imapclient process
+                   fetching the same items (and the bare socket reading the same FETCH unparsed);
+  no-change sync   `deskmail sync ACCOUNT` again, minus a process that does no network
+                   (`deskmail --version`), beside the server's own answer (TLS, LOGIN and one
+                   LIST-STATUS on a bare socket); the same inside one process (sync_account only)
+                   beside the LIST-STATUS command alone;
+  messages         `deskmail messages ACCOUNT INBOX --json` (time, peak RSS), beside a process
+                   reading the same rows from SQLite and discarding them;
+  End              the message list (offscreen Qt, 1366x768) over the synced Inbox: End pressed,
+                   until the rows at the end are painted;
+  window           the real app (offscreen) on the account with an empty store: from the start of
+                   its first sync until the list painted its first rows.
+
+Figures after the first size carry their growth from the size before, e.g. "(x3.9)".
+
+    python bench/scale.py --sizes 25000 100000
+    python bench/scale.py --sizes 25000 100000 200000 1000000 --cache /var/tmp/deskmail-scale
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "bench"))
+
+PASSWORD = "bench-password"
+SECOND_FOLDER = ("Archive", 2000)
+STATUS_ITEMS = b"MESSAGES UIDNEXT UIDVALIDITY HIGHESTMODSEQ UNSEEN"
+GNU_TIME = shutil.which("time", path="/usr/bin:/bin")  # GNU time (Debian package "time"), for peak RSS
+
+
+# --- processes ----------------------------------------------------------------------------------
+
+
+def timed_process(command: list[str], env: dict[str, str], out: Path | None = None) -> tuple[float, float]:
+    """Run a whole process; its wall time (s) and peak RSS (MB). Fails loudly on a non-zero exit.
+
+    The peak RSS comes from a small `time` process in between: a child forked straight from this
+    (big) parent would report the parent's memory copied at the fork as its own peak.
+    """
+    with contextlib.ExitStack() as stack:
+        sink = stack.enter_context(out.open("wb")) if out else subprocess.DEVNULL
+        stderr = stack.enter_context(tempfile.TemporaryFile())
+        peak = stack.enter_context(tempfile.NamedTemporaryFile("r"))
+        wrapped = [GNU_TIME, "-f", "%M", "-o", peak.name, *command] if GNU_TIME else command
+        started = time.perf_counter()
+        proc = subprocess.Popen(wrapped, env=env, stdout=sink, stderr=stderr, cwd=REPO)
+        _, status, usage = os.wait4(proc.pid, 0)
+        elapsed = time.perf_counter() - started
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        if proc.returncode:
+            stderr.seek(0)
+            raise SystemExit(f"{' '.join(command)} failed:\n{stderr.read().decode(errors='replace')}")
+        kilobytes = int(peak.read().split()[-1]) if GNU_TIME else usage.ru_maxrss
+    return elapsed, kilobytes / 1024
+
+
+def deskmail(*args: str) -> list[str]:
+    return [sys.executable, "-m", "deskmail", *args]
+
+
+# --- raw baselines ------------------------------------------------------------------------------
+
+
+def tls_socket(ip: str, ca: Path) -> Any:
+    from deskmail.net.tls import client_context
+
+    plain = socket.create_connection((ip, 993))
+    return client_context(extra_ca=ca).wrap_socket(plain, server_hostname=ip)
+
+
+def read_until(reader: Any, tag: bytes) -> None:
+    while True:
+        line = reader.readline()
+        if not line:
+            raise RuntimeError("connection closed")
+        if line.startswith(tag):
+            if b" OK" not in line[:8]:
+                raise RuntimeError(line.decode(errors="replace"))
+            return
+        if line.endswith(b"}\r\n"):
+            reader.read(int(line[line.rindex(b"{") + 1 : -3]))
+
+
+@contextlib.contextmanager
+def logged_in(ip: str, email: str, ca: Path) -> Iterator[tuple[Any, Any]]:
+    """A bare TLS socket (and its reader) past the greeting and LOGIN."""
+    with tls_socket(ip, ca) as sock:
+        reader = sock.makefile("rb")
+        reader.readline()
+        sock.sendall(f'a LOGIN "{email}" "{PASSWORD}"\r\n'.encode())
+        read_until(reader, b"a ")
+        yield sock, reader
+
+
+def server_answer(ip: str, email: str, ca: Path) -> tuple[float, float]:
+    """The server's own no-change answer: (TLS + LOGIN + LIST-STATUS, the LIST-STATUS alone), seconds."""
+    started = time.perf_counter()
+    with logged_in(ip, email, ca) as (sock, reader):
+        listed = time.perf_counter()
+        sock.sendall(b'b LIST "" "*" RETURN (SUBSCRIBED CHILDREN SPECIAL-USE STATUS (' + STATUS_ITEMS + b"))\r\n")
+        read_until(reader, b"b ")
+        done = time.perf_counter()
+        sock.sendall(b"c LOGOUT\r\n")
+    return done - started, done - listed
+
+
+def socket_fetch(ip: str, email: str, ca: Path) -> float:
+    """`UID FETCH 1:* (the header sync items)` read without any parsing: the wire's own cost."""
+    from deskmail.engine.imap.headers import HEADER_ITEMS
+
+    with logged_in(ip, email, ca) as (sock, reader):
+        sock.sendall(b"b EXAMINE INBOX\r\n")
+        read_until(reader, b"b ")
+        started = time.perf_counter()
+        sock.sendall(b"c UID FETCH 1:* (" + HEADER_ITEMS.encode() + b" MODSEQ)\r\n")
+        read_until(reader, b"c ")
+        return time.perf_counter() - started
+
+
+def raw_imapclient_child(ip: str, email: str, ca: Path) -> None:
+    """The raw process: imapclient fetching what our header sync fetches, for every folder, then exit."""
+    import imaplib
+
+    from imapclient import IMAPClient
+
+    from deskmail.engine.imap.headers import HEADER_ITEMS
+    from deskmail.net.tls import client_context
+
+    imaplib._MAXLINE = 100_000_000  # type: ignore[attr-defined]  # SEARCH ALL answers one long line
+    client = IMAPClient(ip, 993, ssl=True, ssl_context=client_context(extra_ca=ca), timeout=600)
+    client.login(email, PASSWORD)
+    items = [*HEADER_ITEMS.split(" ", 3)[:3], HEADER_ITEMS.split(" ", 3)[3], "MODSEQ"]
+    for _flags, _delimiter, name in client.list_folders():
+        client.select_folder(name, readonly=True)
+        uids = client.search("ALL")
+        for index in range(0, len(uids), 5000):
+            client.fetch(uids[index : index + 5000], items)
+    client.logout()
+
+
+def raw_rows_child(store: Path) -> None:
+    """The raw listing: the same rows from SQLite, in the same order, discarded."""
+    import sqlite3
+
+    conn = sqlite3.connect(f"{store.as_uri()}?mode=ro", uri=True)
+    (folder,) = conn.execute("SELECT id FROM folders WHERE name = 'INBOX'").fetchone()
+    for _row in conn.execute(
+        "SELECT * FROM messages WHERE folder_id = ? AND hidden = 0 ORDER BY date DESC, uid DESC", (folder,)
+    ):
+        pass
+
+
+# --- inside one process -------------------------------------------------------------------------
+
+
+def inprocess_child(ip: str, email: str, ca: Path, home: Path, repeat: int) -> None:
+    """No-change sync_account inside one process (connection and store already open), median seconds."""
+    from imapclient import IMAPClient
+
+    from deskmail.core.settings import Settings
+    from deskmail.engine.imap.account import open_session, sync_account
+    from deskmail.engine.paths import Paths
+    from deskmail.engine.store import Store
+    from deskmail.net.tls import client_context
+
+    def connect(_cancel: object) -> IMAPClient:
+        client = IMAPClient(ip, 993, ssl=True, ssl_context=client_context(extra_ca=ca), timeout=600)
+        client.login(email, PASSWORD)
+        return client
+
+    store = Store.open_for(Paths.from_settings(Settings(home=home)), email)
+    session = open_session(connect)
+    times = []
+    for _ in range(repeat + 1):
+        started = time.perf_counter()
+        report = sync_account(session, store)
+        times.append(time.perf_counter() - started)
+        assert all(f.path == "unchanged" for f in report.folders), report.to_json()
+    session.logout()
+    store.close()
+    print(json.dumps({"inprocess": statistics.median(times[1:])}))
+
+
+def end_child(home: Path, email: str, repeat: int) -> None:
+    """The message list over the synced Inbox at 1366x768: End, until the last rows are painted (ms)."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtCore import QEvent, QObject, Qt
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QApplication
+
+    from deskmail.core.settings import Settings
+    from deskmail.engine.paths import Paths
+    from deskmail.engine.store import StoreReader, store_path
+    from deskmail.qtbridge.message_model import FolderSource, MessageListModel
+    from deskmail.ui.mail.message_list import MessageList
+
+    app = QApplication([])
+    reader = StoreReader.open(store_path(Paths.from_settings(Settings(home=home)), email))
+    inbox = reader.folder("INBOX")
+    assert inbox is not None
+    model = MessageListModel()
+    model.set_source(FolderSource(reader, inbox.id))
+    view = MessageList(model)
+    view.resize(1366, 768)
+    view.show()
+    painted: list[float] = []
+
+    class Paints(QObject):
+        def eventFilter(self, _watched: QObject, event: QEvent) -> bool:
+            if event.type() == QEvent.Type.Paint:
+                painted.append(time.perf_counter())
+            return False
+
+    view.viewport().installEventFilter(watch := Paints())
+    view.select_row(0)
+    app.processEvents()
+    times: list[float] = []
+    for _ in range(repeat):
+        model.refresh()  # the pages read so far are dropped: every End reads from the store
+        painted.clear()
+        started = time.perf_counter()
+        QTest.keyClick(view, Qt.Key.Key_End)
+        while not painted:
+            app.processEvents()
+        times.append((painted[0] - started) * 1000)
+        assert view.currentIndex().row() == model.rowCount() - 1
+        QTest.keyClick(view, Qt.Key.Key_Home)
+        app.processEvents()
+    del watch
+    print(json.dumps({"end_ms": statistics.median(times), "end_rows": model.rowCount()}))
+
+
+def window_child(email: str) -> None:
+    """The real app on a new account (store empty): sync start, then first rows painted (seconds)."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    t0 = float(os.environ["BENCH_T0"])
+    from PySide6.QtCore import QEvent, QObject, QTimer
+
+    from deskmail.app import create_application, run_app
+    from deskmail.qtbridge.mail import MailController
+
+    app = create_application([sys.argv[0]])
+    marks: dict[str, float] = {}
+    sync = MailController.sync
+
+    def noted_sync(self: MailController, *args: Any, **kwargs: Any) -> Any:
+        marks.setdefault("sync", time.time())
+        return sync(self, *args, **kwargs)
+
+    MailController.sync = noted_sync  # type: ignore[method-assign]
+
+    class FirstPaint(QObject):
+        def eventFilter(self, _watched: QObject, event: QEvent) -> bool:
+            if event.type() == QEvent.Type.Paint and "rows" not in marks:
+                marks["rows"] = time.time()
+                QTimer.singleShot(0, finish)
+            return False
+
+    def check() -> None:
+        from deskmail.ui.main_window import MainWindow
+
+        for widget in app.topLevelWidgets():
+            view = getattr(widget, "mail_view", None) if isinstance(widget, MainWindow) else None
+            model = getattr(view, "model", None)
+            if view is not None and model is not None and model.rowCount() > 0 and model.summary(0) is not None:
+                poll.stop()
+                view.list.viewport().installEventFilter(watcher)
+                view.list.viewport().update()
+                return
+
+    def finish() -> None:
+        out = {"window_sync": marks["sync"] - t0, "window_rows": marks["rows"] - marks["sync"]}
+        print("BENCH " + json.dumps(out), flush=True)
+        app.quit()
+
+    watcher = FirstPaint()
+    poll = QTimer()
+    poll.setInterval(2)
+    poll.timeout.connect(check)
+    poll.start()
+    run_app([])
+
+
+# --- the parent ---------------------------------------------------------------------------------
+
+
+def first_rows_watch(store: Path, started: float, result: dict[str, float], stop: threading.Event) -> None:
+    """When the store first holds 50 Inbox messages (polled every 5 ms, read-only, as the window would)."""
+    import sqlite3
+
+    while not stop.is_set():
+        time.sleep(0.005)
+        if not store.exists():
+            continue
+        try:
+            conn = sqlite3.connect(f"{store.as_uri()}?mode=ro", uri=True, timeout=0.1)
+            row = conn.execute(
+                "SELECT count(*) FROM messages WHERE folder_id = (SELECT id FROM folders WHERE name = 'INBOX')"
+            ).fetchone()
+            conn.close()
+        except sqlite3.Error:
+            continue
+        if row and row[0] >= 50:
+            result["first50"] = time.perf_counter() - started
+            return
+
+
+def window_first_rows(me: list[str], email: str, env: dict[str, str]) -> dict[str, float]:
+    env = {**env, "QT_QPA_PLATFORM": "offscreen", "BENCH_T0": repr(time.time())}
+    env.pop("DISPLAY", None)
+    done = subprocess.run([*me, "--window-first", email], env=env, capture_output=True, text=True, timeout=600)
+    for line in done.stdout.splitlines():
+        if line.startswith("BENCH "):
+            result: dict[str, float] = json.loads(line[6:])
+            return result
+    raise SystemExit(f"the window's first rows were not measured:\n{done.stdout}\n{done.stderr}")
+
+
+def settings_document(email: str, ip: str) -> dict[str, Any]:
+    server = {"host": ip, "username": email, "auth": ["password-cleartext"]}
+    return {
+        "email": email,
+        "outcome": "found",
+        "candidates": [
+            {
+                "source": "autoconfig",
+                "url": "https://autoconfig.example.test/mail/config-v1.1.xml",
+                "trusted": True,
+                "trust_reason": "bench",
+                "provider": {"id": "example.test", "name": "Bench"},
+                "incoming": {**server, "protocol": "imap", "port": 993, "security": "ssl"},
+                "outgoing": {**server, "protocol": "smtp", "port": 465, "security": "ssl"},
+                "help_urls": [],
+                "enable_url": "",
+            }
+        ],
+        "lookups": [],
+    }
+
+
+def measure_size(
+    size: int, server: Any, ip: str, ca: Path, env: dict[str, str], repeat: int, window: bool
+) -> dict[str, float]:
+    from mailgen import fill_maildir
+
+    from tests.servers.dovecot import MAIL_UID
+
+    email = f"scale{size}@example.test"
+    server.add_user(email, PASSWORD)
+    marker = server.home(email) / "generated"
+    if not marker.exists():
+        started = time.perf_counter()
+        fill_maildir(server.maildir(email) / "cur", size, uid=MAIL_UID)
+        folder = server.maildir(email, SECOND_FOLDER[0])
+        for sub in ("", "new", "tmp"):
+            (folder / sub).mkdir(exist_ok=True)
+            os.chown(folder / sub, MAIL_UID, MAIL_UID)
+        fill_maildir(folder / "cur", SECOND_FOLDER[1], seed=2, uid=MAIL_UID)
+        os.chown(folder / "cur", MAIL_UID, MAIL_UID)
+        marker.touch()
+        print(f"{size:,}: mailbox written in {time.perf_counter() - started:.0f} s", file=sys.stderr, flush=True)
+    me = [sys.executable, str(Path(__file__).resolve())]
+    # Dovecot indexes a folder on its first SELECT: its work, not ours (and cached with the mailbox).
+    timed_process([*me, "--raw-imapclient", ip, email, str(ca)], env)
+    out: dict[str, float] = {}
+    runs = [timed_process([*me, "--raw-imapclient", ip, email, str(ca)], env) for _ in range(repeat)]
+    out["raw"], out["raw_rss"] = min(runs)
+    out["socket"] = min(socket_fetch(ip, email, ca) for _ in range(repeat))
+
+    home = Path(tempfile.mkdtemp(prefix="deskmail-scale-home-"))
+    env = {**env, "DESKMAIL_HOME": str(home)}
+    config = home / "settings.json"
+    config.write_text(json.dumps(settings_document(email, ip)))
+    add = ("account", "add", "--config", str(config), "--password-stdin", "--no-check")
+    subprocess.run(deskmail(*add), env=env, input=PASSWORD + "\n", text=True, check=True, capture_output=True)
+    from deskmail.core.settings import Settings
+    from deskmail.engine.paths import Paths
+    from deskmail.engine.store import store_path
+
+    store = store_path(Paths.from_settings(Settings(home=home)), email)
+    initial: list[tuple[float, float, float]] = []
+    for _ in range(repeat if size < 500_000 else 1):
+        shutil.rmtree(store.parent, ignore_errors=True)
+        seen: dict[str, float] = {}
+        stop = threading.Event()
+        watcher = threading.Thread(target=first_rows_watch, args=(store, time.perf_counter(), seen, stop))
+        watcher.start()
+        seconds, rss = timed_process(deskmail("sync", email), env)
+        stop.set()
+        watcher.join()
+        initial.append((seconds, rss, seen.get("first50", float("nan"))))
+    out["initial"], out["initial_rss"], out["first50"] = min(initial)
+
+    nonet = [timed_process(deskmail("--version"), env)[0] for _ in range(repeat * 2)]
+    nochange = [timed_process(deskmail("sync", email), env)[0] for _ in range(repeat * 2)]
+    answers = [server_answer(ip, email, ca) for _ in range(repeat * 2)]
+    out["nonet"], out["nochange"] = statistics.median(nonet), statistics.median(nochange)
+    out["answer"] = statistics.median(a[0] for a in answers)
+    out["list_status"] = statistics.median(a[1] for a in answers)
+    done = subprocess.run(
+        [*me, "--inprocess", ip, email, str(ca), str(home), "--repeat", str(repeat)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    out.update(json.loads(done.stdout.splitlines()[-1]))
+
+    listing = home / "messages.json"
+    out["messages"], out["messages_rss"] = timed_process(deskmail("messages", email, "INBOX", "--json"), env, listing)
+    with listing.open() as f:  # counted line by line: this process must stay small (see timed_process)
+        assert sum(1 for line in f if line == "    {\n") == size
+    out["rows"], out["rows_rss"] = timed_process([*me, "--raw-rows", str(store)], env)
+    listing.unlink()
+    if window:
+        done = subprocess.run(
+            [*me, "--end", str(home), email, "--repeat", str(repeat)], env=env, capture_output=True, text=True
+        )
+        if done.returncode:
+            raise SystemExit(f"the End measurement failed:\n{done.stderr}")
+        out.update(json.loads(done.stdout.splitlines()[-1]))
+        firsts = []
+        for _ in range(repeat if size < 500_000 else 1):
+            shutil.rmtree(store.parent, ignore_errors=True)  # a new account: the window does the first sync
+            firsts.append(window_first_rows(me, email, env))
+        out.update(min(firsts, key=lambda r: r["window_rows"]))
+    shutil.rmtree(home, ignore_errors=True)
+    print(f"{size:,}: done", file=sys.stderr, flush=True)
+    return out
+
+
+def ms(seconds: float) -> str:
+    return f"{seconds * 1000:.0f} ms"
+
+
+def added(r: dict[str, float]) -> float:
+    return r["nochange"] - r["nonet"] - r["answer"]
+
+
+Figure = tuple[str, Callable[[dict[str, float]], str], Callable[[dict[str, float]], float]]
+FIGURES: list[Figure] = [
+    (
+        "initial `deskmail sync` (newest 50 of the Inbox stored after)",
+        lambda r: f"{r['initial']:.2f} s ({r['first50']:.2f} s)",
+        lambda r: r["initial"],
+    ),
+    ("raw imapclient process fetching the same items", lambda r: f"{r['raw']:.2f} s", lambda r: r["raw"]),
+    ("ratio (ours / raw)", lambda r: f"{r['initial'] / r['raw']:.2f}", lambda r: 0.0),
+    ("the same FETCH read unparsed from the socket", lambda r: f"{r['socket']:.2f} s", lambda r: r["socket"]),
+    (
+        "sync peak RSS / raw process",
+        lambda r: f"{r['initial_rss']:.0f} / {r['raw_rss']:.0f} MB",
+        lambda r: r["initial_rss"],
+    ),
+    (
+        "no-change `deskmail sync` minus a no-network process",
+        lambda r: ms(r["nochange"] - r["nonet"]),
+        lambda r: r["nochange"] - r["nonet"],
+    ),
+    ("server's own answer (TLS, LOGIN, LIST-STATUS)", lambda r: ms(r["answer"]), lambda r: r["answer"]),
+    ("added by our process (target <= 150 ms)", lambda r: ms(added(r)), lambda r: 0.0),
+    (
+        "no-change sync inside one process / server's LIST-STATUS",
+        lambda r: f"{ms(r['inprocess'])} / {ms(r['list_status'])}",
+        lambda r: r["inprocess"],
+    ),
+    (
+        "`deskmail messages INBOX --json`: time, peak RSS",
+        lambda r: f"{r['messages']:.2f} s, {r['messages_rss']:.0f} MB",
+        lambda r: r["messages"],
+    ),
+    (
+        "raw: the same rows read from SQLite: time, peak RSS",
+        lambda r: f"{r['rows']:.2f} s, {r['rows_rss']:.0f} MB",
+        lambda r: r["rows"],
+    ),
+    (
+        "new account in the window: first rows painted after its sync started (process start to sync)",
+        lambda r: f"{ms(r['window_rows'])} ({ms(r['window_sync'])})" if "window_rows" in r else "-",
+        lambda r: r.get("window_rows", 0.0),
+    ),
+    (
+        "End in the message list, until painted",
+        lambda r: f"{r['end_ms']:.0f} ms" if "end_ms" in r else "-",
+        lambda r: r.get("end_ms", 0.0),
+    ),
+]
+
+
+def print_table(sizes: list[int], results: list[dict[str, float]]) -> None:
+    print(f"\n{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}; Dovecot (Maildir) on loopback over TLS")
+    print("| figure | " + " | ".join(f"{s:,}" for s in sizes) + " |")
+    print("|---|" + "---|" * len(sizes))
+    for name, text, value in FIGURES:
+        cells = []
+        for index, result in enumerate(results):
+            cell = text(result)
+            before = value(results[index - 1]) if index else 0.0
+            if index and before > 0 and value(result) > 0:
+                cell += f" (x{value(result) / before:.1f})"
+            cells.append(cell)
+        print(f"| {name} | " + " | ".join(cells) + " |")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[25_000, 100_000])
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "deskmail-bench-scale")
+    parser.add_argument("--no-window", action="store_true", help="skip the message list (Qt) measurement")
+    parser.add_argument("--raw-imapclient", nargs=3, help=argparse.SUPPRESS)
+    parser.add_argument("--raw-rows", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--inprocess", nargs=4, help=argparse.SUPPRESS)
+    parser.add_argument("--end", nargs=2, help=argparse.SUPPRESS)
+    parser.add_argument("--window-first", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.raw_imapclient:
+        ip, email, ca = args.raw_imapclient
+        raw_imapclient_child(ip, email, Path(ca))
+        return 0
+    if args.raw_rows:
+        raw_rows_child(args.raw_rows)
+        return 0
+    if args.inprocess:
+        ip, email, ca, home = args.inprocess
+        inprocess_child(ip, email, Path(ca), Path(home), args.repeat)
+        return 0
+    if args.end:
+        end_child(Path(args.end[0]), args.end[1], args.repeat)
+        return 0
+    if args.window_first:
+        window_child(args.window_first)
+        return 0
+
+    from tests.servers import procs
+    from tests.servers.addresses import pick_block
+    from tests.servers.certs import Certs
+    from tests.servers.dovecot import Dovecot
+    from tests.servers.keyrings import KeyringService
+
+    # Installed Deskmail has its bytecode compiled; measure that, not the compiler.
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(REPO / "deskmail")], check=True)
+    ip = pick_block().ip(2)
+    scratch = procs.public_tempdir("scale")
+    certs = Certs(scratch)
+    args.cache.mkdir(mode=0o755, parents=True, exist_ok=True)
+    args.cache.chmod(0o755)
+    server = Dovecot(ip, "imap.example.test", certs.issue(ip, "imap.example.test"), args.cache)
+    keyring = KeyringService(procs.public_tempdir("scale-keyring"))
+    results = []
+    try:
+        keyring.start()
+        env = {**os.environ, **keyring.env, "DESKMAIL_EXTRA_CA": str(certs.ca_path), "PYTHONPATH": str(REPO)}
+        env.pop("PYTHON_KEYRING_BACKEND", None)
+        server.add_user("warmup@example.test", PASSWORD)
+        server.start()
+        for size in args.sizes:
+            results.append(measure_size(size, server, ip, certs.ca_path, env, args.repeat, not args.no_window))
+    finally:
+        server.stop()
+        keyring.stop()
+        procs.shutdown()
+    print_table(args.sizes, results)
+    print(f"(minimum of {args.repeat} for whole syncs and raw fetches, median of {args.repeat * 2} for no-change runs)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
