@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
 from imapclient import IMAPClient
+from imapclient.imap_utf7 import decode as utf7_decode
 from imapclient.imap_utf7 import encode as utf7_encode
 
 from deskmail.core.cancel import NEVER, Cancelled, CancelToken
@@ -117,11 +118,9 @@ class ImapSession:
 
     # -- folders
     def list_folders(self) -> list[FolderInfo]:
-        listed = [
-            (tuple(a.decode() for a in attrs), (delim or b"/").decode(), _name(name))
-            for attrs, delim, name in self.client.list_folders()
-        ]
-        subscribed = {_name(name) for _, _, name in self.client.list_sub_folders()}
+        """LIST and LSUB through `wire`, parsed in one pass (imapclient's parser took seconds per 10,000 folders)."""
+        listed = _listed(self.command(b'LIST "" "*"'), "LIST")
+        subscribed = {name for _, _, name in _listed(self.command(b'LSUB "" "*"'), "LSUB")}
         return folder_infos(listed, subscribed)
 
     def status(self, name: str) -> StatusInfo:
@@ -345,8 +344,48 @@ def mailbox(name: str) -> bytes:
     return b'"' + encoded.replace(b"\\", b"\\\\").replace(b'"', b'\\"') + b'"'
 
 
-def _name(raw: str | bytes) -> str:
-    return raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
+# `(attributes) delimiter name`: the delimiter is NIL or a quoted character; the name an atom,
+# a quoted string or a literal (then LITERAL_MARK in the text).
+_LIST_LINE = re.compile(rb'\(([^()]*)\) (?:NIL|"((?:[^"\\]|\\.)?)") ("(?:[^"\\]|\\.)*"|\x00|[^\s()]+)', re.S | re.I)
+
+
+def _listed(answer: Answer, keyword: str) -> list[tuple[tuple[str, ...], str, str]]:
+    """(attributes, delimiter, name) of each LIST / LSUB response; a line that does not parse is skipped."""
+    out = []
+    for response in answer.of(keyword):
+        match = _LIST_LINE.match(response.text)
+        if match is None:
+            log.warning("%s response skipped: %r", keyword, response.text[:200])
+            continue
+        attributes, delimiter, raw = match.groups()
+        if raw == wire.LITERAL_MARK:
+            raw = response.literals[0] if response.literals else b""
+        elif raw.startswith(b'"'):
+            raw = _unquote(raw)
+        out.append(
+            (
+                tuple(attributes.decode("ascii", "replace").split()),
+                _unquote(delimiter or b"").decode(),
+                _decode_name(raw),
+            )
+        )
+    return out
+
+
+def _unquote(text: bytes) -> bytes:
+    if text.startswith(b'"') and text.endswith(b'"') and len(text) >= 2:
+        text = text[1:-1]
+    return re.sub(rb"\\(.)", rb"\1", text) if b"\\" in text else text
+
+
+def _decode_name(raw: bytes) -> str:
+    """A folder name from modified UTF-7 (RFC 3501 5.1.3); one that does not decode is kept as the server wrote it."""
+    if b"&" not in raw:
+        return raw.decode("utf-8", "replace")  # plain ASCII (or UTF-8 from a server with UTF8=ACCEPT)
+    try:
+        return str(utf7_decode(raw))
+    except (ValueError, UnicodeError):
+        return raw.decode("utf-8", "replace")
 
 
 def _capped(limit: int) -> Callable[[int, Any], bytes]:

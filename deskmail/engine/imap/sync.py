@@ -81,12 +81,11 @@ class FolderSync:
         """LIST -> store: new folders added, gone ones removed, special uses refreshed."""
         infos = self.session.list_folders()
         with self.store.transaction():
-            for info in infos:
-                self.store.upsert_folder(info)
+            self.store.upsert_folders(infos)
             names = {info.name for info in infos}
-            for folder in self.store.folders():
-                if folder.name not in names:
-                    self.store.remove_folder(folder.name)
+            for name in self.store.folder_names():
+                if name not in names:
+                    self.store.remove_folder(name)
         return self.store.folders()
 
     def sync(self, folder: Folder) -> FolderReport:
