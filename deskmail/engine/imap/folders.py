@@ -67,10 +67,10 @@ def assign_fallback_names(infos: list[FolderInfo]) -> list[FolderInfo]:
         if use in taken:
             continue
         for rank_name in names:
-            index = _first(by_full.get(rank_name), None if "/" in rank_name else by_last.get(rank_name))
-            if index is not None and out[index].special_use is SpecialUse.NONE:
-                info = out[index]
-                out[index] = FolderInfo(
+            found = _first(by_full.get(rank_name), None if "/" in rank_name else by_last.get(rank_name))
+            if found is not None and out[found].special_use is SpecialUse.NONE:
+                info = out[found]
+                out[found] = FolderInfo(
                     info.name, info.delimiter, use, info.attributes, info.subscribed, info.selectable
                 )
                 break
