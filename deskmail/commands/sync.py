@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 import time
 from typing import Any
@@ -11,6 +12,7 @@ from typing import Any
 from deskmail.core.cancel import CancelToken
 from deskmail.core.errors import ErrorKind, Field, UserFacingError
 from deskmail.core.settings import Settings
+from deskmail.engine import failures
 from deskmail.engine.accounts import Account, AccountError, AccountStore
 from deskmail.engine.credentials import Credentials, KeyringUnavailable
 from deskmail.engine.imap.account import open_session, sync_account
@@ -19,6 +21,8 @@ from deskmail.engine.imap.push import NETWORK_ERRORS
 from deskmail.engine.oauth.accounts import login_secret
 from deskmail.engine.paths import Paths
 from deskmail.engine.store import Store
+
+log = logging.getLogger(__name__)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -64,17 +68,19 @@ def _sync_one(account: Account, settings: Settings, paths: Paths, *, quiet: bool
             session.logout()
             store.close()
         result.update(report.to_json())
-        for message in report.rolled_back:
-            print(message, file=sys.stderr)
+        for message in [*report.rolled_back, *report.warnings]:
+            print(f"{account.email}: {message}", file=sys.stderr)
     except UserFacingError as exc:
         result["error"] = exc.to_json()
         print(f"{account.email}: {exc.message} {exc.fix}".strip(), file=sys.stderr)
     except KeyringUnavailable as exc:
         result["error"] = {"kind": "keyring_unavailable", "message": str(exc)}
         print(f"{account.email}: {exc}", file=sys.stderr)
-    except NETWORK_ERRORS as exc:
-        result["error"] = {"kind": "connection_lost", "message": f"The connection to the mail server broke: {exc}"}
-        print(f"{account.email}: the connection to the mail server broke ({exc}). Try again.", file=sys.stderr)
+    except NETWORK_ERRORS as exc:  # the server's or the socket's words go to details only
+        error = failures.connection_lost(account.incoming, "while syncing", f"{type(exc).__name__}: {exc}")
+        log.info("sync of %s: %s", account.email, error.details)
+        result["error"] = error.to_json()
+        print(f"{account.email}: {error.message} {error.fix}", file=sys.stderr)
     result["seconds"] = round(time.monotonic() - started, 3)
     if not quiet and result["ok"]:
         print(f"{account.email}: up to date ({result['seconds']} s)", file=sys.stderr)

@@ -17,6 +17,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from deskmail.core.cancel import CancelToken
 from deskmail.core.errors import ErrorKind, UserFacingError
 from deskmail.engine.accounts import Account
+from deskmail.engine.failures import settings_wrong
 from deskmail.engine.store.models import MessageSummary
 from deskmail.engine.store.reader import StoreReader
 from deskmail.qtbridge.newmail import inbox_mark, new_unread
@@ -28,7 +29,20 @@ log = logging.getLogger(__name__)
 POLL_MS = 400
 AUTO_SYNC_MS = 5 * 60 * 1000
 # Kinds of failure that mean "cannot reach the server right now", shown as the offline bar.
-OFFLINE_KINDS = frozenset({ErrorKind.OFFLINE, ErrorKind.CONNECT_REFUSED, ErrorKind.TIMEOUT, ErrorKind.HOST_NOT_FOUND})
+OFFLINE_KINDS = frozenset(
+    {
+        ErrorKind.OFFLINE,
+        ErrorKind.CONNECT_REFUSED,
+        ErrorKind.TIMEOUT,
+        ErrorKind.HOST_NOT_FOUND,
+        ErrorKind.CONNECTION_LOST,
+    }
+)
+
+
+def is_offline(error: object) -> bool:
+    """A failure that means "cannot reach the server right now": offline bar and retry, not an error bar."""
+    return isinstance(error, UserFacingError) and error.kind in OFFLINE_KINDS and not settings_wrong(error)
 
 
 class Runtime(Protocol):
@@ -220,7 +234,7 @@ class MailController(QObject):
         return self.runner.run(fn, key=email, name=name, on_finished=on_done, on_failed=failed, on_progress=on_progress)
 
     def _report(self, email: str, error: object) -> None:
-        if isinstance(error, UserFacingError) and error.kind in OFFLINE_KINDS:
+        if is_offline(error):
             self._set_online(False)
         elif isinstance(error, UserFacingError):
             self.problem.emit(email, error)
@@ -248,7 +262,7 @@ class MailController(QObject):
 
         def done(report: object) -> None:
             self._set_online(True)
-            for message in getattr(report, "rolled_back", []):
+            for message in [*getattr(report, "rolled_back", []), *getattr(report, "warnings", [])]:
                 self.notice.emit(message)
             arrived = new_unread(self.readers.get(email), mark)
             self._sync_ended(email)
@@ -344,10 +358,12 @@ class MailController(QObject):
 
         def finished(result: object) -> None:
             error = getattr(result, "error", None)
-            if error is not None:
+            if error is not None and not getattr(error, "data", {}).get("sent"):
                 on_failed(error)
             else:
                 on_done(result)
+                if error is not None:  # sent; only the Sent copy waits: say so calmly
+                    self.notice.emit(error.message)
             self.poll()
 
         self.previews.pause(email)

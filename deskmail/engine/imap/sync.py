@@ -47,7 +47,17 @@ class FolderReport:
     exists: int = 0
     unread: int = 0
     seconds: float = 0.0
-    error: str = ""
+    error: str = ""  # the server's own words (details for support and the log), empty when it synced
+
+    @property
+    def message(self) -> str:
+        """The plain sentence for `error`."""
+        if not self.error:
+            return ""
+        return (
+            f"The folder \u201c{self.name}\u201d could not be brought up to date this time: the server refused. "
+            "Deskmail tries again at the next check for new mail."
+        )
 
 
 @dataclass
@@ -59,8 +69,14 @@ class SyncReport:
     def ok(self) -> bool:
         return not any(f.error for f in self.folders)
 
+    @property
+    def warnings(self) -> list[str]:
+        """What a person reads about folders this sync could not bring up to date (the server's words: `error`)."""
+        return [f.message for f in self.folders if f.error]
+
     def to_json(self) -> dict[str, Any]:
-        return {"ok": self.ok, "folders": [asdict(f) for f in self.folders], "rolled_back": self.rolled_back}
+        folders = [{**asdict(f), "message": f.message} for f in self.folders]
+        return {"ok": self.ok, "folders": folders, "rolled_back": self.rolled_back, "warnings": self.warnings}
 
 
 ProgressFn = Callable[[object], None]

@@ -24,7 +24,13 @@ from deskmail.core.errors import ErrorKind, Field, UserFacingError
 from deskmail.engine.mime.compose import OutgoingMessage, ascii_address
 from deskmail.engine.mime.spool import spooled
 from deskmail.engine.smtp import imapfolders
-from deskmail.engine.smtp.errors import classify_send_failure, is_temporary, refused_recipients, utf8_unsupported
+from deskmail.engine.smtp.errors import (
+    classify_send_failure,
+    is_temporary,
+    refused_recipients,
+    sent_copy_pending,
+    utf8_unsupported,
+)
 from deskmail.engine.smtp.imapfolders import ImapConnector
 from deskmail.engine.smtp.outbox import Outbox, OutboxItem, OutboxState
 from deskmail.engine.smtp.stream import sendmail_chunks
@@ -145,7 +151,10 @@ class Sender:
         current = self.outbox.get(item.id, heads_only=True)
         if current is not None and current.state is OutboxState.SENT:
             # Sent, but filing in Sent failed: keep it to file later; the user need not act.
-            log.warning("outbox %s: sent, but the Sent copy is not filed yet: %s", item.id, error.message)
+            log.warning(
+                "outbox %s: sent, but the Sent copy is not filed yet: %s", item.id, error.details or error.message
+            )
+            error = sent_copy_pending(error)
             self.outbox.set_state(item.id, OutboxState.SENT, error.to_json())
             result.state, result.error = OutboxState.SENT, error
             return result
