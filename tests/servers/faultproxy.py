@@ -66,6 +66,12 @@ class FaultProxy:
                 filler.connect((self.ip, self.port))
             self._fillers.append(filler)
 
+    def break_open(self) -> None:
+        """Reset every connection open now (new ones follow `.fault`)."""
+        for state in list(self._states):
+            if not state.done.is_set():
+                state._close_both(reset=True)
+
     def close(self) -> None:
         self._closed.set()
         _close_listener(self.listener)
