@@ -22,6 +22,7 @@ COMMANDS = {
     "folders": "folders",
     "messages": "messages",
 }
+EXPORT_FORMATS = ("thunderbird-json", "thunderbird-qr", "mobileconfig", "card")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -44,7 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.add_argument("--timeout", type=float, default=15.0, metavar="S")
 
-    p = sub.add_parser("account", help="add or list accounts")
+    p = sub.add_parser("account", help="add, list, remove or export accounts")
     account = p.add_subparsers(dest="account_command", metavar="ACTION", required=True)
     a = account.add_parser("add", help="check and save an account")
     a.add_argument("--config", required=True, metavar="FILE")
@@ -59,6 +60,13 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--json", action="store_true")
     a = account.add_parser("remove", help="remove an account and its password")
     a.add_argument("account", metavar="ACCOUNT")
+    a = account.add_parser("export", help="hand an account's settings to a phone (QR code, iPhone profile, card)")
+    a.add_argument("accounts", nargs="+", metavar="ACCOUNT", help="e-mail address (several: one export for all)")
+    a.add_argument("--format", required=True, choices=EXPORT_FORMATS, help="what to write (see README)")
+    a.add_argument("--output", metavar="FILE", help="where to write it ('-': standard output)")
+    a.add_argument(
+        "--include-password", action="store_true", help="put the saved password in the Thunderbird code (keyring)"
+    )
 
     p = sub.add_parser("sync", help="synchronise accounts with their servers")
     p.add_argument("account", nargs="?", metavar="ACCOUNT", help="e-mail address (default: all)")

@@ -2,6 +2,7 @@
 
 from tests.servers.plugin import (  # noqa: F401  (pytest finds fixtures and hooks by name here)
     _testbed_isolation,
+    courier,
     deskmail_home,
     dns_factory,
     dovecot_factory,

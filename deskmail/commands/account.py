@@ -47,6 +47,10 @@ def run(args: argparse.Namespace) -> int:
             return add(args, settings, store, Credentials())
         if args.account_command == "list":
             return list_accounts(args, store, Credentials())
+        if args.account_command == "export":
+            from deskmail.commands.export import export
+
+            return export(args, store, Credentials())
         return remove(args, store, Credentials(), paths)
     except (UsageError, ConfigFileError) as exc:
         print(f"deskmail account: {exc}", file=sys.stderr)

@@ -64,10 +64,12 @@ def _sync_one(account: Account, settings: Settings, paths: Paths, *, quiet: bool
         session = open_session(account_connector(account, secret, settings), CancelToken())
         try:
             report = sync_account(session, store, progress=None if quiet else _print_progress)
+            unsure = _maybe_sent(store, account.email)
         finally:
             session.logout()
             store.close()
         result.update(report.to_json())
+        result["may_already_have_been_sent"] = unsure
         for message in [*report.rolled_back, *report.warnings]:
             print(f"{account.email}: {message}", file=sys.stderr)
     except UserFacingError as exc:
@@ -85,6 +87,24 @@ def _sync_one(account: Account, settings: Settings, paths: Paths, *, quiet: bool
     if not quiet and result["ok"]:
         print(f"{account.email}: up to date ({result['seconds']} s)", file=sys.stderr)
     return result
+
+
+def _maybe_sent(store: Store, email: str) -> list[dict[str, str]]:
+    """Outbox messages whose reply was lost after they went out: said plainly, never sent again here."""
+    from deskmail.engine.smtp.outbox import OutboxState, outbox_items, subject_of
+
+    found = []
+    for item in outbox_items(store, heads_only=True):
+        if item.state is OutboxState.UNSURE:
+            subject = subject_of(item.raw)
+            found.append({"message_id": item.message_id, "subject": subject})
+            print(
+                f"{email}: \u201c{subject}\u201d may already have been sent: the connection broke just after it "
+                "went out, and it is not in your Sent folder. Open Deskmail to send it again or to remove it "
+                "from the Outbox; it is not sent again by itself.",
+                file=sys.stderr,
+            )
+    return found
 
 
 def _no_password_error(email: str) -> UserFacingError:

@@ -63,6 +63,15 @@ class _IMAP4(imaplib.IMAP4):
     def _create_socket(self, timeout: float | None) -> socket.socket:
         return self._ready_socket
 
+    def readline(self) -> bytes:
+        # A bare LF ends a line too (GNU Mailutils ends its AUTHENTICATE reply so): a line is
+        # read only outside literals, so the LF cannot be data. imaplib would call it an aborted
+        # connection, and a login would then look like a refused password.
+        line: bytes = super().readline()
+        if line.endswith(b"\n") and not line.endswith(b"\r\n"):
+            return line[:-1] + b"\r\n"
+        return line
+
     def _get_capabilities(self) -> None:
         # The greeting usually carries [CAPABILITY ...] already: no need to ask again. After
         # STARTTLS the untagged responses are cleared, so the question is then really asked.
@@ -259,6 +268,8 @@ def login_imap(
         else:
             raise failures.plaintext_refused(server, "LOGINDISABLED and no AUTH=PLAIN without TLS")
     except imapclient.exceptions.LoginError as exc:
+        if isinstance(exc.__context__, imaplib.IMAP4.abort):  # imapclient wraps a broken reply too
+            raise failures.server_busy(server, f"connection lost during login: {exc}") from None
         raise failures.classify_login_failure(server, str(exc), username) from None
     except TimeoutError:
         raise failures.timed_out(server, "login") from None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
@@ -60,3 +61,64 @@ class WindowPrefs:
 
     def save(self, state: dict[str, Any]) -> None:
         atomic_write_text(self.path, json.dumps(state, indent=2))
+
+
+OFFLINE_FILE = "offline.json"
+
+
+@dataclass(frozen=True)
+class OfflineReading:
+    """What is downloaded after each check, so that recent mail can be read without a connection.
+
+    Set in `offline.json` in the settings folder (written with these defaults the first time):
+    switch it off, or allow it on metered networks, and choose how much is kept.
+    """
+
+    download: bool = True  # false: only messages opened are kept (e.g. always on a metered network)
+    days: int = 30  # messages of the last N days...
+    messages_per_folder: int = 2000  # ... and at most this many of the newest in each folder
+    skip_larger_than_mb: int = 5  # messages bigger than this (their big attachments) wait to be opened
+    on_metered_networks: bool = False  # mobile data and other metered connections: nothing ahead
+
+    @property
+    def max_bytes(self) -> int:
+        return self.skip_larger_than_mb * 1024 * 1024
+
+
+_LIMITS = {"days": (0, 36500), "messages_per_folder": (0, 1_000_000), "skip_larger_than_mb": (0, 10_000)}
+
+
+class OfflinePrefs:
+    """offline.json: read at each use (a person may edit it while Deskmail runs); bad values keep the default."""
+
+    def __init__(self, paths: Paths) -> None:
+        self.path: Path = paths.config / OFFLINE_FILE
+
+    def load(self) -> OfflineReading:
+        default = OfflineReading()
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            self._write_defaults(default)
+            return default
+        except (OSError, ValueError) as exc:
+            log.warning("ignoring unreadable %s: %s", self.path, exc)
+            return default
+        if not isinstance(data, dict):
+            return default
+        chosen: dict[str, Any] = {}
+        for item in fields(OfflineReading):
+            value, kind = data.get(item.name), type(getattr(default, item.name))
+            if isinstance(value, kind) and not (kind is int and isinstance(value, bool)):
+                low, high = _LIMITS.get(item.name, (0, 0))
+                chosen[item.name] = min(max(value, low), high) if kind is int else value
+        return OfflineReading(**chosen)
+
+    def _write_defaults(self, default: OfflineReading) -> None:
+        """So that a person finds the settings to change (never overwrites a file they wrote)."""
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            document = {item.name: getattr(default, item.name) for item in fields(OfflineReading)}
+            atomic_write_text(self.path, json.dumps(document, indent=2) + "\n")
+        except OSError as exc:
+            log.info("cannot write %s: %s", self.path, exc)

@@ -8,9 +8,12 @@ and queued, so they work offline and reach the server with the next successful s
 
 from __future__ import annotations
 
+import errno
 import importlib
 import logging
+import socket
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -26,8 +29,9 @@ from deskmail.engine.imap.bodies import MessageGone, ensure_body
 from deskmail.engine.imap.push import NETWORK_ERRORS
 from deskmail.engine.imap.session import ImapSession
 from deskmail.engine.imap.sync import ProgressFn, SyncReport
+from deskmail.engine.imap.wire import ImapError
 from deskmail.engine.paths import Paths
-from deskmail.engine.store.models import Folder, MessageSummary
+from deskmail.engine.store.models import Folder, MessageSummary, SpecialUse
 from deskmail.engine.store.reader import Body
 from deskmail.engine.store.writer import Store, store_path
 
@@ -35,10 +39,14 @@ if TYPE_CHECKING:  # the MIME stack loads with the first message shown, not at t
     from deskmail.engine.mime.compose import OutgoingMessage
     from deskmail.engine.mime.parse import ParsedMessage
     from deskmail.engine.mime.render import RenderedMessage
+    from deskmail.engine.smtp.outbox import OutboxItem
+    from deskmail.engine.smtp.sender import Sender
 
 log = logging.getLogger(__name__)
+_NO_NETWORK_ERRNOS = frozenset({errno.ENETUNREACH, errno.ENETDOWN, errno.EHOSTUNREACH})
 
 MAX_SEARCH_TEXT = 200_000  # characters of a body kept for local full-text search
+BODY_BATCH = 25  # messages per task of the offline download: user work waits for at most a few of them
 
 
 def offline_error(exc: BaseException) -> UserFacingError:
@@ -49,7 +57,19 @@ def offline_error(exc: BaseException) -> UserFacingError:
         fix="Check your internet connection; Deskmail tries again by itself.",
         field=Field.NETWORK,
         details=f"{type(exc).__name__}: {exc}",
+        data={"reach": "network" if _no_network(exc) else "server"},
     )
+
+
+def _no_network(exc: BaseException | None) -> bool:
+    """The lost connection says this computer has no network (no route, no name lookups), not a server problem."""
+    for _ in range(5):  # the exception and what caused it
+        if exc is None:
+            return False
+        if isinstance(exc, socket.gaierror) or (isinstance(exc, OSError) and exc.errno in _NO_NETWORK_ERRNOS):
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
 
 
 def _gone() -> UserFacingError:
@@ -88,6 +108,8 @@ class AccountRuntime:
         self._session: ImapSession | None = None
         self._open_lock = threading.Lock()
         self._open_watch: tuple[str, CancelToken] | None = None  # folder the user has open, its watcher's token
+        self._body_tried: set[int] = set()  # messages the offline download found gone (not asked again)
+        self._replay_wanted = False  # a message left and queued changes (draft, \Answered) for the server
 
     @property
     def store_path(self) -> Path:
@@ -190,14 +212,23 @@ class AccountRuntime:
             self._session = None
 
     def _online(self, work: Any, cancel: CancelToken) -> Any:
-        """Run `work(session)`; network failures drop the session and become the offline error."""
-        try:
-            return work(self.session(cancel))
-        except NETWORK_ERRORS as exc:
-            if isinstance(exc, UserFacingError):
-                raise
-            self.drop_session()
-            raise offline_error(exc) from exc
+        """Run `work(session)`; network failures drop the session and become the offline error.
+
+        A kept session that turns out dead (the server restarted, the network came back) is
+        replaced once at once: the first check after a reconnect must not report "offline".
+        """
+        retry = self._session is not None
+        while True:
+            try:
+                return work(self.session(cancel))
+            except NETWORK_ERRORS as exc:
+                if isinstance(exc, UserFacingError):
+                    raise
+                self.drop_session()
+                if not retry or isinstance(exc, TimeoutError):  # a silent network: trying again only waits longer
+                    raise offline_error(exc) from exc
+                log.info("kept connection was lost (%s); opening a new one", exc)
+                retry = False
 
     # -- mail --------------------------------------------------------------------------
 
@@ -211,6 +242,7 @@ class AccountRuntime:
         )
         self.flush_outbox(cancel)  # back online (or restarted after a crash): send what waits
         self.upload_drafts(cancel)
+        self._replay_after_sending(cancel)
         return report
 
     def fill_previews(self, folder: str, cancel: CancelToken = NEVER) -> int:
@@ -227,22 +259,84 @@ class AccountRuntime:
         looked: int = self._online(lambda s: preview_batch(s, store, cached, cancel=cancel)[0], cancel)
         return looked
 
+    def fill_bodies(self, folder: str, cancel: CancelToken = NEVER, *, metered: bool = False) -> int:
+        """One batch of the download for offline reading in `folder`; returns how many it tried (0: done or off).
+
+        Recent mail (offline.json: the last 30 days, at most 2,000 messages a folder, none over
+        5 MB; nothing on a `metered` network unless allowed) is kept in the store like an opened
+        message, and becomes searchable by its text.
+        """
+        from deskmail.engine.prefs import OfflinePrefs
+
+        prefs = OfflinePrefs(self.paths).load()
+        store = self.store()
+        cached = store.folder(folder)
+        if not prefs.download or (metered and not prefs.on_metered_networks) or cached is None or not cached.selectable:
+            return 0
+        if cached.special_use in (SpecialUse.JUNK, SpecialUse.TRASH):
+            return 0  # nobody reads these offline: not worth the data
+        since = int(time.time()) - prefs.days * 86400
+        wanted = store.ids_needing_body(
+            cached.id,
+            newest=prefs.messages_per_folder,
+            since=since,
+            max_size=prefs.max_bytes,
+            limit=BODY_BATCH,
+            exclude=self._body_tried,
+        )
+        if not wanted:
+            return 0
+
+        def download(session: ImapSession) -> None:
+            for message_id in wanted:
+                cancel.raise_if_cancelled()
+                try:
+                    ensure_body(session, store, message_id, cancel)
+                except Cancelled:
+                    self.drop_session()  # cut off inside a message: the connection cannot be reused
+                    raise
+                except MessageGone:
+                    self._body_tried.add(message_id)  # no longer on the server: not asked again in this run
+                    continue
+                except ImapError as exc:
+                    if exc.status not in ("NO", "BAD"):
+                        raise  # the connection broke
+                    log.info("message %d not downloaded for offline reading: %s", message_id, exc.text)
+                    self._body_tried.add(message_id)  # refused by the server: the next ones still come
+                    continue
+                self._index_body(message_id)
+
+        self._online(download, cancel)
+        return len(wanted)
+
+    def _index_body(self, message_id: int) -> None:
+        """A downloaded body's text for local search and a better preview (a hostile one is only logged)."""
+        store = self.store()
+        body = store.body(message_id)
+        if body is None:
+            return
+        try:
+            parsed = parse_body(body)
+        except Exception:
+            log.exception("cannot index the text of message %d", message_id)
+            return
+        store.set_body_text(message_id, parsed.text[:MAX_SEARCH_TEXT], parsed.preview)
+
     def upload_drafts(self, cancel: CancelToken = NEVER) -> None:
         """Put drafts saved while offline into the server's Drafts folder."""
         from deskmail.engine.smtp.drafts import DraftManager
-        from deskmail.engine.smtp.outbox import LocalDrafts
+        from deskmail.engine.smtp.outbox import LocalDrafts, outbox_items
 
-        for saved in DraftManager(LocalDrafts(self.store()), self.imap_client).upload_pending(cancel):
+        # A draft whose message waits in the Outbox is not uploaded: it is cleaned once the message leaves.
+        leaving = {item.message_id for item in outbox_items(self.store(), heads_only=True)}
+        manager = DraftManager(LocalDrafts(self.store()), self.imap_client)
+        for saved in manager.upload_pending(cancel, skip=leaving):
             if saved.server_error is not None:
                 log.info("draft %s still local: %s", saved.record.message_id, saved.server_error.message)
 
     def flush_outbox(self, cancel: CancelToken = NEVER) -> list[Any]:
         """Send or file what waits in the outbox; messages the server refused wait for the user."""
-        from deskmail.engine.smtp.outbox import Outbox
-        from deskmail.engine.smtp.sender import Sender
-
-        sender = Sender(Outbox(self.store()), self.smtp_client, self.imap_client, smtp_host=self.account.outgoing.host)
-        results = sender.send_pending(cancel)
+        results = self._sender().send_pending(cancel)
         for result in results:
             if result.error is not None:
                 log.info("outbox %s still waiting: %s", result.item_id, result.error.message)
@@ -370,12 +464,11 @@ class AccountRuntime:
 
     def send(self, message: OutgoingMessage, cancel: CancelToken = NEVER) -> Any:
         """Queue the message in the outbox (durable), then send it; failures leave it waiting there."""
-        from deskmail.engine.smtp.outbox import Outbox, OutboxState
-        from deskmail.engine.smtp.sender import Sender
+        from deskmail.engine.smtp.outbox import OutboxState
 
         message.ensure_message_id()
-        outbox = Outbox(self.store())
-        sender = Sender(outbox, self.smtp_client, self.imap_client, smtp_host=self.account.outgoing.host)
+        sender = self._sender()
+        outbox = sender.outbox
         waiting = next((i for i in outbox.items(heads_only=True) if i.message_id == message.message_id), None)
         if waiting is not None and waiting.state is OutboxState.FAILED:
             outbox.remove(waiting.id)  # "Try again" after a refusal: the composer's version replaces it
@@ -383,12 +476,58 @@ class AccountRuntime:
         # A queued or half-sent copy (Try again after a lost connection) is resumed, never sent twice.
         item_id = waiting.id if waiting is not None else sender.queue_only(message)
         self.store().note_addresses([(a.name, a.email) for a in [*message.to, *message.cc, *message.bcc]], sent=True)
-        result = sender.send(item_id, cancel)
-        if result.error is None:  # sent: the composer's draft copies (local and in Drafts) go
+        # Send pressed again after "this message may already have been sent": that is the answer.
+        resend = waiting is not None and waiting.state is OutboxState.UNSURE and _asked(waiting.last_error)
+        result = sender.send(item_id, cancel, resend=resend)
+        if result.error is None and self.store().special_folder(SpecialUse.DRAFTS) is None:
+            # Drafts never listed here (no sync yet): its copies can only be found on the server.
             from deskmail.engine.smtp.drafts import DraftManager
             from deskmail.engine.smtp.outbox import LocalDrafts
 
             DraftManager(LocalDrafts(self.store()), self.imap_client).discard(message.message_id, cancel)
+        self._replay_after_sending(cancel)
+        return result
+
+    def _sender(self) -> Sender:
+        """The account's Sender; what follows a message's leaving is queued by `_after_sent`."""
+        from deskmail.engine.smtp.outbox import Outbox
+        from deskmail.engine.smtp.sender import Sender
+
+        return Sender(
+            Outbox(self.store()),
+            self.smtp_client,
+            self.imap_client,
+            smtp_host=self.account.outgoing.host,
+            on_sent=self._after_sent,
+        )
+
+    def _after_sent(self, item: OutboxItem) -> None:
+        """The message left: its draft is cleaned and its originals marked, locally now, on the server by replay."""
+        from deskmail.engine.smtp.aftersend import after_sent
+
+        if after_sent(self.store(), item):
+            self._replay_wanted = True
+
+    def _replay_after_sending(self, cancel: CancelToken) -> None:
+        """Tell the server what sending queued (draft expunged, \\Answered); offline it waits for the next sync."""
+        if not self._replay_wanted:
+            return
+        try:
+            self.push_changes(cancel)
+            self._replay_wanted = False
+        except UserFacingError as exc:
+            log.info("changes after sending wait for the next sync: %s", exc.message)
+
+    def settle_unsure(self, item_id: int, send_again: bool, cancel: CancelToken = NEVER) -> Any:
+        """The person's answer about a message that may already have been sent: send it again, or
+        take it out of the Outbox (it did arrive)."""
+        from deskmail.engine.smtp.outbox import Outbox
+
+        if not send_again:
+            Outbox(self.store()).remove(item_id)
+            return None
+        result = self._sender().send(item_id, cancel, resend=True)
+        self._replay_after_sending(cancel)
         return result
 
     def close(self) -> None:
@@ -397,6 +536,13 @@ class AccountRuntime:
         if self._store is not None:
             self._store.close()
             self._store = None
+
+
+def _asked(last_error: dict[str, Any] | None) -> bool:
+    """The person was already told this message may have been sent (and pressed Send anyway)."""
+    from deskmail.engine.smtp.errors import SendFailure
+
+    return bool((last_error or {}).get("data", {}).get("reason") == SendFailure.MAYBE_SENT)
 
 
 def _search_string(text: str) -> bytes:

@@ -17,32 +17,17 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from deskmail.core.cancel import CancelToken
 from deskmail.core.errors import ErrorKind, UserFacingError
 from deskmail.engine.accounts import Account
-from deskmail.engine.failures import settings_wrong
 from deskmail.engine.store.models import MessageSummary
 from deskmail.engine.store.reader import StoreReader
 from deskmail.qtbridge.newmail import inbox_mark, new_unread
 from deskmail.qtbridge.previews import PreviewChain
+from deskmail.qtbridge.reach import NetworkUp, computer_offline, provider_name, waits_for_connection
 from deskmail.qtbridge.tasks import Progress, Task, TaskRunner
 
 log = logging.getLogger(__name__)
 
 POLL_MS = 400
 AUTO_SYNC_MS = 5 * 60 * 1000
-# Kinds of failure that mean "cannot reach the server right now", shown as the offline bar.
-OFFLINE_KINDS = frozenset(
-    {
-        ErrorKind.OFFLINE,
-        ErrorKind.CONNECT_REFUSED,
-        ErrorKind.TIMEOUT,
-        ErrorKind.HOST_NOT_FOUND,
-        ErrorKind.CONNECTION_LOST,
-    }
-)
-
-
-def is_offline(error: object) -> bool:
-    """A failure that means "cannot reach the server right now": offline bar and retry, not an error bar."""
-    return isinstance(error, UserFacingError) and error.kind in OFFLINE_KINDS and not settings_wrong(error)
 
 
 class Runtime(Protocol):
@@ -71,6 +56,8 @@ class Runtime(Protocol):
 
     def send(self, message: Any, cancel: CancelToken = ...) -> Any: ...
 
+    def settle_unsure(self, item_id: int, send_again: bool, cancel: CancelToken = ...) -> Any: ...
+
     def search_server(self, text: str, cancel: CancelToken = ..., limit: int = ...) -> list[MessageSummary]: ...
 
     def watch(self, on_change: Callable[[str], None], cancel: CancelToken) -> None: ...
@@ -78,6 +65,8 @@ class Runtime(Protocol):
     def watch_open_folder(self, folder: str | None, on_change: Callable[[str], None], cancel: CancelToken) -> None: ...
 
     def fill_previews(self, folder: str, cancel: CancelToken = ...) -> int: ...
+
+    def fill_bodies(self, folder: str, cancel: CancelToken = ..., *, metered: bool = ...) -> int: ...
 
     def close(self) -> None: ...
 
@@ -104,6 +93,11 @@ class MailController(QObject):
         self.readers: dict[str, StoreReader] = {}
         self._versions: dict[str, int] = {}
         self.online = True
+        self.no_network = False  # while offline: True this computer has no network, False the provider is unreachable
+        self.unreachable = ""  # while offline: the account whose server could not be reached
+        self.network_up: NetworkUp | None = None  # the platform's answer (QNetworkInformation), set by the UI
+        self.metered: Callable[[], bool] = lambda: False  # a metered connection: no downloads ahead for offline
+        self.check_failed: set[str] = set()  # accounts whose last check for new mail did not succeed
         self.syncing: dict[str, Task] = {}
         self._again: set[str] = set()
         self._poll = QTimer(self)
@@ -115,7 +109,13 @@ class MailController(QObject):
         self._watching: dict[str, CancelToken] = {}
         self._open_folder: tuple[str, str] | None = None  # (account, folder) the user is looking at
         self._folder_changed.connect(lambda email, folder: self.sync(email, [folder]))
-        self.previews = PreviewChain(runner, lambda email: email in self.syncing, self)
+        self.previews = PreviewChain(
+            runner,
+            lambda email: email in self.syncing,
+            self,
+            offline=lambda _email: True,
+            metered=lambda: self.metered(),
+        )
 
     # -- accounts ------------------------------------------------------------------------
 
@@ -234,8 +234,8 @@ class MailController(QObject):
         return self.runner.run(fn, key=email, name=name, on_finished=on_done, on_failed=failed, on_progress=on_progress)
 
     def _report(self, email: str, error: object) -> None:
-        if is_offline(error):
-            self._set_online(False)
+        if waits_for_connection(error):
+            self.went_offline(email, error)
         elif isinstance(error, UserFacingError):
             self.problem.emit(email, error)
         elif not isinstance(error, BaseException) or type(error).__name__ != "Cancelled":
@@ -249,6 +249,18 @@ class MailController(QObject):
             self.online = online
             self.online_changed.emit(online)
 
+    def went_offline(self, email: str, error: object) -> None:
+        """A connection failed: say so at once, naming who cannot be reached (this computer, or the provider)."""
+        no_network = computer_offline(error, self.network_up)
+        changed = self.online or no_network != self.no_network or email != self.unreachable
+        self.online, self.no_network, self.unreachable = False, no_network, email
+        if changed:
+            self.online_changed.emit(False)
+
+    def provider(self, email: str) -> str:
+        """The provider of an account as people know it ("example.com" when it has no name)."""
+        return provider_name(self.account(email))
+
     def sync(self, email: str, folders: list[str] | None = None) -> Task | None:
         """Check for new mail (one sync per account at a time)."""
         runtime = self.runtimes.get(email)
@@ -261,6 +273,10 @@ class MailController(QObject):
         mark = inbox_mark(self.readers.get(email))
 
         def done(report: object) -> None:
+            if getattr(report, "ok", True):
+                self.check_failed.discard(email)
+            else:
+                self.check_failed.add(email)  # some folders could not be checked: not "Up to date"
             self._set_online(True)
             for message in [*getattr(report, "rolled_back", []), *getattr(report, "warnings", [])]:
                 self.notice.emit(message)
@@ -275,7 +291,7 @@ class MailController(QObject):
             lambda c, p: runtime.sync(folders, c, p),
             done,
             name="sync",
-            on_failed=lambda _e: self._sync_ended(email),
+            on_failed=lambda _e: self._sync_failed(email),
             on_progress=lambda value: self.sync_state.emit(email, str(value)),
         )
         self.syncing[email] = task
@@ -289,6 +305,10 @@ class MailController(QObject):
             return
         open_here = self._open_folder[1] if self._open_folder and self._open_folder[0] == email else None
         self.previews.add(email, runtime, names, first=open_here)
+
+    def _sync_failed(self, email: str) -> None:
+        self.check_failed.add(email)
+        self._sync_ended(email)
 
     def _sync_ended(self, email: str) -> None:
         self.syncing.pop(email, None)
@@ -358,7 +378,11 @@ class MailController(QObject):
 
         def finished(result: object) -> None:
             error = getattr(result, "error", None)
-            if error is not None and not getattr(error, "data", {}).get("sent"):
+            if waits_for_connection(error):
+                self.went_offline(email, error)
+            if error is not None and str(getattr(result, "state", "")) == "sent":
+                on_done(result)  # it has left; only its copy in Sent waits for the incoming server
+            elif error is not None:
                 on_failed(error)
             else:
                 on_done(result)

@@ -33,6 +33,7 @@ class MessageRole:
     MESSAGE_ID = Qt.ItemDataRole.UserRole + 5
     ANSWERED = Qt.ItemDataRole.UserRole + 6
     PREVIEW = Qt.ItemDataRole.UserRole + 7  # the start of the text, for the row's second line ("" if none yet)
+    FORWARDED = Qt.ItemDataRole.UserRole + 8
 
 
 class MessageSource(Protocol):
@@ -227,7 +228,16 @@ class MessageListModel(QAbstractTableModel):
         if column == COL_DATE:
             return full_date(m.date)
         if column == COL_MARKS:
-            marks = [word for word, on in (("Flagged", m.flagged), ("Has attachments", m.has_attachments)) if on]
+            marks = [
+                word
+                for word, on in (
+                    ("Flagged", m.flagged),
+                    ("Replied", m.answered),
+                    ("Forwarded", m.forwarded),
+                    ("Has attachments", m.has_attachments),
+                )
+                if on
+            ]
             return ", ".join(marks) or None
         return m.preview or None
 
@@ -263,8 +273,12 @@ def _role_value(m: MessageSummary, role: int) -> Any:
         return m.answered
     if role == MessageRole.PREVIEW:
         return m.preview
+    if role == MessageRole.FORWARDED:
+        return m.forwarded
     if role == Qt.ItemDataRole.AccessibleTextRole:
         state = "unread, " if not m.seen else ""
+        state += "replied, " if m.answered else ""
+        state += "forwarded, " if m.forwarded else ""
         text = f"{state}from {person(m.from_name, m.from_addr)}, {m.subject or 'no subject'}, {full_date(m.date)}"
         return f"{text}. {m.preview}" if m.preview else text
     return None

@@ -1,5 +1,9 @@
 """The preview pass on the account's worker: a chain of one-batch tasks that always lets other work go first.
 
+Once every folder has its previews, the same chain downloads recent bodies for offline reading
+(engine.runtime.fill_bodies), at the same low priority, when `offline` allows it (not on a
+metered network).
+
 Each batch (engine.imap.previews, ~100 messages, three IMAP commands) is its own task on the
 account's single-worker queue, queued only when the previous one ended. So work asked for in the
 meantime (a sync, opening a message, an action) runs before the next batch; `pause` also cancels
@@ -23,22 +27,35 @@ log = logging.getLogger(__name__)
 class PreviewRuntime(Protocol):
     def fill_previews(self, folder: str, cancel: CancelToken = ...) -> int: ...
 
+    def fill_bodies(self, folder: str, cancel: CancelToken = ..., *, metered: bool = ...) -> int: ...
+
 
 class PreviewChain(QObject):
     """Per account: the folders still to preview (the open one first) and the batch running now."""
 
-    def __init__(self, runner: TaskRunner, busy: Callable[[str], bool], parent: QObject | None = None) -> None:
+    def __init__(
+        self,
+        runner: TaskRunner,
+        busy: Callable[[str], bool],
+        parent: QObject | None = None,
+        *,
+        offline: Callable[[str], bool] = lambda _email: False,
+        metered: Callable[[], bool] = lambda: False,
+    ) -> None:
         super().__init__(parent)
         self.runner = runner
         self.busy = busy  # True while the account syncs: the sync's report restarts the chain
+        self.offline = offline  # True: once previews are done, bodies are downloaded for offline reading
+        self.metered = metered  # the connection is metered now (the runtime's settings say whether that stops it)
         self._todo: dict[str, list[str]] = {}
+        self._bodies: dict[str, list[str]] = {}  # folders whose recent bodies are still to download
         self._runtimes: dict[str, PreviewRuntime] = {}
         self._running: dict[str, Task] = {}
 
     def add(self, email: str, runtime: PreviewRuntime, folders: list[str], first: str | None = None) -> None:
         """Preview these folders (after their header sync), `first` before the others."""
-        todo = self._todo.setdefault(email, [])
-        todo.extend(f for f in folders if f not in todo)
+        for queue in (self._todo.setdefault(email, []), self._bodies.setdefault(email, [])):
+            queue.extend(f for f in folders if f not in queue)
         self._runtimes[email] = runtime
         if first is not None:
             self.prefer(email, first)
@@ -46,10 +63,10 @@ class PreviewChain(QObject):
 
     def prefer(self, email: str, folder: str) -> None:
         """The user opened `folder`: its previews come next."""
-        todo = self._todo.get(email, [])
-        if folder in todo:
-            todo.remove(folder)
-            todo.insert(0, folder)
+        for todo in (self._todo.get(email, []), self._bodies.get(email, [])):
+            if folder in todo:
+                todo.remove(folder)
+                todo.insert(0, folder)
 
     def pause(self, email: str) -> None:
         """Other work for this account is coming: stop the running batch; the chain goes on after that work."""
@@ -60,45 +77,56 @@ class PreviewChain(QObject):
     def stop(self, email: str) -> None:
         self.pause(email)
         self._todo.pop(email, None)
+        self._bodies.pop(email, None)
         self._runtimes.pop(email, None)
 
     def stop_all(self) -> None:
-        for email in list(self._todo):
+        for email in list(self._runtimes):
             self.stop(email)
 
     def pending(self, email: str) -> list[str]:
         return list(self._todo.get(email, []))
 
+    def pending_bodies(self, email: str) -> list[str]:
+        return list(self._bodies.get(email, []))
+
     def _next(self, email: str) -> None:
-        todo, runtime = self._todo.get(email), self._runtimes.get(email)
-        if email in self._running or not todo or runtime is None or self.busy(email):
+        runtime = self._runtimes.get(email)
+        if email in self._running or runtime is None or self.busy(email):
             return
-        folder = todo[0]
+        todo, bodies = self._todo.get(email), self._bodies.get(email)
+        step: Callable[[str, CancelToken], int]
+        if todo:  # previews for every folder first: the list needs them; bodies are for later
+            queue, step, name = todo, runtime.fill_previews, "previews"
+        elif bodies and self.offline(email):
+            metered = self.metered()
+            queue, name = bodies, "offline-bodies"
+            step = lambda folder, cancel: runtime.fill_bodies(folder, cancel, metered=metered)  # noqa: E731
+        else:
+            return
+        folder = queue[0]
         try:
-            task = self._start(email, runtime, folder)
+            task = self.runner.run(
+                lambda cancel, _progress: step(folder, cancel),
+                key=email,
+                name=name,
+                on_finished=lambda looked: self._batch_done(queue, folder, looked),
+                on_failed=lambda error: self._failed(email, error),
+            )
         except RuntimeError:  # the runner shut down (the app is closing)
             return
         self._running[email] = task
         task.ended.connect(lambda: self._ended(email, task))
 
-    def _start(self, email: str, runtime: PreviewRuntime, folder: str) -> Task:
-        return self.runner.run(
-            lambda cancel, _progress: runtime.fill_previews(folder, cancel),
-            key=email,
-            name="previews",
-            on_finished=lambda looked: self._batch_done(email, folder, looked),
-            on_failed=lambda error: self._failed(email, error),
-        )
-
-    def _batch_done(self, email: str, folder: str, looked: object) -> None:
-        todo = self._todo.get(email, [])
-        if not looked and folder in todo:
-            todo.remove(folder)  # this folder's newest messages all have a preview now
+    def _batch_done(self, queue: list[str], folder: str, looked: object) -> None:
+        if not looked and folder in queue:
+            queue.remove(folder)  # this folder is done: previews all there, or recent bodies all downloaded
 
     def _failed(self, email: str, error: object) -> None:
         """Offline or refused: nothing to do until the next sync asks again (it reports the problem itself)."""
         log.info("preview pass of %s stopped: %s", email, error)
         self._todo.pop(email, None)
+        self._bodies.pop(email, None)
 
     def _ended(self, email: str, task: Task) -> None:
         if self._running.get(email) is task:

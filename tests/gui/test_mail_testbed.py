@@ -78,7 +78,9 @@ def mailbox(testbed: Any) -> tuple[str, str]:
     return email, password
 
 
-def open_window(qtbot: QtBot, testbed: Any, home: Path, email: str, password: str, imap_host: str) -> MainWindow:
+def open_window(
+    qtbot: QtBot, testbed: Any, home: Path, email: str, password: str, imap_host: str, smtp_host: str = ""
+) -> MainWindow:
     from deskmail.app import build_context
 
     settings = dataclasses.replace(testbed.settings, home=home)
@@ -90,7 +92,7 @@ def open_window(qtbot: QtBot, testbed: Any, home: Path, email: str, password: st
             email=email,
             display_name="Anna",
             incoming=ServerConfig(Protocol.IMAP, imap_host, 993, Security.SSL, email),
-            outgoing=ServerConfig(Protocol.SMTP, testbed.smtp.host, 465, Security.SSL, email),
+            outgoing=ServerConfig(Protocol.SMTP, smtp_host or testbed.smtp.host, 465, Security.SSL, email),
         )
     )
     win = MainWindow(context, make_mail_view)
@@ -294,20 +296,60 @@ def test_a_refused_message_waits_and_try_again_sends_it_once(qtbot: QtBot, testb
     qtbot.waitUntil(view.outbox_button.isHidden, timeout=20000)
 
 
+def send_to_alice(qtbot: QtBot, testbed: Any, view: MailView, subject: str, body: str) -> Any:
+    """Write a message to the bed's user in a new composer and send it; returns once sending ended."""
+    qtbot.waitUntil(lambda: "Plain hello" in subjects(view), timeout=20000)
+    composer = view.actions_.compose()
+    composer.to.setText(f"Alice <{testbed.user}>")
+    composer.subject.setText(subject)
+    composer.body.setPlainText(body)
+    composer.request_send()
+    qtbot.waitUntil(lambda: composer.sent or not composer.sending, timeout=20000)
+    return composer
+
+
+def test_a_message_whose_reply_was_lost_is_sent_again_only_when_the_person_says_so(
+    qtbot: QtBot, testbed: Any, window: MainWindow
+) -> None:
+    from deskmail.engine.smtp.outbox import outbox_items
+    from tests.servers.smtp import Behaviour
+
+    view = view_of(window)
+    testbed.smtp.behaviour = Behaviour(drop_after_data=True)  # taken, then the connection breaks
+    composer = send_to_alice(qtbot, testbed, view, "Lost reply", "Did it arrive?")
+    assert "may already have been sent" in composer.bar.text.text()
+    assert [b.text() for b in composer.bar.buttons] == ["Send again"]
+    composer.dirty = False
+    composer.close()
+    testbed.smtp.behaviour = Behaviour()
+    qtbot.waitUntil(lambda: view.outbox_button.menu() is not None, timeout=20000)
+    assert "may already have been sent" in view.outbox_button.text()
+    view.controller.sync_all()  # the next check looks in Sent but sends nothing by itself
+    qtbot.waitUntil(lambda: not view.controller.syncing, timeout=20000)
+    assert len(testbed.smtp.received) == 1
+    ask = view.outbox_button.menu().actions()[0]
+    assert ask.text() == "May already have been sent: Lost reply"
+    ask.trigger()
+    box = view.actions_.settle_box
+    assert box is not None and box.isVisible() and "Lost reply" in box.text()
+    keep = box.defaultButton()
+    assert keep is not None and keep.text() == "Keep in Outbox"  # Enter sends nothing twice
+    send_again = next(b for b in box.buttons() if b.text() == "Send Again")
+    send_again.click()
+    qtbot.waitUntil(lambda: len(testbed.smtp.received) == 2, timeout=20000)
+    qtbot.waitUntil(view.outbox_button.isHidden, timeout=20000)
+    reader = view.controller.reader(view.accounts[0].email)
+    assert reader is not None and outbox_items(reader) == []
+
+
 def test_a_refused_message_is_opened_from_the_outbox_fixed_and_sent(
     qtbot: QtBot, testbed: Any, window: MainWindow
 ) -> None:
     from tests.servers.smtp import Behaviour
 
     view = view_of(window)
-    qtbot.waitUntil(lambda: "Plain hello" in subjects(view), timeout=20000)
-    composer = view.actions_.compose()
-    composer.to.setText(f"Alice <{testbed.user}>")
-    composer.subject.setText("Refused at first")
-    composer.body.setPlainText("Hello Alice")
     testbed.smtp.behaviour = Behaviour(refuse_rcpt={testbed.user: "550 5.1.1 Mailbox unavailable"})
-    composer.request_send()
-    qtbot.waitUntil(lambda: not composer.sending, timeout=20000)
+    composer = send_to_alice(qtbot, testbed, view, "Refused at first", "Hello Alice")
     message_id = composer.message_id
     composer.dirty = False
     composer.close()  # the person gives up for now: the message waits in the Outbox
@@ -359,6 +401,35 @@ def test_previews_arrive_after_the_sync_without_opening_anything(qtbot: QtBot, w
     travel = next(m for m in reader.messages(reader.folder("INBOX").id) if m.subject == "Travel plans")  # type: ignore[union-attr]
     assert reader.body(travel.id) is None  # filled by the preview pass, not by opening it
     qtbot.waitUntil(lambda: view.controller.previews.pending(view.accounts[0].email) == [], timeout=10000)
+
+
+def test_the_window_on_courier_syncs_and_sends_with_one_sent_copy(
+    qtbot: QtBot, testbed: Any, courier: Any, deskmail_home: Path
+) -> None:
+    email, password = f"cora{next(_numbers)}@example.test", "cora-secret-pw"
+    courier.add_user(email, password)
+    testbed.mail.add_user(email, password)  # the bed's SMTP server checks passwords against Dovecot
+    alice = ("Alice", testbed.user)
+    courier.put_message(email, message(alice, email, "Plain hello", "Hello Cora."), flags="")
+    win = open_window(qtbot, testbed, deskmail_home, email, password, courier.host)
+    try:
+        view = view_of(win)
+        composer = send_to_alice(qtbot, testbed, view, "From Courier", "Sent through the window")
+        assert composer.sent
+        names = [f.name for f in view.folders.folders_of(email)]
+        assert names[0] == "INBOX" and "INBOX.Sent" in names and "INBOX.Trash" in names
+        with imapclient.IMAPClient(courier.ip, port=993, ssl=True, ssl_context=ssl_for(testbed)) as other:
+            other.login(email, password)
+            other.select_folder("INBOX.Sent", readonly=True)
+            assert len(other.search(["SUBJECT", "From Courier"])) == 1
+            assert not any(b"Drafts" in str(name).encode() for _f, _d, name in other.list_folders())
+    finally:
+        win.close()
+        win.runner.shutdown(wait=True)  # type: ignore[attr-defined]
+
+
+def ssl_for(testbed: Any) -> ssl.SSLContext:
+    return ssl.create_default_context(cafile=str(testbed.ca_path))
 
 
 def test_a_connection_that_breaks_while_connecting_shows_offline_not_an_error(

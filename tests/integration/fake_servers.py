@@ -32,6 +32,8 @@ class Script:
     inject_delay: float = 0.0  # > 0: send the injection separately, this much later
     max_tls: ssl.TLSVersion | None = None  # e.g. TLSv1_1 for a server too old to talk to
     login_reply: bytes = b"OK [CAPABILITY IMAP4rev1 IDLE MOVE] Logged in"
+    auth_line_end: bytes = b"\r\n"  # after the AUTHENTICATE reply: GNU Mailutils sends a bare b"\n"
+    auth_hangs_up: bool = False  # close the connection instead of answering AUTHENTICATE
     list_reply: bytes = b""  # instead of the folders, e.g. b"BAD User is authenticated but not connected."
     smtp_greeting: bytes = b"220 fake.test ESMTP\r\n"
     smtp_ehlo: tuple[str, ...] = ("STARTTLS",)  # before TLS
@@ -176,11 +178,15 @@ class FakeServer:
             conn.sendall(b"+ \r\n")
             data = next(lines, b"")
             self._note_credentials(line + b" " + data, conn)
-            conn.sendall(tag + b" " + self.script.login_reply + b"\r\n")
+            if self.script.auth_hangs_up:
+                return False
+            conn.sendall(tag + b" " + self.script.login_reply + self.script.auth_line_end)
         elif command == b"LIST" and self.script.list_reply:
             conn.sendall(tag + b" " + self.script.list_reply + b"\r\n")
         elif command == b"LIST":
-            conn.sendall(b'* LIST (\\HasNoChildren) "/" INBOX\r\n* LIST (\\Sent) "/" Sent\r\n' + tag + b" OK\r\n")
+            conn.sendall(
+                b'* LIST (\\HasNoChildren) "/" INBOX\r\n* LIST (\\Sent) "/" Sent\r\n' + tag + b" OK LIST done\r\n"
+            )
         elif command == b"LOGOUT":
             conn.sendall(b"* BYE bye\r\n" + tag + b" OK\r\n")
             return False
@@ -243,6 +249,14 @@ class FakeEnv:
     ca: trustme.CA
     ca_path: Path
     cert: trustme.LeafCert
+
+
+def new_fake_env(directory: Path) -> FakeEnv:
+    """A fresh test CA (written into `directory`) and a certificate for 127.0.0.1."""
+    ca = trustme.CA()
+    path = directory / "ca.pem"
+    ca.cert_pem.write_to_path(str(path))
+    return FakeEnv(ca, path, ca.issue_cert("127.0.0.1"))
 
 
 @contextmanager

@@ -15,6 +15,7 @@ from deskmail.core.cancel import CancelToken
 from deskmail.engine.imap.account import Connector
 from deskmail.engine.store import Store
 from deskmail.net.tls import client_context
+from tests.servers.courier import Courier
 from tests.servers.dovecot import Dovecot
 
 PASSWORD = "sync-test-pw"
@@ -32,9 +33,9 @@ def message(subject: str, sender: str = "Bob <bob@example.test>", body: str = "h
 
 @dataclass
 class Mailbox:
-    """A fresh user on a Dovecot, with ways in for us and for "another mail program"."""
+    """A fresh user on a Dovecot (or Courier), with ways in for us and for "another mail program"."""
 
-    server: Dovecot
+    server: Dovecot | Courier
     email: str
     ca_path: Path
 
@@ -63,7 +64,7 @@ class Mailbox:
             self.server.put_message(self.email, message(f"{folder} message {n}"), folder=folder, flags=flags(n))
 
 
-def new_mailbox(server: Dovecot, ca_path: Path) -> Mailbox:
+def new_mailbox(server: Dovecot | Courier, ca_path: Path) -> Mailbox:
     email = f"sync-{uuid.uuid4().hex[:10]}@example.test"
     server.add_user(email, PASSWORD)
     return Mailbox(server, email, ca_path)

@@ -24,7 +24,7 @@ from deskmail.engine.paths import Paths
 from deskmail.engine.runtime import AccountRuntime
 from deskmail.engine.smtp.outbox import Outbox, OutboxState
 from deskmail.engine.validate import check_account
-from deskmail.qtbridge.mail import is_offline
+from deskmail.qtbridge.reach import waits_for_connection as is_offline
 from tests.servers.bed import Testbed
 from tests.servers.faultproxy import Fault, FaultProxy
 

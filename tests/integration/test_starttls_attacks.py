@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import ssl
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-import trustme
 
 from deskmail.core.cancel import CancelToken
 from deskmail.core.errors import ErrorKind, UserFacingError
@@ -23,7 +21,7 @@ from deskmail.engine.connect import (
     open_smtp,
 )
 from deskmail.engine.validate import ServerCheck, check_server
-from tests.integration.fake_servers import FakeEnv, FakeServer, Record, Script, decoded_plain, fake_server
+from tests.integration.fake_servers import FakeEnv, FakeServer, Record, Script, decoded_plain, fake_server, new_fake_env
 
 PASSWORD = "fake-secret-Pa55"
 Connected = SecureIMAPClient | SmtpSession
@@ -31,10 +29,7 @@ Connected = SecureIMAPClient | SmtpSession
 
 @pytest.fixture(scope="module")
 def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FakeEnv]:
-    ca = trustme.CA()
-    path: Path = tmp_path_factory.mktemp("fakeca") / "ca.pem"
-    ca.cert_pem.write_to_path(str(path))
-    yield FakeEnv(ca, path, ca.issue_cert("127.0.0.1"))
+    yield new_fake_env(tmp_path_factory.mktemp("fakeca"))
 
 
 def imap_config(port: int, security: Security = Security.STARTTLS) -> ServerConfig:

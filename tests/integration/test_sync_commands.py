@@ -85,3 +85,28 @@ def test_sync_reports_a_wrong_password_plainly(env: dict[str, str], testbed: Any
     (account,) = json.loads(result.stdout)["accounts"]
     assert account["error"]["kind"] == "auth_failed"
     assert "not the password" not in result.stdout + result.stderr
+
+
+def test_sync_says_plainly_when_a_message_may_already_have_been_sent(
+    env: dict[str, str], testbed: Any, tmp_path: Path, deskmail_home: Path
+) -> None:
+    from deskmail.engine.smtp.outbox import Outbox, OutboxState
+    from deskmail.engine.store import Store
+
+    mailbox = new_mailbox(testbed.mail, testbed.ca_path)
+    config = settings_file(tmp_path, testbed, mailbox.email)
+    add = ("account", "add", "--config", str(config), "--password-stdin", "--no-check")
+    deskmail(env, *add, stdin=PASSWORD + "\n", check=True)
+    deskmail(env, "sync", mailbox.email, check=True)
+    (store_file,) = deskmail_home.glob("data/accounts/*/store.sqlite3")
+    store = Store.open(store_file)
+    outbox = Outbox(store)
+    item = outbox.add(
+        b"Subject: Lost reply\r\n\r\nhi\r\n", message_id="<x@t>", sender=mailbox.email, recipients=["a@t"]
+    )
+    outbox.set_state(item.id, OutboxState.UNSURE)  # as left by a send whose reply was lost
+    store.close()
+    synced = deskmail(env, "sync", mailbox.email, "--json", check=True)
+    (account,) = json.loads(synced.stdout)["accounts"]
+    assert account["may_already_have_been_sent"] == [{"message_id": "<x@t>", "subject": "Lost reply"}]
+    assert "\u201cLost reply\u201d may already have been sent" in synced.stderr

@@ -132,15 +132,7 @@ class Dovecot:
         self, email: str, message: bytes, folder: str = "INBOX", flags: str = "S", name: str | None = None
     ) -> Path:
         """Write one message straight into a folder's Maildir/cur (fastest way to fill a mailbox)."""
-        directory = self.maildir(email, folder)
-        for sub in ("", "cur", "new", "tmp"):
-            (directory / sub).mkdir(exist_ok=True, mode=0o700)
-            shutil.chown(directory / sub, MAIL_UID, MAIL_UID)
-        name = name or f"{time.time_ns()}.bed{id(message)}.deskmail"
-        path = directory / "cur" / f"{name}:2,{''.join(sorted(flags))}"
-        path.write_bytes(message)
-        shutil.chown(path, MAIL_UID, MAIL_UID)
-        return path
+        return put_in_maildir(self.maildir(email, folder), message, flags, name)
 
     def check_password(self, email: str, password: str) -> bool:
         return email in self.users and self.users[email] == password
@@ -290,6 +282,18 @@ service anvil {{
 }}
 {self.extra_config}
 """
+
+
+def put_in_maildir(directory: Path, message: bytes, flags: str = "S", name: str | None = None) -> Path:
+    """Write one message into a Maildir folder's cur/ (made if missing), owned by the mail user."""
+    for sub in ("", "cur", "new", "tmp"):
+        (directory / sub).mkdir(exist_ok=True, mode=0o700)
+        shutil.chown(directory / sub, MAIL_UID, MAIL_UID)
+    name = name or f"{time.time_ns()}.bed{id(message)}.deskmail"
+    path = directory / "cur" / f"{name}:2,{''.join(sorted(flags))}"
+    path.write_bytes(message)
+    shutil.chown(path, MAIL_UID, MAIL_UID)
+    return path
 
 
 def imaps_context(ca_path: Path) -> ssl.SSLContext:

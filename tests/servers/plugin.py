@@ -12,6 +12,7 @@ import pytest
 from tests.servers import procs
 from tests.servers.bed import Testbed
 from tests.servers.certs import MAIL_NAMES, CertFiles
+from tests.servers.courier import Courier
 from tests.servers.dnsserver import DnsServer
 from tests.servers.dovecot import Dovecot
 from tests.servers.faultproxy import FaultProxy
@@ -80,6 +81,20 @@ def dovecot_factory(testbed: Testbed) -> Iterator[Callable[..., Dovecot]]:
     for server in started:
         server.stop()
         testbed.block.release(server.ip)
+
+
+@pytest.fixture(scope="session")
+def courier(testbed: Testbed) -> Iterator[Courier]:
+    """A private Courier IMAP (993, host vN.example.test) seeded with the bed's user: the second real
+    server, with Courier's habits (INBOX. namespace, no UIDNEXT on SELECT, no CONDSTORE/SPECIAL-USE)."""
+    ip = testbed.block.allocate()
+    n = int(ip.rsplit(".", 1)[1])
+    host = f"v{n}.example.test"
+    server = Courier(ip, host, testbed.certs.issue(host, *MAIL_NAMES, ip), procs.public_tempdir(f"courier{n}"))
+    server.add_user(testbed.user, testbed.password)
+    yield server.start()
+    server.stop()
+    testbed.block.release(ip)
 
 
 @pytest.fixture

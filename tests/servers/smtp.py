@@ -40,6 +40,7 @@ class Behaviour:
     refuse_rcpt: dict[str, str] = field(default_factory=dict)  # address -> reply, e.g. "550 5.1.1 No such user"
     data_reply: str | None = None  # e.g. "452 4.3.1 Insufficient storage" instead of accepting
     auth_reply: str | None = None  # e.g. "454 4.7.0 Temporary authentication failure"
+    drop_after_data: bool = False  # take (and deliver) the message, then cut the connection: the 250 is lost
 
 
 class _Handler:
@@ -58,7 +59,10 @@ class _Handler:
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         if self.server.behaviour.data_reply:
             return self.server.behaviour.data_reply
-        return self.server.deliver(envelope)
+        reply = self.server.deliver(envelope)
+        if self.server.behaviour.drop_after_data:
+            server.transport.abort()  # the network goes away right after the final "." was taken
+        return reply
 
 
 class _OAuthHandler(_Handler):

@@ -10,6 +10,10 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[2] / "deskmail"
 QT_FREE = ("core", "net", "discovery", "engine", "wizard", "commands")
+# The one command that needs Qt: `account export --format card` lays the card out with QPainter
+# (fonts, PDF). It imports the UI's card module inside the function for that format only, so every
+# other command still runs without Qt (tests/unit/test_cli.py and the export tests check that).
+UI_IMPORT_EXCEPTIONS = {"commands/export.py": {"deskmail.ui.phone.card", "deskmail.ui.phone.card.card_pdf_bytes"}}
 
 
 def imports_of(path: Path) -> set[str]:
@@ -66,6 +70,7 @@ def test_engine_layers_do_not_import_ui() -> None:
     for sub in QT_FREE:
         for path in files_in(sub):
             ui = [n for n in imports_of(path) if n.startswith(("deskmail.ui", "deskmail.qtbridge", "deskmail.app"))]
+            ui = [n for n in ui if n not in UI_IMPORT_EXCEPTIONS.get(str(path.relative_to(PACKAGE)), set())]
             if ui:
                 bad[str(path.relative_to(PACKAGE))] = ui
     assert bad == {}

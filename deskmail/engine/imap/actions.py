@@ -83,6 +83,10 @@ class Actions:
         trash = self.store.special_folder(SpecialUse.TRASH)
         if trash is not None and trash.id != folder.id:
             return self.move(folder, uids, trash)
+        return self.expunge(folder, uids)
+
+    def expunge(self, folder: Folder, uids: Iterable[int]) -> int:
+        """Delete for good: gone from the list now, from the server on replay (the UIDs need not be listed yet)."""
         wanted = sorted(set(uids))
         with self.store.transaction():
             self.store.set_hidden(folder.id, wanted, True)

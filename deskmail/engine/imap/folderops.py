@@ -106,7 +106,7 @@ def replay_folder_op(session: ImapSession, store: Store, op: PendingOp, server_n
     `server_names` maps folder ids to the names the server knows them by while renames wait.
     """
     try:
-        _send(session, op)
+        created = _send(session, op)
     except ImapError as exc:
         if exc.status not in ("NO", "BAD"):
             raise  # the connection broke: the change waits for the next attempt
@@ -119,16 +119,20 @@ def replay_folder_op(session: ImapSession, store: Store, op: PendingOp, server_n
         store.finish_op(op.id)
         if op.kind == DELETE:
             store.remove_folder(str(op.args["name"]))
+        if created and created != op.args["name"]:  # placed inside the server's namespace
+            store.rename_folder(str(op.args["name"]), created)
     if op.kind == RENAME:
         server_names[op.folder_id] = str(op.args["new"])
     return ""
 
 
-def _send(session: ImapSession, op: PendingOp) -> None:
+def _send(session: ImapSession, op: PendingOp) -> str:
+    """Send the change; for a CREATE, returns the name the folder got on the server."""
     if op.kind == CREATE:
-        session.create_folder(str(op.args["name"]))
-        session.subscribe(str(op.args["name"]))
-        return
+        name = session.in_personal_namespace(str(op.args["name"]))
+        session.create_folder(name)
+        session.subscribe(name)
+        return name
     old = str(op.args.get("old") or op.args.get("name"))
     if session.selected == old:
         session.unselect()
@@ -140,6 +144,7 @@ def _send(session: ImapSession, op: PendingOp) -> None:
         session.delete_folder(old)
     else:
         raise ValueError(f"unknown folder operation {op.kind!r}")
+    return ""
 
 
 def _roll_back(store: Store, op: PendingOp, exc: ImapError) -> str:

@@ -76,6 +76,8 @@ class FolderWatcher:
             except Cancelled:
                 break
             except NETWORK_ERRORS as exc:
+                if self.connected.is_set() and not self.cancel.cancelled:
+                    self.on_change(self.folder)  # the connection just broke: a check now shows it within seconds
                 self.connected.clear()
                 delay = BACKOFF[min(failures, len(BACKOFF) - 1)]
                 failures += 1

@@ -7,6 +7,7 @@ through `wire`; LIST/LSUB/STATUS/IDLE/APPEND use imapclient's own methods.
 
 from __future__ import annotations
 
+import imaplib
 import logging
 import re
 from collections.abc import Callable
@@ -66,6 +67,7 @@ class ImapSession:
         self.selected: str | None = None
         self.readonly = False  # the selected folder was EXAMINEd: no changes possible there
         self.exists = 0  # the latest EXISTS count of the selected folder
+        self._personal_prefix: str | None = None  # asked once, on the first folder we create
         self._capabilities = frozenset(c.decode().upper() for c in client.capabilities())
 
     # -- basics
@@ -76,8 +78,13 @@ class ImapSession:
     def condstore(self) -> bool:
         return self.has("CONDSTORE") or self.has("QRESYNC")
 
-    def command(self, line: bytes, literal_sink: Callable[[int, Any], bytes] | None = None) -> Answer:
-        answer = wire.run(self.client._imap, line, literal_sink=literal_sink)
+    def command(
+        self,
+        line: bytes,
+        literal_sink: Callable[[int, Any], bytes] | None = None,
+        each: Callable[[wire.Untagged], bool] | None = None,
+    ) -> Answer:
+        answer = wire.run(self.client._imap, line, literal_sink=literal_sink, each=each)
         self._track_counts(answer)
         return answer
 
@@ -136,6 +143,18 @@ class ImapSession:
         keys = ("MESSAGES", "UNSEEN", "UIDNEXT", "UIDVALIDITY", "HIGHESTMODSEQ")
         return StatusInfo(*(values.get(key, 0) for key in keys))
 
+    def in_personal_namespace(self, name: str) -> str:
+        """`name` placed inside the personal namespace (RFC 2342) if it is not already.
+
+        Courier keeps every folder under "INBOX." and refuses "CREATE Projects"; most servers
+        have an empty prefix, and then the name stays as it is."""
+        if self._personal_prefix is None:
+            self._personal_prefix = personal_prefix(self.client)
+        prefix = self._personal_prefix
+        if not prefix or name.upper() == "INBOX" or name.upper().startswith(prefix.upper()):
+            return name
+        return prefix + name
+
     def create_folder(self, name: str) -> None:
         self.command(b"CREATE " + mailbox(name))
 
@@ -179,10 +198,17 @@ class ImapSession:
             info.changed.extend(_flag_changes([response]))
 
     def unselect(self) -> None:
-        """Leave the selected folder without expunging (when the server has UNSELECT)."""
-        if self.selected is not None and self.has("UNSELECT"):
+        """Leave the selected folder without expunging: UNSELECT, or CLOSE for one opened read-only
+        (which expunges nothing); a read-write folder stays selected on servers without UNSELECT."""
+        if self.selected is None:
+            return
+        if self.has("UNSELECT"):
             self.command(b"UNSELECT")
-            self.selected = None
+        elif self.readonly:
+            self.command(b"CLOSE")
+        else:
+            return
+        self.selected = None
 
     # -- reading messages
     def search_uids(self) -> list[int]:
@@ -197,23 +223,37 @@ class ImapSession:
         answer = self.command(b"UID SEARCH ALL")
         return sorted(int(n) for r in answer.of("SEARCH") for n in r.text.split())
 
-    def fetch_headers(self, uids: list[int] | str, *, by_sequence: bool = False) -> list[MessageHeaders]:
+    def fetch_headers(
+        self,
+        uids: list[int] | str,
+        *,
+        by_sequence: bool = False,
+        each: Callable[[MessageHeaders], None] | None = None,
+    ) -> list[MessageHeaders]:
         """Header sync items for a UID set (or, `by_sequence`, message numbers such as "951:*").
 
-        Only the UIDs asked for come back (not "n:*" extras or unsolicited FETCHes).
+        Only the UIDs asked for come back (not "n:*" extras or unsolicited FETCHes). With `each`,
+        every message is handed over as it arrives instead (and the list returned is empty).
         """
         items = HEADER_ITEMS + (" MODSEQ" if self.condstore else "")
         wanted = set(expand(uids)) if isinstance(uids, str) and "*" not in uids and not by_sequence else None
         command = b"FETCH " if by_sequence else b"UID FETCH "
         out: list[MessageHeaders] = []
+        take = each or out.append
+
+        def arrived(response: wire.Untagged) -> bool:
+            if response.keyword != "FETCH":
+                return False
+            parsed = wire.parse_fetch_items(response)
+            if "UID" in parsed and "BODY[HEADER.FIELDS]" in parsed:
+                headers = headers_from_fetch(parsed)
+                if wanted is None or headers.uid in wanted:
+                    take(headers)
+            return True
+
         for uidset in _sets(uids):
-            answer = self.command(command + uidset.encode() + b" (" + items.encode() + b")", _capped(MAX_HEADER_BYTES))
-            for response in answer.of("FETCH"):
-                parsed = wire.parse_fetch_items(response)
-                if "UID" in parsed and "BODY[HEADER.FIELDS]" in parsed:
-                    headers = headers_from_fetch(parsed)
-                    if wanted is None or headers.uid in wanted:
-                        out.append(headers)
+            line = command + uidset.encode() + b" (" + items.encode() + b")"
+            self.command(line, _capped(MAX_HEADER_BYTES), each=arrived)
         return out
 
     def fetch_flags(self, uids: list[int] | str, *, changedsince: int = 0) -> tuple[list[FlagChange], list[int]]:
@@ -335,7 +375,26 @@ class ImapSession:
             self.command(b"UID EXPUNGE " + uidset.encode() if self.has("UIDPLUS") else b"EXPUNGE")
 
     def append(self, folder: str, message: bytes, flags: tuple[str, ...] = ()) -> None:
+        if self.selected == folder and self.readonly:
+            self.unselect()  # Courier refuses an APPEND to the mailbox selected read-only
         self.client.append(folder, message, flags=flags)
+
+
+def personal_prefix(client: IMAPClient) -> str:
+    """The personal namespace's prefix (RFC 2342): "INBOX." on Courier, "" on most servers."""
+    if b"NAMESPACE" not in {c.upper() for c in client.capabilities()}:
+        return ""
+    try:
+        personal = client.namespace().personal
+    except imaplib.IMAP4.abort:
+        raise  # the connection broke: not a server without namespaces
+    except (imaplib.IMAP4.error, ValueError, IndexError, TypeError) as exc:  # refused or unreadable
+        log.info("NAMESPACE not usable, folders are created at the top: %s", exc)
+        return ""
+    if not personal or not personal[0]:
+        return ""
+    prefix = personal[0][0]
+    return prefix.decode("utf-8", "replace") if isinstance(prefix, bytes) else str(prefix or "")
 
 
 def mailbox(name: str) -> bytes:

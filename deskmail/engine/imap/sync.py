@@ -17,12 +17,13 @@ from typing import Any
 
 from deskmail.core.cancel import NEVER, CancelToken
 from deskmail.engine.imap.session import FlagChange, ImapSession, SelectInfo
-from deskmail.engine.store.models import Folder
+from deskmail.engine.store.models import Folder, MessageHeaders
 from deskmail.engine.store.writer import Store
 
 log = logging.getLogger(__name__)
 FIRST_BATCH = 50  # the first screen of a folder
 BATCHES = (FIRST_BATCH, 500, 2000)  # then bigger batches: fewer round trips, bounded memory
+COMMIT_EVERY = 25  # messages stored per transaction while a FETCH streams in: a cut loses fewer
 
 
 @dataclass(frozen=True)
@@ -117,6 +118,8 @@ class FolderSync:
         known = cached.uidnext > 0 and cached.uidvalidity == selected.uidvalidity and not _regressed(cached, selected)
         if known:
             self._incremental(cached, selected, report)
+        else:
+            self._mark_started(cached, selected)
         if not known or self.store.stored_count(cached.id) != self.session.exists:
             report.path = (report.path + "+full").lstrip("+")
             self._full(cached, known, report)
@@ -144,6 +147,11 @@ class FolderSync:
         if folder.uidvalidity and folder.highestmodseq and folder.uidnext and self.session.enable_qresync():
             qresync = (folder.uidvalidity, folder.highestmodseq)
         selected = self.session.select(folder.name, qresync=qresync)
+        if not selected.uidnext:
+            # Some servers (Courier) say no UIDNEXT on SELECT; STATUS does. Without it every sync
+            # would take the full path. A message arriving in between shows as a count mismatch
+            # on the next sync, which then takes the full path once.
+            selected.uidnext = self.session.status(folder.name).uidnext
         if folder.uidvalidity and selected.uidvalidity != folder.uidvalidity:
             log.info("%s: UIDVALIDITY changed, refetching", folder.name)
             self.store.reset_folder(folder.id, selected.uidvalidity)
@@ -170,11 +178,7 @@ class FolderSync:
                 self._apply_flags(cached, changes, report, only_different=True)
         if selected.uidnext == 0 or selected.uidnext > cached.uidnext:
             start = max(cached.uidnext, self.store.max_uid(cached.id) + 1)
-            headers = self.session.fetch_headers(f"{start}:*")
-            new = [h for h in headers if h.uid >= start]
-            new.sort(key=lambda h: h.uid, reverse=True)
-            for index in range(0, len(new), BATCHES[-1]):
-                report.added += self.store.add_messages(cached.id, new[index : index + BATCHES[-1]])
+            report.added += self._store_headers(cached, f"{start}:*", from_uid=start)
 
     def _full(self, cached: Folder, known: bool, report: FolderReport) -> None:
         """UID diff: drop what the server no longer has, fetch what we lack, newest first."""
@@ -186,7 +190,10 @@ class FolderSync:
         self._remove(cached, sorted(local - server_set), report)
         kept = sorted(local & server_set)
         if kept and not known:  # an interrupted first sync: the flags we hold may be old
-            changes, _ = self.session.fetch_flags(kept)
+            # With CONDSTORE only those changed since that first sync began (its HIGHESTMODSEQ,
+            # kept by _mark_started) come again; without, every flag is read once more.
+            since = cached.highestmodseq if self.session.condstore and not cached.uidnext else 0
+            changes, _ = self.session.fetch_flags(kept, changedsince=since)
             self._apply_flags(cached, changes, report, only_different=True)
         missing = sorted(server_set - local, reverse=True)
         self._fetch_newest_first(cached, missing, report)
@@ -194,7 +201,7 @@ class FolderSync:
     def _first_screen(self, cached: Folder, report: FolderReport) -> None:
         """A folder seen for the first time: its newest messages by number, before the slower UID diff."""
         first = max(1, self.session.exists - FIRST_BATCH + 1)
-        report.added += self.store.add_messages(cached.id, self.session.fetch_headers(f"{first}:*", by_sequence=True))
+        report.added += self._store_headers(cached, f"{first}:*", by_sequence=True)
         self.progress(SyncProgress(cached.name, report.added, self.session.exists))
 
     def _fetch_newest_first(self, cached: Folder, missing: list[int], report: FolderReport) -> None:
@@ -205,11 +212,47 @@ class FolderSync:
             self.cancel.raise_if_cancelled()
             size = BATCHES[min(size_index, len(BATCHES) - 1)]
             batch = missing[done : done + size]
-            headers = self.session.fetch_headers(batch)
-            report.added += self.store.add_messages(cached.id, headers)
+            report.added += self._store_headers(cached, batch)
             done += len(batch)
             size_index += 1
             self.progress(SyncProgress(cached.name, base + done, base + total))
+
+    def _store_headers(
+        self, cached: Folder, uids: list[int] | str, *, by_sequence: bool = False, from_uid: int = 0
+    ) -> int:
+        """Fetch headers and store them COMMIT_EVERY at a time as they arrive: a connection cut
+        mid-answer keeps what came (the UID diff of the next sync fetches only the rest)."""
+        pending: list[MessageHeaders] = []
+        stored = 0
+
+        def arrived(headers: MessageHeaders) -> None:
+            nonlocal stored
+            if headers.uid < from_uid:
+                return  # "n:*" also returns the highest UID when nothing is new
+            pending.append(headers)
+            if len(pending) >= COMMIT_EVERY:
+                stored += self.store.add_messages(cached.id, pending)
+                pending.clear()
+
+        self.session.fetch_headers(uids, by_sequence=by_sequence, each=arrived)
+        if pending:
+            stored += self.store.add_messages(cached.id, pending)
+        return stored
+
+    def _mark_started(self, cached: Folder, selected: SelectInfo) -> None:
+        """Before a first (or restarted) full sync: note UIDVALIDITY and, once, the HIGHESTMODSEQ it
+        began at. uidnext stays 0 (not complete); if this sync is cut, the next one checks the UIDs
+        kept against that UIDVALIDITY and asks only for flags changed since that modseq."""
+        if cached.uidnext or (cached.uidvalidity == selected.uidvalidity and cached.highestmodseq):
+            return  # a folder synced before whose answers do not add up, or a resume: keep what is known
+        with self.store.transaction():
+            self.store.set_sync_state(
+                cached.id,
+                uidvalidity=selected.uidvalidity,
+                uidnext=0,
+                highestmodseq=selected.highestmodseq if not self.store.stored_count(cached.id) else 0,
+                exists=cached.exists,
+            )
 
     def _remove(self, cached: Folder, uids: list[int], report: FolderReport) -> None:
         if uids:

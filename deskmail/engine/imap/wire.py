@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-_LITERAL_AT_END = re.compile(rb"\{(\d+)\+?\}\r\n$")
+_LITERAL_AT_END = re.compile(rb"\{(\d+)\+?\}\r?\n$")  # a bare LF ends a line too (GNU Mailutils)
 _KEYWORD = re.compile(rb"[A-Za-z][A-Za-z0-9.\-]*")
 _MAX_LITERAL = 200 * 1024 * 1024  # a message bigger than this is not mail we can show anyway
 MAX_LINE = 16 * 1024 * 1024  # bytes in one response line (outside literals)
@@ -72,12 +72,21 @@ class Answer:
         return [u for u in self.untagged if u.keyword == keyword]
 
 
-def run(imap: _Imaplib, command: bytes, *, literal_sink: Any = None, then: Iterable[bytes] = ()) -> Answer:
+def run(
+    imap: _Imaplib,
+    command: bytes,
+    *,
+    literal_sink: Any = None,
+    then: Iterable[bytes] = (),
+    each: Callable[[Untagged], bool] | None = None,
+) -> Answer:
     """Send one command line (without tag) and read until its tagged answer; NO/BAD raise.
 
     `literal_sink(size, reader)` may consume a literal itself (e.g. to stream it to a file) and
     return what to keep in its place. `then`: what follows the line without waiting, in pieces
     (a non-synchronizing literal, RFC 7888: the line ends in "{size+}" and `then` ends in CRLF).
+    `each(untagged)` sees every untagged response as it arrives; those it returns True for are
+    not kept in the answer (a long FETCH can then be stored in pieces while it streams in).
     """
     tag = imap._new_tag()
     imap.tagged_commands.pop(tag, None)  # we read the answer ourselves; imaplib must not wait for it
@@ -90,7 +99,9 @@ def run(imap: _Imaplib, command: bytes, *, literal_sink: Any = None, then: Itera
         if not line:
             raise ConnectionLost("connection closed by the server")
         if line.startswith(b"* "):
-            untagged.append(_read_untagged(imap, line, literal_sink))
+            response = _read_untagged(imap, line, literal_sink)
+            if each is None or not each(response):
+                untagged.append(response)
         elif line.startswith(tag + b" "):
             status, _, text = line[len(tag) + 1 :].rstrip(b"\r\n").partition(b" ")
             decoded = text.decode("utf-8", "replace")
@@ -103,7 +114,7 @@ def run(imap: _Imaplib, command: bytes, *, literal_sink: Any = None, then: Itera
 
 
 def _read_untagged(imap: _Imaplib, line: bytes, literal_sink: Any) -> Untagged:
-    if not line.endswith(b"}\r\n"):  # the common case: no literal (checked cheaply, 100k times a sync)
+    if not line.endswith((b"}\r\n", b"}\n")):  # the common case: no literal (checked cheaply, 100k times a sync)
         return _untagged(line[:-2] if line.endswith(b"\r\n") else line.rstrip(b"\r\n"), [])
     parts: list[bytes] = []
     literals: list[bytes] = []
@@ -140,6 +151,8 @@ def _readline(imap: _Imaplib) -> bytes:
     line: bytes = imap.file.readline(MAX_LINE + 1)
     if len(line) > MAX_LINE:
         raise ImapError("BAD", f"server sent a line longer than {MAX_LINE} bytes")
+    if line and not line.endswith(b"\n"):  # cut off mid-line: not a malformed answer to skip
+        raise ConnectionLost("connection closed inside a response")
     return line
 
 

@@ -21,6 +21,8 @@ import idna
 from deskmail.engine.mime.decode import Address
 from deskmail.engine.mime.filenames import clean_filename
 
+# Which message a forward forwards (Thunderbird writes the same header): it gets $Forwarded once sent.
+FORWARDED_HEADER = "X-Forwarded-Message-Id"
 ContentWriter = Callable[[BinaryIO], object]  # writes an attachment's content into a file, in chunks
 
 
@@ -88,6 +90,7 @@ class OutgoingMessage:
     references: list[str] = field(default_factory=list)
     reply_to: list[Address] = field(default_factory=list)
     message_id: str = ""
+    forwarded: str = ""  # Message-ID of the message this one forwards: it gets $Forwarded once this is sent
 
     def ensure_message_id(self) -> str:
         if not self.message_id:
@@ -155,6 +158,8 @@ def build_message(out: OutgoingMessage, *, date: dt.datetime | None = None) -> E
         msg["In-Reply-To"] = out.in_reply_to
     if out.references:
         msg["References"] = " ".join(out.references)
+    if out.forwarded:
+        msg[FORWARDED_HEADER] = out.forwarded
     body = out.body if out.body.endswith("\n") else out.body + "\n"
     # quoted-printable keeps the message 7-bit, so servers without 8BITMIME take it unchanged
     msg.set_content(body, subtype="plain", charset="utf-8", cte="quoted-printable")

@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 from typing import BinaryIO
 
-from deskmail.engine.mime.compose import AttachmentFile, OutgoingMessage
+from deskmail.engine.mime.compose import FORWARDED_HEADER, AttachmentFile, OutgoingMessage
 from deskmail.engine.mime.decode import Address
 from deskmail.engine.mime.parse import Attachment, ParsedMessage
 
@@ -100,7 +100,7 @@ def forward(original: ParsedMessage, raw: bytes | Path, *, me: Address, inline: 
     `raw` may be the stored body file: a big message is then never read whole, its attachments (or
     the message itself) are copied from the file in chunks when the forward is spooled for sending.
     """
-    out = OutgoingMessage(sender=me, subject=forward_subject(original.subject))
+    out = OutgoingMessage(sender=me, subject=forward_subject(original.subject), forwarded=original.message_id)
     if inline:
         out.body = f"\n\n{_forward_header(original)}\n\n{original.text.rstrip()}\n"
         out.attachments = [
@@ -143,4 +143,13 @@ def edit_draft(draft: ParsedMessage, *, me: Address) -> OutgoingMessage:
         references=list(draft.references),
         reply_to=list(draft.reply_to),
         message_id=draft.message_id,
+        forwarded=_forwarded_id(draft),
     )
+
+
+def _forwarded_id(draft: ParsedMessage) -> str:
+    """The forwarded message's Message-ID a draft of a forward carries (its header survives saving)."""
+    wanted = FORWARDED_HEADER.lower()
+    found = next((value for name, value in draft.headers if name.lower() == wanted), "")
+    match = re.search(r"<[^<>\s]{1,500}>", found)
+    return match.group(0) if match else ""

@@ -60,11 +60,13 @@ class DraftManager:
         self.local.set_server_copy(message_id, uid, uidvalidity, record.saved_at)
         return DraftSaved(self.local.get(message_id, heads_only=True) or record)
 
-    def upload_pending(self, cancel: CancelToken = NEVER) -> list[DraftSaved]:
-        """Upload drafts saved offline (or changed since their last upload); called after a sync."""
+    def upload_pending(self, cancel: CancelToken = NEVER, *, skip: set[str] | None = None) -> list[DraftSaved]:
+        """Upload drafts saved offline (or changed since their last upload), except `skip`; called after a sync."""
         results = []
         for record in self.local.pending():
             cancel.raise_if_cancelled()
+            if skip and record.message_id in skip:
+                continue
             results.append(self.upload(record.message_id, cancel))
         return results
 
@@ -103,8 +105,9 @@ class DraftManager:
         client = None
         try:
             client = self.imap(cancel)
-            folder = imapfolders.drafts_folder(client)
-            imapfolders.delete_uids(client, folder, imapfolders.uids_with_message_id(client, folder, message_id))
+            folder = imapfolders.find_folder(client, imap_constants.DRAFTS)  # never created just to look
+            if folder is not None:
+                imapfolders.delete_uids(client, folder, imapfolders.uids_with_message_id(client, folder, message_id))
         except Exception as exc:
             return _as_user_error(exc)
         finally:

@@ -25,6 +25,7 @@ class SendFailure(StrEnum):
     UNREACHABLE = "unreachable"
     TIMEOUT = "timeout"
     UNEXPECTED = "unexpected"
+    MAYBE_SENT = "maybe_sent"  # the reply to the whole message was lost, and Sent does not hold it
 
 
 class SendError(UserFacingError):
@@ -77,6 +78,19 @@ def refused_recipients(refused: dict[str, tuple[int, bytes]]) -> UserFacingError
         field=Field.RECIPIENTS,
         details="; ".join(f"{addr}: {_reply_text(code, msg)}" for addr, (code, msg) in sorted(refused.items())),
         data={"refused": {addr: _reply_text(code, msg) for addr, (code, msg) in refused.items()}},
+    )
+
+
+def maybe_sent(details: str = "") -> UserFacingError:
+    """The connection broke after the whole message went out, before the server said it took it."""
+    return SendError(
+        SendFailure.MAYBE_SENT,
+        ErrorKind.PROTOCOL_ERROR,
+        "This message may already have been sent: the connection broke just after it went out, "
+        "and it is not in your Sent folder.",
+        fix="If you are not sure it arrived, send it again; otherwise remove it from the Outbox. "
+        "Deskmail does not send it again by itself, so nobody gets it twice.",
+        details=details,
     )
 
 

@@ -28,14 +28,26 @@ def server_files_sent(capabilities: Iterable[bytes | str], smtp_host: str = "") 
     )
 
 
-def special_folder(client: ImapClient, which: bytes, fallback: str) -> str:
-    """The folder with this SPECIAL-USE flag (or a common name); created as `fallback` if missing."""
+def find_folder(client: ImapClient, which: bytes) -> str | None:
+    """The folder with this SPECIAL-USE flag, else one with a common name within the personal namespace."""
     found = client.find_special_folder(which)
+    return str(found) if found else None
+
+
+def special_folder(client: ImapClient, which: bytes, fallback: str) -> str:
+    """The folder with this SPECIAL-USE flag (or a common name); created as `fallback` if missing.
+
+    Created inside the personal namespace (RFC 2342): Courier keeps every folder under "INBOX."
+    and refuses a plain "Drafts"."""
+    found = find_folder(client, which)
     if found:
-        return str(found)
-    client.create_folder(fallback)
-    client.subscribe_folder(fallback)
-    return fallback
+        return found
+    from deskmail.engine.imap.session import personal_prefix
+
+    name = personal_prefix(client) + fallback
+    client.create_folder(name)
+    client.subscribe_folder(name)
+    return name
 
 
 def sent_folder(client: ImapClient) -> str:
@@ -47,9 +59,22 @@ def drafts_folder(client: ImapClient) -> str:
 
 
 def uids_with_message_id(client: ImapClient, folder: str, message_id: str) -> list[int]:
-    """UIDs in `folder` whose Message-ID header contains `message_id` (readonly select)."""
+    """UIDs in `folder` whose Message-ID header contains `message_id` (looked up read-only).
+
+    The folder is left again afterwards: Courier refuses an APPEND to the mailbox selected
+    read-only, and the next step is often exactly that (the Sent copy, a new draft version)."""
     client.select_folder(folder, readonly=True)
-    return sorted(int(uid) for uid in client.search(["HEADER", "Message-ID", message_id]))
+    uids = sorted(int(uid) for uid in client.search(["HEADER", "Message-ID", message_id]))
+    leave_folder(client)  # only after an answer: on a broken connection the first error is the one to report
+    return uids
+
+
+def leave_folder(client: ImapClient) -> None:
+    """UNSELECT, else CLOSE (which expunges nothing in a mailbox opened read-only)."""
+    if client.has_capability("UNSELECT"):
+        client.unselect_folder()
+    else:
+        client.close_folder()
 
 
 def append(client: ImapClient, folder: str, raw: bytes, flags: tuple[bytes, ...]) -> tuple[int, int]:

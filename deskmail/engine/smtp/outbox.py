@@ -6,6 +6,8 @@ import json
 import time
 from collections.abc import Generator
 from dataclasses import dataclass
+from email.parser import BytesHeaderParser
+from email.policy import default as default_policy
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -18,7 +20,8 @@ HEAD_BYTES = 64 * 1024  # of a queued message, for lists that show only its head
 
 class OutboxState(StrEnum):
     QUEUED = "queued"
-    SENDING = "sending"  # DATA under way: after a crash we do not know if the server took it
+    SENDING = "sending"  # transaction under way, the message not yet all out: safe to send again
+    UNSURE = "unsure"  # all of it went out, the reply did not come back: it may have been sent
     SENT = "sent"  # final 250 received; the Sent copy is still to be filed
     FAILED = "failed"  # refused; waits for the user to fix and retry
 
@@ -76,6 +79,12 @@ def outbox_items(reader: StoreReader, *, heads_only: bool = False) -> list[Outbo
 
 def _heads(select: str) -> str:
     return select.replace(" raw,", f" substr(raw, 1, {HEAD_BYTES}),")
+
+
+def subject_of(raw: bytes) -> str:
+    """The Subject of a queued message (headers only: a big attachment is not parsed for a label)."""
+    headers = BytesHeaderParser(policy=default_policy).parsebytes(raw)
+    return str(headers.get("Subject", "") or "").strip() or "(no subject)"
 
 
 def outbox_raw(reader: StoreReader, item_id: int) -> bytes | None:

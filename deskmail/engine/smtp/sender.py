@@ -1,11 +1,13 @@
 """Send from the outbox: SMTP first, marked sent only after the final 250, then one copy in Sent.
 
-Crash safety: the state is committed before each network step. `sending` after a restart means
-we do not know whether the server took the message, so Sent is searched for its Message-ID before
-sending again; `sent` means only the Sent copy is missing, and it is appended only if Sent does
-not hold that Message-ID yet (Gmail-like servers that file sent mail themselves get no APPEND).
-The one window that cannot be closed is a crash between the server's 250 and our commit (a few
-milliseconds): then, on servers that do not file sent mail, the message is sent again.
+Crash safety: the state is committed before each network step. `sending` means the transaction
+began but the message was not all out: the server cannot have taken it, so it is sent again (after
+a look in Sent, for a crash at an unlucky moment). `unsure` is committed once the final "." is
+out and before its reply is read: if the reply is lost, the server may have taken the message.
+Sent is then searched for its Message-ID (servers like Gmail file sent mail themselves); found,
+it is done; not found, the item stays `unsure` and is sent again only when the person says so
+(`send(id, resend=True)`), never silently, so nobody gets it twice. `sent` means only the Sent
+copy is missing, and it is appended only if Sent does not hold that Message-ID yet.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from deskmail.engine.smtp import imapfolders
 from deskmail.engine.smtp.errors import (
     classify_send_failure,
     is_temporary,
+    maybe_sent,
     refused_recipients,
     sent_copy_pending,
     utf8_unsupported,
@@ -38,7 +41,8 @@ from deskmail.engine.smtp.stream import sendmail_chunks
 log = logging.getLogger(__name__)
 
 SmtpConnector = Callable[[CancelToken], smtplib.SMTP]  # returns a connected, encrypted, logged-in session
-Checkpoint = Callable[[str], None]  # called at "accepted", "marked_sent", "filed": tests crash here
+Checkpoint = Callable[[str], None]  # called at "all_sent", "accepted", "marked_sent", "filed": tests crash here
+OnSent = Callable[[OutboxItem], None]  # the message has left: clean its draft, flag what it answers
 
 MAX_HEAD = 8 * 1024 * 1024  # bytes gathered to find the end of the header block (real ones are a few KB)
 _BCC_HEADER = re.compile(rb"^(?:Bcc|Resent-Bcc):.*(?:\r?\n[ \t].*)*\r?\n", re.IGNORECASE | re.MULTILINE)
@@ -85,8 +89,10 @@ class Sender:
         *,
         smtp_host: str = "",
         checkpoint: Checkpoint | None = None,
+        on_sent: OnSent | None = None,
     ) -> None:
         self.outbox = outbox
+        self.on_sent = on_sent
         self.smtp = smtp
         self.imap = imap
         self.smtp_host = smtp_host
@@ -123,30 +129,39 @@ class Sender:
         results = []
         for item in self.outbox.items(heads_only=True):  # `send` reads each one whole, one at a time
             cancel.raise_if_cancelled()
-            if item.state is not OutboxState.FAILED:
+            if item.state is not OutboxState.FAILED:  # an unsure one is only looked for in Sent
                 results.append(self.send(item.id, cancel))
         return results
 
-    def send(self, item_id: int, cancel: CancelToken = NEVER) -> SendResult:
-        """Take one item as far as it goes: submit (unless already done), then file it in Sent."""
+    def send(self, item_id: int, cancel: CancelToken = NEVER, *, resend: bool = False) -> SendResult:
+        """Take one item as far as it goes: submit (unless already done), then file it in Sent.
+
+        An `unsure` item (it may have been sent) is submitted again only with `resend=True`, the
+        person's answer to "send it again?"; without, it is only looked for in Sent."""
         item = self.outbox.get(item_id, heads_only=True)  # the message itself is read in chunks when sent
         if item is None:
             return SendResult(item_id, "", None)
         result = SendResult(item.id, item.message_id, item.state)
         try:
-            if item.state is OutboxState.SENDING and self._in_sent(item, cancel):
-                log.info("outbox %s: found in Sent after a restart, not sending again", item.id)
+            if item.state in (OutboxState.SENDING, OutboxState.UNSURE) and self._in_sent(item, cancel):
+                log.info("outbox %s: found in Sent, not sending again", item.id)
+                self._left(item)
                 self.outbox.remove(item.id)
                 return SendResult(item.id, item.message_id, None, filed_by_server=True)
+            if item.state is OutboxState.UNSURE and not resend:
+                error = maybe_sent()
+                self.outbox.set_state(item.id, OutboxState.UNSURE, error.to_json())
+                result.error = error
+                return result
             if item.state is not OutboxState.SENT:
                 result.refused = self._submit(item, cancel)
             return self._file(item, result, cancel)
         except Cancelled:
             raise  # the item keeps its state: "sending" makes the next attempt look in Sent first
         except Exception as exc:
-            return self._failed(item, result, exc)
+            return self._failed(item, result, exc, cancel)
 
-    def _failed(self, item: OutboxItem, result: SendResult, exc: Exception) -> SendResult:
+    def _failed(self, item: OutboxItem, result: SendResult, exc: Exception, cancel: CancelToken) -> SendResult:
         error = classify_send_failure(exc)
         current = self.outbox.get(item.id, heads_only=True)
         if current is not None and current.state is OutboxState.SENT:
@@ -158,20 +173,41 @@ class Sender:
             self.outbox.set_state(item.id, OutboxState.SENT, error.to_json())
             result.state, result.error = OutboxState.SENT, error
             return result
-        state = OutboxState.QUEUED if is_temporary(error) else OutboxState.FAILED
         answered = isinstance(exc, smtplib.SMTPResponseException | smtplib.SMTPRecipientsRefused)
-        ambiguous = isinstance(exc, OSError) and not answered  # (SMTPException is an OSError too)
-        if ambiguous and state is OutboxState.QUEUED and current is not None and current.state is OutboxState.SENDING:
-            # The connection broke while the server may have taken the message: keep "sending" so
-            # the next attempt looks in Sent before sending again.
-            state = OutboxState.SENDING
+        if current is not None and current.state is OutboxState.UNSURE and not answered:
+            return self._unsure(item, result, error, cancel)
+        # In `sending` the message was not all out: the server cannot have taken it, so it waits
+        # to be sent again (a refusal waits for the person to correct it).
+        state = OutboxState.QUEUED if is_temporary(error) else OutboxState.FAILED
         self.outbox.set_state(item.id, state, error.to_json())
         result.state, result.error = state, error
+        return result
+
+    def _unsure(self, item: OutboxItem, result: SendResult, error: UserFacingError, cancel: CancelToken) -> SendResult:
+        """The whole message went out but its reply was lost: look in Sent now; if it is not there,
+        it waits as "may already have been sent" for the person to decide (never sent twice by us)."""
+        try:
+            if self._in_sent(item, cancel):
+                log.info("outbox %s: reply lost, but the message is in Sent", item.id)
+                self.outbox.remove(item.id)
+                return SendResult(item.id, item.message_id, None, filed_by_server=True)
+            error = maybe_sent(error.details or error.message)
+        except Cancelled:
+            raise
+        except Exception as exc:  # Sent could not be searched (offline): the next attempt does it
+            log.info("outbox %s: reply lost; Sent not searched yet: %s", item.id, exc)
+        self.outbox.set_state(item.id, OutboxState.UNSURE, error.to_json())
+        result.state, result.error = OutboxState.UNSURE, error
         return result
 
     def _submit(self, item: OutboxItem, cancel: CancelToken) -> dict[str, str]:
         """SMTP transaction; on the final 250 the item is committed as sent before anything else."""
         self.outbox.set_state(item.id, OutboxState.SENDING)
+
+        def all_sent() -> None:  # the final "." is out: from here a lost reply leaves it unknown
+            self.outbox.set_state(item.id, OutboxState.UNSURE)
+            self.checkpoint("all_sent")
+
         session = self.smtp(cancel)
         try:
             cancel.raise_if_cancelled()
@@ -179,17 +215,29 @@ class Sender:
             pieces = self.outbox.chunks(item.id)
             try:  # read from the outbox row in chunks: a 50 MB message is never whole in memory here
                 size = self.outbox.size(item.id)
-                refused = sendmail_chunks(session, item.sender, item.recipients, _wire(pieces), size, options)
+                refused = sendmail_chunks(
+                    session, item.sender, item.recipients, _wire(pieces), size, options, all_sent=all_sent
+                )
             finally:
                 pieces.close()  # the row is written next: no read of it may stay open
             self.checkpoint("accepted")
             self.outbox.set_state(item.id, OutboxState.SENT)
             self.checkpoint("marked_sent")
+            self._left(item)
         finally:
             _quit_quietly(session)
         if refused:
             return refused_recipients(refused).data["refused"]  # type: ignore[no-any-return]
         return {}
+
+    def _left(self, item: OutboxItem) -> None:
+        """Tell `on_sent` the message left; its trouble (a local store step) never turns a send into a failure."""
+        if self.on_sent is None:
+            return
+        try:
+            self.on_sent(item)
+        except Exception:
+            log.exception("outbox %s: sent, but the steps after sending failed", item.id)
 
     def _file(self, item: OutboxItem, result: SendResult, cancel: CancelToken) -> SendResult:
         """Put exactly one copy in Sent, then drop the item from the outbox."""
@@ -220,7 +268,8 @@ class Sender:
     def _in_sent(self, item: OutboxItem, cancel: CancelToken) -> bool:
         client = self.imap(cancel)
         try:
-            return bool(imapfolders.uids_with_message_id(client, imapfolders.sent_folder(client), item.message_id))
+            folder = imapfolders.find_folder(client, imap_constants.SENT)  # no Sent folder: not in it
+            return folder is not None and bool(imapfolders.uids_with_message_id(client, folder, item.message_id))
         finally:
             imapfolders.logout_quietly(client)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import re
 import smtplib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 CHUNK = 1024 * 1024
 _LEADING_DOT = re.compile(rb"(?m)^\.")
@@ -24,8 +24,12 @@ def sendmail_chunks(
     chunks: Iterable[bytes],
     size: int,
     mail_options: list[str],
+    all_sent: Callable[[], None] = lambda: None,
 ) -> dict[str, tuple[int, bytes]]:
-    """`session.sendmail(sender, recipients, b"".join(chunks))` without joining; returns refused recipients."""
+    """`session.sendmail(sender, recipients, b"".join(chunks))` without joining; returns refused recipients.
+
+    `all_sent` is called once the final "." is out, before its reply is read: from then on a broken
+    connection leaves it unknown whether the server took the message."""
     session.ehlo_or_helo_if_needed()
     options = []
     if session.does_esmtp:
@@ -53,6 +57,7 @@ def sendmail_chunks(
         raise smtplib.SMTPDataError(code, reply)
     for piece in dot_stuffed(chunks):
         session.send(piece)
+    all_sent()
     code, reply = session.getreply()
     if code != 250:
         _abandon(session, code)

@@ -127,6 +127,10 @@ class MessageSummary:
     def answered(self) -> bool:
         return "\\Answered" in self.flags
 
+    @property
+    def forwarded(self) -> bool:
+        return any(f.lower() == "$forwarded" for f in self.flags)  # keywords are case-insensitive
+
     def to_json(self) -> dict[str, Any]:
         return {
             "id": self.id,

@@ -171,6 +171,20 @@ class StoreReader:
         )
         return [int(row[0]) for row in rows]
 
+    def ids_needing_body(
+        self, folder_id: int, *, newest: int, since: int, max_size: int, limit: int, exclude: set[int] | None = None
+    ) -> list[int]:
+        """Among a folder's `newest` visible messages, those dated from `since` and at most `max_size`
+        bytes whose body is not stored yet: the next to download for offline reading, newest first."""
+        rows = self.conn.execute(
+            "SELECT id FROM (SELECT id, date, size FROM messages WHERE folder_id = ? AND hidden = 0 "
+            "ORDER BY date DESC, uid DESC LIMIT ?) m WHERE m.date >= ? AND m.size <= ? "
+            "AND NOT EXISTS (SELECT 1 FROM bodies b WHERE b.message_id = m.id)",
+            (folder_id, newest, since, max_size),
+        )
+        skipped = exclude or set()
+        return [int(row[0]) for row in rows if int(row[0]) not in skipped][:limit]
+
     def flags_of(self, folder_id: int, uids: list[int]) -> dict[int, tuple[str, ...]]:
         """Flags of some messages (those the store has), without reading the whole folder."""
         rows = self.conn.execute(

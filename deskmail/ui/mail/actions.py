@@ -10,7 +10,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QMenu, QMessageBox, QToolBar, QToolButton
 
+from deskmail.engine.smtp.outbox import subject_of
 from deskmail.engine.store.models import Folder, MessageSummary, SpecialUse
+from deskmail.qtbridge.reach import queued_text, waits_for_connection
 from deskmail.ui.icons import ui_icon
 from deskmail.ui.mail.folders import folder_label
 from deskmail.ui.mail.outbox import refusal_of
@@ -64,6 +66,7 @@ class MailActions:
     def __init__(self, view: MailView) -> None:
         self.view = view
         self.composers: list[ComposerWindow] = []
+        self.settle_box: QMessageBox | None = None  # the open "Send again?" question, if any
         a = self._action
         self.get_mail = a("Get Mail", "inbox", self.get_mail_now, QKeySequence.StandardKey.Refresh, "F5")
         self.write = a("Write", "drafts", lambda: self.compose(), QKeySequence.StandardKey.New)
@@ -302,6 +305,46 @@ class MailActions:
         composer.bar.show_message(f"Not sent: {refusal_of(item)} Correct the message, then send it again.")
         return composer
 
+    def settle_outbox_item(self, email: str, item: OutboxItem) -> QMessageBox:
+        """Ask about a message that may already have been sent: send it again, or take it out of the Outbox."""
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            "Send again?",
+            f"\u201c{subject_of(item.raw)}\u201d may already have been sent.",
+            parent=self.view,
+        )
+        box.setInformativeText(
+            "The connection broke just after the message went out, and it is not in your Sent folder, so "
+            "Deskmail cannot tell whether it arrived. If you send it again, the recipients may get it twice."
+        )
+        again = box.addButton("Send Again", QMessageBox.ButtonRole.AcceptRole)
+        remove = box.addButton("Remove from Outbox", QMessageBox.ButtonRole.DestructiveRole)
+        keep = box.addButton("Keep in Outbox", QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(keep)  # Enter by habit sends nothing twice
+
+        def answered(_code: int) -> None:
+            clicked = box.clickedButton()
+            if clicked not in (again, remove):
+                return
+            send_again = clicked is again
+            self.view.controller.run_for(
+                email,
+                lambda runtime: runtime.settle_unsure(item.id, send_again),
+                self._settled,
+                on_failed=self._settled,
+            )
+
+        box.finished.connect(answered)
+        box.open()
+        self.settle_box = box
+        return box
+
+    def _settled(self, result: object) -> None:
+        error = getattr(result, "error", None) or (result if isinstance(result, Exception) else None)
+        if error is not None:
+            self.view.show_notice(str(getattr(error, "message", "") or "The message could not be sent."))
+        self.view.controller.poll()
+
     def _suggest(self, email: str, prefix: str) -> list[str]:
         reader = self.view.controller.reader(email)
         if reader is None:
@@ -325,8 +368,16 @@ class MailActions:
             composer.account_email(),
             build,
             on_done=lambda _r: self._sent(composer),
-            on_failed=composer.send_failed,
+            on_failed=lambda error: self._not_sent(composer, error),
         )
+
+    def _not_sent(self, composer: ComposerWindow, error: object) -> None:
+        """The server cannot be reached: the message is safe in the Outbox, so the composer closes and says so."""
+        if not waits_for_connection(error) or getattr(error, "data", {}).get("queued") is False:
+            composer.send_failed(error)  # refused, or wrong: the person has something to fix here
+            return
+        composer.send_done()
+        self.view.show_notice(queued_text(self.view.controller.provider(composer.account_email())))
 
     def _sent(self, composer: ComposerWindow) -> None:
         composer.send_done()

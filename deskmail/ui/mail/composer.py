@@ -112,6 +112,7 @@ class ComposerWindow(QMainWindow):
         self.message_id = ""
         self.in_reply_to = ""
         self.references: list[str] = []
+        self.forwarded = ""  # Message-ID of the forwarded message: marked $Forwarded once this leaves
         self.dirty = False
         self.sending = False
         self.sent = False
@@ -271,6 +272,7 @@ class ComposerWindow(QMainWindow):
         self.message_id = message.message_id
         self.in_reply_to = message.in_reply_to
         self.references = list(message.references)
+        self.forwarded = message.forwarded
         for attachment in message.attachments:
             self.add_attachment(PendingAttachment(attachment.filename, attachment.length, prepared=attachment))
         self.dirty = False
@@ -350,12 +352,13 @@ class ComposerWindow(QMainWindow):
         subject, body = self.subject.text(), self.body.toPlainText()
         attachments = list(self.attachments)
         message_id, in_reply_to, references = self.message_id, self.in_reply_to, list(self.references)
+        forwarded = self.forwarded
 
         def build() -> OutgoingMessage:
             return OutgoingMessage(
                 sender=sender, to=to, cc=cc, bcc=bcc, subject=subject, body=body,
                 attachments=[a.load() for a in attachments], in_reply_to=in_reply_to,
-                references=references, message_id=message_id,
+                references=references, message_id=message_id, forwarded=forwarded,
             )  # fmt: skip
 
         return build
@@ -385,6 +388,9 @@ class ComposerWindow(QMainWindow):
         message = getattr(error, "message", "") or "The message could not be sent."
         fix = getattr(error, "fix", "")
         queued = getattr(error, "data", {}).get("queued", True)  # refused before the outbox: it is only here
+        if getattr(error, "data", {}).get("reason") == "maybe_sent":  # pressing Send again is the answer
+            self.bar.show_message(f"{message} {fix}", [("Send again", self.request_send)])
+            return
         where = "It waits in the Outbox." if queued else "It is still here, nothing was sent."
         self.bar.show_message(
             f"Not sent: {message} {fix} {where}".replace("  ", " "),

@@ -30,9 +30,13 @@ class FolderMenu:
         self.new.triggered.connect(lambda _checked=False: self.new_folder())
         self.rename.triggered.connect(lambda _checked=False: self.rename_folder())
         self.delete.triggered.connect(lambda _checked=False: self.delete_folder())
+        self.phone = QAction("Set Up Your Phone\u2026", view)  # this account on a phone (issue #18)
+        self.phone.triggered.connect(lambda _checked=False: view.set_up_phone(self._chosen()[0]))
         self.menu = QMenu(view.folders)
         for action in (self.new, self.rename, self.delete):
             self.menu.addAction(action)
+        self.menu.addSeparator()
+        self.menu.addAction(self.phone)
         view.folders.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         view.folders.customContextMenuRequested.connect(self._menu_requested)
         view.folders.folder_selected.connect(lambda _ref: self.update_enabled())
@@ -58,6 +62,7 @@ class FolderMenu:
     def update_enabled(self) -> None:
         email, folder = self._chosen()
         self.new.setEnabled(bool(email))
+        self.phone.setEnabled(bool(email))
         for action in (self.rename, self.delete):
             action.setEnabled(own_folder(folder))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -50,13 +51,24 @@ class QuietRuntime(AccountRuntime):
 class OfflineRuntime(QuietRuntime):
     """As if the network were down."""
 
+    failure: OSError = OSError(errno.ENETUNREACH, "Network is unreachable")
+
+    def imap_client(self, cancel: CancelToken) -> Any:
+        raise offline_error(self.failure)
+
     def sync(
         self, folders: list[str] | None = None, cancel: CancelToken = NEVER, progress: object = None
     ) -> SyncReport:
-        raise offline_error(OSError("Network is unreachable"))
+        raise offline_error(self.failure)
 
     def push_changes(self, cancel: CancelToken = NEVER) -> list[str]:
-        raise offline_error(OSError("Network is unreachable"))
+        raise offline_error(self.failure)
+
+
+class ProviderDownRuntime(OfflineRuntime):
+    """The network works, but the provider's server does not answer."""
+
+    failure = ConnectionRefusedError(errno.ECONNREFUSED, "Connection refused")
 
 
 class SignInEndedRuntime(QuietRuntime):
@@ -95,11 +107,7 @@ def mail_view(window: MainWindow) -> MailView:
 
 def open_message(window: MainWindow, subject: str) -> MainWindow:
     view = mail_view(window)
-    for row in range(view.model.rowCount()):
-        summary = view.model.summary(row)
-        if summary is not None and summary.subject == subject:
-            view.list.select_row(row)
-            break
+    select(window, subject)
     settle(lambda: view.reading_pane.rendered is not None, 5.0)
     settle(seconds=0.2)
     return window
@@ -114,10 +122,73 @@ def html_remote_blocked() -> MainWindow:
 
 
 def offline() -> MainWindow:
-    window = open_message(sample_window(OfflineRuntime), "Photos from the lake")
+    window = sample_window(OfflineRuntime)
+    mail_view(window).controller.network_up = lambda: None  # the failure decides (the platform may say Online)
+    window = open_message(window, "Photos from the lake")
     # isHidden, not isVisible: the window is not on screen yet, so isVisible stays False and this waited 5 s.
     settle(lambda: not mail_view(window).offline_bar.isHidden(), 5.0)
     return window
+
+
+def offline_not_downloaded() -> MainWindow:
+    """Offline, a message never downloaded says so plainly (no error in link colours)."""
+    window = sample_window(OfflineRuntime)
+    view = mail_view(window)
+    view.controller.network_up = lambda: None  # the failure decides: no route to any network
+    forget_body(window, "Moving boxes")
+    select(window, "Moving boxes")
+    settle(lambda: "not been downloaded" in view.reading_pane.body.toPlainText(), 5.0)
+    settle(seconds=0.2)
+    return window
+
+
+def provider_unreachable() -> MainWindow:
+    """The network works but the provider does not answer: the bar and status name the provider, not Wi-Fi."""
+    window = sample_window(ProviderDownRuntime)
+    view = mail_view(window)
+    view.controller.network_up = lambda: True
+    view.controller.sync_all()
+    settle(lambda: not view.offline_bar.isHidden(), 5.0)
+    return open_message(window, "Re: Kitchen tiles")
+
+
+def sent_while_unreachable() -> MainWindow:
+    """Send while the provider cannot be reached: the composer closes, the message waits in the Outbox."""
+    window = sample_window(ProviderDownRuntime)
+    view = mail_view(window)
+    view.controller.network_up = lambda: True
+    window.show()  # the status bar hides its words for a notice only in a window on screen
+    composer = view.actions_.compose()
+    composer.to.setText("Ben Okafor <ben@example.test>")
+    composer.subject.setText("Saturday walk")
+    composer.body.setPlainText("Hi Ben,\n\nShall we walk around the lake on Saturday morning?\n\nAnna")
+    composer.request_send()
+    settle(lambda: composer.sent and bool(view.waiting), 5.0)
+    return open_message(window, "Dinner on Friday?")
+
+
+def forget_body(window: MainWindow, subject: str) -> None:
+    """As if the message had never been downloaded."""
+    from deskmail.engine.store.writer import Store
+
+    store = Store.open_for(window.context.paths, sample_account().email)
+    try:
+        inbox = store.folder("INBOX")
+        assert inbox is not None
+        found = next(m for m in store.messages(inbox.id) if m.subject == subject)
+        store.conn.execute("DELETE FROM bodies WHERE message_id = ?", (found.id,))
+        store.conn.commit()
+    finally:
+        store.close()
+
+
+def select(window: MainWindow, subject: str) -> None:
+    view = mail_view(window)
+    for row in range(view.model.rowCount()):
+        summary = view.model.summary(row)
+        if summary is not None and summary.subject == subject:
+            view.list.select_row(row)
+            return
 
 
 def search() -> MainWindow:
@@ -214,5 +285,8 @@ def scenes() -> Iterator[tuple[str, Callable[[], QWidget]]]:
     yield "07-two-accounts", two_accounts
     yield "08-outbox-refused", outbox_refused
     yield "09-sign-in-ended", sign_in_ended
+    yield "10-offline-not-downloaded", offline_not_downloaded
+    yield "11-provider-unreachable", provider_unreachable
+    yield "12-sent-while-unreachable", sent_while_unreachable
     yield "20-empty-folder", empty_folder
     yield "21-search-nothing-found", search_nothing_found

@@ -79,6 +79,15 @@ def preview_rect(opt: QStyleOptionViewItem, offset: int) -> QRect:
     return QRect(left + PAD_X, cell.top() + PAD_Y + offset, right - left - 2 * PAD_X, height)
 
 
+def reply_mark(index: QModelIndex | QPersistentModelIndex) -> QIcon | None:
+    """The replied or forwarded arrow of a row (replied wins when both: the tooltip names both)."""
+    if index.data(MessageRole.ANSWERED):
+        return ui_icon("replied")
+    if index.data(MessageRole.FORWARDED):
+        return ui_icon("forwarded")
+    return None
+
+
 class TwoLineDelegate(QStyledItemDelegate):
     """Every cell's text on the row's first line; under sender and subject, the preview in grey, elided."""
 
@@ -113,6 +122,10 @@ class TwoLineDelegate(QStyledItemDelegate):
             painter.setPen(ink)
             elided = QFontMetrics(opt.font).elidedText(text, Qt.TextElideMode.ElideRight, first.width())
             painter.drawText(first, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), elided)
+        answer = reply_mark(index) if index.column() == COL_MARKS else None
+        if answer is not None:  # replied / forwarded: an arrow on the second line, under the star or clip
+            below = first.center().y() + line + LINE_GAP - ICON // 2 + 1
+            answer.paint(painter, QRect(opt.rect.center().x() - ICON // 2, below, ICON, ICON))
         preview = index.data(MessageRole.PREVIEW) if index.column() in (COL_PEOPLE, COL_SUBJECT) else None
         if preview:
             font = QFont(opt.widget.font() if opt.widget is not None else opt.font)

@@ -3,20 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from email.parser import BytesHeaderParser
-from email.policy import default as default_policy
 
 from PySide6.QtWidgets import QMenu, QPushButton, QWidget
 
-from deskmail.engine.smtp.outbox import OutboxItem, OutboxState
+from deskmail.engine.smtp.outbox import OutboxItem, OutboxState, subject_of
 
 OpenItem = Callable[[str, OutboxItem], object]  # (account email, refused item) -> opens it in the composer
-
-
-def subject_of(raw: bytes) -> str:
-    """The Subject of a queued message (headers only: a big attachment is not parsed for a menu label)."""
-    headers = BytesHeaderParser(policy=default_policy).parsebytes(raw)
-    return str(headers.get("Subject", "") or "").strip() or "(no subject)"
+Settle = Callable[[str, OutboxItem], object]  # (account email, unsure item) -> asks "send it again?"
 
 
 def refusal_of(item: OutboxItem) -> str:
@@ -24,12 +17,21 @@ def refusal_of(item: OutboxItem) -> str:
 
 
 def outbox_menu(
-    parent: QWidget, waiting: list[tuple[str, OutboxItem]], send_now: Callable[[], None], open_item: OpenItem
+    parent: QWidget,
+    waiting: list[tuple[str, OutboxItem]],
+    send_now: Callable[[], None],
+    open_item: OpenItem,
+    settle: Settle | None = None,
 ) -> QMenu:
-    """Each waiting message: a refused one opens in the composer to be fixed; then "Try sending all now"."""
+    """Each waiting message: a refused one opens in the composer to be fixed, one that may already have
+    been sent asks whether to send it again; then "Try sending all now"."""
     menu = QMenu(parent)
     for email, item in waiting:
-        if item.state is OutboxState.FAILED:
+        if item.state is OutboxState.UNSURE and settle is not None:
+            action = menu.addAction(f"May already have been sent: {subject_of(item.raw)}")
+            action.setToolTip("The connection broke just after it went out. Click to decide whether to send it again.")
+            action.triggered.connect(lambda _c=False, e=email, i=item: settle(e, i))
+        elif item.state is OutboxState.FAILED:
             # A refused message is not fixed by trying again: the person opens it, corrects it and sends it.
             action = menu.addAction(f"Fix and send again: {subject_of(item.raw)}")
             action.setToolTip(refusal_of(item))
@@ -42,23 +44,31 @@ def outbox_menu(
 
 
 def show_outbox(
-    button: QPushButton, waiting: list[tuple[str, OutboxItem]], send_now: Callable[[], None], open_item: OpenItem
+    button: QPushButton,
+    waiting: list[tuple[str, OutboxItem]],
+    send_now: Callable[[], None],
+    open_item: OpenItem,
+    settle: Settle | None = None,
 ) -> None:
-    """Fill the status-bar button: a count; with refused messages, a menu to fix each of them."""
+    """Fill the status-bar button: a count; with messages that need the person, a menu for each of them."""
     if not waiting:
         button.hide()
         return
     count = len(waiting)
     refused = [(email, item) for email, item in waiting if item.state is OutboxState.FAILED]
+    unsure = [(email, item) for email, item in waiting if item.state is OutboxState.UNSURE] if settle else []
     text = f"{count} message{'s' if count != 1 else ''} waiting in the Outbox"
     button.setToolTip("\n".join(refusal_of(item) for _email, item in refused) or "They are sent with the next check.")
     old = button.menu()
-    if not refused:
+    if not refused and not unsure:
         button.setMenu(None)  # type: ignore[arg-type]
         button.setText(f"{text} · Send now")
     else:
-        button.setMenu(outbox_menu(button, refused, send_now, open_item))
-        button.setText(f"{text} · {len(refused)} not sent, click to see why")
+        button.setMenu(outbox_menu(button, unsure + refused, send_now, open_item, settle))
+        why = f"{len(refused)} not sent" if refused else ""
+        maybe = f"{len(unsure)} may already have been sent" if unsure else ""
+        ask = "click to see why" if refused else "click to decide"
+        button.setText(f"{text} · {', '.join(filter(None, [why, maybe]))}, {ask}")
     if old is not None and old is not button.menu():
         old.deleteLater()
     button.show()

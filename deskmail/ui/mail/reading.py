@@ -18,6 +18,7 @@ from deskmail.engine.prefs import RemoteContentPrefs
 from deskmail.engine.runtime import render_body
 from deskmail.engine.store.models import MessageSummary
 from deskmail.engine.store.reader import Body, StoreReader
+from deskmail.qtbridge.reach import waits_for_connection
 from deskmail.qtbridge.tasks import Progress, Task
 from deskmail.ui.mail.reader import ReadingPane, remote_image_urls
 
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 REMOTE_IMAGE_MAX_BYTES = 5_000_000
+NOT_DOWNLOADED = "This message has not been downloaded yet. It will be when you are online again."
 
 
 def cached_body(store_path: Path, message_id: int) -> Body | None:
@@ -52,6 +54,7 @@ class ReadingController:
         self.body: Body | None = None  # big messages stay a file: read whole only when forwarded
         self.email = ""
         self._task: Task | None = None
+        self.failed: MessageSummary | None = None  # the message on screen could not be loaded
         self.allowed_senders: set[str] = set()
         self.prefs = RemoteContentPrefs(view.context.paths)
         view.context.runner.run(lambda c, p: self.prefs.load(), name="load-prefs", on_finished=self._prefs_loaded)
@@ -84,6 +87,7 @@ class ReadingController:
             return
         self._cancel()
         self.body = None
+        self.failed = None
         if not isinstance(summary, MessageSummary):
             self.pane.clear()
             self.view.actions_.update_enabled()
@@ -106,7 +110,9 @@ class ReadingController:
             return None if body is None else (body, render_body(body, allow_remote=allow))
 
         def from_server() -> None:
-            # Only the account's own queue may fetch (it owns the IMAP connection), behind any sync.
+            # Only the account's own queue may fetch (it owns the IMAP connection), behind any sync;
+            # a background batch (previews, offline download) running there stops at its next step.
+            self.view.controller.previews.pause(self.email)
             self._task = self.view.context.runner.run(
                 load,
                 key=self.email,
@@ -138,8 +144,21 @@ class ReadingController:
 
     def _failed(self, summary: MessageSummary, error: object) -> None:
         self._task = None
+        self.failed = summary
+        if waits_for_connection(error):
+            # Not downloaded and no connection: a plain promise, not an error; the window says who is unreachable.
+            self.view.controller.went_offline(self.email, error)
+            self.pane.show_error(summary, NOT_DOWNLOADED)
+            return
         message = getattr(error, "message", "") or "This message cannot be shown."
         self.pane.show_error(summary, message)
+
+    def connection_back(self) -> None:
+        """Online again: a message that could not be shown meanwhile is opened again (no stale error stays)."""
+        failed, self.failed = self.failed, None
+        if failed is not None and self.pane.summary is not None and self.pane.summary.id == failed.id:
+            self.pane.summary = None  # not "the same message again": open it for real
+            self.open(failed)
 
     # -- remote content --------------------------------------------------------------------------
 

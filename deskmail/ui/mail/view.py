@@ -29,6 +29,7 @@ from deskmail.engine.smtp.outbox import OutboxItem, OutboxState, outbox_items
 from deskmail.engine.store.models import Folder, MessageSummary, SpecialUse
 from deskmail.qtbridge.mail import MailController, Runtime, RuntimeFactory
 from deskmail.qtbridge.message_model import PAGE_SIZE, FolderSource, ListSource, MessageListModel
+from deskmail.qtbridge.reach import offline_texts
 from deskmail.qtbridge.tasks import Task
 from deskmail.ui.context import AppContext
 from deskmail.ui.mail.actions import MailActions
@@ -43,7 +44,6 @@ from deskmail.ui.mail.reading import ReadingController
 from deskmail.ui.mail.signin import SignInAgain
 
 log = logging.getLogger(__name__)
-OFFLINE_TEXT = "You're offline. You can still read your mail; what you send or change goes out when you're back online."
 SEARCH_DELAY_MS = 150
 WARM_UP_MS = 300  # after the first paint: start-up does not wait for the MIME stack
 
@@ -148,6 +148,17 @@ class MailView(QWidget):
         if first:
             self.controller.sync_all()
             QTimer.singleShot(WARM_UP_MS, self._warm_up)
+            QTimer.singleShot(WARM_UP_MS, self._watch_network)
+
+    def _watch_network(self) -> None:
+        """The platform's word on the network: who is offline, and a check as soon as the network is back."""
+        from deskmail.ui.mail.network import PlatformNetwork
+
+        if self.controller.network_up is not None:  # already given (a scene, a test)
+            return
+        network = PlatformNetwork(lambda: None if self.controller.online else self.controller.sync_all(), self)
+        self.controller.network_up = network.up
+        self.controller.metered = network.metered
 
     def _warm_up(self) -> None:
         """Load the MIME stack on a worker once the window is up, so the first message opens as fast as the rest."""
@@ -209,7 +220,13 @@ class MailView(QWidget):
             if reader is not None:
                 waiting += [(account.email, item) for item in outbox_items(reader, heads_only=True)]
         self.waiting = waiting
-        show_outbox(self.outbox_button, waiting, self.controller.sync_all, self.actions_.open_outbox_item)
+        show_outbox(
+            self.outbox_button,
+            waiting,
+            self.controller.sync_all,
+            self.actions_.open_outbox_item,
+            self.actions_.settle_outbox_item,
+        )
         for account in self.accounts:
             mine = [item for email, item in waiting if email == account.email]
             refused = sum(item.state is OutboxState.FAILED for item in mine)
@@ -220,7 +237,9 @@ class MailView(QWidget):
         mine = [(e, item) for e, item in self.waiting if e == email]
         if not mine:
             return
-        menu = outbox_menu(self, mine, self.controller.sync_all, self.actions_.open_outbox_item)
+        menu = outbox_menu(
+            self, mine, self.controller.sync_all, self.actions_.open_outbox_item, self.actions_.settle_outbox_item
+        )
         menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.outbox_menu = menu
         where = rect.bottomLeft() if isinstance(rect, QRect) else self.folders.rect().topLeft()
@@ -334,19 +353,27 @@ class MailView(QWidget):
         if text:
             self.status.setText(text)
         elif not self.controller.online:
-            self.status.setText("Offline")
+            self.status.setText(self.offline_texts()[1])
         elif not self.controller.syncing and not self.error_bar.isHidden():
             self.status.setText("Could not check for new mail (see the message at the top)")  # never "Up to date"
+        elif not self.controller.syncing and self.controller.check_failed:  # the server refused some folders
+            self.status.setText(f"Some folders could not be checked · checked at {time.strftime('%H:%M')}")
         elif not self.controller.syncing:
             self.status.setText(f"Up to date · checked at {time.strftime('%H:%M')}")
+
+    def offline_texts(self) -> tuple[str, str]:
+        """The offline bar's sentence and the status bar's words: this computer, or the provider."""
+        return offline_texts(self.controller.no_network, self.controller.provider(self.controller.unreachable))
 
     def _online_changed(self, online: bool) -> None:
         self.update_empty_text()
         if online:
             self.offline_bar.hide()
+            self.reading.connection_back()
         else:
-            self.status.setText("Offline")
-            self.offline_bar.show_message(OFFLINE_TEXT, [("Try again", self.controller.sync_all)])
+            bar, status = self.offline_texts()
+            self.status.setText(status)
+            self.offline_bar.show_message(bar, [("Try again", self.controller.sync_all)])
 
     def _problem(self, email: str, error: object) -> None:
         if not isinstance(error, UserFacingError):
@@ -388,9 +415,24 @@ class MailView(QWidget):
 
     # -- hooks used by MainWindow ---------------------------------------------------------------------
 
+    def set_up_phone(self, email: str) -> None:
+        """The "Set up your phone" window for one account (its QR code, iPhone profile and card)."""
+        account = next((a for a in self.accounts if a.key == account_key(email)), None)
+        if account is not None:
+            from deskmail.ui.phone.window import open_phone_window
+
+            open_phone_window(account, self)
+
     def install(self, window: QMainWindow) -> None:
         """Add this view's toolbar, menus and status bar widgets to the main window."""
         self.actions_.install(window)
+        file_menu = getattr(window, "file_menu", None)
+        if isinstance(file_menu, QMenu):  # right after Add Account…
+            listed = file_menu.actions()
+            if len(listed) > 1:
+                file_menu.insertAction(listed[1], self.folder_menu.phone)
+            else:
+                file_menu.addAction(self.folder_menu.phone)
         window.statusBar().addWidget(self.status, 1)
         window.statusBar().addPermanentWidget(self.outbox_button)
 

@@ -332,6 +332,14 @@ class DonePage(Page):
         column.addWidget(heading("All set!"))
         self.text = paragraph()
         column.addWidget(self.text)
+        # Mail on the phone too, without typing the settings again there (issue #18).
+        self.phone_button = button("Set up your phone too\u2026", "Put this account on your phone")
+        self.phone_button.clicked.connect(self._set_up_phone)
+        phone_row = QHBoxLayout()
+        phone_row.addWidget(self.phone_button)
+        phone_row.addStretch(1)
+        column.addSpacing(8)
+        column.addLayout(phone_row)
         row.addLayout(column, 1)
         self.content.addLayout(row)
         self.finish_button = button("Start reading mail")
@@ -354,6 +362,12 @@ class DonePage(Page):
                 else "You will sign in again in your browser each time Deskmail starts."
             )
         self.text.setText(f"Your e-mail account {account.email} is ready.\n\n{kept}")
+
+    def _set_up_phone(self) -> None:
+        from deskmail.ui.phone.window import open_phone_window
+
+        if self.machine.draft.account is not None:
+            open_phone_window(self.machine.draft.account, self)
 
     def default_button(self) -> QPushButton | None:
         return self.finish_button

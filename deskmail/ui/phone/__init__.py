@@ -1,0 +1,1 @@
+"""Set up your phone too: the window with the QR code, the iPhone profile and the printable card."""
