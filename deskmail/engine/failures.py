@@ -254,7 +254,9 @@ def wrong_greeting(server: ServerConfig, details: str = "") -> UserFacingError:
 # Kinds that say "not reachable now" when nothing proves the settings wrong.
 REACHABILITY_KINDS = frozenset({ErrorKind.CONNECT_REFUSED, ErrorKind.TIMEOUT, ErrorKind.CONNECTION_LOST})
 SETTINGS_WRONG = "settings_wrong"  # in UserFacingError.data: the failure itself shows a setting is wrong
-_UNPROVEN_HINT = "If these settings are new, also check the server name and the port number against your provider's."
+_UNPROVEN_HINT = (
+    "If these settings are new, also check the server name and the port number against your provider's settings."
+)
 
 
 def settings_wrong(error: UserFacingError) -> bool:
