@@ -133,9 +133,9 @@ def speaks_tls(server: ServerConfig, settings: Settings, cancel: CancelToken) ->
         sock = connect(server, settings, cancel, PROBE_TIMEOUT * 3)
     except (UserFacingError, Cancelled):
         return False
-    sock.settimeout(PROBE_TIMEOUT * 3)
+    sock.settimeout(step_timeout(cancel, PROBE_TIMEOUT * 3))
     try:
-        with tls.pinned_context().wrap_socket(sock, server_hostname=server.host):
+        with closes_on_cancel(sock, cancel), tls.pinned_context().wrap_socket(sock, server_hostname=server.host):
             return True
     except OSError:
         return False
