@@ -251,8 +251,11 @@ def test_send_cut_mid_data_keeps_the_message_and_sends_it_once(
     imap = fault_proxy(testbed.mail.ip, 993)
     smtp = fault_proxy(testbed.smtp.ip, 465)
     runtime = _runtime(testbed, tmp_path, imap, smtp)
-    smtp.fault = Fault("up", 60_000, "cut")  # after TLS, EHLO and AUTH: inside the 200 KB of DATA
-    result = runtime.send(_message(runtime, 200_000))
+    # After TLS, EHLO and AUTH, inside DATA. The message is bigger than what the kernel buffers on
+    # both sides of the proxy hold, so the cut is seen before the final "." (else the client has
+    # handed everything over and the server may have it: the "may already have been sent" case).
+    smtp.fault = Fault("up", 1_000_000, "cut")
+    result = runtime.send(_message(runtime, 24_000_000))
     assert result.error is not None and is_offline(result.error), result.error.to_json()
     assert "support" not in result.error.fix
     [waiting] = Outbox(runtime.store()).items(heads_only=True)
