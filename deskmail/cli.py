@@ -21,6 +21,7 @@ COMMANDS = {
     "sync": "sync",
     "folders": "folders",
     "messages": "messages",
+    "settings": "settings",
 }
 EXPORT_FORMATS = ("thunderbird-json", "thunderbird-qr", "mobileconfig", "card")
 
@@ -81,6 +82,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("folder", metavar="FOLDER")
     p.add_argument("--json", action="store_true")
     p.add_argument("--limit", type=int, default=0, help="at most this many, newest first")
+
+    p = sub.add_parser("settings", help="show or change settings (e.g. undo_send_seconds, 0-30, default 5)")
+    p.add_argument("--json", action="store_true")
+    setting = p.add_subparsers(dest="settings_command", metavar="ACTION")
+    s = setting.add_parser("set", help="change one setting")
+    s.add_argument("key", metavar="KEY")
+    s.add_argument("value", metavar="VALUE")
+    s.add_argument("--json", action="store_true")
     return parser
 
 

@@ -25,6 +25,7 @@ from deskmail.core.settings import Settings
 from deskmail.engine.logs import setup_file_logging
 from deskmail.engine.paths import Paths
 from deskmail.engine.validate import CheckReport, ServerCheck, check_account
+from deskmail.engine.validate.checks import OVERALL_STEPS
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +50,9 @@ def run(args: argparse.Namespace) -> int:
     except UsageError as exc:
         print(str(exc), file=sys.stderr)
         return 2
-    cancel = CancelToken.with_timeout(max(args.timeout, 1.0) * 2)
+    # A backstop only: each server's check has its own deadline (OVERALL_STEPS step timeouts), which
+    # must pass first so a trickling server reads "did not answer in time", not "the check was stopped".
+    cancel = CancelToken.with_timeout(max(args.timeout, 1.0) * (OVERALL_STEPS + 1))
     progress = None if args.json else _progress
     try:
         report = check_account(

@@ -20,6 +20,7 @@ from deskmail.engine.imap.connector import account_connector
 from deskmail.engine.imap.push import NETWORK_ERRORS
 from deskmail.engine.oauth.accounts import login_secret
 from deskmail.engine.paths import Paths
+from deskmail.engine.runtime import runtime_for
 from deskmail.engine.store import Store
 
 log = logging.getLogger(__name__)
@@ -59,6 +60,14 @@ def _sync_one(account: Account, settings: Settings, paths: Paths, *, quiet: bool
         password = credentials.get(account.email)
         if password is None:
             raise _no_password_error(account.email)
+        if account.uses_pop3:  # local folders: the account's runtime downloads into them
+            runtime = runtime_for(account, paths, settings, credentials)
+            try:
+                report = runtime.sync(progress=None if quiet else _print_progress)
+            finally:
+                runtime.close()
+            result.update(report.to_json())
+            return _finished(account, result, started, quiet)
         secret = login_secret(account, password, credentials, settings)
         store = Store.open_for(paths, account.email)
         session = open_session(account_connector(account, secret, settings), CancelToken())
@@ -70,8 +79,17 @@ def _sync_one(account: Account, settings: Settings, paths: Paths, *, quiet: bool
             store.close()
         result.update(report.to_json())
         result["may_already_have_been_sent"] = unsure
-        for message in [*report.rolled_back, *report.warnings]:
-            print(f"{account.email}: {message}", file=sys.stderr)
+        for message in report.rolled_back:
+            print(message, file=sys.stderr)
+        for folder in report.folders:
+            if folder.error:
+                print(f"{account.email}: {folder.name}: {folder.error}", file=sys.stderr)
+            elif folder.skipped:
+                count = f"{folder.skipped} message" + ("s" if folder.skipped > 1 else "")
+                print(
+                    f"{account.email}: {folder.name}: {count} could not be read and will be tried again.",
+                    file=sys.stderr,
+                )
     except UserFacingError as exc:
         result["error"] = exc.to_json()
         print(f"{account.email}: {exc.message} {exc.fix}".strip(), file=sys.stderr)
@@ -83,6 +101,10 @@ def _sync_one(account: Account, settings: Settings, paths: Paths, *, quiet: bool
         log.info("sync of %s: %s", account.email, error.details)
         result["error"] = error.to_json()
         print(f"{account.email}: {error.message} {error.fix}", file=sys.stderr)
+    return _finished(account, result, started, quiet)
+
+
+def _finished(account: Account, result: dict[str, Any], started: float, quiet: bool) -> dict[str, Any]:
     result["seconds"] = round(time.monotonic() - started, 3)
     if not quiet and result["ok"]:
         print(f"{account.email}: up to date ({result['seconds']} s)", file=sys.stderr)

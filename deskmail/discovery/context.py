@@ -141,8 +141,8 @@ class Context:
         pop3 = [entry.resolve(self.address) for entry in config.pop3]
         if config.login == "none" or (not config.imap and not config.pop3):
             kind = "no_imap"
-        elif config.pop3_only:
-            kind = "pop3_only"
+        elif config.pop3_only:  # a POP3 account works too (downloaded to this computer) if mail can be sent
+            kind = "found" if any(c.outgoing is not None for c in candidates) else "pop3_only"
         elif config.oauth_only:
             kind = "oauth_only"
         elif any(c.outgoing is not None for c in candidates):

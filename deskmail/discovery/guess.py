@@ -1,4 +1,4 @@
-"""The last resort: probe common host names, implicit TLS first, several probes staggered in flight.
+"""The last resort: probe common host names (pop./pop3. only when no IMAP answers), implicit TLS first.
 
 A probe only reads the greeting and CAPABILITY / EHLO; it counts only if TLS verifies (for
 STARTTLS: advertised, and the upgrade verifies). Plaintext is never guessed, no password is sent.
@@ -51,7 +51,23 @@ def probe_plan(domain: str) -> list[Probe]:
 def guess_source(ctx: Context, cancel: CancelToken) -> SourceReport:
     """Probe imap./mail./bare and smtp./mail./bare names of the domain; always needs confirmation."""
     ctx.say("Trying common server names...")
-    plan = probe_plan(ctx.address.domain)
+    config = ProviderConfig(id=ctx.address.domain, name=ctx.address.domain_unicode)
+    _probe_all(ctx, probe_plan(ctx.address.domain), config, cancel)
+    if not config.incoming and config.outgoing:  # no IMAP: a POP3 server is still a working account
+        _probe_all(ctx, pop3_plan(ctx.address.domain), config, cancel)
+    if not config.incoming:
+        return SourceReport("guess")
+    reason = "Found by trying common server names: please confirm that these servers belong to your provider."
+    return ctx.report("guess", config, Origin("guess", f"probe:{ctx.address.domain}", False, reason))
+
+
+def pop3_plan(domain: str) -> list[Probe]:
+    """POP3 names, tried only when no IMAP server answered."""
+    return [Probe(Protocol.POP3, f"{p}{domain}", s) for s in _SECURITIES for p in ("pop.", "pop3.")]
+
+
+def _probe_all(ctx: Context, plan: list[Probe], config: ProviderConfig, cancel: CancelToken) -> None:
+    """Probe `plan` and add the servers that answered well to `config`."""
     # Resolve every name at once first: most do not exist, and probing them one by one would
     # cost a round trip each.
     hosts = sorted({item.host for item in plan})
@@ -60,15 +76,10 @@ def guess_source(ctx: Context, cancel: CancelToken) -> SourceReport:
     addresses = {host: found for host, found in zip(hosts, answers, strict=True) if isinstance(found, list) and found}
     plan = [item for item in plan if item.host in addresses]
     outcomes = _run_probes(ctx, plan, addresses, cancel)
-    config = ProviderConfig(id=ctx.address.domain, name=ctx.address.domain_unicode)
     for index, item in enumerate(plan):
         if outcomes.get(index) is True:
             entry = ServerEntry(str(item.protocol), item.host, item.port, item.security)
-            (config.incoming if item.protocol is Protocol.IMAP else config.outgoing).append(entry)
-    if not config.incoming:
-        return SourceReport("guess")
-    reason = "Found by trying common server names: please confirm that these servers belong to your provider."
-    return ctx.report("guess", config, Origin("guess", f"probe:{ctx.address.domain}", False, reason))
+            (config.outgoing if item.protocol is Protocol.SMTP else config.incoming).append(entry)
 
 
 def _resolve(ctx: Context, host: str, cancel: CancelToken) -> list[str]:
@@ -121,7 +132,7 @@ def _run_probes(
 
 def _settled(plan: list[Probe], outcomes: dict[int, bool]) -> bool:
     """Done when, for each protocol, some probe worked and every better one has finished."""
-    for protocol in (Protocol.IMAP, Protocol.SMTP):
+    for protocol in {p.protocol for p in plan}:
         indexes = [i for i, p in enumerate(plan) if p.protocol is protocol]
         first_ok = next((i for i in indexes if outcomes.get(i) is True), None)
         if first_ok is None or any(i not in outcomes for i in indexes if i < first_ok):

@@ -118,17 +118,23 @@ class Origin:
 
 
 def build_candidates(config: ProviderConfig, address: Address, origin: Origin) -> list[Candidate]:
-    """Complete IMAP + SMTP candidates, best first: every IMAP and SMTP server appears in one."""
-    imap, smtp = config.imap, config.smtp
-    if not imap:
+    """Complete incoming + SMTP candidates, best first: every IMAP and SMTP server appears in one;
+    POP3 servers follow as alternatives (the only ones for a provider without IMAP)."""
+    candidates = _paired(config, address, origin, config.imap) + _paired(config, address, origin, config.pop3)
+    return sorted(candidates, key=lambda c: bool(c.extra.get("plaintext")))  # plaintext last, whatever protocol
+
+
+def _paired(config: ProviderConfig, address: Address, origin: Origin, incoming: list[ServerEntry]) -> list[Candidate]:
+    smtp = config.smtp
+    if not incoming:
         return []
-    count = max(len(imap), len(smtp), 1)
+    count = max(len(incoming), len(smtp), 1)
     candidates = []
     for i in range(count):
-        incoming = imap[min(i, len(imap) - 1)].resolve(address)
+        server = incoming[min(i, len(incoming) - 1)].resolve(address)
         outgoing = smtp[min(i, len(smtp) - 1)].resolve(address) if smtp else None
-        candidates.append(_candidate(config, address, origin, incoming, outgoing))
-    return sorted(candidates, key=lambda c: bool(c.extra.get("plaintext")))
+        candidates.append(_candidate(config, address, origin, server, outgoing))
+    return candidates
 
 
 def _candidate(

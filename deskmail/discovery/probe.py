@@ -1,4 +1,4 @@
-"""Greeting-only probes of IMAP and SMTP servers: TLS, greeting, CAPABILITY / EHLO. Never a login."""
+"""Greeting-only probes of IMAP, POP3 and SMTP servers: TLS, greeting, CAPABILITY / CAPA / EHLO. Never a login."""
 
 from __future__ import annotations
 
@@ -50,6 +50,8 @@ def probe(
             greeting, caps = _imap(stream, context, security)
         elif protocol is Protocol.SMTP:
             greeting, caps = _smtp(stream, context, security)
+        elif protocol is Protocol.POP3:
+            greeting, caps = _pop3(stream, context, security)
         else:
             raise ProbeError(f"cannot probe {protocol}")
     return ProbeResult(protocol, host, port, security, greeting, caps)
@@ -85,6 +87,37 @@ def _imap_capabilities(stream: Stream, tag: str) -> list[str]:
                 raise ProbeError(f"CAPABILITY failed: {line[:60]!r}")
             return caps
     raise ProbeError("CAPABILITY never finished")
+
+
+def _pop3(stream: Stream, context: ssl.SSLContext, security: Security) -> tuple[str, list[str]]:
+    greeting = _text(stream.read_line())
+    if not greeting.startswith("+OK"):
+        raise ProbeError(f"not a POP3 greeting: {greeting[:60]!r}")
+    caps = _pop3_capa(stream)
+    if security is Security.STARTTLS:
+        if "STLS" not in caps:
+            raise ProbeError("the server does not offer STLS")
+        stream.send(b"STLS\r\n")
+        reply = _text(stream.read_line())
+        if not reply.startswith("+OK"):
+            raise ProbeError(f"STLS refused: {reply[:60]!r}")
+        stream.start_tls(context, stream.host)
+        caps = _pop3_capa(stream)
+    stream.send(b"QUIT\r\n")
+    return greeting, caps
+
+
+def _pop3_capa(stream: Stream) -> list[str]:
+    stream.send(b"CAPA\r\n")
+    if not _text(stream.read_line()).startswith("+OK"):
+        return []  # RFC 1939 servers without CAPA
+    caps: list[str] = []
+    for _ in range(100):
+        line = _text(stream.read_line())
+        if line == ".":
+            return caps
+        caps.append(line.upper().split(" ", 1)[0])
+    raise ProbeError("CAPA never finished")
 
 
 def _smtp(stream: Stream, context: ssl.SSLContext, security: Security) -> tuple[str, list[str]]:

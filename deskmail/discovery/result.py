@@ -29,7 +29,7 @@ class DiscoveryResult:
     candidates: list[Candidate] = field(default_factory=list)  # best first
     lookups: list[Lookup] = field(default_factory=list)
     message: str = ""  # plain words: why nothing usable was found, or what to do first
-    pop3: list[ServerConfig] = field(default_factory=list)  # POP3 servers seen (reported, never used)
+    pop3: list[ServerConfig] = field(default_factory=list)  # POP3 servers seen (also in candidates, after IMAP)
     reason: str = ""  # finer detail for not_found: no_mail_servers | no_imap | ""
     hint: str | None = None  # typo hint for the domain ("gmail.com")
     ms: int = 0
@@ -78,10 +78,10 @@ def assemble(ctx: Context, reports: list[SourceReport], hint: str | None = None)
         result.outcome = Outcome.FOUND
         result.message = _found_message(result.candidates[0], name)
     elif winner.kind == "pop3_only":
-        result.outcome, result.candidates = Outcome.POP3_ONLY, []
+        result.outcome = Outcome.POP3_ONLY
         result.message = (
-            f"{name} only offers POP3, which downloads mail to one computer. Deskmail needs IMAP, "
-            "which keeps your mail in sync everywhere; ask your provider whether IMAP is available."
+            f"{name} only offers POP3, which downloads mail to one computer, and no server for sending "
+            "mail was found. Enter the outgoing (SMTP) server from your provider's help pages."
         )
     elif winner.kind == "oauth_only":
         result.outcome = Outcome.OAUTH_ONLY

@@ -14,6 +14,7 @@ from deskmail.core.serverconfig import (
     Candidate,
     CertificatePin,
     ConnectionPolicy,
+    Protocol,
     Provider,
     ServerConfig,
 )
@@ -25,6 +26,30 @@ AUTH_OAUTH2 = "oauth2"  # a browser sign-in; the keyring holds the refresh token
 FORMAT_VERSION = 1
 # Keys that must never reach the accounts file, whatever a caller puts into `extra`.
 SECRET_KEYS = frozenset({"password", "secret", "token", "access_token", "refresh_token"})
+
+
+@dataclass(frozen=True)
+class DownloadChoices:
+    """What a POP3 account does with mail on the server once it is safely stored on this computer."""
+
+    keep_on_server: bool = True  # "Keep a copy on the server"
+    delete_after_days: int = 0  # "Remove it from the server after N days" (0: never); counted from first seen
+    poll_minutes: int = 10  # how often new mail is fetched (plus Get Mail)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "keep_on_server": self.keep_on_server,
+            "delete_after_days": self.delete_after_days,
+            "poll_minutes": self.poll_minutes,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> DownloadChoices:
+        return cls(
+            keep_on_server=bool(data.get("keep_on_server", True)),
+            delete_after_days=max(0, int(data.get("delete_after_days", 0))),
+            poll_minutes=max(1, int(data.get("poll_minutes", 10))),
+        )
 
 
 class AccountError(Exception):
@@ -46,6 +71,11 @@ class Account:
     help_urls: tuple[str, ...] = ()
     auth: str = AUTH_PASSWORD  # how Deskmail logs in: AUTH_PASSWORD or AUTH_OAUTH2
     oauth2: tuple[tuple[str, str], ...] = ()  # for AUTH_OAUTH2: endpoints, scope, client id (no token)
+    download: DownloadChoices = field(default_factory=DownloadChoices)  # POP3 accounts only
+
+    @property
+    def uses_pop3(self) -> bool:
+        return self.incoming.protocol is Protocol.POP3
 
     @property
     def key(self) -> str:
@@ -71,6 +101,7 @@ class Account:
             "help_urls": list(self.help_urls),
             # Written only for browser sign-in accounts: files from older versions stay identical.
             **({"auth": self.auth, "oauth2": dict(self.oauth2)} if self.auth != AUTH_PASSWORD else {}),
+            **({"pop3": self.download.to_json()} if self.uses_pop3 else {}),
         }
 
     @classmethod
@@ -92,6 +123,7 @@ class Account:
             help_urls=tuple(str(u) for u in data.get("help_urls", [])),
             auth=str(data.get("auth", AUTH_PASSWORD)),
             oauth2=tuple((str(k), str(v)) for k, v in (data.get("oauth2") or {}).items()),
+            download=DownloadChoices.from_json(data.get("pop3") or {}),
         )
 
     @classmethod
@@ -114,6 +146,10 @@ class Account:
             provider=candidate.provider,
             source=candidate.source,
             help_urls=tuple(candidate.help_urls),
+            # A POP3 candidate may carry the person's choices ("pop3": {"keep_on_server": ...}).
+            download=DownloadChoices.from_json(
+                choices if isinstance(choices := candidate.extra.get("pop3"), dict) else {}
+            ),
         )
 
     def with_policy(self, policy: ConnectionPolicy) -> Account:

@@ -10,6 +10,7 @@ import contextlib
 import itertools
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -71,3 +72,28 @@ def closes_on_cancel(sock: socket.socket, cancel: CancelToken) -> Iterator[None]
     finally:
         _watchdog.remove(key)
         handle.close()
+
+
+class Deadline(CancelToken):
+    """A deadline for one step, that can be pushed back (e.g. once a download's size is known).
+
+    Not a child of the operation's token (children stay referenced by their parent for good):
+    it looks at that token instead, so cancelling the operation still ends the step.
+    """
+
+    def __init__(self, seconds: float, operation: CancelToken = NEVER) -> None:
+        super().__init__(deadline=time.monotonic() + seconds)
+        self._operation = operation
+        self._end = time.monotonic() + seconds
+
+    def extend(self, seconds: float) -> None:
+        self._end += seconds
+        self._deadline = self._end
+
+    @property
+    def expired(self) -> bool:
+        return time.monotonic() >= self._end
+
+    @property
+    def cancelled(self) -> bool:
+        return self.expired or self._event.is_set() or self._operation.cancelled

@@ -32,7 +32,7 @@ from deskmail.core.cancel import NEVER, CancelToken
 from deskmail.core.errors import UserFacingError
 from deskmail.core.serverconfig import AUTH_PASSWORD_ENCRYPTED, ConnectionPolicy, Security, ServerConfig
 from deskmail.core.settings import Settings
-from deskmail.engine import failures, transport
+from deskmail.engine import failures, limits, transport
 from deskmail.engine.oauth.login import login_imap_bearer, login_smtp_bearer
 from deskmail.engine.oauth.session import OAuthLogin
 from deskmail.engine.smtp_session import SmtpSession
@@ -62,6 +62,24 @@ class _IMAP4(imaplib.IMAP4):
 
     def _create_socket(self, timeout: float | None) -> socket.socket:
         return self._ready_socket
+
+    # imaplib keeps every untagged response and reads any literal whole: the commands still run
+    # through it (greeting, CAPABILITY, login, imapclient's) get the limits of engine/limits.py too.
+    def _command(self, name: str, *args: Any) -> Any:
+        self._held = (0, 0)  # responses and bytes kept for this command
+        return super()._command(name, *args)  # type: ignore[misc]
+
+    def _append_untagged(self, typ: str, dat: Any) -> None:
+        count, size = getattr(self, "_held", (0, 0))
+        self._held = (count + 1, size + len(dat or b"") + limits.IMAP_UNTAGGED_OVERHEAD)
+        if self._held[0] > limits.IMAP_MAX_UNTAGGED or self._held[1] > limits.IMAP_MAX_UNTAGGED_BYTES:
+            raise self.abort("too many untagged responses to one command")
+        super()._append_untagged(typ, dat)  # type: ignore[misc]
+
+    def read(self, size: int) -> bytes:
+        if size > limits.IMAP_MAX_LITERAL:  # every caller reads in pieces far below this
+            raise self.abort(f"server announced a {size}-byte literal")
+        return super().read(size)
 
     def readline(self) -> bytes:
         # A bare LF ends a line too (GNU Mailutils ends its AUTHENTICATE reply so): a line is

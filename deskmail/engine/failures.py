@@ -155,6 +155,8 @@ def _error(
 
 
 def _role(server: ServerConfig) -> str:
+    if server.protocol is Protocol.POP3:
+        return "incoming (POP3)"
     return "outgoing (SMTP)" if server.protocol is Protocol.SMTP else "incoming (IMAP)"
 
 
@@ -240,7 +242,7 @@ def plaintext_refused(server: ServerConfig, details: str = "") -> UserFacingErro
 
 
 def protocol_error(server: ServerConfig, details: str = "") -> UserFacingError:
-    expected = "an SMTP" if server.protocol is Protocol.SMTP else "an IMAP"
+    expected = {Protocol.SMTP: "an SMTP", Protocol.POP3: "a POP3"}.get(server.protocol, "an IMAP")
     return _error(_CONNECTION_TEXTS, ErrorKind.PROTOCOL_ERROR, server, details, expected=expected)
 
 
@@ -288,6 +290,41 @@ def injection_detected(server: ServerConfig) -> UserFacingError:
 
 def server_busy(server: ServerConfig, details: str = "") -> UserFacingError:
     return _error(_CONNECTION_TEXTS, ErrorKind.SERVER_BUSY, server, details)
+
+
+def mailbox_in_use(server: ServerConfig, details: str = "") -> UserFacingError:
+    """POP3 [IN-USE] (RFC 2449): another program holds the mailbox; nothing is wrong with the settings."""
+    return UserFacingError(
+        ErrorKind.SERVER_BUSY,
+        f"Your mailbox at {server.host} is being read by another program right now.",
+        "Close other mail programs or phones that download this mailbox, then try again in a few minutes.",
+        Field.NONE,
+        details,
+    )
+
+
+def server_misbehaved(server: ServerConfig, details: str = "") -> UserFacingError:
+    """An answer past the limits of engine/limits.py (endless, too long, too slow): temporary, like busy."""
+    return UserFacingError(
+        ErrorKind.SERVER_BUSY,
+        f"The server {server.host} sent an answer Deskmail cannot read safely (far too long or too slow), "
+        "so Deskmail stopped listening.",
+        "Try again later. If it keeps happening, your provider's server may be broken.",
+        Field.NONE,
+        details,
+    )
+
+
+# ---- a server answer that broke the limits (engine/limits.py): the folder is skipped this time ----
+
+FOLDER_UNREADABLE = (
+    "The server sent an answer for this folder that Deskmail cannot read safely, so the folder was skipped. "
+    "Deskmail tries again at the next sync."
+)
+FOLDER_REFUSED = (
+    "The server refused to open this folder this time, so it was skipped. Deskmail tries again at the next sync."
+)
+FOLDER_TOO_SLOW = "The server took too long to answer for this folder, so it was skipped. Deskmail tries again later."
 
 
 # ---- certificates -------------------------------------------------------------------------------

@@ -24,11 +24,12 @@ from deskmail.core.settings import Settings
 from deskmail.engine.accounts import Account
 from deskmail.engine.credentials import Credentials
 from deskmail.engine.imap.account import open_session, sync_account
-from deskmail.engine.imap.actions import Actions, replay
+from deskmail.engine.imap.actions import replay
 from deskmail.engine.imap.bodies import MessageGone, ensure_body
 from deskmail.engine.imap.push import NETWORK_ERRORS
 from deskmail.engine.imap.session import ImapSession
 from deskmail.engine.imap.sync import ProgressFn, SyncReport
+from deskmail.engine.imap.undo import Done, perform, undo
 from deskmail.engine.imap.wire import ImapError
 from deskmail.engine.paths import Paths
 from deskmail.engine.store.models import Folder, MessageSummary, SpecialUse
@@ -140,16 +141,9 @@ class AccountRuntime:
         return oauth.login_secret(self.account, password, self.credentials, self.settings)
 
     def imap_client(self, cancel: CancelToken) -> Any:
-        """A new logged-in IMAP connection (TLS verified or pinned)."""
-        connect = importlib.import_module("deskmail.engine.connect")
-        server = self.account.incoming
-        client = connect.open_imap(server, self.settings, self.account.policy, cancel)
-        try:
-            connect.login_imap(client, server.username or self.account.email, self._password(), cancel)
-        except BaseException:
-            connect.close_quietly(client)
-            raise
-        return client
+        """A new logged-in IMAP connection (TLS verified or pinned), within CONNECT_DEADLINE."""
+        connector = importlib.import_module("deskmail.engine.imap.connector")
+        return connector.account_connector(self.account, self._password(), self.settings)(cancel)
 
     def smtp_client(self, cancel: CancelToken) -> Any:
         """A new logged-in SMTP submission connection."""
@@ -324,13 +318,11 @@ class AccountRuntime:
 
     def upload_drafts(self, cancel: CancelToken = NEVER) -> None:
         """Put drafts saved while offline into the server's Drafts folder."""
-        from deskmail.engine.smtp.drafts import DraftManager
-        from deskmail.engine.smtp.outbox import LocalDrafts, outbox_items
+        from deskmail.engine.smtp.outbox import outbox_items
 
         # A draft whose message waits in the Outbox is not uploaded: it is cleaned once the message leaves.
         leaving = {item.message_id for item in outbox_items(self.store(), heads_only=True)}
-        manager = DraftManager(LocalDrafts(self.store()), self.imap_client)
-        for saved in manager.upload_pending(cancel, skip=leaving):
+        for saved in self.draft_manager().upload_pending(cancel, skip=leaving):
             if saved.server_error is not None:
                 log.info("draft %s still local: %s", saved.record.message_id, saved.server_error.message)
 
@@ -341,6 +333,13 @@ class AccountRuntime:
             if result.error is not None:
                 log.info("outbox %s still waiting: %s", result.item_id, result.error.message)
         return results
+
+    def draft_manager(self) -> Any:
+        """Drafts: saved in the store at once, then copied to the server's Drafts (POP3: the local one)."""
+        from deskmail.engine.smtp.drafts import DraftManager
+        from deskmail.engine.smtp.outbox import LocalDrafts
+
+        return DraftManager(LocalDrafts(self.store()), self.imap_client)
 
     def body(self, summary: MessageSummary, cancel: CancelToken = NEVER) -> bytes:
         """The raw message as bytes (whole in memory: prefer `open_message` / `stored_body`)."""
@@ -435,26 +434,17 @@ class AccountRuntime:
             return None
         raise ValueError(f"unknown folder change {kind!r}")
 
-    def act(self, kind: str, folder_id: int, uids: list[int], value: object = None) -> int:
-        """A local-first action (read, flag, delete, archive, move); then try to tell the server."""
+    def act(self, kind: str, folder_id: int, uids: list[int], value: object = None) -> Done | None:
+        """A local-first action (read, flag, delete, archive, move); returns how to undo it (None: cannot)."""
         store = self.store()
         folder = store.folder_by_id(folder_id)
         if folder is None:
-            return 0
-        actions = Actions(store)
-        if kind == "read":
-            count = actions.mark_read(folder, uids, bool(value))
-        elif kind == "flag":
-            count = actions.mark_flagged(folder, uids, bool(value))
-        elif kind == "delete":
-            count = actions.delete(folder, uids)
-        elif kind == "archive":
-            count = actions.archive(folder, uids)
-        elif kind == "move" and isinstance(value, Folder):
-            count = actions.move(folder, uids, value)
-        else:
-            raise ValueError(f"unknown action {kind!r}")
-        return count
+            return None
+        return perform(store, kind, folder, uids, value)
+
+    def undo(self, done: Done) -> Done:
+        """Put back what an action changed (locally now, on the server with the next replay); returns the Redo."""
+        return undo(self.store(), done)
 
     def push_changes(self, cancel: CancelToken = NEVER) -> list[str]:
         """Replay queued actions now; returns plain messages about refused ones."""
@@ -464,6 +454,13 @@ class AccountRuntime:
 
     def send(self, message: OutgoingMessage, cancel: CancelToken = NEVER) -> Any:
         """Queue the message in the outbox (durable), then send it; failures leave it waiting there."""
+        return self.send_queued(self.queue(message), cancel)
+
+    def queue(self, message: OutgoingMessage, delay: float = 0.0) -> int:
+        """Put the message in the outbox (durable) to leave in `delay` seconds (Undo Send); returns its item id.
+
+        A message still waiting when the app is killed is sent by the next start's sync, never lost.
+        """
         from deskmail.engine.smtp.outbox import OutboxState
 
         message.ensure_message_id()
@@ -474,17 +471,22 @@ class AccountRuntime:
             outbox.remove(waiting.id)  # "Try again" after a refusal: the composer's version replaces it
             waiting = None
         # A queued or half-sent copy (Try again after a lost connection) is resumed, never sent twice.
-        item_id = waiting.id if waiting is not None else sender.queue_only(message)
+        item_id = waiting.id if waiting is not None else sender.queue_only(message, time.time() + delay if delay else 0)
         self.store().note_addresses([(a.name, a.email) for a in [*message.to, *message.cc, *message.bcc]], sent=True)
-        # Send pressed again after "this message may already have been sent": that is the answer.
-        resend = waiting is not None and waiting.state is OutboxState.UNSURE and _asked(waiting.last_error)
-        result = sender.send(item_id, cancel, resend=resend)
-        if result.error is None and self.store().special_folder(SpecialUse.DRAFTS) is None:
-            # Drafts never listed here (no sync yet): its copies can only be found on the server.
-            from deskmail.engine.smtp.drafts import DraftManager
-            from deskmail.engine.smtp.outbox import LocalDrafts
+        return int(item_id)
 
-            DraftManager(LocalDrafts(self.store()), self.imap_client).discard(message.message_id, cancel)
+    def send_queued(self, item_id: int, cancel: CancelToken = NEVER) -> Any:
+        """Send one outbox item the person sent (now, or after its Undo Send wait)."""
+        from deskmail.engine.smtp.outbox import OutboxState
+
+        sender = self._sender()
+        item = sender.outbox.get(item_id, heads_only=True)
+        # Send pressed again after "this message may already have been sent": that is the answer.
+        resend = item is not None and item.state is OutboxState.UNSURE and _asked(item.last_error)
+        result = sender.send(item_id, cancel, resend=resend)
+        if result.error is None and result.message_id and self.store().special_folder(SpecialUse.DRAFTS) is None:
+            # Drafts never listed here (no sync yet): its copies can only be found on the server.
+            self.draft_manager().discard(result.message_id, cancel)
         self._replay_after_sending(cancel)
         return result
 
@@ -530,6 +532,12 @@ class AccountRuntime:
         self._replay_after_sending(cancel)
         return result
 
+    def take_back(self, item_id: int) -> bytes | None:
+        """Undo Send: the message out of the outbox before it left (its bytes), or None when too late."""
+        from deskmail.engine.smtp.outbox import Outbox
+
+        return Outbox(self.store()).take_back(item_id)
+
     def close(self) -> None:
         self.watch_open_folder(None, lambda _f: None, NEVER)
         self.drop_session()
@@ -543,6 +551,15 @@ def _asked(last_error: dict[str, Any] | None) -> bool:
     from deskmail.engine.smtp.errors import SendFailure
 
     return bool((last_error or {}).get("data", {}).get("reason") == SendFailure.MAYBE_SENT)
+
+
+def runtime_for(account: Account, paths: Paths, settings: Settings, credentials: Credentials) -> AccountRuntime:
+    """The runtime for the account's incoming protocol: the one place that tells IMAP and POP3 apart."""
+    if account.uses_pop3:
+        from deskmail.engine.pop3.runtime import Pop3Runtime
+
+        return Pop3Runtime(account, paths, settings, credentials)
+    return AccountRuntime(account, paths, settings, credentials)
 
 
 def _search_string(text: str) -> bytes:

@@ -11,7 +11,12 @@ from deskmail.core.cancel import CancelToken
 from deskmail.core.errors import ErrorKind, UserFacingError
 from deskmail.core.serverconfig import ConnectionPolicy, Security, ServerConfig
 from deskmail.core.settings import Settings
-from deskmail.engine import failures, transport
+from deskmail.engine import failures, limits, transport
+from deskmail.engine.cancelwatch import Deadline, closes_on_cancel
+
+
+class ReplyTooLong(smtplib.SMTPServerDisconnected):
+    """A reply past SMTP_MAX_REPLY_LINES / _BYTES / _LINE or COMMAND_DEADLINE; the connection is closed."""
 
 
 class SmtpSession(smtplib.SMTP):
@@ -50,10 +55,55 @@ class SmtpSession(smtplib.SMTP):
             final.settimeout(timeout)
         return session
 
+    def getreply(self) -> tuple[int, bytes]:
+        """smtplib's reply reader with limits: it caps a line's length, not the number of lines, nor time.
+
+        An endless "220-" greeting or "250-" EHLO would otherwise grow without end; a server
+        trickling one byte at a time would hold the connection for ever.
+        """
+        if self.file is None:
+            assert self.sock is not None
+            self.file = self.sock.makefile("rb")
+        lines: list[bytes] = []
+        size = 0
+        deadline = Deadline(limits.COMMAND_DEADLINE)
+        assert self.sock is not None
+        with closes_on_cancel(self.sock, deadline):
+            while True:
+                try:
+                    line = self.file.readline(limits.SMTP_MAX_LINE + 1)
+                except OSError as exc:
+                    self.close()
+                    if deadline.expired:
+                        raise ReplyTooLong("no complete reply in time") from None
+                    raise smtplib.SMTPServerDisconnected(f"Connection unexpectedly closed: {exc}") from exc
+                if not line or (len(line) <= limits.SMTP_MAX_LINE and not line.endswith(b"\n")):
+                    self.close()  # closed, or shut at the deadline: half a line is no reply
+                    if deadline.expired:
+                        raise ReplyTooLong("no complete reply in time")
+                    raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
+                size += len(line)
+                if len(line) > limits.SMTP_MAX_LINE:
+                    self.close()
+                    raise ReplyTooLong(f"a reply line longer than {limits.SMTP_MAX_LINE} bytes")
+                if len(lines) >= limits.SMTP_MAX_REPLY_LINES or size > limits.SMTP_MAX_REPLY_BYTES:
+                    self.close()
+                    raise ReplyTooLong(f"a reply of more than {len(lines)} lines or {size} bytes")
+                lines.append(line[4:].strip(b" \t\r\n"))
+                code = line[:3]
+                if not code.isdigit():
+                    return -1, b"\n".join(lines)
+                if line[3:4] != b"-":
+                    return int(code), b"\n".join(lines)
+
     def _call(self, cancel: CancelToken, step: str, fn: Any, *args: Any) -> Any:
         """Run one smtplib call, turning its exceptions into UserFacingErrors."""
         try:
             return fn(*args)
+        except ReplyTooLong as exc:
+            self.close()
+            cancel.raise_if_cancelled()
+            raise failures.server_misbehaved(self.server_config, f"{step}: {exc}") from None
         except smtplib.SMTPServerDisconnected as exc:
             self.close()
             cancel.raise_if_cancelled()

@@ -20,15 +20,22 @@ def compress(uids: Iterable[int]) -> str:
     return ",".join(parts)
 
 
-def expand(text: str) -> list[int]:
-    """The UIDs of a set without "*" ("4,7:9" -> [4, 7, 8, 9]), sorted and unique."""
+def expand(text: str, limit: int | None = None) -> list[int]:
+    """The UIDs of a set without "*" ("4,7:9" -> [4, 7, 8, 9]), sorted and unique.
+
+    `limit`: ValueError rather than more UIDs than that (a server's "1:4294967295" is 4 billion).
+    """
     found: set[int] = set()
     for part in text.split(","):
         part = part.strip()
         if not part:
             continue
         low, _, high = part.partition(":")
+        if len(low) > 10 or len(high) > 10:
+            raise ValueError(f"not a UID: {part[:30]!r}")
         start, end = int(low), int(high or low)
+        if limit is not None and len(found) + abs(end - start) >= limit:
+            raise ValueError(f"more than {limit} UIDs in one set")
         found.update(range(min(start, end), max(start, end) + 1))
     return sorted(found)
 

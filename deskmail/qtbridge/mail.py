@@ -48,13 +48,21 @@ class Runtime(Protocol):
 
     def open_message(self, summary: MessageSummary, cancel: CancelToken = ..., *, allow_remote: bool = ...) -> Any: ...
 
-    def act(self, kind: str, folder_id: int, uids: list[int], value: object = None) -> int: ...
+    def act(self, kind: str, folder_id: int, uids: list[int], value: object = None) -> Any: ...
+
+    def undo(self, done: Any) -> Any: ...
 
     def push_changes(self, cancel: CancelToken = ...) -> list[str]: ...
 
     def change_folder(self, kind: str, folder_id: int | None, name: str = "") -> Any: ...
 
     def send(self, message: Any, cancel: CancelToken = ...) -> Any: ...
+
+    def queue(self, message: Any, delay: float = ...) -> int: ...
+
+    def send_queued(self, item_id: int, cancel: CancelToken = ...) -> Any: ...
+
+    def take_back(self, item_id: int) -> bytes | None: ...
 
     def settle_unsure(self, item_id: int, send_again: bool, cancel: CancelToken = ...) -> Any: ...
 
@@ -331,12 +339,53 @@ class MailController(QObject):
 
         return self._run(email, lambda c, p: runtime.body(summary, c), loaded, name="load-body")
 
-    def act(self, email: str, kind: str, folder_id: int, uids: list[int], value: object = None) -> Task:
-        """Apply an action locally now (the list updates at once), then push it to the server."""
+    def act(
+        self,
+        email: str,
+        kind: str,
+        folder_id: int,
+        uids: list[int],
+        value: object = None,
+        on_done: Callable[[object], None] | None = None,
+    ) -> Task:
+        """Apply an action locally now (the list updates at once), then push it to the server.
+
+        `on_done` receives how to undo it (engine.imap.undo.Done, or None when it cannot be undone).
+        """
         runtime = self.runtimes[email]
-        task = self._run(email, lambda c, p: runtime.act(kind, folder_id, uids, value), lambda _n: self.poll())
+
+        def done(result: object) -> None:
+            self.poll()
+            if on_done is not None:
+                on_done(result)
+
+        task = self._run(email, lambda c, p: runtime.act(kind, folder_id, uids, value), done, name="act")
         if self.online:
             self._run(email, lambda c, p: runtime.push_changes(c), self._pushed, name="push")
+        return task
+
+    def undo(
+        self,
+        email: str,
+        done: object,
+        on_done: Callable[[object], None],
+        on_failed: Callable[[object], None] | None = None,
+    ) -> Task:
+        """Put back what an action changed: at once here, on the server now or when it can be reached.
+
+        `on_done` receives the Redo. Moved messages show in their folder again after a sync of both.
+        """
+        runtime = self.runtimes[email]
+
+        def undone(redo: object) -> None:
+            self.poll()
+            on_done(redo)
+
+        task = self._run(email, lambda c, p: runtime.undo(done), undone, name="undo", on_failed=on_failed)
+        if self.online:
+            self._run(email, lambda c, p: runtime.push_changes(c), self._pushed, name="push")
+            if getattr(done, "kind", "") == "move":
+                self.sync(email)  # the moved-back copies arrive with their new UIDs
         return task
 
     def change_folder(
@@ -394,6 +443,56 @@ class MailController(QObject):
         return self.runner.run(
             lambda c, p: runtime.send(build(), c), key=email, name="send", on_finished=finished, on_failed=on_failed
         )
+
+    def queue_send(
+        self,
+        email: str,
+        build: Callable[[], Any],
+        delay: float,
+        on_done: Callable[[object], None],
+        on_failed: Callable[[object], None],
+    ) -> Task:
+        """Build the message on the worker and put it in the outbox to leave in `delay` s (Undo Send).
+
+        `on_done` receives the outbox item id; `send_queued` sends it when the wait is over.
+        """
+        runtime = self.runtimes[email]
+
+        def queued(item_id: object) -> None:
+            self.poll()
+            on_done(item_id)
+
+        self.previews.pause(email)
+        return self.runner.run(
+            lambda c, p: runtime.queue(build(), delay), key=email, name="queue", on_finished=queued, on_failed=on_failed
+        )
+
+    def send_queued(
+        self, email: str, item_id: int, on_done: Callable[[object], None], on_failed: Callable[[object], None]
+    ) -> Task:
+        """Send one outbox item now; `on_failed` gets the error when it still waits in the outbox."""
+        runtime = self.runtimes[email]
+
+        def finished(result: object) -> None:
+            error = getattr(result, "error", None)
+            on_failed(error) if error is not None else on_done(result)
+            self.poll()
+
+        self.previews.pause(email)
+        return self.runner.run(
+            lambda c, p: runtime.send_queued(item_id, c),
+            key=email, name="send", on_finished=finished, on_failed=on_failed, cleanup=True,
+        )  # fmt: skip
+
+    def take_back(self, email: str, item_id: int, on_done: Callable[[object], None]) -> Task:
+        """Undo Send: the message's bytes out of the outbox (None: it already left)."""
+        runtime = self.runtimes[email]
+
+        def taken(raw: object) -> None:
+            self.poll()
+            on_done(raw)
+
+        return self._run(email, lambda c, p: runtime.take_back(item_id), taken, name="take-back")
 
     def run_for(
         self,

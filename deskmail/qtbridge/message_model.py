@@ -7,6 +7,7 @@ a few milliseconds each). Search results use the same model over a fixed list.
 
 from __future__ import annotations
 
+import functools
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
@@ -113,6 +114,14 @@ def short_date(timestamp: int, now: float | None = None) -> str:
     return f"{day} {time.strftime('%b %Y', when)}"
 
 
+@functools.lru_cache(maxsize=4096)
+def recipient_names(to_addrs: str) -> str:
+    """ "Ben Hartmann, clara@example.test" for Sent and Drafts: names where there are names, never raw headers."""
+    from deskmail.engine.mime.decode import parse_address_header
+
+    return ", ".join(a.display() for a in parse_address_header(to_addrs)) or to_addrs
+
+
 def full_date(timestamp: int) -> str:
     return time.strftime("%A %d %B %Y, %H:%M", time.localtime(timestamp)) if timestamp > 0 else ""
 
@@ -130,6 +139,7 @@ class MessageListModel(QAbstractTableModel):
         self.order = "date"
         self.ascending = False
         self.show_recipients = False  # Sent, Drafts: the people column shows who it went to
+        self.places: dict[MessageSummary, str] = {}  # search results: the folder each one is in
         self._count = 0
         self._pages: OrderedDict[int, list[MessageSummary]] = OrderedDict()
 
@@ -139,6 +149,7 @@ class MessageListModel(QAbstractTableModel):
         self.beginResetModel()
         self.source = source
         self.show_recipients = show_recipients
+        self.places = {}
         self._pages.clear()
         self._count = source.count() if source is not None else 0
         self.endResetModel()
@@ -211,11 +222,18 @@ class MessageListModel(QAbstractTableModel):
             return self._text(summary, index.column())
         if role == Qt.ItemDataRole.ToolTipRole:
             return self._tooltip(summary, index.column())
+        if role == MessageRole.PREVIEW and self.places:  # search results say where each message is
+            place = self.places.get(summary)
+            return f"In {place} · {summary.preview}" if place else summary.preview
         return _role_value(summary, role)
 
     def _text(self, m: MessageSummary, column: int) -> str | None:
         if column == COL_PEOPLE:
-            return m.to_addrs or "(no recipient)" if self.show_recipients else person(m.from_name, m.from_addr)
+            return (
+                recipient_names(m.to_addrs) or "(no recipient)"
+                if self.show_recipients
+                else person(m.from_name, m.from_addr)
+            )
         if column == COL_SUBJECT:
             return m.subject or "(no subject)"
         if column == COL_DATE:

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QByteArray, Qt, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
@@ -81,7 +81,7 @@ class MainWindow(QMainWindow):
         self._saved_state: dict[str, Any] = {}
         self.setWindowTitle(APP_NAME)
         self.setWindowIcon(app_icon())
-        self.resize(1100, 720)
+        self.fit_to_screen()
         self.stack = QStackedWidget()
         self.loading = QWidget()  # shown for the few ms until the account list arrives
         self.empty_state = EmptyState(self.add_account)
@@ -91,6 +91,18 @@ class MainWindow(QMainWindow):
         self._build_actions()
         self._build_menus()
         self.reload_accounts()
+
+    def fit_to_screen(self, share: float = 0.8) -> None:
+        """The first window: about 80 % of the screen, centred (a remembered size and place wins later)."""
+        screen = QGuiApplication.primaryScreen()
+        if screen is None:
+            self.resize(1100, 720)
+            return
+        area = screen.availableGeometry()
+        width, height = int(area.width() * share), int(area.height() * share)
+        self.setGeometry(
+            area.x() + (area.width() - width) // 2, area.y() + (area.height() - height) // 2, width, height
+        )
 
     # -- actions and menus ---------------------------------------------------------
 
@@ -107,7 +119,10 @@ class MainWindow(QMainWindow):
         self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
         self.about_action = self._action(f"&About {APP_NAME}", self.show_about)
         self.about_action.setMenuRole(QAction.MenuRole.AboutRole)
-        self.help_action = self._action("&Help", self.show_about, QKeySequence.StandardKey.HelpContents)
+        # Until a built-in Help exists, F1 lists the keyboard shortcuts (it used to open About).
+        self.help_action = self._action(
+            "&Keyboard Shortcuts", self.show_shortcuts, QKeySequence.StandardKey.HelpContents
+        )
 
     def _build_menus(self) -> None:
         bar = self.menuBar()
@@ -116,6 +131,8 @@ class MainWindow(QMainWindow):
         self.file_menu.addSeparator()
         self.file_menu.addAction(self.quit_action)
         self.help_menu = bar.addMenu("&Help")
+        self.help_menu.addAction(self.help_action)
+        self.help_menu.addSeparator()
         self.help_menu.addAction(self.about_action)
 
     # -- accounts ------------------------------------------------------------------
@@ -174,6 +191,13 @@ class MainWindow(QMainWindow):
 
     def show_about(self) -> None:
         dialog = AboutDialog(self.context.log_path, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+
+    def show_shortcuts(self) -> None:
+        from deskmail.ui.shortcuts import ShortcutsDialog
+
+        dialog = ShortcutsDialog(self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
 

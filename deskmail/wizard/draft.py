@@ -10,7 +10,7 @@ from typing import Protocol
 from deskmail.core.cancel import CancelToken
 from deskmail.core.errors import Field, UserFacingError
 from deskmail.core.serverconfig import Candidate, ConnectionPolicy, Security
-from deskmail.engine.accounts import Account
+from deskmail.engine.accounts import Account, DownloadChoices
 from deskmail.engine.oauth.provider import OAuthProvider
 from deskmail.engine.oauth.session import OAuthLogin
 from deskmail.wizard.manual import ManualSettings
@@ -172,6 +172,8 @@ class Draft:
     settings_step: Step = Step.FOUND  # where "Edit settings" / "Go back" return to
     policy: ConnectionPolicy = field(default_factory=ConnectionPolicy)
     plaintext_ticked: bool = False
+    download: DownloadChoices = field(default_factory=DownloadChoices)  # a POP3 account's choices
+    download_chosen: bool = False  # the person went on from the POP3 page
     problem: Problem | None = None
     report: CheckReportLike | None = None
     account: Account | None = None

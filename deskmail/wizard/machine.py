@@ -8,8 +8,8 @@ from dataclasses import replace
 from deskmail.core.cancel import Cancelled, CancelToken
 from deskmail.core.errors import ErrorKind, Field, UserFacingError
 from deskmail.core.redact import register_secret
-from deskmail.core.serverconfig import CertificatePin, ServerConfig
-from deskmail.engine.accounts import Account, AccountError, account_key
+from deskmail.core.serverconfig import CertificatePin, Protocol, ServerConfig
+from deskmail.engine.accounts import Account, AccountError, DownloadChoices, account_key
 from deskmail.engine.credentials import LOCKED_MESSAGE, KeyringUnavailable
 from deskmail.engine.oauth.accounts import with_oauth
 from deskmail.wizard.draft import CheckReportLike, DiscoveryLike, Draft, Job, JobKind, JobSlot, Progress, Services
@@ -165,6 +165,7 @@ class WizardMachine(SignInSteps):
         self.draft.manual, self.draft.policy = None, replace(self.draft.policy, pins=(), allow_plaintext=False)
         self.draft.confirmed = self.draft.settings_accepted = self.draft.plaintext_ticked = False
         self.draft.oauth, self._retry_sign_in = None, False
+        self.draft.download, self.draft.download_chosen = DownloadChoices(), False
 
     # -- Finding ---------------------------------------------------------------------------------
 
@@ -254,7 +255,9 @@ class WizardMachine(SignInSteps):
 
     def _open_manual(self, focus: Field = Field.NONE) -> None:
         if self.draft.manual is None:
-            candidate = self.draft.candidate
+            # Without a complete candidate, what was found still helps (a POP3 server without SMTP).
+            found = self.draft.discovery.candidates if self.draft.discovery is not None else []
+            candidate = self.draft.candidate or next(iter(found), None)
             email = self.draft.email
             self.draft.manual = (
                 ManualSettings.from_candidate(candidate, email) if candidate else ManualSettings.for_address(email)
@@ -293,12 +296,24 @@ class WizardMachine(SignInSteps):
         self.draft.policy = replace(self.draft.policy, allow_plaintext=True)
         self._start_check()
 
+    # -- POP3: what happens to the mail on the server ------------------------------------------
+
+    def choose_download(self, keep_on_server: bool, remove_after_days: int | None) -> None:
+        """ "Continue" on the POP3 page: keep a copy (and maybe remove it after N days), then check."""
+        days = remove_after_days if keep_on_server and remove_after_days else 0
+        self.draft.download = DownloadChoices(keep_on_server=keep_on_server, delete_after_days=max(0, days))
+        self.draft.download_chosen = True
+        self._start_check()
+
     # -- Checking ---------------------------------------------------------------------------------
 
     def _start_check(self) -> None:
         candidate = self.draft.candidate
         if candidate is None:
             self._open_manual()
+            return
+        if candidate.incoming.protocol is Protocol.POP3 and not self.draft.download_chosen:
+            self._go(Step.POP3)  # first say plainly what POP3 means and ask about the server copy
             return
         if self.draft.uses_plaintext and not self.draft.policy.allow_plaintext:
             self._go(Step.PLAINTEXT)
@@ -416,7 +431,9 @@ class WizardMachine(SignInSteps):
 
     def back(self) -> None:
         """ "Go back": one page towards the start (from Problem: to the settings that failed)."""
-        if self.step in (Step.PROBLEM, Step.PLAINTEXT):
+        if self.step is Step.POP3:
+            self._go(self.draft.settings_step)
+        elif self.step in (Step.PROBLEM, Step.PLAINTEXT):
             self._go(Step.ACCOUNT if self._retry_discovery else self.draft.settings_step)
             self._retry_discovery = False
         elif self.step is Step.MANUAL and self.draft.discovery is not None and self.draft.discovery.candidates:
@@ -442,6 +459,8 @@ class WizardMachine(SignInSteps):
             self._show_problem(save_problem(str(exc)), from_discovery=False)
             return
         account = replace(account, remember_password=self.draft.remember_password)
+        if account.uses_pop3:
+            account = replace(account, download=self.draft.download)
         save, password = self.services.save, self.draft.password
         if self.draft.oauth is not None:  # the keyring keeps the refresh token in the password's place
             account = with_oauth(account, self.draft.oauth.provider)

@@ -98,13 +98,27 @@ class ManualSettings:
     @classmethod
     def from_candidate(cls, candidate: Candidate, email: str) -> ManualSettings:
         settings = cls.for_address(email)
-        if candidate.incoming.protocol is Protocol.IMAP:
+        if candidate.incoming.protocol in (Protocol.IMAP, Protocol.POP3):
             settings.incoming = ServerForm.from_server(candidate.incoming)
         if candidate.outgoing is not None:
             settings.outgoing = ServerForm.from_server(candidate.outgoing)
         known = [a for a in candidate.incoming.auth if a in AUTH_CHOICES]
         settings.auth = known[0] if known else AUTH_PASSWORD_CLEARTEXT
         return settings
+
+    def choose_incoming_protocol(self, protocol: Protocol) -> None:
+        """IMAP or POP3 for receiving: the standard port follows, and imap.<domain> becomes pop.<domain>."""
+        form = self.incoming
+        if protocol is form.protocol:
+            return
+        standard_port = not form.port.strip() or form._port_is_standard()
+        prefixes = {Protocol.IMAP: "imap.", Protocol.POP3: "pop."}
+        old_prefix = prefixes.get(form.protocol, "")
+        if old_prefix and form.host.lower().startswith(old_prefix):
+            form.host = prefixes[protocol] + form.host[len(old_prefix) :]
+        form.protocol = protocol
+        if standard_port:
+            form.port = str(STANDARD_PORTS[(protocol, form.security)])
 
     def errors(self) -> dict[Field, str]:
         """Field -> what is wrong with it, in plain words; empty when the settings can be tested."""

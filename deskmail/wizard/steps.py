@@ -12,7 +12,8 @@ class Step(StrEnum):
     FINDING = "finding"  # discovery running, with progress and Cancel
     FOUND = "found"  # "We found your settings" (with "Please confirm" when not trusted)
     NOT_FOUND = "not_found"  # nothing found: type the settings in
-    POP3_ONLY = "pop3_only"  # the provider offers only POP3
+    POP3_ONLY = "pop3_only"  # the provider offers only POP3 and no server to send mail was found
+    POP3 = "pop3"  # POP3 settings: mail is downloaded to this computer; keep a copy on the server?
     OAUTH_ONLY = "oauth_only"  # the provider wants a browser sign-in or an app password
     SIGNING_IN = "signing_in"  # waiting for the person to sign in in the browser, with Cancel
     IMAP_DISABLED = "imap_disabled"  # IMAP must first be switched on in the webmail

@@ -18,7 +18,7 @@ ME = Address("Anna Schmidt", "anna@example.test")
 
 def composer(qtbot: QtBot, message: OutgoingMessage | None = None) -> ComposerWindow:
     window = ComposerWindow([samples.sample_account()], lambda email, prefix: [])
-    qtbot.addWidget(window)
+    qtbot.addWidget(window, before_close_func=done)  # a failed test must not hang on "Save this message?"
     if message is not None:
         window.fill(message)
     with qtbot.waitActive(window):
@@ -86,10 +86,59 @@ def test_enter_moves_on_and_ctrl_enter_sends(qtbot: QtBot) -> None:
     done(window)
 
 
-def test_tab_from_the_text_goes_to_send(qtbot: QtBot) -> None:
+def test_tab_in_the_text_indents_and_space_never_sends(qtbot: QtBot) -> None:
     window = composer(qtbot)
+    sent: list[object] = []
+    window.send_requested.connect(sent.append)
     window.body.setFocus()
+    qtbot.keyClicks(window.body, "Things to buy:")
     qtbot.keyClick(window.body, Qt.Key.Key_Tab)
-    assert window.focusWidget() is window.send_button
-    assert "\t" not in window.body.toPlainText()
+    qtbot.keyClick(window.body, Qt.Key.Key_Space)
+    qtbot.keyClick(window.body, Qt.Key.Key_Return)
+    assert window.focusWidget() is window.body and not sent
+    assert window.body.toPlainText() == "Things to buy:\t \n"
+    assert window.send_button.focusPolicy() == Qt.FocusPolicy.NoFocus  # never a Tab stop, never Space-pressed
+    qtbot.keyClick(window.body, Qt.Key.Key_Tab, Qt.KeyboardModifier.ShiftModifier)  # Shift+Tab leaves the text
+    assert window.focusWidget() is window.subject
+    window.body.setFocus()
+    qtbot.keyClick(window.body, Qt.Key.Key_Tab, Qt.KeyboardModifier.ControlModifier)  # Ctrl+Tab goes on
+    assert window.focusWidget() is not window.body and window.focusWidget() is not window.send_button
+    qtbot.keyClick(window.focusWidget(), Qt.Key.Key_Space)
+    assert not sent
+    done(window)
+
+
+def test_tabbing_through_every_field_never_reaches_send(qtbot: QtBot) -> None:
+    window = composer(qtbot)
+    seen = set()
+    for _ in range(20):
+        widget = window.focusWidget()
+        seen.add(widget)
+        if widget is window.body:
+            qtbot.keyClick(widget, Qt.Key.Key_Tab, Qt.KeyboardModifier.ControlModifier)
+        else:
+            qtbot.keyClick(widget, Qt.Key.Key_Tab)
+    assert window.to in seen and window.subject in seen and window.body in seen
+    assert window.send_button not in seen
+    done(window)
+
+
+def test_send_is_in_the_message_menu(qtbot: QtBot) -> None:
+    window = composer(qtbot)
+    menu = window.menuBar().actions()[0].menu()
+    assert window.send_action in menu.actions()
+    done(window)
+
+
+def test_focus_starts_in_the_first_empty_field(qtbot: QtBot) -> None:
+    window = composer(qtbot)
+    assert window.focusWidget() is window.to  # a new message: To, not From
+    done(window)
+    reply = OutgoingMessage(ME, to=[Address("Ben", "ben@example.test")], subject="Re: Lunch", body="\n> hi")
+    window = composer(qtbot, reply)
+    assert window.focusWidget() is window.body and window.body.textCursor().position() == 0
+    done(window)
+    forward = OutgoingMessage(ME, subject="Fwd: Lunch", body="---")
+    window = composer(qtbot, forward)
+    assert window.focusWidget() is window.to
     done(window)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import json
 import ssl
 import struct
 import zlib
@@ -20,6 +21,7 @@ from pytestqt.qtbot import QtBot
 from deskmail.core.serverconfig import Protocol, Security, ServerConfig
 from deskmail.engine.accounts import Account
 from deskmail.engine.paths import Paths
+from deskmail.engine.store.models import SpecialUse
 from deskmail.qtbridge.tasks import TaskRunner
 from deskmail.ui.mail.folders import OUTBOX
 from deskmail.ui.mail.view import MailView, make_mail_view
@@ -385,8 +387,24 @@ def test_new_mail_appears_by_itself(qtbot: QtBot, testbed: Any, window: MainWind
     qtbot.waitUntil(lambda: "Just arrived" in subjects(view), timeout=20000)  # no Get Mail pressed
 
 
-def test_previews_arrive_after_the_sync_without_opening_anything(qtbot: QtBot, window: MainWindow) -> None:
-    view = view_of(window)
+@pytest.fixture
+def window_without_offline_bodies(
+    qtbot: QtBot, testbed: Any, deskmail_home: Path, mailbox: tuple[str, str]
+) -> Iterator[MainWindow]:
+    """The window with the offline body download switched off: it follows the preview pass and would
+    store the bodies these tests prove the preview pass leaves alone."""
+    (deskmail_home / "config").mkdir(parents=True, exist_ok=True)
+    (deskmail_home / "config" / "offline.json").write_text(json.dumps({"download": False}))
+    win = open_window(qtbot, testbed, deskmail_home, *mailbox, testbed.mail.host)
+    yield win
+    win.close()
+    win.runner.shutdown(wait=True)  # type: ignore[attr-defined]
+
+
+def test_previews_arrive_after_the_sync_without_opening_anything(
+    qtbot: QtBot, window_without_offline_bodies: MainWindow
+) -> None:
+    view = view_of(window_without_offline_bodies)
 
     def previews() -> dict[str, str]:
         view.controller.poll()
@@ -401,6 +419,98 @@ def test_previews_arrive_after_the_sync_without_opening_anything(qtbot: QtBot, w
     travel = next(m for m in reader.messages(reader.folder("INBOX").id) if m.subject == "Travel plans")  # type: ignore[union-attr]
     assert reader.body(travel.id) is None  # filled by the preview pass, not by opening it
     qtbot.waitUntil(lambda: view.controller.previews.pending(view.accounts[0].email) == [], timeout=10000)
+
+
+def test_read_only_after_a_moment_on_screen_on_the_server(
+    qtbot: QtBot, testbed: Any, window: MainWindow, mailbox: tuple[str, str]
+) -> None:
+    view = view_of(window)
+    qtbot.waitUntil(lambda: {"Plain hello", "HTML news"} <= subjects(view), timeout=20000)
+    open_subject(qtbot, view, "Plain hello")
+    open_subject(qtbot, view, "HTML news")  # passed over Plain hello at once
+    qtbot.wait(2500)  # HTML news stays on screen
+    client = imap_as(testbed, *mailbox)
+    client.select_folder("INBOX", readonly=True)
+
+    def seen(subject: str) -> bool:
+        uids = client.search(["SUBJECT", subject])
+        return b"\\Seen" in client.get_flags(uids)[uids[0]]
+
+    qtbot.waitUntil(lambda: seen("HTML news"), timeout=20000)
+    assert not seen("Plain hello")
+    client.logout()
+
+
+def test_junk_and_not_junk_move_and_tag_on_the_server(
+    qtbot: QtBot, testbed: Any, window: MainWindow, mailbox: tuple[str, str]
+) -> None:
+    view = view_of(window)
+    email = view.accounts[0].email
+    qtbot.waitUntil(lambda: "Travel plans" in subjects(view), timeout=20000)
+    open_subject(qtbot, view, "Travel plans")
+    assert view.actions_.junk.isVisible() and not view.actions_.not_junk.isVisible()
+    view.actions_.junk.trigger()
+    qtbot.waitUntil(lambda: "Travel plans" not in subjects(view), timeout=10000)
+    client = imap_as(testbed, *mailbox)
+
+    def flags_in(folder: str) -> set[bytes]:
+        client.select_folder(folder, readonly=True)
+        uids = client.search(["SUBJECT", "Travel plans"])
+        return set(client.get_flags(uids)[uids[0]]) if uids else set()
+
+    qtbot.waitUntil(lambda: b"$Junk" in flags_in("Junk"), timeout=20000)
+    assert flags_in("INBOX") == set()  # moved, not copied
+    view.controller.sync(email)
+    assert view.folders.select(email, "Junk")
+    qtbot.waitUntil(lambda: "Travel plans" in subjects(view), timeout=20000)
+    open_subject(qtbot, view, "Travel plans")
+    assert view.actions_.not_junk.isVisible() and not view.actions_.junk.isVisible()
+    view.actions_.not_junk.trigger()
+    qtbot.waitUntil(lambda: {b"$NotJunk"} <= flags_in("INBOX") and b"$Junk" not in flags_in("INBOX"), timeout=20000)
+    client.logout()
+
+
+def test_empty_trash_asks_first_then_empties_it_on_the_server(
+    qtbot: QtBot, testbed: Any, window: MainWindow, mailbox: tuple[str, str], monkeypatch: Any
+) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    view = view_of(window)
+    email = view.accounts[0].email
+    qtbot.waitUntil(lambda: {"Plain hello", "Travel plans"} <= subjects(view), timeout=20000)
+    for subject in ("Plain hello", "Travel plans"):
+        open_subject(qtbot, view, subject)
+        view.actions_.delete.trigger()
+        qtbot.waitUntil(lambda s=subject: s not in subjects(view), timeout=10000)
+    client = imap_as(testbed, *mailbox)
+
+    def in_trash() -> int:
+        client.select_folder("Trash", readonly=True)
+        return len(client.search(["ALL"]))
+
+    qtbot.waitUntil(lambda: in_trash() == 2, timeout=20000)
+    view.controller.sync(email)
+    qtbot.waitUntil(lambda: len(view.controller.reader(email).messages(view.folder(email, SpecialUse.TRASH).id)) == 2)  # type: ignore[union-attr]
+    asked: list[str] = []
+
+    def answer(cancel: bool) -> Any:
+        def exec_(box: QMessageBox) -> int:
+            asked.append(box.text())
+            choice = next(b for b in box.buttons() if (b.text() == "Cancel") == cancel)
+            monkeypatch.setattr(box, "clickedButton", lambda: choice)
+            return 0
+
+        return exec_
+
+    monkeypatch.setattr(QMessageBox, "exec", answer(cancel=True))
+    view.actions_.empty_trash.trigger()
+    assert asked == ["Delete all 2 messages in the Trash for good?"]
+    qtbot.wait(500)
+    assert in_trash() == 2  # Cancel keeps them
+    monkeypatch.setattr(QMessageBox, "exec", answer(cancel=False))
+    view.actions_.empty_trash.trigger()
+    qtbot.waitUntil(lambda: in_trash() == 0, timeout=20000)
+    client.logout()
 
 
 def test_the_window_on_courier_syncs_and_sends_with_one_sent_copy(

@@ -329,7 +329,9 @@ def test_delete_in_trash_asks_first_because_it_cannot_be_undone(qtbot: QtBot, mo
     view.actions_.delete.trigger()  # to the Trash: no question, it can be fished out again
     qtbot.waitUntil(lambda: view.model.rowCount() == before - 1, timeout=5000)
     assert not asked
-    assert window.statusBar().currentMessage() == "1 message moved to Trash"  # says where it went
+    notice = view.actions_.history.notice
+    qtbot.waitUntil(lambda: notice.text.text() == "1 message moved to Trash", timeout=5000)  # says where it went
+    assert [b.text() for b in notice.buttons] == ["Undo"]
     trash_id = view.folder(email, SpecialUse.TRASH).id  # type: ignore[union-attr]
 
     def binned(runtime: object) -> None:
@@ -344,6 +346,7 @@ def test_delete_in_trash_asks_first_because_it_cannot_be_undone(qtbot: QtBot, mo
     monkeypatch.setattr(view.actions_, "_confirm_delete", lambda count: True)
     view.actions_.delete.trigger()
     qtbot.waitUntil(lambda: view.model.rowCount() == 0, timeout=5000)
+    assert window.statusBar().currentMessage() == "1 message deleted for good"  # no Undo offered for this one
 
 
 def test_move_menu_names_folders_as_the_folder_list_does(qtbot: QtBot) -> None:
@@ -361,8 +364,9 @@ def test_an_empty_list_says_why_it_is_empty(qtbot: QtBot) -> None:
     qtbot.addWidget(window)
     view = gallery.mail_view(window)
     assert view.folders.select(view.accounts[0].email, "Junk")
-    qtbot.waitUntil(lambda: view.model.rowCount() == 0, timeout=5000)
-    assert view.list.empty_text == "No messages in this folder."
+    # While the first check runs the empty list says the mail is still arriving; then why it is empty.
+    qtbot.waitUntil(lambda: view.model.rowCount() == 0 and not view.controller.syncing, timeout=5000)
+    qtbot.waitUntil(lambda: view.list.empty_text == "No messages in this folder.", timeout=5000)
     view.search.setText("elephant")
     view.run_search()
     assert view.list.empty_text.startswith("No messages found.")

@@ -16,10 +16,12 @@ from deskmail.engine.credentials import Credentials
 from deskmail.engine.paths import Paths
 from deskmail.ui.wizard import AccountWizard
 from deskmail.ui.wizard.first_pages import AccountPage
+from deskmail.ui.wizard.pop3_page import Pop3Page
+from deskmail.ui.wizard.settings_pages import ManualPage
 from deskmail.wizard.services import real_services
 from deskmail.wizard.steps import Step
 
-from .wizard_bed import WAIT_MS, Run, action, click, run, type_account, wait_for
+from .wizard_bed import WAIT_MS, Run, accept_found, action, click, found_page, run, type_account, wait_for
 
 pytestmark = pytest.mark.gui
 __all__ = ["run"]  # the fixture
@@ -38,12 +40,22 @@ def test_cancel_during_discovery(qtbot: QtBot, run: Run) -> None:
     assert run.step is Step.ACCOUNT and run.store.list() == []
 
 
-def test_pop3_only_provider_page(qtbot: QtBot, run: Run) -> None:
+def test_pop3_only_provider_leads_to_the_pop3_page_and_manual_offers_pop3(qtbot: QtBot, run: Run) -> None:
     type_account(qtbot, run, "dan@dm-pop3.test", "whatever")
-    wait_for(qtbot, run, Step.POP3_ONLY)
-    assert "POP3" in run.wizard.page().title.text()  # type: ignore[attr-defined]
-    click(qtbot, action(run, "Type IMAP settings myself"))
-    assert run.step is Step.MANUAL
+    wait_for(qtbot, run, Step.FOUND)
+    accept_found(qtbot, run.wizard)
+    wait_for(qtbot, run, Step.POP3)  # before any check: what POP3 means, and the server copy
+    page = run.wizard.page()
+    assert isinstance(page, Pop3Page) and page.keep.isChecked() and not page.remove.isChecked()
+    click(qtbot, page.back_button)
+    assert run.step is Step.FOUND
+    click(qtbot, found_page(run).change_button)
+    manual = run.wizard.page()
+    assert isinstance(manual, ManualPage) and manual.protocol.currentData() == Protocol.POP3
+    assert manual.incoming.title() == "Receiving mail (POP3)" and manual.incoming.port.text() == "995"
+    manual.protocol.setCurrentIndex(0)
+    manual.protocol.activated.emit(0)  # IMAP: port and host name follow
+    assert manual.incoming.port.text() == "993" and manual.incoming.host.text() == "imap.dm-pop3.test"
 
 
 def test_oauth_only_provider_page(qtbot: QtBot, run: Run) -> None:

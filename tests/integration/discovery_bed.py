@@ -17,6 +17,7 @@ from tests.servers.zone import MX, SRV, TXT, A, Record
 
 AUTOCONFIG_PATH = "/mail/config-v1.1.xml"
 WELLKNOWN_PATH = "/.well-known/autoconfig/mail/config-v1.1.xml"
+POP3_DOMAIN = "dm-pop3bed.test"  # POP3-only provider on the bed's real Dovecot POP3 and SMTP
 GUESS_DOMAIN = "dm-guess.example.test"  # the bare name is covered by the mail server's *.example.test
 TIMING = Timing(deadline=8.0, grace=1.0, http_timeout=3.0, dns_timeout=2.0, probe_timeout=2.0, guess_after=6.0)
 _installed: set[int] = set()
@@ -160,6 +161,13 @@ def install(bed: Testbed) -> None:
         scheme="http",
     )
     records += own_mx("dm-pop3.test", mail)
+    # A POP3-only provider whose servers are the bed's (pop.example.test: Dovecot's POP3, smtp.example.test).
+    records += own_mx(POP3_DOMAIN, mail)
+    add(
+        "ispdb.example.test",
+        f"/v1.1/{POP3_DOMAIN}",
+        config_xml(POP3_DOMAIN, "pop.example.test", "smtp.example.test", pop3_only=True),
+    )
     add(
         "ispdb.example.test",
         "/v1.1/dm-pop3.test",

@@ -260,13 +260,13 @@ def test_every_address_of_a_host_is_tried(testbed: Any, monkeypatch: pytest.Monk
     assert report.ok, report.to_json()
 
 
-def test_pop3_and_oauth_only_settings_are_refused_without_connecting(testbed: Any) -> None:
+def test_oauth_only_outgoing_is_refused_without_connecting_and_pop3_is_checked(testbed: Any) -> None:
     cand = candidate(
         ServerConfig(Protocol.POP3, "refused.example.test", 995, Security.SSL, testbed.user),
         ServerConfig(Protocol.SMTP, "refused.example.test", 465, Security.SSL, testbed.user, ("oauth2",)),
     )
     report = run(testbed, cand)
-    assert report.incoming.error is not None and report.incoming.error.kind is ErrorKind.PROTOCOL_ERROR
+    assert report.incoming.error is not None and report.incoming.error.kind is ErrorKind.CONNECT_REFUSED
     assert report.outgoing.error is not None and report.outgoing.error.kind is ErrorKind.OAUTH_REQUIRED
 
 

@@ -7,13 +7,15 @@ import os
 import subprocess
 import sys
 from collections.abc import Callable
+from typing import Any
 
 from deskmail.core.serverconfig import Security
 from deskmail.discovery import Outcome
 from tests.integration import discovery_bed
-from tests.integration.discovery_bed import probe_on, run
+from tests.integration.discovery_bed import own_mx, probe_on, run
 from tests.servers.bed import Testbed
 from tests.servers.dovecot import Dovecot
+from tests.servers.zone import A
 
 
 def test_https_autoconfig_is_trusted_and_gets_the_address(bed: Testbed) -> None:
@@ -95,9 +97,13 @@ def test_srv_offering_only_pop3(bed: Testbed) -> None:
     assert result.outcome is Outcome.POP3_ONLY and result.pop3[0].host == "pop.dm-pop3srv.test"
 
 
-def test_ispdb_pop3_only(bed: Testbed) -> None:
+def test_ispdb_pop3_only_is_found_as_a_pop3_candidate(bed: Testbed) -> None:
     result = run(bed, "a@dm-pop3.test")
-    assert result.outcome is Outcome.POP3_ONLY and "POP3" in result.message
+    assert result.outcome is Outcome.FOUND and result.usable
+    best = result.candidates[0]
+    assert best.incoming.protocol == "pop3" and best.incoming.host == "pop.dm-pop3.test"
+    assert best.outgoing is not None and best.outgoing.protocol == "smtp"
+    assert result.to_json()["pop3"][0]["host"] == "pop.dm-pop3.test"  # the compatibility list stays
 
 
 def test_guessing_probes_real_servers_with_verified_tls(bed: Testbed) -> None:
@@ -175,3 +181,20 @@ def test_guessing_imap_without_smtp_is_reported_but_not_usable(
     assert (partial.source, partial.incoming.host, partial.incoming.port) == ("guess", server.host, 143)
     assert partial.incoming.security is Security.STARTTLS  # advertised, upgraded and verified
     assert partial.outgoing is None
+
+
+def test_guessing_finds_pop3_when_no_imap_server_answers(
+    bed: Testbed, dovecot_factory: Callable[..., Dovecot], smtp_factory: Callable[..., Any]
+) -> None:
+    """pop./pop3. are probed (995, then 110 with STLS) only when no IMAP name answers."""
+    domain = "dm-popguess.test"
+    pop = dovecot_factory(cert=bed.certs.issue(f"pop.{domain}"))
+    smtp = smtp_factory(cert=bed.certs.issue(f"smtp.{domain}"))
+    bed.dns.add(*own_mx(domain, bed.mail_ip), A(f"pop.{domain}", pop.ip), A(f"smtp.{domain}", smtp.ip))
+    result = run(bed, f"alice@{domain}")
+    assert result.outcome is Outcome.FOUND
+    best = result.candidates[0]
+    assert (best.source, best.trusted, best.incoming.protocol) == ("guess", False, "pop3")
+    assert (best.incoming.host, best.incoming.port, best.incoming.security) == (f"pop.{domain}", 995, Security.SSL)
+    assert best.outgoing is not None and best.outgoing.host == f"smtp.{domain}"
+    assert best.extra["server_domains"] == [domain]  # what the person must recognise before confirming

@@ -53,3 +53,13 @@ def test_the_debs_dependencies_are_installed_by_install_system_deps() -> None:
     script = set(re.findall(r"[a-z0-9][a-z0-9.+-]+", (ROOT / "scripts" / "install-system-deps").read_text()))
     missing = sorted(" | ".join(sorted(names)) for names in wanted if not names & (script | {"libc6"}))
     assert not missing, f"add to RUNTIME in scripts/install-system-deps: {missing}"
+
+
+def test_the_deb_brings_fonts_for_every_script_and_emoji() -> None:
+    # Japanese, Chinese, Korean and emoji showed as boxes with only DejaVu: the .deb recommends Noto
+    # (apt installs recommends by default), and the test machines get them so screenshots show glyphs.
+    control = (ROOT / "packaging" / "linux" / "debian" / "control.in").read_text()
+    recommends = next(line for line in control.splitlines() if line.startswith("Recommends:"))
+    runtime = (ROOT / "scripts" / "install-system-deps").read_text().split('TEST="')[0]
+    for package in ("fonts-noto-cjk", "fonts-noto-color-emoji"):
+        assert package in recommends and package in runtime

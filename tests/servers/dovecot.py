@@ -1,4 +1,4 @@
-"""A private Dovecot instance (IMAP 993 implicit TLS, 143 STARTTLS, LMTP 24) on one bed address."""
+"""A private Dovecot instance (IMAP 993/143, POP3 995/110 with STLS, LMTP 24) on one bed address."""
 
 from __future__ import annotations
 
@@ -90,6 +90,9 @@ class Dovecot:
         self.imaps_port: int | None = 993 if implicit_tls and self.cert else None
         self.imap_port = 143
         self.lmtp_port = 24
+        # POP3 reads the same Maildir as IMAP: mail delivered over LMTP is there for both.
+        self.pop3s_port: int | None = 995 if implicit_tls and self.cert else None
+        self.pop3_port = 110
         self.starttls = self.cert is not None
         self.remove_capabilities = {c.upper() for c in remove_capabilities}
         self.extra_config = extra_config
@@ -151,7 +154,7 @@ class Dovecot:
     # --- process ---------------------------------------------------------------------------
 
     def start(self) -> Dovecot:
-        binary = procs.require_binary("dovecot", "dovecot-imapd dovecot-lmtpd")
+        binary = procs.require_binary("dovecot", "dovecot-imapd dovecot-lmtpd dovecot-pop3d")
         for email in self.users:
             self._write_passwd(email)
         run = self.directory / "run"
@@ -184,14 +187,17 @@ class Dovecot:
             procs.wait_until(self._ports_closed, f"Dovecot on {self.ip} to close its ports")
 
     def _ports_closed(self) -> bool:
-        for port in [self.imap_port, self.lmtp_port] + ([self.imaps_port] if self.imaps_port else []):
+        for port in self._ports():
             with contextlib.suppress(OSError), socket.create_connection((self.ip, port), timeout=0.2):
                 return False
         return True
 
+    def _ports(self) -> list[int]:
+        optional = [port for port in (self.imaps_port, self.pop3s_port) if port]
+        return [self.imap_port, self.pop3_port, self.lmtp_port, *optional]
+
     def _ready(self) -> bool:
-        ports = [self.imap_port, self.lmtp_port] + ([self.imaps_port] if self.imaps_port else [])
-        for port in ports:
+        for port in self._ports():
             try:
                 with socket.create_connection((self.ip, port), timeout=0.2) as sock:
                     if port == self.imap_port and not sock.recv(100).startswith(b"* OK"):
@@ -213,6 +219,8 @@ class Dovecot:
         # Dovecot's built-in imap-login service listens on 993 unless told otherwise: port 0 turns it off.
         imaps_port, imaps_ssl = (self.imaps_port, "\n    ssl = yes") if self.imaps_port else (0, "")
         imaps = f"  inet_listener imaps {{\n    port = {imaps_port}{imaps_ssl}\n  }}\n"
+        pop3s_port, pop3s_ssl = (self.pop3s_port, "\n    ssl = yes") if self.pop3s_port else (0, "")
+        pop3s = f"  inet_listener pop3s {{\n    port = {pop3s_port}{pop3s_ssl}\n  }}\n"
         capabilities = ""
         if self.remove_capabilities:
             kept = [c for c in DEFAULT_CAPABILITIES if c not in self.remove_capabilities]
@@ -234,7 +242,8 @@ base_dir = {d}/run
 state_dir = {d}/state
 log_path = {self.log}
 info_log_path = {self.log}
-protocols = imap lmtp
+protocols = imap pop3 lmtp
+pop3_uidl_format = %08Xu%08Xv
 listen = {self.ip}
 {ssl_block}
 disable_plaintext_auth = no
@@ -266,6 +275,11 @@ service imap-login {{
     port = {self.imap_port}
   }}
 {imaps}}}
+service pop3-login {{
+  inet_listener pop3 {{
+    port = {self.pop3_port}
+  }}
+{pop3s}}}
 service lmtp {{
   inet_listener lmtp {{
     address = {self.ip}

@@ -61,6 +61,7 @@ def default_zone(block: Block) -> list[Record]:
         A("imap.example.test", mail),
         A("smtp.example.test", mail),
         A("mail.example.test", mail),
+        A("pop.example.test", mail),
         A("mx.example.test", mail),
         A("autoconfig.example.test", web),
         A("autodiscover.example.test", web),

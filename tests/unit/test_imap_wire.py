@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import io
+import socket
 from typing import Any
 
 import pytest
 
+from deskmail.engine import limits
 from deskmail.engine.imap import wire
 from deskmail.engine.imap.folders import folder_infos
 from deskmail.engine.imap.headers import headers_from_fetch, parse_date, parse_internaldate, split_header_block
@@ -168,7 +170,11 @@ def test_oversized_header_literal_is_cut_without_holding_it() -> None:
         def capabilities(self) -> tuple[bytes, ...]:
             return (b"IMAP4REV1",)
 
-    (headers,) = ImapSession(Client()).fetch_headers([1])  # type: ignore[arg-type]
+        def socket(self) -> socket.socket:
+            return listener  # only watched for the command's deadline
+
+    with socket.socket() as listener:
+        (headers,) = ImapSession(Client()).fetch_headers([1])  # type: ignore[arg-type]
     assert headers.uid == 1 and 0 < len(headers.subject) <= 4000
 
 
@@ -177,7 +183,7 @@ def test_long_search_answer_is_read_but_endless_lines_are_not() -> None:
     answer = wire.run(ScriptedServer(b"* SEARCH " + numbers + b"\r\nT1 OK\r\n"), b"UID SEARCH ALL")
     assert answer.of("SEARCH")[0].text.count(b" ") == 299_999
     with pytest.raises(wire.ImapError):
-        wire.run(ScriptedServer(b"* OK " + b"x" * (wire.MAX_LINE + 10) + b"\r\n"), b"NOOP")
+        wire.run(ScriptedServer(b"* OK " + b"x" * (limits.IMAP_MAX_LINE + 10) + b"\r\n"), b"NOOP")
 
 
 def test_flag_answers_fast_and_general_shapes() -> None:

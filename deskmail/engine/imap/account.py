@@ -8,10 +8,11 @@ from collections.abc import Callable
 from imapclient import IMAPClient
 
 from deskmail.core.cancel import NEVER, Cancelled, CancelToken
+from deskmail.engine import failures
 from deskmail.engine.imap.actions import replay
 from deskmail.engine.imap.session import ImapSession
 from deskmail.engine.imap.sync import FolderReport, FolderSync, ProgressFn, SyncReport
-from deskmail.engine.imap.wire import ImapError
+from deskmail.engine.imap.wire import ConnectionLost, ImapError, TooSlow
 from deskmail.engine.store.models import Folder
 from deskmail.engine.store.writer import Store
 
@@ -21,8 +22,14 @@ Connector = Callable[[CancelToken], IMAPClient]
 """Returns a connected, logged-in IMAPClient (e.g. connect.open_imap + login_imap)."""
 
 
+MAX_BROKEN_FOLDERS = 3  # connections lost inside one sync before it stops: a broken network, not a bad folder
+# Data no RFC allows (a date in year 0, numbers SQLite cannot store...) that got past the parsers.
+_BAD_DATA = (ValueError, OverflowError, UnicodeError, RecursionError)
+
+
 def open_session(connector: Connector, cancel: CancelToken = NEVER) -> ImapSession:
-    session = ImapSession(connector(cancel))
+    """A logged-in session that reconnects with `connector` after a connection had to be closed."""
+    session = ImapSession(connector(cancel), connector=connector)
     session.enable_qresync()
     return session
 
@@ -48,15 +55,33 @@ def sync_account(
     chosen, others = choose_folders(known, folders)
     if refresh_counts:
         _refresh_counts(session, store, others)
+    broken = 0
     for folder in chosen:
         cancel.raise_if_cancelled()
+        session.skipped.clear()  # message numbers count per folder
         try:
-            report.folders.append(syncer.sync(folder))
+            done = syncer.sync(folder)
+            done.skipped = len(session.skipped)
+            report.folders.append(done)
+        except ConnectionLost as exc:
+            # The connection is closed (the rest of the answer is never read); the next folder gets a
+            # new one, unless connections keep breaking: then it is the network, and the sync stops.
+            broken += 1
+            if session.connector is None or broken >= MAX_BROKEN_FOLDERS or type(exc) is ConnectionLost:
+                raise
+            log.warning("could not sync %s, connection closed: %s", folder.name, exc)
+            text = failures.FOLDER_TOO_SLOW if isinstance(exc, TooSlow) else failures.FOLDER_UNREADABLE
+            report.folders.append(FolderReport(folder.name, error=text, skipped=len(session.skipped)))
         except ImapError as exc:
             if exc.status not in ("NO", "BAD"):
                 raise
-            log.warning("could not sync %s: %s", folder.name, exc)
-            report.folders.append(FolderReport(folder.name, error=exc.text))
+            log.warning("could not sync %s: %s", folder.name, exc)  # the server's words: the log only
+            report.folders.append(FolderReport(folder.name, error=failures.FOLDER_REFUSED))
+        except _BAD_DATA:
+            log.warning("could not sync %s: unreadable data", folder.name, exc_info=True)
+            report.folders.append(FolderReport(folder.name, error=failures.FOLDER_UNREADABLE))
+            if session.selected is not None:
+                session.unselect()
         except Cancelled:
             raise
     return report

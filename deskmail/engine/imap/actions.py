@@ -13,13 +13,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from deskmail.engine.imap.folderops import FOLDER_OPS, pending_server_names, replay_folder_op
-from deskmail.engine.imap.session import ImapSession
+from deskmail.engine.imap.session import CopyUids, ImapSession
 from deskmail.engine.imap.wire import ImapError
 from deskmail.engine.store.models import Folder, PendingOp, SpecialUse
 from deskmail.engine.store.writer import Store
 
 log = logging.getLogger(__name__)
 SEEN, FLAGGED, DELETED = "\\Seen", "\\Flagged", "\\Deleted"
+JUNK, NOT_JUNK = "$Junk", "$NotJunk"  # the keywords Thunderbird, Apple Mail and providers' filters share
+MOVE_BY_ID = "move_by_id"  # an Undo's move: the messages are found by COPYUID record or Message-ID
 
 
 @dataclass(frozen=True)
@@ -78,6 +80,16 @@ class Actions:
             raise ValueError("this account has no Archive folder")
         return self.move(folder, uids, archive)
 
+    def mark_junk(self, folder: Folder, uids: Iterable[int], junk: bool = True) -> int:
+        """Junk: tag $Junk (the keyword spam filters learn from) and move to Junk; Not Junk: $NotJunk, to the Inbox."""
+        wanted = sorted(set(uids))
+        tag, untag = (JUNK, NOT_JUNK) if junk else (NOT_JUNK, JUNK)
+        op_id = self.set_flags(folder, wanted, add=(tag,), remove=(untag,))
+        target = self.store.special_folder(SpecialUse.JUNK if junk else SpecialUse.INBOX)
+        if target is None or target.id == folder.id:  # no Junk folder, or already there: the tag is all
+            return op_id
+        return self.move(folder, wanted, target)
+
     def delete(self, folder: Folder, uids: Iterable[int]) -> int:
         """To Trash; in Trash itself (or without one) delete for good."""
         trash = self.store.special_folder(SpecialUse.TRASH)
@@ -111,7 +123,7 @@ def replay(session: ImapSession, store: Store) -> list[RolledBack]:
             store.finish_op(op.id)
             continue
         try:
-            _send(session, server_names.get(folder.id, folder.name), op)
+            _send(session, server_names.get(folder.id, folder.name), op, store)
         except ImapError as exc:
             if exc.status not in ("NO", "BAD"):
                 raise  # the connection broke: keep the op for the next attempt
@@ -124,24 +136,59 @@ def replay(session: ImapSession, store: Store) -> list[RolledBack]:
     return rolled_back
 
 
-def _send(session: ImapSession, folder_name: str, op: PendingOp) -> None:
+def _send(session: ImapSession, folder_name: str, op: PendingOp, store: Store) -> None:
     if session.selected != folder_name or session.readonly:
         session.select(folder_name)
     uids = list(op.uids)
     if op.kind == "flags":
         session.store_flags(uids, add=tuple(op.args.get("add", ())), remove=tuple(op.args.get("remove", ())))
     elif op.kind == "move":
-        session.move(uids, str(op.args["destination"]))
+        landed = session.move(uids, str(op.args["destination"]))
+        _note_landed(store, op, folder_name, landed, store.message_ids_of(op.folder_id, uids))
+    elif op.kind == MOVE_BY_ID:
+        found = find_moved(session, store, op)
+        if found:
+            _note_landed(store, op, folder_name, session.move(sorted(found), str(op.args["destination"])), found)
     elif op.kind == "expunge":
         session.expunge(uids)
     else:
         raise ValueError(f"unknown pending operation {op.kind!r}")
 
 
+def landed_key(folder: str, uid: int) -> str:
+    """How `moved_to` knows a message by where it came from (also for messages without a Message-ID)."""
+    return f"\0{folder}\0{uid}"
+
+
+def _note_landed(store: Store, op: PendingOp, source: str, landed: CopyUids, message_ids: dict[int, str]) -> None:
+    """Remember where moved messages landed (COPYUID), so an Undo finds them without searching."""
+    pairs = [(landed_key(source, old), new) for old, new in landed.uids.items()]
+    pairs += [(message_ids[old], new) for old, new in landed.uids.items() if message_ids.get(old)]
+    if pairs:
+        store.note_moved(str(op.args["destination"]), landed.uidvalidity, pairs)
+
+
+def find_moved(session: ImapSession, store: Store, op: PendingOp) -> dict[int, str]:
+    """UID -> Message-ID of an Undo's messages in the selected folder: by COPYUID record, else by Message-ID."""
+    folder = store.folder_by_id(op.folder_id)
+    uidvalidity = folder.uidvalidity if folder is not None else 0
+    name = folder.name if folder is not None else ""
+    found: dict[int, str] = {}
+    for hint, message_id in op.args.get("pairs", []):
+        uid = int(hint) or (store.moved_uid(name, message_id, uidvalidity) if message_id and uidvalidity else 0)
+        if uid:  # a hint is exact: the move it undoes never reached the server
+            found[uid] = message_id
+        elif message_id:
+            found.update((u, message_id) for u in session.search_message_id(message_id))
+    return found
+
+
 def _confirm(store: Store, folder: Folder, op: PendingOp) -> None:
     with store.transaction():
-        if op.kind in ("move", "expunge"):
-            store.remove_uids(folder.id, op.uids)  # the destination's sync brings the moved copies
+        if op.kind == "expunge":
+            store.remove_uids(folder.id, op.uids)
+        # Moved messages stay hidden here until this folder's next sync forgets them: an Undo meanwhile
+        # shows them again at once, even offline. The destination's sync brings the moved copies.
         store.finish_op(op.id)
         store.refresh_unread(folder.id)
 
@@ -152,6 +199,13 @@ def _roll_back(store: Store, folder: Folder, op: PendingOp, exc: ImapError) -> R
         if op.kind == "flags":
             previous = op.undo.get("flags", {})
             store.update_flags(folder.id, [(int(uid), tuple(flags), 0) for uid, flags in previous.items()])
+        elif op.kind == MOVE_BY_ID:
+            ids = [str(mid) for _uid, mid in op.args.get("pairs", [])]
+            store.set_hidden_by_message_id(folder.id, ids, False)
+            store.set_hidden(folder.id, op.uids, False)
+            destination = store.folder(str(op.args["destination"]))
+            if destination is not None:
+                store.set_hidden_by_message_id(destination.id, ids, True)
         else:
             store.set_hidden(folder.id, op.uids, False)
         store.finish_op(op.id)
@@ -161,7 +215,7 @@ def _roll_back(store: Store, folder: Folder, op: PendingOp, exc: ImapError) -> R
 
 def _explain(op: PendingOp, folder: Folder, count: int) -> str:
     what = "1 message" if count == 1 else f"{count} messages"
-    if op.kind == "move":
+    if op.kind in ("move", MOVE_BY_ID):
         return (
             f"The server refused to move {what} from {folder.display_name} to "
             f"{op.args.get('destination', '')}. They are back where they were."

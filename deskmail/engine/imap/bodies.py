@@ -12,11 +12,12 @@ import tempfile
 from pathlib import Path
 
 from deskmail.core.cancel import NEVER, CancelToken
+from deskmail.engine import limits
 from deskmail.engine.imap.session import ImapSession
 from deskmail.engine.store.reader import Body
 from deskmail.engine.store.writer import Store
 
-INLINE_LIMIT = 1024 * 1024  # bigger messages go to a file next to the store
+INLINE_LIMIT = limits.BODY_IN_MEMORY  # bigger messages stay in a file next to the store
 
 
 class MessageGone(Exception):
@@ -46,17 +47,18 @@ def ensure_body(
     cancel.raise_if_cancelled()
     if session.selected != folder.name or (session.readonly and not readonly):
         session.select(folder.name, readonly=readonly)
-    if message.size and message.size <= INLINE_LIMIT:
-        raw = session.fetch_body(message.uid, cancel=cancel)
-        if not isinstance(raw, bytes) or not raw:
-            raise MessageGone(f"message {message_id} is no longer on the server")
+    # Always streamed to a file in chunks: what decides "small" is the size that arrived, not the
+    # RFC822.SIZE the server declared (a hostile one declares 1 KB and sends 190 MB).
+    path = bodies_dir(store) / f"{message_id}.eml"
+    size = fetch_to_file(session, message.uid, path, cancel)
+    if not size:
+        path.unlink(missing_ok=True)
+        raise MessageGone(f"message {message_id} is no longer on the server")
+    if size <= INLINE_LIMIT:  # small ones live in the store
+        raw = path.read_bytes()
         store.save_body(message_id, raw=raw, size=len(raw))
-    else:  # big (or of unknown size): streamed to a file in chunks, never whole in memory
-        path = bodies_dir(store) / f"{message_id}.eml"
-        size = fetch_to_file(session, message.uid, path, cancel)
-        if not size:
-            path.unlink(missing_ok=True)
-            raise MessageGone(f"message {message_id} is no longer on the server")
+        path.unlink(missing_ok=True)
+    else:
         store.save_body(message_id, path=path, size=size)
     body = store.body(message_id)
     assert body is not None

@@ -10,9 +10,10 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from deskmail.engine import limits
 from deskmail.engine.imap.wire import LITERAL_MARK, ImapError, Untagged
 
-MAX_DEPTH = 24  # nesting of lists; real mail rarely goes past 8 (a multipart level costs 1-2)
+MAX_DEPTH = limits.IMAP_MAX_DEPTH
 MAX_TOKENS = 20_000  # per FETCH response; a hostile server could send a million tiny parts
 MAX_PARTS = 200  # leaves looked at per message
 _TOKEN = re.compile(rb'\s*(?:(\()|(\))|"((?:[^"\\]|\\.)*)"|(\x00)|([^\s()"\x00]+))', re.S)

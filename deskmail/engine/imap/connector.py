@@ -4,31 +4,47 @@ from __future__ import annotations
 
 from imapclient import IMAPClient
 
-from deskmail.core.cancel import CancelToken
+from deskmail.core.cancel import Cancelled, CancelToken
+from deskmail.core.errors import UserFacingError
 from deskmail.core.redact import register_secret
 from deskmail.core.settings import Settings
+from deskmail.engine import failures, limits
 from deskmail.engine.accounts import Account
+from deskmail.engine.cancelwatch import Deadline, closes_on_cancel
 from deskmail.engine.imap.account import Connector
 from deskmail.engine.oauth.session import OAuthLogin
 
-IMAP_TIMEOUT = 30.0
+IMAP_TIMEOUT = limits.IDLE_TIMEOUT
 
 
 def account_connector(
-    account: Account, password: str | OAuthLogin, settings: Settings, timeout: float = IMAP_TIMEOUT
+    account: Account, password: str | OAuthLogin, settings: Settings, timeout: float | None = None
 ) -> Connector:
-    """A Connector that opens a verified (or pinned) TLS connection and logs in; errors are UserFacingError."""
+    """A Connector that opens a verified (or pinned) TLS connection and logs in; errors are UserFacingError.
+
+    The whole of it (TCP, TLS, greeting, login) has CONNECT_DEADLINE: a server trickling bytes
+    restarts the idle `timeout` with each one, but not that deadline.
+    """
     if isinstance(password, str):
         register_secret(password)
 
     def connect(cancel: CancelToken) -> IMAPClient:
         from deskmail.engine.connect import close_quietly, login_imap, open_imap
 
-        client: IMAPClient = open_imap(account.incoming, settings, account.policy, cancel, timeout)
+        deadline = Deadline(limits.CONNECT_DEADLINE, cancel)
         try:
-            login_imap(client, account.incoming.username or account.email, password, cancel)
-        except BaseException:
-            close_quietly(client)
+            client: IMAPClient = open_imap(
+                account.incoming, settings, account.policy, deadline, timeout or limits.IDLE_TIMEOUT
+            )
+            try:
+                with closes_on_cancel(client.socket(), deadline):
+                    login_imap(client, account.incoming.username or account.email, password, deadline)
+            except BaseException:
+                close_quietly(client)
+                raise
+        except (UserFacingError, Cancelled, OSError):
+            if deadline.expired and not cancel.cancelled:
+                raise failures.timed_out(account.incoming, "connecting and logging in") from None
             raise
         return client
 

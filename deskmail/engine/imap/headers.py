@@ -9,7 +9,8 @@ import functools
 import re
 from typing import Any
 
-from deskmail.engine.imap.wire import flag_words, paren_words
+from deskmail.engine import limits
+from deskmail.engine.imap.wire import bounded_number, flag_words, paren_words, uid_number
 from deskmail.engine.store.models import MessageHeaders
 
 # The header fields a message list needs; asking for these is ~4x faster than ENVELOPE.
@@ -31,7 +32,7 @@ _MSGID = re.compile(r"<[^<>\s]{1,500}>")
 
 def headers_from_fetch(items: dict[str, Any]) -> MessageHeaders:
     """One FETCH response of HEADER_ITEMS -> MessageHeaders (missing pieces stay empty)."""
-    uid = int(items["UID"])
+    uid = uid_number(items["UID"])  # ValueError: the caller skips this message
     fields = split_header_block(items.get("BODY[HEADER.FIELDS]") or b"")
     internaldate = parse_internaldate(items.get("INTERNALDATE") or b"")
     sender_name, sender_addr, _, senders = _addresses(fields.get("from", ""))
@@ -41,7 +42,7 @@ def headers_from_fetch(items: dict[str, Any]) -> MessageHeaders:
     return MessageHeaders(
         uid=uid,
         flags=flag_words(items.get("FLAGS")),
-        modseq=int(paren_words(modseq)[0]) if modseq else 0,
+        modseq=bounded_number(paren_words(modseq)[0], limits.IMAP_MAX_MODSEQ) if paren_words(modseq) else 0,
         subject=_decode(fields.get("subject", "")),
         from_name=sender_name,
         from_addr=sender_addr,
@@ -49,7 +50,7 @@ def headers_from_fetch(items: dict[str, Any]) -> MessageHeaders:
         cc_addrs=cc_text,
         date=parse_date(fields.get("date", "")) or internaldate,
         internaldate=internaldate,
-        size=int(items.get("RFC822.SIZE") or 0),
+        size=bounded_number(items.get("RFC822.SIZE"), limits.IMAP_MAX_MODSEQ),
         message_id=_first_id(fields.get("message-id", "")),
         in_reply_to=_first_id(fields.get("in-reply-to", "")),
         refs=" ".join(_MSGID.findall(fields.get("references", ""))[-50:]),
@@ -71,7 +72,12 @@ def split_header_block(raw: bytes) -> dict[str, str]:
 
 @functools.lru_cache(maxsize=1024)
 def _month_start(year: int, month: int) -> int:
-    """Unix seconds at the start of a month (timegm per message was a visible cost at 100k)."""
+    """Unix seconds at the start of a month (timegm per message was a visible cost at 100k).
+
+    ValueError for a year Python's calendar cannot hold (year 0): callers treat the date as unknown.
+    """
+    if not 1 <= year <= 9999:
+        raise ValueError(f"year {year} out of range")
     return calendar.timegm((year, month, 1, 0, 0, 0))
 
 
@@ -82,8 +88,8 @@ def parse_internaldate(value: bytes) -> int:
         return 0
     day, mon, year, hh, mm, ss, sign, tzh, tzm = match.groups()
     month = _MONTHS.get(mon.decode().title())
-    if month is None:
-        return 0
+    if month is None or not 1 <= int(year) <= 9999:
+        return 0  # year 0 (seen from a hostile server) is no date: unknown, not a crash
     offset = (int(tzh) * 3600 + int(tzm) * 60) * (1 if sign == b"+" else -1)
     return _month_start(int(year), month) + (int(day) - 1) * 86400 + int(hh) * 3600 + int(mm) * 60 + int(ss) - offset
 
@@ -96,7 +102,7 @@ def parse_date(value: str) -> int:
     if match is not None:  # the common, well-formed case without the stdlib's general parser
         day, mon, year, hh, mm, ss, sign, tzh, tzm = match.groups()
         month = _MONTHS.get(mon.title())
-        if month is not None and 1 <= int(day) <= 31 and int(hh) < 24 and int(mm) < 60:
+        if month is not None and 1 <= int(day) <= 31 and int(hh) < 24 and int(mm) < 60 and 1 <= int(year) <= 9999:
             offset = (int(tzh) * 3600 + int(tzm) * 60) * (1 if sign == "+" else -1)
             seconds = int(hh) * 3600 + int(mm) * 60 + int(ss or 0) - offset
             return _month_start(int(year), month) + (int(day) - 1) * 86400 + seconds

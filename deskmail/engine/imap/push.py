@@ -11,22 +11,31 @@ from __future__ import annotations
 import imaplib
 import logging
 import queue
+import re
+import select
+import ssl
 import threading
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from imapclient.exceptions import IMAPClientError
 
 from deskmail.core.cancel import Cancelled, CancelToken
+from deskmail.engine import limits
+from deskmail.engine.cancelwatch import Deadline, closes_on_cancel
+from deskmail.engine.imap import wire
 from deskmail.engine.imap.account import Connector, open_session, sync_account
 from deskmail.engine.imap.actions import replay
 from deskmail.engine.imap.session import ImapSession
 from deskmail.engine.imap.sync import SyncReport
-from deskmail.engine.imap.wire import ImapError
+from deskmail.engine.imap.wire import ConnectionLost, FramingError, ImapError, TooSlow
 from deskmail.engine.store.writer import Store
 
 log = logging.getLogger(__name__)
 REIDLE_SECONDS = 25 * 60  # RFC 2177: servers may drop an IDLE after 30 minutes
 BACKOFF = (1.0, 2.0, 5.0, 10.0, 30.0, 60.0)
+IDLE_LINES_PER_CHECK = 1000  # lines read per look at an idle connection; a flood waits for the next look
+_CHANGE = re.compile(rb"\* (?:\d+ (?:EXISTS|EXPUNGE|FETCH)|VANISHED)\b", re.IGNORECASE)
 NETWORK_ERRORS = (OSError, ImapError, imaplib.IMAP4.error, IMAPClientError)
 Job = Callable[[Store], object]
 """Work that must run on the account's writer thread, e.g. `lambda store: Actions(store).mark_read(...)`."""
@@ -113,23 +122,62 @@ class FolderWatcher:
         changed = False
         try:
             while not self.cancel.cancelled and waited < self.reidle_seconds:
-                responses = client.idle_check(timeout=self.check_seconds)
                 waited += self.check_seconds
-                if any(_is_change(r) for r in responses):
+                if idle_check(client, self.check_seconds):
                     changed = True
                     break
         finally:
             if not self.cancel.cancelled:
-                client.idle_done()
+                idle_done(client, self.cancel)
         return changed
 
 
-def _is_change(response: object) -> bool:
-    """EXISTS, EXPUNGE, FETCH (flags), VANISHED: anything but keep-alive chatter."""
-    if not isinstance(response, tuple) or len(response) < 2:
-        return False
-    keyword = response[1]
-    return isinstance(keyword, bytes) and keyword.upper() in (b"EXISTS", b"EXPUNGE", b"FETCH", b"VANISHED")
+def idle_done(client: Any, cancel: CancelToken) -> None:
+    """End IDLE: DONE, then read up to IDLE's tagged answer, each line dropped (imapclient keeps and
+    parses them all, for ever if the server floods), within COMMAND_DEADLINE and IMAP_MAX_UNTAGGED lines."""
+    tag: bytes = client._idle_tag
+    client._imap.send(b"DONE\r\n")
+    deadline = Deadline(limits.COMMAND_DEADLINE, cancel)
+    with closes_on_cancel(client.socket(), deadline):
+        for _ in range(limits.IMAP_MAX_UNTAGGED):
+            line = wire.read_line(client._imap)
+            if not line:
+                raise TooSlow("no answer to DONE in time") if deadline.expired else ConnectionLost("closed in IDLE")
+            if line.startswith(tag + b" "):
+                client._idle_tag = None
+                return
+    raise FramingError("endless answer to the end of IDLE")
+
+
+def idle_check(client: Any, timeout: float) -> bool:
+    """Wait up to `timeout` for IDLE responses; True when one reports a change.
+
+    imapclient's `idle_check` keeps and parses (recursively) every line that is waiting, so a server
+    flooding the idle connection grows it without end. Here at most IDLE_LINES_PER_CHECK lines are
+    read per call, judged by their first words and dropped.
+    """
+    sock = client.socket()
+    sock.settimeout(None)
+    sock.setblocking(False)
+    try:
+        pending = isinstance(sock, ssl.SSLSocket) and sock.pending()
+        if not pending and not select.select([sock], [], [], timeout)[0]:
+            return False
+        changed = False
+        for _ in range(IDLE_LINES_PER_CHECK):
+            try:
+                line: bytes = client._imap._get_line()  # imaplib: at most 1 MB, EOF raises abort
+            except (TimeoutError, BlockingIOError, ssl.SSLWantReadError):
+                break
+            except imaplib.IMAP4.abort as exc:
+                if "EOF" not in str(exc):  # as imapclient: "EOF" here means no more data waiting now
+                    raise
+                break
+            changed = changed or _CHANGE.match(line) is not None
+        return changed
+    finally:
+        sock.setblocking(True)
+        client._set_read_timeout()
 
 
 class PushSync:

@@ -15,16 +15,26 @@ from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
 from imapclient import IMAPClient
-from imapclient.imap_utf7 import decode as utf7_decode
-from imapclient.imap_utf7 import encode as utf7_encode
 
 from deskmail.core.cancel import NEVER, Cancelled, CancelToken
-from deskmail.engine.cancelwatch import closes_on_cancel
+from deskmail.engine import limits
+from deskmail.engine.cancelwatch import Deadline, closes_on_cancel
 from deskmail.engine.imap import wire
 from deskmail.engine.imap.bodystructure import TextPart, structure_items, text_part
 from deskmail.engine.imap.folders import folder_infos
 from deskmail.engine.imap.headers import HEADER_ITEMS, headers_from_fetch
-from deskmail.engine.imap.wire import Answer, ConnectionLost, ImapError, flag_words, paren_words
+from deskmail.engine.imap.mailboxes import decode_name, list_responses
+from deskmail.engine.imap.mailboxes import mailbox as mailbox  # re-exported: folder commands use it
+from deskmail.engine.imap.wire import (
+    Answer,
+    ConnectionLost,
+    ImapError,
+    TooSlow,
+    bounded_number,
+    flag_words,
+    paren_words,
+    uid_number,
+)
 from deskmail.engine.store.models import FolderInfo, MessageHeaders
 from deskmail.engine.uidset import chunks, expand
 
@@ -33,7 +43,7 @@ _CODE = re.compile(rb"\[([A-Z\-]+)(?: ([^\]]*))?\]")
 _STATUS_ITEMS = re.compile(rb"\(([^()]*)\)\s*$")
 _FLAGS_ONLY = re.compile(rb"^\((?:UID (\d+) FLAGS \(([^()]*)\)|FLAGS \(([^()]*)\) UID (\d+))(?: MODSEQ \((\d+)\))?\)$")
 _CHUNK = 8000  # characters of UID set per command line: far below Dovecot's 64 KB limit
-MAX_HEADER_BYTES = 64 * 1024  # of the list's header fields per message; a hostile server may send more
+MAX_HEADER_BYTES = limits.IMAP_MAX_HEADER_LITERAL
 FlagChange = tuple[int, tuple[str, ...], int]  # (uid, flags, modseq)
 
 
@@ -59,14 +69,29 @@ class StatusInfo:
 
 
 class ImapSession:
-    """A logged-in connection with the commands sync and actions need."""
+    """A logged-in connection with the commands sync and actions need.
 
-    def __init__(self, client: IMAPClient) -> None:
+    A connection that broke inside an answer (cut, too slow, or an answer breaking the limits in
+    engine/limits.py) is closed at once: the rest of that answer is never read. With a `connector`
+    the next command opens a new connection first (and re-enables QRESYNC); without, it raises.
+    """
+
+    def __init__(
+        self,
+        client: IMAPClient,
+        connector: Callable[[CancelToken], IMAPClient] | None = None,
+        cancel: CancelToken = NEVER,
+    ) -> None:
         self.client = client
+        self.connector = connector
+        self.cancel = cancel  # the operation's token: cancelling it also ends the command waiting now
+        self.broken = False  # the connection was closed after a failure; reopened before the next command
+        self.reconnects = 0
         self.qresync = False  # ENABLE QRESYNC succeeded
         self.selected: str | None = None
         self.readonly = False  # the selected folder was EXAMINEd: no changes possible there
         self.exists = 0  # the latest EXISTS count of the selected folder
+        self.skipped: set[int] = set()  # numbers of messages whose FETCH answer could not be read (logged)
         self._personal_prefix: str | None = None  # asked once, on the first folder we create
         self._capabilities = frozenset(c.decode().upper() for c in client.capabilities())
 
@@ -83,19 +108,60 @@ class ImapSession:
         line: bytes,
         literal_sink: Callable[[int, Any], bytes] | None = None,
         each: Callable[[wire.Untagged], bool] | None = None,
+        deadline: Deadline | None = None,
     ) -> Answer:
-        answer = wire.run(self.client._imap, line, literal_sink=literal_sink, each=each)
+        """Send one command and read its whole answer, within `deadline` (default: COMMAND_DEADLINE)."""
+        self.reconnect_if_broken()
+        deadline = deadline or Deadline(limits.COMMAND_DEADLINE, self.cancel)
+        try:
+            # A server trickling bytes restarts the socket's idle timeout with each one: only
+            # shutting the socket when the deadline passes ends the read.
+            with closes_on_cancel(self.client.socket(), deadline):
+                answer = wire.run(self.client._imap, line, literal_sink=literal_sink, each=each)
+        except (ConnectionLost, OSError, EOFError) as exc:
+            self._break()
+            self.cancel.raise_if_cancelled()
+            if deadline.expired:
+                raise TooSlow("the server did not complete its answer in time") from None
+            if isinstance(exc, TimeoutError):  # silent for the idle timeout, e.g. after a literal cut short
+                raise TooSlow("the server stopped answering in the middle of a command") from None
+            if isinstance(exc, EOFError):
+                raise ConnectionLost(str(exc)) from None
+            raise
+        except ImapError:
+            raise  # NO or BAD: the answer was read to its end, the connection is fine
+        except BaseException:
+            self._break()  # stopped inside the answer (e.g. by `each`): the rest of it is still on the wire
+            raise
         self._track_counts(answer)
         return answer
+
+    def _break(self) -> None:
+        """Close a connection whose answer was cut or broke the limits: the rest is never read."""
+        self.broken = True
+        self.selected = None
+        self.close()
+
+    def reconnect_if_broken(self) -> None:
+        """A fresh logged-in connection in place of a broken one (ConnectionLost without a connector)."""
+        if not self.broken:
+            return
+        if self.connector is None:
+            raise ConnectionLost("the connection was closed after an error")
+        self.client = self.connector(self.cancel)
+        self.broken, self.qresync, self.selected, self.readonly, self.exists = False, False, None, False, 0
+        self.reconnects += 1
+        self._capabilities = frozenset(c.decode().upper() for c in self.client.capabilities())
+        self.enable_qresync()
 
     def _track_counts(self, answer: Answer) -> None:
         for response in answer.untagged:
             if response.keyword == "EXISTS" and response.number is not None:
-                self.exists = response.number
+                self.exists = response.number  # bounded by wire (IMAP_MAX_NUMBER)
             elif response.keyword == "EXPUNGE":
                 self.exists = max(0, self.exists - 1)
             elif response.keyword == "VANISHED" and not response.text.upper().startswith(b"(EARLIER)"):
-                self.exists = max(0, self.exists - len(expand(response.text.decode())))
+                self.exists = max(0, self.exists - len(_uids(response.text)))
 
     def enable_qresync(self) -> bool:
         """Turn on QRESYNC (which also turns on CONDSTORE) when the server has it."""
@@ -125,9 +191,12 @@ class ImapSession:
 
     # -- folders
     def list_folders(self) -> list[FolderInfo]:
-        """LIST and LSUB through `wire`, parsed in one pass (imapclient's parser took seconds per 10,000 folders)."""
-        listed = _listed(self.command(b'LIST "" "*"'), "LIST")
-        subscribed = {name for _, _, name in _listed(self.command(b'LSUB "" "*"'), "LSUB")}
+        """LIST and LSUB through `wire` (bounded); a line that cannot be read is skipped and logged."""
+        listed = [
+            (attributes, delimiter, decode_name(raw))
+            for attributes, delimiter, raw in list_responses(self.command(b'LIST "" "*"').of("LIST"))
+        ]
+        subscribed = {decode_name(raw) for _, _, raw in list_responses(self.command(b'LSUB "" "*"').of("LSUB"))}
         return folder_infos(listed, subscribed)
 
     def status(self, name: str) -> StatusInfo:
@@ -139,7 +208,8 @@ class ImapSession:
             match = _STATUS_ITEMS.search(response.text)
             if match:
                 words = match.group(1).decode("ascii", "replace").split()
-                values.update((k.upper(), int(v)) for k, v in zip(words[::2], words[1::2], strict=False) if v.isdigit())
+                pairs = zip(words[::2], words[1::2], strict=False)
+                values.update((k.upper(), bounded_number(v, limits.IMAP_MAX_MODSEQ)) for k, v in pairs if v.isdigit())
         keys = ("MESSAGES", "UNSEEN", "UIDNEXT", "UIDVALIDITY", "HIGHESTMODSEQ")
         return StatusInfo(*(values.get(key, 0) for key in keys))
 
@@ -189,11 +259,12 @@ class ImapSession:
         elif response.keyword == "OK":
             code = _CODE.search(response.text)
             if code and code.group(1) in (b"UIDVALIDITY", b"UIDNEXT", b"HIGHESTMODSEQ"):
-                setattr(info, code.group(1).decode().lower(), int(code.group(2) or 0))
+                maximum = limits.IMAP_MAX_MODSEQ if code.group(1) == b"HIGHESTMODSEQ" else limits.IMAP_MAX_NUMBER
+                setattr(info, code.group(1).decode().lower(), bounded_number(code.group(2), maximum))
             elif code and code.group(1) == b"NOMODSEQ":
                 info.highestmodseq = 0
         elif response.keyword == "VANISHED":
-            info.vanished.extend(expand(response.text.decode().replace("(EARLIER)", "")))
+            info.vanished.extend(_uids(response.text))
         elif response.keyword == "FETCH":
             info.changed.extend(_flag_changes([response]))
 
@@ -218,10 +289,11 @@ class ImapSession:
             for response in answer.of("ESEARCH"):
                 match = re.search(rb"\bALL (\S+)", response.text)
                 if match:
-                    return expand(match.group(1).decode())
+                    return _uids(match.group(1))
             return []
         answer = self.command(b"UID SEARCH ALL")
-        return sorted(int(n) for r in answer.of("SEARCH") for n in r.text.split())
+        found = {bounded_number(n, limits.IMAP_MAX_NUMBER) for r in answer.of("SEARCH") for n in r.text.split()}
+        return sorted(found - {0})
 
     def fetch_headers(
         self,
@@ -244,11 +316,17 @@ class ImapSession:
         def arrived(response: wire.Untagged) -> bool:
             if response.keyword != "FETCH":
                 return False
-            parsed = wire.parse_fetch_items(response)
-            if "UID" in parsed and "BODY[HEADER.FIELDS]" in parsed:
+            try:
+                parsed = wire.parse_fetch_items(response)
+                if "UID" not in parsed or "BODY[HEADER.FIELDS]" not in parsed:
+                    return True
                 headers = headers_from_fetch(parsed)
-                if wanted is None or headers.uid in wanted:
-                    take(headers)
+            except (ImapError, ValueError) as exc:  # one unreadable message must not stop the folder
+                self.skipped.add(response.number or 0)
+                log.warning("skipped an unreadable message (number %s): %s", response.number, exc)
+                return True
+            if wanted is None or headers.uid in wanted:
+                take(headers)
             return True
 
         for uidset in _sets(uids):
@@ -271,7 +349,7 @@ class ImapSession:
             answer = self.command(b"UID FETCH " + uidset.encode() + b" " + items + modifier)
             changes.extend(_flag_changes(answer.of("FETCH")))
             for response in answer.of("VANISHED"):
-                vanished.extend(expand(response.text.decode().replace("(EARLIER)", "")))
+                vanished.extend(_uids(response.text))
         return changes, vanished
 
     def fetch_body(
@@ -283,9 +361,18 @@ class ImapSession:
         connection (the rest of the literal is still on the wire), so drop this session after it.
         """
         written = 0
+        # Slow links get time in proportion to the size, a server trickling bytes does not.
+        deadline = Deadline(limits.COMMAND_DEADLINE, self.cancel)
+
+        def in_memory(size: int, imap: Any) -> bytes:
+            if size > limits.BODY_IN_MEMORY:  # what it is, not what RFC822.SIZE said: never held whole
+                raise wire.FramingError(f"a {size}-byte message where at most {limits.BODY_IN_MEMORY} were expected")
+            deadline.extend(size / limits.BODY_MIN_RATE)
+            return wire.read_exactly(imap, size)
 
         def stream(size: int, imap: Any) -> bytes:
             nonlocal written
+            deadline.extend(size / limits.BODY_MIN_RATE)
             left = size
             while left:
                 data = imap.read(min(chunk, left))
@@ -304,7 +391,7 @@ class ImapSession:
         # A server that stalls mid-message blocks the read itself: the watchdog shuts the socket then.
         with closes_on_cancel(self.client.socket(), cancel):
             try:
-                answer = self.command(line, literal_sink=stream if sink else None)
+                answer = self.command(line, literal_sink=stream if sink else in_memory, deadline=deadline)
             except (ImapError, OSError):
                 if not cancel.cancelled:
                     raise
@@ -312,7 +399,7 @@ class ImapSession:
                 raise Cancelled() from None
         for response in answer.of("FETCH"):
             parsed = wire.parse_fetch_items(response)
-            if int(parsed.get("UID") or 0) == uid and "BODY[]" in parsed:
+            if bounded_number(parsed.get("UID"), limits.IMAP_MAX_NUMBER) == uid and "BODY[]" in parsed:
                 return written if sink is not None else bytes(parsed["BODY[]"] or b"")
         raise ImapError("NO", f"message {uid} is no longer on the server")
 
@@ -348,7 +435,7 @@ class ImapSession:
                     continue  # that message keeps no preview; the others are fine
                 value = next((v for k, v in parsed.items() if k.startswith("BODY[")), None)
                 if "UID" in parsed and isinstance(value, bytes):
-                    found[int(parsed["UID"])] = value[:size]
+                    found[bounded_number(parsed["UID"], limits.IMAP_MAX_NUMBER)] = value[:size]
         return found
 
     # -- changing messages
@@ -359,14 +446,28 @@ class ImapSession:
             if remove:
                 self.command(b"UID STORE %s -FLAGS.SILENT (%s)" % (uidset.encode(), " ".join(remove).encode()))
 
-    def move(self, uids: list[int], destination: str) -> None:
-        """MOVE, else COPY + \\Deleted + UID EXPUNGE (plain EXPUNGE only without UIDPLUS)."""
+    def move(self, uids: list[int], destination: str) -> CopyUids:
+        """MOVE, else COPY + \\Deleted + UID EXPUNGE (plain EXPUNGE only without UIDPLUS).
+
+        Returns where the messages landed (COPYUID, RFC 4315) when the server says so: {} otherwise.
+        """
+        landed = CopyUids(0, {})
         for uidset in _sets(uids):
             if self.has("MOVE"):
-                self.command(b"UID MOVE " + uidset.encode() + b" " + mailbox(destination))
-                continue
-            self.command(b"UID COPY " + uidset.encode() + b" " + mailbox(destination))
-            self.expunge(expand(uidset))
+                answer = self.command(b"UID MOVE " + uidset.encode() + b" " + mailbox(destination))
+            else:
+                answer = self.command(b"UID COPY " + uidset.encode() + b" " + mailbox(destination))
+                self.expunge(expand(uidset))
+            landed = landed.merged(copy_uids(answer))
+        return landed
+
+    def search_message_id(self, message_id: str) -> list[int]:
+        """UIDs in the selected folder whose Message-ID header is `message_id`."""
+        cleaned = "".join(c for c in message_id if c.isprintable() and c not in '"\\')[:998]
+        if not cleaned:
+            return []
+        answer = self.command(b'UID SEARCH HEADER Message-ID "' + cleaned.encode("utf-8", "replace") + b'"')
+        return sorted(int(n) for r in answer.of("SEARCH") for n in r.text.split() if n.isdigit())
 
     def expunge(self, uids: list[int]) -> None:
         """Remove messages for good (only these UIDs when the server has UIDPLUS)."""
@@ -378,6 +479,59 @@ class ImapSession:
         if self.selected == folder and self.readonly:
             self.unselect()  # Courier refuses an APPEND to the mailbox selected read-only
         self.client.append(folder, message, flags=flags)
+
+
+def _uids(text: bytes) -> list[int]:
+    """A UID set the server sent ("(EARLIER) 1:5,9"), expanded within IMAP_MAX_MESSAGES (else FramingError)."""
+    try:
+        return expand(text.replace(b"(EARLIER)", b"").decode("ascii"), limit=limits.IMAP_MAX_MESSAGES)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise wire.FramingError(f"unreadable UID set: {exc}") from None
+
+
+@dataclass(frozen=True)
+class CopyUids:
+    """COPYUID: the destination's UIDVALIDITY and, per source UID, the UID the message has there."""
+
+    uidvalidity: int
+    uids: dict[int, int]
+
+    def merged(self, other: CopyUids) -> CopyUids:
+        return CopyUids(other.uidvalidity or self.uidvalidity, {**self.uids, **other.uids})
+
+
+_COPYUID = re.compile(rb"\[COPYUID (\d+) ([\d:,]+) ([\d:,]+)\]", re.IGNORECASE)
+
+
+def copy_uids(answer: Answer) -> CopyUids:
+    """The COPYUID code of a MOVE (untagged OK) or COPY (tagged OK) answer; empty if the server sent none."""
+    texts = [u.text for u in answer.of("OK")] + [answer.text.encode("utf-8", "replace")]
+    for text in texts:
+        match = _COPYUID.search(text)
+        if match is None:
+            continue
+        source, target = _in_order(match.group(2).decode()), _in_order(match.group(3).decode())
+        if source and len(source) == len(target):
+            return CopyUids(int(match.group(1)), dict(zip(source, target, strict=True)))
+    return CopyUids(0, {})
+
+
+MAX_COPYUIDS = 100_000  # UIDs read from one COPYUID; a hostile "1:4000000000" is ignored, not expanded
+
+
+def _in_order(text: str) -> list[int]:
+    """A COPYUID set in the server's order (both sets correspond position by position); [] if too big."""
+    found: list[int] = []
+    for part in text.split(","):
+        low, _, high = part.partition(":")
+        if not low.isdigit() or (high and not high.isdigit()):
+            return []
+        start, end = int(low), int(high or low)
+        step = 1 if end >= start else -1
+        if len(found) + abs(end - start) + 1 > MAX_COPYUIDS:
+            return []
+        found.extend(range(start, end + step, step))
+    return found
 
 
 def personal_prefix(client: IMAPClient) -> str:
@@ -395,56 +549,6 @@ def personal_prefix(client: IMAPClient) -> str:
         return ""
     prefix = personal[0][0]
     return prefix.decode("utf-8", "replace") if isinstance(prefix, bytes) else str(prefix or "")
-
-
-def mailbox(name: str) -> bytes:
-    """A folder name on the wire: modified UTF-7, quoted."""
-    encoded: bytes = utf7_encode(name)
-    return b'"' + encoded.replace(b"\\", b"\\\\").replace(b'"', b'\\"') + b'"'
-
-
-# `(attributes) delimiter name`: the delimiter is NIL or a quoted character; the name an atom,
-# a quoted string or a literal (then LITERAL_MARK in the text).
-_LIST_LINE = re.compile(rb'\(([^()]*)\) (?:NIL|"((?:[^"\\]|\\.)?)") ("(?:[^"\\]|\\.)*"|\x00|[^\s()]+)', re.S | re.I)
-
-
-def _listed(answer: Answer, keyword: str) -> list[tuple[tuple[str, ...], str, str]]:
-    """(attributes, delimiter, name) of each LIST / LSUB response; a line that does not parse is skipped."""
-    out = []
-    for response in answer.of(keyword):
-        match = _LIST_LINE.match(response.text)
-        if match is None:
-            log.warning("%s response skipped: %r", keyword, response.text[:200])
-            continue
-        attributes, delimiter, raw = match.groups()
-        if raw == wire.LITERAL_MARK:
-            raw = response.literals[0] if response.literals else b""
-        elif raw.startswith(b'"'):
-            raw = _unquote(raw)
-        out.append(
-            (
-                tuple(attributes.decode("ascii", "replace").split()),
-                _unquote(delimiter or b"").decode(),
-                _decode_name(raw),
-            )
-        )
-    return out
-
-
-def _unquote(text: bytes) -> bytes:
-    if text.startswith(b'"') and text.endswith(b'"') and len(text) >= 2:
-        text = text[1:-1]
-    return re.sub(rb"\\(.)", rb"\1", text) if b"\\" in text else text
-
-
-def _decode_name(raw: bytes) -> str:
-    """A folder name from modified UTF-7 (RFC 3501 5.1.3); one that does not decode is kept as the server wrote it."""
-    if b"&" not in raw:
-        return raw.decode("utf-8", "replace")  # plain ASCII (or UTF-8 from a server with UTF8=ACCEPT)
-    try:
-        return str(utf7_decode(raw))
-    except (ValueError, UnicodeError):
-        return raw.decode("utf-8", "replace")
 
 
 def _capped(limit: int) -> Callable[[int, Any], bytes]:
@@ -469,15 +573,27 @@ def _sets(uids: list[int] | str) -> list[str]:
 def _flag_changes(responses: list[wire.Untagged]) -> list[FlagChange]:
     changes: list[FlagChange] = []
     for response in responses:
-        fast = _FLAGS_ONLY.match(response.text)
-        if fast is not None:  # the usual answer shape, one regex instead of the general parser
-            uid, flags = (fast.group(1), fast.group(2)) if fast.group(1) else (fast.group(4), fast.group(3))
-            modseq_text = fast.group(5)
-            changes.append((int(uid), flag_words(flags), int(modseq_text or 0)))
+        try:
+            change = _flag_change(response)
+        except (ImapError, ValueError) as exc:  # one unreadable answer: that message keeps its flags
+            log.warning("skipped an unreadable flags answer (number %s): %s", response.number, exc)
             continue
-        parsed = wire.parse_fetch_items(response)
-        if "UID" not in parsed or "FLAGS" not in parsed:
-            continue  # e.g. an unsolicited FETCH without UID: the next sync will see it
-        modseq = paren_words(parsed.get("MODSEQ"))
-        changes.append((int(parsed["UID"]), flag_words(parsed["FLAGS"]), int(modseq[0]) if modseq else 0))
+        if change is not None:
+            changes.append(change)
     return changes
+
+
+def _flag_change(response: wire.Untagged) -> FlagChange | None:
+    fast = _FLAGS_ONLY.match(response.text)
+    if fast is not None:  # the usual answer shape, one regex instead of the general parser
+        uid, flags = (fast.group(1), fast.group(2)) if fast.group(1) else (fast.group(4), fast.group(3))
+        return uid_number(uid), flag_words(flags), bounded_number(fast.group(5), limits.IMAP_MAX_MODSEQ)
+    parsed = wire.parse_fetch_items(response)
+    if "UID" not in parsed or "FLAGS" not in parsed:
+        return None  # e.g. an unsolicited FETCH without UID: the next sync will see it
+    modseq = paren_words(parsed.get("MODSEQ"))
+    return (
+        uid_number(parsed["UID"]),
+        flag_words(parsed["FLAGS"]),
+        bounded_number(modseq[0], limits.IMAP_MAX_MODSEQ) if modseq else 0,
+    )

@@ -48,17 +48,8 @@ class FolderReport:
     exists: int = 0
     unread: int = 0
     seconds: float = 0.0
-    error: str = ""  # the server's own words (details for support and the log), empty when it synced
-
-    @property
-    def message(self) -> str:
-        """The plain sentence for `error`."""
-        if not self.error:
-            return ""
-        return (
-            f"The folder \u201c{self.name}\u201d could not be brought up to date this time: the server refused. "
-            "Deskmail tries again at the next check for new mail."
-        )
+    error: str = ""  # a plain sentence for people ("" when the folder synced)
+    skipped: int = 0  # messages whose server answer could not be read (logged; tried again next sync)
 
 
 @dataclass
@@ -72,11 +63,11 @@ class SyncReport:
 
     @property
     def warnings(self) -> list[str]:
-        """What a person reads about folders this sync could not bring up to date (the server's words: `error`)."""
-        return [f.message for f in self.folders if f.error]
+        """What a person reads about the folders this sync could not bring up to date."""
+        return [f.error for f in self.folders if f.error]
 
     def to_json(self) -> dict[str, Any]:
-        folders = [{**asdict(f), "message": f.message} for f in self.folders]
+        folders = [asdict(f) for f in self.folders]
         return {"ok": self.ok, "folders": folders, "rolled_back": self.rolled_back, "warnings": self.warnings}
 
 

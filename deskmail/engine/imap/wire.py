@@ -15,10 +15,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from deskmail.engine import limits
+
 _LITERAL_AT_END = re.compile(rb"\{(\d+)\+?\}\r?\n$")  # a bare LF ends a line too (GNU Mailutils)
 _KEYWORD = re.compile(rb"[A-Za-z][A-Za-z0-9.\-]*")
-_MAX_LITERAL = 200 * 1024 * 1024  # a message bigger than this is not mail we can show anyway
-MAX_LINE = 16 * 1024 * 1024  # bytes in one response line (outside literals)
+_STALE_TAGGED = re.compile(rb"[A-Za-z0-9.]{1,32} (?:OK|NO|BAD)\b", re.IGNORECASE)
+_MAX_BLANK_LINES = 100  # empty lines tolerated in one answer (some servers send a stray CRLF)
 LITERAL_MARK = b"\x00"  # stands for the n-th literal in an untagged response's text
 
 
@@ -38,6 +40,17 @@ class ConnectionLost(ImapError):
         super().__init__("BYE", text)
 
 
+class FramingError(ConnectionLost):
+    """The answer broke a limit or the protocol's framing (too long, too much, garbage).
+
+    What follows on the wire cannot be trusted: the connection must be closed, never read on.
+    """
+
+
+class TooSlow(ConnectionLost):
+    """The answer did not arrive within its deadline (a server trickling bytes); the connection was cut."""
+
+
 class _Imaplib(Protocol):
     """The parts of imaplib.IMAP4 this module uses (what IMAPClient keeps in `._imap`)."""
 
@@ -51,7 +64,7 @@ class _Imaplib(Protocol):
     def read(self, size: int) -> bytes: ...
 
 
-@dataclass
+@dataclass(slots=True)  # hundreds of thousands per sync: no per-object dict
 class Untagged:
     """`* [number] KEYWORD text`: literals are cut out of `text` and replaced by LITERAL_MARK."""
 
@@ -94,14 +107,19 @@ def run(
     for piece in then:
         imap.send(piece)
     untagged: list[Untagged] = []
+    seen = held = blank = 0  # responses seen, bytes kept for this answer, stray empty lines seen
     while True:
         line = _readline(imap)
         if not line:
             raise ConnectionLost("connection closed by the server")
         if line.startswith(b"* "):
             response = _read_untagged(imap, line, literal_sink)
+            seen += 1  # handed over or kept: an endless answer is refused either way
             if each is None or not each(response):
                 untagged.append(response)
+                held += len(response.text) + sum(map(len, response.literals)) + limits.IMAP_UNTAGGED_OVERHEAD
+            if seen > limits.IMAP_MAX_UNTAGGED or held > limits.IMAP_MAX_UNTAGGED_BYTES:
+                raise FramingError(f"more than {seen} responses ({held} bytes kept) to one command")
         elif line.startswith(tag + b" "):
             status, _, text = line[len(tag) + 1 :].rstrip(b"\r\n").partition(b" ")
             decoded = text.decode("utf-8", "replace")
@@ -109,8 +127,11 @@ def run(
                 raise ImapError(status.decode("ascii", "replace").upper(), decoded)
             return Answer(untagged, decoded)
         elif line.startswith(b"+"):
-            raise ImapError("BAD", "server asked for a continuation we did not announce")
-        # other tags' lines cannot happen: one command at a time per connection
+            raise FramingError("server asked for a continuation we did not announce")
+        elif line.strip() == b"" and blank < _MAX_BLANK_LINES:
+            blank += 1
+        elif not _STALE_TAGGED.match(line):  # an earlier command's late status is harmless; else garbage
+            raise FramingError(f"unexpected line from the server: {line[:80]!r}")
 
 
 def _read_untagged(imap: _Imaplib, line: bytes, literal_sink: Any) -> Untagged:
@@ -123,9 +144,10 @@ def _read_untagged(imap: _Imaplib, line: bytes, literal_sink: Any) -> Untagged:
         if match is None:
             parts.append(line.rstrip(b"\r\n"))
             break
-        size = int(match.group(1))
-        if size > _MAX_LITERAL:
-            raise ImapError("BAD", f"server sent a {size}-byte literal")
+        digits = match.group(1)
+        size = int(digits) if len(digits) <= 12 else limits.BODY_MAX + 1
+        if size > (limits.BODY_MAX if literal_sink else limits.IMAP_MAX_LITERAL):
+            raise FramingError(f"server announced a {digits[:20].decode()}-byte literal")
         parts.append(line[: match.start()] + LITERAL_MARK)
         literals.append(literal_sink(size, imap) if literal_sink else read_exactly(imap, size))
         line = _readline(imap)
@@ -139,7 +161,7 @@ def _untagged(whole: bytes, literals: list[bytes]) -> Untagged:
     head, _, rest = whole[2:].partition(b" ")
     number: int | None = None
     if head.isdigit():
-        number = int(head)
+        number = int(head) if len(head) < 10 else bounded_number(head, limits.IMAP_MAX_NUMBER)
         head, _, rest = rest.partition(b" ")
     if not _KEYWORD.fullmatch(head):
         return Untagged(None, "", whole, literals)
@@ -147,13 +169,16 @@ def _untagged(whole: bytes, literals: list[bytes]) -> Untagged:
 
 
 def _readline(imap: _Imaplib) -> bytes:
-    """One line, up to MAX_LINE (imaplib's own 1 MB cap is too small for a plain UID SEARCH of 150k)."""
-    line: bytes = imap.file.readline(MAX_LINE + 1)
-    if len(line) > MAX_LINE:
-        raise ImapError("BAD", f"server sent a line longer than {MAX_LINE} bytes")
-    if line and not line.endswith(b"\n"):  # cut off mid-line: not a malformed answer to skip
+    """One line, up to IMAP_MAX_LINE (imaplib's own 1 MB cap is too small for a plain UID SEARCH of 150k)."""
+    line: bytes = imap.file.readline(limits.IMAP_MAX_LINE + 1)
+    if len(line) > limits.IMAP_MAX_LINE:
+        raise FramingError(f"server sent a line longer than {limits.IMAP_MAX_LINE} bytes")
+    if line and not line.endswith(b"\n"):  # cut off (closed, or shut at the deadline): never half a status
         raise ConnectionLost("connection closed inside a response")
     return line
+
+
+read_line = _readline  # for the few readers outside `run` (the end of IDLE)
 
 
 def read_exactly(imap: _Imaplib, size: int) -> bytes:
@@ -161,6 +186,34 @@ def read_exactly(imap: _Imaplib, size: int) -> bytes:
     if len(data) != size:
         raise ConnectionLost("connection closed inside a literal")
     return data
+
+
+def bounded_number(digits: bytes | str | int | None, maximum: int) -> int:
+    """A number the server sent, as an int no larger than `maximum` (0 when it is not a number).
+
+    Python refuses to convert numbers of more than 4,300 digits, and SQLite cannot store
+    integers past 2^63: a hostile "UID 18446744073709551616" must be neither a crash nor stored.
+    An int (a local folder's own UID, POP3) is only checked against the same bounds.
+    """
+    if isinstance(digits, int):
+        return min(digits, maximum) if digits > 0 else 0
+    if not digits:
+        return 0
+    text = digits.strip() if isinstance(digits, bytes) else digits.strip().encode("ascii", "replace")
+    if not text.isdigit():
+        return 0
+    if len(text) > 19:
+        return maximum
+    return min(int(text), maximum)
+
+
+def uid_number(digits: bytes | str | int | None) -> int:
+    """A UID (or message number) the server sent; ValueError when it is not 1..2^32-1 (never clamped:
+    two messages must not end up with one UID)."""
+    number = bounded_number(digits, limits.IMAP_MAX_NUMBER + 1)
+    if not 0 < number <= limits.IMAP_MAX_NUMBER:
+        raise ValueError(f"not a UID: {str(digits)[:40]}")
+    return number
 
 
 # --- FETCH data items ---------------------------------------------------------------------

@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 import email.policy
+import io
 import re
 import secrets
 from dataclasses import dataclass, field
@@ -22,7 +23,9 @@ from typing import BinaryIO
 OFFLOAD_HEADER = "X-Deskmail-Offloaded"
 BIG_PART = 1_000_000  # leaf bodies larger than this stay in the file
 MAX_SCAN_DEPTH = 50
+MAX_HEADER_BLOCK = 1 << 20  # a "header block" longer than this is body text (a message without a blank line)
 _CHUNK = 1 << 16
+_MAX_SCAN_LINE = 1 << 16  # longer lines are read in pieces: one 1 GB line must not be held whole
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,11 @@ class OffloadedParts:
     path: Path
     token: str = field(default_factory=lambda: secrets.token_hex(8))
     spans: list[Span] = field(default_factory=list)
+    data: bytes | None = None  # the message itself when it is in memory rather than in `path`
+
+    def open(self) -> BinaryIO:
+        # BytesIO shares the bytes object until written to: no copy of a big message.
+        return io.BytesIO(self.data) if self.data is not None else self.path.open("rb")
 
     def span_of(self, part: Message) -> Span | None:
         value = str(part.get(OFFLOAD_HEADER, ""))
@@ -55,7 +63,7 @@ class OffloadedParts:
 
     def head(self, span: Span, limit: int = 65536) -> bytes:
         """The first bytes of a span as stored (e.g. the headers of an attached message)."""
-        with self.path.open("rb") as source:
+        with self.open() as source:
             source.seek(span.start)
             return source.read(min(limit, span.end - span.start))
 
@@ -67,7 +75,7 @@ class OffloadedParts:
     def stream(self, span: Span, sink: BinaryIO | _ListSink) -> int:
         """Decode the span into `sink` chunk by chunk; returns the number of bytes written."""
         written = 0
-        with self.path.open("rb") as source:
+        with self.open() as source:
             source.seek(span.start)
             decoder = _Decoder(span.encoding)
             left = span.end - span.start
@@ -129,7 +137,7 @@ class _Lines:
         if self.back is not None:
             line, self.back = self.back, None
             return line
-        data = self.source.readline()
+        data = self.source.readline(_MAX_SCAN_LINE)
         if not data:
             return None
         start, self.offset = self.offset, self.offset + len(data)
@@ -137,6 +145,12 @@ class _Lines:
 
     def push(self, line: tuple[int, bytes]) -> None:
         self.back = line
+
+    def skip_to_end(self) -> int:
+        """Read past everything left, in chunks; returns the offset of the end."""
+        while chunk := self.source.read(_CHUNK):
+            self.offset += len(chunk)
+        return self.offset
 
 
 @dataclass
@@ -148,6 +162,8 @@ class _Scanner:
     boundaries: list[bytes] = field(default_factory=list)
 
     def delimiter(self, line: bytes) -> bool:
+        if not line.startswith(b"--"):  # the common case, decided without building anything
+            return False
         stripped = line.rstrip(b"\r\n").rstrip(b" \t")
         return any(stripped in (b"--" + b, b"--" + b + b"--") for b in self.boundaries)
 
@@ -155,6 +171,9 @@ class _Scanner:
         block = bytearray()
         while (line := self.lines.next()) is not None:
             if self.delimiter(line[1]):
+                self.lines.push(line)
+                break
+            if len(block) + len(line[1]) > MAX_HEADER_BLOCK:  # no end of headers in sight: the rest is body
                 self.lines.push(line)
                 break
             block += line[1]
@@ -207,6 +226,9 @@ class _Scanner:
             if not big:
                 body += line[1]
                 big = len(body) > self.big_part
+            if big and not self.boundaries and self.lines.back is None:
+                full_end = self.lines.skip_to_end()  # no delimiter can end this body: no need for lines
+                break
         if not big:
             self.out += head + body
             return
@@ -226,8 +248,16 @@ def _without_blank_line(head: bytes) -> bytes:
 
 def skeleton(path: Path, big_part: int = BIG_PART) -> tuple[bytes, OffloadedParts]:
     """The message without its big leaf bodies, and where those bodies are in the file."""
-    offload = OffloadedParts(path)
-    with path.open("rb") as source:
+    return _skeleton(OffloadedParts(path), big_part)
+
+
+def skeleton_of_bytes(raw: bytes, big_part: int = BIG_PART) -> tuple[bytes, OffloadedParts]:
+    """The same for a message held in memory: its big bodies are read from `raw` when asked for."""
+    return _skeleton(OffloadedParts(Path(), data=raw), big_part)
+
+
+def _skeleton(offload: OffloadedParts, big_part: int) -> tuple[bytes, OffloadedParts]:
+    with offload.open() as source:
         scanner = _Scanner(_Lines(source), offload, big_part)
         scanner.entity(0)
         while (line := scanner.lines.next()) is not None:  # epilogue or text after a broken structure

@@ -8,6 +8,8 @@ import email.utils
 import re
 from dataclasses import dataclass
 
+from deskmail.engine.mime.jis import decode_jis, looks_like_jis
+
 # Labels mail software writes that Python does not know, mapped to what they mean in practice.
 CHARSET_ALIASES = {
     "ks_c_5601-1987": "cp949",
@@ -25,6 +27,13 @@ CHARSET_ALIASES = {
     "shift_jis": "cp932",
     "sjis": "cp932",
     "euc-kr": "cp949",
+    # Microsoft's and others' names for ISO-2022-JP with extensions (decoded by deskmail's own JIS decoder)
+    "cp50220": "iso2022_jp_ext",
+    "cp50221": "iso2022_jp_ext",
+    "cp50222": "iso2022_jp_ext",
+    "csiso2022jp": "iso2022_jp",
+    "x-iso-2022-jp": "iso2022_jp",
+    "iso-2022-jp-ms": "iso2022_jp_ext",
 }
 
 # Longer header values are cut before decoding: no person reads them, and the parsers slow down.
@@ -60,9 +69,15 @@ def decode_bytes(data: bytes, charset: str | None = None) -> str:
     codec = codec_for(charset)
     if codec is not None:
         try:
-            return data.decode(codec)
+            text: str | None = data.decode(codec)
         except (UnicodeDecodeError, LookupError):
-            pass
+            text = None
+        if codec.startswith("iso2022_jp") and (text is None or "\x0e" in text):
+            return decode_jis(data)  # an extension Python's codec refuses (or passes through: SO/SI)
+        if text is not None:
+            return text
+    elif b"\x1b" in data and looks_like_jis(data):  # unlabelled 7-bit Japanese (old mailers)
+        return decode_jis(data)
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
@@ -82,6 +97,8 @@ def fix_8bit(value: str) -> str:
 def decode_words(value: str) -> str:
     """Decode RFC 2047 encoded words, tolerating bad charsets, bad base64 and words inside quotes."""
     value = fix_8bit(_FOLD.sub(" ", value))
+    if "\x1b" in value and value.isascii() and looks_like_jis(value.encode("ascii")):
+        value = decode_jis(value.encode("ascii"))  # raw JIS in a header, without encoded words
     if "=?" not in value:
         return value
     try:

@@ -15,7 +15,7 @@ from email.parser import BytesParser
 from pathlib import Path
 from typing import BinaryIO, TypeVar
 
-from deskmail.engine.mime.bigfile import BIG_PART, OFFLOAD_HEADER, OffloadedParts, Span, skeleton
+from deskmail.engine.mime.bigfile import BIG_PART, OFFLOAD_HEADER, OffloadedParts, Span, skeleton, skeleton_of_bytes
 from deskmail.engine.mime.decode import Address, clean_text, decode_bytes, parse_address_header
 from deskmail.engine.mime.filenames import clean_filename, is_executable
 from deskmail.engine.mime.sanitize import normalise_cid
@@ -318,6 +318,7 @@ def _repair_header_block(raw: bytes) -> bytes:
     return _SPACE_BEFORE_COLON.sub(rb"\1:", head) + rest
 
 
+BIG_MESSAGE = 4 * BIG_PART  # bigger messages are parsed as a skeleton (see parse_message)
 MAX_MULTIPARTS = 200  # more multipart headers than this is an attack on the (recursive) stdlib parser
 TOO_NESTED = "This message is built from too many nested parts to be shown safely."
 
@@ -343,8 +344,16 @@ def parse_message_file(path: Path, big_part: int = BIG_PART) -> ParsedMessage:
     return parse_message(raw, _offload=offload)
 
 
-def parse_message(raw: bytes, *, _offload: OffloadedParts | None = None) -> ParsedMessage:
-    """Parse a message's bytes; never raises for malformed input (defects are counted, not fatal)."""
+def parse_message(raw: bytes, *, _offload: OffloadedParts | None = None, _size: int = 0) -> ParsedMessage:
+    """Parse a message's bytes; never raises for malformed input (defects are counted, not fatal).
+
+    A big message is parsed as its skeleton (big leaf bodies left in `raw`, decoded when asked
+    for), as from a file: the email package holds ~9x a message in str lines and copies, so an
+    18 MB message would peak near 160 MB; this way parsing adds little beyond `raw` itself.
+    """
+    if _offload is None and len(raw) > BIG_MESSAGE:
+        skeleton_raw, offload = skeleton_of_bytes(raw)
+        return parse_message(skeleton_raw, _offload=offload, _size=len(raw))
     # compat32 on purpose: policy.default parses every header it touches through the header registry,
     # which took 1.3 s for one 330-part corpus message and can raise on hostile values. We decode
     # headers ourselves (decode.py), so the raw strings compat32 keeps are exactly what we need.
@@ -369,7 +378,7 @@ def parse_message(raw: bytes, *, _offload: OffloadedParts | None = None) -> Pars
         html=body.html,
         attachments=attachments,
         preview=make_preview(body.plain),
-        size=len(raw),
+        size=_size or len(raw),
         defects=sum(len(p.defects) for p in _safe(lambda: list(msg.walk()), [msg])),
         _parts=walk.parts,
         _offload=_offload,

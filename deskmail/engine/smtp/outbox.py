@@ -40,6 +40,7 @@ class OutboxItem:
     last_error: dict[str, Any] | None
     created_at: float
     sent_at: float
+    not_before: float = 0.0  # Undo Send: it waits until then (Unix time; 0 = at once)
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,8 @@ class DraftRecord:
 
 
 _SELECT_OUTBOX = (
-    "SELECT id, message_id, raw, sender, recipients, state, attempts, last_error, created_at, sent_at FROM outbox"
+    "SELECT id, message_id, raw, sender, recipients, state, attempts, last_error, created_at, sent_at, not_before "
+    "FROM outbox"
 )
 
 
@@ -63,7 +65,7 @@ def _item(row: tuple[Any, ...]) -> OutboxItem:
     error = json.loads(row[7]) if row[7] else None
     return OutboxItem(
         int(row[0]), str(row[1]), bytes(row[2]), str(row[3]), list(json.loads(row[4])), OutboxState(row[5]),
-        int(row[6]), error, float(row[8]), float(row[9]),
+        int(row[6]), error, float(row[8]), float(row[9]), float(row[10]),
     )  # fmt: skip
 
 
@@ -109,13 +111,19 @@ class Outbox:
         assert item is not None
         return item
 
-    def add_file(self, spooled: Path, *, message_id: str, sender: str, recipients: list[str]) -> int:
-        """Store a message spooled to a file, copied into the row in chunks (a 50 MB one never whole in memory)."""
+    def add_file(
+        self, spooled: Path, *, message_id: str, sender: str, recipients: list[str], not_before: float = 0.0
+    ) -> int:
+        """Store a message spooled to a file, copied into the row in chunks (a 50 MB one never whole in memory).
+
+        `not_before`: it waits in the outbox until then (Undo Send), also across a crash or restart.
+        """
         size = spooled.stat().st_size
         with self.store.transaction():
             cursor = self.store.conn.execute(
-                "INSERT INTO outbox (message_id, raw, sender, recipients, created_at) VALUES (?, zeroblob(?), ?, ?, ?)",
-                (message_id, size, sender, json.dumps(recipients), time.time()),
+                "INSERT INTO outbox (message_id, raw, sender, recipients, created_at, not_before) "
+                "VALUES (?, zeroblob(?), ?, ?, ?, ?)",
+                (message_id, size, sender, json.dumps(recipients), time.time(), not_before),
             )
             item_id = int(cursor.lastrowid or 0)
             with self.store.conn.blobopen("outbox", "raw", item_id) as blob, spooled.open("rb") as source:
@@ -159,6 +167,18 @@ class Outbox:
     def remove(self, item_id: int) -> None:
         with self.store.transaction():
             self.store.conn.execute("DELETE FROM outbox WHERE id = ?", (item_id,))
+
+    def take_back(self, item_id: int) -> bytes | None:
+        """Undo Send: remove a message that has not started to go out; its bytes, or None if too late."""
+        with self.store.transaction():
+            row = self.store.conn.execute(
+                "SELECT raw FROM outbox WHERE id = ? AND state IN (?, ?)",
+                (item_id, str(OutboxState.QUEUED), str(OutboxState.FAILED)),
+            ).fetchone()
+            if row is None:
+                return None
+            self.store.conn.execute("DELETE FROM outbox WHERE id = ?", (item_id,))
+        return bytes(row[0])
 
 
 class LocalDrafts:

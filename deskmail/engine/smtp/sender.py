@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import re
 import smtplib
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -104,8 +105,11 @@ class Sender:
         assert item is not None
         return item
 
-    def queue_only(self, message: OutgoingMessage) -> int:
-        """Like `queue`, returning the item's id without reading the stored message back."""
+    def queue_only(self, message: OutgoingMessage, not_before: float = 0.0) -> int:
+        """Like `queue`, returning the item's id without reading the stored message back.
+
+        `not_before` (Unix time): the message waits in the outbox until then (Undo Send).
+        """
         if not message.envelope_recipients():
             raise UserFacingError(
                 ErrorKind.PROTOCOL_ERROR,
@@ -122,14 +126,17 @@ class Sender:
                 message_id=message.message_id,
                 sender=ascii_address(message.sender.email),
                 recipients=message.envelope_recipients(),
+                not_before=not_before,
             )
 
     def send_pending(self, cancel: CancelToken = NEVER) -> list[SendResult]:
         """Try everything that is not waiting for the user (failed items need `send(id)` again)."""
         results = []
+        now = time.time()
         for item in self.outbox.items(heads_only=True):  # `send` reads each one whole, one at a time
             cancel.raise_if_cancelled()
-            if item.state is not OutboxState.FAILED:  # an unsure one is only looked for in Sent
+            # An unsure one is only looked for in Sent; one in its Undo Send wait goes later (it may be undone).
+            if item.state is not OutboxState.FAILED and item.not_before <= now:
                 results.append(self.send(item.id, cancel))
         return results
 

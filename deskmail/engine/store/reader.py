@@ -193,6 +193,14 @@ class StoreReader:
         )
         return {int(uid): _split(flags) for uid, flags in rows}
 
+    def message_ids_of(self, folder_id: int, uids: list[int]) -> dict[int, str]:
+        """UID -> Message-ID of some messages (those the store has)."""
+        rows = self.conn.execute(
+            "SELECT uid, message_id FROM messages WHERE folder_id = ? AND uid IN (SELECT value FROM json_each(?))",
+            (folder_id, json.dumps(uids)),
+        )
+        return {int(uid): str(mid) for uid, mid in rows}
+
     def flags_by_uid(self, folder_id: int) -> dict[int, tuple[str, ...]]:
         rows = self.conn.execute("SELECT uid, flags FROM messages WHERE folder_id = ?", (folder_id,))
         return {int(uid): _split(flags) for uid, flags in rows}

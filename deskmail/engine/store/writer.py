@@ -247,6 +247,35 @@ class Store(StoreReader):
                 [(int(hidden), folder_id, uid) for uid in uids],
             )
 
+    def set_hidden_by_message_id(self, folder_id: int, message_ids: Iterable[str], hidden: bool) -> None:
+        """Hide or show a folder's messages by Message-ID (Undo: their UIDs there may not be known yet)."""
+        ids = json.dumps([m for m in message_ids if m])
+        with self.transaction():
+            self.conn.execute(
+                "UPDATE messages SET hidden = ? WHERE folder_id = ? AND message_id IN (SELECT value FROM json_each(?))",
+                (int(hidden), folder_id, ids),
+            )
+
+    # -- where moved messages landed (COPYUID)
+    def note_moved(self, folder: str, uidvalidity: int, landed: Iterable[tuple[str, int]]) -> None:
+        """Remember the UIDs moved messages (Message-ID, UID) got in `folder`; entries older than a day go."""
+        now = time.time()
+        with self.transaction():
+            self.conn.execute("DELETE FROM moved_to WHERE moved_at < ?", (now - 86400,))
+            self.conn.executemany(
+                "INSERT OR REPLACE INTO moved_to (folder, message_id, uid, uidvalidity, moved_at) "
+                "VALUES (?, ?, ?, ?, ?)",
+                [(folder, mid, uid, uidvalidity, now) for mid, uid in landed if mid],
+            )
+
+    def moved_uid(self, folder: str, message_id: str, uidvalidity: int) -> int:
+        """The UID a message moved into `folder` got there (0: not known; `uidvalidity` 0: not checked)."""
+        row = self.conn.execute(
+            "SELECT uid FROM moved_to WHERE folder = ? AND message_id = ? AND (uidvalidity = ? OR ? = 0)",
+            (folder, message_id, uidvalidity, uidvalidity),
+        ).fetchone()
+        return int(row[0]) if row else 0
+
     @property
     def bodies_dir(self) -> Path:
         return self.path.parent / BODIES_DIR

@@ -101,7 +101,8 @@ def check_server(
 ) -> ServerCheck:
     """Connect, verify TLS, log in (with user name fallbacks), for IMAP also LIST; then LOGOUT / QUIT."""
     attempt = Attempt(server, email, password, settings, policy, progress, timeout)
-    return _checked(attempt, cancel, _smtp_steps if server.protocol is Protocol.SMTP else _imap_steps)
+    steps = {Protocol.SMTP: _smtp_steps, Protocol.POP3: _pop3_steps}.get(server.protocol, _imap_steps)
+    return _checked(attempt, cancel, steps)
 
 
 def _imap_steps(attempt: Attempt, overall: CancelToken, result: ServerCheck, opened: list[Connection]) -> None:
@@ -111,6 +112,28 @@ def _imap_steps(attempt: Attempt, overall: CancelToken, result: ServerCheck, ope
         result.username = _log_in(attempt, login, overall)
         result.capabilities = sorted(c.decode("ascii", "replace") for c in client.capabilities())
         result.folders = _folders(client, attempt.server, result.username)
+
+
+def _pop3_steps(attempt: Attempt, overall: CancelToken, result: ServerCheck, opened: list[Connection]) -> None:
+    """Connect (TLS or STLS, fail-closed), log in, STAT: the mailbox opens, so downloading will work."""
+    from deskmail.engine.pop3 import client as pop3
+
+    attempt.progress(f"Connecting to {attempt.server.host}...")
+    session = pop3.open_pop3(attempt.server, attempt.settings, attempt.policy, overall, attempt.timeout)
+    try:
+        result.tls = dict(session.tls)
+        result.capabilities = sorted(session.capabilities)
+        with closes_on_cancel(session.sock, overall):
+            login = functools.partial(pop3.login_pop3, session, password=attempt.password, cancel=overall)
+            result.username = _log_in(attempt, login, overall)
+            try:
+                session.stat()
+            except pop3.Pop3Refused as exc:  # e.g. [IN-USE]: another program holds the mailbox
+                raise pop3.refusal(attempt.server, exc.code, exc.text, result.username) from None
+            except pop3.Pop3Lost as exc:
+                raise failures.server_busy(attempt.server, str(exc)) from None
+    finally:
+        pop3.close_quietly(session, CLOSE_TIMEOUT)
 
 
 def _smtp_steps(attempt: Attempt, overall: CancelToken, result: ServerCheck, opened: list[Connection]) -> None:
@@ -186,13 +209,6 @@ def _stopped(server: ServerConfig, cancel: CancelToken) -> UserFacingError:
 
 def _refuse_unprovable(server: ServerConfig, oauth: bool = False) -> None:
     """Settings a password check cannot prove: no connection, so no password goes anywhere."""
-    if server.protocol is Protocol.POP3:
-        raise UserFacingError(
-            ErrorKind.PROTOCOL_ERROR,
-            f"{server.host} is a POP3 server; Deskmail needs IMAP to keep your mail in sync.",
-            "Switch on IMAP at your provider (often in the web mail settings) and use its IMAP server.",
-            Field.INCOMING_HOST,
-        )
     if not oauth and server.auth and all(method == AUTH_OAUTH2 for method in server.auth):
         raise UserFacingError(
             ErrorKind.OAUTH_REQUIRED,

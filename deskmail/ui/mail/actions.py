@@ -3,29 +3,52 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QMenu, QMessageBox, QToolBar, QToolButton
 
+from deskmail.engine.prefs import UNDO_SEND_DEFAULT, AppSettings
 from deskmail.engine.smtp.outbox import subject_of
 from deskmail.engine.store.models import Folder, MessageSummary, SpecialUse
 from deskmail.qtbridge.reach import queued_text, waits_for_connection
 from deskmail.ui.icons import ui_icon
 from deskmail.ui.mail.folders import folder_label
 from deskmail.ui.mail.outbox import refusal_of
+from deskmail.ui.mail.typing_guard import TypingGuard
+from deskmail.ui.mail.undo import Entry, UndoHistory
 
 # The composer and the MIME stack load when first used (a first reply or Write), not at start.
 if TYPE_CHECKING:
     from deskmail.engine.mime.compose import OutgoingMessage
     from deskmail.engine.mime.decode import Address
     from deskmail.engine.smtp.outbox import OutboxItem
+    from deskmail.engine.store.reader import Body
     from deskmail.ui.mail.composer import ComposerWindow
+    from deskmail.ui.mail.reader import ReadingPane
     from deskmail.ui.mail.view import MailView
 
 Key = QKeySequence | QKeySequence.StandardKey | str | None
+
+
+@dataclass(eq=False)
+class WaitingSend:
+    """A sent message in its Undo Send wait: queued in the Outbox, its composer hidden."""
+
+    composer: ComposerWindow
+    email: str
+    item_id: int
+    timer: QTimer
+
+
+LABELS: dict[tuple[str, object], str] = {
+    ("archive", None): "Archive", ("delete", None): "Delete", ("move", None): "Move",
+    ("read", True): "Mark as Read", ("read", False): "Mark as Unread", ("flag", True): "Flag",
+    ("flag", False): "Remove Flag",
+}  # fmt: skip
 
 
 def mailto_message(url: str, sender: Address) -> OutgoingMessage:
@@ -79,6 +102,9 @@ class MailActions:
         self.mark_read = a("Mark as Read", None, lambda: self.act("read", True), "R")
         self.mark_unread = a("Mark as Unread", None, lambda: self.act("read", False), "U")
         self.flag = a("Flag", "star", self.toggle_flag, "S")
+        self.junk = a("Junk", "junk", lambda: self.act("junk"), "J")
+        self.not_junk = a("Not Junk", "inbox", lambda: self.act("not_junk"), "Shift+J")
+        self.empty_trash = a("Empty Trash…", "trash", self.empty_trash_now)
         self.find = a("Search", None, self.focus_search, QKeySequence.StandardKey.Find)
         self.move_menu = QMenu("Move To")
         self.move_menu.aboutToShow.connect(self._fill_move_menu)
@@ -86,15 +112,42 @@ class MailActions:
         self.move.setMenu(self.move_menu)
         answer = [self.reply, self.reply_all, self.forward, self.forward_attached]
         mark = [self.mark_read, self.mark_unread, self.flag, self.move]
-        self.message_actions = [*answer, *mark, self.archive, self.delete]  # need a chosen message
-        self.context_menu = [*answer, None, *mark, None, self.archive, self.delete]
-        self.message_menu = [self.write, None, *answer, None, *mark, None, self.archive, self.delete]
-        self.toolbar_items = [self.get_mail, self.write, None, *answer[:3], None, self.archive, self.delete, self.flag]
+        junk = [self.junk, self.not_junk]
+        self.message_actions = [*answer, *mark, self.archive, self.delete, *junk]  # need a chosen message
+        self.context_menu = [*answer, None, *mark, None, self.archive, *junk, self.delete]
+        self.message_menu = [self.write, None, *answer, None, *mark, None, self.archive, *junk, self.delete]
+        self.toolbar_items = [
+            self.get_mail, self.write, None, *answer[:3], None, self.archive, *junk, self.delete, self.flag,
+        ]  # fmt: skip
         for action in self.context_menu:
             view.list.addAction(action if action is not None else self._separator())
+        # One-key commands act only while the message list has the focus: typed text that lands in the
+        # window by a slip (a reading pane, a folder, a composer that just closed) never archives mail.
+        for action in (
+            self.archive,
+            self.delete,
+            self.mark_read,
+            self.mark_unread,
+            self.flag,
+            self.junk,
+            self.not_junk,
+        ):
+            action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        self.history = UndoHistory(view)
+        self.waiting_sends: list[WaitingSend] = []  # messages in their Undo Send wait
+        self.undo_send_seconds = UNDO_SEND_DEFAULT
+        settings = AppSettings(view.context.paths)
+        view.context.runner.run(
+            lambda c, p: settings.undo_send_seconds(), name="load-settings", on_finished=self._settings_loaded
+        )
+        self.typing_guard = TypingGuard(view)  # keys typed for a composer that just left do nothing here
         for action in (self.get_mail, self.write, self.find):
             view.addAction(action)
         self.update_enabled()
+
+    def _settings_loaded(self, seconds: object) -> None:
+        if isinstance(seconds, int):
+            self.undo_send_seconds = seconds
 
     def _action(self, text: str, icon: str | None, slot: Callable[[], object], *keys: Key) -> QAction:
         action = QAction(ui_icon(icon), text, self.view) if icon else QAction(text, self.view)
@@ -127,13 +180,16 @@ class MailActions:
         window.addToolBar(toolbar)
         menus = window.menuBar()
         help_action = menus.actions()[-1] if menus.actions() else None
+        edit = QMenu("&Edit", window)
+        edit.addAction(self.history.undo_action)
+        edit.addAction(self.history.redo_action)
         message = QMenu("&Message", window)
         for action in self.message_menu:
             message.addAction(action) if action is not None else message.addSeparator()
         go = QMenu("&Go", window)
         go.addAction(self.get_mail)
         go.addAction(self.find)
-        for menu in (message, go):
+        for menu in (edit, message, go):
             menus.insertMenu(help_action, menu) if help_action is not None else menus.addMenu(menu)
         for button in toolbar.findChildren(QToolButton):
             button.setAutoRaise(True)
@@ -153,6 +209,12 @@ class MailActions:
             action.setEnabled(loaded)
         if chosen:
             self.flag.setText("Remove Flag" if all(m.flagged for m in chosen) else "Flag")
+        # In Junk the button says Not Junk; elsewhere Junk (one of the two is shown at a time)
+        use = self.view.current.folder.special_use if self.view.current is not None else None
+        in_junk = use is SpecialUse.JUNK and not self.view.search.text()
+        self.junk.setVisible(not in_junk)
+        self.not_junk.setVisible(in_junk)
+        self.empty_trash.setEnabled(self._trash() is not None)
 
     # -- doing -----------------------------------------------------------------------------
 
@@ -174,24 +236,42 @@ class MailActions:
         by_folder: dict[int, list[int]] = {}
         for summary in chosen:
             by_folder.setdefault(summary.folder_id, []).append(summary.uid)
-        if kind in ("delete", "archive", "move") and not self.view.search.text():
+        if kind in ("delete", "archive", "move", "junk", "not_junk") and not self.view.search.text():
             # The messages leave this list: the one after them moves up into the same row.
             current = self.view.list.currentIndex().row()
             rows = [self.view.model.row_of(m.id) for m in chosen]
             self.view.next_row = current - sum(1 for row in rows if row is not None and row < current)
-        for folder_id, uids in by_folder.items():
-            self.view.controller.act(email, kind, folder_id, uids, value)
-        self._say_where(kind, len(chosen), for_good, value)
+        entry = Entry(LABELS.get((kind, value if kind in ("read", "flag") else None), kind.capitalize()), "")
+        entry.told = self._say_where(kind, len(chosen), for_good, value)
+        entry.expected = len(by_folder)
 
-    def _say_where(self, kind: str, count: int, for_good: bool, value: object) -> None:
-        """Mail that leaves the list says where it went, so nobody wonders whether it is lost."""
-        what = "1 message" if count == 1 else f"{count} messages"
+        def done(result: object) -> None:
+            if result is not None:
+                entry.dones.append((email, result))
+            else:
+                entry.expected -= 1
+            if entry.ready:
+                self.history.record(entry)  # no record (delete for good): the plain notice stays
+
+        for folder_id, uids in by_folder.items():
+            self.view.controller.act(email, kind, folder_id, uids, value, on_done=done)
         if for_good:
-            self.view.show_notice(f"{what.capitalize()} deleted for good")
-        elif kind in ("delete", "archive"):
-            self.view.show_notice(f"{what.capitalize()} moved to {'Trash' if kind == 'delete' else 'Archive'}")
-        elif kind == "move" and isinstance(value, Folder):
-            self.view.show_notice(f"{what.capitalize()} moved to {menu_label(value)}")
+            self.view.show_notice(entry.told)
+
+    def _say_where(self, kind: str, count: int, for_good: bool, value: object) -> str:
+        """What was done, in the notice: mail that leaves the list says where it went."""
+        what = ("1 message" if count == 1 else f"{count} messages").capitalize()
+        if for_good:
+            return f"{what} deleted for good"
+        if kind in ("delete", "archive"):
+            return f"{what} moved to {'Trash' if kind == 'delete' else 'Archive'}"
+        if kind == "move" and isinstance(value, Folder):
+            return f"{what} moved to {menu_label(value)}"
+        if kind in ("junk", "not_junk"):
+            return f"{what} moved to {'Junk' if kind == 'junk' else 'Inbox'}"
+        if kind == "read":
+            return f"{what} marked as {'read' if value else 'unread'}"
+        return f"{what} {'flagged' if value else 'unflagged'}"
 
     def _deletes_for_good(self, email: str, chosen: list[MessageSummary]) -> bool:
         """Delete in the Trash (or in an account without one) cannot be undone: nothing to fish out later."""
@@ -210,9 +290,44 @@ class MailActions:
         box.exec()
         return box.clickedButton() is delete
 
+    def _trash(self, email: str = "") -> tuple[str, Folder] | None:
+        """The Trash of `email`, else of the account whose folder is open (or the first account's)."""
+        if not email:
+            email = self.view.current.email if self.view.current else ""
+        if not email and self.view.accounts:
+            email = self.view.accounts[0].email
+        trash = self.view.folder(email, SpecialUse.TRASH) if email else None
+        return (email, trash) if trash is not None else None
+
+    def empty_trash_now(self, email: str = "") -> None:
+        """Everything in the Trash deleted for good, after asking (it cannot be undone)."""
+        found = self._trash(email)
+        reader = self.view.controller.reader(found[0]) if found else None
+        if found is None or reader is None:
+            return
+        email, trash = found
+        uids = [m.uid for m in reader.messages(trash.id)]
+        if not uids:
+            self.view.show_notice("The Trash is already empty")
+            return
+        what = "the message" if len(uids) == 1 else f"all {len(uids)} messages"
+        box = QMessageBox(
+            QMessageBox.Icon.Warning, "Empty Trash?", f"Delete {what} in the Trash for good?", parent=self.view
+        )
+        box.setInformativeText("They are deleted on the server too, for every device, and cannot be brought back.")
+        empty = box.addButton("Empty Trash", QMessageBox.ButtonRole.DestructiveRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        box.exec()
+        if box.clickedButton() is not empty:
+            return
+        self.view.controller.act(email, "delete", trash.id, uids)  # in the Trash itself: for good
+        self.view.show_notice(f"{what.capitalize()} in the Trash deleted for good")
+
     def toggle_flag(self) -> None:
         chosen = self.selection()
-        self.act("flag", not all(m.flagged for m in chosen))
+        if chosen:
+            self.act("flag", not all(m.flagged for m in chosen))
 
     def _fill_move_menu(self) -> None:
         self.move_menu.clear()
@@ -255,13 +370,15 @@ class MailActions:
     def _forget(self, composer: ComposerWindow) -> None:
         if composer in self.composers:
             self.composers.remove(composer)
+        self.typing_guard.hold()
 
     def compose_mailto(self, url: str) -> ComposerWindow:
         return self.compose(mailto_message(url, self.me()))
 
-    def reply_to(self, everyone: bool) -> None:
-        rendered = self.view.reading_pane.rendered
-        summary = self.view.reading_pane.summary
+    def reply_to(self, everyone: bool, pane: ReadingPane | None = None) -> None:
+        """Reply to the message in `pane` (a message window's), else in the main window's reader."""
+        pane = pane or self.view.reading_pane
+        rendered, summary = pane.rendered, pane.summary
         if rendered is None or summary is None:
             return
         from deskmail.engine.mime.reply import reply
@@ -270,9 +387,10 @@ class MailActions:
         mine = {a.email for a in self.view.accounts}
         self.compose(reply(rendered.message, me=me, my_addresses=mine, reply_all=everyone))
 
-    def forward_message(self, inline: bool = True) -> None:
-        rendered, body = self.view.reading_pane.rendered, self.view.reading.body
-        summary = self.view.reading_pane.summary
+    def forward_message(self, inline: bool = True, pane: ReadingPane | None = None, body: Body | None = None) -> None:
+        if pane is None:
+            pane, body = self.view.reading_pane, self.view.reading.body
+        rendered, summary = pane.rendered, pane.summary
         if rendered is None or body is None or summary is None:
             return
         from deskmail.engine.mime.reply import forward
@@ -282,8 +400,12 @@ class MailActions:
         self.compose(forward(rendered.message, source, me=self.me(self.view.email_of(summary)), inline=inline))
 
     def open_in_composer_if_draft(self, summary: object) -> None:
+        """Enter or double-click: a draft goes back into the composer, any other message opens in its own window."""
         folder = self.view.current.folder if self.view.current else None
-        if folder is not None and folder.special_use is SpecialUse.DRAFTS and self.view.reading_pane.rendered:
+        if folder is None or folder.special_use is not SpecialUse.DRAFTS or self.view.search.text():
+            self.view.reading.open_window(summary)
+            return
+        if self.view.reading_pane.rendered:
             from deskmail.engine.mime.reply import edit_draft
 
             message = self.view.reading_pane.rendered.message
@@ -364,12 +486,84 @@ class MailActions:
             return
         self._ensure_id(composer)
         build = composer.outgoing(*parsed)
-        self.view.controller.send(
-            composer.account_email(),
-            build,
-            on_done=lambda _r: self._sent(composer),
-            on_failed=lambda error: self._not_sent(composer, error),
-        )
+        email, delay = composer.account_email(), self.undo_send_seconds
+        if delay <= 0:
+            self.view.controller.send(
+                email, build, lambda _r: self._sent(composer), lambda error: self._not_sent(composer, error)
+            )
+            return
+        # Undo Send: the message waits in the Outbox (durably: a crash sends it at the next start) while
+        # its composer hides, ready to come back exactly as it was.
+        self.view.controller.queue_send(
+            email, build, delay, lambda item: self._wait_to_send(composer, email, int(str(item)), delay),
+            composer.send_failed,
+        )  # fmt: skip
+
+    def _wait_to_send(self, composer: ComposerWindow, email: str, item_id: int, delay: int) -> None:
+        timer = QTimer(self.view, singleShot=True, interval=delay * 1000)
+        waiting = WaitingSend(composer, email, item_id, timer)
+        self.waiting_sends.append(waiting)
+        self.view.update_outbox()  # it shows in the notice, not as waiting in the Outbox
+        timer.timeout.connect(lambda: self._send_now(waiting))
+        timer.start()
+        composer.hide()
+        self.typing_guard.hold()
+        self.history.notice.tell("Sending…", [("Undo", lambda: self.undo_send(waiting))], ms=delay * 1000 + 500)
+
+    def _send_now(self, waiting: WaitingSend) -> None:
+        if waiting not in self.waiting_sends:
+            return
+        self.waiting_sends.remove(waiting)
+        waiting.timer.stop()
+        composer = waiting.composer
+
+        def failed(error: object) -> None:
+            if composer in self.composers:  # (gone when the window closed meanwhile: it waits in the Outbox)
+                if not waits_for_connection(error):
+                    composer.show()  # refused or wrong: the person has something to fix there
+                self._not_sent(composer, error)
+
+        def sent(_result: object) -> None:
+            if composer in self.composers:
+                self._sent(composer)
+
+        if self.history.notice.text.text() == "Sending…":
+            self.history.notice.hide()
+        self.view.controller.send_queued(waiting.email, waiting.item_id, sent, failed)
+
+    def undo_send(self, waiting: WaitingSend) -> None:
+        """Take the message back before it leaves: nothing is sent, its composer comes back as it was."""
+        if waiting not in self.waiting_sends:
+            self.history.notice.tell("Too late: the message has already left.")
+            return
+        self.waiting_sends.remove(waiting)
+        waiting.timer.stop()
+        composer = waiting.composer
+
+        def taken(raw: object) -> None:
+            if raw is None:  # it had started to go out (e.g. a check for mail sent it)
+                self.history.notice.tell("Too late: the message has already left.")
+                composer.send_done()
+                return
+            composer.set_sending(False)
+            composer.dirty = True  # closing it now asks whether to keep it as a draft
+            composer.status.setText("Not sent")
+            composer.show()
+            composer.raise_()
+            composer.activateWindow()
+            self.history.notice.tell("Not sent. The message is open again.")
+
+        self.view.controller.take_back(waiting.email, waiting.item_id, taken)
+
+    def sending_soon(self, email: str) -> set[int]:
+        """An account's outbox items in their Undo Send wait (the notice shows them, not the Outbox)."""
+        return {w.item_id for w in self.waiting_sends if w.email == email}
+
+    def send_waiting_now(self) -> None:
+        """The window closes: what waits for its Undo Send goes now (else it would go at the next start)."""
+        for waiting in list(self.waiting_sends):
+            self._send_now(waiting)
+            waiting.composer.send_done()  # in the Outbox, durably: its hidden composer has nothing left to do
 
     def _not_sent(self, composer: ComposerWindow, error: object) -> None:
         """The server cannot be reached: the message is safe in the Outbox, so the composer closes and says so."""
@@ -384,17 +578,15 @@ class MailActions:
         self.view.show_notice("Message sent")
 
     def _save_draft(self, composer: ComposerWindow) -> None:
+        if composer.account_email() not in self.view.controller.runtimes:
+            return  # the window closed (or the account went): the closing question already asked about it
         parsed = composer.recipients() or ([], [], [])
         self._ensure_id(composer)
         build = composer.outgoing(*parsed)
         upload = self.view.controller.online
 
         def save(runtime: object) -> object:
-            from deskmail.engine.smtp.drafts import DraftManager
-            from deskmail.engine.smtp.outbox import LocalDrafts
-
-            store = runtime.store()  # type: ignore[attr-defined]
-            manager = DraftManager(LocalDrafts(store), runtime.imap_client)  # type: ignore[attr-defined]
+            manager = runtime.draft_manager()  # type: ignore[attr-defined]  # IMAP Drafts, or POP3's local one
             return manager.save(build(), upload=upload)
 
         self.view.controller.run_for(composer.account_email(), save, lambda _r: None)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QStringListModel, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeyEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QCompleter,
@@ -97,6 +97,28 @@ class AddressField(QLineEdit):
         self.setCursorPosition(len(before) + len(choice) + 2)
 
 
+class BodyEdit(QPlainTextEdit):
+    """The message text: Tab indents like in any editor; Ctrl+Tab and Shift+Tab leave it.
+
+    A Tab that left the text used to land on Send, and the next Space sent a half-written message.
+    """
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        key, mods = event.key(), event.modifiers()
+        ctrl = bool(mods & Qt.KeyboardModifier.ControlModifier)
+        if key == Qt.Key.Key_Backtab or (key == Qt.Key.Key_Tab and mods & Qt.KeyboardModifier.ShiftModifier):
+            self.leave(forward=False)
+            return
+        if key == Qt.Key.Key_Tab and ctrl:
+            self.leave(forward=True)
+            return
+        super().keyPressEvent(event)
+
+    def leave(self, *, forward: bool) -> None:
+        # QPlainTextEdit refuses to move focus while it takes Tabs; QWidget's own focus walk does not.
+        QWidget.focusNextPrevChild(self, forward)
+
+
 class ComposerWindow(QMainWindow):
     """One message being written. `send_requested(email, build)` asks the window to send it."""
 
@@ -117,6 +139,7 @@ class ComposerWindow(QMainWindow):
         self.sending = False
         self.sent = False
         self.save_draft: Callable[[ComposerWindow], None] | None = None  # set by the window: autosave
+        self._shown_once = False
         self._build()
         self.resize(720, 620)
         self.setAcceptDrops(True)
@@ -138,7 +161,9 @@ class ComposerWindow(QMainWindow):
         self.bcc = AddressField(lambda w: self.suggest(self.account_email(), w))
         self.subject = QLineEdit()
         self.subject.setPlaceholderText("What is it about?")
-        self.body = QPlainTextEdit()
+        self.body = BodyEdit()
+        self.body.setTabChangesFocus(False)
+        self.body.setTabStopDistance(self.body.fontMetrics().horizontalAdvance(" ") * 4)  # an indent, not a gulf
         self.body.setAccessibleName("Message text")
         self.bar = MessageBar("error", closable=True)
         self.field_error = QLabel()
@@ -176,7 +201,11 @@ class ComposerWindow(QMainWindow):
         self.status.setStyleSheet("color: palette(placeholder-text);")
         # One Send, at the bottom right where the writing ends; attaching and saving live in the toolbar.
         self.send_button = QPushButton(ui_icon("sent"), "Send")
-        self.send_button.setDefault(True)
+        # Send is a click target, never a keyboard stop: no Tab lands on it, so no Space or Enter meant
+        # for the text can send (as toolbar buttons in Apple Mail and Thunderbird). The keyboard sends
+        # with Ctrl+Enter or Message > Send, both said in the tooltip and the menu.
+        self.send_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.send_button.setAutoDefault(False)
         self.send_button.setToolTip("Send (Ctrl+Enter)")
         self.send_button.clicked.connect(self.request_send)
         buttons = QHBoxLayout()
@@ -211,10 +240,9 @@ class ComposerWindow(QMainWindow):
         return button
 
     def _set_tab_order(self) -> None:
-        """Top to bottom as the fields read; Tab in the text goes on to Send (hidden widgets are skipped)."""
-        self.body.setTabChangesFocus(True)
+        """Top to bottom as the fields read (hidden widgets are skipped); Send is not in the chain."""
         chain = [self.from_box, self.to, self.cc_toggle, self.bcc_toggle, self.cc, self.bcc, self.subject]
-        chain += [self.body, self.attachment_list, self.send_button]
+        chain += [self.body, self.attachment_list]
         for first, second in itertools.pairwise(chain):
             self.setTabOrder(first, second)
 
@@ -253,6 +281,9 @@ class ComposerWindow(QMainWindow):
             toolbar.addAction(action)
         self.addAction(self.send_action)
         self.addAction(self.close_action)
+        menu = self.menuBar().addMenu("&Message")  # the keyboard's way to Send, besides Ctrl+Enter
+        for entry in (self.send_action, None, self.attach_action, self.save_action, None, self.close_action):
+            menu.addAction(entry) if entry is not None else menu.addSeparator()
 
     # -- filling ----------------------------------------------------------------------------
 
@@ -276,11 +307,27 @@ class ComposerWindow(QMainWindow):
         for attachment in message.attachments:
             self.add_attachment(PendingAttachment(attachment.filename, attachment.length, prepared=attachment))
         self.dirty = False
-        if message.to:
-            self.body.setFocus()
+        self.focus_first_empty()
+
+    def first_empty_field(self) -> QWidget:
+        """Where typing should start: To when nobody is addressed, else the subject if empty, else the text."""
+        if not (self.to.text().strip() or self.cc.text().strip() or self.bcc.text().strip()):
+            return self.to
+        if not self.subject.text().strip():
+            return self.subject
+        return self.body
+
+    def focus_first_empty(self) -> None:
+        field = self.first_empty_field()
+        field.setFocus(Qt.FocusReason.OtherFocusReason)
+        if field is self.body:
             self.body.moveCursor(self.body.textCursor().MoveOperation.Start)
-        else:
-            self.to.setFocus()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if not self._shown_once:  # a new message starts in To, not in From where typed addresses go nowhere
+            self._shown_once = True
+            self.focus_first_empty()
 
     def account_email(self) -> str:
         return str(self.from_box.currentData() or "")

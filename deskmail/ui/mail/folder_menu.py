@@ -36,6 +36,8 @@ class FolderMenu:
         for action in (self.new, self.rename, self.delete):
             self.menu.addAction(action)
         self.menu.addSeparator()
+        self.empty_trash = self.menu.addAction("Empty Trash…")  # shown on the Trash only
+        self.empty_trash.triggered.connect(lambda _checked=False: view.actions_.empty_trash_now(self._chosen()[0]))
         self.menu.addAction(self.phone)
         view.folders.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         view.folders.customContextMenuRequested.connect(self._menu_requested)
@@ -65,6 +67,7 @@ class FolderMenu:
         self.phone.setEnabled(bool(email))
         for action in (self.rename, self.delete):
             action.setEnabled(own_folder(folder))
+        self.empty_trash.setVisible(folder is not None and folder.special_use is SpecialUse.TRASH)
 
     def new_folder(self) -> None:
         email, _folder = self._chosen()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import functools
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -99,6 +100,22 @@ def sample_window(
     return window
 
 
+def comfort_window(size: tuple[int, int], subject: str = "") -> MainWindow:
+    """The sample window at a given size with the layout and script checks' messages in the Inbox."""
+    from deskmail.ui.mail.samples import add_to_inbox, attachments_message, japanese_message, newsletter_message
+
+    context = scene_context()
+    account = sample_account()
+    seed_store(context.paths, account).close()
+    add_to_inbox(context.paths, account, [attachments_message(), japanese_message(), newsletter_message()])
+    context.accounts.save(account)
+    window = MainWindow(context, lambda ctx, parent: make_mail_view(ctx, parent, runtimes(ctx, QuietRuntime)))
+    window.resize(*size)
+    window.show()  # the panes take their sizes from the first real layout
+    settle(lambda: mail_view(window) is not None and mail_view(window).model.rowCount() > 0, 5.0)
+    return open_message(window, subject) if subject else window
+
+
 def mail_view(window: MainWindow) -> MailView:
     view = window.mail_view
     assert isinstance(view, MailView) or view is None
@@ -157,6 +174,7 @@ def sent_while_unreachable() -> MainWindow:
     window = sample_window(ProviderDownRuntime)
     view = mail_view(window)
     view.controller.network_up = lambda: True
+    view.actions_.undo_send_seconds = 0  # this scene is what follows the Undo Send wait
     window.show()  # the status bar hides its words for a notice only in a window on screen
     composer = view.actions_.compose()
     composer.to.setText("Ben Okafor <ben@example.test>")
@@ -254,7 +272,7 @@ def search_nothing_found() -> MainWindow:
     return window
 
 
-def composer_new() -> QWidget:
+def composer_new() -> ComposerWindow:
     window = sample_window()
     composer = mail_view(window).actions_.compose()
     composer.to.setText("Ben Okafor <ben@example.test>")
@@ -275,7 +293,87 @@ def composer_reply() -> ComposerWindow:
     return composer
 
 
+def composer_after_tab() -> ComposerWindow:
+    """Tab in the text indents (the slip that used to land on Send): the cursor stays in the text."""
+    from PySide6.QtCore import QEvent, Qt
+    from PySide6.QtGui import QKeyEvent
+    from PySide6.QtWidgets import QApplication
+
+    composer = composer_new()
+    composer.subject.setText("Things to buy")
+    composer.body.setPlainText("Things to buy:\n")
+    composer.body.moveCursor(composer.body.textCursor().MoveOperation.End)
+    composer.show()
+    composer.activateWindow()
+    composer.body.setFocus()
+    for key, text in ((Qt.Key.Key_Tab, "\t"), (Qt.Key.Key_M, "m"), (Qt.Key.Key_I, "i"), (Qt.Key.Key_L, "l"),
+                      (Qt.Key.Key_K, "k")):  # fmt: skip
+        press = QKeyEvent(QEvent.Type.KeyPress, key, Qt.KeyboardModifier.NoModifier, text)
+        QApplication.sendEvent(composer.body, press)  # typed as a person types (QtTest is not in the bundle)
+    composer.dirty = False
+    settle(seconds=0.2)
+    return composer
+
+
+def undo_notice() -> MainWindow:
+    """After Archive: where the message went, with Undo (Ctrl+Z and Edit > Undo do the same later)."""
+    window = open_message(sample_window(), "Dinner on Friday?")
+    view = mail_view(window)
+    view.list.setFocus()
+    view.actions_.act("archive")
+    settle(lambda: not view.actions_.history.notice.isHidden(), 5.0)
+    settle(seconds=0.2)
+    return window
+
+
+def undo_send_notice() -> MainWindow:
+    """A message just sent waits in the Outbox for a few seconds: 'Sending… Undo'."""
+    window = open_message(sample_window(), "Dinner on Friday?")
+    view = mail_view(window)
+    view.actions_.undo_send_seconds = 30  # the scene is taken long before it would leave
+    composer = view.actions_.compose()
+    composer.to.setText("Ben Okafor <ben@example.test>")
+    composer.subject.setText("Saturday walk")
+    composer.body.setPlainText("Shall we walk around the lake?")
+    composer.request_send()
+    settle(lambda: not view.actions_.history.notice.isHidden(), 5.0)
+    settle(seconds=0.2)
+    return window
+
+
+def shortcuts() -> QWidget:
+    from deskmail.ui.shortcuts import ShortcutsDialog
+
+    window = sample_window()
+    dialog = ShortcutsDialog(window)
+    dialog._keep_alive = window  # type: ignore[attr-defined]
+    return dialog
+
+
+def deceptive_link() -> QWidget:
+    from deskmail.engine.mime.links import deceptive_link as check
+    from deskmail.ui.mail.reader import link_question
+
+    found = check("paypal.com", "https://paypa1-secure.example/login")
+    assert found is not None
+    return link_question(None, found.question())
+
+
+SIZES = {"800x600": (800, 600), "1100x700": (1100, 700), "1920x1080": (1920, 1080)}
+SIZE_SCENES = [  # what each size shows: the cases that used to widen, wrap or scroll
+    ("800x600", "All the photos from the wedding"),
+    ("1100x700", "April news: the boathouse opens on Saturday"),
+    ("1100x700", "Spring workshop: raised beds"),
+    ("1920x1080", "会議の資料①"),
+    ("1920x1080", "All the photos from the wedding"),
+]
+
+
 def scenes() -> Iterator[tuple[str, Callable[[], QWidget]]]:
+    for number, (size, subject) in enumerate(SIZE_SCENES, start=30):
+        yield f"{number}-{size}", functools.partial(comfort_window, SIZES[size], subject)
+    yield "36-shortcuts", shortcuts
+    yield "37-deceptive-link", deceptive_link
     yield "01-main-window", main_window
     yield "02-html-remote-blocked", html_remote_blocked
     yield "03-composer-new", composer_new
@@ -290,3 +388,6 @@ def scenes() -> Iterator[tuple[str, Callable[[], QWidget]]]:
     yield "12-sent-while-unreachable", sent_while_unreachable
     yield "20-empty-folder", empty_folder
     yield "21-search-nothing-found", search_nothing_found
+    yield "22-composer-after-tab", composer_after_tab
+    yield "23-undo-notice", undo_notice
+    yield "24-undo-send-notice", undo_send_notice

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QIdentityProxyModel, QModelIndex, QPersistentModelIndex, QRect, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QIcon, QPainter, QPalette
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QIcon, QKeyEvent, QPainter, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -91,9 +91,14 @@ def reply_mark(index: QModelIndex | QPersistentModelIndex) -> QIcon | None:
 class TwoLineDelegate(QStyledItemDelegate):
     """Every cell's text on the row's first line; under sender and subject, the preview in grey, elided."""
 
+    stacked = False  # narrow windows: one cell per row with sender and date, subject, preview on three lines
+
     def paint(
         self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
     ) -> None:
+        if self.stacked:
+            paint_stacked(painter, option, index, self)
+            return
         opt = QStyleOptionViewItem(option)
         self.initStyleOption(opt, index)
         text, icon = opt.text, QIcon(opt.icon)
@@ -140,7 +145,66 @@ class TwoLineDelegate(QStyledItemDelegate):
 
     def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> QSize:
         hint = super().sizeHint(option, index)
-        return QSize(hint.width(), two_line_height(option.font))
+        return QSize(hint.width(), (three_line_height if self.stacked else two_line_height)(option.font))
+
+
+def three_line_height(font: QFont) -> int:
+    """Row height of a stacked row: sender and date, subject, preview."""
+    return QFontMetrics(font).height() * 3 + LINE_GAP * 2 + PAD_Y * 2
+
+
+def paint_stacked(
+    painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex, delegate: Any
+) -> None:
+    """One stacked row, painted by its one visible cell: sender · marks · date, then subject, then the preview."""
+    opt = QStyleOptionViewItem(option)
+    delegate.initStyleOption(opt, index)
+    opt.text, opt.icon = "", QIcon()
+    style = opt.widget.style() if opt.widget is not None else QApplication.style()
+    style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, opt.widget)
+    selected = bool(opt.state & QStyle.StateFlag.State_Selected)
+    group = QPalette.ColorGroup.Active if opt.state & QStyle.StateFlag.State_Active else QPalette.ColorGroup.Inactive
+    ink = opt.palette.color(group, QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text)
+    paper = opt.palette.color(group, QPalette.ColorRole.Highlight if selected else QPalette.ColorRole.Base)
+    grey = blend(ink, paper, 0.82 if selected else 0.62)
+    plain = QFont(opt.widget.font() if opt.widget is not None else opt.font)
+    font = opt.font  # bold when unread
+    line = QFontMetrics(font).height()
+    area = opt.rect.adjusted(PAD_X, PAD_Y, -PAD_X, -PAD_Y)
+    left = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+    right_align = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+    model, row = index.model(), index.row()
+    people = str(model.index(row, COL_PEOPLE).data() or "")
+    date = str(model.index(row, COL_DATE).data() or "")
+    subject = str(model.index(row, COL_SUBJECT).data() or "")
+    preview = str(index.data(MessageRole.PREVIEW) or "")
+    marks = model.index(row, COL_MARKS).data(Qt.ItemDataRole.DecorationRole)
+    painter.save()
+    painter.setFont(plain)
+    painter.setPen(grey)
+    date_width = QFontMetrics(plain).horizontalAdvance(date) + (4 if date else 0)
+    first = QRect(area.left(), area.top(), area.width(), line)
+    painter.drawText(first, right_align, date)
+    for icon in (marks, reply_mark(model.index(row, COL_MARKS))):  # star or clip, then the replied arrow
+        if isinstance(icon, QIcon) and not icon.isNull():
+            icon.paint(
+                painter, QRect(first.right() - date_width - ICON, first.center().y() - ICON // 2 + 1, ICON, ICON)
+            )
+            date_width += ICON + 4
+    painter.setFont(font)
+    painter.setPen(ink)
+    width = max(0, first.width() - date_width - 8)
+    painter.drawText(first, left, QFontMetrics(font).elidedText(people, Qt.TextElideMode.ElideRight, width))
+    second = first.translated(0, line + LINE_GAP)
+    painter.drawText(second, left, QFontMetrics(font).elidedText(subject, Qt.TextElideMode.ElideRight, area.width()))
+    if preview:
+        painter.setFont(plain)
+        painter.setPen(grey)
+        third = second.translated(0, line + LINE_GAP)
+        painter.drawText(
+            third, left, QFontMetrics(plain).elidedText(preview, Qt.TextElideMode.ElideRight, area.width())
+        )
+    painter.restore()
 
 
 class SortArrowStyle(QProxyStyle):
@@ -187,7 +251,9 @@ class MessageList(QTableView):
         rows.hide()
         rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         rows.setDefaultSectionSize(two_line_height(self.font()))
-        self.setItemDelegate(TwoLineDelegate(self))
+        self.delegate = TwoLineDelegate(self)
+        self.setItemDelegate(self.delegate)
+        self.setTabKeyNavigation(False)  # Tab leaves the list for the reader; arrows move between messages
         self.setShowGrid(False)
         self.setWordWrap(False)
         self.setAlternatingRowColors(True)
@@ -213,6 +279,21 @@ class MessageList(QTableView):
         self.selectionModel().currentRowChanged.connect(self._current_changed)
         self.doubleClicked.connect(self._activated)
         self.empty_text = ""  # said in the middle of an empty list: "No messages here", "Getting your mail…"
+
+    @property
+    def stacked(self) -> bool:
+        return self.delegate.stacked
+
+    def set_stacked(self, stacked: bool) -> None:
+        """Narrow: one column of three-line rows (sender and date, subject, preview); wide: the table."""
+        if stacked == self.delegate.stacked:
+            return
+        self.delegate.stacked = stacked
+        for column in (COL_MARKS, COL_PEOPLE, COL_DATE):
+            self.setColumnHidden(column, stacked)
+        self.horizontalHeader().setVisible(not stacked)
+        self.verticalHeader().setDefaultSectionSize((three_line_height if stacked else two_line_height)(self.font()))
+        self.viewport().update()
 
     def set_empty_text(self, text: str) -> None:
         self.empty_text = text
@@ -252,6 +333,12 @@ class MessageList(QTableView):
     def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         summary = self.list_model.summary(current.row()) if current.isValid() else None
         self.current_message.emit(summary)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.currentIndex().isValid():
+            self._activated(self.currentIndex())  # Enter opens the message in its own window
+            return
+        super().keyPressEvent(event)
 
     def _activated(self, index: QModelIndex) -> None:
         summary = self.list_model.summary(index.row())

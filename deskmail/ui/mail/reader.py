@@ -7,25 +7,25 @@ import html
 import re
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QByteArray, Qt, QUrl, Signal
-from PySide6.QtGui import QColor, QDesktopServices, QImage, QPalette, QTextDocument
+from PySide6.QtCore import QByteArray, QPoint, Qt, QUrl, Signal
+from PySide6.QtGui import QColor, QCursor, QDesktopServices, QFocusEvent, QImage, QMouseEvent, QPalette, QTextDocument
 from PySide6.QtWidgets import (
     QFrame,
-    QHBoxLayout,
     QLabel,
-    QMenu,
-    QSizePolicy,
+    QMessageBox,
     QStackedWidget,
     QTextBrowser,
-    QToolButton,
+    QToolTip,
     QVBoxLayout,
     QWidget,
 )
 
 from deskmail.engine.store.models import MessageSummary
 from deskmail.qtbridge.message_model import full_date
-from deskmail.ui.icons import ui_icon
+from deskmail.ui.mail.attachments import AttachmentStrip, human_size
 from deskmail.ui.mail.bars import MessageBar
+
+__all__ = ["ReadingPane", "SafeBrowser", "human_size", "remote_image_urls"]
 
 if TYPE_CHECKING:  # the MIME stack loads with the first message shown, not at the app's start
     from deskmail.engine.mime.parse import Attachment
@@ -36,13 +36,6 @@ MAX_REMOTE_IMAGES = 40
 HTML_PAGE_LINKS = "a { color: #0b57d0; }"  # readable on the white page; a sender's own colours still win
 
 
-def human_size(size: int) -> str:
-    for unit, step in (("GB", 1 << 30), ("MB", 1 << 20), ("KB", 1 << 10)):
-        if size >= step:
-            return f"{size / step:.1f} {unit}".replace(".0 ", " ")
-    return f"{size} bytes"
-
-
 def remote_image_urls(body_html: str) -> list[str]:
     """The http(s) images a message shows once remote content is allowed (at most a few dozen)."""
     return list(dict.fromkeys(REMOTE_IMG.findall(body_html)))[:MAX_REMOTE_IMAGES]
@@ -51,16 +44,80 @@ def remote_image_urls(body_html: str) -> list[str]:
 class SafeBrowser(QTextBrowser):
     """Shows the sanitised body; loads nothing by itself: only data: images and images fetched for it."""
 
-    link_clicked = Signal(QUrl)
+    link_clicked = Signal(QUrl, str)  # the link and its visible text (to catch text naming another site)
+    link_hovered = Signal(str)  # the real address under the pointer or the keyboard focus, "" when none
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setOpenLinks(False)
         self.setOpenExternalLinks(False)
-        self.anchorClicked.connect(self.link_clicked.emit)
+        self._pressed_at: QPoint | None = None
+        self.anchorClicked.connect(self._clicked)
+        self.highlighted.connect(self._hovered)
         self.fetched: dict[str, QImage] = {}
         self.setAccessibleName("Message text")
         self.setFrameShape(QFrame.Shape.NoFrame)
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        self._pressed_at = event.position().toPoint()
+        super().mousePressEvent(event)
+
+    def _hovered(self, url: QUrl, where: QPoint | None = None) -> None:
+        address = url.toString() if isinstance(url, QUrl) else str(url or "")
+        if address.lower().startswith("mailto:"):
+            address = address[len("mailto:") :]
+        self.viewport().setToolTip(address)
+        if address:
+            QToolTip.showText(where or QCursor.pos(), address, self.viewport())
+        else:
+            QToolTip.hideText()
+        self.link_hovered.emit(address)
+
+    def focusNextPrevChild(self, next: bool) -> bool:
+        """Tab onto a link says where it goes too, as hovering does (keyboard users check links like that)."""
+        moved = super().focusNextPrevChild(next)
+        self._announce_focused_link()
+        return moved
+
+    def focusInEvent(self, event: QFocusEvent) -> None:
+        super().focusInEvent(event)  # Tab into the text focuses its first link
+        self._announce_focused_link()
+
+    def _announce_focused_link(self) -> None:
+        cursor = self.textCursor()
+        href = cursor.charFormat().anchorHref() if cursor.hasSelection() else ""
+        where = self.viewport().mapToGlobal(self.cursorRect(cursor).bottomLeft())
+        self._hovered(QUrl(href), where if href else None)
+
+    def _clicked(self, url: QUrl) -> None:
+        cursor = self.textCursor()
+        if self._pressed_at is not None:  # a click: the link under the pointer
+            position = self.cursorForPosition(self._pressed_at).position()
+            self._pressed_at = None
+        else:  # Tab to the link and Enter: the keyboard's selection is the link
+            position = cursor.selectionStart()
+        self.link_clicked.emit(url, self.anchor_text(url.toString(), position))
+
+    def anchor_text(self, href: str, position: int) -> str:
+        """The visible text of the link `href` around `position` (the whole run of that anchor)."""
+        runs: list[tuple[int, int, str]] = []  # start, end, text of each run of this href
+        block = self.document().begin()
+        while block.isValid():
+            iterator = block.begin()
+            while not iterator.atEnd():
+                fragment = iterator.fragment()
+                if fragment.isValid() and fragment.charFormat().anchorHref() == href:
+                    start, end = fragment.position(), fragment.position() + fragment.length()
+                    if runs and runs[-1][1] == start:
+                        runs[-1] = (runs[-1][0], end, runs[-1][2] + fragment.text())
+                    else:
+                        runs.append((start, end, fragment.text()))
+                iterator += 1
+            block = block.next()
+        for start, end, text in runs:
+            if start <= position <= end:
+                return text
+        return runs[0][2] if len(runs) == 1 else ""
 
     def use_page_colours(self, html_mail: bool) -> None:
         """HTML mail on a white page with dark text, as its sender designed it; plain text follows the desktop."""
@@ -103,7 +160,9 @@ class ReadingPane(QWidget):
     show_remote = Signal(bool)  # True: also remember it for this sender
     save_attachment = Signal(object)  # Attachment
     open_attachment = Signal(object)  # Attachment
+    save_all = Signal(list)  # [Attachment]
     compose_to = Signal(str)  # a mailto: link was clicked
+    link_hovered = Signal(str)  # the real address of the link under the pointer ("" when none)
 
     def __init__(self, parent: QWidget | None = None, browser: SafeBrowser | None = None) -> None:
         super().__init__(parent)
@@ -140,9 +199,11 @@ class ReadingPane(QWidget):
         self.date.setStyleSheet("color: palette(placeholder-text);")
         self.remote_bar = MessageBar("info", "remote", closable=False)
         self.body.link_clicked.connect(self._link)
-        self.attachments = QWidget()
-        self.attachment_row = QHBoxLayout(self.attachments)
-        self.attachment_row.setContentsMargins(0, 4, 0, 0)
+        self.body.link_hovered.connect(self.link_hovered)
+        self.attachments = AttachmentStrip()
+        self.attachments.open_attachment.connect(self.open_attachment)
+        self.attachments.save_attachment.connect(self.save_attachment)
+        self.attachments.save_all.connect(self.save_all)
         header = QVBoxLayout()
         header.setSpacing(2)
         header.addWidget(self.subject)
@@ -187,8 +248,8 @@ class ReadingPane(QWidget):
             self.remote_bar.show_message(
                 "Remote images are hidden to protect your privacy.",
                 [
-                    ("Show remote content", lambda: self.show_remote.emit(False)),
-                    ("Always show for this sender", lambda: self.show_remote.emit(True)),
+                    ("Show images", lambda: self.show_remote.emit(False)),
+                    ("Always for this sender", lambda: self.show_remote.emit(True)),
                 ],
             )
         else:
@@ -216,36 +277,38 @@ class ReadingPane(QWidget):
         self.date.setText(full_date(summary.date))
 
     def _set_attachments(self, attachments: list[Attachment]) -> None:
-        while self.attachment_row.count():
-            item = self.attachment_row.takeAt(0)
-            widget = item.widget() if item is not None else None
-            if widget is not None:
-                widget.deleteLater()
-        for attachment in attachments:
-            self.attachment_row.addWidget(self._attachment_button(attachment))
-        self.attachment_row.addStretch(1)
-        self.attachments.setVisible(bool(attachments))
+        self.attachments.set_attachments(attachments)
 
-    def _attachment_button(self, attachment: Attachment) -> QToolButton:
-        button = QToolButton()
-        button.setIcon(ui_icon("attachment"))
-        button.setText(f"{attachment.filename}  ({human_size(attachment.size)})")
-        button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-        button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
-        button.setAccessibleName(f"Attachment {attachment.filename}")
-        button.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Fixed)
-        menu = QMenu(button)
-        menu.addAction("Open").triggered.connect(lambda _c=False: self.open_attachment.emit(attachment))
-        menu.addAction("Save As…").triggered.connect(lambda _c=False: self.save_attachment.emit(attachment))
-        button.setMenu(menu)
-        return button
-
-    def _link(self, url: QUrl) -> None:
+    def _link(self, url: QUrl, text: str = "") -> None:
         scheme = url.scheme().lower()
         if scheme == "mailto":
             self.compose_to.emit(url.toString())
         elif scheme in ("http", "https"):
-            QDesktopServices.openUrl(url)
+            from deskmail.engine.mime.links import deceptive_link
+
+            found = deceptive_link(text, url.toString())
+            if found is None or self.confirm_link(found.question()):
+                self.open_url(url)
+
+    def confirm_link(self, question: str) -> bool:
+        """Asks before following a link whose text names another site; Cancel is the default."""
+        box = link_question(self, question)
+        box.exec()
+        clicked = box.clickedButton()
+        return clicked is not None and box.buttonRole(clicked) == QMessageBox.ButtonRole.AcceptRole
+
+    def open_url(self, url: QUrl) -> None:
+        QDesktopServices.openUrl(url)
+
+
+def link_question(parent: QWidget | None, question: str) -> QMessageBox:
+    """ "This link says paypal.com but goes to …. Open anyway?" with Open Anyway first and Cancel the default."""
+    box = QMessageBox(QMessageBox.Icon.Warning, "Open this link?", question, parent=parent)
+    box.setInformativeText("Fake messages often show the name of a bank or shop you know on a link to another site.")
+    box.addButton("Open Anyway", QMessageBox.ButtonRole.AcceptRole)
+    box.addButton(QMessageBox.StandardButton.Cancel)
+    box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+    return box
 
 
 def _line() -> QFrame:

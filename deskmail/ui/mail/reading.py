@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import logging
+import shutil
 import sqlite3
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
-from PySide6.QtCore import QUrl
+from PySide6.QtCore import QStandardPaths, Qt, QTimer, QUrl
 from PySide6.QtGui import QDesktopServices, QImage
-from PySide6.QtWidgets import QFileDialog, QMessageBox
+from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 from deskmail.core.cancel import CancelToken
 from deskmail.engine.prefs import RemoteContentPrefs
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 REMOTE_IMAGE_MAX_BYTES = 5_000_000
+MARK_READ_DELAY_MS = 1500  # how long a message is on screen before it counts as read (a setting later)
 NOT_DOWNLOADED = "This message has not been downloaded yet. It will be when you are online again."
 
 
@@ -61,6 +63,12 @@ class ReadingController:
         pane.show_remote.connect(self.show_remote)
         pane.save_attachment.connect(self.save_attachment)
         pane.open_attachment.connect(self.open_attachment)
+        pane.save_all.connect(self.save_all)
+        # Read after it has been on screen a moment: arrowing past a message leaves it unread.
+        self._mark_timer = QTimer(view, singleShot=True, interval=MARK_READ_DELAY_MS)
+        self._mark_timer.timeout.connect(self._mark_read)
+        self.window_wanted: int | None = None  # a message to open in its own window once it has loaded
+        self.windows: list[QWidget] = []
 
     @property
     def raw(self) -> bytes | None:
@@ -86,6 +94,7 @@ class ReadingController:
             self.view.actions_.update_enabled()
             return
         self._cancel()
+        self._mark_timer.stop()
         self.body = None
         self.failed = None
         if not isinstance(summary, MessageSummary):
@@ -138,9 +147,46 @@ class ReadingController:
         if allowed and rendered.has_remote_content:
             self._fetch_remote_images(rendered)
         if not summary.seen:
-            folder = self.view.current.folder.id if self.view.current else summary.folder_id
-            self.view.controller.act(self.email, "read", summary.folder_id or folder, [summary.uid], True)
+            self._mark_timer.start()
         self.view.actions_.update_enabled()
+        if self.window_wanted == summary.id:
+            self.open_window(summary)
+
+    def open_window(self, summary: object) -> None:
+        """The message in its own window (Enter, double-click); once loaded, if it is still loading."""
+        if not isinstance(summary, MessageSummary):
+            return
+        shown, rendered = self.pane.summary, self.pane.rendered
+        if shown is None or shown.id != summary.id or rendered is None:
+            self.window_wanted = summary.id
+            return
+        self.window_wanted = None
+        from deskmail.ui.mail.message_window import MessageWindow
+
+        window = MessageWindow(shown, rendered, self.view)
+        window.pane.open_attachment.connect(lambda a: self.open_attachment(a, rendered))
+        window.pane.save_attachment.connect(lambda a: self.save_attachment(a, rendered))
+        window.pane.save_all.connect(lambda a: self.save_all(a, rendered))
+        window.pane.compose_to.connect(self.view.actions_.compose_mailto)
+        actions, body = self.view.actions_, self.body
+        window.add_action("Reply", lambda: actions.reply_to(False, window.pane), "Ctrl+R")
+        window.add_action("Reply All", lambda: actions.reply_to(True, window.pane), "Ctrl+Shift+R")
+        window.add_action("Forward", lambda: actions.forward_message(True, window.pane, body), "Ctrl+L")
+        self.windows.append(window)
+        window.destroyed.connect(lambda _o=None, w=window: self.windows.remove(w) if w in self.windows else None)
+        window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        window.move(self.view.window().geometry().center() - window.rect().center())  # over the main window
+        window.show()
+        window.activateWindow()
+
+    def _mark_read(self) -> None:
+        summary = self.pane.summary
+        if summary is None or summary.seen or self.pane.rendered is None:
+            return
+        if self.email not in self.view.controller.runtimes:  # the window is closing
+            return
+        folder = self.view.current.folder.id if self.view.current else summary.folder_id
+        self.view.controller.act(self.email, "read", summary.folder_id or folder, [summary.uid], True)
 
     def _failed(self, summary: MessageSummary, error: object) -> None:
         self._task = None
@@ -223,25 +269,56 @@ class ReadingController:
 
     # -- attachments ---------------------------------------------------------------------------------
 
-    def _attachment_writer(self, attachment: Attachment) -> Callable[[BinaryIO], int] | None:
+    def _attachment_writer(
+        self, attachment: Attachment, rendered: RenderedMessage | None = None
+    ) -> Callable[[BinaryIO], int] | None:
         """Writes the part into an open file; big parts stream from the stored message in chunks."""
-        rendered = self.pane.rendered
+        rendered = rendered or self.pane.rendered
         if rendered is None:
             return None
         message = rendered.message
         return lambda sink: message.save_attachment(attachment.part_id, sink)
 
-    def save_attachment(self, attachment: Attachment) -> None:
-        data = self._attachment_writer(attachment)
+    def save_attachment(self, attachment: Attachment, rendered: RenderedMessage | None = None) -> None:
+        data = self._attachment_writer(attachment, rendered)
         if data is None:
             return
-        start = str(Path.home() / attachment.filename)
+        start = str(downloads() / attachment.filename)
         target, _ = QFileDialog.getSaveFileName(self.view, "Save attachment", start)
         if target:
             self._write(Path(target), data, open_after=False)
 
-    def open_attachment(self, attachment: Attachment) -> None:
-        data = self._attachment_writer(attachment)
+    def save_all(self, attachments: list[Attachment], rendered: RenderedMessage | None = None) -> None:
+        """Every attachment into one chosen folder (Downloads first); existing files are never overwritten."""
+        rendered = rendered or self.pane.rendered
+        if rendered is None or not attachments:
+            return
+        folder = QFileDialog.getExistingDirectory(self.view, "Save all attachments in", str(downloads()))
+        if not folder:
+            return
+        message = rendered.message
+
+        def write(cancel: CancelToken, progress: Progress) -> int:
+            taken: set[str] = set()
+            for attachment in attachments:
+                cancel.raise_if_cancelled()
+                path = free_name(Path(folder), attachment.filename, taken)
+                with path.open("xb") as sink:
+                    message.save_attachment(attachment.part_id, sink)
+            return len(attachments)
+
+        def failed(error: object) -> None:
+            self.view.error_bar.show_message(f"Could not save the attachments: {error}")
+
+        self.view.context.runner.run(
+            write,
+            name="save-all-attachments",
+            on_finished=lambda n: self.view.show_notice(f"Saved {n} attachments in {Path(folder).name}"),
+            on_failed=failed,
+        )
+
+    def open_attachment(self, attachment: Attachment, rendered: RenderedMessage | None = None) -> None:
+        data = self._attachment_writer(attachment, rendered)
         if data is None:
             return
         if attachment.executable:
@@ -276,7 +353,8 @@ class ReadingController:
 
         def done(written: object) -> None:
             if open_after and isinstance(written, Path):
-                QDesktopServices.openUrl(QUrl.fromLocalFile(str(written)))
+                if not QDesktopServices.openUrl(QUrl.fromLocalFile(str(written))):
+                    self._cannot_open(written)
             elif isinstance(written, Path):
                 self.view.show_notice(f"Saved {written.name}")
 
@@ -284,3 +362,43 @@ class ReadingController:
             self.view.error_bar.show_message(f"Could not save {name}: {error}")
 
         self.view.context.runner.run(write, name="write-attachment", on_finished=done, on_failed=failed)
+
+    def _cannot_open(self, written: Path) -> None:
+        """Nothing on this computer opens this kind of file: say so, and offer to keep it somewhere."""
+        box = QMessageBox(
+            QMessageBox.Icon.Information,
+            "Cannot open this file",
+            f"No app on this computer can open “{written.name}”.",
+            parent=self.view,
+        )
+        box.setInformativeText("You can save it and open it later with an app that knows this kind of file.")
+        save = box.addButton("Save As…", QMessageBox.ButtonRole.AcceptRole)
+        box.addButton(QMessageBox.StandardButton.Close)
+        box.exec()
+        if box.clickedButton() is save:
+            target, _ = QFileDialog.getSaveFileName(self.view, "Save attachment", str(downloads() / written.name))
+            if target:
+                self._write(Path(target), lambda sink: copy_file(written, sink), open_after=False)
+
+
+def copy_file(source: Path, sink: BinaryIO) -> int:
+    with source.open("rb") as data:
+        shutil.copyfileobj(data, sink)
+    return source.stat().st_size
+
+
+def downloads() -> Path:
+    """Where saved attachments go first: the desktop's Downloads folder, else home."""
+    found = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DownloadLocation)
+    return Path(found) if found and Path(found).is_dir() else Path.home()
+
+
+def free_name(folder: Path, name: str, taken: set[str]) -> Path:
+    """`name` in `folder`, or "name (2).ext" and so on when that is taken (on disk or earlier in this batch)."""
+    stem, suffix = Path(name).stem, Path(name).suffix
+    candidate, number = name, 1
+    while candidate.lower() in taken or (folder / candidate).exists():
+        number += 1
+        candidate = f"{stem} ({number}){suffix}"
+    taken.add(candidate.lower())
+    return folder / candidate

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import time
 from datetime import UTC, datetime
 from email.message import EmailMessage
@@ -168,3 +169,104 @@ def _preview(raw: bytes) -> str:
     from deskmail.engine.mime.parse import parse_message
 
     return parse_message(raw).preview
+
+
+# -- extra messages for layout and script checks (added on demand: the sample Inbox stays as tests know it) --
+
+NEWSLETTER_600 = """<html><body style="margin:0; background:#eeeeee">
+<table width="600" align="center" cellpadding="16" style="background:#ffffff; font-family:sans-serif">
+<tr><td style="background:#1f5f8b; color:#ffffff"><h2>Lakeside Rowing Club · April news</h2></td></tr>
+<tr><td><p>Dear members,</p><p>The boathouse opens on Saturday. Our new coach, Jonas, starts the beginners' course
+on 12 April; the course is six Saturday mornings and the club lends boats and life jackets.</p>
+<p><a href="https://rowing.example.test/course">Sign up for the beginners' course</a></p>
+<p>Log in to your account at <a href="https://rowing-club-login.example.net/">rowing.example.test</a>
+to renew your membership.</p></td></tr>
+<tr><td style="color:#666666; font-size:12px">You receive this because you are a member.</td></tr>
+</table></body></html>"""
+
+
+def _letter(sender: tuple[str, str], subject: str, when: float, message_id: str, text: str) -> EmailMessage:
+    msg = EmailMessage()
+    msg["From"] = formataddr(sender)
+    msg["To"] = formataddr(ME)
+    msg["Subject"] = subject
+    msg["Date"] = format_datetime(datetime.fromtimestamp(when, UTC))
+    msg["Message-ID"] = message_id
+    msg.set_content(text)
+    return msg
+
+
+def attachments_message(count: int = 10, when: float | None = None) -> bytes:
+    """A message with `count` photo attachments (the case that once made the window 4,148 px wide)."""
+    text = "Hi Anna,\n\nHere are all the photos from Saturday. Enjoy! 🎉💐\n\nClara"
+    msg = _letter(("Clara Jensen", "clara@example.test"), "All the photos from the wedding",
+                  when or time.time() - 1800, "<wedding-photos@example.test>", text)  # fmt: skip
+    for i in range(1, count + 1):
+        data = b"\xff\xd8\xff\xe0 photo " * (6000 + 900 * i)
+        msg.add_attachment(data, maintype="image", subtype="jpeg", filename=f"wedding-2026-06-13-photo-{i:02}.jpg")
+    return msg.as_bytes()
+
+
+def japanese_message(when: float | None = None) -> bytes:
+    """An ISO-2022-JP mail as Japanese mailers write it, with NEC extension characters (①) Python's codec refuses."""
+    subject = "=?ISO-2022-JP?B?" + base64.b64encode(b"\x1b$B2q5D$N;qNA-!\x1b(B").decode() + "?="  # 会議の資料①
+    body = "田中さん\n\n明日の会議の資料を送ります。\n① 予算\n② 日程\n\nよろしくお願いします。\n佐藤\n"
+    raw = (
+        f"From: =?ISO-2022-JP?B?GyRAOjRGI0stGyhK?= <sato@example.jp>\r\n"
+        f"To: {formataddr(ME)}\r\nSubject: {subject}\r\n"
+        f"Date: {format_datetime(datetime.fromtimestamp(when or time.time() - 3000, UTC))}\r\n"
+        "Message-ID: <kaigi@example.jp>\r\nMIME-Version: 1.0\r\n"
+        "Content-Type: text/plain; charset=ISO-2022-JP\r\nContent-Transfer-Encoding: 7bit\r\n\r\n"
+    ).encode("ascii")
+    return raw + _jis(body)
+
+
+def _jis(text: str) -> bytes:
+    """Text as ISO-2022-JP, with NEC row 13 for circled numbers (as Windows mailers write them)."""
+    out = bytearray()
+    for line in text.split("\n"):
+        encoded = line.replace("①", "\x00A").replace("②", "\x00B").encode("iso2022_jp")
+        out += encoded.replace(b"\x00A", b"\x1b$B-!\x1b(B").replace(b"\x00B", b'\x1b$B-"\x1b(B') + b"\r\n"
+    return bytes(out)
+
+
+def newsletter_message(when: float | None = None) -> bytes:
+    """A typical 600 px wide HTML newsletter, with one honest link and one whose text names another site."""
+    sender, subject = (
+        ("Lakeside Rowing Club", "news@rowing.example.test"),
+        "April news: the boathouse opens on Saturday",
+    )
+    when = when or time.time() - 600
+    msg = _letter(sender, subject, when, "<april-news@rowing.example.test>", "The boathouse opens on Saturday.")
+    msg.add_alternative(NEWSLETTER_600, subtype="html")
+    return msg.as_bytes()
+
+
+def add_to_inbox(paths: Paths, account: Account, raws: list[bytes], first_uid: int = 500) -> None:
+    """Parse `raws` as the header sync would and put them, with their bodies, into the account's Inbox."""
+    from deskmail.engine.mime.parse import parse_message
+
+    store = Store.open_for(paths, account.email)
+    try:
+        inbox = store.upsert_folder(FolderInfo("INBOX", "/", SpecialUse.INBOX, subscribed=True)).id
+        headers = []
+        for uid, raw in enumerate(raws, start=first_uid):
+            message = parse_message(raw)
+            sender = message.sender[0] if message.sender else None
+            headers.append(
+                MessageHeaders(
+                    uid=uid, subject=message.subject, from_name=sender.name if sender else "",
+                    from_addr=sender.email if sender else "", to_addrs=formataddr(ME),
+                    date=int(message.date.timestamp()) if message.date else 0,
+                    size=len(raw), has_attachments=bool(message.attachments),
+                )
+            )  # fmt: skip
+        store.add_messages(inbox, headers)
+        for uid, raw in enumerate(raws, start=first_uid):
+            found = store.message_by_uid(inbox, uid)
+            if found is not None:
+                store.save_body(found.id, raw=raw)
+        store.set_previews(inbox, [(uid, _preview(raw)) for uid, raw in enumerate(raws, start=first_uid)])
+        store.refresh_unread(inbox)
+    finally:
+        store.close()

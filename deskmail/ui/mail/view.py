@@ -9,7 +9,9 @@ import time
 from collections.abc import Callable
 
 from PySide6.QtCore import QRect, Qt, QTimer
+from PySide6.QtGui import QKeySequence, QResizeEvent, QShortcut
 from PySide6.QtWidgets import (
+    QApplication,
     QHeaderView,
     QInputDialog,
     QLabel,
@@ -32,7 +34,7 @@ from deskmail.qtbridge.message_model import PAGE_SIZE, FolderSource, ListSource,
 from deskmail.qtbridge.reach import offline_texts
 from deskmail.qtbridge.tasks import Task
 from deskmail.ui.context import AppContext
-from deskmail.ui.mail.actions import MailActions
+from deskmail.ui.mail.actions import MailActions, menu_label
 from deskmail.ui.mail.bars import MessageBar
 from deskmail.ui.mail.folder_menu import FolderMenu
 from deskmail.ui.mail.folders import FolderRef, FolderTree
@@ -45,14 +47,17 @@ from deskmail.ui.mail.signin import SignInAgain
 
 log = logging.getLogger(__name__)
 SEARCH_DELAY_MS = 150
+NARROW_WINDOW = 1000  # narrower: the reader goes under the list, rows stack (sender and date, subject, preview)
+NARROW_LIST = 560  # a narrower list stacks its rows too: as a table the subject would get under ~250 px
+READER_WIDTH = 660  # a 600 px newsletter and its margins without a horizontal scroll bar
 WARM_UP_MS = 300  # after the first paint: start-up does not wait for the MIME stack
 
 
 def engine_runtimes(context: AppContext) -> RuntimeFactory:
-    """Real accounts: the engine's AccountRuntime (store, IMAP, SMTP)."""
-    from deskmail.engine.runtime import AccountRuntime
+    """Real accounts: the engine's AccountRuntime (store, IMAP or POP3, SMTP)."""
+    from deskmail.engine.runtime import runtime_for
 
-    return lambda account: AccountRuntime(account, context.paths, context.settings, context.credentials)
+    return lambda account: runtime_for(account, context.paths, context.settings, context.credentials)
 
 
 class MailView(QWidget):
@@ -91,6 +96,7 @@ class MailView(QWidget):
         self._search_timer = QTimer(self, singleShot=True, interval=SEARCH_DELAY_MS)
         self._layout()
         self.actions_ = MailActions(self)
+        self.main_layout.addWidget(self.actions_.history.notice, 0, Qt.AlignmentFlag.AlignLeft)  # under the lists
         self.folder_menu = FolderMenu(self)
         self.notifier = NewMailNotifier(self.window, self.show_notice, lambda: len(self.accounts), self)
         self._connect()
@@ -103,20 +109,63 @@ class MailView(QWidget):
         column.addWidget(self.search)
         column.addWidget(self.server_bar)
         column.addWidget(self.list, 1)
+        # folders | content; content is list | reader, or list above reader in a narrow window
+        self.content = QSplitter(Qt.Orientation.Horizontal)
+        self.content.addWidget(middle)
+        self.content.addWidget(self.reading_pane)
+        self.content.setStretchFactor(0, 2)
+        self.content.setStretchFactor(1, 5)
+        self.content.setChildrenCollapsible(False)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.addWidget(self.folders)
-        self.splitter.addWidget(middle)
-        self.splitter.addWidget(self.reading_pane)
+        self.splitter.addWidget(self.content)
         self.splitter.setStretchFactor(0, 0)
-        self.splitter.setStretchFactor(1, 3)
-        self.splitter.setStretchFactor(2, 4)
-        self.splitter.setSizes([200, 540, 540])
+        self.splitter.setStretchFactor(1, 1)
         self.splitter.setChildrenCollapsible(False)
+        self.folders.setMinimumWidth(120)
+        middle.setMinimumWidth(200)
+        self.reading_pane.setMinimumWidth(240)
+        self._sized = False  # the first layout picks pane sizes from the window's width (or the remembered ones)
+        self.content.splitterMoved.connect(lambda _p, _i: self._fit_rows())
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 0)
         layout.addWidget(self.offline_bar)
         layout.addWidget(self.error_bar)
         layout.addWidget(self.splitter, 1)
+        self.main_layout = layout
+
+    # -- a layout that fits the window ----------------------------------------------------------
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self.fit_layout()
+
+    def fit_layout(self) -> None:
+        """Narrow windows put the reader under the list; narrow lists stack each row on three lines."""
+        width = self.width()
+        narrow = width < NARROW_WINDOW
+        orientation = Qt.Orientation.Vertical if narrow else Qt.Orientation.Horizontal
+        if self.content.orientation() != orientation or not self._sized:
+            self.content.setOrientation(orientation)
+            self._default_sizes(width)
+        self._fit_rows()
+        QTimer.singleShot(0, self._fit_rows)  # again once the panes have their new sizes
+
+    def _default_sizes(self, width: int) -> None:
+        """Pane sizes for this width: the reader wide enough for a 600 px newsletter, the folders slim."""
+        self._sized = True
+        folders = max(160, min(230, int(width * 0.15)))
+        self.splitter.setSizes([folders, max(1, width - folders)])
+        rest = width - folders
+        if self.content.orientation() == Qt.Orientation.Vertical:
+            height = max(1, self.content.height())
+            self.content.setSizes([int(height * 0.4), height - int(height * 0.4)])
+        else:
+            reader = max(int(rest * 0.6), min(READER_WIDTH, rest - 260))
+            self.content.setSizes([rest - reader, reader])
+
+    def _fit_rows(self) -> None:
+        self.list.set_stacked(self.width() < NARROW_WINDOW or self.list.width() < NARROW_LIST)
 
     def _connect(self) -> None:
         c = self.controller
@@ -133,6 +182,32 @@ class MailView(QWidget):
         self.search.textChanged.connect(lambda _t: self._search_timer.start())
         self._search_timer.timeout.connect(self.run_search)
         self.reading_pane.compose_to.connect(self.actions_.compose_mailto)
+        self.reading_pane.link_hovered.connect(self._show_link)
+        QWidget.setTabOrder(self.list, self.reading_pane.body)  # Tab: from the list to the message text
+        for key, step in (("F6", 1), ("Shift+F6", -1)):
+            QShortcut(QKeySequence(key), self).activated.connect(lambda s=step: self.cycle_panes(s))
+
+    def panes(self) -> list[QWidget]:
+        return [self.folders, self.list, self.reading_pane.body]
+
+    def cycle_panes(self, step: int = 1) -> None:
+        """F6 / Shift+F6: folders, message list, message text, round again (as in Thunderbird and Outlook)."""
+        panes = [p for p in self.panes() if p.isVisible() and p.isEnabled()] or self.panes()
+        focused = QApplication.focusWidget()
+        here = next(
+            (i for i, p in enumerate(panes) if focused is not None and (p is focused or p.isAncestorOf(focused))), -1
+        )
+        target = panes[(here + step) % len(panes)] if here >= 0 else panes[0 if step > 0 else -1]
+        target.setFocus(Qt.FocusReason.TabFocusReason if step > 0 else Qt.FocusReason.BacktabFocusReason)
+
+    def _show_link(self, address: str) -> None:
+        """The real address of the link under the pointer, where people look for it (the status bar)."""
+        window = self.window()
+        if isinstance(window, QMainWindow):
+            if address:
+                window.statusBar().showMessage(address)
+            else:
+                window.statusBar().clearMessage()
 
     # -- accounts and folders -------------------------------------------------------------------
 
@@ -218,7 +293,10 @@ class MailView(QWidget):
         for account in self.accounts:
             reader = self.controller.reader(account.email)
             if reader is not None:
-                waiting += [(account.email, item) for item in outbox_items(reader, heads_only=True)]
+                items = outbox_items(reader, heads_only=True)
+                waiting += [
+                    (account.email, item) for item in items if item.id not in self.actions_.sending_soon(account.email)
+                ]
         self.waiting = waiting
         show_outbox(
             self.outbox_button,
@@ -298,12 +376,27 @@ class MailView(QWidget):
             results += found
         self._results = results
         self.model.set_source(ListSource(results))
+        self._name_places(results)
         self.reading_pane.clear(_found(len(results)) if results else "")
         self.update_empty_text()
         self.server_bar.show_message(
             "Searched the mail on this computer. Older mail may be kept only by your mail provider.",
             [("Search your provider too", lambda: self.search_server(text))],
         )
+
+    def _name_places(self, results: list[MessageSummary]) -> None:
+        """Each search result's folder, as the folder list names it ("In Archive · …" on its second line)."""
+        places: dict[MessageSummary, str] = {}
+        for account in self.accounts:
+            names = {f.id: menu_label(f) for f in self.folders.folders_of(account.email)}
+            reader = self.controller.reader(account.email)
+            for summary in results:
+                if summary in places or summary.folder_id not in names or reader is None:
+                    continue
+                if len(self.accounts) == 1 or reader.message(summary.id) == summary:  # whose store it came from
+                    places[summary] = names[summary.folder_id]
+        self.model.places = places
+        self.list.viewport().update()
 
     def search_server(self, text: str) -> None:
         """Ask every account's server (finds text in messages whose body is not downloaded yet)."""
@@ -322,6 +415,7 @@ class MailView(QWidget):
                 extra = [m for m in found if m.id not in known] if isinstance(found, list) else []
                 self._results += extra
                 self.model.set_source(ListSource(self._results))
+                self._name_places(self._results)
                 if not pending:
                     found = _found(len(self._results)).lower()
                     self.server_bar.show_message(f"Searched here and at your provider: {found}")
@@ -433,17 +527,25 @@ class MailView(QWidget):
                 file_menu.insertAction(listed[1], self.folder_menu.phone)
             else:
                 file_menu.addAction(self.folder_menu.phone)
+            quit_action = file_menu.actions()[-1]  # Empty Trash… just above Quit, as in Thunderbird
+            file_menu.insertAction(quit_action, self.actions_.empty_trash)
+            file_menu.insertSeparator(quit_action)
         window.statusBar().addWidget(self.status, 1)
         window.statusBar().addPermanentWidget(self.outbox_button)
 
     def save_state(self) -> dict[str, object]:
         header = self.list.horizontalHeader()
-        return {"panes": self.splitter.sizes(), "columns": [header.sectionSize(i) for i in range(header.count())]}
+        state: dict[str, object] = {"columns": [header.sectionSize(i) for i in range(header.count())]}
+        if self.content.orientation() == Qt.Orientation.Horizontal:  # the wide layout's folders, list, reader
+            state["panes"] = [self.splitter.sizes()[0], *self.content.sizes()]
+        return state
 
     def restore_state(self, state: dict[str, object]) -> None:
         panes, columns = state.get("panes"), state.get("columns")
         if isinstance(panes, list) and len(panes) == 3 and all(isinstance(p, int) and p > 40 for p in panes):
-            self.splitter.setSizes(panes)
+            self._sized = True
+            self.splitter.setSizes([panes[0], panes[1] + panes[2]])
+            self.content.setSizes(panes[1:])
         if isinstance(columns, list) and all(isinstance(c, int) and 0 < c < 2000 for c in columns):
             header = self.list.horizontalHeader()
             for index, width in enumerate(columns[: header.count()]):
@@ -451,6 +553,7 @@ class MailView(QWidget):
                     header.resizeSection(index, width)
 
     def close_window(self) -> bool:
+        self.actions_.send_waiting_now()
         self.controller.shutdown()
         self.notifier.close()
         return True

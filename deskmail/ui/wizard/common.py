@@ -39,7 +39,7 @@ ACTION_LABELS = {
 PAGE_ACTION_LABELS = {
     (Step.OAUTH_ONLY, Action.RETYPE_PASSWORD): "I have an app password",
     (Step.IMAP_DISABLED, Action.TRY_AGAIN): "I have switched it on",
-    (Step.POP3_ONLY, Action.EDIT_SETTINGS): "Type IMAP settings myself",
+    (Step.POP3_ONLY, Action.EDIT_SETTINGS): "Type the settings myself",
     (Step.NOT_FOUND, Action.EDIT_SETTINGS): "Type the settings myself",
 }
 

@@ -13,6 +13,7 @@ from deskmail.core.cancel import Cancelled
 from deskmail.qtbridge.tasks import Task, TaskRunner
 from deskmail.ui.wizard.common import Page
 from deskmail.ui.wizard.first_pages import AccountPage, FindingPage, FoundPage
+from deskmail.ui.wizard.pop3_page import Pop3Page
 from deskmail.ui.wizard.result_pages import CheckingPage, DonePage, MessagePage, ProblemPage
 from deskmail.ui.wizard.settings_pages import ManualPage, PlaintextPage
 from deskmail.ui.wizard.signin_page import SigningInPage
@@ -82,6 +83,7 @@ class AccountWizard(QDialog):
             (Step.FOUND, found),
             (Step.MANUAL, manual),
             (Step.PLAINTEXT, plaintext),
+            (Step.POP3, make(Pop3Page)),
             (Step.CHECKING, checking),
             (Step.SAVING, checking),
             (Step.PROBLEM, problem),

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from deskmail.core.errors import Field
-from deskmail.core.serverconfig import Security, ServerConfig
+from deskmail.core.serverconfig import Protocol, Security, ServerConfig
 from deskmail.ui.wizard.common import Page, button, error_line, heading, icon_label, paragraph, scaled_font, show_error
 from deskmail.wizard.machine import WizardMachine
 from deskmail.wizard.words import confirm_reason, security_words, source_words, split_host
@@ -219,6 +219,8 @@ class ServerBox(QFrame):
             self.domain.setText("(none)")
             return
         prefix, domain = split_host(server.host)
+        if server.protocol is not Protocol.SMTP:  # receiving: IMAP, or POP3 (downloads to this computer)
+            self.title.setText(f"Receiving mail ({str(server.protocol).upper()})")
         self.domain.setText(domain)
         self.host.setText(f"Server {prefix}{domain}, port {server.port}, user name {server.username or '-'}")
         self.security.setText(security_words(server.security))

@@ -55,6 +55,12 @@ def sample_candidate(source: str = "ispdb", trusted: bool = True, security: Secu
     )
 
 
+def sample_pop3_candidate() -> Candidate:
+    """A POP3-only provider: downloads mail to this computer."""
+    candidate = sample_candidate()
+    return replace(candidate, incoming=ServerConfig(Protocol.POP3, "pop.mail.example.com", 995, Security.SSL, EMAIL))
+
+
 def canned_discovery(outcome: str = "found", candidates: list[Candidate] | None = None) -> CannedDiscovery:
     return CannedDiscovery(outcome, [sample_candidate()] if candidates is None else candidates)
 
@@ -166,6 +172,10 @@ def scenes() -> Iterator[tuple[str, Callable[[], AccountWizard]]]:
     untrusted = Canned(canned_discovery("found", [sample_candidate("autoconfig", trusted=False)]))
     yield "05-found-please-confirm", lambda: _submitted(untrusted, Step.FOUND)
     yield "06-manual", lambda: _manual()
+    pop3 = Canned(canned_discovery("found", [sample_pop3_candidate()]))
+    yield "04-found-pop3", lambda: _submitted(pop3, Step.FOUND)
+    yield "04-pop3", lambda: _checking(pop3, Step.POP3)
+    yield "06-manual-pop3", lambda: _manual(pop3)
     plain = Canned(canned_discovery("found", [sample_candidate("guess", False, Security.PLAIN)]))
     yield "07-plaintext", lambda: _plaintext(plain)
     yield "08-checking", lambda: _checking(Canned(hold="check"))
@@ -218,8 +228,8 @@ def _signing_in(canned: Canned) -> AccountWizard:
     return go(wizard, Step.SIGNING_IN)
 
 
-def _manual() -> AccountWizard:
-    wizard = _submitted(Canned(), Step.FOUND)
+def _manual(canned: Canned | None = None) -> AccountWizard:
+    wizard = _submitted(canned or Canned(), Step.FOUND)
     wizard.machine.change_settings()
     wizard._render()
     return wizard

@@ -224,9 +224,9 @@ class ProblemPage(Page):
 MESSAGES = {
     Step.POP3_ONLY: (
         "Your provider only offers POP3",
-        "Deskmail needs IMAP, which keeps your mail on the server so that it looks the same on all your "
-        "devices. Your provider's settings only mention POP3, an older way of downloading mail.\n\n"
-        "Some providers offer IMAP anyway. If your provider's help pages list IMAP settings, you can type them in.",
+        "Your provider's settings only mention POP3, which downloads your mail to this computer, and no "
+        "server for sending mail.\n\n"
+        "Your provider's help pages list the outgoing (SMTP) server: you can type it in yourself.",
     ),
     Step.OAUTH_ONLY: (
         "You need an app password",

@@ -18,11 +18,17 @@ from PySide6.QtWidgets import (
 )
 
 from deskmail.core.errors import Field
-from deskmail.core.serverconfig import Security
+from deskmail.core.serverconfig import Protocol, Security
 from deskmail.ui.wizard.common import Page, button, error_line, heading, icon_label, paragraph, show_error
 from deskmail.wizard.machine import WizardMachine
 from deskmail.wizard.manual import AUTH_CHOICES, SECURITY_ORDER, ServerForm
 from deskmail.wizard.words import security_words
+
+# IMAP keeps the mail on the server for every device; POP3 downloads it to this computer.
+INCOMING_CHOICES = {
+    Protocol.IMAP: "IMAP: your mail stays on the server, the same on all your devices",
+    Protocol.POP3: "POP3: your mail is downloaded to this computer",
+}
 
 
 class ServerFields(QGroupBox):
@@ -98,9 +104,16 @@ class ManualPage(Page):
         self.content.addWidget(
             paragraph(
                 "Copy these from your e-mail provider's help page. They are often listed under "
-                "\u201cIMAP\u201d (receiving) and \u201cSMTP\u201d (sending)."
+                "\u201cIMAP\u201d or \u201cPOP3\u201d (receiving) and \u201cSMTP\u201d (sending)."
             )
         )
+        protocol_row = QFormLayout()
+        self.protocol = QComboBox()
+        self.protocol.setAccessibleName("How to receive mail")
+        for protocol, words in INCOMING_CHOICES.items():
+            self.protocol.addItem(words, protocol)
+        protocol_row.addRow("Receive mail with:", self.protocol)
+        self.content.addLayout(protocol_row)
         self.incoming = ServerFields(
             "Receiving mail (IMAP)", "imap.example.com", Field.INCOMING_HOST, Field.INCOMING_PORT
         )
@@ -125,6 +138,7 @@ class ManualPage(Page):
         self.buttons.addWidget(self.back_button)
         self.buttons.addWidget(self.test_button)
         self.auth.activated.connect(self._auth_chosen)
+        self.protocol.activated.connect(self._protocol_chosen)
         self.back_button.clicked.connect(self._back)
         self.test_button.clicked.connect(self._test)
         for fields in (self.incoming, self.outgoing):
@@ -134,6 +148,7 @@ class ManualPage(Page):
     def enter(self) -> None:
         manual = self.machine.draft.manual
         if manual is not None:
+            self._show_protocol(manual.incoming.protocol)
             self.incoming.bind(manual.incoming)
             self.outgoing.bind(manual.outgoing)
             self.auth.setCurrentIndex(
@@ -147,6 +162,19 @@ class ManualPage(Page):
         self.outgoing.show_errors(errors)
         show_error(self.username_error, errors.get(Field.USERNAME))
         show_error(self.notice, errors.get(Field.NONE) or self.machine.draft.notice)
+
+    def _protocol_chosen(self, index: int) -> None:
+        manual = self.machine.draft.manual
+        if manual is None:
+            return
+        manual.choose_incoming_protocol(Protocol(self.protocol.itemData(index)))
+        self._show_protocol(manual.incoming.protocol)
+        self.incoming.bind(manual.incoming)
+
+    def _show_protocol(self, protocol: Protocol) -> None:
+        self.protocol.setCurrentIndex(max(0, list(INCOMING_CHOICES).index(protocol)))
+        self.incoming.setTitle(f"Receiving mail ({str(protocol).upper()})")
+        self.incoming.host.setPlaceholderText("pop.example.com" if protocol is Protocol.POP3 else "imap.example.com")
 
     def _auth_chosen(self, index: int) -> None:
         if self.machine.draft.manual is not None:

@@ -88,7 +88,8 @@ def test_keeps_every_server_links_and_oauth_block() -> None:
 def test_candidates_substitute_placeholders_even_without_closing_percent() -> None:
     address = parse_address("Jane.Doe@Example.com")
     candidates = build_candidates(parse_config(SAMPLE), address, Origin("autoconfig", "https://x", True, "https"))
-    first, second = candidates
+    first, second, *pop3 = candidates
+    assert pop3 and all(c.incoming.protocol == "pop3" for c in pop3)  # POP3 only after every IMAP one
     assert (first.incoming.host, first.incoming.port, first.incoming.username) == (
         "imap.example.com",
         993,

@@ -119,12 +119,11 @@ def test_guess_counts_only_when_every_other_source_found_nothing() -> None:
     assert runner.best_report(reports, {"autoconfig"}) is None  # not while others still run
 
 
-def test_pop3_only_answer() -> None:
+def test_pop3_only_answer_is_a_usable_pop3_candidate() -> None:
     result = run({"ispdb": answer("ispdb", "pop.example.test", 0.0, pop3_only=True)})
-    assert result.outcome is Outcome.POP3_ONLY
-    assert result.candidates == [] and result.pop3[0].host == "pop.example.test"
-    assert "POP3" in result.message
-    assert not result.usable
+    assert result.outcome is Outcome.FOUND and result.usable
+    assert result.candidates[0].incoming.protocol == "pop3" and result.candidates[0].outgoing is not None
+    assert result.pop3[0].host == "pop.example.test"  # the compatibility list stays
 
 
 def test_imap_disabled_relabel_keeps_candidates_and_names_the_link() -> None:

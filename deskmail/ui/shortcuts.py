@@ -1,0 +1,81 @@
+"""Help › Keyboard Shortcuts: every key the window answers to, read from its actions, plus moving around."""
+
+from __future__ import annotations
+
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialog,
+    QDialogButtonBox,
+    QHeaderView,
+    QLabel,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+# Keys that belong to no menu command: how to move around the window.
+MOVING = [
+    ("Move to the next or previous message", "Up, Down"),
+    ("Open the message in its own window", "Enter"),
+    ("Go from the message list to the message text", "Tab"),
+    ("Go to the next part of the window (folders, messages, message text)", "F6"),
+    ("Go to the previous part of the window", "Shift+F6"),
+    ("Close a message window", "Esc"),
+    ("Keyboard shortcuts (this list)", "F1"),
+]
+
+
+def native(sequence: QKeySequence) -> str:
+    return sequence.toString(QKeySequence.SequenceFormat.NativeText)
+
+
+def action_shortcuts(window: QWidget) -> list[tuple[str, str]]:
+    """(what it does, keys) for every action of the window that has a shortcut, in menu order, once each."""
+    seen: set[str] = set()
+    found: list[tuple[str, str]] = []
+    for action in window.findChildren(QAction):
+        keys = list(dict.fromkeys(native(k) for k in action.shortcuts() if not k.isEmpty()))
+        text = action.text().replace("&", "").rstrip("…").strip()
+        if not keys or not text or text in seen or keys == ["F1"]:
+            continue
+        seen.add(text)
+        found.append((text, ", ".join(keys)))
+    return found
+
+
+class ShortcutsDialog(QDialog):
+    def __init__(self, window: QWidget) -> None:
+        super().__init__(window)
+        self.setWindowTitle("Keyboard Shortcuts")
+        rows = action_shortcuts(window) + MOVING
+        self.table = QTableWidget(len(rows), 2)
+        self.table.setHorizontalHeaderLabels(["To do this", "Press"])
+        self.table.verticalHeader().hide()
+        self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
+        self.table.setShowGrid(False)
+        self.table.setAlternatingRowColors(True)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setTabKeyNavigation(False)
+        self.table.setAccessibleName("Keyboard shortcuts")
+        for row, (what, keys) in enumerate(rows):
+            self.table.setItem(row, 0, QTableWidgetItem(what))
+            self.table.setItem(row, 1, QTableWidgetItem(keys))
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        intro = QLabel("Deskmail can be used with the keyboard alone. These keys work in the main window:")
+        intro.setWordWrap(True)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(intro)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(buttons)
+        self.resize(560, 600)
+
+    def rows(self) -> list[tuple[str, str]]:
+        cells = [(self.table.item(r, 0), self.table.item(r, 1)) for r in range(self.table.rowCount())]
+        return [(what.text(), keys.text()) for what, keys in cells if what is not None and keys is not None]

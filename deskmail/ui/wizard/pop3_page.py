@@ -1,0 +1,100 @@
+"""The POP3 page: in plain words what downloading means, and what happens to the copy on the server."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QPushButton, QSpinBox, QWidget
+
+from deskmail.ui.wizard.common import Page, button, heading, paragraph
+from deskmail.wizard.machine import WizardMachine
+
+DEFAULT_DAYS = 14
+
+
+class Pop3Page(Page):
+    """ "Keep a copy on the server" (on by default) and, under it, "Remove it ... after [14] days" (off)."""
+
+    def __init__(self, machine: WizardMachine, after: Callable[[], None], open_url: Callable[[str], None]) -> None:
+        super().__init__(machine, after, open_url)
+        self.content.addWidget(heading("Your mail will be downloaded to this computer"))
+        self.intro = paragraph()
+        self.content.addWidget(self.intro)
+        self.keep = QCheckBox("Keep a copy on the server")
+        self.keep.setAccessibleName("Keep a copy on the server")
+        self.content.addWidget(self.keep)
+        row = QHBoxLayout()
+        row.setContentsMargins(28, 0, 0, 0)  # under "Keep a copy": it only applies to that copy
+        self.remove = QCheckBox("Remove it from the server after")
+        self.remove.setAccessibleName("Remove it from the server after some days")
+        self.days = QSpinBox()
+        self.days.setRange(1, 3650)
+        self.days.setValue(DEFAULT_DAYS)
+        self.days.setAccessibleName("Days before it is removed from the server")
+        inner = self.days.lineEdit()
+        if inner is not None:  # the spin box's own text field is what a screen reader lands on
+            inner.setAccessibleName("Days before it is removed from the server")
+        self.days_label = QLabel("days")
+        row.addWidget(self.remove)
+        row.addWidget(self.days)
+        row.addWidget(self.days_label)
+        row.addStretch(1)
+        self.content.addLayout(row)
+        self.consequence = paragraph()
+        self.content.addWidget(self.consequence)
+        self.back_button = button("Back")
+        self.continue_button = button("Continue")
+        self.buttons.addWidget(self.back_button)
+        self.buttons.addWidget(self.continue_button)
+        self.keep.toggled.connect(lambda _on: self._update())
+        self.remove.toggled.connect(lambda _on: self._update())
+        self.days.valueChanged.connect(lambda _n: self._update())
+        self.back_button.clicked.connect(self._back)
+        self.continue_button.clicked.connect(self._continue)
+
+    def enter(self) -> None:
+        choices = self.machine.draft.download
+        self.keep.setChecked(choices.keep_on_server)
+        self.remove.setChecked(bool(choices.delete_after_days))
+        self.days.setValue(choices.delete_after_days or DEFAULT_DAYS)
+        candidate = self.machine.draft.candidate
+        name = candidate.provider.name if candidate is not None and candidate.provider.name else "Your provider"
+        self.intro.setText(
+            f"{name} offers POP3 to e-mail apps: each message is copied to this computer. "
+            "Other devices will not see what you read, file or delete here."
+        )
+        self._update()
+
+    def _update(self) -> None:
+        keep = self.keep.isChecked()
+        self.remove.setEnabled(keep)
+        self.days.setEnabled(keep and self.remove.isChecked())
+        self.days_label.setEnabled(keep and self.remove.isChecked())
+        if not keep:
+            text = (
+                "Each message is removed from the server once it is safely on this computer. "
+                "Your phone or webmail will no longer see it."
+            )
+        elif self.remove.isChecked():
+            text = (
+                f"Other devices can still download a message for {self.days.value()} days after Deskmail "
+                "first sees it; then it is removed from the server. It stays on this computer."
+            )
+        else:
+            text = "Your mail also stays on the server, so your phone or webmail can still get it."
+        self.consequence.setText(text)
+
+    def _back(self) -> None:
+        self.machine.back()
+        self.after()
+
+    def _continue(self) -> None:
+        days = self.days.value() if self.remove.isChecked() else None
+        self.machine.choose_download(self.keep.isChecked(), days)
+        self.after()
+
+    def default_button(self) -> QPushButton | None:
+        return self.continue_button
+
+    def first_focus(self) -> QWidget | None:
+        return self.keep
