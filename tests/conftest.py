@@ -6,6 +6,7 @@ from tests.servers.plugin import (  # noqa: F401  (pytest finds fixtures and hoo
     deskmail_home,
     dns_factory,
     dovecot_factory,
+    fault_proxy,
     keyring_env,
     oauth_server,
     pytest_runtest_makereport,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 import time
 from typing import TYPE_CHECKING, Any
@@ -12,6 +13,7 @@ from deskmail.core.cancel import CancelToken
 from deskmail.core.errors import ErrorKind, Field, UserFacingError
 from deskmail.core.redact import register_secret
 from deskmail.core.settings import Settings
+from deskmail.engine import failures
 from deskmail.engine.accounts import AUTH_OAUTH2, Account, AccountError, AccountStore
 from deskmail.engine.credentials import Credentials, KeyringUnavailable
 from deskmail.engine.imap.account import open_session, sync_account
@@ -22,6 +24,8 @@ from deskmail.engine.store import Store
 
 if TYPE_CHECKING:
     from deskmail.engine.oauth.session import OAuthLogin
+
+log = logging.getLogger(__name__)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -103,11 +107,11 @@ def _sync_one(
     except KeyringUnavailable as exc:
         result["error"] = {"kind": "keyring_unavailable", "message": str(exc)}
         print(f"{account.email}: {exc}", file=sys.stderr)
-    except NETWORK_ERRORS as exc:
-        message = "The connection to the mail server broke before the sync was done. Try again."
-        details = f"{type(exc).__name__}: {exc}"  # for support only: never part of the sentence people read
-        result["error"] = {"kind": "connection_lost", "message": message, "details": details}
-        print(f"{account.email}: {message}", file=sys.stderr)
+    except NETWORK_ERRORS as exc:  # the server's or the socket's words go to details only
+        error = failures.connection_lost(account.incoming, "while syncing", f"{type(exc).__name__}: {exc}")
+        log.info("sync of %s: %s", account.email, error.details)
+        result["error"] = error.to_json()
+        print(f"{account.email}: {error.message} {error.fix}", file=sys.stderr)
     return _finished(account, result, started, quiet)
 
 

@@ -29,6 +29,7 @@ class ErrorKind(StrEnum):
     SERVER_BUSY = "server_busy"
     ACCOUNT_LOCKED = "account_locked"
     OFFLINE = "offline"
+    CONNECTION_LOST = "connection_lost"  # broke or stalled while connecting; nothing says the settings are wrong
     PROTOCOL_ERROR = "protocol_error"
     CANCELLED = "cancelled"
 

@@ -142,7 +142,7 @@ def open_imap(
         sock = transport.handshake(
             sock, server, settings, policy, cancel, timeout, lambda: _fetch_cert_imap(server, settings, cancel, timeout)
         )
-    client = _greet(sock, server, cancel, timeout)
+    client = _greet(sock, server, cancel, timeout, settings)
     if server.security is Security.STARTTLS:
         _imap_starttls(client, server, settings, policy, cancel, timeout)
     client._tls = None  # read from the final (TLS) socket when asked for
@@ -155,8 +155,13 @@ def _refuse_plaintext(server: ServerConfig, policy: ConnectionPolicy) -> None:
         raise failures.plaintext_refused(server)
 
 
-def _greet(sock: socket.socket, server: ServerConfig, cancel: CancelToken, timeout: float) -> SecureIMAPClient:
-    """Read the greeting and first CAPABILITY (imaplib does both in its constructor)."""
+def _greet(
+    sock: socket.socket, server: ServerConfig, cancel: CancelToken, timeout: float, settings: Settings | None = None
+) -> SecureIMAPClient:
+    """Read the greeting and first CAPABILITY (imaplib does both in its constructor).
+
+    `settings`: on silence, look for evidence that the port wants TLS from the start (else "try again").
+    """
     sock.settimeout(transport.step_timeout(cancel, timeout))
     try:
         with transport.closes_on_cancel(sock, cancel):
@@ -164,17 +169,38 @@ def _greet(sock: socket.socket, server: ServerConfig, cancel: CancelToken, timeo
     except TimeoutError:
         sock.close()
         cancel.raise_if_cancelled()
+        if (
+            settings is not None
+            and server.security is not Security.SSL
+            and transport.speaks_tls(server, settings, cancel)
+        ):
+            raise failures.tls_expected(server, "no greeting; the port completes a TLS handshake") from None
         raise failures.timed_out(server, "greeting") from None
+    except (ssl.SSLEOFError, ssl.SSLZeroReturnError) as exc:
+        sock.close()
+        raise failures.connection_lost(server, transport.GREETING, f"greeting: {type(exc).__name__}: {exc}") from None
     except ssl.SSLError as exc:
         sock.close()
         raise failures.tls_failed(server, str(exc)) from None
-    except (imaplib.IMAP4.error, OSError, EOFError, ValueError) as exc:
+    except (OSError, EOFError) as exc:
+        sock.close()
+        cancel.raise_if_cancelled()
+        raise failures.connection_lost(server, transport.GREETING, f"greeting: {type(exc).__name__}: {exc}") from None
+    except (imaplib.IMAP4.error, ValueError) as exc:
         sock.close()
         cancel.raise_if_cancelled()
         text = str(exc)
+        if _closed(exc):
+            raise failures.connection_lost(server, transport.GREETING, f"greeting: {text}") from None
         if "BYE" in text.upper() or "UNAVAILABLE" in text.upper():
             raise failures.server_busy(server, text) from None
-        raise failures.protocol_error(server, f"{type(exc).__name__}: {text}") from None
+        # Something that is not an IMAP greeting (another protocol on this port): evidence.
+        raise failures.wrong_greeting(server, f"{type(exc).__name__}: {text}") from None
+
+
+def _closed(exc: BaseException) -> bool:
+    """imaplib's way of saying the connection closed or broke (not that the server said something odd)."""
+    return isinstance(exc, imaplib.IMAP4.abort) and str(exc).startswith("socket error")
 
 
 def _imap_starttls(
@@ -199,6 +225,8 @@ def _imap_starttls(
     except (imaplib.IMAP4.error, OSError, EOFError) as exc:
         client.shutdown()
         cancel.raise_if_cancelled()
+        if isinstance(exc, OSError | EOFError) or _closed(exc):
+            raise failures.connection_lost(server, transport.HANDSHAKE, f"STARTTLS: {exc}") from None
         raise failures.tls_failed(server, f"STARTTLS: {exc}") from None
     if typ != "OK":
         client.shutdown()
@@ -220,6 +248,8 @@ def _imap_starttls(
     except (imaplib.IMAP4.error, OSError, EOFError) as exc:
         tls_sock.close()
         cancel.raise_if_cancelled()
+        if isinstance(exc, OSError | EOFError) or _closed(exc):
+            raise failures.connection_lost(server, transport.HANDSHAKE, f"CAPABILITY after STARTTLS: {exc}") from None
         raise failures.protocol_error(server, f"CAPABILITY after STARTTLS: {exc}") from None
 
 
@@ -273,7 +303,9 @@ def login_imap(
     except TimeoutError:
         raise failures.timed_out(server, "login") from None
     except (OSError, EOFError, imaplib.IMAP4.abort) as exc:
-        raise failures.server_busy(server, f"connection lost during login: {type(exc).__name__}: {exc}") from None
+        cancel.raise_if_cancelled()
+        details = f"connection lost during login: {type(exc).__name__}: {exc}"
+        raise failures.connection_lost(server, transport.SIGNING_IN, details) from None
     except imaplib.IMAP4.error as exc:
         raise failures.classify_login_failure(server, f"{type(exc).__name__}: {exc}", username) from None
     _remember_capabilities(client, reply)

@@ -9,7 +9,7 @@ import re
 from typing import Any
 
 from deskmail.core.errors import ErrorKind, Field, UserFacingError
-from deskmail.core.serverconfig import Protocol, Security, ServerConfig
+from deskmail.core.serverconfig import Protocol, ServerConfig
 
 # Which of the server's own settings a person should look at: its host, its port or its security.
 HOST, PORT, SECURITY = "host", "port", "security"
@@ -28,15 +28,23 @@ _CONNECTION_TEXTS: dict[ErrorKind, tuple[str, str, Where]] = {
         "Check that this computer is connected to the internet, then try again.",
         Field.NETWORK,
     ),
+    # Refused, silent or cut: without evidence these say "not now", never "your settings are wrong"
+    # (a broken network is not a wrong port). Evidence gives other words: see `refused_elsewhere`,
+    # `tls_expected`, `tls_failed` and `protocol_error`; first set-ups get a hint (`unproven`).
     ErrorKind.CONNECT_REFUSED: (
-        "The {role} server {where} refused the connection.",
-        "The port number is probably wrong. Check it against your provider's settings.",
-        PORT,
+        "The {role} server {where} cannot be reached right now: it refused the connection.",
+        "The server may be down for a moment. Try again in a few minutes.",
+        Field.NONE,
     ),
     ErrorKind.TIMEOUT: (
         "The {role} server {where} did not answer in time.",
-        "A firewall may be blocking this port, or the port number is wrong.",
-        PORT,
+        "The network or the server may be slow or down right now. Try again in a few minutes.",
+        Field.NONE,
+    ),
+    ErrorKind.CONNECTION_LOST: (
+        "The connection to the {role} server {where} broke {step}.",
+        "This usually passes by itself. Try again in a moment.",
+        Field.NONE,
     ),
     ErrorKind.TLS_FAILED: (
         "Could not set up an encrypted connection with {where}.",
@@ -183,20 +191,45 @@ def connect_refused(server: ServerConfig, details: str = "") -> UserFacingError:
     return _error(_CONNECTION_TEXTS, ErrorKind.CONNECT_REFUSED, server, details)
 
 
+def refused_elsewhere(server: ServerConfig, open_port: int, details: str = "") -> UserFacingError:
+    """Refused on the configured port while the same server answers on another mail port: evidence."""
+    return UserFacingError(
+        ErrorKind.CONNECT_REFUSED,
+        f"The {_role(server)} server {server.host} refused the connection on port {server.port}, "
+        f"but it answers on port {open_port}.",
+        "The port number is probably wrong. Check it against your provider's settings.",
+        _field(server, PORT),
+        details,
+        data={SETTINGS_WRONG: True, "open_port": open_port},
+    )
+
+
 def timed_out(server: ServerConfig, step: str, details: str = "") -> UserFacingError:
-    details = details or f"timed out during {step}"
-    if step == "greeting" and server.security is not Security.SSL:
-        # A server that waits silently after connecting usually expects encryption first.
-        fix = "This port may expect an encrypted connection: try the security setting SSL/TLS."
-        return _error(_CONNECTION_TEXTS, ErrorKind.TIMEOUT, server, details, fix=fix, where=SECURITY)
-    return _error(_CONNECTION_TEXTS, ErrorKind.TIMEOUT, server, details)
+    return _error(_CONNECTION_TEXTS, ErrorKind.TIMEOUT, server, details or f"timed out during {step}")
+
+
+def tls_expected(server: ServerConfig, details: str = "") -> UserFacingError:
+    """The server stayed silent after connecting and answers a TLS handshake on the same port: evidence."""
+    return UserFacingError(
+        ErrorKind.TIMEOUT,
+        f"The {_role(server)} server {_where(server)} waits for an encrypted connection from the start.",
+        "This port expects an encrypted connection: try the security setting SSL/TLS.",
+        _field(server, SECURITY),
+        details,
+        data={SETTINGS_WRONG: True},
+    )
+
+
+def connection_lost(server: ServerConfig, step: str, details: str = "") -> UserFacingError:
+    """The connection broke or closed `step` ("while connecting", "while signing in", ...): try again."""
+    return _error(_CONNECTION_TEXTS, ErrorKind.CONNECTION_LOST, server, details, step=step)
 
 
 def tls_failed(server: ServerConfig, details: str = "") -> UserFacingError:
-    if "WRONG_VERSION_NUMBER" in details or "record layer" in details.lower():
+    if "WRONG_VERSION_NUMBER" in details or "record layer" in details.lower() or "HTTP_REQUEST" in details:
         # The server answered in plain text: this port does not speak TLS from the start.
         fix = "This port does not start with encryption: try the security setting STARTTLS."
-        return _error(_CONNECTION_TEXTS, ErrorKind.TLS_FAILED, server, details, fix=fix)
+        return _error(_CONNECTION_TEXTS, ErrorKind.TLS_FAILED, server, details, fix=fix, data={SETTINGS_WRONG: True})
     return _error(_CONNECTION_TEXTS, ErrorKind.TLS_FAILED, server, details)
 
 
@@ -211,6 +244,37 @@ def plaintext_refused(server: ServerConfig, details: str = "") -> UserFacingErro
 def protocol_error(server: ServerConfig, details: str = "") -> UserFacingError:
     expected = {Protocol.SMTP: "an SMTP", Protocol.POP3: "a POP3"}.get(server.protocol, "an IMAP")
     return _error(_CONNECTION_TEXTS, ErrorKind.PROTOCOL_ERROR, server, details, expected=expected)
+
+
+def wrong_greeting(server: ServerConfig, details: str = "") -> UserFacingError:
+    """The server greeted, but not as a mail server of this kind (another protocol on this port): evidence."""
+    error = protocol_error(server, details)
+    error.data[SETTINGS_WRONG] = True
+    return error
+
+
+# Kinds that say "not reachable now" when nothing proves the settings wrong.
+REACHABILITY_KINDS = frozenset({ErrorKind.CONNECT_REFUSED, ErrorKind.TIMEOUT, ErrorKind.CONNECTION_LOST})
+SETTINGS_WRONG = "settings_wrong"  # in UserFacingError.data: the failure itself shows a setting is wrong
+_UNPROVEN_HINT = (
+    "If these settings are new, also check the server name and the port number against your provider's settings."
+)
+
+
+def settings_wrong(error: UserFacingError) -> bool:
+    """The error carries evidence that a setting is wrong (not merely "could not reach the server now")."""
+    return bool(error.data.get(SETTINGS_WRONG))
+
+
+def unproven(server: ServerConfig, error: UserFacingError) -> UserFacingError:
+    """The same failure in words for settings that never worked yet (set-up, check): add the settings hint.
+
+    An account that worked before keeps the "not now, try again" words: its settings are proven.
+    """
+    if error.kind not in REACHABILITY_KINDS or settings_wrong(error):
+        return error
+    fix = f"{error.fix} {_UNPROVEN_HINT}".strip()
+    return UserFacingError(error.kind, error.message, fix, _field(server, PORT), error.details, data=error.data)
 
 
 def injection_detected(server: ServerConfig) -> UserFacingError:
@@ -256,6 +320,9 @@ def server_misbehaved(server: ServerConfig, details: str = "") -> UserFacingErro
 FOLDER_UNREADABLE = (
     "The server sent an answer for this folder that Deskmail cannot read safely, so the folder was skipped. "
     "Deskmail tries again at the next sync."
+)
+FOLDER_REFUSED = (
+    "The server refused to open this folder this time, so it was skipped. Deskmail tries again at the next sync."
 )
 FOLDER_TOO_SLOW = "The server took too long to answer for this folder, so it was skipped. Deskmail tries again later."
 

@@ -44,7 +44,7 @@ class SmtpSession(smtplib.SMTP):
         session = cls(server, sock, timeout)
         sock.settimeout(transport.step_timeout(cancel, timeout))
         with transport.closes_on_cancel(sock, cancel):
-            session._expect_greeting(cancel)
+            session._expect_greeting(cancel, settings)
             session._ehlo(cancel)
             if server.security is Security.STARTTLS:
                 session._starttls(settings, policy, cancel, timeout, fetch)
@@ -107,24 +107,47 @@ class SmtpSession(smtplib.SMTP):
         except smtplib.SMTPServerDisconnected as exc:
             self.close()
             cancel.raise_if_cancelled()
-            if isinstance(exc.__context__, TimeoutError):
+            cause = exc.__context__
+            if isinstance(cause, TimeoutError):
                 raise failures.timed_out(self.server_config, step) from None
-            if isinstance(exc.__context__, ssl.SSLError):
-                raise failures.tls_failed(self.server_config, str(exc)) from None
-            raise failures.protocol_error(self.server_config, f"{step}: {exc}") from None
-        except (OSError, smtplib.SMTPException) as exc:
+            if isinstance(cause, ssl.SSLError) and not isinstance(cause, ssl.SSLEOFError | ssl.SSLZeroReturnError):
+                raise failures.tls_failed(self.server_config, f"{step}: {exc}: {cause}") from None
+            raise failures.connection_lost(
+                self.server_config, _STEP_WORDS.get(step, transport.CONNECTING), f"{step}: {exc}"
+            ) from None
+        except TimeoutError:
             self.close()
             cancel.raise_if_cancelled()
-            raise failures.protocol_error(self.server_config, f"{step}: {exc}") from None
+            raise failures.timed_out(self.server_config, step) from None
+        except OSError as exc:
+            if isinstance(exc, smtplib.SMTPException):
+                self.close()
+                cancel.raise_if_cancelled()
+                raise failures.protocol_error(self.server_config, f"{step}: {exc}") from None
+            self.close()
+            cancel.raise_if_cancelled()
+            step_words = _STEP_WORDS.get(step, transport.CONNECTING)
+            raise failures.connection_lost(
+                self.server_config, step_words, f"{step}: {type(exc).__name__}: {exc}"
+            ) from None
 
-    def _expect_greeting(self, cancel: CancelToken) -> None:
-        code, message = self._call(cancel, "greeting", self.getreply)
+    def _expect_greeting(self, cancel: CancelToken, settings: Settings | None = None) -> None:
+        try:
+            code, message = self._call(cancel, "greeting", self.getreply)
+        except UserFacingError as exc:
+            # Silence on a port meant for STARTTLS or plain text: does it want TLS from the start?
+            server = self.server_config
+            silent = exc.kind is ErrorKind.TIMEOUT and server.security is not Security.SSL and settings is not None
+            if silent and settings is not None and transport.speaks_tls(server, settings, cancel):
+                raise failures.tls_expected(server, "no greeting; the port completes a TLS handshake") from None
+            raise
         if code != 220:
             self.close()
             text = f"{code} {message.decode('utf-8', 'replace')}"
             if code in (421, 554) or 400 <= code < 500:
                 raise failures.server_busy(self.server_config, text)
-            raise failures.protocol_error(self.server_config, f"greeting: {text}")
+            # Not an SMTP greeting (another protocol on this port): evidence.
+            raise failures.wrong_greeting(self.server_config, f"greeting: {text}")
 
     def _ehlo(self, cancel: CancelToken) -> None:
         code, message = self._call(cancel, "EHLO", self.ehlo)
@@ -170,11 +193,23 @@ class SmtpSession(smtplib.SMTP):
         except smtplib.SMTPAuthenticationError as exc:
             raise _auth_error(server, exc.smtp_code, exc.smtp_error, username) from None
         except smtplib.SMTPServerDisconnected as exc:
-            raise failures.server_busy(server, f"disconnected during AUTH: {exc}") from None
-        except (OSError, smtplib.SMTPException) as exc:
+            raise failures.connection_lost(server, transport.SIGNING_IN, f"disconnected during AUTH: {exc}") from None
+        except TimeoutError:
+            raise failures.timed_out(server, "AUTH") from None
+        except smtplib.SMTPException as exc:
             raise failures.protocol_error(server, f"AUTH: {type(exc).__name__}: {exc}") from None
+        except OSError as exc:
+            raise failures.connection_lost(server, transport.SIGNING_IN, f"AUTH: {type(exc).__name__}: {exc}") from None
         finally:
             self.password = ""
+
+
+# `_call`'s step names -> how they read in "The connection to ... broke {step}."
+_STEP_WORDS = {
+    "greeting": transport.GREETING,
+    "EHLO": transport.GREETING,
+    "STARTTLS": transport.HANDSHAKE,
+}
 
 
 def _choose_mechanism(offered: list[str], prefer_cram: bool) -> str | None:

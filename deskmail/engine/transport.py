@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from deskmail.core.cancel import Cancelled, CancelToken
 from deskmail.core.errors import ErrorKind, UserFacingError
 from deskmail.core.redact import register_secret
-from deskmail.core.serverconfig import ConnectionPolicy, ServerConfig
+from deskmail.core.serverconfig import ConnectionPolicy, Protocol, ServerConfig
 from deskmail.core.settings import Settings
 from deskmail.engine import failures
 from deskmail.engine.cancelwatch import closes_on_cancel as closes_on_cancel  # re-exported for the openers
@@ -29,6 +29,13 @@ if TYPE_CHECKING:
     from cryptography import x509
 
 DEFAULT_TIMEOUT = 15.0
+# How each step reads in "The connection to ... broke {step}."
+CONNECTING, HANDSHAKE, GREETING, SIGNING_IN = (
+    "while connecting",
+    "while setting up encryption",
+    "before the server said hello",
+    "while signing in",
+)
 log = logging.getLogger(__name__)
 
 
@@ -86,11 +93,54 @@ def _addresses(server: ServerConfig, settings: Settings, cancel: CancelToken) ->
 
 def _connect_failure(server: ServerConfig, seen: list[tuple[str, OSError]]) -> UserFacingError:
     details = "; ".join(f"{address}: {exc}" for address, exc in seen)
-    if any(isinstance(exc, ConnectionRefusedError) for _, exc in seen):
+    refused = [address for address, exc in seen if isinstance(exc, ConnectionRefusedError)]
+    if refused:
+        # The host is up but nothing listens on this port. A wrong port, or the mail service is down
+        # for a moment: only another mail port answering on the same address tells them apart.
+        open_port = _other_mail_port_open(server, refused[0])
+        if open_port is not None:
+            return failures.refused_elsewhere(server, open_port, details)
         return failures.connect_refused(server, details)
     if any(isinstance(exc, TimeoutError) for _, exc in seen):
         return failures.timed_out(server, "connect", details)
     return failures.offline(server, details)
+
+
+# The usual ports of each protocol (not 25: that is for servers, often open where submission is down).
+MAIL_PORTS = {Protocol.IMAP: (993, 143), Protocol.SMTP: (465, 587), Protocol.POP3: (995, 110)}
+PROBE_TIMEOUT = 1.0  # a look for evidence, not a connection: short
+
+
+def _other_mail_port_open(server: ServerConfig, address: str) -> int | None:
+    """Another usual port of this protocol on `address` that accepts a connection, if any."""
+    for port in MAIL_PORTS.get(server.protocol, ()):
+        if port == server.port:
+            continue
+        try:
+            with socket.create_connection((address, port), timeout=PROBE_TIMEOUT):
+                return port
+        except OSError:
+            continue
+    return None
+
+
+def speaks_tls(server: ServerConfig, settings: Settings, cancel: CancelToken) -> bool:
+    """Whether the server's port completes a TLS handshake (any certificate): evidence that it wants SSL/TLS.
+
+    Asked when a connection meant for STARTTLS or plain text stays silent instead of greeting.
+    """
+    try:
+        sock = connect(server, settings, cancel, PROBE_TIMEOUT * 3)
+    except (UserFacingError, Cancelled):
+        return False
+    sock.settimeout(step_timeout(cancel, PROBE_TIMEOUT * 3))
+    try:
+        with closes_on_cancel(sock, cancel), tls.pinned_context().wrap_socket(sock, server_hostname=server.host):
+            return True
+    except OSError:
+        return False
+    finally:
+        sock.close()
 
 
 def handshake(
@@ -114,7 +164,13 @@ def handshake(
         der = fetch_certificate()
         data = certificate_data(server, der) if der else {"host": server.host, "port": server.port}
         raise failures.cert_error(failures.cert_kind(exc.verify_code), server, data, str(exc)) from None
-    except (ssl.SSLError, ConnectionError) as exc:
+    except (ssl.SSLEOFError, ssl.SSLZeroReturnError, ConnectionError) as exc:
+        # Cut in the middle of the handshake: nothing says the settings are wrong (a plain-text
+        # server on this port answers with its greeting, which fails as WRONG_VERSION_NUMBER).
+        sock.close()
+        cancel.raise_if_cancelled()
+        raise failures.connection_lost(server, HANDSHAKE, f"TLS handshake: {type(exc).__name__}: {exc}") from None
+    except ssl.SSLError as exc:
         sock.close()
         cancel.raise_if_cancelled()
         raise failures.tls_failed(server, f"{type(exc).__name__}: {exc}") from None
@@ -125,7 +181,7 @@ def handshake(
     except OSError as exc:
         sock.close()
         cancel.raise_if_cancelled()
-        raise failures.tls_failed(server, f"{type(exc).__name__}: {exc}") from None
+        raise failures.connection_lost(server, HANDSHAKE, f"TLS handshake: {type(exc).__name__}: {exc}") from None
     der = tls_sock.getpeercert(binary_form=True) or b""
     log.debug("%s port %s: %s, certificate %s", server.host, server.port, tls_sock.version(), tls.fingerprint(der))
     if pin and tls.fingerprint(der) != pin.sha256:

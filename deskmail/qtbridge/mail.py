@@ -22,7 +22,7 @@ from deskmail.engine.store.models import MessageSummary
 from deskmail.engine.store.reader import StoreReader
 from deskmail.qtbridge.newmail import inbox_mark, new_unread
 from deskmail.qtbridge.previews import PreviewChain
-from deskmail.qtbridge.reach import OFFLINE_KINDS, NetworkUp, computer_offline, provider_name, waits_for_connection
+from deskmail.qtbridge.reach import NetworkUp, computer_offline, provider_name, waits_for_connection
 from deskmail.qtbridge.tasks import Progress, Task, TaskRunner
 
 log = logging.getLogger(__name__)
@@ -268,7 +268,7 @@ class MailController(QObject):
         return self.runner.run(fn, key=email, name=name, on_finished=on_done, on_failed=failed, on_progress=on_progress)
 
     def _report(self, email: str, error: object) -> None:
-        if isinstance(error, UserFacingError) and error.kind in OFFLINE_KINDS:
+        if waits_for_connection(error):
             self.went_offline(email, error)
         elif isinstance(error, UserFacingError):
             self.problem.emit(email, error)
@@ -312,7 +312,7 @@ class MailController(QObject):
             else:
                 self.check_failed.add(email)  # some folders could not be checked: not "Up to date"
             self._set_online(True)
-            for message in getattr(report, "rolled_back", []):
+            for message in [*getattr(report, "rolled_back", []), *getattr(report, "warnings", [])]:
                 self.notice.emit(message)
             arrived = new_unread(self.readers.get(email), mark)
             self._sync_ended(email)
@@ -472,6 +472,8 @@ class MailController(QObject):
                 on_failed(error)
             else:
                 on_done(result)
+                if error is not None:  # sent; only the Sent copy waits: say so calmly
+                    self.notice.emit(error.message)
             self.poll()
 
         self.previews.pause(email)

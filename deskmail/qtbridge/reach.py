@@ -13,9 +13,18 @@ from collections.abc import Callable
 
 from deskmail.core.errors import ErrorKind, UserFacingError
 from deskmail.engine.accounts import Account
+from deskmail.engine.failures import settings_wrong
 
 # Kinds of failure that mean "cannot reach the server right now", shown as the offline bar.
-OFFLINE_KINDS = frozenset({ErrorKind.OFFLINE, ErrorKind.CONNECT_REFUSED, ErrorKind.TIMEOUT, ErrorKind.HOST_NOT_FOUND})
+OFFLINE_KINDS = frozenset(
+    {
+        ErrorKind.OFFLINE,
+        ErrorKind.CONNECT_REFUSED,
+        ErrorKind.TIMEOUT,
+        ErrorKind.HOST_NOT_FOUND,
+        ErrorKind.CONNECTION_LOST,
+    }
+)
 NetworkUp = Callable[[], bool | None]  # the platform's answer: True up, False down, None does not know
 _NO_NETWORK = re.compile(
     r"network is (unreachable|down)|no route to host|DNS (timeout|error)|temporary failure in name resolution"
@@ -26,7 +35,8 @@ _NO_NETWORK = re.compile(
 
 def waits_for_connection(error: object) -> bool:
     """The failure is a connection that cannot be made right now (what waits will go by itself later)."""
-    return isinstance(error, UserFacingError) and error.kind in OFFLINE_KINDS
+    # Unless the failure itself proves a setting wrong (another mail port answers, TLS on a plain port...).
+    return isinstance(error, UserFacingError) and error.kind in OFFLINE_KINDS and not settings_wrong(error)
 
 
 def computer_offline(error: object, network_up: NetworkUp | None = None) -> bool:

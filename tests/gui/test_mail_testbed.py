@@ -540,3 +540,34 @@ def test_the_window_on_courier_syncs_and_sends_with_one_sent_copy(
 
 def ssl_for(testbed: Any) -> ssl.SSLContext:
     return ssl.create_default_context(cafile=str(testbed.ca_path))
+
+
+def test_a_connection_that_breaks_while_connecting_shows_offline_not_an_error(
+    qtbot: QtBot, testbed: Any, deskmail_home: Path, fault_proxy: Any
+) -> None:
+    """The network breaks in the TLS handshake of every new connection: "offline, trying again", no settings error."""
+    from tests.servers.faultproxy import Fault
+
+    email, password = f"broke{next(_numbers)}@example.test", "broke-secret-pw"
+    testbed.mail.add_user(email, password)
+    testbed.mail.put_message(email, message(("Alice", testbed.user), email, "Before the break", "Hi"))
+    proxy = fault_proxy(testbed.mail.ip, 993)
+    win = open_window(qtbot, testbed, deskmail_home, email, password, proxy.host)
+    try:
+        view = view_of(win)
+        qtbot.waitUntil(lambda: "Before the break" in subjects(view), timeout=20000)
+        proxy.fault = Fault("down", 60, "cut")  # every new connection breaks inside the TLS handshake
+        proxy.break_open()
+        view.actions_.get_mail.trigger()
+        qtbot.waitUntil(lambda: not view.offline_bar.isHidden(), timeout=20000)
+        view.offline_bar.buttons[0].click()  # "Try again": a new connection, broken in its handshake
+        qtbot.wait(1500)
+        qtbot.waitUntil(lambda: view.controller.syncing == {}, timeout=20000)
+        assert not view.offline_bar.isHidden()
+        assert view.error_bar.isHidden()  # no "check the security setting and the port"
+        proxy.fault = None
+        view.offline_bar.buttons[0].click()
+        qtbot.waitUntil(lambda: view.offline_bar.isHidden(), timeout=20000)
+    finally:
+        win.close()
+        win.runner.shutdown(wait=True)  # type: ignore[attr-defined]

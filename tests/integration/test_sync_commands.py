@@ -158,3 +158,34 @@ def test_sync_says_plainly_when_a_message_may_already_have_been_sent(
     (account,) = json.loads(synced.stdout)["accounts"]
     assert account["may_already_have_been_sent"] == [{"message_id": "<x@t>", "subject": "Lost reply"}]
     assert "\u201cLost reply\u201d may already have been sent" in synced.stderr
+
+
+@pytest.mark.parametrize("fault", ["handshake", "mid-fetch"])
+def test_sync_cut_by_the_network_says_so_plainly(
+    env: dict[str, str], testbed: Any, tmp_path: Path, fault_proxy: Any, fault: str
+) -> None:
+    from tests.servers.faultproxy import Fault
+
+    mailbox = new_mailbox(testbed.mail, testbed.ca_path)
+    mailbox.fill(300)
+    proxy = fault_proxy(testbed.mail.ip, 993)
+    config = settings_file(tmp_path, testbed, mailbox.email)
+    document = json.loads(config.read_text(encoding="utf-8"))
+    document["candidates"][0]["incoming"]["host"] = proxy.host
+    config.write_text(json.dumps(document), encoding="utf-8")
+    add = ["account", "add", "--config", str(config), "--password-stdin", "--no-check"]
+    deskmail(env, *add, stdin=PASSWORD + "\n", check=True)
+    proxy.fault = Fault("down", 60, "cut") if fault == "handshake" else Fault("down", 40_000, "cut")
+    result = deskmail(env, "sync", mailbox.email, "--json")
+    assert result.returncode == 1
+    (account,) = json.loads(result.stdout)["accounts"]
+    error = account["error"]
+    assert error["kind"] == "connection_lost", error
+    assert "broke" in error["message"] and error["details"]
+    for raw in ("socket error", "EOF", "BYE", "literal", "SSL", "Errno"):
+        assert raw not in error["message"] and raw not in error["fix"]
+    human = deskmail(env, "sync", mailbox.email)
+    assert "broke" in human.stderr and "Try again" in human.stderr
+    assert "socket error" not in human.stderr and "Traceback" not in human.stderr
+    proxy.fault = None
+    assert json.loads(deskmail(env, "sync", mailbox.email, "--json", check=True).stdout)["accounts"][0]["ok"]

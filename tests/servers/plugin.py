@@ -15,6 +15,7 @@ from tests.servers.certs import MAIL_NAMES, CertFiles
 from tests.servers.courier import Courier
 from tests.servers.dnsserver import DnsServer
 from tests.servers.dovecot import Dovecot
+from tests.servers.faultproxy import FaultProxy
 from tests.servers.keyrings import KeyringService, activate_in_process
 from tests.servers.oauth import OAuthServer
 from tests.servers.smtp import Behaviour, SmtpServer
@@ -166,6 +167,28 @@ def smtp_factory(testbed: Testbed) -> Iterator[Callable[..., SmtpServer]]:
     for server in started:
         server.stop()
         testbed.block.release(server.ip)
+
+
+@pytest.fixture
+def fault_proxy(testbed: Testbed) -> Iterator[Callable[..., FaultProxy]]:
+    """`fault_proxy(ip, port, ports=())` -> a FaultProxy on a fresh address (host vN.example.test) forwarding
+    its `port` to (ip, port), and each of `ports` too (one proxy per port, the first returned; the
+    others in `.siblings`). Set `.fault` to break connections (tests/servers/faultproxy.py)."""
+    started: list[FaultProxy] = []
+
+    def make(ip: str, port: int, ports: tuple[int, ...] = ()) -> FaultProxy:
+        address = testbed.block.allocate()
+        host = f"v{int(address.rsplit('.', 1)[1])}.example.test"
+        proxy = FaultProxy(address, port, (ip, port), host)
+        proxy.siblings = [FaultProxy(address, other, (ip, other), host) for other in ports]
+        started.extend([proxy, *proxy.siblings])
+        return proxy
+
+    yield make
+    for proxy in started:
+        proxy.close()
+    for address in {proxy.ip for proxy in started}:
+        testbed.block.release(address)
 
 
 @pytest.fixture

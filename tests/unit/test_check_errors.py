@@ -119,8 +119,11 @@ def test_hostname_mismatch_says_it_may_be_an_attack() -> None:
 
 
 def test_fields_follow_the_server_role() -> None:
-    assert failures.connect_refused(IMAP).field is Field.INCOMING_PORT
-    assert failures.connect_refused(SMTP).field is Field.OUTGOING_PORT
+    # Refused without evidence: no field to blame for an account that worked; new settings point at the port.
+    assert failures.connect_refused(IMAP).field is Field.NONE
+    assert failures.unproven(IMAP, failures.connect_refused(IMAP)).field is Field.INCOMING_PORT
+    assert failures.unproven(SMTP, failures.connect_refused(SMTP)).field is Field.OUTGOING_PORT
+    assert failures.refused_elsewhere(SMTP, 587).field is Field.OUTGOING_PORT
     assert failures.starttls_missing(SMTP).field is Field.OUTGOING_SECURITY
     assert failures.host_not_found(SMTP).field is Field.OUTGOING_HOST
 

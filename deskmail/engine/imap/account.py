@@ -51,8 +51,9 @@ def sync_account(
     report.rolled_back = [r.message for r in replay(session, store)]
     syncer = FolderSync(session, store, cancel=cancel, progress=progress)
     known = syncer.sync_folder_list()
-    chosen = [f for f in known if f.selectable and (folders is None or f.name in folders)]
-    others = [f for f in known if f.selectable and f not in chosen] if refresh_counts else []
+    chosen, others = choose_folders(known, folders)
+    if not refresh_counts:
+        others = []
     syncer.ask_status(chosen + others)
     _refresh_counts(session, store, others, syncer.listed)
     broken = 0
@@ -75,8 +76,8 @@ def sync_account(
         except ImapError as exc:
             if exc.status not in ("NO", "BAD"):
                 raise
-            log.warning("could not sync %s: %s", folder.name, exc)
-            report.folders.append(FolderReport(folder.name, error=exc.text))
+            log.warning("could not sync %s: %s", folder.name, exc)  # the server's words: the log only
+            report.folders.append(FolderReport(folder.name, error=failures.FOLDER_REFUSED))
         except _BAD_DATA:
             log.warning("could not sync %s: unreadable data", folder.name, exc_info=True)
             report.folders.append(FolderReport(folder.name, error=failures.FOLDER_UNREADABLE))
@@ -87,8 +88,24 @@ def sync_account(
     return report
 
 
+def choose_folders(known: list[Folder], folders: list[str] | None) -> tuple[list[Folder], list[Folder]]:
+    """The selectable folders to sync (`folders`, default all) and the other selectable ones, in one pass.
+
+    Sets, not lists: an account may have tens of thousands of folders (a membership test per
+    folder in a list was quadratic and never finished at 50,000).
+    """
+    wanted = None if folders is None else set(folders)
+    chosen: list[Folder] = []
+    others: list[Folder] = []
+    for folder in known:
+        if folder.selectable:
+            (chosen if wanted is None or folder.name in wanted else others).append(folder)
+    return chosen, others
+
+
 def _refresh_counts(session: ImapSession, store: Store, folders: list[Folder], listed: dict[str, StatusInfo]) -> None:
-    """Folders not synced this time get their counts from STATUS, so the folder list shows current unread counts."""
+    """Folders not synced this time get their counts from STATUS (or the LIST-STATUS answer), so the folder
+    list shows current unread counts."""
     for folder in folders:
         status = listed.get(folder.name)
         if status is None:

@@ -49,29 +49,35 @@ def _info(attributes: tuple[str, ...], delimiter: str, name: str, subscribed: se
 
 
 def assign_fallback_names(infos: list[FolderInfo]) -> list[FolderInfo]:
-    """Give a special use by name only where no folder already has it by attribute."""
+    """Give a special use by name only where no folder already has it by attribute.
+
+    One pass over the folders (an account may have tens of thousands), then a look-up per name.
+    """
     taken = {info.special_use for info in infos}
+    by_full: dict[str, int] = {}
+    by_last: dict[str, int] = {}
+    for index, info in enumerate(infos):
+        if info.special_use is not SpecialUse.NONE or not info.selectable:
+            continue
+        name = info.name.lower()
+        by_full.setdefault(name, index)
+        by_last.setdefault(name.rsplit(info.delimiter, 1)[-1] if info.delimiter else name, index)
     out = list(infos)
     for use, names in FALLBACK_NAMES.items():
         if use in taken:
             continue
         for rank_name in names:
-            index = _find(out, rank_name)
-            if index is not None:
-                info = out[index]
-                out[index] = FolderInfo(
+            found = _first(by_full.get(rank_name), None if "/" in rank_name else by_last.get(rank_name))
+            if found is not None and out[found].special_use is SpecialUse.NONE:
+                info = out[found]
+                out[found] = FolderInfo(
                     info.name, info.delimiter, use, info.attributes, info.subscribed, info.selectable
                 )
                 break
     return out
 
 
-def _find(infos: list[FolderInfo], wanted: str) -> int | None:
-    for index, info in enumerate(infos):
-        if info.special_use is not SpecialUse.NONE or not info.selectable:
-            continue
-        name = info.name.lower()
-        last = name.rsplit(info.delimiter, 1)[-1] if info.delimiter else name
-        if name == wanted or (last == wanted and "/" not in wanted):
-            return index
-    return None
+def _first(*indexes: int | None) -> int | None:
+    """The earliest folder of those found (the old scan took the first folder matching either way)."""
+    found = [i for i in indexes if i is not None]
+    return min(found) if found else None

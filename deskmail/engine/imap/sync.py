@@ -61,8 +61,14 @@ class SyncReport:
     def ok(self) -> bool:
         return not any(f.error for f in self.folders)
 
+    @property
+    def warnings(self) -> list[str]:
+        """What a person reads about the folders this sync could not bring up to date."""
+        return [f.error for f in self.folders if f.error]
+
     def to_json(self) -> dict[str, Any]:
-        return {"ok": self.ok, "folders": [asdict(f) for f in self.folders], "rolled_back": self.rolled_back}
+        folders = [asdict(f) for f in self.folders]
+        return {"ok": self.ok, "folders": folders, "rolled_back": self.rolled_back, "warnings": self.warnings}
 
 
 ProgressFn = Callable[[object], None]
@@ -86,12 +92,11 @@ class FolderSync:
         """LIST -> store: new folders added, gone ones removed, special uses refreshed."""
         infos, self.listed = self.session.list_folders_and_status()
         with self.store.transaction():
-            for info in infos:
-                self.store.upsert_folder(info)
+            self.store.upsert_folders(infos)
             names = {info.name for info in infos}
-            for folder in self.store.folders():
-                if folder.name not in names:
-                    self.store.remove_folder(folder.name)
+            for name in self.store.folder_names():
+                if name not in names:
+                    self.store.remove_folder(name)
         return self.store.folders()
 
     def ask_status(self, folders: list[Folder]) -> None:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import imaplib
 import smtplib
 import socket
 from enum import StrEnum
 from typing import Any
 
 from deskmail.core.errors import ErrorKind, Field, UserFacingError
+from deskmail.engine.imap.wire import ConnectionLost
 
 WAITS = "The message waits in the Outbox."
 
@@ -48,11 +50,16 @@ def _reply_text(code: int, reply: bytes | str) -> str:
 
 _TEMPORARY = (
     ErrorKind.OFFLINE,
+    ErrorKind.CONNECTION_LOST,
     ErrorKind.TIMEOUT,
     ErrorKind.SERVER_BUSY,
     ErrorKind.CONNECT_REFUSED,
     ErrorKind.HOST_NOT_FOUND,
 )
+
+
+# The connection broke under us (not refused: that is "could not reach").
+_BROKE = ConnectionResetError | ConnectionAbortedError | BrokenPipeError | EOFError
 
 
 def is_temporary(error: UserFacingError) -> bool:
@@ -126,6 +133,15 @@ def classify_send_failure(exc: BaseException) -> UserFacingError:
             fix=f"It will be tried again. {WAITS}",
             field=Field.NETWORK,
         )
+    if isinstance(exc, smtplib.SMTPServerDisconnected | _BROKE | imaplib.IMAP4.abort | ConnectionLost):
+        return SendError(
+            SendFailure.UNREACHABLE,
+            ErrorKind.CONNECTION_LOST,
+            "The connection to the mail server broke.",
+            fix=f"This usually passes by itself; Deskmail tries again. {WAITS}",
+            field=Field.NETWORK,
+            details=f"{type(exc).__name__}: {exc}",
+        )
     if isinstance(exc, smtplib.SMTPException | OSError):
         return SendError(
             SendFailure.UNREACHABLE,
@@ -139,8 +155,20 @@ def classify_send_failure(exc: BaseException) -> UserFacingError:
         SendFailure.UNEXPECTED,
         ErrorKind.PROTOCOL_ERROR,
         "The mail server gave an answer Deskmail did not expect.",
-        fix=f"Try again later; if it keeps happening, send the details to support. {WAITS}",
+        fix=f"Deskmail tries again later. {WAITS}",
         details=f"{type(exc).__name__}: {exc}",
+    )
+
+
+def sent_copy_pending(error: UserFacingError) -> UserFacingError:
+    """The message went out; only its copy in the Sent folder is missing, and is filed later by itself."""
+    return UserFacingError(
+        error.kind if error.kind in _TEMPORARY else ErrorKind.CONNECTION_LOST,
+        "Your message was sent. Deskmail could not put a copy in your Sent folder yet.",
+        "Nothing to do: the copy is filed by itself the next time Deskmail reaches your mail server.",
+        Field.NONE,
+        error.details or error.message,
+        data={**error.data, "sent": True},
     )
 
 

@@ -120,5 +120,8 @@ def delete_uids(client: ImapClient, folder: str, uids: list[int]) -> None:
 
 
 def logout_quietly(client: ImapClient) -> None:
-    with contextlib.suppress(Exception):  # closing is best effort; the work is done or already failed
+    try:  # closing is best effort; the work is done or already failed
         client.logout()
+    except Exception:
+        with contextlib.suppress(Exception):  # a broken connection: at least close its socket
+            client.shutdown()

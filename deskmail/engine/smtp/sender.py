@@ -32,6 +32,7 @@ from deskmail.engine.smtp.errors import (
     is_temporary,
     maybe_sent,
     refused_recipients,
+    sent_copy_pending,
     utf8_unsupported,
 )
 from deskmail.engine.smtp.imapfolders import ImapConnector
@@ -172,7 +173,10 @@ class Sender:
         current = self.outbox.get(item.id, heads_only=True)
         if current is not None and current.state is OutboxState.SENT:
             # Sent, but filing in Sent failed: keep it to file later; the user need not act.
-            log.warning("outbox %s: sent, but the Sent copy is not filed yet: %s", item.id, error.message)
+            log.warning(
+                "outbox %s: sent, but the Sent copy is not filed yet: %s", item.id, error.details or error.message
+            )
+            error = sent_copy_pending(error)
             self.outbox.set_state(item.id, OutboxState.SENT, error.to_json())
             result.state, result.error = OutboxState.SENT, error
             return result

@@ -89,6 +89,10 @@ class StoreReader:
         rows = self.conn.execute(f"SELECT {_FOLDER_COLUMNS} FROM folders WHERE deleting = 0 ORDER BY {_FOLDER_ORDER}")
         return [_folder(row) for row in rows]
 
+    def folder_names(self) -> list[str]:
+        """The names `folders()` lists, without building each Folder (cheap for tens of thousands)."""
+        return [row[0] for row in self.conn.execute("SELECT name FROM folders WHERE deleting = 0")]
+
     def folder(self, name: str) -> Folder | None:
         row = self.conn.execute(f"SELECT {_FOLDER_COLUMNS} FROM folders WHERE name = ?", (name,)).fetchone()
         return _folder(row) if row else None

@@ -114,23 +114,30 @@ class Store(StoreReader):
     # -- folders
     def upsert_folder(self, info: FolderInfo) -> Folder:
         """Add a folder LIST reported, or refresh its attributes; sync state is kept."""
-        self.conn.execute(
+        self.upsert_folders([info])
+        folder = self.folder(info.name)
+        assert folder is not None
+        return folder
+
+    def upsert_folders(self, infos: Iterable[FolderInfo]) -> None:
+        """`upsert_folder` for a whole LIST in one statement (tens of thousands of folders in a second)."""
+        self.conn.executemany(
             "INSERT INTO folders (name, delimiter, special_use, attributes, subscribed, selectable) "
             "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET delimiter = excluded.delimiter, "
             "special_use = excluded.special_use, attributes = excluded.attributes, "
             "subscribed = excluded.subscribed, selectable = excluded.selectable",
             (
-                info.name,
-                info.delimiter,
-                str(info.special_use),
-                " ".join(info.attributes),
-                int(info.subscribed),
-                int(info.selectable),
+                (
+                    info.name,
+                    info.delimiter,
+                    str(info.special_use),
+                    " ".join(info.attributes),
+                    int(info.subscribed),
+                    int(info.selectable),
+                )
+                for info in infos
             ),
         )
-        folder = self.folder(info.name)
-        assert folder is not None
-        return folder
 
     def remove_folder(self, name: str) -> None:
         """Forget a folder that is gone from the server; its messages and body files go with it."""

@@ -166,7 +166,11 @@ def _log_in(attempt: Attempt, login: Callable[[str], None], overall: CancelToken
 def _folders(client: SecureIMAPClient, server: ServerConfig, username: str) -> list[str]:
     try:
         return [str(name) for _flags, _delimiter, name in client.list_folders()]
-    except (imapclient.exceptions.IMAPClientError, imaplib.IMAP4.error, OSError, ValueError) as exc:
+    except (imaplib.IMAP4.abort, OSError, EOFError) as exc:  # the connection broke: not the account's fault
+        raise failures.connection_lost(
+            server, "while listing the folders", f"LIST: {type(exc).__name__}: {exc}"
+        ) from None
+    except (imapclient.exceptions.IMAPClientError, imaplib.IMAP4.error, ValueError) as exc:
         text = f"LIST: {type(exc).__name__}: {exc}"
     # Microsoft 365 with IMAP switched off accepts the login and fails the first command.
     error = failures.classify_login_failure(server, text, username)
@@ -185,7 +189,8 @@ def _checked(attempt: Attempt, cancel: CancelToken, steps: Steps) -> ServerCheck
         steps(attempt, overall, result, opened)
         result.ok = True
     except UserFacingError as exc:
-        result.error = _stopped(server, cancel) if overall.cancelled else exc
+        # Settings being checked have never worked: "not reachable now" also hints at them.
+        result.error = _stopped(server, cancel) if overall.cancelled else failures.unproven(server, exc)
     except Cancelled:
         result.error = _stopped(server, cancel)
     finally:

@@ -13,6 +13,7 @@ from deskmail.core.cancel import CancelToken
 from deskmail.core.errors import ErrorKind, Field, UserFacingError
 from deskmail.core.serverconfig import Candidate, ConnectionPolicy, Protocol, Provider, Security, ServerConfig
 from deskmail.core.settings import Settings
+from deskmail.engine import failures
 from deskmail.engine.accounts import Account
 from deskmail.engine.credentials import KeyringUnavailable
 from deskmail.engine.oauth.provider import OAuthProvider
@@ -201,6 +202,11 @@ def scenes() -> Iterator[tuple[str, Callable[[], AccountWizard]]]:
         report = failed(kind, "outgoing" if kind is ErrorKind.CONNECT_REFUSED else "incoming", **CERT)
         name = f"20-problem-{kind.value.replace('_', '-')}"
         yield name, functools.partial(_checking, Canned(report=report), Step.PROBLEM)
+    # The engine's own words (not the page's defaults) for a network that broke during a first check.
+    incoming = sample_candidate().incoming
+    broke = failures.unproven(incoming, failures.connection_lost(incoming, "while setting up encryption", "EOF"))
+    lost = Canned(report=CannedReport(incoming=CannedServerCheck(False, broke)))
+    yield "20-problem-connection-lost", functools.partial(_checking, lost, Step.PROBLEM)
 
 
 def _no_keyring_account() -> AccountWizard:
