@@ -129,10 +129,10 @@ def _sync(spec: dict[str, Any]) -> dict[str, Any]:
     from deskmail.core.settings import Settings
     from deskmail.engine.paths import Paths
 
-    command.Credentials = lambda: _Password(spec.get("password", "secret"))  # type: ignore[assignment,misc,return-value]
+    credentials: Any = _Password(spec.get("password", "secret"))
     settings = Settings.from_env()
     result: dict[str, Any] = command._sync_one(
-        account(spec["ip"]), settings, Paths.from_settings(settings).ensure(), quiet=False
+        account(spec["ip"]), settings, Paths.from_settings(settings).ensure(), credentials, quiet=False
     )
     return result
 
