@@ -3,9 +3,21 @@
 from __future__ import annotations
 
 import io
+import socket
 from typing import Any
 
+import pytest
+
 from deskmail.engine.imap.session import ImapSession
+
+_SOCKETS: list[socket.socket] = []
+
+
+@pytest.fixture(autouse=True)
+def _close_sockets() -> Any:
+    yield
+    while _SOCKETS:
+        _SOCKETS.pop().close()
 
 
 class ScriptedImap:
@@ -38,11 +50,11 @@ class ScriptedClient:
     def capabilities(self) -> tuple[bytes, ...]:
         return (b"IMAP4REV1", b"LIST-EXTENDED", b"LIST-STATUS", b"CONDSTORE", b"SPECIAL-USE")
 
-    def list_folders(self) -> list[tuple[tuple[bytes, ...], bytes, str]]:
-        return [((b"\\HasNoChildren",), b"/", "INBOX"), ((b"\\Sent",), b"/", "Sent")]
-
-    def list_sub_folders(self) -> list[tuple[tuple[bytes, ...], bytes, str]]:
-        return [((), b"/", "Sent")]
+    def socket(self) -> socket.socket:
+        """What a command's deadline watch would shut down: an unconnected socket (never reached here)."""
+        sock = socket.socket()
+        _SOCKETS.append(sock)
+        return sock
 
 
 def session(answers: list[bytes]) -> tuple[ImapSession, ScriptedImap]:
@@ -74,6 +86,12 @@ def test_literal_names_nil_delimiter_and_extended_data_are_read() -> None:
 
 
 def test_a_server_that_refuses_its_advertised_list_status_is_asked_the_plain_way() -> None:
-    s, _ = session([b"TAG BAD unknown return option\r\n"])
+    s, _ = session(
+        [
+            b"TAG BAD unknown return option\r\n",
+            b'* LIST (\\HasNoChildren) "/" INBOX\r\n* LIST (\\Sent) "/" Sent\r\nTAG OK done\r\n',
+            b'* LSUB () "/" INBOX\r\n* LSUB () "/" Sent\r\nTAG OK done\r\n',
+        ]
+    )
     infos, statuses = s.list_folders_and_status()
     assert [(i.name, i.subscribed) for i in infos] == [("INBOX", True), ("Sent", True)] and statuses == {}
