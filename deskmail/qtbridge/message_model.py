@@ -131,6 +131,36 @@ def recipient_names(to_addrs: str) -> str:
     return ", ".join(a.display() for a in parse_address_header(to_addrs)) or to_addrs
 
 
+def spoken_date(timestamp: int, now: float | None = None) -> str:
+    """The date as a person says it: "today at 14:05", "5 December", "5 December 2021". Local time."""
+    if timestamp <= 0:
+        return ""
+    now = time.time() if now is None else now
+    when, today = time.localtime(timestamp), time.localtime(now)
+    if when[:3] == today[:3]:
+        return time.strftime("today at %H:%M", when)
+    day = f"{when.tm_mday} {time.strftime('%B', when)}"
+    return day if when.tm_year == today.tm_year else f"{day} {when.tm_year}"
+
+
+def spoken_row(m: MessageSummary, now: float | None = None) -> str:
+    """What a screen reader says for a row: "Unread, from Ben Okafor, Dinner on Friday?, 5 December"."""
+    marks = [
+        word
+        for word, on in (
+            ("unread", not m.seen),
+            ("flagged", m.flagged),
+            ("replied", m.answered),
+            ("forwarded", m.forwarded),
+            ("has attachments", m.has_attachments),
+        )
+        if on
+    ]
+    parts = [*marks, f"from {person(m.from_name, m.from_addr)}", m.subject or "no subject", spoken_date(m.date, now)]
+    sentence = ", ".join(part for part in parts if part)
+    return sentence[:1].upper() + sentence[1:]
+
+
 def full_date(timestamp: int) -> str:
     return time.strftime("%A %d %B %Y, %H:%M", time.localtime(timestamp)) if timestamp > 0 else ""
 
@@ -302,10 +332,10 @@ def _role_value(m: MessageSummary, role: int) -> Any:
         return m.preview
     if role == MessageRole.FORWARDED:
         return m.forwarded
+    # Every cell of a row says the whole row: a screen reader speaks the cell that has focus, and
+    # which column that is depends on where the person clicked.
     if role == Qt.ItemDataRole.AccessibleTextRole:
-        state = "unread, " if not m.seen else ""
-        state += "replied, " if m.answered else ""
-        state += "forwarded, " if m.forwarded else ""
-        text = f"{state}from {person(m.from_name, m.from_addr)}, {m.subject or 'no subject'}, {full_date(m.date)}"
-        return f"{text}. {m.preview}" if m.preview else text
+        return spoken_row(m)
+    if role == Qt.ItemDataRole.AccessibleDescriptionRole:
+        return m.preview or None
     return None

@@ -158,13 +158,27 @@ class Walker:
             states=_states(words),
         )
         if "showing" in node.states or path == ROOT_PATH or node.role == "application":
-            node.children = [self._node(child_bus, child) for child_bus, child in self._call(bus_name, path, "GetChildren")]
+            node.children = [
+                self._node(child_bus, child) for child_bus, child in self._call(bus_name, path, "GetChildren")
+            ]
         return node
 
 
 # AT-SPI's state bits (atspi-constants.h, AtspiStateType), the ones a test reads.
-STATE_BITS = {1: "active", 4: "checked", 7: "editable", 8: "enabled", 11: "focusable", 12: "focused",
-              17: "multi-line", 22: "selectable", 23: "selected", 24: "sensitive", 25: "showing", 30: "visible"}
+STATE_BITS = {
+    1: "active",
+    4: "checked",
+    7: "editable",
+    8: "enabled",
+    11: "focusable",
+    12: "focused",
+    17: "multi-line",
+    22: "selectable",
+    23: "selected",
+    24: "sensitive",
+    25: "showing",
+    30: "visible",
+}
 
 
 def _states(words: list[int]) -> set[str]:

@@ -195,6 +195,10 @@ class ComposerWindow(QMainWindow):
         self.form.addRow("Bcc:", self.bcc)
         self.form.addRow("Subject:", self.subject)
         # Most messages have no copies: Cc and Bcc wait behind their buttons until asked for (or filled).
+        # The To field sits in a row with its Cc/Bcc buttons, so the form cannot make "To:" its label;
+        # every field is named here, the same words a screen reader says for each.
+        for name, field in (("To", self.to), ("Cc", self.cc), ("Bcc", self.bcc), ("Subject", self.subject)):
+            field.setAccessibleName(name)
         self.form.setRowVisible(self.cc, False)
         self.form.setRowVisible(self.bcc, False)
         self.status = QLabel()

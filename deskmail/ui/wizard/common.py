@@ -63,7 +63,8 @@ def heading(text: str = "") -> QLabel:
     label = QLabel(text)
     label.setFont(scaled_font(label.font(), 1.5, bold=True))
     label.setWordWrap(True)
-    label.setAccessibleName("Page title")
+    # No fixed accessible name: a screen reader then says the heading's own words, page by page
+    # (a fixed "Page title" was all anyone heard).
     return label
 
 
