@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject
 from PySide6.QtGui import QAccessible, QAccessibleInterface
-from PySide6.QtWidgets import QAccessibleWidget, QApplication, QLabel
+from PySide6.QtWidgets import QAccessibleWidget, QApplication, QLabel, QToolBar, QToolButton
 
 HEADING = "deskmailHeading"  # dynamic property on a QLabel that is a heading
 _installed = False
@@ -42,3 +42,11 @@ def mark_heading(label: QLabel) -> None:
     if not _installed and QApplication.instance() is not None:
         QAccessible.installFactory(_factory)
         _installed = True
+
+
+def name_overflow_button(toolbar: QToolBar) -> None:
+    """Name the » button a toolbar shows when its buttons do not fit (Qt leaves it nameless)."""
+    button = toolbar.findChild(QToolButton, "qt_toolbar_ext_button")
+    if button is not None:
+        button.setAccessibleName("More buttons")
+        button.setToolTip("More buttons")

@@ -20,6 +20,7 @@ def scenes() -> dict[str, QWidget]:
     wizards = dict(wizard.scenes())
     shown: dict[str, QWidget] = {name: wizards[name]() for name in ("01-account", "04-found", "06-manual")}
     shown["mail"] = mail.open_message(mail.sample_window(), "Dinner on Friday?")
+    shown["mail"].resize(800, 600)  # stacked rows, and the toolbar's » button
     shown["composer"] = mail.composer_new()
     return shown
 

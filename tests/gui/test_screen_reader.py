@@ -14,8 +14,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from pytestqt.qtbot import QtBot
 
 from deskmail.qtbridge.message_model import spoken_date
+from deskmail.ui.accessible import name_overflow_button
 from tests.servers.atspi import AccessibilityDesktop, Node
 
 REPO = Path(__file__).resolve().parents[2]
@@ -138,3 +140,22 @@ def test_reader_header_is_read(windows: dict[str, Node]) -> None:
     assert windows["mail"].names("heading") == ["Dinner on Friday?"]
     labels = [label.name for label in showing(windows["mail"], "label")]
     assert any(name.startswith("From: Ben Okafor <ben@example.test>") for name in labels), labels
+
+
+def test_the_toolbar_overflow_button_has_a_name(qtbot: QtBot) -> None:
+    """The » button appears only when a toolbar overflows (too rare for the walk above): named once it does."""
+    from PySide6.QtGui import QAccessible
+    from PySide6.QtWidgets import QMainWindow, QToolBar, QToolButton
+
+    window = QMainWindow()
+    qtbot.addWidget(window)
+    toolbar = QToolBar("Mail")
+    for word in ("Get Mail", "Write", "Reply", "Reply All", "Forward", "Archive", "Junk", "Delete"):
+        toolbar.addAction(word)
+    name_overflow_button(toolbar)
+    window.addToolBar(toolbar)
+    window.resize(200, 200)
+    window.show()
+    button = toolbar.findChild(QToolButton, "qt_toolbar_ext_button")
+    qtbot.waitUntil(button.isVisible)
+    assert QAccessible.queryAccessibleInterface(button).text(QAccessible.Text.Name) == "More buttons"

@@ -34,6 +34,7 @@ from deskmail.engine.accounts import Account
 from deskmail.engine.mime.addresses import RecipientError, format_recipients, parse_recipients
 from deskmail.engine.mime.compose import AttachmentFile, OutgoingMessage
 from deskmail.engine.mime.decode import Address
+from deskmail.ui.accessible import name_overflow_button
 from deskmail.ui.icons import app_icon, ui_icon
 from deskmail.ui.mail.bars import MessageBar
 from deskmail.ui.mail.reader import human_size
@@ -267,6 +268,7 @@ class ComposerWindow(QMainWindow):
         toolbar = QToolBar("Compose")
         toolbar.setMovable(False)
         toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        name_overflow_button(toolbar)
         self.addToolBar(toolbar)
         # Not on the toolbar (the Send button is): this action carries the shortcut, from any field.
         self.send_action = QAction(ui_icon("sent"), "Send", self)
