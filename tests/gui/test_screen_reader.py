@@ -74,6 +74,10 @@ def showing(node: Node, role: str) -> list[Node]:
     return [n for n in node.find(role) if "showing" in n.states]
 
 
+def fields(window: Node) -> list[Node]:
+    return [node for role in ("text", "password text", "combo box", "spin button") for node in showing(window, role)]
+
+
 def wizard_pages(windows: dict[str, Node]) -> list[Node]:
     return [node for name, node in windows.items() if name.startswith("wizard")]
 
@@ -88,8 +92,10 @@ def test_wizard_headings_say_their_words(windows: dict[str, Node]) -> None:
 
 def test_wizard_fields_have_their_labels(windows: dict[str, Node]) -> None:
     for page in wizard_pages(windows):
-        for field in showing(page, "text") + showing(page, "password text"):
+        for field in fields(page):
             assert field.name, f"a field without a name on a page headed {page.names('heading')}"
+            if field.role == "combo box":  # says its choice; its label comes through the relation
+                assert field.labelled_by, f"{field.name!r} has no label on {page.names('heading')}"
     names = {field.name for page in wizard_pages(windows) for field in showing(page, "text")}
     assert {"Your name", "E-mail address"} <= names
 
@@ -97,8 +103,10 @@ def test_wizard_fields_have_their_labels(windows: dict[str, Node]) -> None:
 def test_composer_fields_are_named(windows: dict[str, Node]) -> None:
     composer = windows["composer"]
     # (a combo box says its current choice; its "From:" label is a labelled-by relation)
-    fields = {node.name for node in showing(composer, "text")}
-    assert {"To", "Subject", "Message text"} <= fields, fields
+    names = {node.name for node in showing(composer, "text")}
+    assert {"To", "Subject", "Message text"} <= names, names
+    (sender,) = showing(composer, "combo box")
+    assert sender.labelled_by == ["From:"]
 
 
 def test_message_rows_are_sentences(windows: dict[str, Node]) -> None:

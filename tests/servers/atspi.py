@@ -21,7 +21,9 @@ REGISTRY = "org.a11y.atspi.Registry"
 ROOT_PATH = "/org/a11y/atspi/accessible/root"
 ACCESSIBLE = "org.a11y.atspi.Accessible"
 CALL_TIMEOUT = 5.0  # seconds: one D-Bus call to the app; a hung bridge fails the test, never hangs it
-MAX_NODES = 5000  # a walk that finds more is a loop or a runaway model, not a window
+MAX_NODES = 5000
+FIELD_ROLES = {"text", "password text", "combo box", "spin button", "entry"}
+LABELLED_BY = 2  # AtspiRelationType  # a walk that finds more is a loop or a runaway model, not a window
 
 
 @dataclass
@@ -32,6 +34,7 @@ class Node:
     name: str
     description: str
     states: set[str] = field(default_factory=set)
+    labelled_by: list[str] = field(default_factory=list)  # the labels' words, for fields (relation LABELLED_BY)
     children: list[Node] = field(default_factory=list)
 
     def walk(self) -> list[Node]:
@@ -157,6 +160,13 @@ class Walker:
             description=str(self._property(bus_name, path, "Description")),
             states=_states(words),
         )
+        if node.role in FIELD_ROLES:
+            node.labelled_by = [
+                str(self._property(target_bus, target, "Name"))
+                for kind, targets in self._call(bus_name, path, "GetRelationSet")
+                if kind == LABELLED_BY
+                for target_bus, target in targets
+            ]
         if "showing" in node.states or path == ROOT_PATH or node.role == "application":
             node.children = [
                 self._node(child_bus, child) for child_bus, child in self._call(bus_name, path, "GetChildren")
