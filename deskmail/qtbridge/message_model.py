@@ -111,16 +111,25 @@ COL_MARKS, COL_PEOPLE, COL_SUBJECT, COL_DATE = range(4)
 
 def short_date(timestamp: int, now: float | None = None) -> str:
     """Today: 14:05; this year: 3 Mar; older: 3 Mar 2021. Local time."""
+    return _dated(timestamp, now, "%H:%M", "%-d %b", "%-d %b %Y")
+
+
+def spoken_date(timestamp: int, now: float | None = None) -> str:
+    """The date as a person says it: "today at 14:05", "5 December", "5 December 2021". Local time."""
+    return _dated(timestamp, now, "today at %H:%M", "%-d %B", "%-d %B %Y")
+
+
+def _dated(timestamp: int, now: float | None, today_format: str, year_format: str, older_format: str) -> str:
+    """`timestamp` in the first format that fits: same day, same year, older ("" when unknown)."""
     if timestamp <= 0:
         return ""
     now = time.time() if now is None else now
     when, today = time.localtime(timestamp), time.localtime(now)
     if when[:3] == today[:3]:
-        return time.strftime("%H:%M", when)
-    day = str(when.tm_mday)
-    if when.tm_year == today.tm_year:
-        return f"{day} {time.strftime('%b', when)}"
-    return f"{day} {time.strftime('%b %Y', when)}"
+        return time.strftime(today_format, when)
+    fmt = year_format if when.tm_year == today.tm_year else older_format
+    # %-d (no leading zero) is not portable (Windows): the day goes in by hand.
+    return time.strftime(fmt.replace("%-d", str(when.tm_mday)), when)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -129,18 +138,6 @@ def recipient_names(to_addrs: str) -> str:
     from deskmail.engine.mime.decode import parse_address_header
 
     return ", ".join(a.display() for a in parse_address_header(to_addrs)) or to_addrs
-
-
-def spoken_date(timestamp: int, now: float | None = None) -> str:
-    """The date as a person says it: "today at 14:05", "5 December", "5 December 2021". Local time."""
-    if timestamp <= 0:
-        return ""
-    now = time.time() if now is None else now
-    when, today = time.localtime(timestamp), time.localtime(now)
-    if when[:3] == today[:3]:
-        return time.strftime("today at %H:%M", when)
-    day = f"{when.tm_mday} {time.strftime('%B', when)}"
-    return day if when.tm_year == today.tm_year else f"{day} {when.tm_year}"
 
 
 def spoken_row(m: MessageSummary, now: float | None = None) -> str:
