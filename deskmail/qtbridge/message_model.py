@@ -111,16 +111,25 @@ COL_MARKS, COL_PEOPLE, COL_SUBJECT, COL_DATE = range(4)
 
 def short_date(timestamp: int, now: float | None = None) -> str:
     """Today: 14:05; this year: 3 Mar; older: 3 Mar 2021. Local time."""
+    return _dated(timestamp, now, "%H:%M", "%-d %b", "%-d %b %Y")
+
+
+def spoken_date(timestamp: int, now: float | None = None) -> str:
+    """The date as a person says it: "today at 14:05", "5 December", "5 December 2021". Local time."""
+    return _dated(timestamp, now, "today at %H:%M", "%-d %B", "%-d %B %Y")
+
+
+def _dated(timestamp: int, now: float | None, today_format: str, year_format: str, older_format: str) -> str:
+    """`timestamp` in the first format that fits: same day, same year, older ("" when unknown)."""
     if timestamp <= 0:
         return ""
     now = time.time() if now is None else now
     when, today = time.localtime(timestamp), time.localtime(now)
     if when[:3] == today[:3]:
-        return time.strftime("%H:%M", when)
-    day = str(when.tm_mday)
-    if when.tm_year == today.tm_year:
-        return f"{day} {time.strftime('%b', when)}"
-    return f"{day} {time.strftime('%b %Y', when)}"
+        return time.strftime(today_format, when)
+    fmt = year_format if when.tm_year == today.tm_year else older_format
+    # %-d (no leading zero) is not portable (Windows): the day goes in by hand.
+    return time.strftime(fmt.replace("%-d", str(when.tm_mday)), when)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -129,6 +138,24 @@ def recipient_names(to_addrs: str) -> str:
     from deskmail.engine.mime.decode import parse_address_header
 
     return ", ".join(a.display() for a in parse_address_header(to_addrs)) or to_addrs
+
+
+def spoken_row(m: MessageSummary, now: float | None = None) -> str:
+    """What a screen reader says for a row: "Unread, from Ben Okafor, Dinner on Friday?, 5 December"."""
+    marks = [
+        word
+        for word, on in (
+            ("unread", not m.seen),
+            ("flagged", m.flagged),
+            ("replied", m.answered),
+            ("forwarded", m.forwarded),
+            ("has attachments", m.has_attachments),
+        )
+        if on
+    ]
+    parts = [*marks, f"from {person(m.from_name, m.from_addr)}", m.subject or "no subject", spoken_date(m.date, now)]
+    sentence = ", ".join(part for part in parts if part)
+    return sentence[:1].upper() + sentence[1:]
 
 
 def full_date(timestamp: int) -> str:
@@ -302,10 +329,10 @@ def _role_value(m: MessageSummary, role: int) -> Any:
         return m.preview
     if role == MessageRole.FORWARDED:
         return m.forwarded
+    # Every cell of a row says the whole row: a screen reader speaks the cell that has focus, and
+    # which column that is depends on where the person clicked.
     if role == Qt.ItemDataRole.AccessibleTextRole:
-        state = "unread, " if not m.seen else ""
-        state += "replied, " if m.answered else ""
-        state += "forwarded, " if m.forwarded else ""
-        text = f"{state}from {person(m.from_name, m.from_addr)}, {m.subject or 'no subject'}, {full_date(m.date)}"
-        return f"{text}. {m.preview}" if m.preview else text
+        return spoken_row(m)
+    if role == Qt.ItemDataRole.AccessibleDescriptionRole:
+        return m.preview or None
     return None

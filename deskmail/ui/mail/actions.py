@@ -15,6 +15,7 @@ from deskmail.engine.prefs import UNDO_SEND_DEFAULT, AppSettings
 from deskmail.engine.smtp.outbox import subject_of
 from deskmail.engine.store.models import Folder, MessageSummary, SpecialUse
 from deskmail.qtbridge.reach import queued_text, waits_for_connection
+from deskmail.ui.accessible import name_overflow_button
 from deskmail.ui.icons import ui_icon
 from deskmail.ui.mail.folders import folder_label
 from deskmail.ui.mail.outbox import refusal_of
@@ -177,6 +178,7 @@ class MailActions:
                 toolbar.addSeparator()
             else:
                 toolbar.addAction(action)
+        name_overflow_button(toolbar)
         window.addToolBar(toolbar)
         menus = window.menuBar()
         help_action = menus.actions()[-1] if menus.actions() else None

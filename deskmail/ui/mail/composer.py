@@ -34,6 +34,7 @@ from deskmail.engine.accounts import Account
 from deskmail.engine.mime.addresses import RecipientError, format_recipients, parse_recipients
 from deskmail.engine.mime.compose import AttachmentFile, OutgoingMessage
 from deskmail.engine.mime.decode import Address
+from deskmail.ui.accessible import name_overflow_button
 from deskmail.ui.icons import app_icon, ui_icon
 from deskmail.ui.mail.bars import MessageBar
 from deskmail.ui.mail.reader import human_size
@@ -195,6 +196,10 @@ class ComposerWindow(QMainWindow):
         self.form.addRow("Bcc:", self.bcc)
         self.form.addRow("Subject:", self.subject)
         # Most messages have no copies: Cc and Bcc wait behind their buttons until asked for (or filled).
+        # The To field sits in a row with its Cc/Bcc buttons, so the form cannot make "To:" its label;
+        # every field is named here, the same words a screen reader says for each.
+        for name, field in (("To", self.to), ("Cc", self.cc), ("Bcc", self.bcc), ("Subject", self.subject)):
+            field.setAccessibleName(name)
         self.form.setRowVisible(self.cc, False)
         self.form.setRowVisible(self.bcc, False)
         self.status = QLabel()
@@ -263,6 +268,7 @@ class ComposerWindow(QMainWindow):
         toolbar = QToolBar("Compose")
         toolbar.setMovable(False)
         toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        name_overflow_button(toolbar)
         self.addToolBar(toolbar)
         # Not on the toolbar (the Send button is): this action carries the shortcut, from any field.
         self.send_action = QAction(ui_icon("sent"), "Send", self)

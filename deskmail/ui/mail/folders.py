@@ -76,6 +76,7 @@ class FolderTree(QTreeView):
         super().__init__(parent)
         self.tree_model = QStandardItemModel(0, 2, self)
         self.setModel(self.tree_model)
+        self.tree_model.setHorizontalHeaderLabels(["Folder", "Unread"])  # unseen, but screen readers say them
         self.setHeaderHidden(True)
         self.setUniformRowHeights(True)
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -130,7 +131,9 @@ class FolderTree(QTreeView):
             font = top.font()
             font.setBold(True)
             top.setFont(font)
-            self.tree_model.appendRow([top, QStandardItem()])
+            blank = QStandardItem()
+            blank.setAccessibleText(top.text())  # the count cell of an account row says the account
+            self.tree_model.appendRow([top, blank])
             # An account row has no count: its name may use the count column's width too.
             self.setFirstColumnSpanned(top.row(), QModelIndex(), True)
             self._items[(account.email, "")] = top
@@ -171,7 +174,10 @@ class FolderTree(QTreeView):
             count.setText(str(unread) if unread else "")
             count.setFont(font)
         label = folder_label(folder)
-        item.setAccessibleText(f"{label}, {unread} unread" if unread else label)
+        spoken = f"{label}, {unread} unread" if unread else label
+        item.setAccessibleText(spoken)
+        if count is not None:  # a screen reader on the count cell says the folder too, not a bare "3" or nothing
+            count.setAccessibleText(spoken)
 
     # -- the Outbox (not an IMAP folder: messages waiting in the store to go out) ---------------
 
@@ -212,6 +218,8 @@ class FolderTree(QTreeView):
         tip = f"{refused} not sent: click to fix them" if refused else "Waiting to be sent with the next check"
         item.setToolTip(tip)
         item.setAccessibleText(f"Outbox, {waiting} waiting, {refused} not sent")
+        if count is not None:
+            count.setAccessibleText(item.accessibleText())
 
     def _outbox_position(self, top: QStandardItem) -> int:
         """Right after Drafts and Sent, where people look for what they wrote."""

@@ -10,6 +10,7 @@ from PySide6.QtGui import QAction, QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import QMainWindow, QWidget
 
 from deskmail.engine.store.models import MessageSummary
+from deskmail.ui.accessible import name_overflow_button
 from deskmail.ui.icons import app_icon, ui_icon
 from deskmail.ui.mail.reader import ReadingPane
 
@@ -33,6 +34,7 @@ class MessageWindow(QMainWindow):
         self.toolbar = self.addToolBar("Message")
         self.toolbar.setMovable(False)
         self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        name_overflow_button(self.toolbar)
 
     def add_action(self, text: str, slot: Callable[[], object], key: str) -> QAction:
         """Reply, Reply All, Forward: on this window's own message, whatever the main window shows now."""

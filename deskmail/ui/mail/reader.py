@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 
 from deskmail.engine.store.models import MessageSummary
 from deskmail.qtbridge.message_model import full_date
+from deskmail.ui.accessible import mark_heading
 from deskmail.ui.mail.attachments import AttachmentStrip, human_size
 from deskmail.ui.mail.bars import MessageBar
 
@@ -185,6 +186,7 @@ class ReadingPane(QWidget):
 
     def _build_content(self) -> None:
         self.subject = QLabel()
+        mark_heading(self.subject)  # "next heading" in a screen reader jumps to the message
         font = self.subject.font()
         font.setPointSizeF(max(font.pointSizeF(), 9.0) * 1.35)
         font.setBold(True)

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from deskmail.core.errors import Field
+from deskmail.ui.accessible import mark_heading
 from deskmail.wizard.machine import WizardMachine
 from deskmail.wizard.steps import Action, Step
 
@@ -60,10 +61,13 @@ def scaled_font(base: QFont, factor: float, bold: bool = False) -> QFont:
 
 
 def heading(text: str = "") -> QLabel:
-    label = QLabel(text)
+    label = QLabel()
+    mark_heading(label)  # before any text: with a screen reader on, Qt fixes the label's role at its first text
+    label.setText(text)
     label.setFont(scaled_font(label.font(), 1.5, bold=True))
     label.setWordWrap(True)
-    label.setAccessibleName("Page title")
+    # No fixed accessible name: a screen reader then says the heading's own words, page by page
+    # (a fixed "Page title" was all anyone heard).
     return label
 
 
