@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -106,6 +107,8 @@ class MailActions:
         self.not_junk = a("Not Junk", "inbox", lambda: self.act("not_junk"), "Shift+J")
         self.empty_trash = a("Empty Trash…", "trash", self.empty_trash_now)
         self.find = a("Search", None, self.focus_search, QKeySequence.StandardKey.Find)
+        self.print_message = a("Print…", None, self.print_now, QKeySequence.StandardKey.Print)
+        self.save_pdf = a("Save as PDF…", None, self.save_as_pdf)
         self.move_menu = QMenu("Move To")
         self.move_menu.aboutToShow.connect(self._fill_move_menu)
         self.move = QAction("Move To…", view)
@@ -216,6 +219,8 @@ class MailActions:
         loaded = self.view.reading_pane.rendered is not None
         for action in (self.reply, self.reply_all, self.forward, self.forward_attached):
             action.setEnabled(loaded)
+        self.print_message.setEnabled(loaded)
+        self.save_pdf.setEnabled(loaded)
         if chosen:
             self.flag.setText("Remove Flag" if all(m.flagged for m in chosen) else "Flag")
         # In Junk the button says Not Junk; elsewhere Junk (one of the two is shown at a time)
@@ -332,6 +337,33 @@ class MailActions:
             return
         self.view.controller.act(email, "delete", trash.id, uids)  # in the Trash itself: for good
         self.view.show_notice(f"{what.capitalize()} in the Trash deleted for good")
+
+    def print_now(self) -> None:
+        from deskmail.ui.mail.printing import print_message
+
+        if self.view.reading_pane.rendered is not None:
+            print_message(self.view, self.view.reading_pane)
+
+    def save_as_pdf(self, path: Path | None = None) -> Path | None:
+        """The message in the reader as a PDF; `path` given skips the file dialog (tests, scripts)."""
+        from deskmail.ui.mail.printing import ask_pdf_path, printable, write_pdf
+
+        pane = self.view.reading_pane
+        if pane.rendered is None or pane.summary is None:
+            return None
+        path = path or ask_pdf_path(self.view, pane)
+        if path is None:
+            return None
+        try:
+            write_pdf(printable(pane), path, pane.summary.subject)
+        except OSError as error:  # QPdfWriter itself only warns; a folder that vanished lands here
+            self.view.show_notice(f"The PDF could not be saved: {error.strerror or error}")
+            return None
+        if not path.is_file():
+            self.view.show_notice(f"The PDF could not be saved in {path.parent}. Choose another folder.")
+            return None
+        self.view.show_notice(f"Saved as {path.name}")
+        return path
 
     def toggle_flag(self) -> None:
         chosen = self.selection()

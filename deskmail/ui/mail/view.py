@@ -541,6 +541,8 @@ class MailView(QWidget):
             else:
                 file_menu.addAction(self.folder_menu.phone)
             quit_action = file_menu.actions()[-1]  # Empty Trash… just above Quit, as in Thunderbird
+            file_menu.insertActions(quit_action, [self.actions_.save_pdf, self.actions_.print_message])
+            file_menu.insertSeparator(quit_action)
             file_menu.insertAction(quit_action, self.actions_.empty_trash)
             file_menu.insertSeparator(quit_action)
         window.statusBar().addWidget(self.status, 1)
