@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
+from PySide6.QtCore import QPointF, Qt
+from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
+from deskmail.ui.mail.dragging import drag_data
+from deskmail.ui.mail.view import MailView
 from deskmail.ui.main_window import MainWindow
 from tests.gui import test_mail_testbed as bed
-from tests.gui.test_mail_testbed import open_subject, subjects, view_of
+from tests.gui.test_mail_testbed import imap_as, open_subject, subjects, view_of
 
 mailbox, window = bed.mailbox, bed.window  # the fixtures: a fresh account with four messages, its window
 
@@ -29,3 +35,58 @@ def test_save_as_pdf_writes_the_headers_and_the_text(qtbot: QtBot, window: MainW
     assert "Travel plans" in text
     assert "We land in Zanzibar on Monday." in text
     assert "From:" in text and "Alice" in text and "Date:" in text
+
+
+def drop(view: MailView, folder: str, modifiers: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier) -> bool:
+    """What the platform sends the folder tree when the selected messages are dropped on `folder`."""
+    tree = view.folders
+    email = view.accounts[0].email
+    item = next(i for (owner, name), i in tree._items.items() if owner == email and name == folder)
+    tree.scrollTo(item.index())
+    point = QPointF(tree.visualRect(item.index()).center())
+    data = drag_data(email, view.list.selected_summaries())
+    actions = Qt.DropAction.MoveAction | Qt.DropAction.CopyAction
+    buttons = Qt.MouseButton.LeftButton
+    enter = QDragEnterEvent(point.toPoint(), actions, data, buttons, modifiers)
+    QApplication.sendEvent(tree.viewport(), enter)
+    move = QDragMoveEvent(point.toPoint(), actions, data, buttons, modifiers)
+    QApplication.sendEvent(tree.viewport(), move)
+    if not move.isAccepted():
+        return False
+    dropped = QDropEvent(point, actions, data, buttons, modifiers)
+    QApplication.sendEvent(tree.viewport(), dropped)
+    return dropped.isAccepted()
+
+
+def test_dragging_mail_onto_a_folder_moves_it_and_with_ctrl_copies_it(
+    qtbot: QtBot, testbed: Any, window: MainWindow, mailbox: tuple[str, str]
+) -> None:
+    view = view_of(window)
+    qtbot.waitUntil(lambda: "Travel plans" in subjects(view), timeout=20000)
+    client = imap_as(testbed, *mailbox)
+    client.create_folder("Projects")
+    view.controller.sync_all()
+    qtbot.waitUntil(lambda: any(f.name == "Projects" for f in view.folders.folders_of(mailbox[0])), timeout=20000)
+
+    def where(subject: str) -> set[str]:
+        found = set()
+        for name in ("INBOX", "Projects"):
+            client.select_folder(name, readonly=True)
+            if client.search(["SUBJECT", subject]):
+                found.add(name)
+        return found
+
+    open_subject(qtbot, view, "Travel plans")
+    assert not drop(view, "INBOX")  # its own folder takes no drop
+    assert drop(view, "Projects")
+    qtbot.waitUntil(lambda: where("Travel plans") == {"Projects"}, timeout=20000)
+    qtbot.waitUntil(lambda: "Travel plans" not in subjects(view), timeout=10000)
+    notice = view.actions_.history.notice
+    qtbot.waitUntil(lambda: notice.isVisible() and [b.text() for b in notice.buttons] == ["Undo"], timeout=10000)
+    assert "moved to Projects" in notice.text.text()  # the same path as Move To: Undo puts it back
+
+    open_subject(qtbot, view, "Plain hello")
+    assert drop(view, "Projects", Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: where("Plain hello") == {"INBOX", "Projects"}, timeout=20000)
+    assert "Plain hello" in subjects(view)
+    client.logout()

@@ -17,7 +17,7 @@ from deskmail.engine.smtp.outbox import subject_of
 from deskmail.engine.store.models import Folder, MessageSummary, SpecialUse
 from deskmail.qtbridge.reach import queued_text, waits_for_connection
 from deskmail.ui.icons import ui_icon
-from deskmail.ui.mail.folders import folder_label
+from deskmail.ui.mail.folders import FolderRef, folder_label
 from deskmail.ui.mail.outbox import refusal_of
 from deskmail.ui.mail.typing_guard import TypingGuard
 from deskmail.ui.mail.undo import Entry, UndoHistory
@@ -48,7 +48,7 @@ class WaitingSend:
 LABELS: dict[tuple[str, object], str] = {
     ("archive", None): "Archive", ("delete", None): "Delete", ("move", None): "Move",
     ("read", True): "Mark as Read", ("read", False): "Mark as Unread", ("flag", True): "Flag",
-    ("flag", False): "Remove Flag",
+    ("flag", False): "Remove Flag", ("copy", None): "Copy",
 }  # fmt: skip
 
 
@@ -269,7 +269,7 @@ class MailActions:
 
         for folder_id, uids in by_folder.items():
             self.view.controller.act(email, kind, folder_id, uids, value, on_done=done)
-        if for_good:
+        if for_good or kind == "copy":  # nothing to undo: the originals are where they were
             self.view.show_notice(entry.told)
 
     def _say_where(self, kind: str, count: int, for_good: bool, value: object) -> str:
@@ -279,8 +279,8 @@ class MailActions:
             return f"{what} deleted for good"
         if kind in ("delete", "archive"):
             return f"{what} moved to {'Trash' if kind == 'delete' else 'Archive'}"
-        if kind == "move" and isinstance(value, Folder):
-            return f"{what} moved to {menu_label(value)}"
+        if kind in ("move", "copy") and isinstance(value, Folder):
+            return f"{what} {'moved' if kind == 'move' else 'copied'} to {menu_label(value)}"
         if kind in ("junk", "not_junk"):
             return f"{what} moved to {'Junk' if kind == 'junk' else 'Inbox'}"
         if kind == "read":
@@ -369,6 +369,23 @@ class MailActions:
         chosen = self.selection()
         if chosen:
             self.act("flag", not all(m.flagged for m in chosen))
+
+    def drop_on(self, target: FolderRef, copy: bool) -> None:
+        """Messages dragged onto a folder: moved as Move To moves them (so Undo works), or copied."""
+        chosen = self.selection()
+        if not chosen or self.view.email_of(chosen[0]) != target.email:
+            return
+        if copy and self.can_copy(target.email):
+            self.act("copy", target.folder)
+        elif not all(m.folder_id == target.folder.id for m in chosen):
+            self.act("move", target.folder)
+
+    def can_copy(self, email: str) -> bool:
+        """IMAP copies on the server; a POP3 account's local folders hold each message once."""
+        from deskmail.core.serverconfig import Protocol
+
+        account = self.view.controller.account(email)
+        return account is not None and account.incoming.protocol is Protocol.IMAP
 
     def _fill_move_menu(self) -> None:
         self.move_menu.clear()

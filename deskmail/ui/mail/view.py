@@ -177,6 +177,9 @@ class MailView(QWidget):
         c.new_mail.connect(self.notifier.announce)
         self.folders.folder_selected.connect(self.open_folder)
         self.folders.outbox_clicked.connect(self._outbox_clicked)
+        self.folders.messages_dropped.connect(self.actions_.drop_on)
+        self.folders.can_copy = self.actions_.can_copy
+        self.list.account_of = self.email_of
         self.list.current_message.connect(self.reading.open)
         self.list.activated_message.connect(self.actions_.open_in_composer_if_draft)
         self.search.textChanged.connect(lambda _t: self._search_timer.start())
