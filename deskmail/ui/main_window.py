@@ -119,10 +119,9 @@ class MainWindow(QMainWindow):
         self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
         self.about_action = self._action(f"&About {APP_NAME}", self.show_about)
         self.about_action.setMenuRole(QAction.MenuRole.AboutRole)
-        # Until a built-in Help exists, F1 lists the keyboard shortcuts (it used to open About).
-        self.help_action = self._action(
-            "&Keyboard Shortcuts", self.show_shortcuts, QKeySequence.StandardKey.HelpContents
-        )
+        self.help_action = self._action(f"{APP_NAME} &Help", self.show_help, QKeySequence.StandardKey.HelpContents)
+        self.shortcuts_action = self._action("&Keyboard Shortcuts", self.show_shortcuts)
+        self.diagnostic_action = self._action("&Copy a Diagnostic Report", self.copy_diagnostic_report)
         self.settings_action = self._action("&Settings…", self.show_settings, "Ctrl+,")
         self.settings_action.setMenuRole(QAction.MenuRole.PreferencesRole)  # macOS: the application menu
 
@@ -136,6 +135,9 @@ class MainWindow(QMainWindow):
         self.edit_menu.addAction(self.settings_action)
         self.help_menu = bar.addMenu("&Help")
         self.help_menu.addAction(self.help_action)
+        self.help_menu.addAction(self.shortcuts_action)
+        self.help_menu.addSeparator()
+        self.help_menu.addAction(self.diagnostic_action)
         self.help_menu.addSeparator()
         self.help_menu.addAction(self.about_action)
 
@@ -210,6 +212,43 @@ class MainWindow(QMainWindow):
         dialog = ShortcutsDialog(self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
+
+    def show_help(self) -> None:
+        from deskmail.ui.help import HelpWindow
+
+        if getattr(self, "help_window", None) is None:
+            self.help_window = HelpWindow(self)
+            self.help_window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            self.help_window.destroyed.connect(lambda _o=None: setattr(self, "help_window", None))
+        self.help_window.show()
+        self.help_window.raise_()
+        self.help_window.activateWindow()
+
+    def copy_diagnostic_report(self) -> None:
+        """Build the report on a worker (it reads the log), copy it, and show what was copied."""
+        from deskmail.ui.diagnostics import report
+
+        accounts, log_path, credentials = list(self.accounts), self.context.log_path, self.context.credentials
+        last_errors = dict(getattr(self.mail_view, "last_errors", {}))
+
+        def build(cancel: CancelToken, progress: Progress) -> str:
+            # The passwords are read only to be masked: a log line may hold one that was never registered.
+            secrets: list[str] = []
+            for account in accounts:
+                with contextlib.suppress(Exception):  # no keyring, locked, refused: nothing to mask from it
+                    secrets.append(credentials.get(account.email) or "")
+            return report(accounts, last_errors, log_path, secrets)
+
+        self.context.runner.run(build, name="diagnostic-report", on_finished=self._report)
+
+    def _report(self, text: object) -> None:
+        from deskmail.ui.diagnostics import DiagnosticDialog, copy_to_clipboard
+
+        copy_to_clipboard(str(text))
+        dialog = DiagnosticDialog(str(text), self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        self.diagnostic_dialog = dialog
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.save_state()

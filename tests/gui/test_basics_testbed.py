@@ -90,3 +90,30 @@ def test_dragging_mail_onto_a_folder_moves_it_and_with_ctrl_copies_it(
     qtbot.waitUntil(lambda: where("Plain hello") == {"INBOX", "Projects"}, timeout=20000)
     assert "Plain hello" in subjects(view)
     client.logout()
+
+
+def test_the_diagnostic_report_names_the_servers_but_no_password_or_subject(
+    qtbot: QtBot, testbed: Any, window: MainWindow, mailbox: tuple[str, str], tmp_path: Path
+) -> None:
+    from deskmail.ui.diagnostics import DiagnosticDialog
+
+    view = view_of(window)
+    qtbot.waitUntil(lambda: "Travel plans" in subjects(view), timeout=20000)
+    email, password = mailbox
+    log = window.context.log_path or (tmp_path / "deskmail.log")
+    window.context.log_path = log
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("a", encoding="utf-8") as file:  # what a careless log line could hold
+        file.write(f"INFO sync: login for {email} with {password} worked\n")
+        file.write("DEBUG parse: Subject: Travel plans\n")
+    QApplication.clipboard().clear()
+    window.diagnostic_action.trigger()
+    qtbot.waitUntil(lambda: window.findChild(DiagnosticDialog) is not None, timeout=10000)
+    text = QApplication.clipboard().text()
+    assert testbed.mail.host in text and testbed.smtp.host in text
+    assert ":993, security ssl" in text.lower() and "imap" in text.lower()
+    assert password not in text
+    assert "Travel plans" not in text
+    assert "We land in Zanzibar" not in text
+    assert "worked" in text  # the log lines are there, masked, not left out
+    assert window.findChild(DiagnosticDialog).text.toPlainText() == text

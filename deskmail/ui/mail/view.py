@@ -68,6 +68,7 @@ class MailView(QWidget):
         self.context = context
         self.controller = controller
         self.accounts: list[Account] = []
+        self.last_errors: dict[str, str] = {}  # email -> kind of its last problem (the diagnostic report)
         self.current: FolderRef | None = None
         self.refreshing = False
         self.next_row: int | None = None  # the row to select once removed messages leave the list
@@ -479,6 +480,7 @@ class MailView(QWidget):
     def _problem(self, email: str, error: object) -> None:
         if not isinstance(error, UserFacingError):
             return
+        self.last_errors[email] = str(error.kind)
         text = " ".join(part for part in (error.message, error.fix) if part)
         account = next((a for a in self.accounts if a.key == account_key(email)), None)
         if error.data.get("sign_in_again") and account is not None and account.uses_oauth:
