@@ -117,3 +117,25 @@ def test_the_diagnostic_report_names_the_servers_but_no_password_or_subject(
     assert "We land in Zanzibar" not in text
     assert "worked" in text  # the log lines are there, masked, not left out
     assert window.findChild(DiagnosticDialog).text.toPlainText() == text
+
+
+def test_undo_send_seconds_in_settings_apply_at_once_and_are_saved(qtbot: QtBot, window: MainWindow) -> None:
+    from deskmail.engine.prefs import AppSettings
+    from tests.gui.test_settings_testbed import open_settings
+
+    view = view_of(window)
+    dialog = open_settings(qtbot, window)
+    choice = dialog.undo_send
+    qtbot.waitUntil(choice.isEnabled)
+    assert choice.seconds.value() == 5 and (choice.seconds.minimum(), choice.seconds.maximum()) == (0, 30)
+    assert choice.parentWidget() is not None and choice.parentWidget().title() == "Undo Send"
+    choice.seconds.setValue(12)
+    assert view.actions_.undo_send_seconds == 12  # the next message sent waits this long, no restart
+    dialog.close()  # a change still in its save delay is saved on closing
+    settings = AppSettings(window.context.paths)
+    qtbot.waitUntil(lambda: settings.undo_send_seconds() == 12, timeout=5000)
+    dialog = open_settings(qtbot, window)
+    qtbot.waitUntil(lambda: dialog.undo_send.isEnabled() and dialog.undo_send.seconds.value() == 12, timeout=5000)
+    dialog.undo_send.seconds.setValue(0)
+    assert view.actions_.undo_send_seconds == 0
+    dialog.close()
