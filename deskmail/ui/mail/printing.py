@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 from PySide6.QtCore import QMarginsF
-from PySide6.QtGui import QPageLayout, QPageSize, QPdfWriter, QTextCursor, QTextDocument
+from PySide6.QtGui import QPageLayout, QPageSize, QPdfWriter, QTextBlockFormat, QTextCursor, QTextDocument, QTextFormat
 from PySide6.QtWidgets import QFileDialog, QWidget
 
 from deskmail.qtbridge.message_model import full_date
@@ -32,7 +32,7 @@ def header_html(pane: ReadingPane) -> str:
         if value
     )
     subject = html.escape(summary.subject or "(no subject)")
-    return f"<h2>{subject}</h2><table>{cells}</table><hr>"
+    return f"<h2>{subject}</h2><table>{cells}</table>"
 
 
 def printable(pane: ReadingPane) -> QTextDocument:
@@ -42,8 +42,12 @@ def printable(pane: ReadingPane) -> QTextDocument:
     document.setDefaultStyleSheet("body { color: black; background: white; }")
     cursor = QTextCursor(document)
     cursor.movePosition(QTextCursor.MoveOperation.Start)
+    body_start = cursor.blockFormat()  # inserting HTML merges into this block: it gets its own format back
     cursor.insertHtml(header_html(pane))
-    cursor.insertBlock()
+    rule = QTextBlockFormat()
+    rule.setProperty(QTextFormat.Property.BlockTrailingHorizontalRulerWidth, 1)
+    cursor.insertBlock(rule)
+    cursor.insertBlock(body_start)
     return document
 
 
