@@ -7,13 +7,23 @@ import re
 from pathlib import Path
 
 from PySide6.QtCore import QMarginsF
-from PySide6.QtGui import QPageLayout, QPageSize, QPdfWriter, QTextBlockFormat, QTextCursor, QTextDocument, QTextFormat
+from PySide6.QtGui import (
+    QColor,
+    QPageLayout,
+    QPageSize,
+    QPdfWriter,
+    QTextBlockFormat,
+    QTextCharFormat,
+    QTextCursor,
+    QTextDocument,
+)
 from PySide6.QtWidgets import QFileDialog, QWidget
 
 from deskmail.qtbridge.message_model import full_date
 from deskmail.ui.mail.reader import ReadingPane
 from deskmail.ui.mail.reading import downloads
 
+LINK_INK = "#1a4fb5"  # links on paper: a dark blue that stays readable in black and white too
 MAX_FILE_NAME = 80  # characters of the subject used for the suggested file name
 
 
@@ -27,12 +37,13 @@ def header_html(pane: ReadingPane) -> str:
         sender = f"{summary.from_name} <{summary.from_addr}>"
     rows = [("From", sender), ("To", summary.to_addrs), ("Cc", summary.cc_addrs), ("Date", full_date(summary.date))]
     cells = "".join(
-        f'<tr><td style="color:#555555; padding-right:12px"><b>{name}:</b></td><td>{html.escape(value)}</td></tr>'
+        f'<tr><td style="color:#555555; padding-right:12px"><b>{name}:</b></td>'
+        f'<td style="color:#000000">{html.escape(value)}</td></tr>'
         for name, value in rows
         if value
     )
     subject = html.escape(summary.subject or "(no subject)")
-    return f"<h2>{subject}</h2><table>{cells}</table>"
+    return f'<h2 style="color:#000000">{subject}</h2><table>{cells}</table>'
 
 
 def printable(pane: ReadingPane) -> QTextDocument:
@@ -42,13 +53,33 @@ def printable(pane: ReadingPane) -> QTextDocument:
     document.setDefaultStyleSheet("body { color: black; background: white; }")
     cursor = QTextCursor(document)
     cursor.movePosition(QTextCursor.MoveOperation.Start)
-    body_start = cursor.blockFormat()  # inserting HTML merges into this block: it gets its own format back
+    # The body moves on into a block of its own (with its own format), then the headers fill the empty
+    # block left at the top: inserted HTML merges its last block into the one it lands in, never the body's.
+    cursor.insertBlock(cursor.blockFormat(), cursor.charFormat())
+    cursor.movePosition(QTextCursor.MoveOperation.Start)
+    cursor.setBlockFormat(QTextBlockFormat())
+    cursor.setCharFormat(QTextCharFormat())
     cursor.insertHtml(header_html(pane))
-    rule = QTextBlockFormat()
-    rule.setProperty(QTextFormat.Property.BlockTrailingHorizontalRulerWidth, 1)
-    cursor.insertBlock(rule)
-    cursor.insertBlock(body_start)
+    _ink_links(document)
     return document
+
+
+def _ink_links(document: QTextDocument) -> None:
+    """Links print dark blue: the screen's link colour may be pale (dark mode) and paper is white."""
+    ink = QTextCharFormat()
+    ink.setForeground(QColor(LINK_INK))
+    block = document.begin()
+    while block.isValid():
+        iterator = block.begin()
+        while not iterator.atEnd():
+            fragment = iterator.fragment()
+            if fragment.isValid() and fragment.charFormat().isAnchor():
+                cursor = QTextCursor(document)
+                cursor.setPosition(fragment.position())
+                cursor.setPosition(fragment.position() + fragment.length(), QTextCursor.MoveMode.KeepAnchor)
+                cursor.mergeCharFormat(ink)
+            iterator += 1
+        block = block.next()
 
 
 def suggested_name(pane: ReadingPane) -> str:
