@@ -241,6 +241,8 @@ class MailActions:
 
     def act(self, kind: str, value: object = None) -> None:
         chosen = self.selection()
+        if kind == "move" and isinstance(value, Folder):  # (search results: those already there stay)
+            chosen = [m for m in chosen if m.folder_id != value.id]
         if not chosen:
             return
         email = self.view.email_of(chosen[0])
