@@ -7,19 +7,23 @@ log's registered secrets are masked again here), never message contents or subje
 
 from __future__ import annotations
 
+import contextlib
 import platform
 import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from PySide6 import __version__ as pyside_version
-from PySide6.QtCore import qVersion
+from PySide6.QtCore import Qt, qVersion
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QPlainTextEdit, QVBoxLayout, QWidget
 
 from deskmail import APP_NAME, __version__
+from deskmail.core.cancel import CancelToken
 from deskmail.core.redact import MASK, redact
 from deskmail.engine.accounts import Account
+from deskmail.qtbridge.tasks import Progress
+from deskmail.ui.context import AppContext
 
 LOG_LINES = 50
 LOG_TAIL_BYTES = 64 * 1024  # only the end of the log is read, however large it grew
@@ -104,6 +108,27 @@ class DiagnosticDialog(QDialog):
         layout.addWidget(self.text, 1)
         layout.addWidget(buttons)
         self.resize(720, 520)
+
+
+def copy_report(parent: QWidget, context: AppContext, accounts: list[Account], last_errors: Mapping[str, str]) -> None:
+    """Build the report on a worker (it reads the log and the keyring), copy it, and show what was copied."""
+    listed, errors, log_path, credentials = list(accounts), dict(last_errors), context.log_path, context.credentials
+
+    def build(cancel: CancelToken, progress: Progress) -> str:
+        # The passwords are read only to be masked: a log line may hold one that was never registered.
+        secrets: list[str] = []
+        for account in listed:
+            with contextlib.suppress(Exception):  # no keyring, locked, refused: nothing to mask from it
+                secrets.append(credentials.get(account.email) or "")
+        return report(listed, errors, log_path, secrets)
+
+    def show(text: object) -> None:
+        copy_to_clipboard(str(text))
+        dialog = DiagnosticDialog(str(text), parent)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+
+    context.runner.run(build, name="diagnostic-report", on_finished=show)
 
 
 def copy_to_clipboard(text: str) -> None:

@@ -225,30 +225,9 @@ class MainWindow(QMainWindow):
         self.help_window.activateWindow()
 
     def copy_diagnostic_report(self) -> None:
-        """Build the report on a worker (it reads the log), copy it, and show what was copied."""
-        from deskmail.ui.diagnostics import report
+        from deskmail.ui.diagnostics import copy_report
 
-        accounts, log_path, credentials = list(self.accounts), self.context.log_path, self.context.credentials
-        last_errors = dict(getattr(self.mail_view, "last_errors", {}))
-
-        def build(cancel: CancelToken, progress: Progress) -> str:
-            # The passwords are read only to be masked: a log line may hold one that was never registered.
-            secrets: list[str] = []
-            for account in accounts:
-                with contextlib.suppress(Exception):  # no keyring, locked, refused: nothing to mask from it
-                    secrets.append(credentials.get(account.email) or "")
-            return report(accounts, last_errors, log_path, secrets)
-
-        self.context.runner.run(build, name="diagnostic-report", on_finished=self._report)
-
-    def _report(self, text: object) -> None:
-        from deskmail.ui.diagnostics import DiagnosticDialog, copy_to_clipboard
-
-        copy_to_clipboard(str(text))
-        dialog = DiagnosticDialog(str(text), self)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.open()
-        self.diagnostic_dialog = dialog
+        copy_report(self, self.context, self.accounts, getattr(self.mail_view, "last_errors", {}))
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.save_state()
