@@ -119,10 +119,9 @@ class MainWindow(QMainWindow):
         self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
         self.about_action = self._action(f"&About {APP_NAME}", self.show_about)
         self.about_action.setMenuRole(QAction.MenuRole.AboutRole)
-        # Until a built-in Help exists, F1 lists the keyboard shortcuts (it used to open About).
-        self.help_action = self._action(
-            "&Keyboard Shortcuts", self.show_shortcuts, QKeySequence.StandardKey.HelpContents
-        )
+        self.help_action = self._action(f"{APP_NAME} &Help", self.show_help, QKeySequence.StandardKey.HelpContents)
+        self.shortcuts_action = self._action("&Keyboard Shortcuts", self.show_shortcuts)
+        self.diagnostic_action = self._action("&Copy a Diagnostic Report", self.copy_diagnostic_report)
         self.settings_action = self._action("&Settings…", self.show_settings, "Ctrl+,")
         self.settings_action.setMenuRole(QAction.MenuRole.PreferencesRole)  # macOS: the application menu
 
@@ -136,6 +135,9 @@ class MainWindow(QMainWindow):
         self.edit_menu.addAction(self.settings_action)
         self.help_menu = bar.addMenu("&Help")
         self.help_menu.addAction(self.help_action)
+        self.help_menu.addAction(self.shortcuts_action)
+        self.help_menu.addSeparator()
+        self.help_menu.addAction(self.diagnostic_action)
         self.help_menu.addSeparator()
         self.help_menu.addAction(self.about_action)
 
@@ -210,6 +212,22 @@ class MainWindow(QMainWindow):
         dialog = ShortcutsDialog(self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
+
+    def show_help(self) -> None:
+        from deskmail.ui.help import HelpWindow
+
+        if getattr(self, "help_window", None) is None:
+            self.help_window = HelpWindow(self)
+            self.help_window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            self.help_window.destroyed.connect(lambda _o=None: setattr(self, "help_window", None))
+        self.help_window.show()
+        self.help_window.raise_()
+        self.help_window.activateWindow()
+
+    def copy_diagnostic_report(self) -> None:
+        from deskmail.ui.diagnostics import copy_report
+
+        copy_report(self, self.context, self.accounts, getattr(self.mail_view, "last_errors", {}))
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.save_state()

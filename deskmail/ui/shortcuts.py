@@ -23,7 +23,7 @@ MOVING = [
     ("Go to the next part of the window (folders, messages, message text)", "F6"),
     ("Go to the previous part of the window", "Shift+F6"),
     ("Close a message window", "Esc"),
-    ("Keyboard shortcuts (this list)", "F1"),
+    ("Deskmail Help", "F1"),
 ]
 
 

@@ -150,13 +150,23 @@ def test_enter_opens_the_message_in_its_own_window(qtbot: QtBot) -> None:
     qtbot.waitUntil(lambda: not opened.isVisible())
 
 
-def test_f1_lists_the_keyboard_shortcuts_instead_of_about(qtbot: QtBot) -> None:
+def test_f1_opens_help_and_the_keyboard_shortcuts_keep_their_own_entry(qtbot: QtBot) -> None:
     from deskmail.ui.about import AboutDialog
+    from deskmail.ui.help import HelpWindow
     from deskmail.ui.shortcuts import ShortcutsDialog
 
     window, _view = shown(qtbot, (1280, 780))
     assert window.help_action.shortcut().toString() == "F1"
     window.help_action.trigger()
+    help_window = window.findChild(HelpWindow)
+    assert help_window is not None and help_window.isVisible()
+    assert help_window.titles()[:2] == ["Getting started", "What the security words mean"]
+    help_window.show_page(2)
+    page = help_window.text.toPlainText()
+    assert "Gmail" in page and "iCloud" in page and "Yahoo" in page and "Outlook" in page
+    help_window.close()
+    assert window.shortcuts_action in window.help_menu.actions()
+    window.shortcuts_action.trigger()
     dialog = window.findChild(ShortcutsDialog)
     assert dialog is not None and window.findChild(AboutDialog) is None
     rows = dict(dialog.rows())

@@ -172,3 +172,28 @@ def test_move_without_move_capability_copies_and_expunges_only_those(
     assert_converged(store, mailbox)
     assert store.message_count(archive.id) == 2 and store.message_count(inbox.id) == 4
     assert store.message_by_uid(inbox.id, bystander) is not None
+
+
+def test_copy_leaves_the_originals_and_a_refused_copy_is_dropped_once(mailbox: Mailbox, store: Store) -> None:
+    sync(mailbox, store)
+    inbox = store.folder("INBOX")
+    assert inbox is not None
+    client = mailbox.connect()
+    client.create_folder("Kept")
+    client.logout()
+    sync(mailbox, store)
+    kept = store.folder("Kept")
+    assert kept is not None
+    uids = store.uids(inbox.id)[:3]
+    Actions(store).copy(inbox, uids, kept)
+    ghost = store.upsert_folder(FolderInfo("Vanished Folder"))
+    Actions(store).copy(inbox, uids[:1], ghost)
+    assert store.message_count(inbox.id) == 12  # nothing leaves the list
+    session = open_session(mailbox.connector())
+    rolled_back = replay(session, store)
+    session.logout()
+    assert len(rolled_back) == 1 and "refused to copy 1 message" in rolled_back[0].message
+    assert store.pending_ops() == []  # the refused one is not tried again at the next replay
+    sync(mailbox, store)
+    assert store.message_count(inbox.id) == 12 and store.message_count(kept.id) == 3
+    assert_converged(store, mailbox)

@@ -74,6 +74,10 @@ class Actions:
             self.store.refresh_unread(folder.id)
         return op_id
 
+    def copy(self, folder: Folder, uids: Iterable[int], destination: Folder) -> int:
+        """Nothing changes here; the server copies on replay and the destination's next sync shows the copies."""
+        return self.store.add_op("copy", folder.id, sorted(set(uids)), {"destination": destination.name}, {})
+
     def archive(self, folder: Folder, uids: Iterable[int]) -> int:
         archive = self.store.special_folder(SpecialUse.ARCHIVE)
         if archive is None:
@@ -145,6 +149,8 @@ def _send(session: ImapSession, folder_name: str, op: PendingOp, store: Store) -
     elif op.kind == "move":
         landed = session.move(uids, str(op.args["destination"]))
         _note_landed(store, op, folder_name, landed, store.message_ids_of(op.folder_id, uids))
+    elif op.kind == "copy":
+        session.copy(uids, str(op.args["destination"]))
     elif op.kind == MOVE_BY_ID:
         found = find_moved(session, store, op)
         if found:
@@ -220,6 +226,8 @@ def _explain(op: PendingOp, folder: Folder, count: int) -> str:
             f"The server refused to move {what} from {folder.display_name} to "
             f"{op.args.get('destination', '')}. They are back where they were."
         )
+    if op.kind == "copy":
+        return f"The server refused to copy {what} from {folder.display_name} to {op.args.get('destination', '')}."
     if op.kind == "expunge":
         return f"The server refused to delete {what} in {folder.display_name}. They are back in the list."
     return f"The server refused to change {what} in {folder.display_name}. The change was undone."

@@ -527,6 +527,15 @@ class ImapSession:
             landed = landed.merged(copy_uids(answer))
         return landed
 
+    def copy(self, uids: list[int], destination: str) -> CopyUids:
+        """UID COPY: the messages stay here and a copy lands in `destination` (COPYUID when the server says)."""
+        landed = CopyUids(0, {})
+        for uidset in _sets(uids):
+            landed = landed.merged(
+                copy_uids(self.command(b"UID COPY " + uidset.encode() + b" " + mailbox(destination)))
+            )
+        return landed
+
     def search_message_id(self, message_id: str) -> list[int]:
         """UIDs in the selected folder whose Message-ID header is `message_id`."""
         cleaned = "".join(c for c in message_id if c.isprintable() and c not in '"\\')[:998]

@@ -67,6 +67,9 @@ def perform(store: Store, kind: str, folder: Folder, uids: list[int], value: obj
         destination = archive
     elif kind == "move" and isinstance(value, Folder):
         destination = value
+    elif kind == "copy" and isinstance(value, Folder):
+        actions.copy(folder, wanted, value)
+        return None  # the originals stay where they were: a copy has nothing to put back
     elif kind in ("junk", "not_junk"):
         # The $Junk/$NotJunk tag stays after an Undo (a hint to spam filters, not a place); the move is undone.
         junk = kind == "junk"

@@ -171,6 +171,8 @@ class Pop3Runtime(AccountRuntime):
         return []
 
     def act(self, kind: str, folder_id: int, uids: list[int], value: object = None) -> Done | None:
+        if kind == "copy":  # local folders hold one copy of each message (the window offers no copy here)
+            raise UserFacingError(ErrorKind.PROTOCOL_ERROR, "Messages of a POP3 account can be moved, not copied.")
         done = super().act(kind, folder_id, uids, value)
         settle(self.store())
         return done

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -17,7 +18,7 @@ from deskmail.engine.store.models import Folder, MessageSummary, SpecialUse
 from deskmail.qtbridge.reach import queued_text, waits_for_connection
 from deskmail.ui.accessible import name_overflow_button
 from deskmail.ui.icons import ui_icon
-from deskmail.ui.mail.folders import folder_label
+from deskmail.ui.mail.folders import FolderRef, folder_label
 from deskmail.ui.mail.outbox import refusal_of
 from deskmail.ui.mail.typing_guard import TypingGuard
 from deskmail.ui.mail.undo import Entry, UndoHistory
@@ -48,7 +49,7 @@ class WaitingSend:
 LABELS: dict[tuple[str, object], str] = {
     ("archive", None): "Archive", ("delete", None): "Delete", ("move", None): "Move",
     ("read", True): "Mark as Read", ("read", False): "Mark as Unread", ("flag", True): "Flag",
-    ("flag", False): "Remove Flag",
+    ("flag", False): "Remove Flag", ("copy", None): "Copy",
 }  # fmt: skip
 
 
@@ -107,6 +108,8 @@ class MailActions:
         self.not_junk = a("Not Junk", "inbox", lambda: self.act("not_junk"), "Shift+J")
         self.empty_trash = a("Empty Trash…", "trash", self.empty_trash_now)
         self.find = a("Search", None, self.focus_search, QKeySequence.StandardKey.Find)
+        self.print_message = a("Print…", None, self.print_now, QKeySequence.StandardKey.Print)
+        self.save_pdf = a("Save as PDF…", None, self.save_as_pdf)
         self.move_menu = QMenu("Move To")
         self.move_menu.aboutToShow.connect(self._fill_move_menu)
         self.move = QAction("Move To…", view)
@@ -218,6 +221,8 @@ class MailActions:
         loaded = self.view.reading_pane.rendered is not None
         for action in (self.reply, self.reply_all, self.forward, self.forward_attached):
             action.setEnabled(loaded)
+        self.print_message.setEnabled(loaded)
+        self.save_pdf.setEnabled(loaded)
         if chosen:
             self.flag.setText("Remove Flag" if all(m.flagged for m in chosen) else "Flag")
         # In Junk the button says Not Junk; elsewhere Junk (one of the two is shown at a time)
@@ -238,6 +243,8 @@ class MailActions:
 
     def act(self, kind: str, value: object = None) -> None:
         chosen = self.selection()
+        if kind == "move" and isinstance(value, Folder):  # (search results: those already there stay)
+            chosen = [m for m in chosen if m.folder_id != value.id]
         if not chosen:
             return
         email = self.view.email_of(chosen[0])
@@ -266,7 +273,7 @@ class MailActions:
 
         for folder_id, uids in by_folder.items():
             self.view.controller.act(email, kind, folder_id, uids, value, on_done=done)
-        if for_good:
+        if for_good or kind == "copy":  # nothing to undo: the originals are where they were
             self.view.show_notice(entry.told)
 
     def _say_where(self, kind: str, count: int, for_good: bool, value: object) -> str:
@@ -276,8 +283,8 @@ class MailActions:
             return f"{what} deleted for good"
         if kind in ("delete", "archive"):
             return f"{what} moved to {'Trash' if kind == 'delete' else 'Archive'}"
-        if kind == "move" and isinstance(value, Folder):
-            return f"{what} moved to {menu_label(value)}"
+        if kind in ("move", "copy") and isinstance(value, Folder):
+            return f"{what} {'moved' if kind == 'move' else 'copied'} to {menu_label(value)}"
         if kind in ("junk", "not_junk"):
             return f"{what} moved to {'Junk' if kind == 'junk' else 'Inbox'}"
         if kind == "read":
@@ -335,10 +342,54 @@ class MailActions:
         self.view.controller.act(email, "delete", trash.id, uids)  # in the Trash itself: for good
         self.view.show_notice(f"{what.capitalize()} in the Trash deleted for good")
 
+    def print_now(self) -> None:
+        from deskmail.ui.mail.printing import print_message
+
+        if self.view.reading_pane.rendered is not None:
+            print_message(self.view, self.view.reading_pane)
+
+    def save_as_pdf(self, path: Path | None = None) -> Path | None:
+        """The message in the reader as a PDF; `path` given skips the file dialog (tests, scripts)."""
+        from deskmail.ui.mail.printing import ask_pdf_path, printable, write_pdf
+
+        pane = self.view.reading_pane
+        if pane.rendered is None or pane.summary is None:
+            return None
+        path = path or ask_pdf_path(self.view, pane)
+        if path is None:
+            return None
+        try:
+            write_pdf(printable(pane), path, pane.summary.subject)
+        except OSError as error:  # QPdfWriter itself only warns; a folder that vanished lands here
+            self.view.show_notice(f"The PDF could not be saved: {error.strerror or error}")
+            return None
+        if not path.is_file():
+            self.view.show_notice(f"The PDF could not be saved in {path.parent}. Choose another folder.")
+            return None
+        self.view.show_notice(f"Saved as {path.name}")
+        return path
+
     def toggle_flag(self) -> None:
         chosen = self.selection()
         if chosen:
             self.act("flag", not all(m.flagged for m in chosen))
+
+    def drop_on(self, target: FolderRef, copy: bool) -> None:
+        """Messages dragged onto a folder: moved as Move To moves them (so Undo works), or copied."""
+        chosen = self.selection()
+        if not chosen or self.view.email_of(chosen[0]) != target.email:
+            return
+        if copy and self.can_copy(target.email):
+            self.act("copy", target.folder)
+        elif not all(m.folder_id == target.folder.id for m in chosen):
+            self.act("move", target.folder)
+
+    def can_copy(self, email: str) -> bool:
+        """IMAP copies on the server; a POP3 account's local folders hold each message once."""
+        from deskmail.core.serverconfig import Protocol
+
+        account = self.view.controller.account(email)
+        return account is not None and account.incoming.protocol is Protocol.IMAP
 
     def _fill_move_menu(self) -> None:
         self.move_menu.clear()

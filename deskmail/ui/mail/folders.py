@@ -2,10 +2,23 @@
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSignalBlocker, Qt, Signal
-from PySide6.QtGui import QFont, QStandardItem, QStandardItemModel
+from PySide6.QtGui import (
+    QColor,
+    QDragEnterEvent,
+    QDragLeaveEvent,
+    QDragMoveEvent,
+    QDropEvent,
+    QFont,
+    QPainter,
+    QPalette,
+    QStandardItem,
+    QStandardItemModel,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
@@ -18,6 +31,7 @@ from PySide6.QtWidgets import (
 from deskmail.engine.accounts import Account
 from deskmail.engine.store.models import Folder, SpecialUse
 from deskmail.ui.icons import ui_icon
+from deskmail.ui.mail.dragging import dragged
 
 SPECIAL_NAMES = {
     SpecialUse.INBOX: "Inbox",
@@ -41,6 +55,7 @@ SPECIAL_ICONS = {
 NO_COUNT = {SpecialUse.SENT, SpecialUse.DRAFTS, SpecialUse.TRASH, SpecialUse.JUNK}
 OUTBOX = "\x00outbox"  # the Outbox row's key: no IMAP folder can have this name
 BEFORE_OUTBOX = {SpecialUse.INBOX, SpecialUse.DRAFTS, SpecialUse.SENT}
+COPY_KEY = Qt.KeyboardModifier.AltModifier if sys.platform == "darwin" else Qt.KeyboardModifier.ControlModifier
 KEY_ROLE = Qt.ItemDataRole.UserRole + 1  # (email, folder name) or (email, "") for the account row
 FOLDER_ROLE = Qt.ItemDataRole.UserRole + 2
 
@@ -71,6 +86,7 @@ class FolderTree(QTreeView):
 
     folder_selected = Signal(object)
     outbox_clicked = Signal(str, object)  # account email, the row's QRect (a menu opens there)
+    messages_dropped = Signal(object, bool)  # FolderRef, True: copy (else move)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -93,6 +109,10 @@ class FolderTree(QTreeView):
         self._outbox: dict[str, tuple[int, int]] = {}  # email -> (waiting, refused)
         self.selectionModel().currentRowChanged.connect(self._current_changed)
         self.clicked.connect(self._clicked)
+        self.setAcceptDrops(True)
+        self.setDropIndicatorShown(False)  # the folder under the pointer is highlighted instead (drawRow)
+        self.can_copy: Callable[[str], bool] = lambda _email: True  # the window says which accounts can copy
+        self._drop_key: tuple[str, str] | None = None  # the folder row under a drag, highlighted
 
     # -- filling ---------------------------------------------------------------------------
 
@@ -235,6 +255,74 @@ class FolderTree(QTreeView):
         key = index.siblingAtColumn(0).data(KEY_ROLE)
         if key and key[1] == OUTBOX:
             self.outbox_clicked.emit(str(key[0]), self.visualRect(index.siblingAtColumn(0)))
+
+    # -- dropping messages ----------------------------------------------------------------------
+
+    def drop_target(self, event: QDropEvent | QDragMoveEvent) -> FolderRef | None:
+        """The folder under the pointer when the drag carries messages of its account from another folder."""
+        carried = dragged(event.mimeData())
+        index = self.indexAt(event.position().toPoint()).siblingAtColumn(0)
+        folder = index.data(FOLDER_ROLE) if index.isValid() else None
+        key = index.data(KEY_ROLE) if index.isValid() else None
+        if carried is None or not isinstance(folder, Folder) or not key or key[0] != carried.email:
+            return None
+        if not folder.selectable or carried.folder_ids == {folder.id}:
+            return None
+        return FolderRef(str(key[0]), folder)
+
+    def _drop_action(self, event: QDropEvent | QDragMoveEvent, email: str) -> Qt.DropAction:
+        """Move, or copy while the platform's copy key is held (Ctrl; Option on macOS) and the account can."""
+        if event.modifiers() & COPY_KEY and self.can_copy(email):
+            return Qt.DropAction.CopyAction
+        return Qt.DropAction.MoveAction
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if dragged(event.mimeData()) is None:
+            event.ignore()
+            return
+        event.acceptProposedAction()  # each folder then says yes or no as the pointer moves over it
+
+    def dragMoveEvent(self, event: QDragMoveEvent) -> None:
+        target = self.drop_target(event)
+        index = self.indexAt(event.position().toPoint()).siblingAtColumn(0)
+        self._set_drop_target(index if target is not None else QModelIndex())
+        if target is None:
+            event.ignore()
+            return
+        event.setDropAction(self._drop_action(event, target.email))
+        event.accept()
+
+    def dragLeaveEvent(self, event: QDragLeaveEvent) -> None:
+        self._set_drop_target(QModelIndex())
+        event.accept()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        self._set_drop_target(QModelIndex())
+        target = self.drop_target(event)
+        if target is None:
+            event.ignore()
+            return
+        action = self._drop_action(event, target.email)
+        event.setDropAction(action)
+        event.accept()
+        self.messages_dropped.emit(target, action == Qt.DropAction.CopyAction)
+
+    def _set_drop_target(self, index: QModelIndex) -> None:
+        key = index.data(KEY_ROLE) if index.isValid() else None
+        key = (str(key[0]), str(key[1])) if key else None
+        if key != self._drop_key:
+            self._drop_key = key
+            self.viewport().update()
+
+    def drawRow(
+        self, painter: QPainter, options: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> None:
+        key = index.sibling(index.row(), 0).data(KEY_ROLE) if self._drop_key is not None else None
+        if key and (str(key[0]), str(key[1])) == self._drop_key:
+            colour = QColor(self.palette().color(QPalette.ColorRole.Highlight))
+            colour.setAlpha(110)
+            painter.fillRect(options.rect, colour)
+        super().drawRow(painter, options, index)
 
     # -- selection -----------------------------------------------------------------------------
 

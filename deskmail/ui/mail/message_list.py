@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QIdentityProxyModel, QModelIndex, QPersistentModelIndex, QRect, QSize, Qt, Signal
@@ -278,6 +279,9 @@ class MessageList(QTableView):
         header.resizeSection(COL_DATE, 90)
         self.selectionModel().currentRowChanged.connect(self._current_changed)
         self.doubleClicked.connect(self._activated)
+        self.setDragEnabled(True)  # onto a folder: move (with the copy key: copy)
+        self.setDragDropMode(QAbstractItemView.DragDropMode.DragOnly)
+        self.account_of: Callable[[MessageSummary], str] | None = None  # set by the window: whose messages
         self.empty_text = ""  # said in the middle of an empty list: "No messages here", "Getting your mail…"
 
     @property
@@ -331,6 +335,13 @@ class MessageList(QTableView):
         summaries = [s for s in found if s is not None]
         current = self.current_summary()
         return summaries or ([current] if current is not None else [])
+
+    def startDrag(self, supportedActions: Qt.DropAction) -> None:
+        chosen = self.selected_summaries()
+        if chosen and self.account_of is not None:
+            from deskmail.ui.mail.dragging import start_drag
+
+            start_drag(self, self.account_of(chosen[0]), chosen)
 
     def select_row(self, row: int) -> None:
         if 0 <= row < self.list_model.rowCount():

@@ -68,6 +68,7 @@ class MailView(QWidget):
         self.context = context
         self.controller = controller
         self.accounts: list[Account] = []
+        self.last_errors: dict[str, str] = {}  # email -> kind of its last problem (the diagnostic report)
         self.current: FolderRef | None = None
         self.refreshing = False
         self.next_row: int | None = None  # the row to select once removed messages leave the list
@@ -177,6 +178,9 @@ class MailView(QWidget):
         c.new_mail.connect(self.notifier.announce)
         self.folders.folder_selected.connect(self.open_folder)
         self.folders.outbox_clicked.connect(self._outbox_clicked)
+        self.folders.messages_dropped.connect(self.actions_.drop_on)
+        self.folders.can_copy = self.actions_.can_copy
+        self.list.account_of = self.email_of
         self.list.current_message.connect(self.reading.open)
         self.list.activated_message.connect(self.actions_.open_in_composer_if_draft)
         self.search.textChanged.connect(lambda _t: self._search_timer.start())
@@ -476,6 +480,7 @@ class MailView(QWidget):
     def _problem(self, email: str, error: object) -> None:
         if not isinstance(error, UserFacingError):
             return
+        self.last_errors[email] = str(error.kind)
         text = " ".join(part for part in (error.message, error.fix) if part)
         account = next((a for a in self.accounts if a.key == account_key(email)), None)
         if error.data.get("sign_in_again") and account is not None and account.uses_oauth:
@@ -541,6 +546,8 @@ class MailView(QWidget):
             else:
                 file_menu.addAction(self.folder_menu.phone)
             quit_action = file_menu.actions()[-1]  # Empty Trash… just above Quit, as in Thunderbird
+            file_menu.insertActions(quit_action, [self.actions_.save_pdf, self.actions_.print_message])
+            file_menu.insertSeparator(quit_action)
             file_menu.insertAction(quit_action, self.actions_.empty_trash)
             file_menu.insertSeparator(quit_action)
         window.statusBar().addWidget(self.status, 1)

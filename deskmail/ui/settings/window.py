@@ -22,6 +22,7 @@ from deskmail.engine.accounts import Account
 from deskmail.ui.context import AppContext
 from deskmail.ui.settings.account import AccountSettings, scrolling
 from deskmail.ui.settings.general import GeneralPage, OfflinePage
+from deskmail.ui.settings.undo_send import UndoSendChoice
 
 
 class SettingsWindow(QDialog):
@@ -51,6 +52,8 @@ class SettingsWindow(QDialog):
         self.account_pages: dict[str, AccountSettings] = {}
         self._areas: dict[QWidget, QWidget] = {}
         self.general = GeneralPage(context, view)
+        self.undo_send = UndoSendChoice(context, view)
+        self.general.add_section("Undo Send", self.undo_send)
         self.offline = OfflinePage(context)
         self._add_heading("For all accounts")
         self._add_page("General", self.general)
@@ -153,6 +156,7 @@ class SettingsWindow(QDialog):
         for page in self.account_pages.values():
             page.flush()
         self.offline.flush()
+        self.undo_send.flush()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.flush()
