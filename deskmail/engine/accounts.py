@@ -25,6 +25,7 @@ AUTH_PASSWORD = "password"
 AUTH_OAUTH2 = "oauth2"  # a browser sign-in; the keyring holds the refresh token instead of a password
 FORMAT_VERSION = 1
 DEFAULT_CHECK_MINUTES = 5  # how often the app checks for new mail (IDLE tells it sooner where it can)
+POP3_CHECK_MINUTES = 10  # a new POP3 account's default: each check is a whole login and listing
 CHECK_MINUTES_RANGE = (1, 24 * 60)
 MAX_SIGNATURE_CHARS = 10_000
 SIGNATURE_SEPARATOR = "-- "  # RFC 3676 4.3: mail programs recognise (and can trim) what follows it
@@ -38,13 +39,11 @@ class DownloadChoices:
 
     keep_on_server: bool = True  # "Keep a copy on the server"
     delete_after_days: int = 0  # "Remove it from the server after N days" (0: never); counted from first seen
-    poll_minutes: int = 10  # how often new mail is fetched (plus Get Mail)
 
     def to_json(self) -> dict[str, Any]:
         return {
             "keep_on_server": self.keep_on_server,
             "delete_after_days": self.delete_after_days,
-            "poll_minutes": self.poll_minutes,
         }
 
     @classmethod
@@ -52,7 +51,6 @@ class DownloadChoices:
         return cls(
             keep_on_server=bool(data.get("keep_on_server", True)),
             delete_after_days=max(0, int(data.get("delete_after_days", 0))),
-            poll_minutes=max(1, int(data.get("poll_minutes", 10))),
         )
 
 
@@ -133,7 +131,7 @@ class Account:
             oauth2=tuple((str(k), str(v)) for k, v in (data.get("oauth2") or {}).items()),
             download=DownloadChoices.from_json(data.get("pop3") or {}),
             signature=str(data.get("signature") or "")[:MAX_SIGNATURE_CHARS],
-            check_minutes=check_minutes(data.get("check_minutes")),
+            check_minutes=check_minutes(data.get("check_minutes", _old_poll_minutes(data))),
         )
 
     @classmethod
@@ -160,6 +158,7 @@ class Account:
             download=DownloadChoices.from_json(
                 choices if isinstance(choices := candidate.extra.get("pop3"), dict) else {}
             ),
+            check_minutes=POP3_CHECK_MINUTES if candidate.incoming.protocol is Protocol.POP3 else DEFAULT_CHECK_MINUTES,
         )
 
     def with_policy(self, policy: ConnectionPolicy) -> Account:
@@ -172,6 +171,12 @@ def check_minutes(value: object) -> int:
         return DEFAULT_CHECK_MINUTES
     low, high = CHECK_MINUTES_RANGE
     return min(max(value, low), high)
+
+
+def _old_poll_minutes(data: dict[str, Any]) -> object:
+    """A POP3 account saved before "check_minutes" existed polled every "pop3": {"poll_minutes"}: keep it."""
+    pop3 = data.get("pop3")
+    return pop3.get("poll_minutes") if isinstance(pop3, dict) else None
 
 
 def signature_block(signature: str) -> str:

@@ -45,15 +45,26 @@ def test_in_use_says_another_program_holds_the_mailbox() -> None:
 
 def test_download_choices_round_trip_and_only_pop3_accounts_write_them() -> None:
     smtp = ServerConfig(Protocol.SMTP, "smtp.example.test", 465, Security.SSL, "anna")
-    account = Account("anna@example.test", "Anna", SERVER, smtp, download=DownloadChoices(True, 14, 5))
+    account = Account("anna@example.test", "Anna", SERVER, smtp, download=DownloadChoices(True, 14))
     data = account.to_json()
-    assert data["pop3"] == {"keep_on_server": True, "delete_after_days": 14, "poll_minutes": 5}
+    assert data["pop3"] == {"keep_on_server": True, "delete_after_days": 14}
     assert Account.from_json(data) == account
     imap = Account(
         "anna@example.test", "Anna", ServerConfig(Protocol.IMAP, "imap.example.test", 993, Security.SSL), smtp
     )
     assert "pop3" not in imap.to_json() and not imap.uses_pop3
-    assert DownloadChoices.from_json({"delete_after_days": -3, "poll_minutes": 0}) == DownloadChoices(True, 0, 1)
+    assert DownloadChoices.from_json({"delete_after_days": -3}) == DownloadChoices(True, 0)
+
+
+def test_the_old_pop3_poll_minutes_becomes_the_check_interval() -> None:
+    """Files from before Settings polled POP3 every "poll_minutes"; now one interval, check_minutes, serves."""
+    smtp = ServerConfig(Protocol.SMTP, "smtp.example.test", 465, Security.SSL, "anna")
+    data = Account("anna@example.test", "Anna", SERVER, smtp).to_json()
+    del data["check_minutes"]
+    data["pop3"]["poll_minutes"] = 25
+    assert Account.from_json(data).check_minutes == 25
+    data["check_minutes"] = 3  # once saved by this version, the Settings value wins
+    assert Account.from_json(data).check_minutes == 3
 
 
 def test_header_end() -> None:

@@ -2,14 +2,13 @@
 
 The mail window, search, reading and composing use the same methods as for IMAP; what differs:
 sync downloads new mail into the local Inbox (engine/pop3/sync.py) and completes queued local
-actions; actions never wait for a server; the Sent copy is filed locally; a poller asks for an
-Inbox sync every `poll_minutes` (POP3 has no IDLE); previews are made from the stored bodies.
+actions; actions never wait for a server; the Sent copy is filed locally; there is no IDLE, so new
+mail comes with the mail window's check every `Account.check_minutes`; previews are made from the stored bodies.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
 import time
 import uuid
 from collections.abc import Callable, Generator
@@ -127,14 +126,9 @@ class Pop3Runtime(AccountRuntime):
         return report
 
     def watch(self, on_change: Callable[[str], None], cancel: CancelToken) -> None:
-        """POP3 cannot push: ask for an Inbox sync every `poll_minutes` until `cancel`."""
-        interval = max(60.0, self.account.download.poll_minutes * 60.0)
-
-        def poll() -> None:
-            while not cancel.wait(interval):
-                on_change("INBOX")
-
-        threading.Thread(target=poll, name=f"pop3-poll-{self.account.email}", daemon=True).start()
+        """POP3 cannot push. The mail window's check timer (every `Account.check_minutes`, set in Settings)
+        is the one clock that asks for an Inbox sync; a second poll here would only download twice."""
+        return None
 
     def watch_open_folder(self, folder: str | None, on_change: Callable[[str], None], cancel: CancelToken) -> None:
         return None  # local folders change only here

@@ -34,6 +34,7 @@ from deskmail.qtbridge.tasks import Progress
 from deskmail.ui.context import AppContext
 from deskmail.ui.settings.checking import CheckRow, problem_text
 from deskmail.ui.wizard.common import error_line, heading, paragraph, show_error
+from deskmail.ui.wizard.pop3_page import DownloadChoicesFields
 from deskmail.ui.wizard.settings_pages import ServerFields
 from deskmail.wizard.manual import AUTH_CHOICES, ManualSettings
 
@@ -139,7 +140,15 @@ class AccountSettings(QWidget):
         self.check_minutes.setAccessibleName("Check for new mail every, in minutes")
         self.check_minutes.setMaximumWidth(self.fontMetrics().horizontalAdvance("0" * 16))
         form.addRow("Check for new mail every:", self.check_minutes)
-        form.addRow("", paragraph("Many providers also tell Deskmail at once when new mail arrives."))
+        self.download: DownloadChoicesFields | None = None  # POP3 accounts only: IMAP mail stays on the server
+        if self.account.uses_pop3:
+            form.addRow("", paragraph("Deskmail downloads your mail from the server this often."))
+            self.download = DownloadChoicesFields()
+            self.download.set_choices(self.account.download)
+            self.download.changed.connect(self._timer.start)
+            form.addRow("After downloading:", self.download)
+        else:
+            form.addRow("", paragraph("Many providers also tell Deskmail at once when new mail arrives."))
         self.name.textEdited.connect(lambda _t: self._timer.start())
         self.signature.textChanged.connect(self._signature_changed)
         self.check_minutes.valueChanged.connect(lambda _v: self._timer.start())
@@ -151,13 +160,15 @@ class AccountSettings(QWidget):
         self._timer.start()
 
     def save_now(self) -> None:
-        """Write name, signature and interval (on a worker); the mail window uses them at once."""
+        """Write name, signature, interval and POP3 choices (on a worker); the mail window uses them at once
+        (a POP3 account's next download follows the new choice)."""
         self._timer.stop()
         account = replace(
             self.account,
             display_name=" ".join(self.name.text().split()),
             signature=self.signature.toPlainText().rstrip(),
             check_minutes=self.check_minutes.value(),
+            download=self.download.choices() if self.download is not None else self.account.download,
         )
         if account != self.account:
             self._save(account)

@@ -4,25 +4,29 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QPushButton, QSpinBox, QWidget
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QPushButton, QSpinBox, QVBoxLayout, QWidget
 
+from deskmail.engine.accounts import DownloadChoices
 from deskmail.ui.wizard.common import Page, button, heading, paragraph
 from deskmail.wizard.machine import WizardMachine
 
 DEFAULT_DAYS = 14
 
 
-class Pop3Page(Page):
-    """ "Keep a copy on the server" (on by default) and, under it, "Remove it ... after [14] days" (off)."""
+class DownloadChoicesFields(QWidget):
+    """ "Keep a copy on the server" (on by default) and, under it, "Remove it ... after [14] days" (off),
+    with a sentence saying what the choice means. The wizard's POP3 page and Settings share it."""
 
-    def __init__(self, machine: WizardMachine, after: Callable[[], None], open_url: Callable[[str], None]) -> None:
-        super().__init__(machine, after, open_url)
-        self.content.addWidget(heading("Your mail will be downloaded to this computer"))
-        self.intro = paragraph()
-        self.content.addWidget(self.intro)
+    changed = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        column = QVBoxLayout(self)
+        column.setContentsMargins(0, 0, 0, 0)
         self.keep = QCheckBox("Keep a copy on the server")
         self.keep.setAccessibleName("Keep a copy on the server")
-        self.content.addWidget(self.keep)
+        column.addWidget(self.keep)
         row = QHBoxLayout()
         row.setContentsMargins(28, 0, 0, 0)  # under "Keep a copy": it only applies to that copy
         self.remove = QCheckBox("Remove it from the server after")
@@ -39,31 +43,26 @@ class Pop3Page(Page):
         row.addWidget(self.days)
         row.addWidget(self.days_label)
         row.addStretch(1)
-        self.content.addLayout(row)
+        column.addLayout(row)
         self.consequence = paragraph()
-        self.content.addWidget(self.consequence)
-        self.back_button = button("Back")
-        self.continue_button = button("Continue")
-        self.buttons.addWidget(self.back_button)
-        self.buttons.addWidget(self.continue_button)
+        column.addWidget(self.consequence)
         self.keep.toggled.connect(lambda _on: self._update())
         self.remove.toggled.connect(lambda _on: self._update())
         self.days.valueChanged.connect(lambda _n: self._update())
-        self.back_button.clicked.connect(self._back)
-        self.continue_button.clicked.connect(self._continue)
+        self._update()
 
-    def enter(self) -> None:
-        choices = self.machine.draft.download
+    def set_choices(self, choices: DownloadChoices) -> None:
+        self.blockSignals(True)  # showing the saved choice is not a change
         self.keep.setChecked(choices.keep_on_server)
         self.remove.setChecked(bool(choices.delete_after_days))
         self.days.setValue(choices.delete_after_days or DEFAULT_DAYS)
-        candidate = self.machine.draft.candidate
-        name = candidate.provider.name if candidate is not None and candidate.provider.name else "Your provider"
-        self.intro.setText(
-            f"{name} offers POP3 to e-mail apps: each message is copied to this computer. "
-            "Other devices will not see what you read, file or delete here."
-        )
+        self.blockSignals(False)
         self._update()
+
+    def choices(self) -> DownloadChoices:
+        keep = self.keep.isChecked()
+        days = self.days.value() if keep and self.remove.isChecked() else 0
+        return DownloadChoices(keep_on_server=keep, delete_after_days=days)
 
     def _update(self) -> None:
         keep = self.keep.isChecked()
@@ -83,6 +82,36 @@ class Pop3Page(Page):
         else:
             text = "Your mail also stays on the server, so your phone or webmail can still get it."
         self.consequence.setText(text)
+        self.changed.emit()
+
+
+class Pop3Page(Page):
+    """What downloading means, then the choices for the copy on the server (DownloadChoicesFields)."""
+
+    def __init__(self, machine: WizardMachine, after: Callable[[], None], open_url: Callable[[str], None]) -> None:
+        super().__init__(machine, after, open_url)
+        self.content.addWidget(heading("Your mail will be downloaded to this computer"))
+        self.intro = paragraph()
+        self.content.addWidget(self.intro)
+        self.fields = DownloadChoicesFields()
+        self.content.addWidget(self.fields)
+        self.keep, self.remove, self.days = self.fields.keep, self.fields.remove, self.fields.days
+        self.days_label, self.consequence = self.fields.days_label, self.fields.consequence
+        self.back_button = button("Back")
+        self.continue_button = button("Continue")
+        self.buttons.addWidget(self.back_button)
+        self.buttons.addWidget(self.continue_button)
+        self.back_button.clicked.connect(self._back)
+        self.continue_button.clicked.connect(self._continue)
+
+    def enter(self) -> None:
+        self.fields.set_choices(self.machine.draft.download)
+        candidate = self.machine.draft.candidate
+        name = candidate.provider.name if candidate is not None and candidate.provider.name else "Your provider"
+        self.intro.setText(
+            f"{name} offers POP3 to e-mail apps: each message is copied to this computer. "
+            "Other devices will not see what you read, file or delete here."
+        )
 
     def _back(self) -> None:
         self.machine.back()
