@@ -11,7 +11,7 @@ from typing import Any
 
 import keyring
 import pytest
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QCheckBox, QMessageBox
 from pytestqt.qtbot import QtBot
 
 from deskmail.engine.accounts import account_key
@@ -295,3 +295,11 @@ def test_notifications_off_leaves_new_mail_in_the_status_bar_only(qtbot: QtBot, 
     view.notifier._tray = lambda: None  # type: ignore[method-assign]  # no tray here: the desktop's service
     view.notifier.announce("x@example.test", [summary])
     assert len(shown) == 1
+
+
+def test_an_imap_account_shows_no_pop3_choices(qtbot: QtBot, window: MainWindow, mailbox: tuple[str, str]) -> None:
+    """Its mail stays on the server by nature: "Keep a copy on the server" is for POP3 accounts only."""
+    dialog = open_settings(qtbot, window)
+    assert account_page(dialog, mailbox[0]).download is None
+    texts = {box.text() for box in dialog.findChildren(QCheckBox)}
+    assert "Keep a copy on the server" not in texts and "Remove it from the server after" not in texts

@@ -145,7 +145,7 @@ class AccountSettings(QWidget):
             form.addRow("", paragraph("Deskmail downloads your mail from the server this often."))
             self.download = DownloadChoicesFields()
             self.download.set_choices(self.account.download)
-            self.download.changed.connect(self._timer.start)
+            self.download.changed.connect(lambda: self._timer.start())
             form.addRow("After downloading:", self.download)
         else:
             form.addRow("", paragraph("Many providers also tell Deskmail at once when new mail arrives."))
