@@ -19,7 +19,7 @@ from deskmail.qtbridge.mail import Runtime
 from deskmail.ui.context import AppContext
 from deskmail.ui.gallery import scene_context, settle
 from deskmail.ui.mail.composer import ComposerWindow
-from deskmail.ui.mail.samples import sample_account, seed_store
+from deskmail.ui.mail.samples import as_pop3, sample_account, seed_store
 from deskmail.ui.mail.view import MailView, make_mail_view
 from deskmail.ui.main_window import MainWindow
 from deskmail.ui.wizard.gallery import SAMPLE_OAUTH
@@ -86,12 +86,18 @@ def runtimes(context: AppContext, kind: type[AccountRuntime]) -> Callable[[Accou
 
 
 def sample_window(
-    kind: type[AccountRuntime] = QuietRuntime, extra: int = 0, accounts: int = 1, oauth: bool = False
+    kind: type[AccountRuntime] = QuietRuntime,
+    extra: int = 0,
+    accounts: int = 1,
+    oauth: bool = False,
+    pop3: bool = False,
 ) -> MainWindow:
-    """A main window over the sample store, Inbox open (a second account: a work address)."""
+    """A main window over the sample store, Inbox open (a second account: a work address; `pop3`: the
+    first account downloads by POP3)."""
     context = scene_context()
     for account in [sample_account(), sample_account("anna@work.example.test", "Anna Schmidt (work)")][:accounts]:
         account = with_oauth(account, SAMPLE_OAUTH) if oauth else account
+        account = as_pop3(account) if pop3 and not context.accounts.list() else account
         seed_store(context.paths, account, extra=extra).close()
         context.accounts.save(account)
     window = MainWindow(context, lambda ctx, parent: make_mail_view(ctx, parent, runtimes(ctx, kind)))

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import base64
 import time
+from dataclasses import replace
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
 
 from deskmail.core.serverconfig import Protocol, Security, ServerConfig
-from deskmail.engine.accounts import Account
+from deskmail.engine.accounts import Account, DownloadChoices
 from deskmail.engine.paths import Paths
 from deskmail.engine.store.models import FolderInfo, MessageHeaders, SpecialUse
 from deskmail.engine.store.writer import Store
@@ -76,6 +77,12 @@ def sample_account(email: str = ME[1], name: str = ME[0]) -> Account:
         incoming=ServerConfig(Protocol.IMAP, "mail.example.test", 993, Security.SSL, email),
         outgoing=ServerConfig(Protocol.SMTP, "mail.example.test", 465, Security.SSL, email),
     )
+
+
+def as_pop3(account: Account) -> Account:
+    """The sample account as one whose provider offers only POP3 (the choices a person may have made)."""
+    incoming = ServerConfig(Protocol.POP3, "pop.example.test", 995, Security.SSL, account.email)
+    return replace(account, incoming=incoming, download=DownloadChoices(True, 14), check_minutes=10)
 
 
 def sample_message(

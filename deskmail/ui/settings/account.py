@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
     QHBoxLayout,
+    QLabel,
     QLineEdit,
     QMessageBox,
     QPlainTextEdit,
@@ -146,7 +147,10 @@ class AccountSettings(QWidget):
             self.download = DownloadChoicesFields()
             self.download.set_choices(self.account.download)
             self.download.changed.connect(lambda: self._timer.start())
-            form.addRow("After downloading:", self.download)
+            # Its own full-width rows: beside a label, the indented "Remove ... after [14] days" row would
+            # push the page into sideways scrolling at 200 % on a small screen.
+            form.addRow(QLabel("Once a message is downloaded to this computer:"))
+            form.addRow(self.download)
         else:
             form.addRow("", paragraph("Many providers also tell Deskmail at once when new mail arrives."))
         self.name.textEdited.connect(lambda _t: self._timer.start())

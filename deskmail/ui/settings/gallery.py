@@ -14,8 +14,8 @@ from deskmail.ui.settings.window import SettingsWindow
 SIGNATURE = "Anna Schmidt\nGarden Club treasurer · +49 30 1234 5678"
 
 
-def settings(section: int = 1, tab: int = 0, accounts: int = 2) -> SettingsWindow:
-    window = sample_window(accounts=accounts)
+def settings(section: int = 1, tab: int = 0, accounts: int = 2, pop3: bool = False) -> SettingsWindow:
+    window = sample_window(accounts=accounts, pop3=pop3)
     window.show_settings()
     dialog = window.settings_window
     assert isinstance(dialog, SettingsWindow)
@@ -73,6 +73,27 @@ def scenes() -> Iterator[tuple[str, Callable[[], QWidget]]]:
     yield "07-offline", lambda: settings(section=5)
     yield "08-remove-question", remove_question
     yield "09-one-account-small", _small
+    yield "10-pop3-account", _pop3
+    yield "11-pop3-no-copy-small", _pop3_no_copy_small
+
+
+def _pop3() -> SettingsWindow:
+    """A POP3 account: how often it downloads, and what happens to the copy on the server."""
+    dialog = settings(pop3=True)
+    dialog.resize(dialog.width(), 720)  # the whole page, its POP3 choices at the bottom
+    settle(seconds=0.2)
+    return dialog
+
+
+def _pop3_no_copy_small() -> SettingsWindow:
+    dialog = settings(accounts=1, pop3=True)
+    page = first_account(dialog)
+    assert page.download is not None
+    page.download.keep.setChecked(False)  # the days grey out; the sentence says what that means
+    page._timer.stop()  # a picture, not a change to save
+    dialog.resize(760, 540)  # a 800 x 600 screen
+    settle(seconds=0.2)
+    return dialog
 
 
 def _small() -> SettingsWindow:
