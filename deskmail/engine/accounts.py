@@ -107,7 +107,8 @@ class Account:
             "check_minutes": self.check_minutes,
             # Written only for browser sign-in accounts: files from older versions stay identical.
             **({"auth": self.auth, "oauth2": dict(self.oauth2)} if self.auth != AUTH_PASSWORD else {}),
-            **({"pop3": self.download.to_json()} if self.uses_pop3 else {}),
+            # "poll_minutes" stays for the CLI's JSON (only ever add fields): it is now check_minutes.
+            **({"pop3": {**self.download.to_json(), "poll_minutes": self.check_minutes}} if self.uses_pop3 else {}),
         }
 
     @classmethod
@@ -145,6 +146,10 @@ class Account:
         """Build an account from proven discovery settings (the outgoing server is required)."""
         if candidate.outgoing is None:
             raise AccountError("These settings have no outgoing (SMTP) server, so mail could not be sent.")
+        # A POP3 candidate may carry the person's choices ("pop3": {"keep_on_server": ...}).
+        choices = candidate.extra.get("pop3")
+        choices = choices if isinstance(choices, dict) else {}
+        pop3 = candidate.incoming.protocol is Protocol.POP3
         return cls(
             email=email,
             display_name=display_name,
@@ -154,11 +159,10 @@ class Account:
             provider=candidate.provider,
             source=candidate.source,
             help_urls=tuple(candidate.help_urls),
-            # A POP3 candidate may carry the person's choices ("pop3": {"keep_on_server": ...}).
-            download=DownloadChoices.from_json(
-                choices if isinstance(choices := candidate.extra.get("pop3"), dict) else {}
-            ),
-            check_minutes=POP3_CHECK_MINUTES if candidate.incoming.protocol is Protocol.POP3 else DEFAULT_CHECK_MINUTES,
+            download=DownloadChoices.from_json(choices),
+            check_minutes=check_minutes(choices.get("poll_minutes", POP3_CHECK_MINUTES))
+            if pop3
+            else DEFAULT_CHECK_MINUTES,
         )
 
     def with_policy(self, policy: ConnectionPolicy) -> Account:
@@ -174,7 +178,8 @@ def check_minutes(value: object) -> int:
 
 
 def _old_poll_minutes(data: dict[str, Any]) -> object:
-    """A POP3 account saved before "check_minutes" existed polled every "pop3": {"poll_minutes"}: keep it."""
+    """A POP3 account saved before "check_minutes" existed polled every "pop3": {"poll_minutes"}: keep it.
+    (Files written now carry both, the same number; "check_minutes", which Settings changes, wins.)"""
     pop3 = data.get("pop3")
     return pop3.get("poll_minutes") if isinstance(pop3, dict) else None
 

@@ -78,7 +78,7 @@ def test_keep_a_copy_is_saved_and_the_next_download_follows_it(
             return dict(json.loads(accounts_file.read_text())["accounts"][0]["pop3"])
 
         qtbot.waitUntil(lambda: saved_pop3()["keep_on_server"] is False, timeout=WAIT_MS)
-        assert saved_pop3() == {"keep_on_server": False, "delete_after_days": 0}
+        assert saved_pop3() == {"keep_on_server": False, "delete_after_days": 0, "poll_minutes": 3}
         runtime = view.controller.runtimes[mailbox.email]
         qtbot.waitUntil(lambda: runtime.account.download == DownloadChoices(keep_on_server=False), timeout=WAIT_MS)
         assert view.controller.check_interval_ms(mailbox.email) == 3 * 60_000

@@ -47,7 +47,7 @@ def test_download_choices_round_trip_and_only_pop3_accounts_write_them() -> None
     smtp = ServerConfig(Protocol.SMTP, "smtp.example.test", 465, Security.SSL, "anna")
     account = Account("anna@example.test", "Anna", SERVER, smtp, download=DownloadChoices(True, 14))
     data = account.to_json()
-    assert data["pop3"] == {"keep_on_server": True, "delete_after_days": 14}
+    assert data["pop3"] == {"keep_on_server": True, "delete_after_days": 14, "poll_minutes": 5}  # = check_minutes
     assert Account.from_json(data) == account
     imap = Account(
         "anna@example.test", "Anna", ServerConfig(Protocol.IMAP, "imap.example.test", 993, Security.SSL), smtp
@@ -81,3 +81,6 @@ def test_a_pop3_candidate_may_carry_the_choices() -> None:
     document["pop3"] = {"keep_on_server": False}
     account = Account.from_candidate(Candidate.from_json(document), "anna@example.test")
     assert account.uses_pop3 and account.download == DownloadChoices(keep_on_server=False)
+    assert account.check_minutes == 10  # POP3: a whole login per check, every 10 minutes unless chosen
+    document["pop3"] = {"poll_minutes": 30}
+    assert Account.from_candidate(Candidate.from_json(document), "anna@example.test").check_minutes == 30

@@ -34,7 +34,7 @@ def test_a_pop3_candidate_asks_about_the_server_copy_before_checking() -> None:
     assert machine.step is Step.DONE
     account, _password = bed.saved[0]
     assert account.uses_pop3 and account.download == DownloadChoices(True, 30)
-    assert account.to_json()["pop3"] == {"keep_on_server": True, "delete_after_days": 30}
+    assert account.to_json()["pop3"] == {"keep_on_server": True, "delete_after_days": 30, "poll_minutes": 10}
 
 
 def test_no_copy_on_the_server_ignores_the_days_and_a_retry_does_not_ask_again() -> None:
