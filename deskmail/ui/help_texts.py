@@ -144,7 +144,7 @@ while you are offline.</p>
 <h3>Undo Send</h3>
 <p>A message you send waits a few seconds before it leaves ("Sending… Undo"). Click <b>Undo</b> in
 that time and nothing is sent: the message opens again, exactly as you wrote it. You choose how long
-it waits in <b>Edit › Settings…</b> (0 to 30 seconds; 0 sends at once).</p>
+it waits in <b>Edit › Settings…</b> (0 to 30 seconds; with 0, messages leave at once and cannot be taken back).</p>
 <h3>What cannot be undone</h3>
 <p>Deleting a message that is already in the Trash, and emptying the Trash, delete it for good.
 Deskmail always asks first.</p>

@@ -36,7 +36,7 @@ class UndoSendChoice(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(row)
-        hint = QLabel("0 sends at once.")
+        hint = QLabel("Choose 0 seconds to send at once, without the chance to undo.")
         hint.setStyleSheet("color: palette(placeholder-text);")
         layout.addWidget(hint)
         self._timer = QTimer(self, singleShot=True, interval=SAVE_DELAY_MS)
