@@ -38,11 +38,11 @@ def headers_from_fetch(items: dict[str, Any]) -> MessageHeaders:
     sender_name, sender_addr, _, senders = _addresses(fields.get("from", ""))
     _, _, to_text, to_people = _addresses(fields.get("to", ""))
     _, _, cc_text, cc_people = _addresses(fields.get("cc", ""))
-    modseq = items.get("MODSEQ")
+    modseq = paren_words(items.get("MODSEQ"))
     return MessageHeaders(
         uid=uid,
         flags=flag_words(items.get("FLAGS")),
-        modseq=bounded_number(paren_words(modseq)[0], limits.IMAP_MAX_MODSEQ) if paren_words(modseq) else 0,
+        modseq=bounded_number(modseq[0], limits.IMAP_MAX_MODSEQ) if modseq else 0,
         subject=_decode(fields.get("subject", "")),
         from_name=sender_name,
         from_addr=sender_addr,

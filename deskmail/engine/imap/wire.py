@@ -195,6 +195,9 @@ def bounded_number(digits: bytes | str | int | None, maximum: int) -> int:
     integers past 2^63: a hostile "UID 18446744073709551616" must be neither a crash nor stored.
     An int (a local folder's own UID, POP3) is only checked against the same bounds.
     """
+    if digits.__class__ is bytes and 0 < len(digits) < 19 and digits.isdigit():
+        number = int(digits)  # the usual case, several times per message of a header sync
+        return number if number <= maximum else maximum
     if isinstance(digits, int):
         return min(digits, maximum) if digits > 0 else 0
     if not digits:

@@ -71,7 +71,7 @@ class FolderInfo:
     selectable: bool = True
 
 
-@dataclass
+@dataclass(slots=True)  # tens of thousands per first sync
 class MessageHeaders:
     """What a header sync learns about one message (input to `Store.add_messages`)."""
 
