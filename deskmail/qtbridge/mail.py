@@ -136,7 +136,7 @@ class MailController(QObject):
         for account in accounts:  # changed in Settings: new servers need new connections, the rest applies now
             runtime = self.runtimes.get(account.email)
             if runtime is not None and runtime.account != account:
-                if _connection(runtime.account) != _connection(account):
+                if connection_of(runtime.account) != connection_of(account):
                     self._remove(account.email)
                 else:
                     runtime.account = account
@@ -573,7 +573,7 @@ class MailController(QObject):
         self.runtimes.clear()
 
 
-def _connection(account: Account) -> tuple[object, ...]:
+def connection_of(account: Account) -> tuple[object, ...]:
     """What the open connections depend on: when it changes, the account's runtime is made anew."""
     return (account.incoming, account.outgoing, account.policy, account.auth, account.oauth2)
 

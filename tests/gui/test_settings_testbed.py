@@ -259,6 +259,12 @@ def test_server_settings_are_checked_before_they_are_saved(
     qtbot.waitUntil(lambda: "saved" in page.servers_check.text.text(), timeout=WAIT_MS)
     qtbot.waitUntil(lambda: saved(window, email).incoming.port == 143, timeout=WAIT_MS)
     qtbot.waitUntil(lambda: view.controller.account(email).incoming.port == 143, timeout=WAIT_MS)
+    # The open list reads from the account's new store reader, never the one closed with the old connection.
+    source = view.model.source
+    qtbot.waitUntil(
+        lambda: getattr(view.model.source, "reader", None) is view.controller.reader(email), timeout=WAIT_MS
+    )
+    assert view.model.source is not source or getattr(source, "reader", None) is view.controller.reader(email)
 
 
 def test_remote_content_ask_each_time_overrides_allowed_senders(

@@ -29,7 +29,7 @@ from deskmail.core.redact import register_secret
 from deskmail.engine.accounts import Account, account_key
 from deskmail.engine.smtp.outbox import OutboxItem, OutboxState, outbox_items
 from deskmail.engine.store.models import Folder, MessageSummary, SpecialUse
-from deskmail.qtbridge.mail import MailController, Runtime, RuntimeFactory
+from deskmail.qtbridge.mail import MailController, Runtime, RuntimeFactory, connection_of
 from deskmail.qtbridge.message_model import PAGE_SIZE, FolderSource, ListSource, MessageListModel
 from deskmail.qtbridge.reach import offline_texts
 from deskmail.qtbridge.tasks import Task
@@ -222,10 +222,20 @@ class MailView(QWidget):
             self.current = None  # its account was removed (Settings): show another one's Inbox
             self.model.set_source(ListSource([]))
             self.reading_pane.clear("")
-        self.controller.set_accounts(accounts, on_ready=lambda: self._ready(first))
+        reopen = None
+        before = self.controller.account(self.current.email) if self.current is not None else None
+        after = next((a for a in accounts if self.current is not None and a.email == self.current.email), None)
+        if before is not None and after is not None and connection_of(before) != connection_of(after):
+            # Its settings changed (Settings): the controller may close the store reader the list reads
+            # from and open a new one, so the list lets go of it now and shows the folder again after.
+            reopen = self.current
+            self.model.set_source(ListSource([]))
+        self.controller.set_accounts(accounts, on_ready=lambda: self._ready(first, reopen))
 
-    def _ready(self, first: bool) -> None:
+    def _ready(self, first: bool, reopen: FolderRef | None = None) -> None:
         self.refresh_folders()
+        if reopen is not None and self.current is reopen:
+            self.open_folder(reopen)
         if self.current is None:
             self.folders.select_first_inbox()
         if first:
