@@ -16,11 +16,12 @@ from deskmail.engine.accounts import AccountStore
 from deskmail.engine.credentials import Credentials
 from deskmail.engine.logs import setup_file_logging
 from deskmail.engine.paths import Paths
-from deskmail.engine.prefs import WindowPrefs
+from deskmail.engine.prefs import WindowPrefs, use_chosen_language
 from deskmail.qtbridge.tasks import TaskRunner
 from deskmail.ui.context import AppContext
 from deskmail.ui.crash import CrashReporter
 from deskmail.ui.icons import app_icon
+from deskmail.ui.language import apply_to_qt
 from deskmail.ui.launch import FileOpenRequests, LaunchRequests
 from deskmail.ui.main_window import MailViewFactory, MainWindow
 from deskmail.ui.single_instance import SingleInstance
@@ -73,7 +74,9 @@ def run_app(args: list[str]) -> int:
     paths = Paths.from_settings(settings).ensure()
     log_path = setup_file_logging(paths.logs)
     log.info("Deskmail %s starting (Python %s)", __version__, sys.version.split()[0])
+    language = use_chosen_language(paths)
     app = create_application([sys.argv[0], *[a for a in args if a.startswith("-")]])
+    apply_to_qt(app, language)
     instance = SingleInstance.for_paths(paths)
     if instance.hand_over(args):  # Deskmail is already running: it raises its window or writes the mailto:
         log.info("Deskmail is already running; handed the request over")

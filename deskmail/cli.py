@@ -99,6 +99,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     if not args_list or args_list[0].lower().startswith("mailto:"):
         return _run_gui(args_list)
+    _use_language()
     parser = build_parser()
     args = parser.parse_args(args_list)
     if args.command is None:
@@ -115,6 +116,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
     return status
+
+
+def _use_language() -> None:
+    """The command line speaks the person's language too (its JSON keys and kinds stay English)."""
+    from deskmail.core import i18n
+
+    if os.environ.get("DESKMAIL_LANG"):
+        i18n.use(i18n.choose())
+        return
+    from deskmail.core.settings import Settings
+    from deskmail.engine.paths import Paths
+    from deskmail.engine.prefs import use_chosen_language
+
+    use_chosen_language(Paths.from_settings(Settings.from_env()))
 
 
 def _run_gui(args: list[str]) -> int:

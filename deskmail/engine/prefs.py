@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
+from deskmail.core.i18n import SHIPPED, _
 from deskmail.engine.accounts import atomic_write_text
 from deskmail.engine.paths import Paths
 
@@ -81,6 +83,8 @@ class AppSettings:
 
     undo_send_seconds: how long a sent message waits in the Outbox so that it can be taken back
     (0 to 30, default 5; 0 sends at once).
+    language: the language Deskmail speaks ("" follows the system; "de", "pt_BR", ... one of
+    core.i18n.SHIPPED). DESKMAIL_LANG overrides it.
     """
 
     def __init__(self, paths: Paths) -> None:
@@ -95,22 +99,37 @@ class AppSettings:
             return UNDO_SEND_DEFAULT
         return max(0, min(UNDO_SEND_MAX, int(value)))
 
+    def language(self) -> str:
+        """The chosen language's code, "" for the system's (also for anything not shipped)."""
+        value = self.load().get("language", "")
+        return value if isinstance(value, str) and value in SHIPPED else ""
+
     def effective(self) -> dict[str, Any]:
         """Every setting with the value in use (defaults filled in, out-of-range values clamped)."""
-        return {"undo_send_seconds": self.undo_send_seconds()}
+        return {"undo_send_seconds": self.undo_send_seconds(), "language": self.language()}
 
     def set(self, key: str, value: str) -> dict[str, Any]:
         """Change one setting from text (as typed on the command line); ValueError in plain words if wrong."""
-        if key != "undo_send_seconds":
-            raise ValueError(f"unknown setting {key!r}; known: undo_send_seconds")
-        try:
-            seconds = int(value)
-        except ValueError:
-            raise ValueError("undo_send_seconds is a whole number of seconds, 0 to 30") from None
-        if not 0 <= seconds <= UNDO_SEND_MAX:
-            raise ValueError("undo_send_seconds must be between 0 and 30")
+        stored: Any
+        if key == "undo_send_seconds":
+            try:
+                stored = int(value)
+            except ValueError:
+                raise ValueError(_("undo_send_seconds is a whole number of seconds, 0 to 30")) from None
+            if not 0 <= stored <= UNDO_SEND_MAX:
+                raise ValueError(_("undo_send_seconds must be between 0 and 30"))
+        elif key == "language":
+            if value and value not in SHIPPED:
+                raise ValueError(
+                    _("language is one of: {codes} (or empty for the system's language)").format(
+                        codes=", ".join(SHIPPED)
+                    )
+                )
+            stored = value
+        else:
+            raise ValueError(_("unknown setting {key!r}; known: undo_send_seconds, language").format(key=key))
         data = self.load()
-        data[key] = seconds
+        data[key] = stored
         self.path.parent.mkdir(parents=True, exist_ok=True)
         atomic_write_text(self.path, json.dumps(data, indent=2))
         return self.effective()
@@ -218,3 +237,11 @@ class AppPrefs:
         document = self._read()
         document.update({item.name: getattr(choices, item.name) for item in fields(AppChoices)})
         atomic_write_text(self.path, json.dumps(document, indent=2) + "\n")
+
+
+def use_chosen_language(paths: Paths) -> str:
+    """Speak DESKMAIL_LANG, else the language chosen in Settings, else the system's; returns its code."""
+    from deskmail.core import i18n
+
+    preference = "" if os.environ.get("DESKMAIL_LANG") else AppSettings(paths).language()
+    return i18n.use(i18n.choose(preference))
