@@ -5,6 +5,9 @@
     python scripts/i18n.py compile            # .po -> .mo (the app reads .mo)
     python scripts/i18n.py check              # what tests/unit/test_catalogs.py checks, as a list
     python scripts/i18n.py missing de         # the texts German still lacks, as a .po snippet
+    python scripts/i18n.py part NAME FILES    # deskmail/locale/parts/NAME/<code>.po for FILES' texts
+    python scripts/i18n.py check-part NAME FILES  # what `check` says, for a part
+    python scripts/i18n.py merge-parts        # fold every part into the real catalogs, compile
 
 Babel does the work (extraction from Python, plural rules per language, .mo writing).
 """
@@ -41,10 +44,10 @@ def po_path(code: str) -> Path:
     return LOCALE / code / "LC_MESSAGES" / "deskmail.po"
 
 
-def extract() -> Catalog:
-    """Every marked text in deskmail/, with where it is used and the translators' comments."""
+def extract(paths: list[Path] | None = None) -> Catalog:
+    """Every marked text in deskmail/ (or in `paths`), with where it is used and the translators' comments."""
     catalog = Catalog(project="Deskmail", domain="deskmail", charset="utf-8")
-    for path in sorted(PACKAGE.rglob("*.py")):
+    for path in sorted(p.resolve() for p in paths) if paths else sorted(PACKAGE.rglob("*.py")):
         if SKIPPED.search(path.name):
             continue
         rel = path.relative_to(ROOT).as_posix()
@@ -62,26 +65,54 @@ def write_template(catalog: Catalog) -> None:
     TEMPLATE.write_bytes(buffer.getvalue())
 
 
-def read(code: str) -> Catalog:
-    with po_path(code).open("rb") as f:
+def read(code: str, path: Path | None = None) -> Catalog:
+    with (path or po_path(code)).open("rb") as f:
         return read_po(f, locale=code, domain="deskmail")
 
 
-def write(code: str, catalog: Catalog) -> None:
+def write(code: str, catalog: Catalog, path: Path | None = None) -> None:
+    path = path or po_path(code)
     buffer = io.BytesIO()
     write_po(buffer, catalog, width=120, include_lineno=False, ignore_obsolete=True)
-    po_path(code).parent.mkdir(parents=True, exist_ok=True)
-    po_path(code).write_bytes(buffer.getvalue())
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(buffer.getvalue())
 
 
-def update(template: Catalog) -> None:
+def update(template: Catalog, where: dict[str, Path] | None = None) -> None:
     for code in shipped():
-        if po_path(code).exists():
-            catalog = read(code)
+        path = (where or {}).get(code) or po_path(code)
+        if path.exists():
+            catalog = read(code, path)
         else:
             catalog = Catalog(locale=code, domain="deskmail", project="Deskmail", charset="utf-8")
         catalog.update(template, no_fuzzy_matching=True)
-        write(code, catalog)
+        catalog.fuzzy = False
+        write(code, catalog, path)
+
+
+# Parts: while several people translate different files at once, each keeps its own small
+# catalogs in deskmail/locale/parts/<name>/<code>.po; merge-parts folds them into the real ones.
+PARTS = LOCALE / "parts"
+
+
+def part(name: str, files: list[Path]) -> None:
+    update(extract(files), {code: PARTS / name / f"{code}.po" for code in shipped()})
+
+
+def merge_parts() -> None:
+    template = extract()
+    write_template(template)
+    for code in shipped():
+        merged = read(code) if po_path(code).exists() else Catalog(locale=code, domain="deskmail")
+        for path in sorted(PARTS.glob(f"*/{code}.po")):
+            for message in read(code, path):
+                if message.id and all(_strings(message)) and not message.fuzzy:
+                    have = merged.get(message.id, context=message.context)
+                    if have is None or not all(_strings(have)):
+                        merged[message.id] = message
+        merged.update(template, no_fuzzy_matching=True)
+        write(code, merged)
+    compile_all()
 
 
 def mo_bytes(catalog: Catalog) -> bytes:
@@ -105,15 +136,16 @@ def _key(message: Message) -> tuple[str, str | None]:
     return str(msgid), message.context
 
 
-def problems(template: Catalog | None = None) -> list[str]:
+def problems(template: Catalog | None = None, where: dict[str, Path] | None = None) -> list[str]:
     """Every way a shipped catalog falls short: missing, fuzzy, placeholders, plural forms, stale .mo."""
     template = template or extract()
     found: list[str] = []
     for code in shipped():
-        if not po_path(code).exists():
+        path = (where or {}).get(code) or po_path(code)
+        if not path.exists():
             found.append(f"{code}: no catalog")
             continue
-        catalog = read(code)
+        catalog = read(code, path)
         for wanted in template:
             if not wanted.id:
                 continue
@@ -139,7 +171,7 @@ def problems(template: Catalog | None = None) -> list[str]:
                     found.append(f"{label}: placeholders {sorted(got)} != {sorted(expected)}")
                     break
         mo = po_path(code).with_suffix(".mo")
-        if not mo.exists() or mo.read_bytes() != mo_bytes(catalog):
+        if where is None and not mo.exists() or mo.read_bytes() != mo_bytes(catalog):
             found.append(f"{code}: deskmail.mo is not compiled from deskmail.po (python scripts/i18n.py compile)")
     return found
 
@@ -177,6 +209,14 @@ def main(argv: list[str]) -> int:
         found = problems()
         print("\n".join(found) or "every catalog is complete")
         return 1 if found else 0
+    elif command == "part":
+        part(argv[1], [Path(f) for f in argv[2:]])
+    elif command == "check-part":
+        found = problems(extract([Path(f) for f in argv[2:]]), {c: PARTS / argv[1] / f"{c}.po" for c in shipped()})
+        print("\n".join(found) or "every part catalog is complete")
+        return 1 if found else 0
+    elif command == "merge-parts":
+        merge_parts()
     elif command == "missing":
         print(missing(argv[1]), end="")
     else:
