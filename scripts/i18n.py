@@ -171,7 +171,7 @@ def problems(template: Catalog | None = None, where: dict[str, Path] | None = No
                     found.append(f"{label}: placeholders {sorted(got)} != {sorted(expected)}")
                     break
         mo = po_path(code).with_suffix(".mo")
-        if where is None and not mo.exists() or mo.read_bytes() != mo_bytes(catalog):
+        if where is None and (not mo.exists() or mo.read_bytes() != mo_bytes(catalog)):
             found.append(f"{code}: deskmail.mo is not compiled from deskmail.po (python scripts/i18n.py compile)")
     return found
 
