@@ -484,7 +484,8 @@ class WizardMachine(SignInSteps):
 
     def _save_failed(self, error: BaseException) -> None:
         if isinstance(error, KeyringUnavailable):
-            if error.message != LOCKED_MESSAGE:  # a locked keyring can be unlocked: keep offering it
+            # A locked keyring can be unlocked: keep offering it (its message, in English or translated).
+            if error.message not in (LOCKED_MESSAGE, _(LOCKED_MESSAGE)):
                 self.keyring_checked(False)  # back on the Account page, the box no longer promises it
             self._go(Step.NO_KEYRING, notice=error.message)
         else:
