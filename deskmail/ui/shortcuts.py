@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -30,6 +32,10 @@ MOVING = [
 ]
 
 
+MAX_KEYS_WIDTH = 200  # pixels for the keys column; past it, a row's keys wrap
+ACCELERATOR = re.compile(r"\s*\(&\w\)")
+
+
 def native(sequence: QKeySequence) -> str:
     return sequence.toString(QKeySequence.SequenceFormat.NativeText)
 
@@ -45,7 +51,8 @@ def action_shortcuts(window: QWidget) -> list[tuple[str, str]]:
     found: list[tuple[str, str]] = []
     for action in window.findChildren(QAction):
         keys = list(dict.fromkeys(native(k) for k in action.shortcuts() if not k.isEmpty()))
-        text = action.text().replace("&", "").rstrip("…").strip()
+        # "&Settings…", and Japanese style "設定(&S)…": the accelerator and the dots are menu things.
+        text = ACCELERATOR.sub("", action.text()).replace("&", "").rstrip("…").strip()
         if not keys or not text or text in seen or keys == ["F1"]:
             continue
         seen.add(text)
@@ -62,6 +69,9 @@ class ShortcutsDialog(QDialog):
         self.table.setHorizontalHeaderLabels([_("To do this"), _("Press")])
         self.table.verticalHeader().hide()
         self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
+        # Long descriptions (German, or a narrow window) wrap onto a second line instead of being cut off.
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.setWordWrap(True)
         self.table.setShowGrid(False)
         self.table.setAlternatingRowColors(True)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -73,7 +83,10 @@ class ShortcutsDialog(QDialog):
             self.table.setItem(row, 1, QTableWidgetItem(keys))
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        # The keys take what they need up to a limit (a key with many bindings wraps), the words the rest.
+        self.table.resizeColumnToContents(1)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Interactive)
+        self.table.setColumnWidth(1, min(self.table.columnWidth(1), MAX_KEYS_WIDTH))
         intro = QLabel(_("Deskmail can be used with the keyboard alone. These keys work in the main window:"))
         intro.setWordWrap(True)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)

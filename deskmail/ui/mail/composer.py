@@ -157,6 +157,8 @@ class ComposerWindow(QMainWindow):
         self.from_box = QComboBox()
         for account in self.accounts:
             label = f"{account.display_name} <{account.email}>" if account.display_name else account.email
+            if self.isRightToLeft():  # an isolate keeps "Name <address>" whole in a right-to-left window
+                label = f"\u2068{label}\u2069"
             self.from_box.addItem(label, account.email)
         self.to = AddressField(lambda w: self.suggest(self.account_email(), w))
         self.cc = AddressField(lambda w: self.suggest(self.account_email(), w))
