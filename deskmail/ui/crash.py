@@ -102,9 +102,10 @@ class CrashReporter(QObject):
         explanation = _(EXPLANATION).format(app=APP_NAME)
         info = f"<p>{explanation}</p>"
         if self.log_path is not None:
-            where = _("The details were written to the log file:<br>{path}").format(
-                path=html.escape(str(self.log_path))
-            )
+            path = html.escape(str(self.log_path))
+            if QApplication.isRightToLeft():  # a path reads left to right, even inside Arabic
+                path = f"\u2066{path}\u2069"
+            where = _("The details were written to the log file:<br>{path}").format(path=path)
             info += f"<p>{where}</p>"
             button = dialog.addButton(_("Open Log Folder"), QMessageBox.ButtonRole.ActionRole)
             # Keep the dialog open: an action-role button would otherwise close it.

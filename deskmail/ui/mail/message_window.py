@@ -36,6 +36,9 @@ class MessageWindow(QMainWindow):
         self.toolbar.setMovable(False)
         self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         name_overflow_button(self.toolbar)
+        # Ctrl+W (the platform's Close) closes it, as Esc does; a size for reading, not the list's.
+        QShortcut(QKeySequence(QKeySequence.StandardKey.Close), self).activated.connect(self.close)
+        self.resize(760, 720)
 
     def add_action(self, text: str, slot: Callable[[], object], key: str) -> QAction:
         """Reply, Reply All, Forward: on this window's own message, whatever the main window shows now."""
@@ -46,8 +49,6 @@ class MessageWindow(QMainWindow):
         action.setToolTip(_("{action} ({keys})").format(action=text, keys=keys))
         action.triggered.connect(lambda _checked=False: slot())
         return action
-        QShortcut(QKeySequence(QKeySequence.StandardKey.Close), self).activated.connect(self.close)
-        self.resize(760, 720)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() == Qt.Key.Key_Escape:  # Esc closes a message window, as in other mail apps
