@@ -56,22 +56,22 @@ def use_language(code: str, monkeypatch: pytest.MonkeyPatch, where: Path) -> Non
     i18n.use(code)
 
 
-@pytest.fixture
-def german(qapp: QApplication, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
-    use_language("de", monkeypatch, tmp_path)
-    apply_to_qt(qapp, "de")
+def speaking(code: str, qapp: QApplication, monkeypatch: pytest.MonkeyPatch, where: Path) -> Iterator[None]:
+    use_language(code, monkeypatch, where)
+    apply_to_qt(qapp, code)
     yield
     i18n.use("en")
-    apply_to_qt(qapp, "en")
+    apply_to_qt(qapp, "en")  # Qt's locale, translator and direction too, for the tests after this one
+
+
+@pytest.fixture
+def german(qapp: QApplication, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
+    yield from speaking("de", qapp, monkeypatch, tmp_path)
 
 
 @pytest.fixture
 def arabic(qapp: QApplication, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
-    use_language("ar", monkeypatch, tmp_path)
-    apply_to_qt(qapp, "ar")
-    yield
-    i18n.use("en")
-    apply_to_qt(qapp, "en")
+    yield from speaking("ar", qapp, monkeypatch, tmp_path)
 
 
 def english_ids() -> set[str]:
@@ -109,7 +109,8 @@ def test_the_composer_speaks_german(qtbot: QtBot, german: None) -> None:
     assert window.send_button.text() == "Senden"
     assert window.windowTitle() == "Neue Nachricht"
     assert window.subject.placeholderText() == "Worum geht es?"
-    assert window.form.labelForField(window.subject).text() == "Betreff:"  # type: ignore[union-attr]
+    label = window.form.labelForField(window.subject)
+    assert isinstance(label, QLabel) and label.text() == "Betreff:"
     assert [a.text() for a in window.menuBar().actions()] == ["&Nachricht"]
     assert window.send_button.toolTip().startswith("Senden (")
     left_english = set(shown_texts(window)) & english_ids()
