@@ -5,8 +5,9 @@ from __future__ import annotations
 from deskmail.core.i18n import language
 
 
-def number(value: int) -> str:
-    """`value` with the language's digit grouping: 1,234 in English, 1.234 in German, 1 234 in French."""
+def number(value: float) -> str:
+    """`value` as the language writes it: 1,234.5 in English, 1.234,5 in German, 1 234,5 in French
+    (at most three decimals)."""
     # Babel is imported here, not at start-up: `deskmail --help` and the app's start do not need it.
     from babel.numbers import format_decimal
 

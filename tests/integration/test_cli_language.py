@@ -19,6 +19,8 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
 from deskmail.core import i18n
+from tests.integration.imaptools import PASSWORD, new_mailbox
+from tests.integration.test_account_command import settings_file
 from tests.integration.test_check_cli import CANARY_PASSWORD, CANARY_USER, discover_json
 from tests.servers.bed import Testbed
 
@@ -65,10 +67,15 @@ def german(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[str], dict[st
 
 
 def run_german(
-    german: tuple[list[str], dict[str, str]], testbed: Testbed | None, home: Path, *args: str, stdin: str = ""
+    german: tuple[list[str], dict[str, str]],
+    testbed: Testbed | None,
+    home: Path,
+    *args: str,
+    stdin: str = "",
+    env: dict[str, str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
     command, extra = german
-    env = {**os.environ, **(testbed.env if testbed else {}), **extra, "DESKMAIL_HOME": str(home)}
+    env = {**os.environ, **(env or {}), **(testbed.env if testbed else {}), **extra, "DESKMAIL_HOME": str(home)}
     return subprocess.run(
         [*command, *args], input=stdin, capture_output=True, text=True, cwd=REPO, env=env, timeout=60, check=False
     )
@@ -162,3 +169,42 @@ def test_check_json_keeps_english_keys_and_kinds_in_german(
     unusable = run_german(german, testbed, tmp_path, "check", "--config", str(tmp_path / "missing.json"))
     assert unusable.returncode == 2
     assert f"{tmp_path / 'missing.json'} kann nicht gelesen werden" in unusable.stderr
+
+
+def test_account_sync_and_folders_speak_german(
+    german: tuple[list[str], dict[str, str]], testbed: Testbed, keyring_env: dict[str, str], tmp_path: Path
+) -> None:
+    mailbox = new_mailbox(testbed.mail, testbed.ca_path)
+    mailbox.fill(7)
+    config = str(settings_file(tmp_path, testbed, mailbox.email))
+    home = tmp_path / "home"
+    added = run_german(
+        german,
+        testbed,
+        home,
+        "account",
+        "add",
+        "--config",
+        config,
+        "--password-stdin",
+        "--no-check",
+        stdin=PASSWORD + "\n",
+        env=keyring_env,
+    )
+    assert added.returncode == 0, added.stderr
+    assert f"{mailbox.email} (Example Test Mail) hinzugefügt." in added.stdout
+    assert "  Eingang: imap.example.test Port 993, verschlüsselt (SSL/TLS), Benutzername " in added.stdout
+    assert "Passwort: im Schlüsselbund des Systems gespeichert. Die Einstellungen wurden NICHT geprüft." in added.stdout
+
+    synced = run_german(german, testbed, home, "sync", mailbox.email, env=keyring_env)
+    assert synced.returncode == 0, synced.stderr
+    assert f"{mailbox.email}: auf dem neuesten Stand (" in synced.stderr
+
+    folders = run_german(german, testbed, home, "folders", mailbox.email, env=keyring_env)
+    assert folders.returncode == 0, folders.stderr
+    inbox = next(line for line in folders.stdout.splitlines() if line.startswith("INBOX"))
+    assert inbox.split()[2:] == ["7", "Nachrichten", "4", "ungelesen"], inbox
+
+    missing = run_german(german, testbed, home, "messages", mailbox.email, "Nirgends", env=keyring_env)
+    assert missing.returncode == 1
+    assert "Es gibt keinen Ordner 'Nirgends'. Ordner: " in missing.stderr
