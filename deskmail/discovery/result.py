@@ -100,7 +100,9 @@ def assemble(ctx: Context, reports: list[SourceReport], hint: str | None = None)
     else:  # no_imap
         result.reason, result.candidates = "no_imap", []
         note = winner.config.note if winner.config else ""
-        result.message = note or _("{name} does not let other e-mail apps read your mail.").format(name=name)
+        result.message = (
+            _(note) if note else _("{name} does not let other e-mail apps read your mail.").format(name=name)
+        )
     return result
 
 
@@ -109,7 +111,7 @@ def _found_message(best: Candidate, name: str) -> str:
     if best.extra.get("login") == "app_password":
         parts.append(_("{name} may need an app password instead of your normal password.").format(name=name))
     if best.extra.get("note"):
-        parts.append(str(best.extra["note"]))
+        parts.append(_(str(best.extra["note"])))  # the provider table's words, translated (providers.NOTES)
     if best.enable_url:
         parts.append(
             _("If signing in fails, turn on IMAP in your {name} settings first: {link}").format(
