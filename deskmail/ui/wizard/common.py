@@ -19,34 +19,42 @@ from PySide6.QtWidgets import (
 )
 
 from deskmail.core.errors import Field
+from deskmail.core.i18n import N_, _
+from deskmail.core.serverconfig import Protocol
 from deskmail.ui.accessible import mark_heading
 from deskmail.wizard.machine import WizardMachine
 from deskmail.wizard.steps import Action, Step
 
-# Button words per action; some pages say the same thing more precisely.
+# Button words per action; some pages say the same thing more precisely. Marked here, translated where
+# shown (action_label): the language is chosen after imports.
 ACTION_LABELS = {
-    Action.RETYPE_PASSWORD: "Type the password again",
-    Action.OPEN_APP_PASSWORD_PAGE: "Open the app password page",
-    Action.OPEN_ENABLE_PAGE: "Open the settings page",
-    Action.OPEN_HELP: "Open your provider's help page",
-    Action.TRUST_CERTIFICATE: "Trust this certificate",
-    Action.EDIT_SETTINGS: "Change settings",
-    Action.ALLOW_PLAINTEXT: "Use without encryption...",
-    Action.TRY_AGAIN: "Try again",
-    Action.GO_BACK: "Go back",
-    Action.USE_SESSION_PASSWORD: "Ask for my password at each start",
-    Action.SIGN_IN_WITH_BROWSER: "Sign in in your browser",
+    Action.RETYPE_PASSWORD: N_("Type the password again"),
+    Action.OPEN_APP_PASSWORD_PAGE: N_("Open the app password page"),
+    Action.OPEN_ENABLE_PAGE: N_("Open the settings page"),
+    Action.OPEN_HELP: N_("Open your provider's help page"),
+    Action.TRUST_CERTIFICATE: N_("Trust this certificate"),
+    Action.EDIT_SETTINGS: N_("Change settings"),
+    Action.ALLOW_PLAINTEXT: N_("Use without encryption..."),
+    Action.TRY_AGAIN: N_("Try again"),
+    Action.GO_BACK: N_("Go back"),
+    Action.USE_SESSION_PASSWORD: N_("Ask for my password at each start"),
+    Action.SIGN_IN_WITH_BROWSER: N_("Sign in in your browser"),
 }
 PAGE_ACTION_LABELS = {
-    (Step.OAUTH_ONLY, Action.RETYPE_PASSWORD): "I have an app password",
-    (Step.IMAP_DISABLED, Action.TRY_AGAIN): "I have switched it on",
-    (Step.POP3_ONLY, Action.EDIT_SETTINGS): "Type the settings myself",
-    (Step.NOT_FOUND, Action.EDIT_SETTINGS): "Type the settings myself",
+    (Step.OAUTH_ONLY, Action.RETYPE_PASSWORD): N_("I have an app password"),
+    (Step.IMAP_DISABLED, Action.TRY_AGAIN): N_("I have switched it on"),
+    (Step.POP3_ONLY, Action.EDIT_SETTINGS): N_("Type the settings myself"),
+    (Step.NOT_FOUND, Action.EDIT_SETTINGS): N_("Type the settings myself"),
 }
 
 
 def action_label(step: Step, action: Action) -> str:
-    return PAGE_ACTION_LABELS.get((step, action), ACTION_LABELS[action])
+    return _(PAGE_ACTION_LABELS.get((step, action), ACTION_LABELS[action]))
+
+
+def receiving_title(protocol: Protocol) -> str:
+    """ "Receiving mail (IMAP)" or "(POP3)": the title of the incoming server's box or group."""
+    return _("Receiving mail ({protocol})").format(protocol=str(protocol).upper())
 
 
 def scaled_font(base: QFont, factor: float, bold: bool = False) -> QFont:
@@ -85,7 +93,7 @@ def error_line() -> QLabel:
     """A field's error message; hidden while there is none."""
     label = paragraph()
     label.setFont(scaled_font(label.font(), 1.0, bold=True))
-    label.setAccessibleName("Problem with this field")
+    label.setAccessibleName(_("Problem with this field"))
     label.hide()
     return label
 

@@ -10,6 +10,7 @@ from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QDialog, QPushButton, QStackedWidget, QVBoxLayout, QWidget
 
 from deskmail.core.cancel import Cancelled
+from deskmail.core.i18n import _
 from deskmail.qtbridge.tasks import Task, TaskRunner
 from deskmail.ui.wizard.common import Page
 from deskmail.ui.wizard.first_pages import AccountPage, FindingPage, FoundPage
@@ -39,8 +40,8 @@ class AccountWizard(QDialog):
         open_url: Callable[[str], None] = open_in_browser,
     ) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Add an e-mail account")
-        self.setAccessibleName("Add an e-mail account")
+        self.setWindowTitle(_("Add an e-mail account"))
+        self.setAccessibleName(_("Add an e-mail account"))
         self.machine = WizardMachine(services)
         self.runner = runner or TaskRunner(self)
         self.open_url = open_url
