@@ -7,6 +7,7 @@ from collections.abc import Callable
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont, QResizeEvent
 from PySide6.QtWidgets import (
+    QApplication,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -79,8 +80,18 @@ def heading(text: str = "") -> QLabel:
     return label
 
 
+def align_with_layout(label: QLabel) -> QLabel:
+    """Starts `label` where the layout starts, whatever the text: a host name or fingerprint (left-to-right
+    text) in an Arabic page sits on the right like the words around it, not on the left."""
+    if QApplication.layoutDirection() is Qt.LayoutDirection.RightToLeft:
+        vertical = label.alignment() & Qt.AlignmentFlag.AlignVertical_Mask
+        label.setAlignment(Qt.AlignmentFlag.AlignAbsolute | Qt.AlignmentFlag.AlignRight | vertical)
+    return label
+
+
 def paragraph(text: str = "", selectable: bool = False) -> QLabel:
     label = QLabel(text)
+    align_with_layout(label)
     label.setWordWrap(True)
     label.setTextFormat(Qt.TextFormat.PlainText)
     label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
@@ -134,6 +145,17 @@ class FittingScrollArea(QScrollArea):
                 inner.setMinimumHeight(needed)
         super().resizeEvent(event)
 
+    def needed_width(self) -> int:
+        """The narrowest this area can be without cutting off what cannot wrap (a long German tick box,
+        a host name): it never scrolls sideways."""
+        inner = self.widget()
+        if inner is None:
+            return 0
+        layout = inner.layout()
+        if layout is not None:
+            layout.invalidate()  # its cached size predates the words the page added after building it
+        return inner.minimumSizeHint().width() + self.verticalScrollBar().sizeHint().width() + 2 * self.frameWidth()
+
 
 class Page(QWidget):
     """One page of the wizard: a column of content with a row of buttons at the bottom."""
@@ -150,7 +172,7 @@ class Page(QWidget):
         self.content.setSpacing(12)
         column.addLayout(self.content)
         column.addStretch(1)
-        area = FittingScrollArea()
+        self.area = area = FittingScrollArea()
         area.setWidgetResizable(True)
         area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         area.setFrameShape(QFrame.Shape.NoFrame)
@@ -161,6 +183,10 @@ class Page(QWidget):
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(area, 1)
         outer.addLayout(self.buttons)
+
+    def minimum_width(self) -> int:
+        """The narrowest this page can be with every word in sight."""
+        return max(self.minimumSizeHint().width(), self.area.needed_width())
 
     def enter(self) -> None:
         """The page became the current one: fill it from the draft."""

@@ -53,7 +53,11 @@ class AccountWizard(QDialog):
         self._build_pages()
         layout = QVBoxLayout(self)
         layout.addWidget(self.stack)
-        self.setMinimumWidth(520)
+        # Never narrower than a page's words that cannot wrap (a long German tick box): the pages never
+        # scroll sideways, so anything wider would be cut off.
+        margins = layout.contentsMargins()
+        widest = max(page.minimum_width() for page in self.pages.values())
+        self.setMinimumWidth(max(520, widest + margins.left() + margins.right()))
         # The pages' scroll areas report their still-empty content here (the dialog came out 520 x 118,
         # its form scrolled out of sight): open at a size that shows a whole page, scaled with the font.
         line = self.fontMetrics().height()

@@ -25,6 +25,7 @@ from deskmail.core.i18n import _
 from deskmail.core.serverconfig import Protocol, Security, ServerConfig
 from deskmail.ui.wizard.common import (
     Page,
+    align_with_layout,
     button,
     error_line,
     heading,
@@ -213,13 +214,13 @@ class ServerBox(QFrame):
         layout = QVBoxLayout(self)
         self.title = QLabel(title)
         self.title.setFont(scaled_font(self.title.font(), 1.0, bold=True))
-        self.domain = QLabel()
+        self.domain = align_with_layout(QLabel())
         self.domain.setFont(scaled_font(self.domain.font(), 1.8, bold=True))
         self.domain.setWordWrap(True)
         self.host = paragraph(selectable=True)
         row = QHBoxLayout()
         self.lock = QLabel()
-        self.security = QLabel()
+        self.security = align_with_layout(QLabel())
         self.security.setFont(scaled_font(self.security.font(), 1.1, bold=True))
         row.addWidget(self.lock)
         row.addWidget(self.security, 1)

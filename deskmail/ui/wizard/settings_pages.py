@@ -34,6 +34,16 @@ from deskmail.wizard.machine import WizardMachine
 from deskmail.wizard.manual import AUTH_CHOICES, SECURITY_ORDER, ServerForm
 from deskmail.wizard.words import security_words
 
+
+def shrinking_combo() -> QComboBox:
+    """A choice that may be narrower than its longest item (cut with "..." when the window is narrow)
+    instead of making the whole window as wide as the longest sentence in the longest language."""
+    combo = QComboBox()
+    combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+    combo.setMinimumContentsLength(16)
+    return combo
+
+
 # IMAP keeps the mail on the server for every device; POP3 downloads it to this computer.
 INCOMING_CHOICES = {
     Protocol.IMAP: N_("IMAP: your mail stays on the server, the same on all your devices"),
@@ -54,7 +64,7 @@ class ServerFields(QGroupBox):
         self.port = QLineEdit()
         self.port.setAccessibleName(_("{title}: port number").format(title=title))
         self.port.setMaxLength(5)
-        self.security = QComboBox()
+        self.security = shrinking_combo()
         self.security.setAccessibleName(_("{title}: security").format(title=title))
         for security in SECURITY_ORDER:
             self.security.addItem(security_words(security), security)
@@ -120,7 +130,7 @@ class ManualPage(Page):
             )
         )
         protocol_row = QFormLayout()
-        self.protocol = QComboBox()
+        self.protocol = shrinking_combo()
         self.protocol.setAccessibleName(_("How to receive mail"))
         for protocol, words in INCOMING_CHOICES.items():
             self.protocol.addItem(_(words), protocol)
@@ -137,7 +147,7 @@ class ManualPage(Page):
         self.content.addWidget(self.username_error)
         self.content.addWidget(self.outgoing)
         auth_row = QFormLayout()
-        self.auth = QComboBox()
+        self.auth = shrinking_combo()
         self.auth.setAccessibleName(_("How to sign in"))
         for method, words in AUTH_CHOICES.items():
             self.auth.addItem(_(words), method)  # marked where defined (wizard/manual.py)
