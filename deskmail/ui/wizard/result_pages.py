@@ -67,7 +67,7 @@ class CheckingPage(Page):
         draft, saving = self.machine.draft, self.machine.step is Step.SAVING
         candidate = draft.candidate
         self.title.setText(_("Saving your account...") if saving else _("Checking your settings..."))
-        hosts = {side: getattr(candidate, side).host for side, _ in CHECK_ROWS if getattr(candidate, side, None)}
+        hosts = {side: getattr(candidate, side).host for side, _words in CHECK_ROWS if getattr(candidate, side, None)}
         # Both checks run at once; their progress lines name the server, so each row shows its own.
         separate = len(set(hosts.values())) == len(hosts)
         for side, words in CHECK_ROWS:
