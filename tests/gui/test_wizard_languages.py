@@ -8,7 +8,6 @@ the whole wizard right to left.
 from __future__ import annotations
 
 import gettext
-import importlib.util
 import io
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,6 +25,7 @@ from deskmail.ui.language import apply_to_qt
 from deskmail.ui.wizard.pop3_page import DownloadChoicesFields
 from deskmail.ui.wizard.result_pages import _date_words
 from deskmail.wizard.steps import Step
+from tests.unit.test_catalogs import _tool
 
 from .test_translated_scenes import leftovers
 from .wizard_bed import Run, accept_found, action, click, found_page, run, type_account, wait_for
@@ -37,14 +37,6 @@ ROOT = Path(__file__).resolve().parents[2]
 WIZARD_FILES = sorted(p for p in (ROOT / "deskmail" / "ui" / "wizard").glob("*.py") if p.name != "gallery.py")
 # Translations still waiting in a part catalog (before `scripts/i18n.py merge-parts` folds them in).
 PART = ROOT / "deskmail" / "locale" / "parts" / "i18n-uiwizard"
-
-
-def _tool() -> Any:
-    spec = importlib.util.spec_from_file_location("deskmail_i18n_tool", ROOT / "scripts" / "i18n.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def use_language(app: QApplication, code: str) -> None:
