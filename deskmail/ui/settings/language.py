@@ -22,6 +22,8 @@ from deskmail.qtbridge.tasks import TaskRunner
 from deskmail.ui.settings.restart import restart_app
 
 NEXT_START = N_("Deskmail will speak {language} the next time it starts.")
+# Languages that write their own name in lower case within a sentence; the others as NATIVE_NAMES.
+IN_A_SENTENCE = {"fr": "français", "es": "español", "it": "italiano", "pt_BR": "português", "pl": "polski"}
 
 
 def system_language(environ: dict[str, str] | None = None) -> str:
@@ -77,7 +79,8 @@ class LanguageChoice(QWidget):
         layout.addWidget(self.note)
         layout.addWidget(self.note_chosen)
         layout.addLayout(restart_row)
-        self._show_note("")
+        for shown in (self.note, self.note_chosen, self.restart_button):
+            shown.hide()  # until the person chooses: the language in use is what was chosen before
         self.box.activated.connect(self._chosen)
         self.setEnabled(False)  # until settings.json is read: a choice now would be undone by it
         settings = self.settings
@@ -111,9 +114,9 @@ class LanguageChoice(QWidget):
         self.restart_button.setVisible(changes)
         if not changes:
             return
-        name = i18n.NATIVE_NAMES[new]
-        self.note.setText(_(NEXT_START).format(language=name))
-        chosen = in_language(new, NEXT_START).format(language=name)
+        self.note.setText(_(NEXT_START).format(language=i18n.NATIVE_NAMES[new]))
+        # In its own sentence a language is named as that language writes it there ("parlera français").
+        chosen = in_language(new, NEXT_START).format(language=IN_A_SENTENCE.get(new, i18n.NATIVE_NAMES[new]))
         if chosen != self.note.text():
             self.note_chosen.setText(chosen)
             rtl = new in i18n.RIGHT_TO_LEFT
