@@ -33,7 +33,10 @@ def test_the_new_process_starts_after_this_one_exits_with_the_same_launch(tmp_pa
     env = {**os.environ, "RESTART_MARKER": str(marker), "DESKMAIL_LANG": "en", "QT_QPA_PLATFORM": "offscreen"}
     root = Path(__file__).resolve().parents[2]
     env["PYTHONPATH"] = os.pathsep.join([str(root), env.get("PYTHONPATH", "")])
-    subprocess.run([sys.executable, str(script), "mailto:ben@example.test"], env=env, check=True, timeout=60)
+    first = subprocess.run(
+        [sys.executable, str(script), "mailto:ben@example.test"], env=env, timeout=60, capture_output=True, text=True
+    )
+    assert first.returncode == 0 and "Traceback" not in first.stderr, first.stderr
     assert (tmp_path / "marker.json.first").exists()
     deadline = time.monotonic() + 30
     while not marker.exists() and time.monotonic() < deadline:

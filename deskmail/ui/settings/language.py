@@ -102,7 +102,10 @@ class LanguageChoice(QWidget):
 
     def _chosen(self, _index: int) -> None:
         code, settings = self.chosen(), self.settings
-        self.runner.run(lambda c, p: settings.set("language", code), key="settings-save", name="save-language")
+        # cleanup: a Restart right after the choice quits the app; the choice is still written first.
+        self.runner.run(
+            lambda c, p: settings.set("language", code), key="settings-save", name="save-language", cleanup=True
+        )
         self._show_note(code)
 
     def _show_note(self, code: str) -> None:
@@ -127,5 +130,5 @@ class LanguageChoice(QWidget):
             self.note_chosen.setVisible(True)
 
     def restart_now(self) -> None:
-        """Save the choice first (a queued save still runs before the app quits), then start again."""
+        """Quit and start again; the choice's save still runs while the app shuts down (cleanup work)."""
         self.restart()

@@ -39,10 +39,11 @@ def start_detached(program: str, arguments: list[str]) -> bool:
     environment = QProcessEnvironment.systemEnvironment()
     environment.remove("DESKMAIL_LANG")
     process.setProcessEnvironment(environment)
-    started, _pid = process.startDetached()
+    result: object = process.startDetached()  # a bool in PySide6 6.11, (bool, pid) in its type stubs
+    started = bool(result[0] if isinstance(result, tuple) else result)
     if not started:
         log.warning("restart: could not start %s", program)
-    return bool(started)
+    return started
 
 
 def start_again_at_exit(command: tuple[str, list[str]] | None = None) -> None:
