@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from deskmail.core.i18n import _
 from deskmail.engine.store.models import MessageSummary
 from deskmail.qtbridge.message_model import COL_DATE, COL_MARKS, COL_PEOPLE, COL_SUBJECT, MessageListModel, MessageRole
 from deskmail.ui.icons import ui_icon
@@ -263,7 +264,7 @@ class MessageList(QTableView):
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.setSortingEnabled(True)
         self.sortByColumn(COL_DATE, Qt.SortOrder.DescendingOrder)
-        self.setAccessibleName("Messages")
+        self.setAccessibleName(_("Messages"))
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
         header = self.horizontalHeader()
         header.setHighlightSections(False)
