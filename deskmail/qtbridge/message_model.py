@@ -193,6 +193,15 @@ def day_month_format(locale: QLocale, *, short: bool, year: bool) -> str:
     return _day_month(locale.name(), locale.dateFormat(QLocale.FormatType.LongFormat), short, year)
 
 
+def isolate(text: str) -> str:
+    """`text` as a unit of its own direction inside a line of the other (Unicode FSI ... PDI).
+
+    An English subject in the Arabic window keeps its "?" at its end; an Arabic name in an
+    English line does not pull the address around it.
+    """
+    return f"\u2068{text}\u2069" if text else text
+
+
 @functools.lru_cache(maxsize=4096)
 def recipient_names(to_addrs: str) -> str:
     """ "Ben Hartmann, clara@example.test" for Sent and Drafts: names where there are names, never raw headers."""

@@ -6,7 +6,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from PySide6.QtCore import QLocale, QModelIndex, QPersistentModelIndex, QSignalBlocker, Qt, Signal
+from PySide6.QtCore import QLocale, QModelIndex, QPersistentModelIndex, QSignalBlocker, QSize, Qt, Signal
 from PySide6.QtGui import (
     QColor,
     QDragEnterEvent,
@@ -91,6 +91,17 @@ class AccountNameDelegate(QStyledItemDelegate):
             option.textElideMode = Qt.TextElideMode.ElideMiddle
 
 
+class UnseenHeader(QHeaderView):
+    """The folder list's hidden header: its titles are for screen readers, so they size no column.
+
+    Qt sizes a ResizeToContents column by its header title even when the header is hidden: a long
+    translated title ("Ungelesen") took the width the folder names need ("Postei…").
+    """
+
+    def sectionSizeFromContents(self, logicalIndex: int) -> QSize:
+        return QSize(0, 0) if self.isHidden() else super().sectionSizeFromContents(logicalIndex)
+
+
 class FolderTree(QTreeView):
     """The folder list; emits `folder_selected(FolderRef)` when the person picks a folder."""
 
@@ -101,6 +112,7 @@ class FolderTree(QTreeView):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.tree_model = QStandardItemModel(0, 2, self)
+        self.setHeader(UnseenHeader(Qt.Orientation.Horizontal, self))
         self.setModel(self.tree_model)
         self.tree_model.setHorizontalHeaderLabels([_("Folder"), _("Unread")])  # unseen, but screen readers say them
         self.setHeaderHidden(True)

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 
 from deskmail.core.i18n import _
 from deskmail.engine.store.models import MessageSummary
-from deskmail.qtbridge.message_model import full_date
+from deskmail.qtbridge.message_model import full_date, isolate
 from deskmail.ui.accessible import mark_heading
 from deskmail.ui.mail.attachments import AttachmentStrip, human_size
 from deskmail.ui.mail.bars import MessageBar
@@ -268,15 +268,17 @@ class ReadingPane(QWidget):
 
     def _show_headers(self, summary: MessageSummary, rendered: RenderedMessage | None = None) -> None:
         self.subject.setText(summary.subject or _("(no subject)"))
-        sender = f"<b>{html.escape(summary.from_name or summary.from_addr)}</b>"
+        # In a mirrored (right-to-left) window names and addresses keep their own direction.
+        own = isolate if self.isRightToLeft() else str
+        sender = f"<b>{html.escape(own(summary.from_name or summary.from_addr))}</b>"
         if summary.from_name and summary.from_addr:
-            sender += f" &lt;{html.escape(summary.from_addr)}&gt;"
+            sender += " " + html.escape(own(f"<{summary.from_addr}>"))
         # Translators: the reader's header lines; {people} is already marked up (names in bold).
         lines = [_("From: {people}").format(people=sender)]
         if summary.to_addrs:
-            lines.append(_("To: {people}").format(people=html.escape(summary.to_addrs)))
+            lines.append(_("To: {people}").format(people=html.escape(own(summary.to_addrs))))
         if summary.cc_addrs:
-            lines.append(_("Cc: {people}").format(people=html.escape(summary.cc_addrs)))
+            lines.append(_("Cc: {people}").format(people=html.escape(own(summary.cc_addrs))))
         self.people.setText("<br>".join(lines))
         self.date.setText(full_date(summary.date))
 

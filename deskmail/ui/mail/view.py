@@ -50,6 +50,7 @@ SEARCH_DELAY_MS = 150
 NARROW_WINDOW = 1000  # narrower: the reader goes under the list, rows stack (sender and date, subject, preview)
 NARROW_LIST = 560  # a narrower list stacks its rows too: as a table the subject would get under ~250 px
 READER_WIDTH = 660  # a 600 px newsletter and its margins without a horizontal scroll bar
+FOLDER_PANE_MAX = 260  # long folder names (German "Posteingang" in bold) get this much before they are cut
 WARM_UP_MS = 300  # after the first paint: start-up does not wait for the MIME stack
 
 
@@ -127,6 +128,7 @@ class MailView(QWidget):
         middle.setMinimumWidth(200)
         self.reading_pane.setMinimumWidth(240)
         self._sized = False  # the first layout picks pane sizes from the window's width (or the remembered ones)
+        self._panes_restored = False  # the person's own pane sizes: never widened for them
         self.content.splitterMoved.connect(lambda _p, _i: self._fit_rows())
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 0)
@@ -164,6 +166,19 @@ class MailView(QWidget):
         else:
             reader = max(int(rest * 0.6), min(READER_WIDTH, rest - 260))
             self.content.setSizes([rest - reader, reader])
+
+    def fit_folder_pane(self) -> None:
+        """Widen the folder pane (within limits) so folder names show whole: "Posteingang" at 800 px too."""
+        if self._panes_restored:
+            return
+        sizes = self.splitter.sizes()
+        tree = self.folders
+        frame = tree.width() - tree.viewport().width()  # the frame and any scroll bar
+        needed = tree.sizeHintForColumn(0) + tree.columnWidth(1) + frame + 4
+        limit = max(160, min(FOLDER_PANE_MAX, self.width() // 4))
+        target = min(limit, needed)
+        if len(sizes) == 2 and target > sizes[0]:
+            self.splitter.setSizes([target, max(1, sum(sizes) - target)])
 
     def _fit_rows(self) -> None:
         self.list.set_stacked(self.width() < NARROW_WINDOW or self.list.width() < NARROW_LIST)
@@ -234,6 +249,8 @@ class MailView(QWidget):
 
     def _ready(self, first: bool, reopen: FolderRef | None = None) -> None:
         self.refresh_folders()
+        if first:
+            self.fit_folder_pane()
         if reopen is not None and self.current is reopen:
             self.open_folder(reopen)
         if self.current is None:
@@ -577,7 +594,7 @@ class MailView(QWidget):
     def restore_state(self, state: dict[str, object]) -> None:
         panes, columns = state.get("panes"), state.get("columns")
         if isinstance(panes, list) and len(panes) == 3 and all(isinstance(p, int) and p > 40 for p in panes):
-            self._sized = True
+            self._sized = self._panes_restored = True
             self.splitter.setSizes([panes[0], panes[1] + panes[2]])
             self.content.setSizes(panes[1:])
         if isinstance(columns, list) and all(isinstance(c, int) and 0 < c < 2000 for c in columns):
