@@ -17,7 +17,6 @@ from typing import Any, Protocol
 
 from PySide6.QtCore import (
     QAbstractTableModel,
-    QDate,
     QDateTime,
     QLocale,
     QModelIndex,
@@ -126,26 +125,26 @@ def short_date(timestamp: int, now: float | None = None, locale: QLocale | None 
 
     In the language's own format (QLocale; the default locale follows the chosen language). Local time.
     """
-    when = _when(timestamp, now)
-    if when is None:
-        return ""
-    moment, same_day, same_year = when
-    locale = locale or QLocale()
-    if same_day:
-        return locale.toString(moment.time(), QLocale.FormatType.ShortFormat)
-    return locale.toString(moment.date(), day_month_format(locale, short=True, year=not same_year))
+    return _dated(timestamp, now, locale, short=True)
 
 
 def spoken_date(timestamp: int, now: float | None = None, locale: QLocale | None = None) -> str:
     """The date as a person says it: "today at 14:05", "5 December", "5 December 2021". Local time."""
-    when = _when(timestamp, now)
-    if when is None:
+    return _dated(timestamp, now, locale, short=False)
+
+
+def _dated(timestamp: int, now: float | None, locale: QLocale | None, *, short: bool) -> str:
+    """`timestamp` as its time when it is today, else its day and month (and year when not this year)."""
+    if timestamp <= 0:
         return ""
-    moment, same_day, same_year = when
     locale = locale or QLocale()
-    if same_day:
-        return _("today at {time}").format(time=locale.toString(moment.time(), QLocale.FormatType.ShortFormat))
-    return locale.toString(moment.date(), day_month_format(locale, short=False, year=not same_year))
+    moment = QDateTime.fromSecsSinceEpoch(timestamp)
+    today = QDateTime.fromSecsSinceEpoch(int(time.time() if now is None else now)).date()
+    if moment.date() == today:
+        clock = locale.toString(moment.time(), QLocale.FormatType.ShortFormat)
+        return clock if short else _("today at {time}").format(time=clock)
+    same_year = moment.date().year() == today.year()
+    return locale.toString(moment.date(), day_month_format(locale, short=short, year=not same_year))
 
 
 def full_date(timestamp: int, locale: QLocale | None = None) -> str:
@@ -157,16 +156,6 @@ def full_date(timestamp: int, locale: QLocale | None = None) -> str:
     day = locale.toString(moment.date(), QLocale.FormatType.LongFormat)
     # Translators: a message's date and time in the reader, e.g. "Sunday, 6 December 2026, 14:05".
     return _("{date}, {time}").format(date=day, time=locale.toString(moment.time(), QLocale.FormatType.ShortFormat))
-
-
-def _when(timestamp: int, now: float | None) -> tuple[QDateTime, bool, bool] | None:
-    """`timestamp` as local time, whether it is today, whether it is this year (None when unknown)."""
-    if timestamp <= 0:
-        return None
-    now = time.time() if now is None else now
-    moment = QDateTime.fromSecsSinceEpoch(timestamp)
-    today: QDate = QDateTime.fromSecsSinceEpoch(int(now)).date()
-    return moment, moment.date() == today, moment.date().year() == today.year()
 
 
 _WEEKDAY = re.compile(r"\s*d{4}[\s,،]*")  # "dddd, " (and the Japanese trailing "dddd")
