@@ -6,6 +6,7 @@ them, while the server is still addressed by its own names ("Trash"). Dates come
 
 from __future__ import annotations
 
+import io
 import time
 from collections.abc import Iterator
 from datetime import datetime
@@ -15,6 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from babel.messages.catalog import Catalog
+from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from PySide6.QtCore import QLocale, Qt
 from PySide6.QtWidgets import QApplication, QLabel
@@ -54,12 +57,31 @@ def test_short_date_follows_the_language() -> None:
     assert spoken_date(old, now, QLocale("es")) == "3 de marzo de 2021"
 
 
+def german_catalog() -> Catalog:
+    """The German catalog as the app will ship it: the real one with the part catalogs not merged into it yet."""
+    real = i18n.LOCALE_DIR / "de" / "LC_MESSAGES" / "deskmail.po"
+    with real.open("rb") if real.exists() else io.BytesIO(b"") as po:
+        catalog = read_po(po, locale="de", domain="deskmail")
+    for part in sorted((i18n.LOCALE_DIR / "parts").glob("*/de.po")):
+        with part.open("rb") as po:
+            for message in read_po(po, locale="de"):
+                if message.id and message.string and catalog.get(message.id, context=message.context) is None:
+                    catalog[message.id] = message
+    return catalog
+
+
 @pytest.fixture
-def german(qapp: QApplication) -> Iterator[None]:
+def german(qapp: QApplication, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Catalog]:
+    catalog = german_catalog()
+    compiled = tmp_path / "de" / "LC_MESSAGES" / "deskmail.mo"
+    compiled.parent.mkdir(parents=True)
+    with compiled.open("wb") as mo:
+        write_mo(mo, catalog)
+    monkeypatch.setattr(i18n, "LOCALE_DIR", tmp_path)
     before = QLocale()
     i18n.use("de")
     apply_to_qt(qapp, "de")
-    yield
+    yield catalog
     i18n.use("en")
     apply_to_qt(qapp, "en")
     QLocale.setDefault(before)  # the next tests read dates as before
@@ -67,7 +89,7 @@ def german(qapp: QApplication) -> Iterator[None]:
 
 @pytest.fixture
 def window(
-    qtbot: QtBot, testbed: Any, deskmail_home: Path, mailbox: tuple[str, str], german: None
+    qtbot: QtBot, testbed: Any, deskmail_home: Path, mailbox: tuple[str, str], german: Catalog
 ) -> Iterator[MainWindow]:
     email, _password = mailbox
     old = EmailMessage()
@@ -82,10 +104,8 @@ def window(
     win.runner.shutdown(wait=True)  # type: ignore[attr-defined]
 
 
-def english_left(view: MailView) -> set[str]:
+def english_left(view: MailView, catalog: Catalog) -> set[str]:
     """Texts of the mail window's own widgets that are still an English message id with a German translation."""
-    with (i18n.LOCALE_DIR / "de" / "LC_MESSAGES" / "deskmail.po").open("rb") as po:
-        catalog = read_po(po, locale="de")
     english = {m.id for m in catalog if isinstance(m.id, str) and m.id and m.string and m.string != m.id}
     shown: set[str] = set()
     actions = [*view.actions(), *view.actions_.move_menu.actions(), view.actions_.move]
@@ -104,7 +124,7 @@ def english_left(view: MailView) -> set[str]:
 
 
 def test_the_mail_window_speaks_german(
-    qtbot: QtBot, testbed: Any, window: MainWindow, mailbox: tuple[str, str]
+    qtbot: QtBot, testbed: Any, window: MainWindow, mailbox: tuple[str, str], german: Catalog
 ) -> None:
     view = view_of(window)
     email = view.accounts[0].email
@@ -138,5 +158,5 @@ def test_the_mail_window_speaks_german(
     finally:
         client.logout()
     qtbot.waitUntil(lambda: "Papierkorb" in view.actions_.history.notice.text.text(), timeout=5000)
-    assert not english_left(view), english_left(view)
+    assert not english_left(view, german), english_left(view, german)
     assert view.actions_.history.notice.text.text().startswith("1 Nachricht in den Papierkorb verschoben")
