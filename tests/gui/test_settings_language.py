@@ -153,7 +153,9 @@ def test_choosing_a_language_saves_it_and_offers_a_restart(
     dialog = settings_window(qtbot, tmp_path)
     choice = dialog.general.language
     names = [choice.box.itemText(i) for i in range(choice.box.count())]
-    assert names[:3] == ["Same as the system (English)", "English", "Deutsch"] and "日本語" in names
+    # Each language by its own name, and by the name the person reads now (CLDR) when that differs.
+    assert names[:3] == ["Same as the system (English)", "English", "Deutsch \u2014 German"]
+    assert "日本語 \u2014 Japanese" in names and "Français \u2014 French" in names
     assert len(names) == 1 + len(i18n.SHIPPED) and choice.note.isHidden() and choice.restart_button.isHidden()
     restarts: list[bool] = []
     choice.restart = lambda: restarts.append(True) or True
@@ -166,7 +168,7 @@ def test_choosing_a_language_saves_it_and_offers_a_restart(
     qtbot.keyClick(choice.box, Qt.Key.Key_Down)
     qtbot.waitUntil(lambda: json.loads(file.read_text())["language"] == "de")
     assert choice.note.isVisible() and choice.restart_button.isVisible()
-    assert choice.note.text() == "Deskmail will speak Deutsch the next time it starts."
+    assert choice.note.text() == "Deskmail will speak German the next time it starts."
     assert (
         choice.note_chosen.isVisible() and choice.note_chosen.text() == "Deskmail spricht beim nächsten Start Deutsch."
     )
@@ -184,7 +186,9 @@ def test_choosing_a_language_saves_it_and_offers_a_restart(
     # Settings opened again shows the saved choice.
     AppSettings(Paths.from_settings(Settings(home=tmp_path))).set("language", "pl")
     again = settings_window(qtbot, tmp_path)
-    assert again.general.language.chosen() == "pl" and again.general.language.box.currentText() == "Polski"
+    assert (
+        again.general.language.chosen() == "pl" and again.general.language.box.currentText() == "Polski \u2014 Polish"
+    )
     again.close()
 
 

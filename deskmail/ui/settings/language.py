@@ -22,8 +22,24 @@ from deskmail.qtbridge.tasks import TaskRunner
 from deskmail.ui.settings.restart import restart_app
 
 NEXT_START = N_("Deskmail will speak {language} the next time it starts.")
-# Languages that write their own name in lower case within a sentence; the others as NATIVE_NAMES.
-IN_A_SENTENCE = {"fr": "français", "es": "español", "it": "italiano", "pt_BR": "português", "pl": "polski"}
+
+
+def language_name(code: str, in_code: str) -> str:
+    """`code`'s language named in `in_code`'s words, from CLDR ("Französisch" in German, "français"
+    in French, in lower case as French writes it inside a sentence)."""
+    from babel import Locale, UnknownLocaleError
+
+    try:
+        return str(Locale.parse(code).get_display_name(in_code))
+    except (UnknownLocaleError, ValueError):
+        return i18n.NATIVE_NAMES[code]
+
+
+def list_entry(code: str) -> str:
+    """A language in the list: by its own name, and by the name the person reads now if different."""
+    native = i18n.NATIVE_NAMES[code]
+    here = language_name(code, i18n.language())
+    return native if here.casefold() == native.casefold() else f"{native} \u2014 {here}"
 
 
 def system_language(environ: dict[str, str] | None = None) -> str:
@@ -55,7 +71,7 @@ class LanguageChoice(QWidget):
         system = system_language()
         self.box.addItem(_("Same as the system ({language})").format(language=i18n.NATIVE_NAMES[system]), "")
         for code in i18n.SHIPPED:
-            self.box.addItem(i18n.NATIVE_NAMES[code], code)
+            self.box.addItem(list_entry(code), code)
         row = QHBoxLayout()
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(self.box)
@@ -117,9 +133,9 @@ class LanguageChoice(QWidget):
         self.restart_button.setVisible(changes)
         if not changes:
             return
-        self.note.setText(_(NEXT_START).format(language=i18n.NATIVE_NAMES[new]))
+        self.note.setText(_(NEXT_START).format(language=language_name(new, i18n.language())))
         # In its own sentence a language is named as that language writes it there ("parlera français").
-        chosen = in_language(new, NEXT_START).format(language=IN_A_SENTENCE.get(new, i18n.NATIVE_NAMES[new]))
+        chosen = in_language(new, NEXT_START).format(language=language_name(new, new))
         if chosen != self.note.text():
             self.note_chosen.setText(chosen)
             rtl = new in i18n.RIGHT_TO_LEFT
