@@ -175,7 +175,10 @@ def _roll_back(store: Store, op: PendingOp, exc: ImapError) -> str:
                 "The server refused to delete the folder \u201c{name}\u201d. It is back in the list with its messages."
             ).format(name=name)
     # The server's own words stay as they came (often English): they help support, not translation.
-    return f"{text} {_('The server said: {reason}').format(reason=exc.text)}" if exc.text else text
+    if not exc.text:
+        return text
+    said = _("The server said: {reason}").format(reason=exc.text)
+    return f"{text} {said}"
 
 
 def pending_server_names(ops: list[PendingOp]) -> dict[int, str]:

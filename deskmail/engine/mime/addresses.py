@@ -15,7 +15,8 @@ class RecipientError(AddressError):
 
     def __init__(self, invalid: list[str], reasons: list[str]) -> None:
         if len(invalid) == 1:
-            message = f"{_('“{address}” is not a valid e-mail address.').format(address=invalid[0])} {reasons[0]}"
+            not_valid = _("“{address}” is not a valid e-mail address.").format(address=invalid[0])
+            message = f"{not_valid} {reasons[0]}"
         else:
             message = _("These are not valid e-mail addresses: {addresses}").format(
                 addresses=", ".join(f"“{i}”" for i in invalid)
