@@ -1,0 +1,42 @@
+"""Switch a test to a shipped language with every translation the tree has, part catalogs included.
+
+While several people translate at once, new texts live in deskmail/locale/parts/<branch>/ until
+`scripts/i18n.py merge-parts` folds them into the real catalogs; tests of those texts must see
+them before and after that merge, so this compiles the real catalog plus every part into a
+temporary locale directory and points the translation mechanism at it.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from deskmail.core import i18n
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _tool() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("deskmail_i18n_tool", ROOT / "scripts" / "i18n.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def use_language(code: str, monkeypatch: pytest.MonkeyPatch, where: Path) -> None:
+    """From now on (until the test ends) texts are in `code`, from catalogs compiled into `where`."""
+    tool = _tool()
+    catalog = tool.read(code) if tool.po_path(code).exists() else tool.Catalog(locale=code, domain="deskmail")
+    for path in sorted(tool.PARTS.glob(f"*/{code}.po")):
+        for message in tool.read(code, path):
+            if message.id and all(tool._strings(message)) and not message.fuzzy:
+                catalog[message.id] = message
+    target = where / code / "LC_MESSAGES" / "deskmail.mo"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(tool.mo_bytes(catalog))
+    monkeypatch.setattr(i18n, "LOCALE_DIR", where)
+    i18n.use(code)
