@@ -19,7 +19,8 @@ from deskmail.core import i18n
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _tool() -> ModuleType:
+def tool() -> ModuleType:
+    """scripts/i18n.py as a module (it is a script, not part of the package)."""
     spec = importlib.util.spec_from_file_location("deskmail_i18n_tool", ROOT / "scripts" / "i18n.py")
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
@@ -29,14 +30,14 @@ def _tool() -> ModuleType:
 
 def use_language(code: str, monkeypatch: pytest.MonkeyPatch, where: Path) -> None:
     """From now on (until the test ends) texts are in `code`, from catalogs compiled into `where`."""
-    tool = _tool()
-    catalog = tool.read(code) if tool.po_path(code).exists() else tool.Catalog(locale=code, domain="deskmail")
-    for path in sorted(tool.PARTS.glob(f"*/{code}.po")):
-        for message in tool.read(code, path):
-            if message.id and all(tool._strings(message)) and not message.fuzzy:
+    script = tool()
+    catalog = script.read(code) if script.po_path(code).exists() else script.Catalog(locale=code, domain="deskmail")
+    for path in sorted(script.PARTS.glob(f"*/{code}.po")):
+        for message in script.read(code, path):
+            if message.id and all(script._strings(message)) and not message.fuzzy:
                 catalog[message.id] = message
     target = where / code / "LC_MESSAGES" / "deskmail.mo"
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_bytes(tool.mo_bytes(catalog))
+    target.write_bytes(script.mo_bytes(catalog))
     monkeypatch.setattr(i18n, "LOCALE_DIR", where)
     i18n.use(code)
