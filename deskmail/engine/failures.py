@@ -21,6 +21,7 @@ Where = Field | str  # a Field, or HOST / PORT / SECURITY of the server the erro
 # and translated when an error is made (the language is chosen after this module is imported).
 _CONNECTION_TEXTS: dict[ErrorKind, tuple[str, str, Where]] = {
     ErrorKind.HOST_NOT_FOUND: (
+        # Translators: {server} is "incoming (IMAP) server" or similar, {host} its name (mail.example.com).
         N_("The {server} {host} does not exist."),
         N_("Check the spelling of the server name. Your e-mail provider's help pages list the right one."),
         HOST,
@@ -171,6 +172,7 @@ def _error(
 def _server(server: ServerConfig) -> str:
     """The server named by its role, as {server} in "The {server} {host} does not exist."."""
     if server.protocol is Protocol.POP3:
+        # Translators: fills {server} in "The {server} {host} does not exist." and similar sentences.
         return _("incoming (POP3) server")
     return _("outgoing (SMTP) server") if server.protocol is Protocol.SMTP else _("incoming (IMAP) server")
 
