@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from deskmail.core import i18n
-from deskmail.core.errors import ErrorKind
+from deskmail.core.errors import ErrorKind, UserFacingError
+from deskmail.core.numbers import grouped
 from deskmail.core.serverconfig import Protocol, Security, ServerConfig
 from deskmail.engine import failures
 from deskmail.engine.imap.sync import SyncProgress
@@ -17,6 +18,7 @@ from tests.translated import use_language
 
 IMAP = ServerConfig(Protocol.IMAP, "imap.example.com", 993, Security.SSL)
 SMTP = ServerConfig(Protocol.SMTP, "smtp.example.com", 587, Security.STARTTLS)
+POP3 = ServerConfig(Protocol.POP3, "pop.example.com", 995, Security.SSL)
 
 
 @pytest.fixture
@@ -96,3 +98,66 @@ def test_every_language_fills_the_placeholders(code: str, monkeypatch: pytest.Mo
     assert error.message != "imap.example.com did not accept the user name 'anna' with this password."
     refused = failures.connect_refused(SMTP)
     assert "smtp.example.com" in refused.message and "587" in refused.message and "{" not in refused.message
+
+
+def _every_failure() -> list[UserFacingError]:
+    """One error from every public constructor of the failure table, for IMAP, POP3 and SMTP servers."""
+    made: list[UserFacingError] = []
+    for server in (IMAP, POP3, SMTP):
+        made += [
+            failures.host_not_found(server),
+            failures.offline(server),
+            failures.connect_refused(server),
+            failures.refused_elsewhere(server, 465),
+            failures.timed_out(server, "greeting"),
+            failures.tls_expected(server),
+            failures.tls_failed(server),
+            failures.tls_failed(server, "WRONG_VERSION_NUMBER"),
+            failures.starttls_missing(server),
+            failures.plaintext_refused(server),
+            failures.protocol_error(server),
+            failures.injection_detected(server),
+            failures.server_busy(server),
+            failures.mailbox_in_use(server),
+            failures.server_misbehaved(server),
+            failures.unproven(server, failures.timed_out(server, "login")),
+            *(failures.connection_lost(server, step) for step in STEPS),
+            *(failures.cert_error(kind, server, {}) for kind in CERT_KINDS),
+            *(failures.classify_login_failure(server, reply, "anna") for reply in LOGIN_REPLIES),
+        ]
+    return made
+
+
+STEPS = ("while connecting", "while setting up encryption", "before the server said hello", "while signing in")
+STEPS += ("while listing the folders", "while syncing")
+CERT_KINDS = (ErrorKind.CERT_UNTRUSTED, ErrorKind.CERT_EXPIRED, ErrorKind.CERT_HOSTNAME, ErrorKind.CERT_CHANGED)
+LOGIN_REPLIES = (
+    "Invalid credentials",
+    "Application-specific password required",
+    "BasicAuthBlocked",
+    "Your account is not enabled for IMAP use",
+    "Too many login failures",
+    "[UNAVAILABLE] try later",
+    "[PRIVACYREQUIRED] encryption required",
+)
+
+
+def test_no_failure_is_left_in_english(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Every message and fix of the table changes with the language: none bypasses the catalog."""
+    english = [(error.kind, error.message, error.fix) for error in _every_failure()]
+    use_language("de", monkeypatch, tmp_path)
+    german = [(error.kind, error.message, error.fix) for error in _every_failure()]
+    assert [kind for kind, _message, _fix in german] == [kind for kind, _message, _fix in english]
+    for (_kind, message, fix), (_kind_de, message_de, fix_de) in zip(english, german, strict=True):
+        assert message_de != message, message
+        assert fix_de != fix, fix
+        assert "{" not in message_de + fix_de
+
+
+def test_numbers_are_grouped_the_languages_way(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    assert grouped(1234567) == "1,234,567"
+    use_language("de", monkeypatch, tmp_path)
+    assert grouped(1234567) == "1.234.567"
+    use_language("fr", monkeypatch, tmp_path)
+    assert grouped(1234) == "1\u202f234"
+    assert grouped(999) == "999"
