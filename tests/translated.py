@@ -34,7 +34,11 @@ def use_language(code: str, monkeypatch: pytest.MonkeyPatch, where: Path) -> Non
     catalog = script.read(code) if script.po_path(code).exists() else script.Catalog(locale=code, domain="deskmail")
     for path in sorted(script.PARTS.glob(f"*/{code}.po")):
         for message in script.read(code, path):
-            if message.id and all(script._strings(message)) and not message.fuzzy:
+            if not message.id or message.fuzzy or not all(script._strings(message)):
+                continue
+            have = catalog.get(message.id, context=message.context)
+            # As merge-parts does: a text the real catalog already translates keeps that translation.
+            if have is None or not all(script._strings(have)):
                 catalog[message.id] = message
     target = where / code / "LC_MESSAGES" / "deskmail.mo"
     target.parent.mkdir(parents=True, exist_ok=True)
