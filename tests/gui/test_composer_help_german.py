@@ -30,7 +30,6 @@ from tests.translated import tool as _tool
 from tests.translated import use_language
 
 pytestmark = pytest.mark.gui
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def speaking(code: str, qapp: QApplication, monkeypatch: pytest.MonkeyPatch, where: Path) -> Iterator[None]:
