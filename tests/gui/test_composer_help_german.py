@@ -7,10 +7,8 @@ A scan of every visible text against the English message ids catches a string th
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import Iterator
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 from PySide6.QtCore import QLocale, Qt
@@ -28,32 +26,10 @@ from deskmail.ui.mail.attachments import human_size
 from deskmail.ui.mail.composer import ComposerWindow
 from deskmail.ui.mail.notify import describe
 from deskmail.ui.shortcuts import ShortcutsDialog
+from tests.translated import tool as _tool
+from tests.translated import use_language
 
 pytestmark = pytest.mark.gui
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def _tool() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("deskmail_i18n_tool", ROOT / "scripts" / "i18n.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def use_language(code: str, monkeypatch: pytest.MonkeyPatch, where: Path) -> None:
-    """Texts in `code` from the real catalog plus every part catalog not merged yet (compiled into `where`)."""
-    tool = _tool()
-    catalog = tool.read(code) if tool.po_path(code).exists() else tool.Catalog(locale=code, domain="deskmail")
-    for path in sorted(tool.PARTS.glob(f"*/{code}.po")):
-        for message in tool.read(code, path):
-            if message.id and all(tool._strings(message)) and not message.fuzzy:
-                catalog[message.id] = message
-    target = where / code / "LC_MESSAGES" / "deskmail.mo"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_bytes(tool.mo_bytes(catalog))
-    monkeypatch.setattr(i18n, "LOCALE_DIR", where)
-    i18n.use(code)
 
 
 def speaking(code: str, qapp: QApplication, monkeypatch: pytest.MonkeyPatch, where: Path) -> Iterator[None]:

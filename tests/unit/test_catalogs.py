@@ -3,23 +3,14 @@
 from __future__ import annotations
 
 import gettext
-import importlib.util
 from pathlib import Path
-from types import ModuleType
 
 from babel.messages.catalog import Catalog
 
 from deskmail.core import i18n
+from tests.translated import tool as _tool
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def _tool() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("deskmail_i18n_tool", ROOT / "scripts" / "i18n.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def test_every_catalog_is_complete_and_compiled() -> None:
