@@ -11,7 +11,7 @@ from deskmail.core.i18n import N_, _
 from deskmail.core.redact import register_secret
 from deskmail.core.serverconfig import CertificatePin, Protocol, ServerConfig
 from deskmail.engine.accounts import Account, AccountError, DownloadChoices, account_key
-from deskmail.engine.credentials import LOCKED_MESSAGE, KeyringUnavailable
+from deskmail.engine.credentials import KeyringUnavailable
 from deskmail.engine.oauth.accounts import with_oauth
 from deskmail.wizard.draft import CheckReportLike, DiscoveryLike, Draft, Job, JobKind, JobSlot, Progress, Services
 from deskmail.wizard.manual import ManualSettings
@@ -484,8 +484,7 @@ class WizardMachine(SignInSteps):
 
     def _save_failed(self, error: BaseException) -> None:
         if isinstance(error, KeyringUnavailable):
-            # A locked keyring can be unlocked: keep offering it (its message, in English or translated).
-            if error.message not in (LOCKED_MESSAGE, _(LOCKED_MESSAGE)):
+            if not error.locked:  # a locked keyring can be unlocked: keep offering it
                 self.keyring_checked(False)  # back on the Account page, the box no longer promises it
             self._go(Step.NO_KEYRING, notice=error.message)
         else:
