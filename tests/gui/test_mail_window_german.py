@@ -6,7 +6,6 @@ them, while the server is still addressed by its own names ("Trash"). Dates come
 
 from __future__ import annotations
 
-import io
 import time
 from collections.abc import Iterator
 from datetime import datetime
@@ -17,7 +16,6 @@ from typing import Any
 
 import pytest
 from babel.messages.catalog import Catalog
-from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from PySide6.QtCore import QLocale, Qt
 from PySide6.QtWidgets import QApplication, QLabel
@@ -58,26 +56,14 @@ def test_short_date_follows_the_language() -> None:
 
 
 def german_catalog() -> Catalog:
-    """The German catalog as the app will ship it: the real one with the part catalogs not merged into it yet."""
-    real = i18n.LOCALE_DIR / "de" / "LC_MESSAGES" / "deskmail.po"
-    with real.open("rb") if real.exists() else io.BytesIO(b"") as po:
-        catalog = read_po(po, locale="de", domain="deskmail")
-    for part in sorted((i18n.LOCALE_DIR / "parts").glob("*/de.po")):
-        with part.open("rb") as po:
-            for message in read_po(po, locale="de"):
-                if message.id and message.string and catalog.get(message.id, context=message.context) is None:
-                    catalog[message.id] = message
-    return catalog
+    """The German catalog as the app ships it."""
+    with (i18n.LOCALE_DIR / "de" / "LC_MESSAGES" / "deskmail.po").open("rb") as po:
+        return read_po(po, locale="de", domain="deskmail")
 
 
 @pytest.fixture
 def german(qapp: QApplication, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Catalog]:
     catalog = german_catalog()
-    compiled = tmp_path / "de" / "LC_MESSAGES" / "deskmail.mo"
-    compiled.parent.mkdir(parents=True)
-    with compiled.open("wb") as mo:
-        write_mo(mo, catalog)
-    monkeypatch.setattr(i18n, "LOCALE_DIR", tmp_path)
     before = QLocale()
     i18n.use("de")
     apply_to_qt(qapp, "de")

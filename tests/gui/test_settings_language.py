@@ -8,9 +8,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from babel.messages.catalog import Catalog
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QAbstractButton, QApplication, QGroupBox, QLabel, QWidget
@@ -27,32 +24,20 @@ from deskmail.ui.language import apply_to_qt
 from deskmail.ui.phone.window import PhoneWindow
 from deskmail.ui.settings import restart
 from deskmail.ui.settings.window import SettingsWindow
+from tests.translated import tool
 
 from .test_mail_testbed import mailbox, open_window  # noqa: F401  (mailbox: fixture)
 from .test_settings_testbed import open_settings
 
 pytestmark = pytest.mark.gui
 LOCALE = Path(i18n.__file__).resolve().parents[1] / "locale"
-OURS = sorted((LOCALE / "parts" / "i18n-settings").glob("*.po"))
+OURS = sorted([*(LOCALE.parent / "ui" / "settings").glob("*.py"), *(LOCALE.parent / "ui" / "phone").glob("*.py")])
 
 
 @pytest.fixture
-def catalogs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Every shipped language compiled from the real catalog and the part catalogs (before the lead merges them)."""
-    for code in i18n.SHIPPED[1:]:
-        merged = Catalog(locale=code, domain=i18n.DOMAIN)
-        for po in [LOCALE / code / "LC_MESSAGES" / "deskmail.po", *sorted(LOCALE.glob(f"parts/*/{code}.po"))]:
-            if po.exists():
-                with po.open("rb") as f:
-                    for message in read_po(f, locale=code):
-                        if message.id and message.string and not message.fuzzy:
-                            merged[message.id] = message
-        target = tmp_path / code / "LC_MESSAGES" / "deskmail.mo"
-        target.parent.mkdir(parents=True)
-        with target.open("wb") as f:
-            write_mo(f, merged)
-    monkeypatch.setattr(i18n, "LOCALE_DIR", tmp_path)
-    return tmp_path
+def catalogs() -> Path:
+    """The shipped catalogs."""
+    return LOCALE
 
 
 def speak(code: str) -> None:
@@ -70,8 +55,7 @@ def language(catalogs: Path, qapp: QApplication) -> Iterator[Any]:
 
 def english_ids() -> set[str]:
     """Every English text of the Settings and phone windows (the part catalog's message ids)."""
-    with OURS[0].open("rb") as f:
-        ids = {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(f) if m.id}
+    ids = {m.id if isinstance(m.id, str) else m.id[0] for m in tool().extract(OURS) if m.id}
     return ids - {"PDF (*.pdf)", "{n} MB", "Signature", "Password", "Server", "General"} - {i18n.NATIVE_NAMES["en"]}
 
 

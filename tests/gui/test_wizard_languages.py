@@ -7,15 +7,11 @@ the whole wizard right to left.
 
 from __future__ import annotations
 
-import gettext
-import io
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
@@ -35,22 +31,11 @@ __all__ = ["run"]  # the fixture
 
 ROOT = Path(__file__).resolve().parents[2]
 WIZARD_FILES = sorted(p for p in (ROOT / "deskmail" / "ui" / "wizard").glob("*.py") if p.name != "gallery.py")
-# Translations still waiting in a part catalog (before `scripts/i18n.py merge-parts` folds them in).
-PART = ROOT / "deskmail" / "locale" / "parts" / "i18n-uiwizard"
 
 
 def use_language(app: QApplication, code: str) -> None:
-    """`code` for Deskmail's words and Qt's, with the wizard's part catalog as a fallback if it is not merged yet."""
-    i18n.use(code)
-    part = PART / f"{code}.po"
-    if code != "en" and part.exists():
-        with part.open("rb") as f:
-            catalog = read_po(f, locale=code, domain=i18n.DOMAIN)
-        compiled = io.BytesIO()
-        write_mo(compiled, catalog)
-        compiled.seek(0)
-        i18n._translations.add_fallback(gettext.GNUTranslations(compiled))
-    apply_to_qt(app, code)
+    """`code` for Deskmail's words and Qt's."""
+    apply_to_qt(app, i18n.use(code))
 
 
 def english_texts() -> set[str]:
