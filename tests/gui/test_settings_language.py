@@ -54,7 +54,7 @@ def language(catalogs: Path, qapp: QApplication) -> Iterator[Any]:
 
 
 def english_ids() -> set[str]:
-    """Every English text of the Settings and phone windows (the part catalog's message ids)."""
+    """Every English text of the Settings and phone windows (their message ids)."""
     ids = {m.id if isinstance(m.id, str) else m.id[0] for m in tool().extract(OURS) if m.id}
     return ids - {"PDF (*.pdf)", "{n} MB", "Signature", "Password", "Server", "General"} - {i18n.NATIVE_NAMES["en"]}
 
