@@ -101,7 +101,7 @@ def test_discover_speaks_german_and_its_json_keys_stay_english(
     assert "(aus ispdb, vertrauenswürdig: Die Anbieterdatenbank nennt diese Einstellungen" in out
     assert "  Eingang: IMAP " in out and "Benutzername a@dm-ispdb.test" in out
     assert "Abfragen:" in out
-    assert "Die Anbieterdatenbank wird geprüft …" in found.stderr  # progress
+    assert "Die Anbieterdatenbank wird geprüft…" in found.stderr  # progress
 
     missing = run_german(german, bed, tmp_path, "discover", "a@dm-nxdomain.test", "--json", "--timeout", "6")
     assert missing.returncode == 1, missing.stderr
