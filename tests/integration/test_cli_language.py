@@ -67,7 +67,7 @@ def test_discover_speaks_german_and_its_json_keys_stay_english(
     assert "(aus ispdb, vertrauenswürdig: Die Anbieterdatenbank nennt diese Einstellungen" in out
     assert "  Eingang: IMAP " in out and "Benutzername a@dm-ispdb.test" in out
     assert "Abfragen:" in out
-    assert "Die Anbieterdatenbank wird geprüft …" in found.stderr  # progress
+    assert "Die Anbieterdatenbank wird geprüft…" in found.stderr  # progress
 
     missing = run_german(german, bed, tmp_path, "discover", "a@dm-nxdomain.test", "--json", "--timeout", "6")
     assert missing.returncode == 1, missing.stderr
@@ -104,15 +104,15 @@ def test_check_speaks_german(
     )
     assert works.returncode == 0, works.stderr[-2000:]
     lines = works.stdout.splitlines()
-    assert lines[0].startswith(f"Posteingang (IMAP) {testbed.mail.host}:{testbed.mail.imap_port} (starttls): ")
+    assert lines[0].startswith(f"Posteingangsserver (IMAP) {testbed.mail.host}:{testbed.mail.imap_port} (starttls): ")
     assert f"funktioniert, Benutzername {canary}, TLSv1." in lines[0]
-    assert lines[1].startswith(f"Postausgang (SMTP) {testbed.smtp.host}:{testbed.smtp.submissions_port} (ssl): ")
+    assert lines[1].startswith(f"Postausgangsserver (SMTP) {testbed.smtp.host}:{testbed.smtp.submissions_port} (ssl): ")
     assert lines[-1] == "Beide Server funktionieren."
 
     wrong = "Falsches-Passwort-31c8"
     fails = run_german(german, testbed, tmp_path, "check", "--config", config, "--password-stdin", stdin=wrong + "\n")
     assert fails.returncode == 1
-    assert fails.stdout.startswith("Posteingang (IMAP) ")
+    assert fails.stdout.startswith("Posteingangsserver (IMAP) ")
     assert "  Was Sie tun können: " in fails.stdout  # the fix itself is engine/failures.py's text
     assert fails.stdout.splitlines()[-1] == "Die Einstellungen funktionieren noch nicht."
 
