@@ -36,6 +36,8 @@ def locale_for(code: str) -> QLocale:
     """The locale for dates and numbers: the system's own when it speaks `code` (keeps en_GB's
     day-month order and de_AT's "Jänner"), else the language's main one."""
     system = QLocale.system()
+    if code == "en" and system.language() == QLocale.Language.C:
+        return system  # LANG=C (servers, CI): Qt's C locale writes English already
     wanted = QLocale(code)
     if system.language() == wanted.language() and (code.count("_") == 0 or system.territory() == wanted.territory()):
         return system
