@@ -63,7 +63,7 @@ def discover(
     ctx = Context(address, settings, timing, progress, table)
     bundled = ctx.table.for_domain(address.domain)
     if bundled is not None:
-        ctx.say(_("Checking Deskmail's list of providers..."))
+        ctx.say(_("Checking Deskmail's list of providers…"))
         ctx.log("bundled", address.domain, started, "ok")
         reason = _("Deskmail's own list of providers.")
         report = ctx.report("bundled", bundled, Origin("bundled", f"bundled:{bundled.id}", True, reason))

@@ -51,7 +51,7 @@ def probe_plan(domain: str) -> list[Probe]:
 
 def guess_source(ctx: Context, cancel: CancelToken) -> SourceReport:
     """Probe imap./mail./bare and smtp./mail./bare names of the domain; always needs confirmation."""
-    ctx.say(_("Trying common server names..."))
+    ctx.say(_("Trying common server names…"))
     config = ProviderConfig(id=ctx.address.domain, name=ctx.address.domain_unicode)
     _probe_all(ctx, probe_plan(ctx.address.domain), config, cancel)
     if not config.incoming and config.outgoing:  # no IMAP: a POP3 server is still a working account

@@ -29,7 +29,7 @@ SRV_SERVICES = (
 def mx_source(ctx: Context, cancel: CancelToken) -> SourceReport:
     """MX -> bundled table by host pattern, else the MX's registered domain -> table, autoconfig, ISPDB."""
     domain = ctx.address.domain
-    ctx.say(_("Looking up the mail servers of {domain}...").format(domain=ctx.address.domain_unicode))
+    ctx.say(_("Looking up the mail servers of {domain}…").format(domain=ctx.address.domain_unicode))
     best = _best_mx(ctx, domain, cancel)
     if not best:
         return SourceReport("mx")
@@ -104,7 +104,7 @@ def _from_mx_domain(ctx: Context, base: str, cancel: CancelToken) -> SourceRepor
 def srv_source(ctx: Context, cancel: CancelToken) -> SourceReport:
     """RFC 6186 / 8314 SRV records; a target of "." means the service is deliberately not offered."""
     domain = ctx.address.domain
-    ctx.say(_("Looking up the mail servers of {domain}...").format(domain=ctx.address.domain_unicode))
+    ctx.say(_("Looking up the mail servers of {domain}…").format(domain=ctx.address.domain_unicode))
     names = [f"{service}.{domain}" for service, _protocol, _security in SRV_SERVICES]
     answers = run_all([functools.partial(_srv, ctx, name, cancel) for name in names], cancel)
     cancel.raise_if_cancelled()

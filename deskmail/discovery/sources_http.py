@@ -33,14 +33,14 @@ def ispdb_url(ctx: Context, domain: str) -> str:
 def autoconfig_source(ctx: Context, cancel: CancelToken) -> SourceReport:
     """https://autoconfig.<domain>/mail/config-v1.1.xml?emailaddress=<address>."""
     domain = ctx.address.domain
-    ctx.say(_("Asking {domain} for its settings...").format(domain=ctx.address.domain_unicode))
+    ctx.say(_("Asking {domain} for its settings…").format(domain=ctx.address.domain_unicode))
     url = autoconfig_url(domain, ctx.address.ascii_email)
     return _from_url(ctx, "autoconfig", url, cancel, _published(ctx))
 
 
 def wellknown_source(ctx: Context, cancel: CancelToken) -> SourceReport:
     """https://<domain>/.well-known/autoconfig/mail/config-v1.1.xml."""
-    ctx.say(_("Asking {domain} for its settings...").format(domain=ctx.address.domain_unicode))
+    ctx.say(_("Asking {domain} for its settings…").format(domain=ctx.address.domain_unicode))
     url = wellknown_url(ctx.address.domain)
     return _from_url(ctx, "wellknown", url, cancel, _published(ctx))
 
@@ -62,7 +62,7 @@ def http_source(ctx: Context, cancel: CancelToken) -> SourceReport:
 
 def ispdb_source(ctx: Context, cancel: CancelToken) -> SourceReport:
     """The central provider database (Thunderbird's ISPDB or DESKMAIL_ISPDB_URL)."""
-    ctx.say(_("Checking the provider database..."))
+    ctx.say(_("Checking the provider database…"))
     url = ispdb_url(ctx, ctx.address.domain)
     reason = _("The provider database lists these settings, fetched over a secure connection.")
     return _from_url(ctx, "ispdb", url, cancel, reason)

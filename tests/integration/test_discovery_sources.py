@@ -28,7 +28,7 @@ def test_https_autoconfig_is_trusted_and_gets_the_address(bed: Testbed) -> None:
     assert best.url.startswith("https://autoconfig.dm-autoconfig.test/mail/config-v1.1.xml?emailaddress=")
     requests = bed.web.find(host="autoconfig.dm-autoconfig.test", path=discovery_bed.AUTOCONFIG_PATH, scheme="https")
     assert requests and "emailaddress=Jane@dm-autoconfig.test" in requests[0].path
-    assert "Asking dm-autoconfig.test for its settings..." in said
+    assert "Asking dm-autoconfig.test for its settings…" in said
 
 
 def test_wellknown(bed: Testbed) -> None:
@@ -50,7 +50,7 @@ def test_ispdb(bed: Testbed) -> None:
     best = run(bed, "a@dm-ispdb.test", progress=said).candidates[0]
     assert (best.source, best.trusted, best.incoming.host) == ("ispdb", True, "imap.isp.test")
     assert best.url == bed.ispdb_url + "dm-ispdb.test"
-    assert "Checking the provider database..." in said
+    assert "Checking the provider database…" in said
 
 
 def test_mx_pointing_at_a_bundled_provider(bed: Testbed) -> None:
@@ -121,7 +121,7 @@ def test_guessing_probes_real_servers_with_verified_tls(bed: Testbed) -> None:
     assert best.outgoing is not None and (best.outgoing.port, best.outgoing.security) == (465, Security.SSL)
     probes = [lookup for lookup in result.lookups if lookup.source == "guess"]
     assert any(p.result == "not_found" for p in probes)  # imap.<domain> does not exist
-    assert "Trying common server names..." in said
+    assert "Trying common server names…" in said
     assert len(bed.web.requests) > requests_before  # the other sources were asked first
 
 

@@ -139,7 +139,7 @@ class AccountSettings(QWidget):
         self.check_minutes: QSpinBox = CountSpin(lambda n: ngettext("{n} minute", "{n} minutes", n))
         self.check_minutes.setRange(*CHECK_MINUTES_RANGE)
         self.check_minutes.setValue(self.account.check_minutes)
-        self.check_minutes.setAccessibleName(_("Check for new mail every, in minutes"))
+        self.check_minutes.setAccessibleName(_("Minutes between checks for new mail"))
         self.check_minutes.setMaximumWidth(self.fontMetrics().horizontalAdvance("0" * 16))
         form.addRow(_("Check for new mail every:"), self.check_minutes)
         self.download: DownloadChoicesFields | None = None  # POP3 accounts only: IMAP mail stays on the server

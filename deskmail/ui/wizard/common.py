@@ -35,7 +35,7 @@ ACTION_LABELS = {
     Action.OPEN_HELP: N_("Open your provider's help page"),
     Action.TRUST_CERTIFICATE: N_("Trust this certificate"),
     Action.EDIT_SETTINGS: N_("Change settings"),
-    Action.ALLOW_PLAINTEXT: N_("Use without encryption..."),
+    Action.ALLOW_PLAINTEXT: N_("Use without encryption…"),
     Action.TRY_AGAIN: N_("Try again"),
     Action.GO_BACK: N_("Go back"),
     Action.USE_SESSION_PASSWORD: N_("Ask for my password at each start"),

@@ -170,7 +170,7 @@ class FindingPage(Page):
 
     def __init__(self, machine: WizardMachine, after: Callable[[], None], open_url: Callable[[str], None]) -> None:
         super().__init__(machine, after, open_url)
-        self.title = heading(_("Looking for your settings..."))
+        self.title = heading(_("Looking for your settings…"))
         self.content.addWidget(self.title)
         self.bar = QProgressBar()
         self.bar.setRange(0, 0)  # busy: we cannot know how long the answers take
@@ -189,9 +189,9 @@ class FindingPage(Page):
 
     def refresh(self) -> None:
         domain = self.machine.draft.email.rpartition("@")[2]
-        self.title.setText(_("Looking for the settings of {domain}...").format(domain=domain))
+        self.title.setText(_("Looking for the settings of {domain}…").format(domain=domain))
         lines = self.machine.draft.progress
-        self.status.setText("\n".join(lines[-4:]) if lines else _("Starting..."))
+        self.status.setText("\n".join(lines[-4:]) if lines else _("Starting…"))
 
     def _cancel(self) -> None:
         self.machine.cancel()
@@ -295,7 +295,7 @@ class FoundPage(Page):
         self.links.setTextFormat(Qt.TextFormat.RichText)
         self.links.linkActivated.connect(self.open_url)
         self.content.addWidget(self.links)
-        self.change_button = button(_("Change settings..."))
+        self.change_button = button(_("Change settings…"))
         self.back_button = button(_("Back"))
         self.continue_button = button(_("Continue"))
         for push in (self.change_button, self.back_button, self.continue_button):

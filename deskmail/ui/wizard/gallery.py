@@ -78,7 +78,7 @@ class Canned:
 
     def services(self) -> Services:
         def discover(email: str, cancel: CancelToken, progress: Progress) -> CannedDiscovery:
-            progress("Checking Deskmail's list of providers...")
+            progress("Checking Deskmail's list of providers…")
             progress("Asking example.com for its settings...")
             self._hold("discover", cancel)
             return self.discovery

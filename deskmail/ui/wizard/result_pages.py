@@ -32,8 +32,8 @@ CHECK_ROWS = (("incoming", N_("Receiving mail")), ("outgoing", N_("Sending mail"
 # Whole sentences per side (no "{what} works": languages inflect around the subject).
 CHECK_WORKS = {"incoming": N_("Receiving mail works ({host})"), "outgoing": N_("Sending mail works ({host})")}
 CHECK_RUNNING = {
-    "incoming": N_("Receiving mail: checking {host}..."),
-    "outgoing": N_("Sending mail: checking {host}..."),
+    "incoming": N_("Receiving mail: checking {host}…"),
+    "outgoing": N_("Sending mail: checking {host}…"),
 }
 
 
@@ -42,7 +42,7 @@ class CheckingPage(Page):
 
     def __init__(self, machine: WizardMachine, after: Callable[[], None], open_url: Callable[[str], None]) -> None:
         super().__init__(machine, after, open_url)
-        self.title = heading(_("Checking your settings..."))
+        self.title = heading(_("Checking your settings…"))
         self.content.addWidget(self.title)
         self.bar = QProgressBar()
         self.bar.setRange(0, 0)
@@ -66,7 +66,7 @@ class CheckingPage(Page):
     def refresh(self) -> None:
         draft, saving = self.machine.draft, self.machine.step is Step.SAVING
         candidate = draft.candidate
-        self.title.setText(_("Saving your account...") if saving else _("Checking your settings..."))
+        self.title.setText(_("Saving your account…") if saving else _("Checking your settings…"))
         hosts = {side: getattr(candidate, side).host for side, _words in CHECK_ROWS if getattr(candidate, side, None)}
         # Both checks run at once; their progress lines name the server, so each row shows its own.
         separate = len(set(hosts.values())) == len(hosts)

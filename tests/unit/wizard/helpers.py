@@ -64,7 +64,7 @@ class Bed:
 
     def discover(self, email: str, cancel: CancelToken, progress: Progress) -> CannedDiscovery:
         self.discover_calls.append(email)
-        progress(f"Asking {email.partition('@')[2]} for its settings...")
+        progress(f"Asking {email.partition('@')[2]} for its settings…")
         answer = self.discoveries.pop(0) if len(self.discoveries) > 1 else self.discoveries[0]
         if isinstance(answer, BaseException):
             raise answer

@@ -37,7 +37,7 @@ def test_happy_path_saves_account_with_password() -> None:
     assert machine.step is Step.FINDING
     run_job(machine)
     assert machine.step is Step.FOUND and machine.draft.candidate is not None
-    assert machine.draft.progress == ["Asking example.test for its settings..."]
+    assert machine.draft.progress == ["Asking example.test for its settings…"]
     machine.accept_found()
     assert machine.step is Step.CHECKING
     run_job(machine)
