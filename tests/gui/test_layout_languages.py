@@ -28,3 +28,26 @@ def test_arrow_icons_point_the_other_way_in_arabic_and_the_rest_stay(qapp: QAppl
     finally:
         apply_to_qt(qapp, i18n.use("en"))
     assert _image("sent") == english["sent"]
+
+
+def test_german_folder_names_stay_whole_when_the_window_shrinks_to_800(qapp: QApplication) -> None:
+    """A window shown wide and then made 800 px wide (the narrow layout) keeps "Posteingang" whole."""
+    from deskmail.ui.gallery import settle
+    from deskmail.ui.mail.gallery import mail_view, main_window
+
+    try:
+        apply_to_qt(qapp, i18n.use("de"))
+        window = main_window()
+        window.resize(1100, 700)
+        window.show()
+        settle(seconds=0.2)
+        window.resize(800, 570)
+        settle(seconds=0.2)
+        tree = mail_view(window).folders
+        names = [str(tree.model().index(row, 0, tree.model().index(0, 0)).data()) for row in range(3)]
+        assert "Posteingang" in names
+        # the widest folder line (indent, icon, bold name) fits beside the unread count column
+        assert tree.sizeHintForColumn(0) <= tree.viewport().width() - tree.columnWidth(1)
+        window.close()
+    finally:
+        apply_to_qt(qapp, i18n.use("en"))
