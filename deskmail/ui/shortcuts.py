@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from deskmail.core.i18n import N_, _
+from deskmail.ui.window_size import resize_to_fit
 
 # Keys that belong to no menu command: how to move around the window (keys as Qt names them, so
 # they are shown in the person's language, as the menus' own shortcuts are).
@@ -95,7 +96,7 @@ class ShortcutsDialog(QDialog):
         layout.addWidget(intro)
         layout.addWidget(self.table, 1)
         layout.addWidget(buttons)
-        self.resize(560, 600)
+        resize_to_fit(self, 560, 600)
 
     def rows(self) -> list[tuple[str, str]]:
         cells = [(self.table.item(r, 0), self.table.item(r, 1)) for r in range(self.table.rowCount())]

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 from PySide6.QtGui import QImage, QTransform
 from PySide6.QtWidgets import QApplication
 
@@ -51,3 +57,35 @@ def test_german_folder_names_stay_whole_when_the_window_shrinks_to_800(qapp: QAp
         window.close()
     finally:
         apply_to_qt(qapp, i18n.use("en"))
+
+
+SMALL_SCREEN_CHILD = """
+from PySide6.QtWidgets import QApplication
+app = QApplication([])
+from deskmail.core import i18n
+from deskmail.ui.language import apply_to_qt
+apply_to_qt(app, i18n.use("de"))
+from deskmail.ui.help import HelpWindow
+from deskmail.ui.mail.gallery import composer_new
+from deskmail.ui.shortcuts import ShortcutsDialog
+from PySide6.QtWidgets import QWidget
+area = app.primaryScreen().availableGeometry()
+owner = QWidget()
+for window in (composer_new(), HelpWindow(), ShortcutsDialog(owner)):
+    print(type(window).__name__, window.height(), area.height())
+"""
+
+
+def test_new_windows_fit_an_800_by_600_screen(tmp_path: Path) -> None:
+    """The composer opened 620 px tall on a 600 px screen: its Send button lay below the screen's edge."""
+    screens = {"screens": [{"name": "small", "x": 0, "y": 0, "width": 800, "height": 600, "logicalDpi": 96}]}
+    config = tmp_path / "screen.json"
+    config.write_text(json.dumps(screens))
+    env = {**os.environ, "QT_QPA_PLATFORM": f"offscreen:configfile={config}", "DESKMAIL_LANG": "de"}
+    out = subprocess.run(
+        [sys.executable, "-c", SMALL_SCREEN_CHILD], env=env, capture_output=True, text=True, timeout=120, check=True
+    )
+    rows = [line.split() for line in out.stdout.splitlines()]
+    assert len(rows) == 3, out.stdout + out.stderr
+    for name, height, screen in rows:
+        assert int(height) <= int(screen) - 40, name  # room for the title bar

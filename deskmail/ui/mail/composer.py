@@ -39,6 +39,7 @@ from deskmail.ui.accessible import name_overflow_button
 from deskmail.ui.icons import app_icon, ui_icon
 from deskmail.ui.mail.attachments import human_size
 from deskmail.ui.mail.bars import MessageBar
+from deskmail.ui.window_size import resize_to_fit
 
 log = logging.getLogger(__name__)
 AUTOSAVE_MS = 5000
@@ -143,7 +144,7 @@ class ComposerWindow(QMainWindow):
         self.save_draft: Callable[[ComposerWindow], None] | None = None  # set by the window: autosave
         self._shown_once = False
         self._build()
-        self.resize(720, 620)
+        resize_to_fit(self, 720, 620)
         self.setAcceptDrops(True)
         self._autosave = QTimer(self)
         self._autosave.setInterval(AUTOSAVE_MS)
