@@ -89,3 +89,26 @@ def test_new_windows_fit_an_800_by_600_screen(tmp_path: Path) -> None:
     assert len(rows) == 3, out.stdout + out.stderr
     for name, height, screen in rows:
         assert int(height) <= int(screen) - 40, name  # room for the title bar
+
+
+def test_arabic_keeps_ctrl_comma_left_to_right_in_the_menu_and_the_shortcuts_list(qapp: QApplication) -> None:
+    """A shortcut ending in punctuation ("Ctrl+,") showed as ",+Ctrl" in the mirrored menu and table."""
+    from deskmail.ui.mail.gallery import main_window
+    from deskmail.ui.shortcuts import ShortcutsDialog
+
+    try:
+        apply_to_qt(qapp, i18n.use("ar"))
+        window = main_window()
+        label, _tab, keys = window.settings_action.text().partition("\t")
+        assert keys == "\u2068Ctrl+,\u2069"
+        assert label == i18n._("&Settings…")
+        dialog = ShortcutsDialog(window)
+        rows = {dialog.table.item(r, 0).text(): dialog.table.item(r, 1).text() for r in range(dialog.table.rowCount())}
+        assert rows[label.replace("&", "").rstrip("…")] == "\u2068Ctrl+,\u2069"
+        dialog.close()
+        window.close()
+    finally:
+        apply_to_qt(qapp, i18n.use("en"))
+    window = main_window()
+    assert window.settings_action.text() == "&Settings…"  # English: unchanged
+    window.close()
