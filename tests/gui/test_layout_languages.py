@@ -112,3 +112,34 @@ def test_arabic_keeps_ctrl_comma_left_to_right_in_the_menu_and_the_shortcuts_lis
     window = main_window()
     assert window.settings_action.text() == "&Settings…"  # English: unchanged
     window.close()
+
+
+def test_arabic_typed_into_the_composer_starts_at_the_right(qapp: QApplication) -> None:
+    """QPlainTextEdit kept Arabic lines at the left edge of a mirrored composer; now they start at the right."""
+    from PySide6.QtCore import Qt
+
+    from deskmail.ui.gallery import settle
+    from deskmail.ui.mail.gallery import composer_new
+
+    def ink_columns(code: str) -> tuple[int, int]:
+        apply_to_qt(qapp, i18n.use(code))
+        composer = composer_new()
+        composer.body.setPlainText("مرحبا يا بن")
+        composer.show()
+        settle(seconds=0.1)
+        image = composer.body.viewport().grab().toImage()
+        line = composer.body.fontMetrics().height()
+        xs = [x for y in range(2, line) for x in range(image.width()) if image.pixelColor(x, y).lightness() < 110]
+        composer.dirty = False  # closing must not ask about a draft
+        composer.close()
+        assert xs, code
+        return min(xs), image.width() - max(xs)
+
+    try:
+        left_gap, right_gap = ink_columns("ar")
+        assert right_gap < 20 < left_gap
+        left_gap, right_gap = ink_columns("en")
+        assert left_gap < 20 < right_gap  # English: unchanged, at the left
+    finally:
+        apply_to_qt(qapp, i18n.use("en"))
+    assert Qt.LayoutDirection.LeftToRight == qapp.layoutDirection()

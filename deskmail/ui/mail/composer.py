@@ -36,6 +36,7 @@ from deskmail.engine.mime.addresses import RecipientError, format_recipients, pa
 from deskmail.engine.mime.compose import AttachmentFile, OutgoingMessage
 from deskmail.engine.mime.decode import Address
 from deskmail.ui.accessible import name_overflow_button
+from deskmail.ui.direction import align_text_to_window
 from deskmail.ui.icons import app_icon, ui_icon
 from deskmail.ui.mail.attachments import human_size
 from deskmail.ui.mail.bars import MessageBar
@@ -167,6 +168,7 @@ class ComposerWindow(QMainWindow):
         self.subject = QLineEdit()
         self.subject.setPlaceholderText(_("What is it about?"))
         self.body = BodyEdit()
+        align_text_to_window(self.body)
         self.body.setTabChangesFocus(False)
         self.body.setTabStopDistance(self.body.fontMetrics().horizontalAdvance(" ") * 4)  # an indent, not a gulf
         self.body.setAccessibleName(_("Message text"))
