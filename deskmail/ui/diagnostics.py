@@ -25,6 +25,7 @@ from deskmail.core.redact import MASK, redact
 from deskmail.engine.accounts import Account
 from deskmail.qtbridge.tasks import Progress
 from deskmail.ui.context import AppContext
+from deskmail.ui.window_size import resize_to_fit
 
 LOG_LINES = 50
 LOG_TAIL_BYTES = 64 * 1024  # only the end of the log is read, however large it grew
@@ -113,7 +114,7 @@ class DiagnosticDialog(QDialog):
         layout.addWidget(intro)
         layout.addWidget(self.text, 1)
         layout.addWidget(buttons)
-        self.resize(720, 520)
+        resize_to_fit(self, 720, 520)
 
 
 def copy_report(parent: QWidget, context: AppContext, accounts: list[Account], last_errors: Mapping[str, str]) -> None:

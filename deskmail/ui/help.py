@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 from deskmail import APP_NAME
 from deskmail.core.i18n import _
 from deskmail.ui.help_texts import PAGES
+from deskmail.ui.window_size import resize_to_fit
 
 
 class HelpWindow(QDialog):
@@ -41,7 +42,7 @@ class HelpWindow(QDialog):
         layout = QVBoxLayout(self)
         layout.addLayout(body, 1)
         layout.addWidget(buttons)
-        self.resize(760, 560)
+        resize_to_fit(self, 760, 560)
         self.pages.setCurrentRow(0)
         self.pages.setFocus(Qt.FocusReason.OtherFocusReason)
 

@@ -23,6 +23,7 @@ from deskmail.core.cancel import CancelToken
 from deskmail.core.i18n import _
 from deskmail.engine.accounts import Account
 from deskmail.engine.prefs import WindowPrefs
+from deskmail.qtbridge.message_model import isolate
 from deskmail.qtbridge.tasks import Progress
 from deskmail.ui.about import AboutDialog
 from deskmail.ui.context import AppContext
@@ -111,6 +112,11 @@ class MainWindow(QMainWindow):
         action = QAction(text, self)
         if shortcut is not None:
             action.setShortcut(QKeySequence(shortcut))
+            keys = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+            if QGuiApplication.isRightToLeft() and keys and not keys[-1].isalnum():
+                # A menu draws the keys in the menu's direction: Arabic showed "Ctrl+," as ",+Ctrl".
+                # Text after a tab is the menu's keys column; the isolate keeps them left to right.
+                action.setText(f"{text}\t{isolate(keys)}")
         action.triggered.connect(lambda _checked=False: slot())
         return action
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -18,6 +18,8 @@ from PySide6.QtWidgets import (
 )
 
 from deskmail.core.i18n import N_, _
+from deskmail.qtbridge.message_model import isolate
+from deskmail.ui.window_size import resize_to_fit
 
 # Keys that belong to no menu command: how to move around the window (keys as Qt names them, so
 # they are shown in the person's language, as the menus' own shortcuts are).
@@ -37,7 +39,9 @@ ACCELERATOR = re.compile(r"\s*\(&\w\)")
 
 
 def native(sequence: QKeySequence) -> str:
-    return sequence.toString(QKeySequence.SequenceFormat.NativeText)
+    text = sequence.toString(QKeySequence.SequenceFormat.NativeText)
+    # In Arabic each key reads in its own direction: "Ctrl+," showed as ",+Ctrl" without the isolate.
+    return isolate(text) if QGuiApplication.isRightToLeft() else text
 
 
 def moving_shortcuts() -> list[tuple[str, str]]:
@@ -52,7 +56,7 @@ def action_shortcuts(window: QWidget) -> list[tuple[str, str]]:
     for action in window.findChildren(QAction):
         keys = list(dict.fromkeys(native(k) for k in action.shortcuts() if not k.isEmpty()))
         # "&Settings…", and Japanese style "設定(&S)…": the accelerator and the dots are menu things.
-        text = ACCELERATOR.sub("", action.text()).replace("&", "").rstrip("…").strip()
+        text = ACCELERATOR.sub("", action.text().split("\t")[0]).replace("&", "").rstrip("…").strip()
         if not keys or not text or text in seen or keys == ["F1"]:
             continue
         seen.add(text)
@@ -95,7 +99,7 @@ class ShortcutsDialog(QDialog):
         layout.addWidget(intro)
         layout.addWidget(self.table, 1)
         layout.addWidget(buttons)
-        self.resize(560, 600)
+        resize_to_fit(self, 560, 600)
 
     def rows(self) -> list[tuple[str, str]]:
         cells = [(self.table.item(r, 0), self.table.item(r, 1)) for r in range(self.table.rowCount())]

@@ -36,9 +36,11 @@ from deskmail.engine.mime.addresses import RecipientError, format_recipients, pa
 from deskmail.engine.mime.compose import AttachmentFile, OutgoingMessage
 from deskmail.engine.mime.decode import Address
 from deskmail.ui.accessible import name_overflow_button
+from deskmail.ui.direction import align_text_to_window
 from deskmail.ui.icons import app_icon, ui_icon
 from deskmail.ui.mail.attachments import human_size
 from deskmail.ui.mail.bars import MessageBar
+from deskmail.ui.window_size import resize_to_fit
 
 log = logging.getLogger(__name__)
 AUTOSAVE_MS = 5000
@@ -143,7 +145,7 @@ class ComposerWindow(QMainWindow):
         self.save_draft: Callable[[ComposerWindow], None] | None = None  # set by the window: autosave
         self._shown_once = False
         self._build()
-        self.resize(720, 620)
+        resize_to_fit(self, 720, 620)
         self.setAcceptDrops(True)
         self._autosave = QTimer(self)
         self._autosave.setInterval(AUTOSAVE_MS)
@@ -166,6 +168,7 @@ class ComposerWindow(QMainWindow):
         self.subject = QLineEdit()
         self.subject.setPlaceholderText(_("What is it about?"))
         self.body = BodyEdit()
+        align_text_to_window(self.body)
         self.body.setTabChangesFocus(False)
         self.body.setTabStopDistance(self.body.fontMetrics().horizontalAdvance(" ") * 4)  # an indent, not a gulf
         self.body.setAccessibleName(_("Message text"))

@@ -14,6 +14,7 @@ from deskmail.engine.store.models import MessageSummary
 from deskmail.ui.accessible import name_overflow_button
 from deskmail.ui.icons import app_icon, ui_icon
 from deskmail.ui.mail.reader import ReadingPane
+from deskmail.ui.window_size import resize_to_fit
 
 if TYPE_CHECKING:
     from deskmail.engine.mime.render import RenderedMessage
@@ -38,7 +39,7 @@ class MessageWindow(QMainWindow):
         name_overflow_button(self.toolbar)
         # Ctrl+W (the platform's Close) closes it, as Esc does; a size for reading, not the list's.
         QShortcut(QKeySequence(QKeySequence.StandardKey.Close), self).activated.connect(self.close)
-        self.resize(760, 720)
+        resize_to_fit(self, 760, 720)
 
     def add_action(self, text: str, slot: Callable[[], object], key: str) -> QAction:
         """Reply, Reply All, Forward: on this window's own message, whatever the main window shows now."""

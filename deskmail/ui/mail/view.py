@@ -157,7 +157,9 @@ class MailView(QWidget):
     def _default_sizes(self, width: int) -> None:
         """Pane sizes for this width: the reader wide enough for a 600 px newsletter, the folders slim."""
         self._sized = True
-        folders = max(160, min(230, int(width * 0.15)))
+        # the folder names' own width counts too: switching to the narrow layout (800 px) must not
+        # cut "Posteingang" back to "Posteing…" after fit_folder_pane widened the pane for it
+        folders = max(160, min(230, int(width * 0.15)), self._folder_names_width(width))
         self.splitter.setSizes([folders, max(1, width - folders)])
         rest = width - folders
         if self.content.orientation() == Qt.Orientation.Vertical:
@@ -172,13 +174,16 @@ class MailView(QWidget):
         if self._panes_restored:
             return
         sizes = self.splitter.sizes()
+        target = self._folder_names_width(self.width())
+        if len(sizes) == 2 and target > sizes[0]:
+            self.splitter.setSizes([target, max(1, sum(sizes) - target)])
+
+    def _folder_names_width(self, width: int) -> int:
+        """The folder pane's width that shows every folder name whole, within limits for a `width` window."""
         tree = self.folders
         frame = tree.width() - tree.viewport().width()  # the frame and any scroll bar
         needed = tree.sizeHintForColumn(0) + tree.columnWidth(1) + frame + 4
-        limit = max(160, min(FOLDER_PANE_MAX, self.width() // 4))
-        target = min(limit, needed)
-        if len(sizes) == 2 and target > sizes[0]:
-            self.splitter.setSizes([target, max(1, sum(sizes) - target)])
+        return min(max(160, min(FOLDER_PANE_MAX, width // 4)), needed)
 
     def _fit_rows(self) -> None:
         self.list.set_stacked(self.width() < NARROW_WINDOW or self.list.width() < NARROW_LIST)

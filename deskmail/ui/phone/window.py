@@ -34,6 +34,7 @@ from deskmail.engine.mime.compose import AttachmentFile, OutgoingMessage
 from deskmail.engine.mime.decode import Address
 from deskmail.qtbridge.tasks import TaskRunner
 from deskmail.ui.phone.qr import paint_qr
+from deskmail.ui.window_size import resize_to_fit
 
 Compose = Callable[[OutgoingMessage], object]
 QR_STEPS_ON_SCREEN = N_(
@@ -194,7 +195,7 @@ class PhoneWindow(QDialog):
         layout.addSpacing(8)
         layout.addLayout(columns, 1)
         layout.addLayout(bottom)
-        self.resize(760, 560)
+        resize_to_fit(self, 760, 560)
         self.setMinimumSize(560, 460)
         self._profile_problem = self._profile_error()
         if self._profile_problem:

@@ -34,6 +34,7 @@ from deskmail.engine.accounts import CHECK_MINUTES_RANGE, MAX_SIGNATURE_CHARS, A
 from deskmail.engine.credentials import KeyringUnavailable
 from deskmail.qtbridge.tasks import Progress
 from deskmail.ui.context import AppContext
+from deskmail.ui.direction import align_text_to_window
 from deskmail.ui.settings.checking import CheckRow, problem_text
 from deskmail.ui.settings.spin import CountSpin
 from deskmail.ui.wizard.common import error_line, heading, paragraph, show_error
@@ -130,6 +131,7 @@ class AccountSettings(QWidget):
         form.addRow(_("Your name:"), self.name)
         form.addRow("", paragraph(_("People see it next to your address when you write to them.")))
         self.signature = QPlainTextEdit(self.account.signature)
+        align_text_to_window(self.signature)
         self.signature.setAccessibleName(_("Signature"))
         self.signature.setPlaceholderText(_("For example:\nAnna Schmidt\n+49 30 1234567"))
         self.signature.setTabChangesFocus(True)

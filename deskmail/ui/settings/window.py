@@ -24,6 +24,7 @@ from deskmail.ui.context import AppContext
 from deskmail.ui.settings.account import AccountSettings, scrolling
 from deskmail.ui.settings.general import GeneralPage, OfflinePage
 from deskmail.ui.settings.undo_send import UndoSendChoice
+from deskmail.ui.window_size import fit_screen
 
 
 class SettingsWindow(QDialog):
@@ -78,8 +79,7 @@ class SettingsWindow(QDialog):
         QShortcut(QKeySequence(QKeySequence.StandardKey.Close), self, self.close)
         line = self.fontMetrics().height()
         wanted = QSize(62 * line, 44 * line)
-        screen = (parent.screen() if parent is not None else self.screen()).availableGeometry().size()
-        self.resize(wanted.boundedTo(screen * 0.92))
+        self.resize(fit_screen(self, wanted))
 
     def _add_heading(self, title: str, row: int | None = None) -> None:
         item = QListWidgetItem(title)

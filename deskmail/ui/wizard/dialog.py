@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QDialog, QPushButton, QStackedWidget, QVBoxLayout,
 from deskmail.core.cancel import Cancelled
 from deskmail.core.i18n import _
 from deskmail.qtbridge.tasks import Task, TaskRunner
+from deskmail.ui.window_size import fit_screen
 from deskmail.ui.wizard.common import Page
 from deskmail.ui.wizard.first_pages import AccountPage, FindingPage, FoundPage
 from deskmail.ui.wizard.pop3_page import Pop3Page
@@ -61,7 +62,8 @@ class AccountWizard(QDialog):
         # The pages' scroll areas report their still-empty content here (the dialog came out 520 x 118,
         # its form scrolled out of sight): open at a size that shows a whole page, scaled with the font.
         line = self.fontMetrics().height()
-        self.resize(self.sizeHint().expandedTo(self.minimumSizeHint()).expandedTo(QSize(40 * line, 34 * line)))
+        wanted = self.sizeHint().expandedTo(self.minimumSizeHint()).expandedTo(QSize(40 * line, 34 * line))
+        self.resize(fit_screen(self, wanted))
         # The first address check loads lists for half a second: do it now, off the GUI thread.
         self.runner.run(lambda _cancel, _progress: services.warm_up(), name="wizard-warm-up")
         # Whether a keyring can keep the password: asked over D-Bus, so off the GUI thread too.
