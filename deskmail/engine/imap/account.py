@@ -44,8 +44,9 @@ def sync_account(
 ) -> SyncReport:
     """Replay pending actions, LIST, then sync `folders` (default: every selectable one, inbox first).
 
-    On a first sync the Inbox comes before the LIST: its newest messages are on screen right
-    after login, whatever the server makes of listing the other folders.
+    On a first sync the Inbox's newest messages come before the LIST: they are on screen right
+    after login, whatever the server makes of listing the other folders; the rest of the Inbox
+    comes after the LIST.
 
     A folder the server refuses to open is reported and skipped; a broken connection raises.
     `refresh_counts`: STATUS the folders not synced, for their unread counts (push syncs skip it).
@@ -84,11 +85,19 @@ def sync_account(
             if session.selected is not None:
                 session.unselect()
 
-    inbox = syncer.new_inbox(folders)  # a first sync: the Inbox's newest on screen before the folder list
-    if inbox is not None:
+    listed: list[Folder] = []
+
+    def list_folders() -> None:
+        listed[:] = syncer.sync_folder_list(with_status=synced_before)
+
+    inbox = syncer.new_inbox(folders)
+    if inbox is not None:  # a first sync: the Inbox's newest on screen, then the folder list, then the rest
+        syncer.after_first_screen = list_folders
         sync_one(inbox)
-    known = syncer.sync_folder_list(with_status=synced_before)
-    chosen, others = choose_folders(known, folders)
+        syncer.after_first_screen = None
+    if not listed:
+        list_folders()
+    chosen, others = choose_folders(listed, folders)
     if inbox is not None:
         chosen = [f for f in chosen if f.name != inbox.name]  # synced already
     if not refresh_counts:

@@ -91,6 +91,8 @@ class FolderSync:
         # STATUS of folders as this sync's LIST-STATUS (or pipelined STATUS) saw them; each is used
         # once, by `sync`, so a later sync never trusts an old answer.
         self.listed: dict[str, StatusInfo] = {}
+        # Called once right after a first screen was stored (sync_account lists the folders there).
+        self.after_first_screen: Callable[[], None] | None = None
 
     def sync_folder_list(self, *, with_status: bool = True) -> list[Folder]:
         """LIST -> store: new folders added, gone ones removed, special uses refreshed.
@@ -104,7 +106,7 @@ class FolderSync:
             self.store.upsert_folders(infos)
             names = {info.name for info in infos}
             for name in self.store.folder_names():
-                if name not in names:
+                if name not in names and name != self.session.selected:  # never the folder being synced
                     self.store.remove_folder(name)
         return self.store.folders()
 
@@ -225,11 +227,19 @@ class FolderSync:
         self._fetch_newest_first(cached, missing, report)
 
     def _first_screen(self, cached: Folder, report: FolderReport) -> None:
-        """A folder seen for the first time: its newest messages by number, before the slower UID diff."""
+        """A folder seen for the first time: its newest messages by number, before the slower UID diff.
+
+        Committed together with what `after_first_screen` stores (the folder list of a first
+        sync), so the window never shows mail whose folders it does not know yet.
+        """
         first = max(1, self.session.exists - FIRST_BATCH + 1)
-        # Without sizes (not shown in the list; fetched just after): a Maildir server may have to
-        # find every file for them, while the rest of a row comes from its cache.
-        report.added += self._store_headers(cached, f"{first}:*", by_sequence=True, sizes=False)
+        then, self.after_first_screen = self.after_first_screen, None
+        with self.store.transaction():
+            # Without sizes (not shown in the list; fetched just after): a Maildir server may have
+            # to find every file for them, while the rest of a row comes from its cache.
+            report.added += self._store_headers(cached, f"{first}:*", by_sequence=True, sizes=False)
+            if then is not None:
+                then()
         self.progress(SyncProgress(cached.name, report.added, self.session.exists))
 
     def _fill_sizes(self, cached: Folder) -> None:
