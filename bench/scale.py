@@ -16,7 +16,9 @@ in Archive. Mailboxes are written straight into Maildir/cur once and kept in --c
   End              the message list (offscreen Qt, 1366x768) over the synced Inbox: End pressed,
                    until the rows at the end are painted;
   window           the real app (offscreen) on the account with an empty store: from the start of
-                   its first sync until the list painted its first rows.
+                   its first sync until the list painted its first rows; split into the login
+                   (keyring, TLS, LOGIN), the server's answer to the first SELECT INBOX, and ours
+                   after it (the first 50 fetched, stored with the folder list, painted).
 
 Figures after the first size carry their growth from the size before, e.g. "(x3.9)".
 
@@ -254,6 +256,27 @@ def end_child(home: Path, email: str, repeat: int) -> None:
     print(json.dumps({"end_ms": statistics.median(times), "end_rows": model.rowCount()}))
 
 
+def note_first_select(marks: dict[str, float]) -> None:
+    """Mark when the sync's connection was logged in ("login") and its first SELECT answered ("select")."""
+    from deskmail.engine.imap.session import ImapSession
+    from deskmail.engine.runtime import AccountRuntime
+
+    connect, select = AccountRuntime.imap_client, ImapSession.select
+
+    def noted_connect(self: AccountRuntime, cancel: Any) -> Any:
+        client = connect(self, cancel)
+        marks.setdefault("login", time.time())
+        return client
+
+    def noted_select(self: ImapSession, *args: Any, **kwargs: Any) -> Any:
+        info = select(self, *args, **kwargs)
+        marks.setdefault("select", time.time())
+        return info
+
+    AccountRuntime.imap_client = noted_connect  # type: ignore[method-assign]
+    ImapSession.select = noted_select  # type: ignore[method-assign]
+
+
 def window_child(email: str) -> None:
     """The real app on a new account (store empty): sync start, then first rows painted (seconds)."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -272,6 +295,7 @@ def window_child(email: str) -> None:
         return sync(self, *args, **kwargs)
 
     MailController.sync = noted_sync  # type: ignore[method-assign]
+    note_first_select(marks)
 
     class FirstPaint(QObject):
         def eventFilter(self, _watched: QObject, event: QEvent) -> bool:
@@ -294,6 +318,9 @@ def window_child(email: str) -> None:
 
     def finish() -> None:
         out = {"window_sync": marks["sync"] - t0, "window_rows": marks["rows"] - marks["sync"]}
+        if "login" in marks and "select" in marks:  # where the time went: login, the server's SELECT, ours
+            out["window_login"] = marks["login"] - marks["sync"]
+            out["window_select"] = marks["select"] - marks["login"]
         print("BENCH " + json.dumps(out), flush=True)
         app.quit()
 
@@ -502,6 +529,22 @@ FIGURES: list[Figure] = [
         "new account in the window: first rows painted after its sync started (process start to sync)",
         lambda r: f"{ms(r['window_rows'])} ({ms(r['window_sync'])})" if "window_rows" in r else "-",
         lambda r: r.get("window_rows", 0.0),
+    ),
+    (
+        "... of which: login (keyring, TLS, LOGIN) / the server's SELECT INBOX / ours after it",
+        lambda r: (
+            " / ".join(
+                ms(v)
+                for v in (
+                    r["window_login"],
+                    r["window_select"],
+                    r["window_rows"] - r["window_login"] - r["window_select"],
+                )
+            )
+            if "window_select" in r
+            else "-"
+        ),
+        lambda r: 0.0,
     ),
     (
         "End in the message list, until painted",
