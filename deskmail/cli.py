@@ -28,70 +28,107 @@ EXPORT_FORMATS = ("thunderbird-json", "thunderbird-qr", "mobileconfig", "card")
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from deskmail.core.i18n import _
+
+    _speak_argparse()
     parser = argparse.ArgumentParser(
         prog="deskmail",
-        description="Deskmail e-mail. Without a command, opens the app.",
-        epilog="Environment: DESKMAIL_DNS_SERVER, DESKMAIL_EXTRA_CA, DESKMAIL_ISPDB_URL, DESKMAIL_HOME (see README).",
+        description=_("Deskmail e-mail. Without a command, opens the app."),
+        epilog=_(
+            "Environment: DESKMAIL_DNS_SERVER, DESKMAIL_EXTRA_CA, DESKMAIL_ISPDB_URL, DESKMAIL_HOME (see README)."
+        ),
     )
-    parser.add_argument("--version", action="version", version=f"Deskmail {__version__}")
+    parser.add_argument(
+        "--version", action="version", version=f"Deskmail {__version__}", help=_("show the version and exit")
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    p = sub.add_parser("discover", help="find the IMAP and SMTP settings for an e-mail address")
+    p = sub.add_parser(
+        "discover",
+        help=_("find the IMAP and SMTP settings for an e-mail address"),
+        description=_("find the IMAP and SMTP settings for an e-mail address"),
+    )
     p.add_argument("email")
-    p.add_argument("--json", action="store_true", help="print one JSON object")
-    p.add_argument("--timeout", type=float, default=8.0, metavar="S", help="overall deadline (seconds)")
+    p.add_argument("--json", action="store_true", help=_("print one JSON object"))
+    p.add_argument("--timeout", type=float, default=8.0, metavar="S", help=_("overall deadline (seconds)"))
 
-    p = sub.add_parser("check", help="prove that IMAP and SMTP settings work (TLS and login)")
-    p.add_argument("--config", required=True, metavar="FILE", help="`discover --json` output or one candidate")
-    p.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
-    p.add_argument("--json", action="store_true")
+    p = sub.add_parser(
+        "check",
+        help=_("prove that IMAP and SMTP settings work (TLS and login)"),
+        description=_("prove that IMAP and SMTP settings work (TLS and login)"),
+    )
+    p.add_argument("--config", required=True, metavar="FILE", help=_("`discover --json` output or one candidate"))
+    p.add_argument("--password-stdin", action="store_true", help=_("read the password from standard input"))
+    p.add_argument("--json", action="store_true", help=_("print one JSON object"))
     p.add_argument("--timeout", type=float, default=15.0, metavar="S")
 
-    p = sub.add_parser("account", help="add, list, remove or export accounts")
+    p = sub.add_parser(
+        "account", help=_("add, list, remove or export accounts"), description=_("add, list, remove or export accounts")
+    )
     account = p.add_subparsers(dest="account_command", metavar="ACTION", required=True)
-    a = account.add_parser("add", help="check and save an account")
+    a = account.add_parser("add", help=_("check and save an account"), description=_("check and save an account"))
     a.add_argument("--config", required=True, metavar="FILE")
     a.add_argument("--password-stdin", action="store_true")
     a.add_argument(
-        "--sign-in", action="store_true", help="sign in in the browser (OAuth2) instead of a password, if configured"
+        "--sign-in", action="store_true", help=_("sign in in the browser (OAuth2) instead of a password, if configured")
     )
-    a.add_argument("--name", default="", help="your name, as recipients see it")
-    a.add_argument("--no-check", action="store_true", help="save without proving the settings first")
-    a.add_argument("--json", action="store_true")
-    a = account.add_parser("list", help="list saved accounts")
-    a.add_argument("--json", action="store_true")
-    a = account.add_parser("remove", help="remove an account and its password")
+    a.add_argument("--name", default="", help=_("your name, as recipients see it"))
+    a.add_argument("--no-check", action="store_true", help=_("save without proving the settings first"))
+    a.add_argument("--json", action="store_true", help=_("print one JSON object"))
+    a = account.add_parser("list", help=_("list saved accounts"), description=_("list saved accounts"))
+    a.add_argument("--json", action="store_true", help=_("print one JSON object"))
+    a = account.add_parser(
+        "remove", help=_("remove an account and its password"), description=_("remove an account and its password")
+    )
     a.add_argument("account", metavar="ACCOUNT")
-    a = account.add_parser("export", help="hand an account's settings to a phone (QR code, iPhone profile, card)")
-    a.add_argument("accounts", nargs="+", metavar="ACCOUNT", help="e-mail address (several: one export for all)")
-    a.add_argument("--format", required=True, choices=EXPORT_FORMATS, help="what to write (see README)")
-    a.add_argument("--output", metavar="FILE", help="where to write it ('-': standard output)")
+    a = account.add_parser(
+        "export",
+        help=_("hand an account's settings to a phone (QR code, iPhone profile, card)"),
+        description=_("hand an account's settings to a phone (QR code, iPhone profile, card)"),
+    )
+    a.add_argument("accounts", nargs="+", metavar="ACCOUNT", help=_("e-mail address (several: one export for all)"))
+    a.add_argument("--format", required=True, choices=EXPORT_FORMATS, help=_("what to write (see README)"))
+    a.add_argument("--output", metavar="FILE", help=_("where to write it ('-': standard output)"))
     a.add_argument(
-        "--include-password", action="store_true", help="put the saved password in the Thunderbird code (keyring)"
+        "--include-password", action="store_true", help=_("put the saved password in the Thunderbird code (keyring)")
     )
 
-    p = sub.add_parser("sync", help="synchronise accounts with their servers")
-    p.add_argument("account", nargs="?", metavar="ACCOUNT", help="e-mail address (default: all)")
-    p.add_argument("--json", action="store_true")
+    p = sub.add_parser(
+        "sync",
+        help=_("synchronise accounts with their servers"),
+        description=_("synchronise accounts with their servers"),
+    )
+    p.add_argument("account", nargs="?", metavar="ACCOUNT", help=_("e-mail address (default: all)"))
+    p.add_argument("--json", action="store_true", help=_("print one JSON object"))
 
-    p = sub.add_parser("folders", help="list the folders in the local store")
+    p = sub.add_parser(
+        "folders", help=_("list the folders in the local store"), description=_("list the folders in the local store")
+    )
     p.add_argument("account", metavar="ACCOUNT")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help=_("print one JSON object"))
 
-    p = sub.add_parser("messages", help="list the messages of a folder in the local store")
+    p = sub.add_parser(
+        "messages",
+        help=_("list the messages of a folder in the local store"),
+        description=_("list the messages of a folder in the local store"),
+    )
     p.add_argument("account", metavar="ACCOUNT")
     p.add_argument("folder", metavar="FOLDER")
-    p.add_argument("--json", action="store_true")
-    p.add_argument("--limit", type=int, default=0, metavar="N", help="at most this many, newest first (0: all)")
-    p.add_argument("--offset", type=int, default=0, metavar="N", help="skip this many of the newest first")
+    p.add_argument("--json", action="store_true", help=_("print one JSON object"))
+    p.add_argument("--limit", type=int, default=0, metavar="N", help=_("at most this many, newest first (0: all)"))
+    p.add_argument("--offset", type=int, default=0, metavar="N", help=_("skip this many of the newest first"))
 
-    p = sub.add_parser("settings", help="show or change settings (e.g. undo_send_seconds, 0-30, default 5)")
-    p.add_argument("--json", action="store_true")
+    p = sub.add_parser(
+        "settings",
+        help=_("show or change settings (e.g. undo_send_seconds, 0-30, default 5)"),
+        description=_("show or change settings (e.g. undo_send_seconds, 0-30, default 5)"),
+    )
+    p.add_argument("--json", action="store_true", help=_("print one JSON object"))
     setting = p.add_subparsers(dest="settings_command", metavar="ACTION")
-    s = setting.add_parser("set", help="change one setting")
+    s = setting.add_parser("set", help=_("change one setting"), description=_("change one setting"))
     s.add_argument("key", metavar="KEY")
     s.add_argument("value", metavar="VALUE")
-    s.add_argument("--json", action="store_true")
+    s.add_argument("--json", action="store_true", help=_("print one JSON object"))
     return parser
 
 
@@ -130,6 +167,33 @@ def _use_language() -> None:
     from deskmail.engine.prefs import use_chosen_language
 
     use_chosen_language(Paths.from_settings(Settings.from_env()))
+
+
+def _speak_argparse() -> None:
+    """argparse's own words (headings, its error messages) in the person's language too: argparse
+    looks them up through its module-level `_` at use time, which this points at our catalog."""
+    from deskmail.core import i18n
+    from deskmail.core.i18n import N_
+
+    # Marked for the catalog only (the texts argparse asks for).
+    (
+        N_("usage: "),
+        N_("positional arguments"),
+        N_("options"),
+        N_("show this help message and exit"),
+        N_("%(prog)s: error: %(message)s\n"),
+        N_("argument %(argument_name)s: %(message)s"),
+        N_("the following arguments are required: %s"),
+        N_("unrecognized arguments: %s"),
+        N_("invalid choice: %(value)r (choose from %(choices)s)"),
+        N_("invalid %(type)s value: %(value)r"),
+        N_("expected one argument"),
+        N_("ambiguous option: %(option)s could match %(matches)s"),
+    )
+
+    # Only argparse's lookups change; the texts stay byte for byte the same in English.
+    setattr(argparse, "_", i18n._)  # noqa: B010 (argparse declares no `_` for type checkers)
+    setattr(argparse, "ngettext", i18n.ngettext)  # noqa: B010
 
 
 def _run_gui(args: list[str]) -> int:

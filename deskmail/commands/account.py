@@ -15,6 +15,7 @@ from typing import Any
 from deskmail.commands.configfile import ConfigFile, ConfigFileError, read_config_file
 from deskmail.commands.jsonout import write_listing
 from deskmail.core.cancel import CancelToken
+from deskmail.core.i18n import N_, _
 from deskmail.core.redact import register_secret
 from deskmail.core.serverconfig import Security, ServerConfig
 from deskmail.core.settings import Settings
@@ -29,9 +30,9 @@ from deskmail.engine.store.writer import account_dir
 CHECK_TIMEOUT = 30.0
 MAX_PASSWORD_CHARS = 4096
 SECURITY_WORDS = {
-    Security.SSL: "encrypted (SSL/TLS)",
-    Security.STARTTLS: "encrypted (STARTTLS)",
-    Security.PLAIN: "NOT encrypted",
+    Security.SSL: N_("encrypted (SSL/TLS)"),
+    Security.STARTTLS: N_("encrypted (STARTTLS)"),
+    Security.PLAIN: N_("NOT encrypted"),
 }
 
 
@@ -64,9 +65,9 @@ def run(args: argparse.Namespace) -> int:
 def add(args: argparse.Namespace, settings: Settings, store: AccountStore, credentials: Credentials) -> int:
     config = read_config_file(args.config)
     if not config.email:
-        raise UsageError('the settings file does not say which e-mail address they are for (add an "email" field).')
+        raise UsageError(_('the settings file does not say which e-mail address they are for (add an "email" field).'))
     if config.candidate.outgoing is None:
-        raise UsageError("the settings have no outgoing (SMTP) server.")
+        raise UsageError(_("the settings have no outgoing (SMTP) server."))
     if getattr(args, "sign_in", False):
         credentials.backend()  # no keyring: say so before the person signs in
         secret: str | OAuthLogin = browser_sign_in(config, settings, quiet=args.json)
@@ -97,13 +98,13 @@ def read_password(from_stdin: bool, email: str) -> str:
         elif password.endswith("\n"):
             password = password[:-1]
         if len(password) > MAX_PASSWORD_CHARS:
-            raise UsageError("the password on standard input is too long.")
+            raise UsageError(_("the password on standard input is too long."))
     elif sys.stdin.isatty():
-        password = getpass.getpass(f"Password for {email}: ")
+        password = getpass.getpass(_("Password for {email}: ").format(email=email))
     else:
-        raise UsageError("give the password on standard input with --password-stdin.")
+        raise UsageError(_("give the password on standard input with --password-stdin."))
     if not password:
-        raise UsageError("the password is empty.")
+        raise UsageError(_("the password is empty."))
     register_secret(password)
     return password
 
@@ -120,12 +121,15 @@ def browser_sign_in(config: ConfigFile, settings: Settings, quiet: bool) -> OAut
     if provider is None or not provider.usable:
         variable = env_name(CLIENT_ENV_PREFIX, candidate.provider.id or "PROVIDER")
         raise UsageError(
-            f"this copy of Deskmail has no browser sign-in for {name} (no OAuth2 client id; {variable} sets one, "
-            "see the README). Use an app password with --password-stdin instead."
+            _(
+                "this copy of Deskmail has no browser sign-in for {name} (no OAuth2 client id; {variable} sets one, "
+                "see the README). Use an app password with --password-stdin instead."
+            ).format(name=name, variable=variable)
         )
 
     def open_browser(url: str) -> None:
-        print(f"Sign in with {name} in your browser. If no browser window opens, open:\n{url}", file=sys.stderr)
+        text = _("Sign in with {name} in your browser. If no browser window opens, open:\n{url}")
+        print(text.format(name=name, url=url), file=sys.stderr)
         webbrowser.open(url)
 
     def progress(message: str) -> None:
@@ -143,7 +147,7 @@ def _check(
 ) -> tuple[bool, dict[str, Any], ConfigFile]:
     """Prove the settings with the connection check; returns the settings with the user names that worked."""
     if importlib.util.find_spec("deskmail.engine.validate") is None:
-        raise UsageError("connection checks are not available in this build; use --no-check to save anyway.")
+        raise UsageError(_("connection checks are not available in this build; use --no-check to save anyway."))
     from deskmail.engine.validate import check_account
 
     def progress(message: object) -> None:
@@ -176,27 +180,43 @@ def _print_check_failure(report: dict[str, Any], as_json: bool) -> None:
     if as_json:
         print(json.dumps({"added": False, "check": report}, indent=2))
         return
-    for side, label in (("incoming", "Incoming mail"), ("outgoing", "Outgoing mail")):
+    for side, label in (("incoming", _("Incoming mail: {problem}")), ("outgoing", _("Outgoing mail: {problem}"))):
         error = (report.get(side) or {}).get("error")
         if error:
-            print(f"{label}: {error.get('message', '')} {error.get('fix', '')}".rstrip(), file=sys.stderr)
-    print("The account was not added.", file=sys.stderr)
+            problem = f"{error.get('message', '')} {error.get('fix', '')}".rstrip()
+            print(label.format(problem=problem), file=sys.stderr)
+    print(_("The account was not added."), file=sys.stderr)
 
 
 def _print_added(account: Account, check: dict[str, Any] | None, as_json: bool) -> None:
     if as_json:
         print(json.dumps({"added": True, "account": account.to_json(), "check": check}, indent=2))
         return
-    provider = f" ({account.provider.name})" if account.provider.name else ""
-    print(f"Added {account.email}{provider}.")
-    print(f"  Incoming: {_describe(account.incoming)}")
-    print(f"  Outgoing: {_describe(account.outgoing)}")
-    kept = "Sign-in: kept in the system keyring." if account.uses_oauth else "Password: kept in the system keyring."
-    print(f"  {kept}" + ("" if check else " Settings were NOT checked."))
+    if account.provider.name:
+        print(_("Added {email} ({provider}).").format(email=account.email, provider=account.provider.name))
+    else:
+        print(_("Added {email}.").format(email=account.email))
+    print("  " + _("Incoming: {server}").format(server=_describe(account.incoming)))
+    print("  " + _("Outgoing: {server}").format(server=_describe(account.outgoing)))
+    if account.uses_oauth:
+        kept = (
+            _("Sign-in: kept in the system keyring.")
+            if check
+            else _("Sign-in: kept in the system keyring. Settings were NOT checked.")
+        )
+    else:
+        kept = (
+            _("Password: kept in the system keyring.")
+            if check
+            else _("Password: kept in the system keyring. Settings were NOT checked.")
+        )
+    print("  " + kept)
 
 
 def _describe(server: ServerConfig) -> str:
-    return f"{server.host} port {server.port}, {SECURITY_WORDS[server.security]}, user name {server.username or '-'}"
+    return _("{host} port {port}, {security}, user name {username}").format(
+        host=server.host, port=server.port, security=_(SECURITY_WORDS[server.security]), username=server.username or "-"
+    )
 
 
 def list_accounts(args: argparse.Namespace, store: AccountStore, credentials: Credentials) -> int:
@@ -207,11 +227,11 @@ def list_accounts(args: argparse.Namespace, store: AccountStore, credentials: Cr
         return 0
     rows = [{"password_saved": _password_saved(credentials, account)} for account in accounts]
     if not accounts:
-        print("No accounts yet. Add one with `deskmail account add` or in the app.")
+        print(_("No accounts yet. Add one with `deskmail account add` or in the app."))
     for account, row in zip(accounts, rows, strict=True):
-        saved = {True: "password saved", False: "no password saved", None: "keyring not available"}
+        saved = {True: _("password saved"), False: _("no password saved"), None: _("keyring not available")}
         if account.uses_oauth:
-            saved = {True: "signed in", False: "needs a new sign-in", None: "keyring not available"}
+            saved = {True: _("signed in"), False: _("needs a new sign-in"), None: _("keyring not available")}
         provider = account.provider.name or account.incoming.host
         print(
             f"{account.email}  {provider}  {account.incoming.host} / {account.outgoing.host}  "
@@ -230,15 +250,20 @@ def _password_saved(credentials: Credentials, account: Account) -> bool | None:
 def remove(args: argparse.Namespace, store: AccountStore, credentials: Credentials, paths: Paths) -> int:
     account = store.get(args.account)
     if account is None:
-        print(f"deskmail account: there is no account {args.account}.", file=sys.stderr)
+        print(_("deskmail account: there is no account {email}.").format(email=args.account), file=sys.stderr)
         return 1
     store.remove(account.email)
     try:
         credentials.delete(account.email)
     except KeyringUnavailable as exc:
-        print(f"The account was removed, but its password could not be deleted: {exc}", file=sys.stderr)
+        print(
+            _("The account was removed, but its password could not be deleted: {error}").format(error=exc),
+            file=sys.stderr,
+        )
         return 1
     # The local copy only: the mail itself stays on the server and comes back if the account is added again.
     shutil.rmtree(account_dir(paths, account.email), ignore_errors=True)
-    print(f"Removed {account.email}, its saved password and the copy of its mail on this computer.")
+    print(
+        _("Removed {email}, its saved password and the copy of its mail on this computer.").format(email=account.email)
+    )
     return 0

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from deskmail.core.cancel import CancelToken
+from deskmail.core.i18n import _
 from deskmail.core.redact import register_secret
 from deskmail.core.serverconfig import Candidate, CertificatePin, ConnectionPolicy
 from deskmail.core.settings import Settings
@@ -80,21 +81,24 @@ def load_check_config(path: Path) -> CheckConfig:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
-        raise UsageError(f"Cannot read {path}: {exc.strerror or exc}") from None
+        raise UsageError(_("Cannot read {path}: {error}").format(path=path, error=exc.strerror or exc)) from None
     except ValueError as exc:
-        raise UsageError(f"{path} is not valid JSON: {exc}") from None
+        raise UsageError(_("{path} is not valid JSON: {error}").format(path=path, error=exc)) from None
     if not isinstance(data, dict):
-        raise UsageError(f"{path} must contain a JSON object.")
+        raise UsageError(_("{path} must contain a JSON object.").format(path=path))
     raw = data
     if "candidates" in data:
         candidates = data.get("candidates") or []
         if not candidates:
-            raise UsageError(f"{path} has no candidates: discovery found no settings to check.")
+            raise UsageError(_("{path} has no candidates: discovery found no settings to check.").format(path=path))
         raw = candidates[0]
     try:
         candidate = Candidate.from_json(raw)
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        raise UsageError(f"{path} does not describe server settings ({type(exc).__name__}: {exc}).") from None
+        error = f"{type(exc).__name__}: {exc}"
+        raise UsageError(
+            _("{path} does not describe server settings ({error}).").format(path=path, error=error)
+        ) from None
     email = str(data.get("email") or raw.get("email") or "")
     if not email and "@" in candidate.incoming.username:
         email = candidate.incoming.username
@@ -105,7 +109,7 @@ def _policy(data: dict[str, Any]) -> ConnectionPolicy:
     try:
         pins = tuple(CertificatePin.from_json(pin) for pin in data.get("pins", []))
     except (KeyError, TypeError, ValueError) as exc:
-        raise UsageError(f"the policy's pins are malformed ({exc})") from None
+        raise UsageError(_("the policy's pins are malformed ({error})").format(error=exc)) from None
     return ConnectionPolicy(pins=pins, allow_plaintext=bool(data.get("allow_plaintext", False)))
 
 
@@ -114,7 +118,7 @@ def read_password(email: str, *, from_stdin: bool) -> str:
     stdin_password = sys.stdin.readline().rstrip("\r\n") if from_stdin else None
     password = stdin_password if stdin_password is not None else _keyring_password(email) or _prompt(email)
     if not password:
-        raise UsageError("No password given.")
+        raise UsageError(_("No password given."))
     register_secret(password)
     return password
 
@@ -134,8 +138,10 @@ def _keyring_password(email: str) -> str | None:
 
 def _prompt(email: str) -> str:
     if not sys.stdin.isatty():
-        raise UsageError("No password: use --password-stdin, or run in a terminal to be asked for it.")
-    return getpass.getpass(f"Password for {email or 'this account'}: ")
+        raise UsageError(_("No password: use --password-stdin, or run in a terminal to be asked for it."))
+    if email:
+        return getpass.getpass(_("Password for {email}: ").format(email=email))
+    return getpass.getpass(_("Password for this account: "))
 
 
 def _log_to_file(settings: Settings) -> None:
@@ -143,7 +149,7 @@ def _log_to_file(settings: Settings) -> None:
     try:
         setup_file_logging(Paths.from_settings(settings).logs, level)
     except OSError as exc:  # a read-only home must not stop a check
-        print(f"(not logging to a file: {exc})", file=sys.stderr)
+        print(_("(not logging to a file: {error})").format(error=exc), file=sys.stderr)
 
 
 def _progress(text: str) -> None:
@@ -151,25 +157,33 @@ def _progress(text: str) -> None:
 
 
 def _print_report(report: CheckReport) -> None:
-    _print_check("Incoming (IMAP)", report.incoming)
-    _print_check("Outgoing (SMTP)", report.outgoing)
-    print("Both servers work." if report.ok else "The settings do not work yet.")
+    # Translators: {where} is host:port (security), e.g. "imap.example.com:993 (ssl)".
+    _print_check(_("Incoming (IMAP) {where}"), report.incoming)
+    # Translators: {where} is host:port (security), e.g. "smtp.example.com:465 (ssl)".
+    _print_check(_("Outgoing (SMTP) {where}"), report.outgoing)
+    print(_("Both servers work.") if report.ok else _("The settings do not work yet."))
 
 
 def _print_check(title: str, check: ServerCheck) -> None:
-    where = f"{check.host}:{check.port} ({check.security})"
+    server = title.format(where=f"{check.host}:{check.port} ({check.security})")
     if check.ok:
-        tls = check.tls.get("version") or "not encrypted"
-        print(f"{title} {where}: works, user name {check.username}, {tls}")
+        tls = check.tls.get("version")
+        if tls:
+            # Translators: {tls} is the TLS version, e.g. "TLSv1.3".
+            line = _("{server}: works, user name {username}, {tls}")
+        else:
+            line = _("{server}: works, user name {username}, not encrypted")
+        print(line.format(server=server, username=check.username, tls=tls))
     elif check.error is not None:
-        print(f"{title} {where}: {check.error.message}")
+        print(_("{server}: {message}").format(server=server, message=check.error.message))
         if check.error.fix:
-            print(f"  What to do: {check.error.fix}")
+            print("  " + _("What to do: {fix}").format(fix=check.error.fix))
         if check.error.details:
-            print(f"  Details: {check.error.details}")
+            print("  " + _("Details: {details}").format(details=check.error.details))
         if "sha256" in check.error.data:
             data = check.error.data
-            print(f"  Certificate: {data.get('subject', '')}, issued by {data.get('issuer', '')}")
-            print(f"  SHA-256 fingerprint: {data['sha256']}")
+            line = _("Certificate: {subject}, issued by {issuer}")
+            print("  " + line.format(subject=data.get("subject", ""), issuer=data.get("issuer", "")))
+            print("  " + _("SHA-256 fingerprint: {sha256}").format(sha256=data["sha256"]))
     for warning in check.warnings:
-        print(f"  Warning: {warning}")
+        print("  " + _("Warning: {warning}").format(warning=warning))

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from deskmail.core.i18n import _
 from deskmail.core.serverconfig import Candidate, CertificatePin, ConnectionPolicy
 
 MAX_CONFIG_BYTES = 1_000_000
@@ -32,28 +33,43 @@ def read_config_file(path: str) -> ConfigFile:
         text = sys.stdin.read(MAX_CONFIG_BYTES) if path == "-" else _read_capped(Path(path))
         data = json.loads(text)
     except OSError as exc:
-        raise ConfigFileError(f"Cannot read {path}: {exc.strerror or exc}") from None
+        raise ConfigFileError(_("Cannot read {path}: {error}").format(path=path, error=exc.strerror or exc)) from None
     except ValueError:
-        raise ConfigFileError(f"{path} is not a JSON document (expected `deskmail discover --json` output).") from None
+        raise ConfigFileError(
+            _("{path} is not a JSON document (expected `deskmail discover --json` output).").format(path=path)
+        ) from None
     return parse_config_document(data, source=path)
 
 
-def parse_config_document(data: Any, source: str = "the settings file") -> ConfigFile:
+def parse_config_document(data: Any, source: str = "") -> ConfigFile:
+    """`source` names the file in messages (a path); empty: the words "the settings file"."""
     if not isinstance(data, dict):
-        raise ConfigFileError(f"{source} must hold one JSON object.")
+        if source:
+            raise ConfigFileError(_("{source} must hold one JSON object.").format(source=source))
+        raise ConfigFileError(_("The settings file must hold one JSON object."))
     email = str(data.get("email", ""))
     item: Any = data
     if "candidates" in data:
         candidates = data.get("candidates") or []
         if not candidates:
-            raise ConfigFileError(f"{source} has no settings to use (discovery found none).")
+            if source:
+                raise ConfigFileError(
+                    _("{source} has no settings to use (discovery found none).").format(source=source)
+                )
+            raise ConfigFileError(_("The settings file has no settings to use (discovery found none)."))
         item = candidates[0]
     if not isinstance(item, dict):
-        raise ConfigFileError(f"The settings in {source} are not a JSON object.")
+        if source:
+            raise ConfigFileError(_("The settings in {source} are not a JSON object.").format(source=source))
+        raise ConfigFileError(_("The settings in the settings file are not a JSON object."))
     try:
         candidate = Candidate.from_json(item)
     except (KeyError, ValueError, TypeError) as exc:
-        raise ConfigFileError(f"The settings in {source} are incomplete or invalid ({exc}).") from None
+        if source:
+            text = _("The settings in {source} are incomplete or invalid ({error}).")
+        else:
+            text = _("The settings in the settings file are incomplete or invalid ({error}).")
+        raise ConfigFileError(text.format(source=source, error=exc)) from None
     email = email or str(item.get("email", "")) or _address_from_username(candidate)
     return ConfigFile(candidate, email, _policy(data.get("policy") or item.get("policy") or {}))
 
@@ -62,7 +78,7 @@ def _read_capped(path: Path) -> str:
     with path.open("rb") as handle:
         raw = handle.read(MAX_CONFIG_BYTES + 1)
     if len(raw) > MAX_CONFIG_BYTES:
-        raise ConfigFileError(f"{path} is too large to be a settings file.")
+        raise ConfigFileError(_("{path} is too large to be a settings file.").format(path=path))
     return raw.decode("utf-8")
 
 

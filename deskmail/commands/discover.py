@@ -10,6 +10,7 @@ import json
 import sys
 
 from deskmail.core.cancel import CancelToken
+from deskmail.core.i18n import _, ngettext
 from deskmail.core.serverconfig import Candidate, ServerConfig
 from deskmail.core.settings import Settings
 from deskmail.discovery import AddressError, DiscoveryResult, discover
@@ -17,7 +18,7 @@ from deskmail.discovery import AddressError, DiscoveryResult, discover
 
 def run(args: argparse.Namespace) -> int:
     if not 0 < args.timeout <= 600:
-        print("--timeout must be between 0 and 600 seconds.", file=sys.stderr)
+        print(_("--timeout must be between 0 and 600 seconds."), file=sys.stderr)
         return 2
     settings = Settings.from_env()
     cancel = CancelToken()
@@ -45,29 +46,55 @@ def _progress(text: str) -> None:
 
 
 def _print_summary(result: DiscoveryResult) -> None:
+    # The outcome is an identifier (scripts match it), so it stays English; the message says it in words.
     print(f"{result.email}: {result.outcome}")
     if result.candidates:
         _print_candidate(result.candidates[0])
-        if len(result.candidates) > 1:
-            print(f"  ({len(result.candidates) - 1} alternative(s); --json lists them)")
+        others = len(result.candidates) - 1
+        if others:
+            print(
+                "  "
+                + ngettext(
+                    "({n} alternative; --json lists it)", "({n} alternatives; --json lists them)", others
+                ).format(n=others)
+            )
     if result.message:
         print(result.message)
-    print("Look-ups:")
+    print(_("Look-ups:"))
     for lookup in result.lookups:
         print(f"  {lookup.ms:>5} ms  {lookup.source:<10} {lookup.target}  {lookup.result}")
 
 
 def _print_candidate(candidate: Candidate) -> None:
-    trust = "trusted" if candidate.trusted else "needs your confirmation"
-    print(f"  {candidate.provider.name} (from {candidate.source}, {trust}: {candidate.trust_reason})")
-    print(f"  incoming: {_server(candidate.incoming)}")
-    print(f"  outgoing: {_server(candidate.outgoing) if candidate.outgoing else 'none found'}")
+    if candidate.trusted:
+        line = _("{provider} (from {source}, trusted: {reason})")
+    else:
+        line = _("{provider} (from {source}, needs your confirmation: {reason})")
+    print("  " + line.format(provider=candidate.provider.name, source=candidate.source, reason=candidate.trust_reason))
+    print("  " + _("incoming: {server}").format(server=_server(candidate.incoming)))
+    if candidate.outgoing:
+        print("  " + _("outgoing: {server}").format(server=_server(candidate.outgoing)))
+    else:
+        print("  " + _("outgoing: none found"))
     domains = candidate.extra.get("server_domains")
     if not candidate.trusted and domains:
-        print(f"  before using it, check that {', '.join(domains)} belongs to your provider")
+        print(
+            "  "
+            + ngettext(
+                "before using it, check that {domains} belongs to your provider",
+                "before using it, check that {domains} belong to your provider",
+                len(domains),
+            ).format(domains=", ".join(domains))
+        )
     for url in candidate.help_urls[:1]:
-        print(f"  help: {url}")
+        print("  " + _("help: {url}").format(url=url))
 
 
 def _server(server: ServerConfig) -> str:
-    return f"{server.protocol.upper()} {server.host}:{server.port} ({server.security}), user name {server.username}"
+    return _("{protocol} {host}:{port} ({security}), user name {username}").format(
+        protocol=server.protocol.upper(),
+        host=server.host,
+        port=server.port,
+        security=server.security,
+        username=server.username,
+    )

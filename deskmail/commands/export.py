@@ -7,6 +7,7 @@ import os
 import sys
 from pathlib import Path
 
+from deskmail.core.i18n import N_, _, ngettext
 from deskmail.core.redact import register_secret
 from deskmail.engine.accounts import Account, AccountError, AccountStore
 from deskmail.engine.credentials import Credentials
@@ -14,7 +15,7 @@ from deskmail.engine.export import ExportError
 from deskmail.engine.export.mobileconfig import mobileconfig
 from deskmail.engine.export.thunderbird import export_codes
 
-PASSWORD_WARNING = (
+PASSWORD_WARNING = N_(
     "Warning: this code contains your password. Anyone who sees it, or a photo of it, can read your password."
 )
 DEFAULT_NAMES = {
@@ -34,8 +35,10 @@ def export(args: argparse.Namespace, store: AccountStore, credentials: Credentia
         accounts = [_account(store, email) for email in args.accounts]
         if args.include_password and not args.format.startswith("thunderbird"):
             raise ExportUsageError(
-                "--include-password works only with the Thunderbird formats: "
-                "the iPhone profile and the card never contain the password (the phone asks for it)."
+                _(
+                    "--include-password works only with the Thunderbird formats: "
+                    "the iPhone profile and the card never contain the password (the phone asks for it)."
+                )
             )
         passwords = [_password(credentials, a) if args.include_password else None for a in accounts]
         return _write(args, accounts, passwords)
@@ -50,16 +53,20 @@ def export(args: argparse.Namespace, store: AccountStore, credentials: Credentia
 def _account(store: AccountStore, email: str) -> Account:
     account = store.get(email)
     if account is None:
-        raise AccountError(f"there is no account {email}.")
+        raise AccountError(_("there is no account {email}.").format(email=email))
     return account
 
 
 def _password(credentials: Credentials, account: Account) -> str:
     if account.uses_oauth:
-        raise ExportUsageError(f"{account.email} signs in through the browser: it has no password to include.")
+        raise ExportUsageError(
+            _("{email} signs in through the browser: it has no password to include.").format(email=account.email)
+        )
     password = credentials.get(account.email)  # KeyringUnavailable: refused with the keyring's plain words
     if not password:
-        raise ExportUsageError(f"no password is saved for {account.email}, so it cannot be included.")
+        raise ExportUsageError(
+            _("no password is saved for {email}, so it cannot be included.").format(email=account.email)
+        )
     register_secret(password)
     return password
 
@@ -71,18 +78,29 @@ def _write(args: argparse.Namespace, accounts: list[Account], passwords: list[st
         output = DEFAULT_NAMES[args.format].format(name=name)
     private = any(passwords)
     if private:
-        print(PASSWORD_WARNING, file=sys.stderr)
+        print(_(PASSWORD_WARNING), file=sys.stderr)
     if args.format == "thunderbird-json":
         codes = export_codes(list(zip(accounts, passwords, strict=True)))
         _emit(output, "".join(code.payload + "\n" for code in codes).encode("ascii"), private)
     elif args.format == "thunderbird-qr":
         codes = export_codes(list(zip(accounts, passwords, strict=True)))
         if len(codes) > 1 and output == "-":
-            raise ExportUsageError(f"these accounts need {len(codes)} codes: give --output FILE to write them all.")
+            raise ExportUsageError(
+                ngettext(
+                    "these accounts need {n} code: give --output FILE to write it.",
+                    "these accounts need {n} codes: give --output FILE to write them all.",
+                    len(codes),
+                ).format(n=len(codes))
+            )
         for code, path in zip(codes, _numbered(output or "-", len(codes)), strict=True):
             _emit(path, code.png(), private)
         if len(codes) > 1:
-            print(f"Scan the {len(codes)} codes one after the other, in their order.", file=sys.stderr)
+            text = ngettext(
+                "Scan the {n} code one after the other, in their order.",
+                "Scan the {n} codes one after the other, in their order.",
+                len(codes),
+            )
+            print(text.format(n=len(codes)), file=sys.stderr)
     elif args.format == "mobileconfig":
         _emit(output, mobileconfig(accounts))
     else:
@@ -117,4 +135,4 @@ def _emit(output: str | None, data: bytes, private: bool = False) -> None:
             handle.write(data)
     else:
         path.write_bytes(data)
-    print(f"Wrote {output}", file=sys.stderr)
+    print(_("Wrote {path}").format(path=output), file=sys.stderr)

@@ -6,6 +6,7 @@ import argparse
 
 from deskmail.commands.jsonout import write_listing
 from deskmail.commands.storecli import open_reader
+from deskmail.core.i18n import ngettext
 
 
 def run(args: argparse.Namespace) -> int:
@@ -19,8 +20,13 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         write_listing({"account": args.account}, "folders", (f.to_json() for f in folders))
         return 0
+    from deskmail.commands.numbers import number
+
     width = max((len(f.name) for f in folders), default=6)
     for folder in folders:
         use = f"({folder.special_use})" if folder.special_use else ""
-        print(f"{folder.name:<{width}}  {use:<10} {folder.exists:>8,} messages  {folder.unread:>7,} unread")
+        # Counts are right-aligned as numbers, then the word: "   1,234 messages      12 unread".
+        messages = ngettext("{n} message", "{n} messages", folder.exists).format(n=f"{number(folder.exists):>8}")
+        unread = ngettext("{n} unread", "{n} unread", folder.unread).format(n=f"{number(folder.unread):>7}")
+        print(f"{folder.name:<{width}}  {use:<10} {messages}  {unread}")
     return 0

@@ -14,6 +14,7 @@ from typing import Any
 
 from deskmail.commands.jsonout import ChunkedWriter, write_listing
 from deskmail.commands.storecli import open_reader
+from deskmail.core.i18n import _
 from deskmail.engine.store.models import MessageSummary
 
 
@@ -25,7 +26,8 @@ def run(args: argparse.Namespace) -> int:
         folder = reader.folder(args.folder)
         if folder is None:
             names = ", ".join(f.name for f in reader.folders())
-            print(f"deskmail messages: there is no folder {args.folder!r}. Folders: {names}", file=sys.stderr)
+            text = _("deskmail messages: there is no folder {folder!r}. Folders: {names}")
+            print(text.format(folder=args.folder, names=names), file=sys.stderr)
             return 1
         rows = reader.iter_messages(folder.id, limit=max(args.limit, 0), offset=max(args.offset, 0))
         if args.json:

@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 
+from deskmail.core.i18n import _
 from deskmail.core.settings import Settings
 from deskmail.engine.paths import Paths
 from deskmail.engine.prefs import AppSettings
@@ -26,5 +27,5 @@ def run(args: argparse.Namespace) -> int:
         return 0
     for key, value in values.items():
         print(f"{key} = {value}")
-    print(f"(in {settings.path})")
+    print(_("(in {path})").format(path=settings.path))
     return 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 
+from deskmail.core.i18n import _
 from deskmail.core.settings import Settings
 from deskmail.engine.paths import Paths
 from deskmail.engine.store import StoreReader, store_path
@@ -14,7 +15,9 @@ def open_reader(email: str, command: str) -> StoreReader | None:
     path = store_path(Paths.from_settings(Settings.from_env()), email)
     if not path.exists():
         print(
-            f"deskmail {command}: nothing is stored for {email} yet. Run `deskmail sync {email}` first.",
+            _("deskmail {command}: nothing is stored for {email} yet. Run `deskmail sync {email}` first.").format(
+                command=command, email=email
+            ),
             file=sys.stderr,
         )
         return None

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from deskmail.core.cancel import CancelToken
 from deskmail.core.errors import ErrorKind, Field, UserFacingError
+from deskmail.core.i18n import _, ngettext
 from deskmail.core.redact import register_secret
 from deskmail.core.settings import Settings
 from deskmail.engine import failures
@@ -47,11 +48,13 @@ def _accounts(store: AccountStore, email: str | None) -> list[Account]:
     if email is None:
         accounts = store.list()
         if not accounts:
-            raise AccountError("there are no accounts yet. Add one with `deskmail account add`.")
+            raise AccountError(_("there are no accounts yet. Add one with `deskmail account add`."))
         return accounts
     account = store.get(email)
     if account is None:
-        raise AccountError(f"there is no account {email}. `deskmail account list` shows the saved ones.")
+        raise AccountError(
+            _("there is no account {email}. `deskmail account list` shows the saved ones.").format(email=email)
+        )
     return [account]
 
 
@@ -96,11 +99,12 @@ def _sync_one(
             if folder.error:
                 print(f"{account.email}: {folder.name}: {folder.error}", file=sys.stderr)
             elif folder.skipped:
-                count = f"{folder.skipped} message" + ("s" if folder.skipped > 1 else "")
-                print(
-                    f"{account.email}: {folder.name}: {count} could not be read and will be tried again.",
-                    file=sys.stderr,
+                text = ngettext(
+                    "{account}: {folder}: {n} message could not be read and will be tried again.",
+                    "{account}: {folder}: {n} messages could not be read and will be tried again.",
+                    folder.skipped,
                 )
+                print(text.format(account=account.email, folder=folder.name, n=folder.skipped), file=sys.stderr)
     except UserFacingError as exc:
         result["error"] = exc.to_json()
         print(f"{account.email}: {exc.message} {exc.fix}".strip(), file=sys.stderr)
@@ -108,7 +112,7 @@ def _sync_one(
         result["error"] = {"kind": "keyring_unavailable", "message": str(exc)}
         print(f"{account.email}: {exc}", file=sys.stderr)
     except NETWORK_ERRORS as exc:  # the server's or the socket's words go to details only
-        error = failures.connection_lost(account.incoming, "while syncing", f"{type(exc).__name__}: {exc}")
+        error = failures.connection_lost(account.incoming, _("while syncing"), f"{type(exc).__name__}: {exc}")
         log.info("sync of %s: %s", account.email, error.details)
         result["error"] = error.to_json()
         print(f"{account.email}: {error.message} {error.fix}", file=sys.stderr)
@@ -118,7 +122,10 @@ def _sync_one(
 def _finished(account: Account, result: dict[str, Any], started: float, quiet: bool) -> dict[str, Any]:
     result["seconds"] = round(time.monotonic() - started, 3)
     if not quiet and result["ok"]:
-        print(f"{account.email}: up to date ({result['seconds']} s)", file=sys.stderr)
+        from deskmail.commands.numbers import number
+
+        seconds = number(result["seconds"])
+        print(_("{account}: up to date ({seconds} s)").format(account=account.email, seconds=seconds), file=sys.stderr)
     return result
 
 
@@ -131,20 +138,20 @@ def _maybe_sent(store: Store, email: str) -> list[dict[str, str]]:
         if item.state is OutboxState.UNSURE:
             subject = subject_of(item.raw)
             found.append({"message_id": item.message_id, "subject": subject})
-            print(
-                f"{email}: \u201c{subject}\u201d may already have been sent: the connection broke just after it "
+            text = _(
+                "{account}: \u201c{subject}\u201d may already have been sent: the connection broke just after it "
                 "went out, and it is not in your Sent folder. Open Deskmail to send it again or to remove it "
-                "from the Outbox; it is not sent again by itself.",
-                file=sys.stderr,
+                "from the Outbox; it is not sent again by itself."
             )
+            print(text.format(account=email, subject=subject), file=sys.stderr)
     return found
 
 
 def _no_password_error(email: str) -> UserFacingError:
     return UserFacingError(
         ErrorKind.AUTH_FAILED,
-        f"No password is saved for {email}.",
-        "Add the account again with `deskmail account add` so the password is kept in your keyring.",
+        _("No password is saved for {email}.").format(email=email),
+        _("Add the account again with `deskmail account add` so the password is kept in your keyring."),
         Field.PASSWORD,
     )
 

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from deskmail.core.cancel import NEVER, CancelToken
+from deskmail.core.i18n import _
 from deskmail.core.settings import Settings
 from deskmail.discovery.address import AddressError, parse_address, typo_hint
 
@@ -62,9 +63,9 @@ def discover(
     ctx = Context(address, settings, timing, progress, table)
     bundled = ctx.table.for_domain(address.domain)
     if bundled is not None:
-        ctx.say("Checking Deskmail's list of providers...")
+        ctx.say(_("Checking Deskmail's list of providers..."))
         ctx.log("bundled", address.domain, started, "ok")
-        reason = "Deskmail's own list of providers."
+        reason = _("Deskmail's own list of providers.")
         report = ctx.report("bundled", bundled, Origin("bundled", f"bundled:{bundled.id}", True, reason))
         reports = [report]
     else:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import idna
 
+from deskmail.core.i18n import _
 from deskmail.discovery.domains import is_known_tld
 
 # RFC 5322 atext plus any non-ASCII character (RFC 6531 allows UTF-8 local parts).
@@ -60,53 +61,55 @@ def parse_address(text: str) -> Address:
         text = angle.group(1).strip()
     text = _EDGE_COMMENT.sub("", text).strip()
     if not text:
-        raise AddressError("Please type your e-mail address.")
+        raise AddressError(_("Please type your e-mail address."))
     if any(ch.isspace() for ch in text) and not text.startswith('"'):
-        raise AddressError("An e-mail address cannot contain spaces.")
+        raise AddressError(_("An e-mail address cannot contain spaces."))
     if "@" not in text:
-        raise AddressError("An e-mail address needs an @ sign, like name@example.com.")
-    local, _, domain_text = text.rpartition("@")
+        raise AddressError(_("An e-mail address needs an @ sign, like name@example.com."))
+    local, _at, domain_text = text.rpartition("@")
     _check_local(local)
     ascii_domain, unicode_domain = normalise_domain(domain_text)
     address = Address(local, ascii_domain, unicode_domain)
     if len(address.ascii_email.encode("utf-8")) > _ADDRESS_MAX:
-        raise AddressError("This e-mail address is too long.")
+        raise AddressError(_("This e-mail address is too long."))
     return address
 
 
 def _check_local(local: str) -> None:
     if not local:
-        raise AddressError("The part before the @ sign is missing.")
+        raise AddressError(_("The part before the @ sign is missing."))
     if len(local.encode("utf-8")) > _LOCAL_MAX:
-        raise AddressError("The part before the @ sign is too long (at most 64 characters).")
+        raise AddressError(_("The part before the @ sign is too long (at most 64 characters)."))
     if _DOT_ATOM.fullmatch(local) or _QUOTED.fullmatch(local):
         return
     if "@" in local:
-        raise AddressError("An e-mail address has only one @ sign.")
+        raise AddressError(_("An e-mail address has only one @ sign."))
     if local.startswith(".") or local.endswith(".") or ".." in local:
-        raise AddressError("The part before the @ sign cannot start or end with a dot or have two dots in a row.")
-    raise AddressError("The part before the @ sign contains characters an e-mail address cannot have.")
+        raise AddressError(_("The part before the @ sign cannot start or end with a dot or have two dots in a row."))
+    raise AddressError(_("The part before the @ sign contains characters an e-mail address cannot have."))
 
 
 def normalise_domain(text: str) -> tuple[str, str]:
     """Return (A-label, U-label) of a domain, lower case, checked per IDNA 2008 / UTS 46."""
     domain = text.strip().rstrip(".")
     if not domain:
-        raise AddressError("The part after the @ sign is missing.")
+        raise AddressError(_("The part after the @ sign is missing."))
     if domain.startswith("["):
-        raise AddressError("Please use an address with a domain name, not a server address.")
+        raise AddressError(_("Please use an address with a domain name, not a server address."))
     try:
         ascii_domain = idna.encode(domain, uts46=True).decode("ascii")
         unicode_domain = idna.decode(ascii_domain)
     except (idna.IDNAError, UnicodeError):
-        raise AddressError(f"“{domain}” is not a valid domain name.") from None
+        raise AddressError(_("“{domain}” is not a valid domain name.").format(domain=domain)) from None
     labels = ascii_domain.split(".")
     if len(labels) < 2:
-        raise AddressError(f"The domain “{domain}” is incomplete: it needs a dot, like example.com.")
+        raise AddressError(
+            _("The domain “{domain}” is incomplete: it needs a dot, like example.com.").format(domain=domain)
+        )
     if len(ascii_domain) > _DOMAIN_MAX or not all(_LDH_LABEL.fullmatch(label) for label in labels):
-        raise AddressError(f"“{domain}” is not a valid domain name.")
+        raise AddressError(_("“{domain}” is not a valid domain name.").format(domain=domain))
     if labels[-1].isdigit():
-        raise AddressError("Please use an address with a domain name, not a server address.")
+        raise AddressError(_("Please use an address with a domain name, not a server address."))
     return ascii_domain, unicode_domain
 
 

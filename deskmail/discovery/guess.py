@@ -14,6 +14,7 @@ import time
 from dataclasses import dataclass
 
 from deskmail.core.cancel import Cancelled, CancelToken
+from deskmail.core.i18n import _
 from deskmail.core.serverconfig import STANDARD_PORTS, Protocol, Security
 from deskmail.discovery.context import Context, SourceReport
 from deskmail.discovery.model import Origin, ProviderConfig, ServerEntry
@@ -50,14 +51,14 @@ def probe_plan(domain: str) -> list[Probe]:
 
 def guess_source(ctx: Context, cancel: CancelToken) -> SourceReport:
     """Probe imap./mail./bare and smtp./mail./bare names of the domain; always needs confirmation."""
-    ctx.say("Trying common server names...")
+    ctx.say(_("Trying common server names..."))
     config = ProviderConfig(id=ctx.address.domain, name=ctx.address.domain_unicode)
     _probe_all(ctx, probe_plan(ctx.address.domain), config, cancel)
     if not config.incoming and config.outgoing:  # no IMAP: a POP3 server is still a working account
         _probe_all(ctx, pop3_plan(ctx.address.domain), config, cancel)
     if not config.incoming:
         return SourceReport("guess")
-    reason = "Found by trying common server names: please confirm that these servers belong to your provider."
+    reason = _("Found by trying common server names: please confirm that these servers belong to your provider.")
     return ctx.report("guess", config, Origin("guess", f"probe:{ctx.address.domain}", False, reason))
 
 

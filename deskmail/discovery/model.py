@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from deskmail.core.i18n import _
 from deskmail.core.serverconfig import (
     AUTH_OAUTH2,
     AUTH_PASSWORD_CLEARTEXT,
@@ -152,7 +153,10 @@ def _candidate(
         extra["note"] = config.note
     if config.oauth2:
         extra["oauth2"] = dict(config.oauth2)
-    reason = origin.trust_reason + (" The password would travel unencrypted." if plaintext else "")
+    reason = origin.trust_reason
+    if plaintext:
+        # Translators: {reason} is the sentence saying where the settings came from.
+        reason = _("{reason} The password would travel unencrypted.").format(reason=reason)
     return Candidate(
         source=origin.source,
         url=origin.url,

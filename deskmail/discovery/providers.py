@@ -14,11 +14,22 @@ import functools
 import json
 from typing import Any
 
+from deskmail.core.i18n import N_
 from deskmail.core.serverconfig import AUTH_OAUTH2, AUTH_PASSWORD_CLEARTEXT, Security
 from deskmail.discovery.model import ProviderConfig, ServerEntry
 from deskmail.resources import resource_path
 
 LOGIN_KINDS = ("password", "app_password", "oauth2", "bridge", "none")
+# The table's notes, marked for translation here because the catalog tools read Python, not JSON;
+# shown through `_(note)`. tests/unit/discovery/test_providers.py keeps this list in step with the file.
+NOTES = (
+    N_("Telekom Mail needs a separate e-mail password set in the E-Mail-Center."),
+    N_(
+        "Proton Mail works with other apps only through Proton Mail Bridge, running on this computer; "
+        "use the password Bridge shows."
+    ),
+    N_("Tuta does not let other e-mail apps read its mail (it offers no IMAP)."),
+)
 
 
 class ProviderTable:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from deskmail.core.i18n import _
 from deskmail.core.serverconfig import Candidate, ServerConfig
 from deskmail.discovery.context import Context, Lookup, SourceReport
 from deskmail.discovery.domains import registered_domain
@@ -42,9 +43,16 @@ class DiscoveryResult:
     def imap_disabled(self) -> DiscoveryResult:
         """The same result, re-labelled after a login check said IMAP is switched off."""
         link = next((c.enable_url for c in self.candidates if c.enable_url), "")
-        name = self.candidates[0].provider.name if self.candidates else "your provider"
-        message = f"IMAP is turned off for this account. Turn it on in your {name} web settings first"
-        message += f": {link}" if link else "."
+        name = self.candidates[0].provider.name if self.candidates else ""
+        if name and link:
+            message = _("IMAP is turned off for this account. Turn it on in your {name} web settings first: {link}")
+        elif name:
+            message = _("IMAP is turned off for this account. Turn it on in your {name} web settings first.")
+        elif link:
+            message = _("IMAP is turned off for this account. Turn it on in your provider's web settings first: {link}")
+        else:
+            message = _("IMAP is turned off for this account. Turn it on in your provider's web settings first.")
+        message = message.format(name=name, link=link)
         return dataclasses.replace(self, outcome=Outcome.IMAP_DISABLED, message=message)
 
     def to_json(self) -> dict[str, Any]:
@@ -79,31 +87,37 @@ def assemble(ctx: Context, reports: list[SourceReport], hint: str | None = None)
         result.message = _found_message(result.candidates[0], name)
     elif winner.kind == "pop3_only":
         result.outcome = Outcome.POP3_ONLY
-        result.message = (
-            f"{name} only offers POP3, which downloads mail to one computer, and no server for sending "
+        result.message = _(
+            "{name} only offers POP3, which downloads mail to one computer, and no server for sending "
             "mail was found. Enter the outgoing (SMTP) server from your provider's help pages."
-        )
+        ).format(name=name)
     elif winner.kind == "oauth_only":
         result.outcome = Outcome.OAUTH_ONLY
-        result.message = (
-            f"{name} does not accept passwords from e-mail apps: it wants you to sign in on its own web "
+        result.message = _(
+            "{name} does not accept passwords from e-mail apps: it wants you to sign in on its own web "
             "page (OAuth2). An app password may work instead."
-        )
+        ).format(name=name)
     else:  # no_imap
         result.reason, result.candidates = "no_imap", []
         note = winner.config.note if winner.config else ""
-        result.message = note or f"{name} does not let other e-mail apps read your mail."
+        result.message = (
+            _(note) if note else _("{name} does not let other e-mail apps read your mail.").format(name=name)
+        )
     return result
 
 
 def _found_message(best: Candidate, name: str) -> str:
     parts = []
     if best.extra.get("login") == "app_password":
-        parts.append(f"{name} may need an app password instead of your normal password.")
+        parts.append(_("{name} may need an app password instead of your normal password.").format(name=name))
     if best.extra.get("note"):
-        parts.append(str(best.extra["note"]))
+        parts.append(_(str(best.extra["note"])))  # the provider table's words, translated (providers.NOTES)
     if best.enable_url:
-        parts.append(f"If signing in fails, turn on IMAP in your {name} settings first: {best.enable_url}")
+        parts.append(
+            _("If signing in fails, turn on IMAP in your {name} settings first: {link}").format(
+                name=name, link=best.enable_url
+            )
+        )
     return " ".join(parts)
 
 
@@ -111,20 +125,25 @@ def _nothing(ctx: Context, result: DiscoveryResult) -> DiscoveryResult:
     domain = ctx.address.domain_unicode
     if ctx.no_such_domain:
         result.outcome = Outcome.NO_SUCH_DOMAIN
-        result.message = f"The domain {domain} does not exist. Please check the part after the @ sign."
+        result.message = _("The domain {domain} does not exist. Please check the part after the @ sign.").format(
+            domain=domain
+        )
     elif ctx.answers == 0 and ctx.offline_failures > 0:
         result.outcome = Outcome.OFFLINE
-        result.message = "Deskmail cannot reach the internet. Please check your connection and try again."
+        result.message = _("Deskmail cannot reach the internet. Please check your connection and try again.")
     elif ctx.no_mail_servers:
         result.reason = "no_mail_servers"
-        result.message = f"{domain} does not receive e-mail: it has no mail servers. Please check the address."
+        result.message = _(
+            "{domain} does not receive e-mail: it has no mail servers. Please check the address."
+        ).format(domain=domain)
     else:
-        result.message = (
-            f"We could not find the settings for {domain}. You can enter them yourself: your provider's "
+        result.message = _(
+            "We could not find the settings for {domain}. You can enter them yourself: your provider's "
             "help pages list the IMAP and SMTP server names."
-        )
+        ).format(domain=domain)
     if result.hint:
-        result.message += f" Did you mean {result.hint}?"
+        # Translators: {message} is the sentence(s) just before, {hint} a domain such as gmail.com.
+        result.message = _("{message} Did you mean {hint}?").format(message=result.message, hint=result.hint)
     return result
 
 

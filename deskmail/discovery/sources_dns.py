@@ -6,6 +6,7 @@ import functools
 import time
 
 from deskmail.core.cancel import Cancelled, CancelToken
+from deskmail.core.i18n import _
 from deskmail.core.serverconfig import Security
 from deskmail.discovery.context import Context, SourceReport
 from deskmail.discovery.domains import inside, registered_domain
@@ -28,7 +29,7 @@ SRV_SERVICES = (
 def mx_source(ctx: Context, cancel: CancelToken) -> SourceReport:
     """MX -> bundled table by host pattern, else the MX's registered domain -> table, autoconfig, ISPDB."""
     domain = ctx.address.domain
-    ctx.say(f"Looking up the mail servers of {ctx.address.domain_unicode}...")
+    ctx.say(_("Looking up the mail servers of {domain}...").format(domain=ctx.address.domain_unicode))
     best = _best_mx(ctx, domain, cancel)
     if not best:
         return SourceReport("mx")
@@ -38,7 +39,9 @@ def mx_source(ctx: Context, cancel: CancelToken) -> SourceReport:
     if provider is None and base != registered_domain(domain):
         provider = ctx.table.for_domain(base)
     if provider is not None:
-        reason = f"Mail for {ctx.address.domain_unicode} goes to {provider.name}; settings from Deskmail's own list."
+        reason = _("Mail for {domain} goes to {provider}; settings from Deskmail's own list.").format(
+            domain=ctx.address.domain_unicode, provider=provider.name
+        )
         return ctx.report("mx", provider, Origin("mx", where, True, reason))
     if base == registered_domain(domain):
         return SourceReport("mx")  # the domain runs its own mail server: the direct sources cover it
@@ -90,10 +93,10 @@ def _from_mx_domain(ctx: Context, base: str, cancel: CancelToken) -> SourceRepor
         if isinstance(item, tuple):
             config, response = item
             origin = origin_for(response, "mx", "")
-            reason = (
-                f"{ctx.address.domain_unicode} receives its mail at {base}; these are {base}'s settings: "
+            reason = _(
+                "{domain} receives its mail at {base}; these are {base}'s settings: "
                 "please confirm that this is your provider."
-            )
+            ).format(domain=ctx.address.domain_unicode, base=base)
             return ctx.report("mx", config, Origin("mx", origin.url, False, reason))
     return SourceReport("mx")
 
@@ -101,12 +104,12 @@ def _from_mx_domain(ctx: Context, base: str, cancel: CancelToken) -> SourceRepor
 def srv_source(ctx: Context, cancel: CancelToken) -> SourceReport:
     """RFC 6186 / 8314 SRV records; a target of "." means the service is deliberately not offered."""
     domain = ctx.address.domain
-    ctx.say(f"Looking up the mail servers of {ctx.address.domain_unicode}...")
-    names = [f"{service}.{domain}" for service, _, _ in SRV_SERVICES]
+    ctx.say(_("Looking up the mail servers of {domain}...").format(domain=ctx.address.domain_unicode))
+    names = [f"{service}.{domain}" for service, _protocol, _security in SRV_SERVICES]
     answers = run_all([functools.partial(_srv, ctx, name, cancel) for name in names], cancel)
     cancel.raise_if_cancelled()
     config = ProviderConfig(id=domain, name=ctx.address.domain_unicode)
-    for (_, protocol, security), answer in zip(SRV_SERVICES, answers, strict=True):
+    for (_service, protocol, security), answer in zip(SRV_SERVICES, answers, strict=True):
         if not isinstance(answer, list):
             continue
         for record in answer:
@@ -117,9 +120,10 @@ def srv_source(ctx: Context, cancel: CancelToken) -> SourceReport:
     hosts = [entry.host for entry in config.incoming + config.outgoing]
     home = registered_domain(domain)
     if all(inside(host, home) for host in hosts):
-        origin = Origin("srv", f"dns:SRV {domain}", True, f"{ctx.address.domain_unicode} names its own servers in DNS.")
+        reason = _("{domain} names its own servers in DNS.").format(domain=ctx.address.domain_unicode)
+        origin = Origin("srv", f"dns:SRV {domain}", True, reason)
     else:
-        reason = "The domain's DNS points to servers of another domain: please confirm they belong to your provider."
+        reason = _("The domain's DNS points to servers of another domain: please confirm they belong to your provider.")
         origin = Origin("srv", f"dns:SRV {domain}", False, reason)
     return ctx.report("srv", config, origin)
 

@@ -7,6 +7,7 @@ import time
 from urllib.parse import quote
 
 from deskmail.core.cancel import Cancelled, CancelToken
+from deskmail.core.i18n import _
 from deskmail.discovery.autoconfig import MAX_CONFIG_BYTES, ConfigError, parse_config
 from deskmail.discovery.context import Context, SourceReport
 from deskmail.discovery.model import Origin, ProviderConfig
@@ -32,16 +33,22 @@ def ispdb_url(ctx: Context, domain: str) -> str:
 def autoconfig_source(ctx: Context, cancel: CancelToken) -> SourceReport:
     """https://autoconfig.<domain>/mail/config-v1.1.xml?emailaddress=<address>."""
     domain = ctx.address.domain
-    ctx.say(f"Asking {ctx.address.domain_unicode} for its settings...")
+    ctx.say(_("Asking {domain} for its settings...").format(domain=ctx.address.domain_unicode))
     url = autoconfig_url(domain, ctx.address.ascii_email)
-    return _from_url(ctx, "autoconfig", url, cancel, f"{ctx.address.domain_unicode} publishes these settings")
+    return _from_url(ctx, "autoconfig", url, cancel, _published(ctx))
 
 
 def wellknown_source(ctx: Context, cancel: CancelToken) -> SourceReport:
     """https://<domain>/.well-known/autoconfig/mail/config-v1.1.xml."""
-    ctx.say(f"Asking {ctx.address.domain_unicode} for its settings...")
+    ctx.say(_("Asking {domain} for its settings...").format(domain=ctx.address.domain_unicode))
     url = wellknown_url(ctx.address.domain)
-    return _from_url(ctx, "wellknown", url, cancel, f"{ctx.address.domain_unicode} publishes these settings")
+    return _from_url(ctx, "wellknown", url, cancel, _published(ctx))
+
+
+def _published(ctx: Context) -> str:
+    return _("{domain} publishes these settings, fetched over a secure connection.").format(
+        domain=ctx.address.domain_unicode
+    )
 
 
 def http_source(ctx: Context, cancel: CancelToken) -> SourceReport:
@@ -55,9 +62,10 @@ def http_source(ctx: Context, cancel: CancelToken) -> SourceReport:
 
 def ispdb_source(ctx: Context, cancel: CancelToken) -> SourceReport:
     """The central provider database (Thunderbird's ISPDB or DESKMAIL_ISPDB_URL)."""
-    ctx.say("Checking the provider database...")
+    ctx.say(_("Checking the provider database..."))
     url = ispdb_url(ctx, ctx.address.domain)
-    return _from_url(ctx, "ispdb", url, cancel, "The provider database lists these settings")
+    reason = _("The provider database lists these settings, fetched over a secure connection.")
+    return _from_url(ctx, "ispdb", url, cancel, reason)
 
 
 def _from_url(ctx: Context, name: str, url: str, cancel: CancelToken, trusted_reason: str) -> SourceReport:
@@ -69,13 +77,13 @@ def _from_url(ctx: Context, name: str, url: str, cancel: CancelToken, trusted_re
 
 
 def origin_for(response: HttpResponse, name: str, trusted_reason: str) -> Origin:
-    """Trusted only when every hop was https (and the caller vouches for the source)."""
+    """Trusted only when every hop was https (and the caller vouches for the source with `trusted_reason`)."""
     if response.all_https and trusted_reason:
-        return Origin(name, response.url, True, trusted_reason + ", fetched over a secure connection.")
+        return Origin(name, response.url, True, trusted_reason)
     if not response.all_https:
-        reason = "Fetched over an unencrypted connection, so it could have been changed: please confirm."
+        reason = _("Fetched over an unencrypted connection, so it could have been changed: please confirm.")
     else:
-        reason = "Found indirectly: please confirm that these servers belong to your provider."
+        reason = _("Found indirectly: please confirm that these servers belong to your provider.")
     return Origin(name, response.url, False, reason)
 
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from deskmail.core.i18n import _
 from deskmail.core.serverconfig import (
     Candidate,
     CertificatePin,
@@ -145,7 +146,7 @@ class Account:
     ) -> Account:
         """Build an account from proven discovery settings (the outgoing server is required)."""
         if candidate.outgoing is None:
-            raise AccountError("These settings have no outgoing (SMTP) server, so mail could not be sent.")
+            raise AccountError(_("These settings have no outgoing (SMTP) server, so mail could not be sent."))
         # A POP3 candidate may carry the person's choices ("pop3": {"keep_on_server": ...}).
         choices = candidate.extra.get("pop3")
         choices = choices if isinstance(choices, dict) else {}
@@ -249,7 +250,9 @@ class AccountStore:
             data = json.loads(text)
             return [Account.from_json(item) for item in data.get("accounts", [])]
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
-            raise AccountError(f"The list of accounts in {self._path} is damaged and cannot be read.") from exc
+            raise AccountError(
+                _("The list of accounts in {path} is damaged and cannot be read.").format(path=self._path)
+            ) from exc
 
     def _write(self, accounts: AccountList) -> None:
         document = {"version": FORMAT_VERSION, "accounts": [a.to_json() for a in accounts]}

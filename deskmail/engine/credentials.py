@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 # app's start ~90 ms, and the first password is needed only after the window is up.
 
 from deskmail import APP_ID
+from deskmail.core.i18n import N_, _
 from deskmail.core.redact import redact, register_secret
 from deskmail.engine.accounts import Account, AccountStore, account_key
 
@@ -43,12 +44,13 @@ SAFE_BACKEND_CLASSES = (
     ("keyring.backends.macOS", "Keyring"),
 )
 
-NO_KEYRING_MESSAGE = (
+# Marked here, translated when the error is made (KeyringUnavailable); compare errors by `locked`.
+NO_KEYRING_MESSAGE = N_(
     "Deskmail cannot find a safe place on this computer to keep your password "
     "(such as GNOME Keyring, KWallet, the Windows Credential Manager or the macOS Keychain). "
     "You can type your password each time you start Deskmail instead."
 )
-LOCKED_MESSAGE = (
+LOCKED_MESSAGE = N_(
     "Your computer's password keyring is locked, so Deskmail cannot reach your saved password. "
     "Unlock it (it usually asks for your login password) and try again."
 )
@@ -58,8 +60,9 @@ class KeyringUnavailable(Exception):
     """No safe keyring can be used; `message` says so in plain words, `details` is for support staff."""
 
     def __init__(self, message: str = NO_KEYRING_MESSAGE, details: str = "") -> None:
-        super().__init__(message)
-        self.message = message
+        self.locked = message == LOCKED_MESSAGE  # a locked keyring can be unlocked: keep offering it
+        self.message = _(message)
+        super().__init__(self.message)
         self.details = details
 
 

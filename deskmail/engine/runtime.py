@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from deskmail.core.cancel import NEVER, Cancelled, CancelToken
 from deskmail.core.errors import ErrorKind, Field, UserFacingError
+from deskmail.core.i18n import _
 from deskmail.core.settings import Settings
 from deskmail.engine.accounts import Account
 from deskmail.engine.credentials import Credentials
@@ -54,8 +55,8 @@ def offline_error(exc: BaseException) -> UserFacingError:
     """A lost or impossible connection, in the words of the offline bar."""
     return UserFacingError(
         ErrorKind.OFFLINE,
-        "You're offline. You can still read your mail; what you send or change goes out when you're back online.",
-        fix="Check your internet connection; Deskmail tries again by itself.",
+        _("You're offline. You can still read your mail; what you send or change goes out when you're back online."),
+        fix=_("Check your internet connection; Deskmail tries again by itself."),
         field=Field.NETWORK,
         details=f"{type(exc).__name__}: {exc}",
         data={"reach": "network" if _no_network(exc) else "server"},
@@ -64,7 +65,7 @@ def offline_error(exc: BaseException) -> UserFacingError:
 
 def _no_network(exc: BaseException | None) -> bool:
     """The lost connection says this computer has no network (no route, no name lookups), not a server problem."""
-    for _ in range(5):  # the exception and what caused it
+    for _level in range(5):  # the exception and what caused it
         if exc is None:
             return False
         if isinstance(exc, socket.gaierror) or (isinstance(exc, OSError) and exc.errno in _NO_NETWORK_ERRNOS):
@@ -76,8 +77,8 @@ def _no_network(exc: BaseException | None) -> bool:
 def _gone() -> UserFacingError:
     return UserFacingError(
         ErrorKind.PROTOCOL_ERROR,
-        "This message is no longer on the server.",
-        fix="It was probably deleted from another device.",
+        _("This message is no longer on the server."),
+        fix=_("It was probably deleted from another device."),
     )
 
 
@@ -134,8 +135,8 @@ class AccountRuntime:
         if password is None:
             raise UserFacingError(
                 ErrorKind.AUTH_FAILED,
-                f"Deskmail needs the password for {self.account.email}.",
-                fix="Type your password to connect.",
+                _("Deskmail needs the password for {email}.").format(email=self.account.email),
+                fix=_("Type your password to connect."),
                 field=Field.PASSWORD,
             )
         return oauth.login_secret(self.account, password, self.credentials, self.settings)
@@ -367,7 +368,7 @@ class AccountRuntime:
             return cached, None
         folder = store.folder_by_id(summary.folder_id)
         if folder is None:
-            raise UserFacingError(ErrorKind.PROTOCOL_ERROR, "This folder no longer exists.")
+            raise UserFacingError(ErrorKind.PROTOCOL_ERROR, _("This folder no longer exists."))
 
         def fetch(session: ImapSession) -> None:
             try:
@@ -426,7 +427,7 @@ class AccountRuntime:
         if kind == "create":
             return actions.create(name)
         if folder is None:
-            raise UserFacingError(ErrorKind.PROTOCOL_ERROR, "This folder no longer exists.")
+            raise UserFacingError(ErrorKind.PROTOCOL_ERROR, _("This folder no longer exists."))
         if kind == "rename":
             return actions.rename(folder, name)
         if kind == "delete":

@@ -17,6 +17,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from deskmail.core.cancel import CancelToken
 from deskmail.core.errors import ErrorKind, UserFacingError
+from deskmail.core.i18n import _
 from deskmail.engine.accounts import Account
 from deskmail.engine.store.models import MessageSummary
 from deskmail.engine.store.reader import StoreReader
@@ -277,7 +278,7 @@ class MailController(QObject):
         elif not isinstance(error, BaseException) or type(error).__name__ != "Cancelled":
             self.problem.emit(
                 email,
-                UserFacingError(ErrorKind.PROTOCOL_ERROR, "Something went wrong.", details=f"{error!r}"),
+                UserFacingError(ErrorKind.PROTOCOL_ERROR, _("Something went wrong."), details=f"{error!r}"),
             )
 
     def _set_online(self, online: bool) -> None:
@@ -305,7 +306,7 @@ class MailController(QObject):
         if email in self.syncing:
             self._again.add(email)  # asked during a sync: the server may have changed since it began
             return self.syncing[email]
-        self.sync_state.emit(email, "Checking for new mail…")
+        self.sync_state.emit(email, _("Checking for new mail…"))
         mark = inbox_mark(self.readers.get(email))
 
         def done(report: object) -> None:

@@ -8,14 +8,24 @@ a few milliseconds each). Search results use the same model over a fixed list.
 from __future__ import annotations
 
 import functools
+import re
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QDateTime,
+    QLocale,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+)
 
+from deskmail.core.i18n import N_, _
 from deskmail.engine.store.models import MessageSummary
 
 PAGE_SIZE = 200
@@ -102,34 +112,83 @@ class Column:
 
 COLUMNS = (
     Column("", None),  # flag / attachment marks
-    Column("From", "sender"),
-    Column("Subject", "subject"),
-    Column("Date", "date"),
+    # Translators: the message list's column headers.
+    Column(N_("From"), "sender"),
+    Column(N_("Subject"), "subject"),
+    Column(N_("Date"), "date"),
 )
 COL_MARKS, COL_PEOPLE, COL_SUBJECT, COL_DATE = range(4)
 
 
-def short_date(timestamp: int, now: float | None = None) -> str:
-    """Today: 14:05; this year: 3 Mar; older: 3 Mar 2021. Local time."""
-    return _dated(timestamp, now, "%H:%M", "%-d %b", "%-d %b %Y")
+def short_date(timestamp: int, now: float | None = None, locale: QLocale | None = None) -> str:
+    """Today: the time (14:05); this year: day and month (3 Mar, 3. Mai, 5月3日); older: with the year.
+
+    In the language's own format (QLocale; the default locale follows the chosen language). Local time.
+    """
+    return _dated(timestamp, now, locale, short=True)
 
 
-def spoken_date(timestamp: int, now: float | None = None) -> str:
+def spoken_date(timestamp: int, now: float | None = None, locale: QLocale | None = None) -> str:
     """The date as a person says it: "today at 14:05", "5 December", "5 December 2021". Local time."""
-    return _dated(timestamp, now, "today at %H:%M", "%-d %B", "%-d %B %Y")
+    return _dated(timestamp, now, locale, short=False)
 
 
-def _dated(timestamp: int, now: float | None, today_format: str, year_format: str, older_format: str) -> str:
-    """`timestamp` in the first format that fits: same day, same year, older ("" when unknown)."""
+def _dated(timestamp: int, now: float | None, locale: QLocale | None, *, short: bool) -> str:
+    """`timestamp` as its time when it is today, else its day and month (and year when not this year)."""
     if timestamp <= 0:
         return ""
-    now = time.time() if now is None else now
-    when, today = time.localtime(timestamp), time.localtime(now)
-    if when[:3] == today[:3]:
-        return time.strftime(today_format, when)
-    fmt = year_format if when.tm_year == today.tm_year else older_format
-    # %-d (no leading zero) is not portable (Windows): the day goes in by hand.
-    return time.strftime(fmt.replace("%-d", str(when.tm_mday)), when)
+    locale = locale or QLocale()
+    moment = QDateTime.fromSecsSinceEpoch(timestamp)
+    today = QDateTime.fromSecsSinceEpoch(int(time.time() if now is None else now)).date()
+    if moment.date() == today:
+        clock = locale.toString(moment.time(), QLocale.FormatType.ShortFormat)
+        return clock if short else _("today at {time}").format(time=clock)
+    same_year = moment.date().year() == today.year()
+    return locale.toString(moment.date(), day_month_format(locale, short=short, year=not same_year))
+
+
+def full_date(timestamp: int, locale: QLocale | None = None) -> str:
+    """The reader's date: "Sunday, 6 December 2026, 14:05" in the language's own words and order."""
+    if timestamp <= 0:
+        return ""
+    locale = locale or QLocale()
+    moment = QDateTime.fromSecsSinceEpoch(timestamp)
+    day = locale.toString(moment.date(), QLocale.FormatType.LongFormat)
+    # Translators: a message's date and time in the reader, e.g. "Sunday, 6 December 2026, 14:05".
+    return _("{date}, {time}").format(date=day, time=locale.toString(moment.time(), QLocale.FormatType.ShortFormat))
+
+
+_WEEKDAY = re.compile(r"\s*d{4}[\s,،]*")  # "dddd, " (and the Japanese trailing "dddd")
+# The year with what ties it to the rest: ", yyyy" (en), " 'de' yyyy" (es, pt), "yyyy年" (ja), " yyyy" (de).
+_YEAR = re.compile(r"[\s,،]*(?:'[^']*'\s*)?y+(?:年|\s*'[^']*')?[\s,،]*")
+
+
+@functools.lru_cache(maxsize=64)
+def _day_month(name: str, long_format: str, short: bool, year: bool) -> str:
+    fmt = _WEEKDAY.sub(" ", long_format).strip(" ,،")
+    if not year:
+        fmt = _YEAR.sub(" ", fmt).strip(" ,،")
+    if short:
+        fmt = fmt.replace("MMMM", "MMM")
+    return fmt
+
+
+def day_month_format(locale: QLocale, *, short: bool, year: bool) -> str:
+    """The locale's long date without the weekday ("d MMMM yyyy"), optionally without the year, short months.
+
+    Qt has no day-and-month format of its own; the long one names the month in every language
+    and puts day, month and year in the language's order ("d. MMMM", "MMMM d", "M月d日").
+    """
+    return _day_month(locale.name(), locale.dateFormat(QLocale.FormatType.LongFormat), short, year)
+
+
+def isolate(text: str) -> str:
+    """`text` as a unit of its own direction inside a line of the other (Unicode FSI ... PDI).
+
+    An English subject in the Arabic window keeps its "?" at its end; an Arabic name in an
+    English line does not pull the address around it.
+    """
+    return f"\u2068{text}\u2069" if text else text
 
 
 @functools.lru_cache(maxsize=4096)
@@ -143,27 +202,25 @@ def recipient_names(to_addrs: str) -> str:
 def spoken_row(m: MessageSummary, now: float | None = None) -> str:
     """What a screen reader says for a row: "Unread, from Ben Okafor, Dinner on Friday?, 5 December"."""
     marks = [
-        word
+        _(word)
         for word, on in (
-            ("unread", not m.seen),
-            ("flagged", m.flagged),
-            ("replied", m.answered),
-            ("forwarded", m.forwarded),
-            ("has attachments", m.has_attachments),
+            (N_("unread"), not m.seen),
+            (N_("flagged"), m.flagged),
+            (N_("replied"), m.answered),
+            (N_("forwarded"), m.forwarded),
+            (N_("has attachments"), m.has_attachments),
         )
         if on
     ]
-    parts = [*marks, f"from {person(m.from_name, m.from_addr)}", m.subject or "no subject", spoken_date(m.date, now)]
-    sentence = ", ".join(part for part in parts if part)
+    sender = _("from {sender}").format(sender=person(m.from_name, m.from_addr))
+    parts = [*marks, sender, m.subject or _("no subject"), spoken_date(m.date, now)]
+    # Translators: the separator between the parts of what a screen reader says for a message.
+    sentence = _(", ").join(part for part in parts if part)
     return sentence[:1].upper() + sentence[1:]
 
 
-def full_date(timestamp: int) -> str:
-    return time.strftime("%A %d %B %Y, %H:%M", time.localtime(timestamp)) if timestamp > 0 else ""
-
-
 def person(name: str, address: str) -> str:
-    return name or address or "(unknown sender)"
+    return name or address or _("(unknown sender)")
 
 
 class MessageListModel(QAbstractTableModel):
@@ -247,8 +304,10 @@ class MessageListModel(QAbstractTableModel):
         if orientation != Qt.Orientation.Horizontal or role != Qt.ItemDataRole.DisplayRole:
             return None
         if section == COL_PEOPLE and self.show_recipients:
-            return "To"
-        return COLUMNS[section].title
+            # Translators: the message list's column header in Sent and Drafts.
+            return _("To")
+        title = COLUMNS[section].title
+        return _(title) if title else ""
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         summary = self.summary(index.row()) if index.isValid() else None
@@ -260,18 +319,21 @@ class MessageListModel(QAbstractTableModel):
             return self._tooltip(summary, index.column())
         if role == MessageRole.PREVIEW and self.places:  # search results say where each message is
             place = self.places.get(summary)
-            return f"In {place} · {summary.preview}" if place else summary.preview
+            # Translators: a search result's second line: the folder it is in, then the start of its text.
+            return (
+                _("In {folder} · {preview}").format(folder=place, preview=summary.preview) if place else summary.preview
+            )
         return _role_value(summary, role)
 
     def _text(self, m: MessageSummary, column: int) -> str | None:
         if column == COL_PEOPLE:
             return (
-                recipient_names(m.to_addrs) or "(no recipient)"
+                recipient_names(m.to_addrs) or _("(no recipient)")
                 if self.show_recipients
                 else person(m.from_name, m.from_addr)
             )
         if column == COL_SUBJECT:
-            return m.subject or "(no subject)"
+            return m.subject or _("(no subject)")
         if column == COL_DATE:
             return short_date(m.date)
         return None
@@ -283,16 +345,16 @@ class MessageListModel(QAbstractTableModel):
             return full_date(m.date)
         if column == COL_MARKS:
             marks = [
-                word
+                _(word)
                 for word, on in (
-                    ("Flagged", m.flagged),
-                    ("Replied", m.answered),
-                    ("Forwarded", m.forwarded),
-                    ("Has attachments", m.has_attachments),
+                    (N_("Flagged"), m.flagged),
+                    (N_("Replied"), m.answered),
+                    (N_("Forwarded"), m.forwarded),
+                    (N_("Has attachments"), m.has_attachments),
                 )
                 if on
             ]
-            return ", ".join(marks) or None
+            return _(", ").join(marks) or None
         return m.preview or None
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:

@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable
 
 from deskmail.core.errors import ErrorKind, UserFacingError
+from deskmail.core.i18n import _
 from deskmail.engine.accounts import Account
 from deskmail.engine.failures import settings_wrong
 
@@ -54,25 +55,31 @@ def computer_offline(error: object, network_up: NetworkUp | None = None) -> bool
 def provider_name(account: Account | None) -> str:
     """The provider as people know it: its name, else the domain of the address (example.com)."""
     if account is None:
-        return "Your mail provider"
-    return account.provider.name or account.email.rpartition("@")[2] or "Your mail provider"
+        return _("Your mail provider")
+    return account.provider.name or account.email.rpartition("@")[2] or _("Your mail provider")
 
 
 def offline_texts(no_network: bool, provider: str) -> tuple[str, str]:
     """(the bar's sentence, the status bar's words) for being cut off."""
     if no_network:
         return (
-            "This computer is offline. You can still read your mail; what you send or change goes out "
-            "when it is back online.",
-            "This computer is offline",
+            _(
+                "This computer is offline. You can still read your mail; what you send or change goes out "
+                "when it is back online."
+            ),
+            _("This computer is offline"),
         )
     return (
-        f"{provider} cannot be reached right now. You can still read your mail; what you send or change "
-        "goes out when it can be reached again. Deskmail keeps trying.",
-        f"{provider} cannot be reached right now",
+        _(
+            "{provider} cannot be reached right now. You can still read your mail; what you send or change "
+            "goes out when it can be reached again. Deskmail keeps trying."
+        ).format(provider=provider),
+        _("{provider} cannot be reached right now").format(provider=provider),
     )
 
 
 def queued_text(provider: str) -> str:
     """What a person reads when Send found the server unreachable: it is safe in the Outbox."""
-    return f"Your message is in the Outbox. It will be sent when {provider} can be reached again."
+    return _("Your message is in the Outbox. It will be sent when {provider} can be reached again.").format(
+        provider=provider
+    )

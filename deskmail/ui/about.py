@@ -12,9 +12,10 @@ from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from deskmail import APP_NAME, __version__
+from deskmail.core.i18n import N_, _
 from deskmail.ui.icons import app_icon
 
-TAGLINE = "Calm e-mail that sets itself up from your address and password."
+TAGLINE = N_("Calm e-mail that sets itself up from your address and password.")
 
 
 class AboutDialog(QDialog):
@@ -22,19 +23,20 @@ class AboutDialog(QDialog):
 
     def __init__(self, log_path: Path | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle(f"About {APP_NAME}")
+        self.setWindowTitle(_("About {app}").format(app=APP_NAME))
         self.log_path = log_path
         icon = QLabel()
         icon.setPixmap(app_icon().pixmap(96, 96))
         icon.setAlignment(Qt.AlignmentFlag.AlignTop)
         title = QLabel(f"<h2 style='margin:0'>{APP_NAME}</h2>")
-        self.version_label = QLabel(f"Version {__version__}")
+        self.version_label = QLabel(_("Version {version}").format(version=__version__))
         self.version_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        tagline = QLabel(TAGLINE)
+        tagline = QLabel(_(TAGLINE))
         tagline.setWordWrap(True)
         details = QLabel(
-            f"Licence: GPL-3.0-or-later<br>Python {platform.python_version()} · Qt for Python {pyside_version}"
-            f" · {sys.platform}"
+            _("Licence: {licence}<br>Python {python} · Qt for Python {pyside} · {system}").format(
+                licence="GPL-3.0-or-later", python=platform.python_version(), pyside=pyside_version, system=sys.platform
+            )
         )
         details.setTextFormat(Qt.TextFormat.RichText)
         details.setStyleSheet("color: palette(placeholder-text);")
@@ -49,7 +51,7 @@ class AboutDialog(QDialog):
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
         if log_path is not None:
-            logs = buttons.addButton("Open Log Folder", QDialogButtonBox.ButtonRole.ActionRole)
+            logs = buttons.addButton(_("Open Log Folder"), QDialogButtonBox.ButtonRole.ActionRole)
             logs.clicked.connect(self.open_log_folder)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(20, 20, 20, 14)

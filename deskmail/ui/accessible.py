@@ -10,6 +10,8 @@ from PySide6.QtCore import QObject
 from PySide6.QtGui import QAccessible, QAccessibleInterface
 from PySide6.QtWidgets import QAccessibleWidget, QApplication, QLabel, QToolBar, QToolButton
 
+from deskmail.core.i18n import _
+
 HEADING = "deskmailHeading"  # dynamic property on a QLabel that is a heading
 _installed = False
 
@@ -48,5 +50,5 @@ def name_overflow_button(toolbar: QToolBar) -> None:
     """Name the » button a toolbar shows when its buttons do not fit (Qt leaves it nameless)."""
     button = toolbar.findChild(QToolButton, "qt_toolbar_ext_button")
     if button is not None:
-        button.setAccessibleName("More buttons")
-        button.setToolTip("More buttons")
+        button.setAccessibleName(_("More buttons"))
+        button.setToolTip(_("More buttons"))

@@ -16,14 +16,15 @@ from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from deskmail import APP_NAME
+from deskmail.core.i18n import N_, _, ngettext
 from deskmail.core.redact import redact
 
 log = logging.getLogger("deskmail.crash")
 
-HEADLINE = "Something went wrong"
-EXPLANATION = (
-    f"{APP_NAME} ran into a problem it did not expect. Your mail and your settings are safe, "
-    f"and you can keep working. If it keeps happening, restarting {APP_NAME} usually helps."
+HEADLINE = N_("Something went wrong")
+EXPLANATION = N_(
+    "{app} ran into a problem it did not expect. Your mail and your settings are safe, "
+    "and you can keep working. If it keeps happening, restarting {app} usually helps."
 )
 
 ExcInfo = tuple[type[BaseException], BaseException, TracebackType | None]
@@ -79,7 +80,11 @@ class CrashReporter(QObject):
             dialog = self.dialog or self._make_dialog()
             dialog.setDetailedText(redact("".join(traceback.format_exception(*info))))
             if self.count > 1:
-                dialog.setText(f"<b>{HEADLINE}</b> ({self.count} times)")
+                dialog.setText(
+                    ngettext("<b>{headline}</b> ({n} time)", "<b>{headline}</b> ({n} times)", self.count).format(
+                        headline=_(HEADLINE), n=self.count
+                    )
+                )
             dialog.show()
             dialog.raise_()
         except Exception:  # the crash dialog itself must never start a loop of crash dialogs
@@ -88,16 +93,21 @@ class CrashReporter(QObject):
     def _make_dialog(self) -> QMessageBox:
         parent = QApplication.activeWindow()
         dialog = QMessageBox(
-            QMessageBox.Icon.Warning, HEADLINE, f"<b>{HEADLINE}</b>", QMessageBox.StandardButton.Close, parent
+            QMessageBox.Icon.Warning, _(HEADLINE), f"<b>{_(HEADLINE)}</b>", QMessageBox.StandardButton.Close, parent
         )
         dialog.setTextFormat(Qt.TextFormat.RichText)
         # Wide enough that the log file path fits on one line in most cases.
         dialog.setStyleSheet("QLabel#qt_msgbox_informativelabel { min-width: 460px; }")
-        dialog.setWindowTitle(f"{APP_NAME}: {HEADLINE.lower()}")
-        info = f"<p>{EXPLANATION}</p>"
+        dialog.setWindowTitle(_("{app}: something went wrong").format(app=APP_NAME))
+        explanation = _(EXPLANATION).format(app=APP_NAME)
+        info = f"<p>{explanation}</p>"
         if self.log_path is not None:
-            info += f"<p>The details were written to the log file:<br>{html.escape(str(self.log_path))}</p>"
-            button = dialog.addButton("Open Log Folder", QMessageBox.ButtonRole.ActionRole)
+            path = html.escape(str(self.log_path))
+            if QApplication.isRightToLeft():  # a path reads left to right, even inside Arabic
+                path = f"\u2066{path}\u2069"
+            where = _("The details were written to the log file:<br>{path}").format(path=path)
+            info += f"<p>{where}</p>"
+            button = dialog.addButton(_("Open Log Folder"), QMessageBox.ButtonRole.ActionRole)
             # Keep the dialog open: an action-role button would otherwise close it.
             button.clicked.disconnect()
             button.clicked.connect(self.open_log_folder)

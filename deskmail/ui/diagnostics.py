@@ -20,6 +20,7 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QPlainTextEdit,
 
 from deskmail import APP_NAME, __version__
 from deskmail.core.cancel import CancelToken
+from deskmail.core.i18n import _
 from deskmail.core.redact import MASK, redact
 from deskmail.engine.accounts import Account
 from deskmail.qtbridge.tasks import Progress
@@ -59,7 +60,10 @@ def server_line(label: str, server: object) -> str:
 def report(
     accounts: Iterable[Account], last_errors: Mapping[str, str], log_path: Path | None, secrets: Iterable[str] = ()
 ) -> str:
-    """The report as plain text (built on a worker: it reads the log). `secrets` are masked wherever they appear."""
+    """The report as plain text (built on a worker: it reads the log). `secrets` are masked wherever they appear.
+
+    It stays in English in every language, as the log does: it is read by whoever helps, often the
+    project's own people, and its lines must mean the same for all of them."""
     lines = [
         f"{APP_NAME} {__version__}",
         f"Python {platform.python_version()} ({platform.python_implementation()})",
@@ -89,18 +93,20 @@ class DiagnosticDialog(QDialog):
 
     def __init__(self, text: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Diagnostic Report")
+        self.setWindowTitle(_("Diagnostic Report"))
         intro = QLabel(
-            "This report is now on the clipboard: paste it into an e-mail or chat to the person helping you. "
-            "It holds no passwords and none of your messages."
+            _(
+                "This report is now on the clipboard: paste it into an e-mail or chat to the person helping you. "
+                "It holds no passwords and none of your messages."
+            )
         )
         intro.setWordWrap(True)
         self.text = QPlainTextEdit(text)
         self.text.setReadOnly(True)
         self.text.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
-        self.text.setAccessibleName("Diagnostic report")
+        self.text.setAccessibleName(_("Diagnostic report"))
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        copy = buttons.addButton("Copy Again", QDialogButtonBox.ButtonRole.ActionRole)
+        copy = buttons.addButton(_("Copy Again"), QDialogButtonBox.ButtonRole.ActionRole)
         copy.clicked.connect(lambda: copy_to_clipboard(text))
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)

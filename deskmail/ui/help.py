@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
 )
 
 from deskmail import APP_NAME
+from deskmail.core.i18n import _
 from deskmail.ui.help_texts import PAGES
 
 
@@ -22,14 +23,14 @@ class HelpWindow(QDialog):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle(f"{APP_NAME} Help")
+        self.setWindowTitle(_("{app} Help").format(app=APP_NAME))
         self.setModal(False)
         self.pages = QListWidget()
-        self.pages.setAccessibleName("Help topics")
-        self.pages.addItems([title for title, _text in PAGES])
+        self.pages.setAccessibleName(_("Help topics"))
+        self.pages.addItems(self.titles())
         self.pages.setMaximumWidth(max(200, self.pages.sizeHintForColumn(0) + 24))
         self.text = QTextBrowser()
-        self.text.setAccessibleName("Help text")
+        self.text.setAccessibleName(_("Help text"))
         self.text.setOpenLinks(False)  # the pages have no links to follow; nothing opens from here
         self.pages.currentRowChanged.connect(self.show_page)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
@@ -46,10 +47,10 @@ class HelpWindow(QDialog):
 
     def show_page(self, row: int) -> None:
         if 0 <= row < len(PAGES):
-            title, text = PAGES[row]
-            self.text.setHtml(f"<h2>{title}</h2>{text}")
+            title, text = PAGES[row]  # marked at import, translated here in the language chosen since
+            self.text.setHtml(f"<h2>{_(title)}</h2>{_(text)}")
             if self.pages.currentRow() != row:
                 self.pages.setCurrentRow(row)
 
     def titles(self) -> list[str]:
-        return [title for title, _text in PAGES]
+        return [_(title) for title, _text in PAGES]

@@ -1,16 +1,20 @@
 """The built-in Help, in plain words: one entry per page, (title, text).
 
-The texts live here, apart from the window, so they can be translated later as a whole (each is one
-string a translator sees in full). The text is a small subset of HTML: <p>, <b>, <ul>/<li>, <h3>.
+The texts live here, apart from the window, marked with N_() and translated where they are shown
+(help.py), after the language was chosen; each is one string a translator sees in full. The text is
+a small subset of HTML: <p>, <b>, <ul>/<li>, <h3>.
 Addresses of providers are only their well-known account pages; steps stay general because the
 providers move their menus now and then.
 """
 
 from __future__ import annotations
 
+from deskmail.core.i18n import N_
+
 GETTING_STARTED = (
-    "Getting started",
-    """
+    N_("Getting started"),
+    N_(
+        """
 <p>Deskmail needs only your e-mail address and your password. Choose <b>File › Add Account…</b>,
 type them, and Deskmail finds your provider's servers by itself, checks that they work, and keeps your
 password in your computer's safe password store (the keyring), never in a file.</p>
@@ -36,11 +40,13 @@ a PDF file.</li>
 <p>Pictures from the internet in a message are hidden until you choose to show them, because senders
 can use them to see when and where you read their mail.</p>
 """,
+    ),
 )
 
 SECURITY_WORDS = (
-    "What the security words mean",
-    """
+    N_("What the security words mean"),
+    N_(
+        """
 <h3>Encryption</h3>
 <p>Your mail and your password travel over the internet scrambled, so that nobody in between (on a café
 Wi-Fi, for example) can read them. Deskmail always uses encryption when your provider offers it, and
@@ -67,11 +73,13 @@ normal password.</p>
 <p>The keyring is your computer's own safe for passwords (on Windows the Credential Manager, on a Mac
 the Keychain). Deskmail keeps your password there and nowhere else.</p>
 """,
+    ),
 )
 
 APP_PASSWORDS = (
-    "How to get an app password",
-    """
+    N_("How to get an app password"),
+    N_(
+        """
 <p>You need an app password only if your provider asks for one (Deskmail tells you when the normal
 password is refused). The steps are nearly the same everywhere: sign in on the provider's website,
 turn on two-step sign-in if it is not on yet, create an app password, and type it into Deskmail where
@@ -111,11 +119,13 @@ security options, turn on two-step verification and choose <b>Create a new app p
 computers.</li>
 </ul>
 """,
+    ),
 )
 
 OFFLINE = (
-    "Working offline and the Outbox",
-    """
+    N_("Working offline and the Outbox"),
+    N_(
+        """
 <p>Deskmail keeps a copy of your mail on this computer, so you can read, search, sort and delete even
 without an internet connection. What you change while offline is remembered and done on the server
 as soon as the connection is back, in the order you did it.</p>
@@ -130,11 +140,13 @@ Outbox marked as <b>not sent</b>. Click the Outbox to open it, correct it and se
 server. You do not need to change any settings for that: it tries again by itself, and
 <b>Try again</b> tries at once.</p>
 """,
+    ),
 )
 
 UNDO = (
-    "Undo",
-    """
+    N_("Undo"),
+    N_(
+        """
 <p>Most things you do to your mail can be taken back. After you delete, archive, move, flag or mark a
 message, a small notice at the bottom of the window says what happened and offers <b>Undo</b>. The
 notice fades after a few seconds, but <b>Edit › Undo</b> (or <b>Ctrl+Z</b>) still works, for your last
@@ -149,6 +161,7 @@ it waits in <b>Edit › Settings…</b> (0 to 30 seconds; with 0, messages leave
 <p>Deleting a message that is already in the Trash, and emptying the Trash, delete it for good.
 Deskmail always asks first.</p>
 """,
+    ),
 )
 
 PAGES: list[tuple[str, str]] = [GETTING_STARTED, SECURITY_WORDS, APP_PASSWORDS, OFFLINE, UNDO]

@@ -27,6 +27,18 @@ def apply_to_qt(app: QApplication, code: str | None = None) -> None:
         if translator.load(f"qtbase_{code}", folder) or translator.load(f"qtbase_{code.split('_')[0]}", folder):
             app.installTranslator(translator)
             _installed.append(translator)
-    QLocale.setDefault(QLocale(code))
+    QLocale.setDefault(locale_for(code))
     rtl = code in i18n.RIGHT_TO_LEFT
     app.setLayoutDirection(Qt.LayoutDirection.RightToLeft if rtl else Qt.LayoutDirection.LeftToRight)
+
+
+def locale_for(code: str) -> QLocale:
+    """The locale for dates and numbers: the system's own when it speaks `code` (keeps en_GB's
+    day-month order and de_AT's "Jänner"), else the language's main one."""
+    system = QLocale.system()
+    if code == "en" and system.language() == QLocale.Language.C:
+        return system  # LANG=C (servers, CI): Qt's C locale writes English already
+    wanted = QLocale(code)
+    if system.language() == wanted.language() and (code.count("_") == 0 or system.territory() == wanted.territory()):
+        return system
+    return wanted

@@ -9,6 +9,7 @@ from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QFileOpenEvent
 from PySide6.QtWidgets import QMessageBox, QPushButton, QWidget
 
+from deskmail.core.i18n import _
 from deskmail.ui.main_window import MainWindow
 
 log = logging.getLogger(__name__)
@@ -92,11 +93,15 @@ class LaunchRequests(QObject):
         to = recipient_text(self.pending[-1])
         box = QMessageBox(self.window)
         box.setIcon(QMessageBox.Icon.Information)
-        box.setWindowTitle("Add your e-mail account first")
-        box.setText("To write an e-mail, Deskmail needs your e-mail account.")
-        box.setInformativeText(f"Add your account now, and your message{f' to {to}' if to else ''} opens right after.")
-        self.add_button: QPushButton = box.addButton("Add Account…", QMessageBox.ButtonRole.AcceptRole)
-        box.addButton("Not Now", QMessageBox.ButtonRole.RejectRole)
+        box.setWindowTitle(_("Add your e-mail account first"))
+        box.setText(_("To write an e-mail, Deskmail needs your e-mail account."))
+        box.setInformativeText(
+            _("Add your account now, and your message to {address} opens right after.").format(address=to)
+            if to
+            else _("Add your account now, and your message opens right after.")
+        )
+        self.add_button: QPushButton = box.addButton(_("Add Account…"), QMessageBox.ButtonRole.AcceptRole)
+        box.addButton(_("Not Now"), QMessageBox.ButtonRole.RejectRole)
         box.setDefaultButton(self.add_button)
         box.finished.connect(lambda _r, b=box: self._prompt_closed(b))
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)

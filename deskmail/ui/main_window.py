@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 
 from deskmail import APP_NAME
 from deskmail.core.cancel import CancelToken
+from deskmail.core.i18n import _
 from deskmail.engine.accounts import Account
 from deskmail.engine.prefs import WindowPrefs
 from deskmail.qtbridge.tasks import Progress
@@ -42,16 +43,16 @@ class EmptyState(QWidget):
         icon = QLabel()
         icon.setPixmap(app_icon().pixmap(128, 128))
         icon.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        title = QLabel("No account yet")
+        title = QLabel(_("No account yet"))
         font = title.font()
         font.setPointSizeF(max(font.pointSizeF(), 9.0) * 1.8)
         font.setBold(True)
         title.setFont(font)
         title.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        text = QLabel("Add your e-mail account to read and send mail.\nYour address and password are all it takes.")
+        text = QLabel(_("Add your e-mail account to read and send mail.\nYour address and password are all it takes."))
         text.setAlignment(Qt.AlignmentFlag.AlignCenter)
         text.setStyleSheet("color: palette(placeholder-text);")
-        self.add_button = QPushButton("Add account")
+        self.add_button = QPushButton(_("Add account"))
         self.add_button.setDefault(True)
         self.add_button.setMinimumWidth(180)
         self.add_button.setMinimumHeight(36)
@@ -114,26 +115,28 @@ class MainWindow(QMainWindow):
         return action
 
     def _build_actions(self) -> None:
-        self.add_account_action = self._action("&Add Account…", self.add_account)
-        self.quit_action = self._action("&Quit", self.close, QKeySequence.StandardKey.Quit)
+        self.add_account_action = self._action(_("&Add Account…"), self.add_account)
+        self.quit_action = self._action(_("&Quit"), self.close, QKeySequence.StandardKey.Quit)
         self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
-        self.about_action = self._action(f"&About {APP_NAME}", self.show_about)
+        self.about_action = self._action(_("&About {app}").format(app=APP_NAME), self.show_about)
         self.about_action.setMenuRole(QAction.MenuRole.AboutRole)
-        self.help_action = self._action(f"{APP_NAME} &Help", self.show_help, QKeySequence.StandardKey.HelpContents)
-        self.shortcuts_action = self._action("&Keyboard Shortcuts", self.show_shortcuts)
-        self.diagnostic_action = self._action("&Copy a Diagnostic Report", self.copy_diagnostic_report)
-        self.settings_action = self._action("&Settings…", self.show_settings, "Ctrl+,")
+        self.help_action = self._action(
+            _("{app} &Help").format(app=APP_NAME), self.show_help, QKeySequence.StandardKey.HelpContents
+        )
+        self.shortcuts_action = self._action(_("&Keyboard Shortcuts"), self.show_shortcuts)
+        self.diagnostic_action = self._action(_("&Copy a Diagnostic Report"), self.copy_diagnostic_report)
+        self.settings_action = self._action(_("&Settings…"), self.show_settings, "Ctrl+,")
         self.settings_action.setMenuRole(QAction.MenuRole.PreferencesRole)  # macOS: the application menu
 
     def _build_menus(self) -> None:
         bar = self.menuBar()
-        self.file_menu = bar.addMenu("&File")
+        self.file_menu = bar.addMenu(_("&File"))
         self.file_menu.addAction(self.add_account_action)
         self.file_menu.addSeparator()
         self.file_menu.addAction(self.quit_action)
-        self.edit_menu = bar.addMenu("&Edit")
+        self.edit_menu = bar.addMenu(_("&Edit"))
         self.edit_menu.addAction(self.settings_action)
-        self.help_menu = bar.addMenu("&Help")
+        self.help_menu = bar.addMenu(_("&Help"))
         self.help_menu.addAction(self.help_action)
         self.help_menu.addAction(self.shortcuts_action)
         self.help_menu.addSeparator()
@@ -169,7 +172,7 @@ class MainWindow(QMainWindow):
     def _show_mail_view(self) -> None:
         if self.mail_view is None:
             if self._mail_view_factory is None:
-                self.mail_view = QLabel("Your mail will appear here.", alignment=Qt.AlignmentFlag.AlignCenter)
+                self.mail_view = QLabel(_("Your mail will appear here."), alignment=Qt.AlignmentFlag.AlignCenter)
             else:
                 self.mail_view = self._mail_view_factory(self.context, self)
             self.stack.addWidget(self.mail_view)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -15,20 +17,32 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-# Keys that belong to no menu command: how to move around the window.
+from deskmail.core.i18n import N_, _
+
+# Keys that belong to no menu command: how to move around the window (keys as Qt names them, so
+# they are shown in the person's language, as the menus' own shortcuts are).
 MOVING = [
-    ("Move to the next or previous message", "Up, Down"),
-    ("Open the message in its own window", "Enter"),
-    ("Go from the message list to the message text", "Tab"),
-    ("Go to the next part of the window (folders, messages, message text)", "F6"),
-    ("Go to the previous part of the window", "Shift+F6"),
-    ("Close a message window", "Esc"),
-    ("Deskmail Help", "F1"),
+    (N_("Move to the next or previous message"), ("Up", "Down")),
+    (N_("Open the message in its own window"), ("Enter",)),
+    (N_("Go from the message list to the message text"), ("Tab",)),
+    (N_("Go to the next part of the window (folders, messages, message text)"), ("F6",)),
+    (N_("Go to the previous part of the window"), ("Shift+F6",)),
+    (N_("Close a message window"), ("Esc",)),
+    (N_("Deskmail Help"), ("F1",)),
 ]
+
+
+MAX_KEYS_WIDTH = 200  # pixels for the keys column; past it, a row's keys wrap
+ACCELERATOR = re.compile(r"\s*\(&\w\)")
 
 
 def native(sequence: QKeySequence) -> str:
     return sequence.toString(QKeySequence.SequenceFormat.NativeText)
+
+
+def moving_shortcuts() -> list[tuple[str, str]]:
+    """The MOVING rows in the language in use."""
+    return [(_(what), ", ".join(native(QKeySequence(key)) for key in keys)) for what, keys in MOVING]
 
 
 def action_shortcuts(window: QWidget) -> list[tuple[str, str]]:
@@ -37,7 +51,8 @@ def action_shortcuts(window: QWidget) -> list[tuple[str, str]]:
     found: list[tuple[str, str]] = []
     for action in window.findChildren(QAction):
         keys = list(dict.fromkeys(native(k) for k in action.shortcuts() if not k.isEmpty()))
-        text = action.text().replace("&", "").rstrip("…").strip()
+        # "&Settings…", and Japanese style "設定(&S)…": the accelerator and the dots are menu things.
+        text = ACCELERATOR.sub("", action.text()).replace("&", "").rstrip("…").strip()
         if not keys or not text or text in seen or keys == ["F1"]:
             continue
         seen.add(text)
@@ -48,25 +63,31 @@ def action_shortcuts(window: QWidget) -> list[tuple[str, str]]:
 class ShortcutsDialog(QDialog):
     def __init__(self, window: QWidget) -> None:
         super().__init__(window)
-        self.setWindowTitle("Keyboard Shortcuts")
-        rows = action_shortcuts(window) + MOVING
+        self.setWindowTitle(_("Keyboard Shortcuts"))
+        rows = action_shortcuts(window) + moving_shortcuts()
         self.table = QTableWidget(len(rows), 2)
-        self.table.setHorizontalHeaderLabels(["To do this", "Press"])
+        self.table.setHorizontalHeaderLabels([_("To do this"), _("Press")])
         self.table.verticalHeader().hide()
         self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
+        # Long descriptions (German, or a narrow window) wrap onto a second line instead of being cut off.
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.setWordWrap(True)
         self.table.setShowGrid(False)
         self.table.setAlternatingRowColors(True)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setTabKeyNavigation(False)
-        self.table.setAccessibleName("Keyboard shortcuts")
+        self.table.setAccessibleName(_("Keyboard shortcuts"))
         for row, (what, keys) in enumerate(rows):
             self.table.setItem(row, 0, QTableWidgetItem(what))
             self.table.setItem(row, 1, QTableWidgetItem(keys))
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
-        intro = QLabel("Deskmail can be used with the keyboard alone. These keys work in the main window:")
+        # The keys take what they need up to a limit (a key with many bindings wraps), the words the rest.
+        self.table.resizeColumnToContents(1)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Interactive)
+        self.table.setColumnWidth(1, min(self.table.columnWidth(1), MAX_KEYS_WIDTH))
+        intro = QLabel(_("Deskmail can be used with the keyboard alone. These keys work in the main window:"))
         intro.setWordWrap(True)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)

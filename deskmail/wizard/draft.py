@@ -9,6 +9,7 @@ from typing import Protocol
 
 from deskmail.core.cancel import CancelToken
 from deskmail.core.errors import Field, UserFacingError
+from deskmail.core.i18n import _
 from deskmail.core.serverconfig import Candidate, ConnectionPolicy, Security
 from deskmail.engine.accounts import Account, DownloadChoices
 from deskmail.engine.oauth.provider import OAuthProvider
@@ -79,7 +80,7 @@ def simple_address_error(text: str) -> str | None:
     """A minimal check for when no better one is injected: something@something.something."""
     local, at, domain = text.strip().rpartition("@")
     if not at or not local or "." not in domain.strip(".") or any(ch.isspace() for ch in text.strip()):
-        return "Please type your whole e-mail address, for example anna@example.com."
+        return _("Please type your whole e-mail address, for example anna@example.com.")
     return None
 
 

@@ -7,10 +7,11 @@ from dataclasses import replace
 
 from deskmail.core.cancel import Cancelled, CancelToken
 from deskmail.core.errors import ErrorKind, Field, UserFacingError
+from deskmail.core.i18n import N_, _
 from deskmail.core.redact import register_secret
 from deskmail.core.serverconfig import CertificatePin, Protocol, ServerConfig
 from deskmail.engine.accounts import Account, AccountError, DownloadChoices, account_key
-from deskmail.engine.credentials import LOCKED_MESSAGE, KeyringUnavailable
+from deskmail.engine.credentials import KeyringUnavailable
 from deskmail.engine.oauth.accounts import with_oauth
 from deskmail.wizard.draft import CheckReportLike, DiscoveryLike, Draft, Job, JobKind, JobSlot, Progress, Services
 from deskmail.wizard.manual import ManualSettings
@@ -26,11 +27,12 @@ from deskmail.wizard.problems import (
 from deskmail.wizard.signin import SignInSteps
 from deskmail.wizard.steps import LINK_ACTIONS, OUTCOME_STEPS, SPECIAL_PAGE_ACTIONS, Action, Step
 
-CONFIRM_NEEDED = "Please tick the box to confirm that these settings look right."
-PLAINTEXT_NEEDED = "Please tick the box to confirm that you understand the risk."
+# Page notices, marked here and translated where they are set (the language is chosen after imports).
+CONFIRM_NEEDED = N_("Please tick the box to confirm that these settings look right.")
+PLAINTEXT_NEEDED = N_("Please tick the box to confirm that you understand the risk.")
 # Under an unticked, greyed "Remember my password" when there is no keyring: the same promise as the
 # no-keyring page (memory only, never a file) and the Done page ("each time it starts").
-NO_KEYRING_NOTE = (
+NO_KEYRING_NOTE = N_(
     "This computer has no safe place to keep passwords, so Deskmail cannot remember yours. "
     "It is kept only in memory while Deskmail runs, never written to a file: "
     "you will type it each time you start Deskmail."
@@ -88,7 +90,7 @@ class WizardMachine(SignInSteps):
                 problem_for(error, "", self.draft.candidate), from_discovery=job.kind == JobKind.DISCOVER
             )
         elif job.kind == JobKind.DISCOVER:
-            self._go(Step.NOT_FOUND, notice="Something went wrong while looking for your settings.")
+            self._go(Step.NOT_FOUND, notice=_("Something went wrong while looking for your settings."))
         else:
             self._show_problem(unexpected_problem(error), from_discovery=False)
 
@@ -133,7 +135,7 @@ class WizardMachine(SignInSteps):
     @property
     def remember_note(self) -> str:
         """Why "Remember my password" is unticked and greyed ("" while it can be offered)."""
-        return "" if self.can_remember else NO_KEYRING_NOTE
+        return "" if self.can_remember else _(NO_KEYRING_NOTE)
 
     def submit_account(self, name: str, email: str, password: str, remember: bool = True) -> None:
         """Continue from the Account page: check the fields, then find (or reuse) the settings."""
@@ -143,9 +145,9 @@ class WizardMachine(SignInSteps):
         if address_problem:
             errors[Field.EMAIL] = address_problem
         elif self.services.account_exists(email):
-            errors[Field.EMAIL] = "This account is already set up in Deskmail."
+            errors[Field.EMAIL] = _("This account is already set up in Deskmail.")
         if not password:
-            errors[Field.PASSWORD] = "Please type your password."
+            errors[Field.PASSWORD] = _("Please type your password.")
         if errors:
             self._go(Step.ACCOUNT)
             self.draft.errors = errors
@@ -206,7 +208,7 @@ class WizardMachine(SignInSteps):
         self.draft.settings_step = Step.FOUND
         if result.outcome == "no_such_domain":
             self._go(Step.ACCOUNT, focus=Field.EMAIL)
-            self.draft.errors = {Field.EMAIL: result.message or "This e-mail domain does not exist."}
+            self.draft.errors = {Field.EMAIL: result.message or _("This e-mail domain does not exist.")}
         elif result.outcome == "offline":
             self._show_problem(offline_problem(result.message), from_discovery=True)
         elif result.outcome in OUTCOME_STEPS:
@@ -237,7 +239,7 @@ class WizardMachine(SignInSteps):
 
     def set_confirmed(self, ticked: bool) -> None:
         self.draft.confirmed = ticked
-        if ticked and self.draft.notice == CONFIRM_NEEDED:
+        if ticked and self.draft.notice == _(CONFIRM_NEEDED):
             self.draft.notice = ""
 
     def accept_found(self) -> None:
@@ -245,7 +247,7 @@ class WizardMachine(SignInSteps):
         if self.draft.candidate is None:
             return
         if self.draft.needs_confirmation and not self.draft.confirmed:
-            self.draft.notice = CONFIRM_NEEDED
+            self.draft.notice = _(CONFIRM_NEEDED)
             return
         self.draft.settings_accepted = True
         self.draft.settings_step = Step.FOUND
@@ -294,7 +296,7 @@ class WizardMachine(SignInSteps):
 
     def accept_plaintext(self) -> None:
         if not self.draft.plaintext_ticked:
-            self.draft.notice = PLAINTEXT_NEEDED
+            self.draft.notice = _(PLAINTEXT_NEEDED)
             return
         self.draft.policy = replace(self.draft.policy, allow_plaintext=True)
         self._start_check()
@@ -337,7 +339,7 @@ class WizardMachine(SignInSteps):
         sides = ((INCOMING, report.incoming), (OUTGOING, report.outgoing))
         errors = tuple((side, result.error) for side, result in sides if result.error is not None)
         if not errors:  # a failed report without a reason still must not be saved
-            errors = ((INCOMING, UserFacingError(ErrorKind.PROTOCOL_ERROR, "The check did not finish.")),)
+            errors = ((INCOMING, UserFacingError(ErrorKind.PROTOCOL_ERROR, _("The check did not finish."))),)
         side, error = errors[0]
         self._show_problem(problem_for(error, side, self.draft.candidate, errors[1:]), from_discovery=False)
 
@@ -482,7 +484,7 @@ class WizardMachine(SignInSteps):
 
     def _save_failed(self, error: BaseException) -> None:
         if isinstance(error, KeyringUnavailable):
-            if error.message != LOCKED_MESSAGE:  # a locked keyring can be unlocked: keep offering it
+            if not error.locked:  # a locked keyring can be unlocked: keep offering it
                 self.keyring_checked(False)  # back on the Account page, the box no longer promises it
             self._go(Step.NO_KEYRING, notice=error.message)
         else:

@@ -6,6 +6,7 @@ import ipaddress
 from dataclasses import dataclass, field
 
 from deskmail.core.errors import Field
+from deskmail.core.i18n import N_, _
 from deskmail.core.serverconfig import (
     AUTH_PASSWORD_CLEARTEXT,
     AUTH_PASSWORD_ENCRYPTED,
@@ -16,12 +17,17 @@ from deskmail.core.serverconfig import (
     Security,
     ServerConfig,
 )
+from deskmail.wizard.words import TextTable
 
 # The authentication choices offered, in words; OAuth2 is not something a person can type in.
-AUTH_CHOICES = {
-    AUTH_PASSWORD_CLEARTEXT: "Normal password",
-    AUTH_PASSWORD_ENCRYPTED: "Encrypted password",
-}
+AUTH_CHOICES = TextTable(
+    {
+        # Translators: a choice under "Sign in with:" in the server settings.
+        AUTH_PASSWORD_CLEARTEXT: N_("Normal password"),
+        # Translators: a choice under "Sign in with:" (the password is sent scrambled, e.g. CRAM-MD5).
+        AUTH_PASSWORD_ENCRYPTED: N_("Encrypted password"),
+    }
+)
 SECURITY_ORDER = (Security.SSL, Security.STARTTLS, Security.PLAIN)
 
 
@@ -42,7 +48,7 @@ class ServerForm:
         self.security = security
 
     def _port_is_standard(self) -> bool:
-        standard = {port for (protocol, _), port in STANDARD_PORTS.items() if protocol is self.protocol}
+        standard = {port for (protocol, _security), port in STANDARD_PORTS.items() if protocol is self.protocol}
         # 25 is SMTP's relay port: people copy it from old help pages and mean "the usual one".
         if self.protocol is Protocol.SMTP:
             standard.add(25)
@@ -54,7 +60,7 @@ class ServerForm:
         if host_problem:
             found[host_field] = host_problem
         if parse_port(self.port) is None:
-            found[port_field] = "The port is a number between 1 and 65535."
+            found[port_field] = _("The port is a number between 1 and 65535.")
         return found
 
     def to_server(self, auth: str, fallback_username: str) -> ServerConfig:
@@ -125,9 +131,9 @@ class ManualSettings:
         found = self.incoming.errors(Field.INCOMING_HOST, Field.INCOMING_PORT)
         found.update(self.outgoing.errors(Field.OUTGOING_HOST, Field.OUTGOING_PORT))
         if not self.incoming.username.strip():
-            found[Field.USERNAME] = "Please type your user name (often your e-mail address)."
+            found[Field.USERNAME] = _("Please type your user name (often your e-mail address).")
         if self.auth not in AUTH_CHOICES:
-            found[Field.NONE] = "Please choose how to sign in."
+            found[Field.NONE] = _("Please choose how to sign in.")
         return found
 
     @property
@@ -160,20 +166,20 @@ def host_error(text: str) -> str:
     """What is wrong with a server name as typed ("" if nothing), in words for people."""
     host = text.strip().rstrip(".")
     if not host:
-        return "Please type the server name, for example imap.example.com."
+        return _("Please type the server name, for example imap.example.com.")
     if "://" in host or "/" in host or "@" in host:
-        return "Type only the server name, for example imap.example.com (no \u201chttps://\u201d, no \u201c@\u201d)."
+        return _("Type only the server name, for example imap.example.com (no \u201chttps://\u201d, no \u201c@\u201d).")
     if any(ch.isspace() for ch in host):
-        return "A server name cannot contain spaces."
+        return _("A server name cannot contain spaces.")
     if _is_ip_literal(host):
         return ""
     labels = host.split(".")
     if any(not label or len(label) > 63 for label in labels) or len(host) > 253:
-        return "This server name is not complete, for example imap.example.com."
+        return _("This server name is not complete, for example imap.example.com.")
     if any(not all(ch.isalnum() or ch in "-_" for ch in label) for label in labels):
-        return "A server name has only letters, digits, dots and dashes."
+        return _("A server name has only letters, digits, dots and dashes.")
     if any(label.startswith("-") or label.endswith("-") for label in labels):
-        return "A part of a server name cannot begin or end with a dash."
+        return _("A part of a server name cannot begin or end with a dash.")
     return ""
 
 

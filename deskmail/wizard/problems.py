@@ -7,15 +7,18 @@ from enum import StrEnum
 from typing import Any
 
 from deskmail.core.errors import ErrorKind, Field, UserFacingError
+from deskmail.core.i18n import N_, _
 from deskmail.core.redact import redact
 from deskmail.core.serverconfig import Candidate, normalise_fingerprint
 from deskmail.wizard.steps import LINK_ACTIONS, Action
+from deskmail.wizard.words import TextTable
 
 # Certificate errors whose certificate is shown; only untrusted and expired ones can be trusted.
 CERT_KINDS = frozenset({ErrorKind.CERT_UNTRUSTED, ErrorKind.CERT_EXPIRED, ErrorKind.CERT_HOSTNAME})
 INCOMING = "incoming"
 OUTGOING = "outgoing"
-SIDE_WORDS = {INCOMING: "Receiving mail", OUTGOING: "Sending mail"}
+# Translators: which of the two servers a problem is about (a label over the problem's text).
+SIDE_WORDS = TextTable({INCOMING: N_("Receiving mail"), OUTGOING: N_("Sending mail")})
 
 
 class Variant(StrEnum):
@@ -49,179 +52,243 @@ class Focus(StrEnum):
 
 @dataclass(frozen=True)
 class Rule:
+    """The Problem page for one error kind; the texts are English message ids, read out translated."""
+
     variant: Variant
-    title: str
-    message: str  # used when the error carries no message of its own
-    fix: str
+    title_text: str
+    message_text: str  # used when the error carries no message of its own
+    fix_text: str
     actions: tuple[Action, ...]  # the first one is the default button
     focus: Focus
 
+    @property
+    def title(self) -> str:
+        return _(self.title_text)
 
-_CERT_TEXT = (
+    @property
+    def message(self) -> str:
+        return _(self.message_text)
+
+    @property
+    def fix(self) -> str:
+        return _(self.fix_text)
+
+
+_CERT_TEXT = N_(
     "This is normal for some small or company servers, but it can also mean that someone is trying to "
     "read your mail. Only trust it if you know this server, for example because your IT helper told you to."
 )
 
+# The same texts with the provider's name when we know it: people recognise "GMX", not "your provider".
+# Whole sentences with a placeholder, so each language can bend the name as its grammar needs.
+_WITH_PROVIDER: dict[str, str] = {
+    "Your provider needs an app password": N_("{provider} needs an app password"),
+    "For your safety, your provider does not let e-mail apps use your normal password.": N_(
+        "For your safety, {provider} does not let e-mail apps use your normal password."
+    ),
+    "Create an \u201capp password\u201d on your provider's website, then type it here instead of your password.": N_(
+        "Create an \u201capp password\u201d on {provider}'s website, then type it here instead of your password."
+    ),
+    "Your provider wants you to sign in on its website": N_("{provider} wants you to sign in on its website"),
+    "Your provider does not accept passwords from e-mail apps like Deskmail.": N_(
+        "{provider} does not accept passwords from e-mail apps like Deskmail."
+    ),
+    "Your provider lets you read mail only on its website until you allow e-mail apps.": N_(
+        "{provider} lets you read mail only on its website until you allow e-mail apps."
+    ),
+    "Check the server name against your provider's instructions.": N_(
+        "Check the server name against {provider}'s instructions."
+    ),
+    "Try \u201cEncrypted (SSL/TLS)\u201d in the settings, or ask your provider for the right settings.": N_(
+        "Try \u201cEncrypted (SSL/TLS)\u201d in the settings, or ask {provider} for the right settings."
+    ),
+    "Choose an encrypted setting if your provider offers one.": N_(
+        "Choose an encrypted setting if {provider} offers one."
+    ),
+    "There were too many attempts to sign in, so your provider locked the account for a while.": N_(
+        "There were too many attempts to sign in, so {provider} locked the account for a while."
+    ),
+    "Wait a while, or sign in on your provider's website to unlock it.": N_(
+        "Wait a while, or sign in on {provider}'s website to unlock it."
+    ),
+}
+
+
+def rule_text(text: str, provider: str = "") -> str:
+    """A rule's text in the language in use, naming the provider when it is known."""
+    named = _WITH_PROVIDER.get(text) if provider else None
+    return _(named).format(provider=provider) if named else _(text)
+
+
 RULES: dict[ErrorKind, Rule] = {
     ErrorKind.AUTH_FAILED: Rule(
         Variant.PASSWORD,
-        "The password was not accepted",
-        "The server says that the user name or the password is wrong.",
-        "Type your password again. Check that Caps Lock is off.",
+        N_("The password was not accepted"),
+        N_("The server says that the user name or the password is wrong."),
+        N_("Type your password again. Check that Caps Lock is off."),
         # no "Try again": the same password would fail the same way, and two retry buttons confused people
         (Action.RETYPE_PASSWORD, Action.EDIT_SETTINGS),
         Focus.PASSWORD,
     ),
     ErrorKind.APP_PASSWORD_REQUIRED: Rule(
         Variant.APP_PASSWORD,
-        "Your provider needs an app password",
-        "For your safety, your provider does not let e-mail apps use your normal password.",
-        "Create an \u201capp password\u201d on your provider's website, then type it here instead of your password.",
+        N_("Your provider needs an app password"),
+        N_("For your safety, your provider does not let e-mail apps use your normal password."),
+        N_(
+            "Create an \u201capp password\u201d on your provider's website, then type it here instead of your password."
+        ),
         (Action.OPEN_APP_PASSWORD_PAGE, Action.RETYPE_PASSWORD, Action.GO_BACK),
         Focus.PASSWORD,
     ),
     ErrorKind.OAUTH_REQUIRED: Rule(
         Variant.APP_PASSWORD,
-        "Your provider wants you to sign in on its website",
-        "Your provider does not accept passwords from e-mail apps like Deskmail.",
-        "Many providers let you create an \u201capp password\u201d for this. Create one, then type it here.",
+        N_("Your provider wants you to sign in on its website"),
+        N_("Your provider does not accept passwords from e-mail apps like Deskmail."),
+        N_("Many providers let you create an \u201capp password\u201d for this. Create one, then type it here."),
         (Action.OPEN_APP_PASSWORD_PAGE, Action.RETYPE_PASSWORD, Action.GO_BACK),
         Focus.PASSWORD,
     ),
     ErrorKind.IMAP_DISABLED: Rule(
         Variant.IMAP_DISABLED,
-        "E-mail apps are switched off for your account",
-        "Your provider lets you read mail only on its website until you allow e-mail apps.",
-        "Switch on \u201cIMAP\u201d or \u201caccess for e-mail apps\u201d in your webmail settings, then try again.",
+        N_("E-mail apps are switched off for your account"),
+        N_("Your provider lets you read mail only on its website until you allow e-mail apps."),
+        N_(
+            "Switch on \u201cIMAP\u201d or \u201caccess for e-mail apps\u201d in your webmail settings, then try again."
+        ),
         (Action.OPEN_ENABLE_PAGE, Action.TRY_AGAIN, Action.GO_BACK),
         Focus.NONE,
     ),
     ErrorKind.CERT_UNTRUSTED: Rule(
         Variant.CERTIFICATE,
-        "The server's identity could not be confirmed",
-        "The server showed a security certificate that your computer does not know.",
+        N_("The server's identity could not be confirmed"),
+        N_("The server showed a security certificate that your computer does not know."),
         _CERT_TEXT,
         (Action.GO_BACK, Action.TRUST_CERTIFICATE, Action.EDIT_SETTINGS),
         Focus.HOST,
     ),
     ErrorKind.CERT_EXPIRED: Rule(
         Variant.CERTIFICATE,
-        "The server's security certificate has expired",
-        "The server showed a security certificate that is out of date.",
+        N_("The server's security certificate has expired"),
+        N_("The server showed a security certificate that is out of date."),
         _CERT_TEXT,
         (Action.GO_BACK, Action.TRUST_CERTIFICATE, Action.EDIT_SETTINGS),
         Focus.HOST,
     ),
     ErrorKind.CERT_HOSTNAME: Rule(
         Variant.DANGER,
-        "The server gave a different name",
-        "The server says it is a different server than the one we asked for. "
-        "This can be a typing mistake in the server name, or someone pretending to be your server.",
-        "Check the server name against your provider's instructions.",
+        N_("The server gave a different name"),
+        N_(
+            "The server says it is a different server than the one we asked for. "
+            "This can be a typing mistake in the server name, or someone pretending to be your server."
+        ),
+        N_("Check the server name against your provider's instructions."),
         (Action.EDIT_SETTINGS, Action.GO_BACK),
         Focus.HOST,
     ),
     ErrorKind.CERT_CHANGED: Rule(
         Variant.DANGER,
-        "The server's certificate has changed",
-        "This server no longer shows the certificate you trusted before. Someone may be pretending to be your server.",
-        "Do not continue unless the people who run the server told you about a change.",
+        N_("The server's certificate has changed"),
+        N_(
+            "This server no longer shows the certificate you trusted before. "
+            "Someone may be pretending to be your server."
+        ),
+        N_("Do not continue unless the people who run the server told you about a change."),
         (Action.GO_BACK, Action.EDIT_SETTINGS),
         Focus.HOST,
     ),
     ErrorKind.STARTTLS_MISSING: Rule(
         Variant.DANGER,
-        "The server did not offer encryption",
-        "Deskmail will not send your password without protection, and this server did not offer any.",
-        "Try \u201cEncrypted (SSL/TLS)\u201d in the settings, or ask your provider for the right settings.",
+        N_("The server did not offer encryption"),
+        N_("Deskmail will not send your password without protection, and this server did not offer any."),
+        N_("Try \u201cEncrypted (SSL/TLS)\u201d in the settings, or ask your provider for the right settings."),
         (Action.EDIT_SETTINGS, Action.GO_BACK),
         Focus.SECURITY,
     ),
     ErrorKind.CONNECT_REFUSED: Rule(
         Variant.NO_CONNECTION,
-        "Could not connect to the server",
-        "The server refused the connection.",
-        "Check the server name and the port number, or try again in a few minutes.",
+        N_("Could not connect to the server"),
+        N_("The server refused the connection."),
+        N_("Check the server name and the port number, or try again in a few minutes."),
         (Action.EDIT_SETTINGS, Action.TRY_AGAIN),
         Focus.PORT,
     ),
     ErrorKind.TIMEOUT: Rule(
         Variant.NO_CONNECTION,
-        "The server did not answer",
-        "We waited, but the server did not answer.",
-        "The server may be busy, or a firewall may block it, or the port number may be wrong.",
+        N_("The server did not answer"),
+        N_("We waited, but the server did not answer."),
+        N_("The server may be busy, or a firewall may block it, or the port number may be wrong."),
         (Action.TRY_AGAIN, Action.EDIT_SETTINGS),
         Focus.PORT,
     ),
     ErrorKind.CONNECTION_LOST: Rule(
         Variant.NO_CONNECTION,
-        "The connection broke",
-        "The connection to the server broke before the check could finish.",
-        "This usually passes by itself. Try again in a moment.",
+        N_("The connection broke"),
+        N_("The connection to the server broke before the check could finish."),
+        N_("This usually passes by itself. Try again in a moment."),
         (Action.TRY_AGAIN, Action.EDIT_SETTINGS),
         Focus.PORT,
     ),
     ErrorKind.HOST_NOT_FOUND: Rule(
         Variant.SERVER_NOT_FOUND,
-        "The server name was not found",
-        "There is no server with this name.",
-        "Check the spelling of the server name.",
+        N_("The server name was not found"),
+        N_("There is no server with this name."),
+        N_("Check the spelling of the server name."),
         (Action.EDIT_SETTINGS, Action.TRY_AGAIN),
         Focus.HOST,
     ),
     ErrorKind.TLS_FAILED: Rule(
         Variant.NO_CONNECTION,
-        "A secure connection could not be made",
-        "The server and Deskmail could not agree on how to protect the connection.",
-        "Check the security setting and the port number.",
+        N_("A secure connection could not be made"),
+        N_("The server and Deskmail could not agree on how to protect the connection."),
+        N_("Check the security setting and the port number."),
         (Action.EDIT_SETTINGS, Action.TRY_AGAIN),
         Focus.SECURITY,
     ),
     ErrorKind.PLAINTEXT_REFUSED: Rule(
         Variant.PLAINTEXT,
-        "This connection is not encrypted",
-        "With these settings your password and your mail would travel unprotected.",
-        "Choose an encrypted setting if your provider offers one.",
+        N_("This connection is not encrypted"),
+        N_("With these settings your password and your mail would travel unprotected."),
+        N_("Choose an encrypted setting if your provider offers one."),
         (Action.EDIT_SETTINGS, Action.ALLOW_PLAINTEXT, Action.GO_BACK),
         Focus.SECURITY,
     ),
     ErrorKind.SERVER_BUSY: Rule(
         Variant.BUSY,
-        "The server is busy",
-        "The server is busy or unavailable right now.",
-        "Wait a few minutes and try again.",
+        N_("The server is busy"),
+        N_("The server is busy or unavailable right now."),
+        N_("Wait a few minutes and try again."),
         (Action.TRY_AGAIN, Action.GO_BACK),
         Focus.NONE,
     ),
     ErrorKind.ACCOUNT_LOCKED: Rule(
         Variant.LOCKED,
-        "Your account is locked for now",
-        "There were too many attempts to sign in, so your provider locked the account for a while.",
-        "Wait a while, or sign in on your provider's website to unlock it.",
+        N_("Your account is locked for now"),
+        N_("There were too many attempts to sign in, so your provider locked the account for a while."),
+        N_("Wait a while, or sign in on your provider's website to unlock it."),
         (Action.OPEN_HELP, Action.TRY_AGAIN, Action.GO_BACK),
         Focus.NONE,
     ),
     ErrorKind.OFFLINE: Rule(
         Variant.OFFLINE,
-        "You seem to be offline",
-        "This computer does not seem to be connected to the internet.",
-        "Check your Wi-Fi or network cable, then try again.",
+        N_("You seem to be offline"),
+        N_("This computer does not seem to be connected to the internet."),
+        N_("Check your Wi-Fi or network cable, then try again."),
         (Action.TRY_AGAIN, Action.GO_BACK),
         Focus.NETWORK,
     ),
     ErrorKind.PROTOCOL_ERROR: Rule(
         Variant.OTHER,
-        "The server answered in an unexpected way",
-        "The server's answer did not make sense to Deskmail.",
-        "Check the settings, especially the port number and security.",
+        N_("The server answered in an unexpected way"),
+        N_("The server's answer did not make sense to Deskmail."),
+        N_("Check the settings, especially the port number and security."),
         (Action.EDIT_SETTINGS, Action.TRY_AGAIN),
         Focus.PORT,
     ),
     ErrorKind.CANCELLED: Rule(
         Variant.OTHER,
-        "The check was stopped",
-        "The check was stopped before it finished.",
-        "Try again when you are ready.",
+        N_("The check was stopped"),
+        N_("The check was stopped before it finished."),
+        N_("Try again when you are ready."),
         (Action.TRY_AGAIN, Action.GO_BACK),
         Focus.NONE,
     ),
@@ -325,13 +392,14 @@ def problem_for(
     if Action.TRUST_CERTIFICATE in actions and not certificates:
         actions = tuple(a for a in actions if a is not Action.TRUST_CERTIFICATE)
     focus = error.field if error.field is not Field.NONE else focus_field(rule.focus, side)
+    provider = candidate.provider.name if candidate is not None else ""
     return Problem(
         kind=error.kind,
         variant=rule.variant,
         side=side,
-        title=rule.title,
-        message=error.message or rule.message,
-        fix=error.fix or rule.fix,
+        title=rule_text(rule.title_text, provider),
+        message=error.message or rule_text(rule.message_text, provider),
+        fix=error.fix or rule_text(rule.fix_text, provider),
         actions=actions or (Action.GO_BACK,),
         focus=focus,
         details=_details(((side, error), *other_errors)),
@@ -370,14 +438,16 @@ def _details(errors: tuple[tuple[str, UserFacingError], ...]) -> str:
     """Technical facts for the Details expander and for support staff (never a password)."""
     lines = []
     for side, error in errors:
-        lines.append(f"{SIDE_WORDS.get(side, side)}: {error.kind} - {error.message}")
+        # Translators: a line of technical details: which server, the error's code name, what happened.
+        line = _("{side}: {kind} - {message}")
+        lines.append(line.format(side=SIDE_WORDS.get(side, side), kind=error.kind, message=error.message))
         if error.details:
             lines.append(f"  {error.details}")
     return "\n".join(lines)
 
 
 def offline_problem(message: str) -> Problem:
-    error = UserFacingError(ErrorKind.OFFLINE, message or "This computer does not seem to be connected.")
+    error = UserFacingError(ErrorKind.OFFLINE, message or _("This computer does not seem to be connected."))
     return problem_for(error, "", None)
 
 
@@ -386,9 +456,9 @@ def save_problem(reason: str) -> Problem:
         kind=ErrorKind.PROTOCOL_ERROR,
         variant=Variant.OTHER,
         side="",
-        title="Your account could not be saved",
-        message="The settings work, but Deskmail could not save them on this computer.",
-        fix="Check that the disk is not full, then try again.",
+        title=_("Your account could not be saved"),
+        message=_("The settings work, but Deskmail could not save them on this computer."),
+        fix=_("Check that the disk is not full, then try again."),
         actions=(Action.GO_BACK,),
         focus=Field.NONE,
         details=reason,
@@ -398,7 +468,7 @@ def save_problem(reason: str) -> Problem:
 def unexpected_problem(error: BaseException) -> Problem:
     wrapped = UserFacingError(
         ErrorKind.PROTOCOL_ERROR,
-        "Something unexpected went wrong while checking your settings.",
+        _("Something unexpected went wrong while checking your settings."),
         details=redact(f"{type(error).__name__}: {error}"),
     )
     return problem_for(wrapped, "", None)

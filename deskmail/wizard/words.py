@@ -4,36 +4,71 @@ from __future__ import annotations
 
 import functools
 import ipaddress
+from collections.abc import Iterator, Mapping
+from typing import TypeVar
 
 from publicsuffixlist import PublicSuffixList
 
+from deskmail.core.i18n import N_, _
 from deskmail.core.serverconfig import Candidate, Security
 
-SECURITY_WORDS = {
-    Security.SSL: "Encrypted (SSL/TLS)",
-    Security.STARTTLS: "Encrypted (STARTTLS)",
-    Security.PLAIN: "Not encrypted!",
-}
+K = TypeVar("K")
+
+
+class TextTable(Mapping[K, str]):
+    """A table of texts marked with N_() at import time that reads out in the language in use.
+
+    The language is chosen after imports, so the table keeps the English message ids and translates
+    each one when it is looked up: callers index it, iterate `items()` or `values()` as with a dict.
+    """
+
+    def __init__(self, texts: dict[K, str]) -> None:
+        self._texts = texts
+
+    def __getitem__(self, key: K) -> str:
+        return _(self._texts[key])
+
+    def __iter__(self) -> Iterator[K]:
+        return iter(self._texts)
+
+    def __len__(self) -> int:
+        return len(self._texts)
+
+
+SECURITY_WORDS = TextTable(
+    {
+        Security.SSL: N_("Encrypted (SSL/TLS)"),
+        Security.STARTTLS: N_("Encrypted (STARTTLS)"),
+        Security.PLAIN: N_("Not encrypted!"),
+    }
+)
 
 # Where settings came from, finishing the sentence "We found these settings in ...".
-SOURCE_WORDS = {
-    "bundled": "Deskmail's own list of e-mail providers",
-    "autoconfig": "your e-mail provider's website",
-    "wellknown": "your e-mail provider's website",
-    "ispdb": "the Thunderbird database of e-mail providers",
-    "mx": "the server that receives mail for your domain",
-    "srv": "the settings your domain publishes",
-    "guess": "a guess: we tried the usual server names and these answered",
-    "manual": "the settings you typed",
-}
+SOURCE_WORDS = TextTable(
+    {
+        # Translators: these finish "Where these settings come from: ...", so they start in lower case.
+        "bundled": N_("Deskmail's own list of e-mail providers"),
+        "autoconfig": N_("your e-mail provider's website"),
+        "wellknown": N_("your e-mail provider's website"),
+        "ispdb": N_("the Thunderbird database of e-mail providers"),
+        "mx": N_("the server that receives mail for your domain"),
+        "srv": N_("the settings your domain publishes"),
+        "guess": N_("a guess: we tried the usual server names and these answered"),
+        "manual": N_("the settings you typed"),
+    }
+)
 
 # Why an untrusted source needs a person to look before their password is sent anywhere.
-CONFIRM_REASONS = {
-    "http": "These settings came over an unprotected connection, so someone could have changed them on the way.",
-    "mx": "These settings were worked out from the server that receives your mail, not given by your provider.",
-    "guess": "Nobody told us these settings: we guessed them because these servers answered.",
-    "other": "We could not make sure these settings really come from your e-mail provider.",
-}
+CONFIRM_REASONS = TextTable(
+    {
+        "http": N_(
+            "These settings came over an unprotected connection, so someone could have changed them on the way."
+        ),
+        "mx": N_("These settings were worked out from the server that receives your mail, not given by your provider."),
+        "guess": N_("Nobody told us these settings: we guessed them because these servers answered."),
+        "other": N_("We could not make sure these settings really come from your e-mail provider."),
+    }
+)
 
 
 def security_words(security: Security) -> str:
@@ -41,9 +76,10 @@ def security_words(security: Security) -> str:
 
 
 def source_words(candidate: Candidate) -> str:
-    words = SOURCE_WORDS.get(candidate.source, "an unknown place")
+    words = SOURCE_WORDS.get(candidate.source) or _("an unknown place")
     if candidate.url.startswith("http://"):
-        words += " (over an unprotected connection)"
+        # Translators: {source} is one of the places settings come from ("your e-mail provider's website").
+        return _("{source} (over an unprotected connection)").format(source=words)
     return words
 
 

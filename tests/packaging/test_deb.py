@@ -127,6 +127,17 @@ def test_frozen_app_adds_an_account_syncs_and_shows_the_mail(
     listed = json.loads(run("messages", mailbox.email, "INBOX", "--json").stdout)
     assert len(listed["messages"]) == 5
 
+    # The catalogs, Babel's CLDR data and Qt's own translations are in the bundle, for each language.
+    env["DESKMAIL_LANG"] = "de"
+    assert "Nachrichten" in run("folders", mailbox.email).stdout
+    env["DESKMAIL_LANG"] = "en"
+    bundle = frozen.parent
+    for code in ("de", "ja", "ar", "pt_BR"):
+        assert list(bundle.rglob(f"locale/{code}/LC_MESSAGES/deskmail.mo")), code
+        assert list(bundle.rglob(f"qtbase_{code}.qm")), code
+        assert list(bundle.rglob(f"babel/locale-data/{code}.dat")), code
+    assert not list(bundle.rglob("qtbase_ru.qm")), "Qt translations of languages we do not ship stay out"
+
     # The mail window of the frozen app (screenshot for people to look at).
     shots = BUILD / "install-test"
     shots.mkdir(parents=True, exist_ok=True)

@@ -22,7 +22,7 @@ def test_undo_send_defaults_to_five_seconds_and_is_set_from_the_command_line(
 ) -> None:
     monkeypatch.setenv("DESKMAIL_HOME", str(tmp_path))
     assert main(["settings", "--json"]) == 0
-    assert json.loads(capsys.readouterr().out)["settings"] == {"undo_send_seconds": 5}
+    assert json.loads(capsys.readouterr().out)["settings"] == {"undo_send_seconds": 5, "language": ""}
     assert main(["settings", "set", "undo_send_seconds", "12"]) == 0
     assert settings_of(tmp_path).undo_send_seconds() == 12
     assert main(["settings", "set", "undo_send_seconds", "31"]) == 2  # 0 to 30 only
@@ -40,3 +40,17 @@ def test_a_hand_edited_file_never_breaks_sending(tmp_path: Path, text: str, seco
     settings.path.parent.mkdir(parents=True)
     settings.path.write_text(text)
     assert settings.undo_send_seconds() == seconds
+
+
+def test_the_language_is_chosen_from_the_command_line_and_a_wrong_one_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("DESKMAIL_HOME", str(tmp_path))
+    assert main(["settings", "set", "language", "pt_BR"]) == 0
+    assert settings_of(tmp_path).language() == "pt_BR"
+    assert main(["settings", "set", "language", "klingon"]) == 2
+    assert "pt_BR" in capsys.readouterr().err  # the choices are listed
+    assert main(["settings", "set", "language", ""]) == 0  # back to the system's
+    assert settings_of(tmp_path).language() == ""
+    settings_of(tmp_path).path.write_text('{"language": 42}')
+    assert settings_of(tmp_path).language() == ""  # a hand-edited file never breaks start-up

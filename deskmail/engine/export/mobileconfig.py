@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from deskmail import APP_ID, APP_NAME
+from deskmail.core.i18n import _, ngettext
 from deskmail.core.serverconfig import AUTH_PASSWORD_CLEARTEXT, AUTH_PASSWORD_ENCRYPTED, Protocol, ServerConfig
 from deskmail.engine.accounts import Account
 from deskmail.engine.export import ExportError
@@ -34,14 +35,24 @@ def _auth(server: ServerConfig) -> str:
 
 def mail_payload(account: Account) -> dict[str, Any]:
     if account.uses_oauth:
-        raise ExportError(
-            "This account signs in through your provider's web page, which an iPhone profile cannot do. "
-            "On the iPhone, add it in Settings > Mail > Accounts > Add Account, choosing "
-            f"{account.provider.name or 'your provider'} if it is listed."
-        )
+        if account.provider.name:
+            message = _(
+                "This account signs in through your provider's web page, which an iPhone profile cannot do. "
+                "On the iPhone, add it in Settings > Mail > Accounts > Add Account, choosing {provider} "
+                "if it is listed."
+            ).format(provider=account.provider.name)
+        else:
+            message = _(
+                "This account signs in through your provider's web page, which an iPhone profile cannot do. "
+                "On the iPhone, add it in Settings > Mail > Accounts > Add Account, choosing your provider if it "
+                "is listed."
+            )
+        raise ExportError(message)
     kind = ACCOUNT_TYPES.get(account.incoming.protocol)
     if kind is None:
-        raise ExportError(f"An iPhone cannot receive mail over {account.incoming.protocol.upper()}.")
+        raise ExportError(
+            _("An iPhone cannot receive mail over {protocol}.").format(protocol=account.incoming.protocol.upper())
+        )
     incoming, outgoing = account.incoming, account.outgoing
     ident = f"{APP_ID}.mail.{account.key}"
     return {
@@ -50,7 +61,7 @@ def mail_payload(account: Account) -> dict[str, Any]:
         "PayloadIdentifier": ident,
         "PayloadUUID": str(uuid.uuid5(NAMESPACE, ident)).upper(),
         "PayloadDisplayName": account.email,
-        "PayloadDescription": f"E-mail settings for {account.email}",
+        "PayloadDescription": _("E-mail settings for {email}").format(email=account.email),
         "EmailAccountDescription": account.provider.name or account.email,
         "EmailAccountName": account.display_name,
         "EmailAccountType": kind,
@@ -74,18 +85,25 @@ def mail_payload(account: Account) -> dict[str, Any]:
 def mobileconfig(accounts: Sequence[Account]) -> bytes:
     """The profile as XML plist bytes, ready to save as NAME.mobileconfig or attach to a message."""
     if not accounts:
-        raise ExportError("There is no account to export.")
+        raise ExportError(_("There is no account to export."))
     content = [mail_payload(account) for account in accounts]
     keys = ",".join(sorted(account.key for account in accounts))
     ident = f"{APP_ID}.profile.{uuid.uuid5(NAMESPACE, keys)}"
-    name = accounts[0].email if len(accounts) == 1 else f"{len(accounts)} e-mail accounts"
+    count = len(accounts)
+    name = (
+        accounts[0].email
+        if count == 1
+        else ngettext("{n} e-mail account", "{n} e-mail accounts", count).format(n=count)
+    )
     profile = {
         "PayloadType": "Configuration",
         "PayloadVersion": 1,
         "PayloadIdentifier": ident,
         "PayloadUUID": str(uuid.uuid5(NAMESPACE, ident)).upper(),
-        "PayloadDisplayName": f"E-mail: {name}",
-        "PayloadDescription": f"Adds {name} to Mail. Your phone asks for the password while installing.",
+        "PayloadDisplayName": _("E-mail: {name}").format(name=name),
+        "PayloadDescription": _("Adds {name} to Mail. Your phone asks for the password while installing.").format(
+            name=name
+        ),
         "PayloadOrganization": APP_NAME,
         "PayloadRemovalDisallowed": False,
         "PayloadContent": content,

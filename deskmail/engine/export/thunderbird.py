@@ -16,6 +16,7 @@ from typing import Any
 import idna
 import segno
 
+from deskmail.core.i18n import _
 from deskmail.core.serverconfig import (
     AUTH_OAUTH2,
     AUTH_PASSWORD_CLEARTEXT,
@@ -73,7 +74,7 @@ def make_qr(payload: str) -> segno.QRCode:
     try:
         return segno.make_qr(payload.encode("ascii"), error=ERROR_LEVEL, mode="byte", boost_error=True)
     except segno.DataOverflowError as exc:
-        raise ExportError("These settings are too long to fit in a QR code.") from exc
+        raise ExportError(_("These settings are too long to fit in a QR code.")) from exc
 
 
 def qr_version(text: str) -> int:
@@ -87,16 +88,18 @@ def ascii_host(host: str) -> str:
     try:
         return idna.encode(host, uts46=True).decode("ascii")
     except (idna.IDNAError, UnicodeError) as exc:
-        raise ExportError(f"The server name {host!r} cannot be written in a QR code.") from exc
+        raise ExportError(_("The server name {host!r} cannot be written in a QR code.").format(host=host)) from exc
 
 
 def ascii_address(email: str) -> str:
     """The address with its domain in ASCII; the format has no way to carry a non-ASCII local part."""
-    local, _, domain = email.strip().rpartition("@")
+    local, _at, domain = email.strip().rpartition("@")
     if not local or not local.isascii():
         raise ExportError(
-            f"Thunderbird cannot take the address {email} from a QR code: it only accepts addresses written "
-            "in plain Latin letters. Type the settings into the phone instead."
+            _(
+                "Thunderbird cannot take the address {email} from a QR code: it only accepts addresses written "
+                "in plain Latin letters. Type the settings into the phone instead."
+            ).format(email=email)
         )
     return f"{local}@{ascii_host(domain)}"
 
@@ -123,7 +126,9 @@ def account_elements(account: Account, password: str | None = None) -> list[Any]
     """[IncomingServer, OutgoingServerGroups] for one account; the password only when given."""
     protocol = INCOMING_PROTOCOLS.get(account.incoming.protocol)
     if protocol is None:
-        raise ExportError(f"Thunderbird cannot receive mail over {account.incoming.protocol.upper()}.")
+        raise ExportError(
+            _("Thunderbird cannot receive mail over {protocol}.").format(protocol=account.incoming.protocol.upper())
+        )
     address = ascii_address(account.email)
     incoming = _server(protocol, account, account.incoming)
     outgoing = _server(OUTGOING_SMTP, account, account.outgoing)
@@ -150,7 +155,7 @@ def payload(elements: Sequence[list[Any]], number: int, total: int) -> str:
 def export_codes(accounts: Sequence[tuple[Account, str | None]], max_version: int = MAX_QR_VERSION) -> list[QrCode]:
     """Every account in as few codes as fit; an account too big for max_version gets a larger code of its own."""
     if not accounts:
-        raise ExportError("There is no account to export.")
+        raise ExportError(_("There is no account to export."))
     elements = [account_elements(account, password) for account, password in accounts]
     # Pack with the widest sequence numbers the export could have, so the real numbers always fit too.
     widest = len(elements)

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from imapclient import IMAPClient
 
 from deskmail.core.cancel import NEVER, CancelToken
+from deskmail.core.i18n import _
 from deskmail.engine import failures
 from deskmail.engine.imap.actions import replay
 from deskmail.engine.imap.session import ImapSession, StatusInfo
@@ -72,16 +73,16 @@ def sync_account(
             if session.connector is None or broken >= MAX_BROKEN_FOLDERS or type(exc) is ConnectionLost:
                 raise
             log.warning("could not sync %s, connection closed: %s", folder.name, exc)
-            text = failures.FOLDER_TOO_SLOW if isinstance(exc, TooSlow) else failures.FOLDER_UNREADABLE
+            text = _(failures.FOLDER_TOO_SLOW if isinstance(exc, TooSlow) else failures.FOLDER_UNREADABLE)
             report.folders.append(FolderReport(folder.name, error=text, skipped=len(session.skipped)))
         except ImapError as exc:
             if exc.status not in ("NO", "BAD"):
                 raise
             log.warning("could not sync %s: %s", folder.name, exc)  # the server's words: the log only
-            report.folders.append(FolderReport(folder.name, error=failures.FOLDER_REFUSED))
+            report.folders.append(FolderReport(folder.name, error=_(failures.FOLDER_REFUSED)))
         except _BAD_DATA:
             log.warning("could not sync %s: unreadable data", folder.name, exc_info=True)
-            report.folders.append(FolderReport(folder.name, error=failures.FOLDER_UNREADABLE))
+            report.folders.append(FolderReport(folder.name, error=_(failures.FOLDER_UNREADABLE)))
             if session.selected is not None:
                 session.unselect()
 

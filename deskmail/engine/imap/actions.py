@@ -12,6 +12,7 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from deskmail.core.i18n import ngettext
 from deskmail.engine.imap.folderops import FOLDER_OPS, pending_server_names, replay_folder_op
 from deskmail.engine.imap.session import CopyUids, ImapSession
 from deskmail.engine.imap.wire import ImapError
@@ -220,14 +221,29 @@ def _roll_back(store: Store, folder: Folder, op: PendingOp, exc: ImapError) -> R
 
 
 def _explain(op: PendingOp, folder: Folder, count: int) -> str:
-    what = "1 message" if count == 1 else f"{count} messages"
+    words = {"n": count, "folder": folder.display_name, "destination": op.args.get("destination", "")}
     if op.kind in ("move", MOVE_BY_ID):
-        return (
-            f"The server refused to move {what} from {folder.display_name} to "
-            f"{op.args.get('destination', '')}. They are back where they were."
+        text = ngettext(
+            "The server refused to move 1 message from {folder} to {destination}. It is back where it was.",
+            "The server refused to move {n} messages from {folder} to {destination}. They are back where they were.",
+            count,
         )
-    if op.kind == "copy":
-        return f"The server refused to copy {what} from {folder.display_name} to {op.args.get('destination', '')}."
-    if op.kind == "expunge":
-        return f"The server refused to delete {what} in {folder.display_name}. They are back in the list."
-    return f"The server refused to change {what} in {folder.display_name}. The change was undone."
+    elif op.kind == "copy":
+        text = ngettext(
+            "The server refused to copy 1 message from {folder} to {destination}.",
+            "The server refused to copy {n} messages from {folder} to {destination}.",
+            count,
+        )
+    elif op.kind == "expunge":
+        text = ngettext(
+            "The server refused to delete 1 message in {folder}. It is back in the list.",
+            "The server refused to delete {n} messages in {folder}. They are back in the list.",
+            count,
+        )
+    else:
+        text = ngettext(
+            "The server refused to change 1 message in {folder}. The change was undone.",
+            "The server refused to change {n} messages in {folder}. The change was undone.",
+            count,
+        )
+    return text.format(**words)

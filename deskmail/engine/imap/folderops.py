@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 
 from deskmail.core.errors import ErrorKind, UserFacingError
+from deskmail.core.i18n import _, ngettext
 from deskmail.engine.imap.session import ImapSession
 from deskmail.engine.imap.wire import ImapError
 from deskmail.engine.store.models import Folder, FolderInfo, PendingOp, SpecialUse
@@ -40,7 +41,7 @@ class FolderActions:
 
     def rename(self, folder: Folder, new_name: str) -> Folder:
         """A new name for a folder of the person's own, at once; the server follows on replay."""
-        _refuse_special(folder, "renamed")
+        _refuse_special(folder, _("The {folder} folder cannot be renamed: Deskmail and your provider need it."))
         parent, delimiter, _leaf = folder.name.rpartition(folder.delimiter)
         new = f"{parent}{delimiter}{_clean(new_name, folder.delimiter)}"
         if new == folder.name:
@@ -56,7 +57,7 @@ class FolderActions:
 
     def delete(self, folder: Folder) -> None:
         """Hide the folder now; its messages stay in the store until the server confirms the delete."""
-        _refuse_special(folder, "deleted")
+        _refuse_special(folder, _("The {folder} folder cannot be deleted: Deskmail and your provider need it."))
         with self.store.transaction():
             self.store.set_deleting(folder.id, True)
             self.store.add_op(DELETE, folder.id, [], {"name": folder.name}, {})
@@ -72,7 +73,7 @@ class FolderActions:
             or self.store.conn.execute("SELECT 1 FROM folders WHERE lower(name) = lower(?)", (full,)).fetchone()
         )
         if taken:
-            raise _name_problem(f"There is already a folder called \u201c{full}\u201d.")
+            raise _name_problem(_("There is already a folder called \u201c{name}\u201d.").format(name=full))
         return full
 
 
@@ -80,24 +81,28 @@ def _clean(name: str, delimiter: str) -> str:
     """The name as typed, spaces tidied; raises a plain-words error for names a server would refuse."""
     name = " ".join(name.split())
     if not name:
-        raise _name_problem("Please type a name for the folder.")
+        raise _name_problem(_("Please type a name for the folder."))
     if delimiter and delimiter in name:
-        raise _name_problem(f"A folder name cannot contain \u201c{delimiter}\u201d.")
+        raise _name_problem(_("A folder name cannot contain \u201c{character}\u201d.").format(character=delimiter))
     if len(name) > MAX_NAME:
-        raise _name_problem(f"Please choose a shorter name (at most {MAX_NAME} characters).")
+        raise _name_problem(
+            ngettext(
+                "Please choose a shorter name (at most {n} character).",
+                "Please choose a shorter name (at most {n} characters).",
+                MAX_NAME,
+            ).format(n=MAX_NAME)
+        )
     return name
 
 
 def _name_problem(message: str) -> UserFacingError:
-    return UserFacingError(ErrorKind.PROTOCOL_ERROR, message, fix="Choose another name.")
+    return UserFacingError(ErrorKind.PROTOCOL_ERROR, message, fix=_("Choose another name."))
 
 
-def _refuse_special(folder: Folder, done: str) -> None:
+def _refuse_special(folder: Folder, message: str) -> None:
+    """Refuse to change Inbox, Sent, Drafts, ...; `message` is the translated sentence with {folder}."""
     if folder.name.upper() == "INBOX" or folder.special_use is not SpecialUse.NONE:
-        raise UserFacingError(
-            ErrorKind.PROTOCOL_ERROR,
-            f"The {folder.display_name} folder cannot be {done}: Deskmail and your provider need it.",
-        )
+        raise UserFacingError(ErrorKind.PROTOCOL_ERROR, message.format(folder=folder.display_name))
 
 
 def replay_folder_op(session: ImapSession, store: Store, op: PendingOp, server_names: dict[int, str]) -> str:
@@ -148,26 +153,32 @@ def _send(session: ImapSession, op: PendingOp) -> str:
 
 
 def _roll_back(store: Store, op: PendingOp, exc: ImapError) -> str:
-    reason = f" The server said: {exc.text}" if exc.text else ""
     with store.transaction():
         store.finish_op(op.id)
         if op.kind == CREATE:
             name = str(op.args["name"])
             store.remove_folder(name)
-            return f"The server refused to create the folder \u201c{name}\u201d, so it was removed again.{reason}"
-        if op.kind == RENAME:
+            text = _("The server refused to create the folder \u201c{name}\u201d, so it was removed again.").format(
+                name=name
+            )
+        elif op.kind == RENAME:
             old, new = str(op.args["old"]), str(op.args["new"])
             store.rename_folder(new, old)
-            return (
-                f"The server refused to rename the folder \u201c{old}\u201d to \u201c{new}\u201d. "
-                f"It has its old name again.{reason}"
-            )
-        name = str(op.args["name"])
-        store.set_deleting(op.folder_id, False)
-        return (
-            f"The server refused to delete the folder \u201c{name}\u201d. "
-            f"It is back in the list with its messages.{reason}"
-        )
+            text = _(
+                "The server refused to rename the folder \u201c{old}\u201d to \u201c{new}\u201d. "
+                "It has its old name again."
+            ).format(old=old, new=new)
+        else:
+            name = str(op.args["name"])
+            store.set_deleting(op.folder_id, False)
+            text = _(
+                "The server refused to delete the folder \u201c{name}\u201d. It is back in the list with its messages."
+            ).format(name=name)
+    # The server's own words stay as they came (often English): they help support, not translation.
+    if not exc.text:
+        return text
+    said = _("The server said: {reason}").format(reason=exc.text)
+    return f"{text} {said}"
 
 
 def pending_server_names(ops: list[PendingOp]) -> dict[int, str]:

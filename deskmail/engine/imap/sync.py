@@ -17,6 +17,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from deskmail.core.cancel import NEVER, CancelToken
+from deskmail.core.i18n import ngettext
+from deskmail.core.numbers import grouped
 from deskmail.engine.imap.session import FlagChange, ImapSession, SelectInfo, StatusInfo
 from deskmail.engine.store.models import Folder, FolderInfo, MessageHeaders, SpecialUse
 from deskmail.engine.store.writer import Store
@@ -39,7 +41,9 @@ class SyncProgress:
     total: int
 
     def __str__(self) -> str:
-        return f"{self.folder}: {self.done:,} of {self.total:,} messages"
+        return ngettext(
+            "{folder}: {done} of {total} message", "{folder}: {done} of {total} messages", self.total
+        ).format(folder=self.folder, done=grouped(self.done), total=grouped(self.total))
 
 
 @dataclass

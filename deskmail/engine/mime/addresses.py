@@ -5,6 +5,7 @@ from __future__ import annotations
 import email.utils
 import re
 
+from deskmail.core.i18n import _
 from deskmail.discovery.address import AddressError, parse_address
 from deskmail.engine.mime.decode import Address, clean_text
 
@@ -14,9 +15,12 @@ class RecipientError(AddressError):
 
     def __init__(self, invalid: list[str], reasons: list[str]) -> None:
         if len(invalid) == 1:
-            message = f"“{invalid[0]}” is not a valid e-mail address. {reasons[0]}"
+            not_valid = _("“{address}” is not a valid e-mail address.").format(address=invalid[0])
+            message = f"{not_valid} {reasons[0]}"
         else:
-            message = "These are not valid e-mail addresses: " + ", ".join(f"“{i}”" for i in invalid)
+            message = _("These are not valid e-mail addresses: {addresses}").format(
+                addresses=", ".join(f"“{i}”" for i in invalid)
+            )
         super().__init__(message)
         self.invalid = invalid
 

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from deskmail.core.i18n import _
 from deskmail.discovery.domains import is_known_tld, registered_domain
 
 # Text that is an address: optional scheme, optional user@, a dotted host, optional port and path.
@@ -38,7 +39,9 @@ class DeceptiveLink:
     goes_to: str
 
     def question(self) -> str:
-        return f"This link says {self.says} but goes to {self.goes_to}. Open anyway?"
+        return _("This link says {says} but goes to {goes_to}. Open anyway?").format(
+            says=self.says, goes_to=self.goes_to
+        )
 
 
 def _ascii_host(host: str) -> str:

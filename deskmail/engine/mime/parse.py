@@ -15,6 +15,7 @@ from email.parser import BytesParser
 from pathlib import Path
 from typing import BinaryIO, TypeVar
 
+from deskmail.core.i18n import N_, _
 from deskmail.engine.mime.bigfile import BIG_PART, OFFLOAD_HEADER, OffloadedParts, Span, skeleton, skeleton_of_bytes
 from deskmail.engine.mime.decode import Address, clean_text, decode_bytes, parse_address_header
 from deskmail.engine.mime.filenames import clean_filename, is_executable
@@ -320,7 +321,7 @@ def _repair_header_block(raw: bytes) -> bytes:
 
 BIG_MESSAGE = 4 * BIG_PART  # bigger messages are parsed as a skeleton (see parse_message)
 MAX_MULTIPARTS = 200  # more multipart headers than this is an attack on the (recursive) stdlib parser
-TOO_NESTED = "This message is built from too many nested parts to be shown safely."
+TOO_NESTED = N_("This message is built from too many nested parts to be shown safely.")
 
 
 def _parse_tree(raw: bytes, offload: OffloadedParts | None) -> tuple[Message, _Body, _Walk]:
@@ -333,7 +334,7 @@ def _parse_tree(raw: bytes, offload: OffloadedParts | None) -> tuple[Message, _B
         except RecursionError:
             walk = _Walk(offload=offload)
     msg = BytesParser(policy=email.policy.compat32).parsebytes(raw, headersonly=True)
-    return msg, _Body(plain=TOO_NESTED, plain_is_real=True), walk
+    return msg, _Body(plain=_(TOO_NESTED), plain_is_real=True), walk
 
 
 def parse_message_file(path: Path, big_part: int = BIG_PART) -> ParsedMessage:

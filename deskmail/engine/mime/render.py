@@ -6,6 +6,7 @@ import base64
 import html
 from dataclasses import dataclass
 
+from deskmail.core.i18n import pgettext
 from deskmail.engine.mime.parse import Attachment, ParsedMessage, parse_message
 from deskmail.engine.mime.sanitize import sanitize_html
 from deskmail.engine.mime.text import text_to_html
@@ -45,11 +46,12 @@ def _cid_urls(message: ParsedMessage, embed: bool) -> dict[str, str]:
 
 def _attached_header(message: ParsedMessage) -> str:
     """The From/Date/Subject lines above an attached message shown in the body, escaped."""
+    # The labels read like the reader's own header (translated); the date stays in the RFC 5322 style.
     rows = [
-        ("From", ", ".join(a.formatted() for a in message.sender)),
-        ("Date", message.date.strftime("%a, %d %b %Y %H:%M %z") if message.date else ""),
-        ("Subject", message.subject),
-        ("To", ", ".join(a.formatted() for a in message.to)),
+        (pgettext("header", "From"), ", ".join(a.formatted() for a in message.sender)),
+        (pgettext("header", "Date"), message.date.strftime("%a, %d %b %Y %H:%M %z") if message.date else ""),
+        (pgettext("header", "Subject"), message.subject),
+        (pgettext("header", "To"), ", ".join(a.formatted() for a in message.to)),
     ]
     return "".join(f"<div><b>{label}:</b> {html.escape(value)}</div>" for label, value in rows if value)
 

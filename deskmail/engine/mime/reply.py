@@ -3,16 +3,36 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO
 
+from deskmail.core import i18n
+from deskmail.core.i18n import _
 from deskmail.engine.mime.compose import FORWARDED_HEADER, AttachmentFile, OutgoingMessage
 from deskmail.engine.mime.decode import Address
 from deskmail.engine.mime.parse import Attachment, ParsedMessage
 
-# Prefixes other mail programs write, in several languages, optionally counted ("Re[2]:").
-_REPLY_PREFIX = re.compile(r"^\s*(?:re|aw|sv|antw|vs|ref|rif|r)(?:\[\d+\])?\s*:", re.IGNORECASE)
-_FORWARD_PREFIX = re.compile(r"^\s*(?:fwd?|wg|tr|enc|rv|vs|doorst)(?:\[\d+\])?\s*:", re.IGNORECASE)
+# Prefixes other mail programs write in their languages, optionally counted ("Re[2]:", "AW(3):"),
+# with an ASCII or a full-width colon. We write "Re:" and "Fwd:" ourselves, as RFC 5322 suggests
+# and most programs recognise; these lists only keep replies from piling prefixes up.
+_REPLY_WORDS = (
+    "re", "res", "resp", "aw", "antw", "antwort", "sv", "vs", "ref", "rif", "r", "odp", "yan", "atb", "ats",
+    "vá", "odg", "回复", "回覆", "答复", "返信", "رد", "ΑΠ", "ΣΧΕΤ", "תשובה", "отв",
+)  # fmt: skip
+_FORWARD_WORDS = (
+    "fwd", "fw", "wg", "tr", "enc", "rv", "i", "pd", "doorst", "vb", "vs", "vl", "ilt", "i̇lt", "továbbítás",
+    "转发", "轉寄", "転送", "ΠΡΘ", "הועבר", "إعادة توجيه", "пересл",
+)  # fmt: skip
+
+
+def _prefix_pattern(words: tuple[str, ...]) -> re.Pattern[str]:
+    alternatives = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+    return re.compile(rf"^\s*(?:{alternatives})\s*(?:\[\d+\]|\(\d+\))?\s*[:：]", re.IGNORECASE)
+
+
+_REPLY_PREFIX = _prefix_pattern(_REPLY_WORDS)
+_FORWARD_PREFIX = _prefix_pattern(_FORWARD_WORDS)
 MAX_REFERENCES = 20  # long threads: keep the root and the newest ids, as RFC 5322 suggests
 
 
@@ -25,12 +45,28 @@ def forward_subject(subject: str) -> str:
 
 
 def attribution(original: ParsedMessage) -> str:
-    """The line above a quoted reply: "On <date>, <name> wrote:"."""
-    who = original.sender[0].display() if original.sender else "someone"
+    """The line above a quoted reply, in the writer's language: "On <date> at <time>, <name> wrote:"."""
+    if not original.sender:
+        if original.date is None:
+            return _("Someone wrote:")
+        date, time = _local_date_and_time(original.date)
+        return _("On {date} at {time}, someone wrote:").format(date=date, time=time)
+    who = original.sender[0].display()
     if original.date is None:
-        return f"{who} wrote:"
-    when = original.date.astimezone()
-    return f"On {when:%a, %d %b %Y at %H:%M}, {who} wrote:"
+        return _("{name} wrote:").format(name=who)
+    date, time = _local_date_and_time(original.date)
+    return _("On {date} at {time}, {name} wrote:").format(date=date, time=time, name=who)
+
+
+def _local_date_and_time(when: datetime) -> tuple[str, str]:
+    """The date and time as the writer's language writes them (CLDR through Babel); English as before."""
+    local = when.astimezone()
+    code = i18n.language()
+    if code == "en":
+        return f"{local:%a, %d %b %Y}", f"{local:%H:%M}"
+    from babel.dates import format_date, format_time
+
+    return format_date(local, "full", locale=code), format_time(local, "short", locale=code)
 
 
 def quote(text: str) -> str:
@@ -82,16 +118,28 @@ def reply(
 
 
 def _forward_header(original: ParsedMessage) -> str:
-    lines = ["---------- Forwarded message ----------"]
-    if original.sender:
-        lines.append("From: " + ", ".join(a.formatted() for a in original.sender))
-    for label, value in (("Date", original.date.strftime("%a, %d %b %Y %H:%M %z") if original.date else ""),
-                         ("Subject", original.subject),
-                         ("To", ", ".join(a.formatted() for a in original.to)),
-                         ("Cc", ", ".join(a.formatted() for a in original.cc))):  # fmt: skip
-        if value:
-            lines.append(f"{label}: {value}")
+    """The block above a forwarded text, in the writer's language (the original's own words stay as they are)."""
+    # Translators: the line above a forwarded message's header block; keep the dashes.
+    lines = [_("---------- Forwarded message ----------")]
+    fields = (
+        # Translators: labels in the header block of a forwarded message.
+        (_("From: {value}"), ", ".join(a.formatted() for a in original.sender)),
+        (_("Date: {value}"), _forward_date(original.date) if original.date else ""),
+        (_("Subject: {value}"), original.subject),
+        (_("To: {value}"), ", ".join(a.formatted() for a in original.to)),
+        (_("Cc: {value}"), ", ".join(a.formatted() for a in original.cc)),
+    )
+    lines += [label.format(value=value) for label, value in fields if value]
     return "\n".join(lines)
+
+
+def _forward_date(when: datetime) -> str:
+    code = i18n.language()
+    if code == "en":
+        return when.strftime("%a, %d %b %Y %H:%M %z")
+    from babel.dates import format_datetime
+
+    return format_datetime(when, "full", locale=code)
 
 
 def forward(original: ParsedMessage, raw: bytes | Path, *, me: Address, inline: bool = True) -> OutgoingMessage:

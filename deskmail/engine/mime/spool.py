@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import BinaryIO, cast
 
 from deskmail.core.errors import ErrorKind, UserFacingError
+from deskmail.core.i18n import _
 from deskmail.engine.mime.compose import AttachmentFile, OutgoingMessage, build_message
 
 CHUNK = 57 * 1024  # a multiple of 57 bytes: each encodes to whole 76-character base64 lines
@@ -49,8 +50,10 @@ def unreadable_attachment(exc: OSError) -> UserFacingError:
     name = Path(exc.filename).name if getattr(exc, "filename", None) else ""
     return UserFacingError(
         ErrorKind.PROTOCOL_ERROR,
-        f"An attachment could not be read{f' ({name})' if name else ''}.",
-        fix="It may have been moved or deleted: remove it and attach it again.",
+        _("An attachment could not be read ({name}).").format(name=name)
+        if name
+        else _("An attachment could not be read."),
+        fix=_("It may have been moved or deleted: remove it and attach it again."),
         details=f"{type(exc).__name__}: {exc}",
         data={"queued": False},  # nothing went into the outbox: the composer keeps the message
     )

@@ -95,7 +95,12 @@ def html_to_text(markup: str) -> str:
 _END_OF_OWN_TEXT = re.compile(
     r"^(?:--|-- .*|-{3,}\s*original message\s*-{3,}|_{20,}|sent from my \w+.*|begin [0-7]{3,4} \S.*)$", re.IGNORECASE
 )
-_ATTRIBUTION = re.compile(r"\b(?:wrote|writes|schrieb|a écrit|escribió|scrisse)\s*:$", re.IGNORECASE)
+# "wrote:" as mail programs write it in the languages we ship and a few more.
+_ATTRIBUTION = re.compile(
+    r"(?:\bwrote|\bwrites|\bschrieb|\ba écrit|\bescribió|\bscrisse|\bha scritto|\bescreveu|\bschreef|"
+    r"\bnapisał[a]?|\bskrev|\bkirjoitti|\bнаписал[а]?|が書きました|のメッセージ|写道|寫道|كتب)\s*[:：]$",
+    re.IGNORECASE,
+)
 
 
 def make_preview(text: str, limit: int = PREVIEW_CHARS) -> str:

@@ -6,6 +6,8 @@ import binascii
 import re
 from dataclasses import dataclass
 
+from deskmail.core.i18n import _
+
 _BLOCK = re.compile(r"^begin [0-7]{3,4} ?([^\n]*)\n(.*?)^end[ \t]*$\n?", re.MULTILINE | re.DOTALL)
 MAX_BLOCKS = 50
 
@@ -43,7 +45,7 @@ def extract_uuencoded(text: str) -> tuple[str, list[UuFile]]:
         data = b"".join(_decode_line(line) for line in match.group(2).splitlines())
         name = match.group(1).strip()
         found.append(UuFile(name, data))
-        return f"[attachment: {name or 'unnamed file'}]\n"
+        return _("[attachment: {name}]").format(name=name or _("unnamed file")) + "\n"
 
     cleaned = _BLOCK.sub(replace, text) if "begin " in text else text
     return cleaned, found

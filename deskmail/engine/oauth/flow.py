@@ -18,6 +18,7 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from deskmail.core.cancel import NEVER, CancelToken
 from deskmail.core.errors import ErrorKind, UserFacingError
+from deskmail.core.i18n import _
 from deskmail.core.redact import register_secret
 from deskmail.core.settings import Settings
 from deskmail.engine.oauth.loopback import LoopbackListener, Redirect
@@ -71,8 +72,10 @@ def sign_in(
     if not provider.usable:
         raise UserFacingError(
             ErrorKind.OAUTH_REQUIRED,
-            f"This copy of Deskmail cannot sign in to {provider.name or provider.id} in the browser.",
-            fix="Use an app password instead.",
+            _("This copy of Deskmail cannot sign in to {provider} in the browser.").format(
+                provider=provider.name or provider.id
+            ),
+            fix=_("Use an app password instead."),
             details=f"no client id configured for provider {provider.id!r}",
         )
     verifier, state = new_verifier(), secrets.token_urlsafe(32)
@@ -81,13 +84,17 @@ def sign_in(
         redirect_uri = listener.redirect_uri
         url = authorization_url(provider, redirect_uri, state, challenge_for(verifier), email)
         if progress:
-            progress(f"Waiting for you to sign in to {provider.name or provider.id} in your browser...")
+            progress(
+                _("Waiting for you to sign in to {provider} in your browser...").format(
+                    provider=provider.name or provider.id
+                )
+            )
         open_browser(url)
         redirect = listener.wait(cancel, timeout)
     _check(provider, redirect, state)
     assert redirect is not None
     if progress:
-        progress(f"Finishing the sign-in with {provider.name or provider.id}...")
+        progress(_("Finishing the sign-in with {provider}...").format(provider=provider.name or provider.id))
     return exchange_code(provider, redirect.code, verifier, redirect_uri, settings, email, cancel)
 
 
@@ -96,26 +103,34 @@ def _check(provider: OAuthProvider, redirect: Redirect | None, state: str) -> No
     if redirect is None:
         raise UserFacingError(
             ErrorKind.TIMEOUT,
-            f"The sign-in with {name} did not finish in time.",
-            fix="Try again, and finish the sign-in in the browser window that opens.",
+            _("The sign-in with {provider} did not finish in time.").format(provider=name),
+            fix=_("Try again, and finish the sign-in in the browser window that opens."),
         )
     if not secrets.compare_digest(redirect.state.encode(), state.encode()):
         # Not the answer to our request (RFC 6749 10.12): never trade a code we did not ask for.
         raise UserFacingError(
             ErrorKind.PROTOCOL_ERROR,
-            f"The answer that came back from the browser does not belong to this sign-in with {name}.",
-            fix="Try again. If this keeps happening, close other sign-in windows first.",
+            _("The answer that came back from the browser does not belong to this sign-in with {provider}.").format(
+                provider=name
+            ),
+            fix=_("Try again. If this keeps happening, close other sign-in windows first."),
             details="state mismatch",
         )
     if redirect.error:
         denied = redirect.error == "access_denied"
         raise UserFacingError(
             ErrorKind.AUTH_FAILED if denied else ErrorKind.PROTOCOL_ERROR,
-            f"Deskmail was not allowed to read your mail at {name}."
-            if denied
-            else f"{name} could not finish the sign-in.",
-            fix="Try again and choose to allow Deskmail." if denied else "Try again later.",
+            (
+                _("Deskmail was not allowed to read your mail at {provider}.")
+                if denied
+                else _("{provider} could not finish the sign-in.")
+            ).format(provider=name),
+            fix=_("Try again and choose to allow Deskmail.") if denied else _("Try again later."),
             details=f"error={redirect.error!r} {redirect.error_description[:200]!r}",
         )
     if not redirect.code:
-        raise UserFacingError(ErrorKind.PROTOCOL_ERROR, f"{name} sent no sign-in code back.", fix="Try again.")
+        raise UserFacingError(
+            ErrorKind.PROTOCOL_ERROR,
+            _("{provider} sent no sign-in code back.").format(provider=name),
+            fix=_("Try again."),
+        )

@@ -15,10 +15,11 @@ from types import TracebackType
 from urllib.parse import parse_qs, urlsplit
 
 from deskmail.core.cancel import Cancelled, CancelToken
+from deskmail.core.i18n import N_, _, is_right_to_left
 
 CALLBACK_PATH = "/"
-_DONE_PAGE = "You are signed in. You can close this window and go back to Deskmail."
-_FAILED_PAGE = "The sign-in did not finish. You can close this window and go back to Deskmail."
+_DONE_PAGE = N_("You are signed in. You can close this window and go back to Deskmail.")
+_FAILED_PAGE = N_("The sign-in did not finish. You can close this window and go back to Deskmail.")
 
 
 @dataclass(frozen=True)
@@ -55,9 +56,10 @@ class _Handler(BaseHTTPRequestHandler):
         self._answer(200 if accepted and not redirect.error else 400, _DONE_PAGE if accepted else _FAILED_PAGE)
 
     def _answer(self, status: int, text: str) -> None:
+        direction = "rtl" if is_right_to_left() else "ltr"
         body = (
-            "<!doctype html><html><head><meta charset='utf-8'><title>Deskmail</title></head>"
-            f"<body style='font-family:sans-serif;margin:3em'><p>{html.escape(text)}</p></body></html>"
+            f"<!doctype html><html dir='{direction}'><head><meta charset='utf-8'><title>Deskmail</title></head>"
+            f"<body style='font-family:sans-serif;margin:3em'><p>{html.escape(_(text))}</p></body></html>"
         ).encode()
         self.send_response(status)
         self.send_header("Content-Type", "text/html; charset=utf-8")

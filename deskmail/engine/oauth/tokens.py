@@ -14,6 +14,7 @@ from typing import Any
 
 from deskmail.core.cancel import NEVER, CancelToken
 from deskmail.core.errors import ErrorKind, Field, UserFacingError
+from deskmail.core.i18n import _
 from deskmail.core.redact import register_secret
 from deskmail.core.settings import Settings
 from deskmail.engine.oauth.provider import OAuthProvider
@@ -45,8 +46,9 @@ def sign_in_again(provider: OAuthProvider, email: str, details: str = "") -> Use
     """The error for a refresh token that no longer works: only a new browser sign-in helps."""
     return UserFacingError(
         ErrorKind.OAUTH_REQUIRED,
-        f"Your sign-in to {provider.name or provider.id} has ended or was withdrawn.",  # callers name the account
-        fix=f"Sign in again with {provider.name or provider.id} in your browser.",
+        # callers name the account
+        _("Your sign-in to {provider} has ended or was withdrawn.").format(provider=provider.name or provider.id),
+        fix=_("Sign in again with {provider} in your browser.").format(provider=provider.name or provider.id),
         field=Field.PASSWORD,
         details=details,
         data={"sign_in_again": True, "provider": provider.id, "account": email},
@@ -56,8 +58,10 @@ def sign_in_again(provider: OAuthProvider, email: str, details: str = "") -> Use
 def _code_refused(provider: OAuthProvider, email: str, details: str) -> UserFacingError:
     return UserFacingError(
         ErrorKind.OAUTH_REQUIRED,
-        f"{provider.name or provider.id} did not accept the sign-in for {email}.",
-        fix="Try signing in again.",
+        _("{provider} did not accept the sign-in for {email}.").format(
+            provider=provider.name or provider.id, email=email
+        ),
+        fix=_("Try signing in again."),
         details=details,
         data={"provider": provider.id},
     )
@@ -85,8 +89,10 @@ def exchange_code(
     if not tokens.refresh_token:
         raise UserFacingError(
             ErrorKind.PROTOCOL_ERROR,
-            f"{provider.name or provider.id} signed you in but did not allow Deskmail to stay signed in.",
-            fix="Try again; if it happens again, use an app password instead.",
+            _("{provider} signed you in but did not allow Deskmail to stay signed in.").format(
+                provider=provider.name or provider.id
+            ),
+            fix=_("Try again; if it happens again, use an app password instead."),
             details="token response without refresh_token",
         )
     return tokens
@@ -163,8 +169,10 @@ def _json(body: bytes) -> dict[str, Any]:
 def _protocol(provider: OAuthProvider, details: str) -> UserFacingError:
     return UserFacingError(
         ErrorKind.PROTOCOL_ERROR,
-        f"{provider.name or provider.id}'s sign-in service gave an answer Deskmail does not understand.",
-        fix="Try again later.",
+        _("{provider}'s sign-in service gave an answer Deskmail does not understand.").format(
+            provider=provider.name or provider.id
+        ),
+        fix=_("Try again later."),
         details=details,
     )
 
@@ -180,8 +188,8 @@ def _network_error(provider: OAuthProvider, exc: HttpError) -> UserFacingError:
     }.get(exc.kind, ErrorKind.OFFLINE)
     return UserFacingError(
         kind,
-        f"Deskmail could not reach {provider.name or provider.id}'s sign-in service.",
-        fix="Check that this computer is connected to the internet, then try again.",
+        _("Deskmail could not reach {provider}'s sign-in service.").format(provider=provider.name or provider.id),
+        fix=_("Check that this computer is connected to the internet, then try again."),
         field=Field.NETWORK,
         details=f"{exc.kind}: {exc}",
     )

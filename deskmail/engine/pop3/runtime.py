@@ -17,6 +17,7 @@ from typing import Any
 
 from deskmail.core.cancel import NEVER, CancelToken
 from deskmail.core.errors import ErrorKind, UserFacingError
+from deskmail.core.i18n import _
 from deskmail.engine.imap.sync import ProgressFn, SyncReport
 from deskmail.engine.imap.undo import Done
 from deskmail.engine.pop3.client import (
@@ -47,8 +48,8 @@ NEWEST = 1000
 def _local_only() -> UserFacingError:
     return UserFacingError(
         ErrorKind.PROTOCOL_ERROR,
-        "This account downloads mail with POP3: its folders are on this computer only.",
-        fix="Nothing to do: your mail, drafts and sent mail are kept here.",
+        _("This account downloads mail with POP3: its folders are on this computer only."),
+        fix=_("Nothing to do: your mail, drafts and sent mail are kept here."),
     )
 
 
@@ -114,8 +115,8 @@ class Pop3Runtime(AccountRuntime):
                 raise refusal(self.account.incoming, exc.code, exc.text, "") from None
             raise UserFacingError(
                 ErrorKind.PROTOCOL_ERROR,
-                f"{self.account.incoming.host} refused to hand out your mail.",
-                fix="Try again later; if it keeps happening, ask your provider.",
+                _("{host} refused to hand out your mail.").format(host=self.account.incoming.host),
+                fix=_("Try again later; if it keeps happening, ask your provider."),
                 details=str(exc),
             ) from None
         except BaseException:
@@ -166,7 +167,7 @@ class Pop3Runtime(AccountRuntime):
 
     def act(self, kind: str, folder_id: int, uids: list[int], value: object = None) -> Done | None:
         if kind == "copy":  # local folders hold one copy of each message (the window offers no copy here)
-            raise UserFacingError(ErrorKind.PROTOCOL_ERROR, "Messages of a POP3 account can be moved, not copied.")
+            raise UserFacingError(ErrorKind.PROTOCOL_ERROR, _("Messages of a POP3 account can be moved, not copied."))
         done = super().act(kind, folder_id, uids, value)
         settle(self.store())
         return done
@@ -189,8 +190,8 @@ class Pop3Runtime(AccountRuntime):
         if body is None or (body.path is not None and not body.path.exists()):
             raise UserFacingError(
                 ErrorKind.PROTOCOL_ERROR,
-                "This message is no longer on this computer.",
-                fix="It was probably deleted here.",
+                _("This message is no longer on this computer."),
+                fix=_("It was probably deleted here."),
             )
         return body
 

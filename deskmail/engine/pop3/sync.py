@@ -24,6 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from deskmail.core.cancel import NEVER, CancelToken
+from deskmail.core.i18n import _, ngettext
+from deskmail.core.numbers import grouped
 from deskmail.engine.accounts import DownloadChoices
 from deskmail.engine.imap.headers import headers_from_fetch, split_header_block
 from deskmail.engine.imap.sync import FolderReport, ProgressFn, SyncProgress, SyncReport
@@ -85,7 +87,11 @@ def _sync(
     known = _known(store)
     new = [m for m in on_server if m.uidl not in known]
     for message in [m for m in new if m.size > MAX_MESSAGE_BYTES]:
-        report.error = f"A message of {message.size:,} bytes is too big to download; it stays on the server."
+        report.error = ngettext(
+            "A message of {size} byte is too big to download; it stays on the server.",
+            "A message of {size} bytes is too big to download; it stays on the server.",
+            message.size,
+        ).format(size=grouped(message.size))
         log.warning("POP3 message %s (%s bytes) left on the server: too big", message.uidl, message.size)
     wanted = [m for m in new if m.size <= MAX_MESSAGE_BYTES]
     report.added = _download_all(client, store, inbox, wanted, now, cancel, say)
@@ -178,7 +184,7 @@ def _download_all(
             failure = exc
         store_batch(store, inbox, batch, now())
         if done % 500 < len(batch) or done == len(wanted):
-            say(SyncProgress("Inbox", done, len(wanted)))
+            say(SyncProgress(_("Inbox"), done, len(wanted)))
         if failure is not None:
             raise failure
     return done

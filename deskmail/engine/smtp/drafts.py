@@ -10,6 +10,7 @@ from imapclient import imapclient as imap_constants
 
 from deskmail.core.cancel import NEVER, Cancelled, CancelToken
 from deskmail.core.errors import ErrorKind, UserFacingError
+from deskmail.core.i18n import _
 from deskmail.engine.mime.compose import OutgoingMessage
 from deskmail.engine.mime.spool import spooled
 from deskmail.engine.smtp import imapfolders
@@ -119,6 +120,6 @@ class DraftManager:
 def _as_user_error(exc: Exception) -> UserFacingError:
     error = classify_send_failure(exc)
     if error.kind is ErrorKind.PROTOCOL_ERROR:
-        error.message = "Could not save the draft on the server."
-        error.fix = "It is saved on this computer and will be uploaded later."
+        error.message = _("Could not save the draft on the server.")
+        error.fix = _("It is saved on this computer and will be uploaded later.")
     return error

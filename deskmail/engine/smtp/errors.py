@@ -9,9 +9,15 @@ from enum import StrEnum
 from typing import Any
 
 from deskmail.core.errors import ErrorKind, Field, UserFacingError
+from deskmail.core.i18n import N_, _, ngettext
 from deskmail.engine.imap.wire import ConnectionLost
 
-WAITS = "The message waits in the Outbox."
+WAITS = N_("The message waits in the Outbox.")
+
+
+def _waits(fix: str) -> str:
+    """A translated fix, then the reassurance that the message waits in the Outbox."""
+    return f"{fix} {_(WAITS)}"
 
 
 class SendFailure(StrEnum):
@@ -70,11 +76,16 @@ def is_temporary(error: UserFacingError) -> bool:
 
 def refused_recipients(refused: dict[str, tuple[int, bytes]]) -> UserFacingError:
     names = ", ".join(sorted(refused))
+    count = len(refused)
     return SendError(
         SendFailure.RECIPIENT_REFUSED,
         ErrorKind.PROTOCOL_ERROR,
-        f"The mail server would not accept {'this recipient' if len(refused) == 1 else 'these recipients'}: {names}.",
-        fix=f"Check the address{'es' if len(refused) > 1 else ''} and send again. {WAITS}",
+        ngettext(
+            "The mail server would not accept this recipient: {addresses}.",
+            "The mail server would not accept these recipients: {addresses}.",
+            count,
+        ).format(addresses=names),
+        fix=_waits(ngettext("Check the address and send again.", "Check the addresses and send again.", count)),
         field=Field.RECIPIENTS,
         details="; ".join(f"{addr}: {_reply_text(code, msg)}" for addr, (code, msg) in sorted(refused.items())),
         data={"refused": {addr: _reply_text(code, msg) for addr, (code, msg) in refused.items()}},
@@ -86,10 +97,14 @@ def maybe_sent(details: str = "") -> UserFacingError:
     return SendError(
         SendFailure.MAYBE_SENT,
         ErrorKind.PROTOCOL_ERROR,
-        "This message may already have been sent: the connection broke just after it went out, "
-        "and it is not in your Sent folder.",
-        fix="If you are not sure it arrived, send it again; otherwise remove it from the Outbox. "
-        "Deskmail does not send it again by itself, so nobody gets it twice.",
+        _(
+            "This message may already have been sent: the connection broke just after it went out, "
+            "and it is not in your Sent folder."
+        ),
+        fix=_(
+            "If you are not sure it arrived, send it again; otherwise remove it from the Outbox. "
+            "Deskmail does not send it again by itself, so nobody gets it twice."
+        ),
         details=details,
     )
 
@@ -98,10 +113,10 @@ def utf8_unsupported(addresses: list[str]) -> UserFacingError:
     return SendError(
         SendFailure.RECIPIENT_REFUSED,
         ErrorKind.PROTOCOL_ERROR,
-        "Your mail server cannot send to addresses with international letters before the @: "
-        + ", ".join(addresses)
-        + ".",
-        fix=f"Ask the recipient for another address. {WAITS}",
+        _("Your mail server cannot send to addresses with international letters before the @: {addresses}.").format(
+            addresses=", ".join(addresses)
+        ),
+        fix=_waits(_("Ask the recipient for another address.")),
         field=Field.RECIPIENTS,
         data={"refused": {a: "no SMTPUTF8" for a in addresses}},
     )
@@ -119,8 +134,8 @@ def classify_send_failure(exc: BaseException) -> UserFacingError:
         return SendError(
             SendFailure.SENDER_REFUSED,
             ErrorKind.PROTOCOL_ERROR,
-            f"The mail server refused to send mail from {exc.sender}.",
-            fix=f"Check that this address belongs to the account you send from. {WAITS}",
+            _("The mail server refused to send mail from {sender}.").format(sender=exc.sender),
+            fix=_waits(_("Check that this address belongs to the account you send from.")),
             details=_reply_text(exc.smtp_code, exc.smtp_error),
         )
     if isinstance(exc, smtplib.SMTPResponseException):
@@ -129,16 +144,16 @@ def classify_send_failure(exc: BaseException) -> UserFacingError:
         return SendError(
             SendFailure.TIMEOUT,
             ErrorKind.TIMEOUT,
-            "The outgoing mail server did not answer in time.",
-            fix=f"It will be tried again. {WAITS}",
+            _("The outgoing mail server did not answer in time."),
+            fix=_waits(_("It will be tried again.")),
             field=Field.NETWORK,
         )
     if isinstance(exc, smtplib.SMTPServerDisconnected | _BROKE | imaplib.IMAP4.abort | ConnectionLost):
         return SendError(
             SendFailure.UNREACHABLE,
             ErrorKind.CONNECTION_LOST,
-            "The connection to the mail server broke.",
-            fix=f"This usually passes by itself; Deskmail tries again. {WAITS}",
+            _("The connection to the mail server broke."),
+            fix=_waits(_("This usually passes by itself; Deskmail tries again.")),
             field=Field.NETWORK,
             details=f"{type(exc).__name__}: {exc}",
         )
@@ -146,16 +161,16 @@ def classify_send_failure(exc: BaseException) -> UserFacingError:
         return SendError(
             SendFailure.UNREACHABLE,
             ErrorKind.OFFLINE,
-            "Could not reach the outgoing mail server.",
-            fix=f"Check your internet connection; it will be sent when you're back online. {WAITS}",
+            _("Could not reach the outgoing mail server."),
+            fix=_waits(_("Check your internet connection; it will be sent when you're back online.")),
             field=Field.NETWORK,
             details=f"{type(exc).__name__}: {exc}",
         )
     return SendError(
         SendFailure.UNEXPECTED,
         ErrorKind.PROTOCOL_ERROR,
-        "The mail server gave an answer Deskmail did not expect.",
-        fix=f"Deskmail tries again later. {WAITS}",
+        _("The mail server gave an answer Deskmail did not expect."),
+        fix=_waits(_("Deskmail tries again later.")),
         details=f"{type(exc).__name__}: {exc}",
     )
 
@@ -164,8 +179,8 @@ def sent_copy_pending(error: UserFacingError) -> UserFacingError:
     """The message went out; only its copy in the Sent folder is missing, and is filed later by itself."""
     return UserFacingError(
         error.kind if error.kind in _TEMPORARY else ErrorKind.CONNECTION_LOST,
-        "Your message was sent. Deskmail could not put a copy in your Sent folder yet.",
-        "Nothing to do: the copy is filed by itself the next time Deskmail reaches your mail server.",
+        _("Your message was sent. Deskmail could not put a copy in your Sent folder yet."),
+        _("Nothing to do: the copy is filed by itself the next time Deskmail reaches your mail server."),
         Field.NONE,
         error.details or error.message,
         data={**error.data, "sent": True},
@@ -182,22 +197,22 @@ def _response_failure(code: int, reply: bytes | str) -> UserFacingError:
         return SendError(
             SendFailure.TOO_BIG,
             ErrorKind.PROTOCOL_ERROR,
-            "The message is too big for the mail server.",
-            fix=f"Remove or shrink attachments and send again. {WAITS}",
+            _("The message is too big for the mail server."),
+            fix=_waits(_("Remove or shrink attachments and send again.")),
             details=details,
         )
     if 400 <= code < 500:
         return SendError(
             SendFailure.BUSY,
             ErrorKind.SERVER_BUSY,
-            "The mail server could not take the message right now.",
-            fix=f"It will be tried again later. {WAITS}",
+            _("The mail server could not take the message right now."),
+            fix=_waits(_("It will be tried again later.")),
             details=details,
         )
     return SendError(
         SendFailure.REFUSED,
         ErrorKind.PROTOCOL_ERROR,
-        "The mail server refused the message.",
-        fix=f"The server said: {details}. {WAITS}",
+        _("The mail server refused the message."),
+        fix=_waits(_("The server said: {reason}.").format(reason=details)),
         details=details,
     )

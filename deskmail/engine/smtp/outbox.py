@@ -12,6 +12,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from deskmail.core.i18n import _
 from deskmail.engine.store import Store, StoreReader
 
 CHUNK = 1024 * 1024  # bytes copied at a time from a spooled message into its outbox row
@@ -86,7 +87,7 @@ def _heads(select: str) -> str:
 def subject_of(raw: bytes) -> str:
     """The Subject of a queued message (headers only: a big attachment is not parsed for a label)."""
     headers = BytesHeaderParser(policy=default_policy).parsebytes(raw)
-    return str(headers.get("Subject", "") or "").strip() or "(no subject)"
+    return str(headers.get("Subject", "") or "").strip() or _("(no subject)")
 
 
 def outbox_raw(reader: StoreReader, item_id: int) -> bytes | None:

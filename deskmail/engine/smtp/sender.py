@@ -24,6 +24,7 @@ from imapclient import imapclient as imap_constants
 
 from deskmail.core.cancel import NEVER, Cancelled, CancelToken
 from deskmail.core.errors import ErrorKind, Field, UserFacingError
+from deskmail.core.i18n import _
 from deskmail.engine.mime.compose import OutgoingMessage, ascii_address
 from deskmail.engine.mime.spool import spooled
 from deskmail.engine.smtp import imapfolders
@@ -113,8 +114,8 @@ class Sender:
         if not message.envelope_recipients():
             raise UserFacingError(
                 ErrorKind.PROTOCOL_ERROR,
-                "The message has no recipients.",
-                fix="Add at least one address in To, Cc or Bcc.",
+                _("The message has no recipients."),
+                fix=_("Add at least one address in To, Cc or Bcc."),
                 field=Field.RECIPIENTS,
                 data={"queued": False},
             )

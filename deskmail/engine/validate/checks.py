@@ -18,6 +18,7 @@ import imapclient
 
 from deskmail.core.cancel import Cancelled, CancelToken
 from deskmail.core.errors import ErrorKind, Field, UserFacingError
+from deskmail.core.i18n import N_, _
 from deskmail.core.redact import register_secret
 from deskmail.core.serverconfig import AUTH_OAUTH2, Candidate, ConnectionPolicy, Protocol, Security, ServerConfig
 from deskmail.core.settings import Settings
@@ -45,7 +46,7 @@ Opener = Callable[[ServerConfig, Settings, ConnectionPolicy, CancelToken, float]
 Steps = Callable[["Attempt", CancelToken, ServerCheck, list[Connection]], None]  # one protocol's conversation
 OVERALL_STEPS = 3  # the whole check of one server may take this many step timeouts
 CLOSE_TIMEOUT = 2.0  # LOGOUT / QUIT: the result is known, do not wait long for a goodbye
-PLAINTEXT_WARNING = "This connection is not encrypted: your password and mail can be read on the network."
+PLAINTEXT_WARNING = N_("This connection is not encrypted: your password and mail can be read on the network.")
 
 
 def check_account(
@@ -118,7 +119,7 @@ def _pop3_steps(attempt: Attempt, overall: CancelToken, result: ServerCheck, ope
     """Connect (TLS or STLS, fail-closed), log in, STAT: the mailbox opens, so downloading will work."""
     from deskmail.engine.pop3 import client as pop3
 
-    attempt.progress(f"Connecting to {attempt.server.host}...")
+    attempt.progress(_("Connecting to {host}...").format(host=attempt.server.host))
     session = pop3.open_pop3(attempt.server, attempt.settings, attempt.policy, overall, attempt.timeout)
     try:
         result.tls = dict(session.tls)
@@ -149,7 +150,7 @@ def _connect(
     attempt: Attempt, opener: Opener[Opened], overall: CancelToken, result: ServerCheck, opened: list[Connection]
 ) -> Opened:
     """Open the connection (TLS verified or pinned) and note how it is protected."""
-    attempt.progress(f"Connecting to {attempt.server.host}...")
+    attempt.progress(_("Connecting to {host}...").format(host=attempt.server.host))
     connection = opener(attempt.server, attempt.settings, attempt.policy, overall, attempt.timeout)
     opened.append(connection)
     result.tls = dict(connection.tls)
@@ -158,7 +159,7 @@ def _connect(
 
 def _log_in(attempt: Attempt, login: Callable[[str], None], overall: CancelToken) -> str:
     """Log in with the first user name the server accepts; returns that name."""
-    attempt.progress(f"Checking your password with {attempt.server.host}...")
+    attempt.progress(_("Checking your password with {host}...").format(host=attempt.server.host))
     names = username_candidates(attempt.server.username, attempt.email)
     return _with_fallbacks(login, names, overall)
 
@@ -203,7 +204,9 @@ def _checked(attempt: Attempt, cancel: CancelToken, steps: Steps) -> ServerCheck
 def _stopped(server: ServerConfig, cancel: CancelToken) -> UserFacingError:
     """The person cancelled, or the overall deadline passed."""
     if cancel.cancelled:
-        return UserFacingError(ErrorKind.CANCELLED, "The check was stopped.", "Start it again when you are ready.")
+        return UserFacingError(
+            ErrorKind.CANCELLED, _("The check was stopped."), _("Start it again when you are ready.")
+        )
     return failures.timed_out(server, "the whole check")
 
 
@@ -212,8 +215,8 @@ def _refuse_unprovable(server: ServerConfig, oauth: bool = False) -> None:
     if not oauth and server.auth and all(method == AUTH_OAUTH2 for method in server.auth):
         raise UserFacingError(
             ErrorKind.OAUTH_REQUIRED,
-            f"{server.host} accepts only a browser sign-in (OAuth2), not a password.",
-            "Your provider must allow password sign-in for mail programs (an app password), or use their app.",
+            _("{host} accepts only a browser sign-in (OAuth2), not a password.").format(host=server.host),
+            _("Your provider must allow password sign-in for mail programs (an app password), or use their app."),
             Field.NONE,
         )
 
@@ -231,22 +234,24 @@ def _with_fallbacks(login: Callable[[str], None], names: list[str], cancel: Canc
                 raise
             first_error = first_error or exc
     if first_error is None:
-        raise UserFacingError(ErrorKind.AUTH_FAILED, "No user name is set.", "Enter your user name.", Field.USERNAME)
+        raise UserFacingError(
+            ErrorKind.AUTH_FAILED, _("No user name is set."), _("Enter your user name."), Field.USERNAME
+        )
     raise first_error  # the configured name's error names the name the user can see
 
 
 def _blank(server: ServerConfig, policy: ConnectionPolicy) -> ServerCheck:
     result = ServerCheck(False, host=server.host, port=server.port, security=str(server.security))
     if server.security is Security.PLAIN and policy.allow_plaintext:
-        result.warnings.append(PLAINTEXT_WARNING)
+        result.warnings.append(_(PLAINTEXT_WARNING))
     return result
 
 
 def _no_outgoing_server() -> UserFacingError:
     return UserFacingError(
         ErrorKind.HOST_NOT_FOUND,
-        "No outgoing (SMTP) server is set, so you could not send mail.",
-        "Enter the outgoing server from your provider's settings.",
+        _("No outgoing (SMTP) server is set, so you could not send mail."),
+        _("Enter the outgoing server from your provider's settings."),
         Field.OUTGOING_HOST,
     )
 

@@ -12,6 +12,7 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QMenu, QMessageBox, QToolBar, QToolButton
 
+from deskmail.core.i18n import N_, _, ngettext
 from deskmail.engine.prefs import UNDO_SEND_DEFAULT, AppSettings
 from deskmail.engine.smtp.outbox import subject_of
 from deskmail.engine.store.models import Folder, MessageSummary, SpecialUse
@@ -46,10 +47,12 @@ class WaitingSend:
     timer: QTimer
 
 
+# What Undo undoes, for its menu item ("Undo Archive"); translated where it is shown.
 LABELS: dict[tuple[str, object], str] = {
-    ("archive", None): "Archive", ("delete", None): "Delete", ("move", None): "Move",
-    ("read", True): "Mark as Read", ("read", False): "Mark as Unread", ("flag", True): "Flag",
-    ("flag", False): "Remove Flag", ("copy", None): "Copy",
+    ("archive", None): N_("Archive"), ("delete", None): N_("Delete"), ("move", None): N_("Move"),
+    ("read", True): N_("Mark as Read"), ("read", False): N_("Mark as Unread"), ("flag", True): N_("Flag"),
+    ("flag", False): N_("Remove Flag"), ("copy", None): N_("Copy"), ("junk", None): N_("Junk"),
+    ("not_junk", None): N_("Not Junk"),
 }  # fmt: skip
 
 
@@ -93,26 +96,28 @@ class MailActions:
         self.composers: list[ComposerWindow] = []
         self.settle_box: QMessageBox | None = None  # the open "Send again?" question, if any
         a = self._action
-        self.get_mail = a("Get Mail", "inbox", self.get_mail_now, QKeySequence.StandardKey.Refresh, "F5")
-        self.write = a("Write", "drafts", lambda: self.compose(), QKeySequence.StandardKey.New)
-        self.reply = a("Reply", "sent", lambda: self.reply_to(False), "Ctrl+R")
-        self.reply_all = a("Reply All", "sent", lambda: self.reply_to(True), "Ctrl+Shift+R")
-        self.forward = a("Forward", "sent", self.forward_message, "Ctrl+L")
-        self.forward_attached = a("Forward as Attachment", None, lambda: self.forward_message(inline=False))
-        self.archive = a("Archive", "archive", lambda: self.act("archive"), "A")
-        self.delete = a("Delete", "trash", lambda: self.act("delete"), QKeySequence.StandardKey.Delete)
-        self.mark_read = a("Mark as Read", None, lambda: self.act("read", True), "R")
-        self.mark_unread = a("Mark as Unread", None, lambda: self.act("read", False), "U")
-        self.flag = a("Flag", "star", self.toggle_flag, "S")
-        self.junk = a("Junk", "junk", lambda: self.act("junk"), "J")
-        self.not_junk = a("Not Junk", "inbox", lambda: self.act("not_junk"), "Shift+J")
-        self.empty_trash = a("Empty Trash…", "trash", self.empty_trash_now)
-        self.find = a("Search", None, self.focus_search, QKeySequence.StandardKey.Find)
-        self.print_message = a("Print…", None, self.print_now, QKeySequence.StandardKey.Print)
-        self.save_pdf = a("Save as PDF…", None, self.save_as_pdf)
-        self.move_menu = QMenu("Move To")
+        self.get_mail = a(_("Get Mail"), "inbox", self.get_mail_now, QKeySequence.StandardKey.Refresh, "F5")
+        self.write = a(_("Write"), "drafts", lambda: self.compose(), QKeySequence.StandardKey.New)
+        self.reply = a(_("Reply"), "sent", lambda: self.reply_to(False), "Ctrl+R")
+        self.reply_all = a(_("Reply All"), "sent", lambda: self.reply_to(True), "Ctrl+Shift+R")
+        self.forward = a(_("Forward"), "sent", self.forward_message, "Ctrl+L")
+        self.forward_attached = a(_("Forward as Attachment"), None, lambda: self.forward_message(inline=False))
+        # Translators: the command (archive these messages); the folder's name has the context "folder".
+        self.archive = a(_("Archive"), "archive", lambda: self.act("archive"), "A")
+        self.delete = a(_("Delete"), "trash", lambda: self.act("delete"), QKeySequence.StandardKey.Delete)
+        self.mark_read = a(_("Mark as Read"), None, lambda: self.act("read", True), "R")
+        self.mark_unread = a(_("Mark as Unread"), None, lambda: self.act("read", False), "U")
+        self.flag = a(_("Flag"), "star", self.toggle_flag, "S")
+        # Translators: the command (mark as junk, move to the Junk folder); the folder has the context "folder".
+        self.junk = a(_("Junk"), "junk", lambda: self.act("junk"), "J")
+        self.not_junk = a(_("Not Junk"), "inbox", lambda: self.act("not_junk"), "Shift+J")
+        self.empty_trash = a(_("Empty Trash…"), "trash", self.empty_trash_now)
+        self.find = a(_("Search"), None, self.focus_search, QKeySequence.StandardKey.Find)
+        self.print_message = a(_("Print…"), None, self.print_now, QKeySequence.StandardKey.Print)
+        self.save_pdf = a(_("Save as PDF…"), None, self.save_as_pdf)
+        self.move_menu = QMenu(_("Move To"))
         self.move_menu.aboutToShow.connect(self._fill_move_menu)
-        self.move = QAction("Move To…", view)
+        self.move = QAction(_("Move To…"), view)
         self.move.setMenu(self.move_menu)
         answer = [self.reply, self.reply_all, self.forward, self.forward_attached]
         mark = [self.mark_read, self.mark_unread, self.flag, self.move]
@@ -159,9 +164,9 @@ class MailActions:
         shortcuts = [k for k in shortcuts if not k.isEmpty()]
         if shortcuts:
             action.setShortcuts(shortcuts)
-        action.setToolTip(
-            f"{text} ({shortcuts[0].toString(QKeySequence.SequenceFormat.NativeText)})" if shortcuts else text
-        )
+        key = shortcuts[0].toString(QKeySequence.SequenceFormat.NativeText) if shortcuts else ""
+        # Translators: a toolbar button's tooltip: what it does and its key, e.g. "Reply (Ctrl+R)".
+        action.setToolTip(_("{action} ({key})").format(action=text, key=key) if shortcuts else text)
         action.triggered.connect(lambda _checked=False: slot())
         self.view.addAction(action)
         return action
@@ -172,7 +177,7 @@ class MailActions:
         return separator
 
     def install(self, window: QMainWindow) -> None:
-        toolbar = QToolBar("Mail")
+        toolbar = QToolBar(_("Mail"))
         toolbar.setObjectName("mail-toolbar")
         toolbar.setMovable(False)
         toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
@@ -194,13 +199,13 @@ class MailActions:
             else:
                 edit.addActions([self.history.undo_action, self.history.redo_action])
         else:
-            edit = QMenu("&Edit", window)
+            edit = QMenu(_("&Edit"), window)
             edit.addAction(self.history.undo_action)
             edit.addAction(self.history.redo_action)
-        message = QMenu("&Message", window)
+        message = QMenu(_("&Message"), window)
         for action in self.message_menu:
             message.addAction(action) if action is not None else message.addSeparator()
-        go = QMenu("&Go", window)
+        go = QMenu(_("&Go"), window)
         go.addAction(self.get_mail)
         go.addAction(self.find)
         for menu in (edit, message, go):
@@ -224,7 +229,7 @@ class MailActions:
         self.print_message.setEnabled(loaded)
         self.save_pdf.setEnabled(loaded)
         if chosen:
-            self.flag.setText("Remove Flag" if all(m.flagged for m in chosen) else "Flag")
+            self.flag.setText(_("Remove Flag") if all(m.flagged for m in chosen) else _("Flag"))
         # In Junk the button says Not Junk; elsewhere Junk (one of the two is shown at a time)
         use = self.view.current.folder.special_use if self.view.current is not None else None
         in_junk = use is SpecialUse.JUNK and not self.view.search.text()
@@ -259,7 +264,7 @@ class MailActions:
             current = self.view.list.currentIndex().row()
             rows = [self.view.model.row_of(m.id) for m in chosen]
             self.view.next_row = current - sum(1 for row in rows if row is not None and row < current)
-        entry = Entry(LABELS.get((kind, value if kind in ("read", "flag") else None), kind.capitalize()), "")
+        entry = Entry(_(LABELS.get((kind, value if kind in ("read", "flag") else None), kind.capitalize())), "")
         entry.told = self._say_where(kind, len(chosen), for_good, value)
         entry.expected = len(by_folder)
 
@@ -278,18 +283,34 @@ class MailActions:
 
     def _say_where(self, kind: str, count: int, for_good: bool, value: object) -> str:
         """What was done, in the notice: mail that leaves the list says where it went."""
-        what = ("1 message" if count == 1 else f"{count} messages").capitalize()
+        n = count
         if for_good:
-            return f"{what} deleted for good"
-        if kind in ("delete", "archive"):
-            return f"{what} moved to {'Trash' if kind == 'delete' else 'Archive'}"
-        if kind in ("move", "copy") and isinstance(value, Folder):
-            return f"{what} {'moved' if kind == 'move' else 'copied'} to {menu_label(value)}"
-        if kind in ("junk", "not_junk"):
-            return f"{what} moved to {'Junk' if kind == 'junk' else 'Inbox'}"
+            return ngettext("1 message deleted for good", "{n} messages deleted for good", n).format(n=n)
+        if kind == "delete":
+            return ngettext("1 message moved to Trash", "{n} messages moved to Trash", n).format(n=n)
+        if kind == "archive":
+            return ngettext("1 message moved to Archive", "{n} messages moved to Archive", n).format(n=n)
+        if kind == "move" and isinstance(value, Folder):
+            folder = menu_label(value)
+            return ngettext("1 message moved to {folder}", "{n} messages moved to {folder}", n).format(
+                n=n, folder=folder
+            )
+        if kind == "copy" and isinstance(value, Folder):
+            folder = menu_label(value)
+            return ngettext("1 message copied to {folder}", "{n} messages copied to {folder}", n).format(
+                n=n, folder=folder
+            )
+        if kind == "junk":
+            return ngettext("1 message moved to Junk", "{n} messages moved to Junk", n).format(n=n)
+        if kind == "not_junk":
+            return ngettext("1 message moved to Inbox", "{n} messages moved to Inbox", n).format(n=n)
+        if kind == "read" and value:
+            return ngettext("1 message marked as read", "{n} messages marked as read", n).format(n=n)
         if kind == "read":
-            return f"{what} marked as {'read' if value else 'unread'}"
-        return f"{what} {'flagged' if value else 'unflagged'}"
+            return ngettext("1 message marked as unread", "{n} messages marked as unread", n).format(n=n)
+        if value:
+            return ngettext("1 message flagged", "{n} messages flagged", n).format(n=n)
+        return ngettext("1 message unflagged", "{n} messages unflagged", n).format(n=n)
 
     def _deletes_for_good(self, email: str, chosen: list[MessageSummary]) -> bool:
         """Delete in the Trash (or in an account without one) cannot be undone: nothing to fish out later."""
@@ -297,12 +318,16 @@ class MailActions:
         return trash is None or any(m.folder_id == trash.id for m in chosen)
 
     def _confirm_delete(self, count: int) -> bool:
-        what = "this message" if count == 1 else f"these {count} messages"
-        box = QMessageBox(QMessageBox.Icon.Warning, "Delete for good?", f"Delete {what} for good?", parent=self.view)
+        question = ngettext("Delete this message for good?", "Delete these {n} messages for good?", count)
+        box = QMessageBox(QMessageBox.Icon.Warning, _("Delete for good?"), question.format(n=count), parent=self.view)
         box.setInformativeText(
-            ("It is" if count == 1 else "They are") + " not kept anywhere else and cannot be brought back."
+            ngettext(
+                "It is not kept anywhere else and cannot be brought back.",
+                "They are not kept anywhere else and cannot be brought back.",
+                count,
+            )
         )
-        delete = box.addButton("Delete for Good", QMessageBox.ButtonRole.DestructiveRole)
+        delete = box.addButton(_("Delete for Good"), QMessageBox.ButtonRole.DestructiveRole)
         box.addButton(QMessageBox.StandardButton.Cancel)
         box.setDefaultButton(QMessageBox.StandardButton.Cancel)  # Enter by habit keeps the mail
         box.exec()
@@ -326,21 +351,26 @@ class MailActions:
         email, trash = found
         uids = [m.uid for m in reader.messages(trash.id)]
         if not uids:
-            self.view.show_notice("The Trash is already empty")
+            self.view.show_notice(_("The Trash is already empty"))
             return
-        what = "the message" if len(uids) == 1 else f"all {len(uids)} messages"
-        box = QMessageBox(
-            QMessageBox.Icon.Warning, "Empty Trash?", f"Delete {what} in the Trash for good?", parent=self.view
+        n = len(uids)
+        question = ngettext(
+            "Delete the message in the Trash for good?", "Delete all {n} messages in the Trash for good?", n
         )
-        box.setInformativeText("They are deleted on the server too, for every device, and cannot be brought back.")
-        empty = box.addButton("Empty Trash", QMessageBox.ButtonRole.DestructiveRole)
+        box = QMessageBox(QMessageBox.Icon.Warning, _("Empty Trash?"), question.format(n=n), parent=self.view)
+        box.setInformativeText(_("They are deleted on the server too, for every device, and cannot be brought back."))
+        empty = box.addButton(_("Empty Trash"), QMessageBox.ButtonRole.DestructiveRole)
         box.addButton(QMessageBox.StandardButton.Cancel)
         box.setDefaultButton(QMessageBox.StandardButton.Cancel)
         box.exec()
         if box.clickedButton() is not empty:
             return
         self.view.controller.act(email, "delete", trash.id, uids)  # in the Trash itself: for good
-        self.view.show_notice(f"{what.capitalize()} in the Trash deleted for good")
+        self.view.show_notice(
+            ngettext(
+                "The message in the Trash deleted for good", "All {n} messages in the Trash deleted for good", n
+            ).format(n=n)
+        )
 
     def print_now(self) -> None:
         from deskmail.ui.mail.printing import print_message
@@ -361,12 +391,14 @@ class MailActions:
         try:
             write_pdf(printable(pane), path, pane.summary.subject)
         except OSError as error:  # QPdfWriter itself only warns; a folder that vanished lands here
-            self.view.show_notice(f"The PDF could not be saved: {error.strerror or error}")
+            self.view.show_notice(_("The PDF could not be saved: {reason}").format(reason=error.strerror or error))
             return None
         if not path.is_file():
-            self.view.show_notice(f"The PDF could not be saved in {path.parent}. Choose another folder.")
+            self.view.show_notice(
+                _("The PDF could not be saved in {folder}. Choose another folder.").format(folder=path.parent)
+            )
             return None
-        self.view.show_notice(f"Saved as {path.name}")
+        self.view.show_notice(_("Saved as {name}").format(name=path.name))
         return path
 
     def toggle_flag(self) -> None:
@@ -486,27 +518,31 @@ class MailActions:
         reader = self.view.controller.reader(email)  # the list holds only each message's headers
         raw = outbox_raw(reader, item.id) if reader is not None else item.raw
         if raw is None:
-            self.view.show_notice("This message is no longer in the Outbox.")
+            self.view.show_notice(_("This message is no longer in the Outbox."))
             return None
         composer = self.compose(edit_draft(parse_message(raw), me=self.me(email)))
-        composer.bar.show_message(f"Not sent: {refusal_of(item)} Correct the message, then send it again.")
+        composer.bar.show_message(
+            _("Not sent: {reason} Correct the message, then send it again.").format(reason=refusal_of(item))
+        )
         return composer
 
     def settle_outbox_item(self, email: str, item: OutboxItem) -> QMessageBox:
         """Ask about a message that may already have been sent: send it again, or take it out of the Outbox."""
         box = QMessageBox(
             QMessageBox.Icon.Question,
-            "Send again?",
-            f"\u201c{subject_of(item.raw)}\u201d may already have been sent.",
+            _("Send again?"),
+            _("\u201c{subject}\u201d may already have been sent.").format(subject=subject_of(item.raw)),
             parent=self.view,
         )
         box.setInformativeText(
-            "The connection broke just after the message went out, and it is not in your Sent folder, so "
-            "Deskmail cannot tell whether it arrived. If you send it again, the recipients may get it twice."
+            _(
+                "The connection broke just after the message went out, and it is not in your Sent folder, so "
+                "Deskmail cannot tell whether it arrived. If you send it again, the recipients may get it twice."
+            )
         )
-        again = box.addButton("Send Again", QMessageBox.ButtonRole.AcceptRole)
-        remove = box.addButton("Remove from Outbox", QMessageBox.ButtonRole.DestructiveRole)
-        keep = box.addButton("Keep in Outbox", QMessageBox.ButtonRole.RejectRole)
+        again = box.addButton(_("Send Again"), QMessageBox.ButtonRole.AcceptRole)
+        remove = box.addButton(_("Remove from Outbox"), QMessageBox.ButtonRole.DestructiveRole)
+        keep = box.addButton(_("Keep in Outbox"), QMessageBox.ButtonRole.RejectRole)
         box.setDefaultButton(keep)  # Enter by habit sends nothing twice
 
         def answered(_code: int) -> None:
@@ -529,7 +565,7 @@ class MailActions:
     def _settled(self, result: object) -> None:
         error = getattr(result, "error", None) or (result if isinstance(result, Exception) else None)
         if error is not None:
-            self.view.show_notice(str(getattr(error, "message", "") or "The message could not be sent."))
+            self.view.show_notice(str(getattr(error, "message", "") or _("The message could not be sent.")))
         self.view.controller.poll()
 
     def _suggest(self, email: str, prefix: str) -> list[str]:
@@ -573,7 +609,7 @@ class MailActions:
         timer.start()
         composer.hide()
         self.typing_guard.hold()
-        self.history.notice.tell("Sending…", [("Undo", lambda: self.undo_send(waiting))], ms=delay * 1000 + 500)
+        self.history.notice.tell(_("Sending…"), [(_("Undo"), lambda: self.undo_send(waiting))], ms=delay * 1000 + 500)
 
     def _send_now(self, waiting: WaitingSend) -> None:
         if waiting not in self.waiting_sends:
@@ -592,14 +628,14 @@ class MailActions:
             if composer in self.composers:
                 self._sent(composer)
 
-        if self.history.notice.text.text() == "Sending…":
+        if self.history.notice.text.text() == _("Sending…"):
             self.history.notice.hide()
         self.view.controller.send_queued(waiting.email, waiting.item_id, sent, failed)
 
     def undo_send(self, waiting: WaitingSend) -> None:
         """Take the message back before it leaves: nothing is sent, its composer comes back as it was."""
         if waiting not in self.waiting_sends:
-            self.history.notice.tell("Too late: the message has already left.")
+            self.history.notice.tell(_("Too late: the message has already left."))
             return
         self.waiting_sends.remove(waiting)
         waiting.timer.stop()
@@ -607,16 +643,16 @@ class MailActions:
 
         def taken(raw: object) -> None:
             if raw is None:  # it had started to go out (e.g. a check for mail sent it)
-                self.history.notice.tell("Too late: the message has already left.")
+                self.history.notice.tell(_("Too late: the message has already left."))
                 composer.send_done()
                 return
             composer.set_sending(False)
             composer.dirty = True  # closing it now asks whether to keep it as a draft
-            composer.status.setText("Not sent")
+            composer.status.setText(_("Not sent"))
             composer.show()
             composer.raise_()
             composer.activateWindow()
-            self.history.notice.tell("Not sent. The message is open again.")
+            self.history.notice.tell(_("Not sent. The message is open again."))
 
         self.view.controller.take_back(waiting.email, waiting.item_id, taken)
 
@@ -640,7 +676,7 @@ class MailActions:
 
     def _sent(self, composer: ComposerWindow) -> None:
         composer.send_done()
-        self.view.show_notice("Message sent")
+        self.view.show_notice(_("Message sent"))
 
     def _save_draft(self, composer: ComposerWindow) -> None:
         if composer.account_email() not in self.view.controller.runtimes:

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QMargins, QPoint, QRect, QSize, Qt, Signal
+from PySide6.QtCore import QLocale, QMargins, QPoint, QRect, QSize, Qt, Signal
 from PySide6.QtWidgets import QLayout, QLayoutItem, QMenu, QSizePolicy, QToolButton, QWidget
 
+from deskmail.core.i18n import _, ngettext
 from deskmail.ui.icons import ui_icon
 
 if TYPE_CHECKING:
@@ -22,10 +23,13 @@ MAX_NAME = 40  # characters of a file name on a button (the full name is its too
 
 
 def human_size(size: int) -> str:
-    for unit, step in (("GB", 1 << 30), ("MB", 1 << 20), ("KB", 1 << 10)):
-        if size >= step:
-            return f"{size / step:.1f} {unit}".replace(".0 ", " ")
-    return f"{size} bytes"
+    """ "1.2 MB" in the person's language and number format (Qt's words: "1,2 MB", "1,2 Mo", "١٫٢ م.ب")."""
+    locale = QLocale()
+    if size < 1024:
+        return locale.formattedDataSize(size)  # "512 bytes": Qt says it in the language, with its plural
+    text = locale.formattedDataSize(size, 1, QLocale.DataSizeFormat.DataSizeTraditionalFormat)
+    # A whole number reads better without its ".0" (2 KB, not 2.0 KB), as before.
+    return text.replace(f"{locale.decimalPoint()}{locale.toString(0)} ", " ")
 
 
 def short_name(name: str) -> str:
@@ -117,7 +121,9 @@ class AttachmentStrip(QWidget):
         self.attachments = list(attachments)
         if len(attachments) > MAX_BUTTONS:
             total = human_size(sum(a.size for a in attachments))
-            summary = self._button(f"{len(attachments)} attachments, {total}", "Attachments")
+            count = len(attachments)
+            text = ngettext("{n} attachment, {size}", "{n} attachments, {size}", count).format(n=count, size=total)
+            summary = self._button(text, _("Attachments"))
             menu = QMenu(summary)
             for attachment in attachments:
                 sub = menu.addMenu(f"{short_name(attachment.filename)}  ({human_size(attachment.size)})")
@@ -128,7 +134,7 @@ class AttachmentStrip(QWidget):
             for attachment in attachments:
                 button = self._button(
                     f"{short_name(attachment.filename)}  ({human_size(attachment.size)})",
-                    f"Attachment {attachment.filename}",
+                    _("Attachment {name}").format(name=attachment.filename),
                 )
                 button.setToolTip(attachment.filename)
                 menu = QMenu(button)
@@ -137,8 +143,8 @@ class AttachmentStrip(QWidget):
                 self.flow.addWidget(button)
         if len(attachments) > 1:
             save_all = QToolButton()
-            save_all.setText("Save All…")
-            save_all.setAccessibleName("Save all attachments")
+            save_all.setText(_("Save All…"))
+            save_all.setAccessibleName(_("Save all attachments"))
             save_all.clicked.connect(lambda _c=False: self.save_all.emit(list(self.attachments)))
             self.flow.addWidget(save_all)
         self.setVisible(bool(attachments))
@@ -154,5 +160,5 @@ class AttachmentStrip(QWidget):
         return button
 
     def _fill(self, menu: QMenu, attachment: Attachment) -> None:
-        menu.addAction("Open").triggered.connect(lambda _c=False: self.open_attachment.emit(attachment))
-        menu.addAction("Save As…").triggered.connect(lambda _c=False: self.save_attachment.emit(attachment))
+        menu.addAction(_("Open")).triggered.connect(lambda _c=False: self.open_attachment.emit(attachment))
+        menu.addAction(_("Save As…")).triggered.connect(lambda _c=False: self.save_attachment.emit(attachment))

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QToolButton, QWidget
 
+from deskmail.core.i18n import _
 from deskmail.ui.icons import ui_icon
 
 STYLES = {
@@ -43,8 +44,8 @@ class MessageBar(QFrame):
         self.close_button = QToolButton()
         self.close_button.setText("✕")
         self.close_button.setAutoRaise(True)
-        self.close_button.setToolTip("Hide this message")
-        self.close_button.setAccessibleName("Hide this message")
+        self.close_button.setToolTip(_("Hide this message"))
+        self.close_button.setAccessibleName(_("Hide this message"))
         self.close_button.clicked.connect(self.hide)
         self.close_button.setVisible(closable)
         self.row.addWidget(self.close_button)

@@ -30,14 +30,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from deskmail.core.i18n import _
 from deskmail.engine.accounts import Account
 from deskmail.engine.mime.addresses import RecipientError, format_recipients, parse_recipients
 from deskmail.engine.mime.compose import AttachmentFile, OutgoingMessage
 from deskmail.engine.mime.decode import Address
 from deskmail.ui.accessible import name_overflow_button
 from deskmail.ui.icons import app_icon, ui_icon
+from deskmail.ui.mail.attachments import human_size
 from deskmail.ui.mail.bars import MessageBar
-from deskmail.ui.mail.reader import human_size
 
 log = logging.getLogger(__name__)
 AUTOSAVE_MS = 5000
@@ -156,32 +157,36 @@ class ComposerWindow(QMainWindow):
         self.from_box = QComboBox()
         for account in self.accounts:
             label = f"{account.display_name} <{account.email}>" if account.display_name else account.email
+            if self.isRightToLeft():  # an isolate keeps "Name <address>" whole in a right-to-left window
+                label = f"\u2068{label}\u2069"
             self.from_box.addItem(label, account.email)
         self.to = AddressField(lambda w: self.suggest(self.account_email(), w))
         self.cc = AddressField(lambda w: self.suggest(self.account_email(), w))
         self.bcc = AddressField(lambda w: self.suggest(self.account_email(), w))
         self.subject = QLineEdit()
-        self.subject.setPlaceholderText("What is it about?")
+        self.subject.setPlaceholderText(_("What is it about?"))
         self.body = BodyEdit()
         self.body.setTabChangesFocus(False)
         self.body.setTabStopDistance(self.body.fontMetrics().horizontalAdvance(" ") * 4)  # an indent, not a gulf
-        self.body.setAccessibleName("Message text")
+        self.body.setAccessibleName(_("Message text"))
         self.bar = MessageBar("error", closable=True)
         self.field_error = QLabel()
         self.field_error.setStyleSheet("color: #b3261e;")
         self.field_error.hide()
         self.attachment_list = QListWidget()
         self.attachment_list.setMaximumHeight(70)
-        self.attachment_list.setAccessibleName("Attachments")
+        self.attachment_list.setAccessibleName(_("Attachments"))
         self.attachment_list.hide()
-        remove = QAction("Remove Attachment", self.attachment_list)
+        remove = QAction(_("Remove Attachment"), self.attachment_list)
         remove.setShortcut(QKeySequence.StandardKey.Delete)
         remove.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
         remove.triggered.connect(self.remove_selected_attachments)
         self.attachment_list.addAction(remove)
         self.attachment_list.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
-        self.cc_toggle = self._reveal_button("Cc", "Send a copy to more people (Cc)")
-        self.bcc_toggle = self._reveal_button("Bcc", "Send a copy that the other people cannot see (Bcc)")
+        # Translators: the button that reveals the Cc ("carbon copy") field; as short as the usual word.
+        self.cc_toggle = self._reveal_button(_("Cc"), _("Send a copy to more people (Cc)"))
+        # Translators: the button that reveals the Bcc ("blind carbon copy") field; as short as the usual word.
+        self.bcc_toggle = self._reveal_button(_("Bcc"), _("Send a copy that the other people cannot see (Bcc)"))
         self.cc_toggle.clicked.connect(lambda: self.show_copy_field(self.cc, focus=True))
         self.bcc_toggle.clicked.connect(lambda: self.show_copy_field(self.bcc, focus=True))
         to_row = QHBoxLayout()
@@ -190,28 +195,29 @@ class ComposerWindow(QMainWindow):
         to_row.addWidget(self.cc_toggle)
         to_row.addWidget(self.bcc_toggle)
         self.form = QFormLayout()
-        self.form.addRow("From:", self.from_box)
-        self.form.addRow("To:", to_row)
-        self.form.addRow("Cc:", self.cc)
-        self.form.addRow("Bcc:", self.bcc)
-        self.form.addRow("Subject:", self.subject)
+        self.form.addRow(_("From:"), self.from_box)
+        self.form.addRow(_("To:"), to_row)
+        self.form.addRow(_("Cc:"), self.cc)
+        self.form.addRow(_("Bcc:"), self.bcc)
+        self.form.addRow(_("Subject:"), self.subject)
         # Most messages have no copies: Cc and Bcc wait behind their buttons until asked for (or filled).
         # The To field sits in a row with its Cc/Bcc buttons, so the form cannot make "To:" its label;
         # every field is named here, the same words a screen reader says for each.
-        for name, field in (("To", self.to), ("Cc", self.cc), ("Bcc", self.bcc), ("Subject", self.subject)):
+        for name, field in ((_("To"), self.to), (_("Cc"), self.cc), (_("Bcc"), self.bcc), (_("Subject"), self.subject)):
             field.setAccessibleName(name)
         self.form.setRowVisible(self.cc, False)
         self.form.setRowVisible(self.bcc, False)
         self.status = QLabel()
         self.status.setStyleSheet("color: palette(placeholder-text);")
         # One Send, at the bottom right where the writing ends; attaching and saving live in the toolbar.
-        self.send_button = QPushButton(ui_icon("sent"), "Send")
+        self.send_button = QPushButton(ui_icon("sent"), _("Send"))
         # Send is a click target, never a keyboard stop: no Tab lands on it, so no Space or Enter meant
         # for the text can send (as toolbar buttons in Apple Mail and Thunderbird). The keyboard sends
         # with Ctrl+Enter or Message > Send, both said in the tooltip and the menu.
         self.send_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.send_button.setAutoDefault(False)
-        self.send_button.setToolTip("Send (Ctrl+Enter)")
+        keys = QKeySequence("Ctrl+Enter").toString(QKeySequence.SequenceFormat.NativeText)
+        self.send_button.setToolTip(_("Send ({keys})").format(keys=keys))
         self.send_button.clicked.connect(self.request_send)
         buttons = QHBoxLayout()
         buttons.addWidget(self.status, 1)
@@ -265,29 +271,29 @@ class ComposerWindow(QMainWindow):
             field.setFocus()
 
     def _build_actions(self) -> None:
-        toolbar = QToolBar("Compose")
+        toolbar = QToolBar(_("Compose"))
         toolbar.setMovable(False)
         toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         name_overflow_button(toolbar)
         self.addToolBar(toolbar)
         # Not on the toolbar (the Send button is): this action carries the shortcut, from any field.
-        self.send_action = QAction(ui_icon("sent"), "Send", self)
+        self.send_action = QAction(ui_icon("sent"), _("Send"), self)
         self.send_action.setShortcuts([QKeySequence("Ctrl+Return"), QKeySequence("Ctrl+Enter")])
         self.send_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
         self.send_action.triggered.connect(self.request_send)
-        self.attach_action = QAction(ui_icon("attachment"), "Attach Files…", self)
+        self.attach_action = QAction(ui_icon("attachment"), _("Attach Files…"), self)
         self.attach_action.triggered.connect(self.choose_files)
-        self.save_action = QAction(ui_icon("drafts"), "Save Draft", self)
+        self.save_action = QAction(ui_icon("drafts"), _("Save Draft"), self)
         self.save_action.setShortcut(QKeySequence.StandardKey.Save)
         self.save_action.triggered.connect(self._autosave_now)
-        self.close_action = QAction("Close", self)
+        self.close_action = QAction(_("Close"), self)
         self.close_action.setShortcut(QKeySequence.StandardKey.Close)
         self.close_action.triggered.connect(self.close)
         for action in (self.attach_action, self.save_action):
             toolbar.addAction(action)
         self.addAction(self.send_action)
         self.addAction(self.close_action)
-        menu = self.menuBar().addMenu("&Message")  # the keyboard's way to Send, besides Ctrl+Enter
+        menu = self.menuBar().addMenu(_("&Message"))  # the keyboard's way to Send, besides Ctrl+Enter
         for entry in (self.send_action, None, self.attach_action, self.save_action, None, self.close_action):
             menu.addAction(entry) if entry is not None else menu.addSeparator()
 
@@ -344,7 +350,7 @@ class ComposerWindow(QMainWindow):
     # -- attachments ----------------------------------------------------------------------------
 
     def choose_files(self) -> None:
-        names, _ = QFileDialog.getOpenFileNames(self, "Attach files")
+        names, _filter = QFileDialog.getOpenFileNames(self, _("Attach files"))
         for name in names:
             self.add_path(Path(name))
 
@@ -352,7 +358,7 @@ class ComposerWindow(QMainWindow):
         try:
             size = path.stat().st_size
         except OSError:
-            self.bar.show_message(f"Cannot attach {path.name}: the file cannot be read.")
+            self.bar.show_message(_("Cannot attach {name}: the file cannot be read.").format(name=path.name))
             return
         self.add_attachment(PendingAttachment(path.name, size, path=path))
 
@@ -385,11 +391,12 @@ class ComposerWindow(QMainWindow):
     def recipients(self) -> tuple[list[Address], list[Address], list[Address]] | None:
         """Parsed To, Cc, Bcc; None (with the field marked) if an address is wrong."""
         parsed = []
-        for label, field in (("To", self.to), ("Cc", self.cc), ("Bcc", self.bcc)):
+        for label, field in ((_("To"), self.to), (_("Cc"), self.cc), (_("Bcc"), self.bcc)):
             try:
                 parsed.append(parse_recipients(field.text()))
             except RecipientError as exc:
-                self.field_error.setText(f"{label}: {exc}")
+                # Translators: a wrong address, e.g. "To: 'bob@' is not a complete address."
+                self.field_error.setText(_("{field}: {problem}").format(field=label, problem=exc))
                 self.field_error.show()
                 if field is not self.to:
                     self.show_copy_field(field)
@@ -423,7 +430,7 @@ class ComposerWindow(QMainWindow):
         if parsed is None:
             return
         if not any(parsed):
-            self.field_error.setText("Add at least one recipient in To, Cc or Bcc.")
+            self.field_error.setText(_("Add at least one recipient in To, Cc or Bcc."))
             self.field_error.show()
             self.to.setFocus()
             return
@@ -434,20 +441,20 @@ class ComposerWindow(QMainWindow):
         self.sending = sending
         self.send_button.setEnabled(not sending)
         self.send_action.setEnabled(not sending)
-        self.status.setText("Sending…" if sending else "")
+        self.status.setText(_("Sending…") if sending else "")
 
     def send_failed(self, error: object) -> None:
         self.set_sending(False)
-        message = getattr(error, "message", "") or "The message could not be sent."
+        message = getattr(error, "message", "") or _("The message could not be sent.")
         fix = getattr(error, "fix", "")
         queued = getattr(error, "data", {}).get("queued", True)  # refused before the outbox: it is only here
         if getattr(error, "data", {}).get("reason") == "maybe_sent":  # pressing Send again is the answer
-            self.bar.show_message(f"{message} {fix}", [("Send again", self.request_send)])
+            self.bar.show_message(f"{message} {fix}", [(_("Send again"), self.request_send)])
             return
-        where = "It waits in the Outbox." if queued else "It is still here, nothing was sent."
+        where = _("It waits in the Outbox.") if queued else _("It is still here, nothing was sent.")
         self.bar.show_message(
-            f"Not sent: {message} {fix} {where}".replace("  ", " "),
-            [("Try again", self.request_send)],
+            _("Not sent: {message} {fix} {where}").format(message=message, fix=fix, where=where).replace("  ", " "),
+            [(_("Try again"), self.request_send)],
         )
 
     def send_done(self) -> None:
@@ -461,13 +468,13 @@ class ComposerWindow(QMainWindow):
         self.dirty = True
 
     def _update_title(self) -> None:
-        self.setWindowTitle(self.subject.text() or "New message")
+        self.setWindowTitle(self.subject.text() or _("New message"))
 
     def _autosave_now(self) -> None:
         if self.dirty and not self.sending and self.save_draft is not None:
             self.dirty = False
             self.save_draft(self)
-            self.status.setText("Draft saved")
+            self.status.setText(_("Draft saved"))
 
     def has_content(self) -> bool:
         return any(f.text().strip() for f in (self.to, self.cc, self.bcc, self.subject)) or bool(
@@ -481,8 +488,8 @@ class ComposerWindow(QMainWindow):
             return
         answer = QMessageBox.question(
             self,
-            "Save this message?",
-            "Do you want to keep this message as a draft?",
+            _("Save this message?"),
+            _("Do you want to keep this message as a draft?"),
             QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
             QMessageBox.StandardButton.Save,
         )

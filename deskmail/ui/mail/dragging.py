@@ -9,6 +9,7 @@ from PySide6.QtCore import QMimeData, QPoint, QRect, Qt
 from PySide6.QtGui import QDrag, QFontMetrics, QPainter, QPalette, QPixmap
 from PySide6.QtWidgets import QWidget
 
+from deskmail.core.i18n import _, ngettext
 from deskmail.engine.store.models import MessageSummary
 
 MIME = "application/x-deskmail-messages"
@@ -52,7 +53,11 @@ def start_drag(source: QWidget, email: str, summaries: list[MessageSummary]) -> 
     drag = QDrag(source)
     drag.setMimeData(drag_data(email, summaries))
     count = len(summaries)
-    text = (summaries[0].subject or "(no subject)") if count == 1 else f"{count} messages"
+    text = (
+        (summaries[0].subject or _("(no subject)"))
+        if count == 1
+        else ngettext("{n} message", "{n} messages", count).format(n=count)
+    )
     metrics = QFontMetrics(source.font())
     text = metrics.elidedText(text, Qt.TextElideMode.ElideRight, 280)
     ratio = source.devicePixelRatioF()

@@ -8,6 +8,7 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QInputDialog, QLineEdit, QMenu, QMessageBox
 
+from deskmail.core.i18n import _, ngettext
 from deskmail.engine.store.models import Folder, SpecialUse
 
 if TYPE_CHECKING:
@@ -24,19 +25,19 @@ class FolderMenu:
 
     def __init__(self, view: MailView) -> None:
         self.view = view
-        self.new = QAction("New Folder…", view)
-        self.rename = QAction("Rename Folder…", view)
-        self.delete = QAction("Delete Folder…", view)
+        self.new = QAction(_("New Folder…"), view)
+        self.rename = QAction(_("Rename Folder…"), view)
+        self.delete = QAction(_("Delete Folder…"), view)
         self.new.triggered.connect(lambda _checked=False: self.new_folder())
         self.rename.triggered.connect(lambda _checked=False: self.rename_folder())
         self.delete.triggered.connect(lambda _checked=False: self.delete_folder())
-        self.phone = QAction("Set Up Your Phone\u2026", view)  # this account on a phone (issue #18)
+        self.phone = QAction(_("Set Up Your Phone\u2026"), view)  # this account on a phone (issue #18)
         self.phone.triggered.connect(lambda _checked=False: view.set_up_phone(self._chosen()[0]))
         self.menu = QMenu(view.folders)
         for action in (self.new, self.rename, self.delete):
             self.menu.addAction(action)
         self.menu.addSeparator()
-        self.empty_trash = self.menu.addAction("Empty Trash…")  # shown on the Trash only
+        self.empty_trash = self.menu.addAction(_("Empty Trash…"))  # shown on the Trash only
         self.empty_trash.triggered.connect(lambda _checked=False: view.actions_.empty_trash_now(self._chosen()[0]))
         self.menu.addAction(self.phone)
         view.folders.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
@@ -73,7 +74,7 @@ class FolderMenu:
         email, _folder = self._chosen()
         if not email:
             return
-        name, ok = QInputDialog.getText(self.view, "New folder", "Name of the new folder:")
+        name, ok = QInputDialog.getText(self.view, _("New folder"), _("Name of the new folder:"))
         if ok and name.strip():
             self.view.controller.change_folder(email, "create", None, name)
 
@@ -82,7 +83,8 @@ class FolderMenu:
         if folder is None or not own_folder(folder):
             return
         name, ok = QInputDialog.getText(
-            self.view, "Rename folder", f"New name for \u201c{folder.display_name}\u201d:", QLineEdit.EchoMode.Normal,
+            self.view, _("Rename folder"), _("New name for \u201c{name}\u201d:").format(name=folder.display_name),
+            QLineEdit.EchoMode.Normal,
             folder.display_name,
         )  # fmt: skip
         if ok and name.strip() and name.strip() != folder.display_name:
@@ -92,12 +94,18 @@ class FolderMenu:
         email, folder = self._chosen()
         if folder is None or not own_folder(folder):
             return
-        count = f"the {folder.exists} messages in it" if folder.exists != 1 else "the message in it"
+        if folder.exists:
+            question = ngettext(
+                "Delete the folder \u201c{name}\u201d and the message in it?",
+                "Delete the folder \u201c{name}\u201d and the {n} messages in it?",
+                folder.exists,
+            ).format(name=folder.display_name, n=folder.exists)
+        else:
+            question = _("Delete the folder \u201c{name}\u201d?").format(name=folder.display_name)
         answer = QMessageBox.question(
             self.view,
-            "Delete folder",
-            f"Delete the folder \u201c{folder.display_name}\u201d and {count}?\n\n"
-            "They are deleted on the server too, for every device, and cannot be brought back.",
+            _("Delete folder"),
+            question + "\n\n" + _("They are deleted on the server too, for every device, and cannot be brought back."),
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
             QMessageBox.StandardButton.Cancel,
         )

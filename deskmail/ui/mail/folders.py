@@ -6,7 +6,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSignalBlocker, Qt, Signal
+from PySide6.QtCore import QLocale, QModelIndex, QPersistentModelIndex, QSignalBlocker, QSize, Qt, Signal
 from PySide6.QtGui import (
     QColor,
     QDragEnterEvent,
@@ -28,21 +28,27 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from deskmail.core.i18n import _, ngettext, pgettext
 from deskmail.engine.accounts import Account
 from deskmail.engine.store.models import Folder, SpecialUse
 from deskmail.ui.icons import ui_icon
 from deskmail.ui.mail.dragging import dragged
 
-SPECIAL_NAMES = {
-    SpecialUse.INBOX: "Inbox",
-    SpecialUse.DRAFTS: "Drafts",
-    SpecialUse.SENT: "Sent",
-    SpecialUse.ARCHIVE: "Archive",
-    SpecialUse.JUNK: "Junk",
-    SpecialUse.TRASH: "Trash",
-    SpecialUse.ALL: "All Mail",
-    SpecialUse.FLAGGED: "Flagged",
-}
+
+def special_names() -> dict[SpecialUse, str]:
+    """Special-use folders by their role in the person's language, whatever the server calls them."""
+    return {
+        SpecialUse.INBOX: pgettext("folder", "Inbox"),
+        SpecialUse.DRAFTS: pgettext("folder", "Drafts"),
+        SpecialUse.SENT: pgettext("folder", "Sent"),
+        SpecialUse.ARCHIVE: pgettext("folder", "Archive"),
+        SpecialUse.JUNK: pgettext("folder", "Junk"),
+        SpecialUse.TRASH: pgettext("folder", "Trash"),
+        SpecialUse.ALL: pgettext("folder", "All Mail"),
+        SpecialUse.FLAGGED: pgettext("folder", "Flagged"),
+    }
+
+
 SPECIAL_ICONS = {
     SpecialUse.INBOX: "inbox",
     SpecialUse.DRAFTS: "drafts",
@@ -69,7 +75,11 @@ class FolderRef:
 
 
 def folder_label(folder: Folder) -> str:
-    return SPECIAL_NAMES.get(folder.special_use, folder.display_name)
+    """What the folder list calls a folder: its role for special ones ("Posteingang"), else its own name.
+
+    Only for showing: the server is always addressed by `folder.name`.
+    """
+    return special_names().get(folder.special_use, folder.display_name)
 
 
 class AccountNameDelegate(QStyledItemDelegate):
@@ -79,6 +89,17 @@ class AccountNameDelegate(QStyledItemDelegate):
         super().initStyleOption(option, index)
         if not index.parent().isValid():
             option.textElideMode = Qt.TextElideMode.ElideMiddle
+
+
+class UnseenHeader(QHeaderView):
+    """The folder list's hidden header: its titles are for screen readers, so they size no column.
+
+    Qt sizes a ResizeToContents column by its header title even when the header is hidden: a long
+    translated title ("Ungelesen") took the width the folder names need ("Postei…").
+    """
+
+    def sectionSizeFromContents(self, logicalIndex: int) -> QSize:
+        return QSize(0, 0) if self.isHidden() else super().sectionSizeFromContents(logicalIndex)
 
 
 class FolderTree(QTreeView):
@@ -91,13 +112,14 @@ class FolderTree(QTreeView):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.tree_model = QStandardItemModel(0, 2, self)
+        self.setHeader(UnseenHeader(Qt.Orientation.Horizontal, self))
         self.setModel(self.tree_model)
-        self.tree_model.setHorizontalHeaderLabels(["Folder", "Unread"])  # unseen, but screen readers say them
+        self.tree_model.setHorizontalHeaderLabels([_("Folder"), _("Unread")])  # unseen, but screen readers say them
         self.setHeaderHidden(True)
         self.setUniformRowHeights(True)
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.setAccessibleName("Folders")
+        self.setAccessibleName(_("Folders"))
         self.setIndentation(14)
         self.setItemDelegateForColumn(0, AccountNameDelegate(self))
         header = self.header()
@@ -191,10 +213,11 @@ class FolderTree(QTreeView):
         font.setBold(unread > 0)
         item.setFont(font)
         if count is not None:
-            count.setText(str(unread) if unread else "")
+            count.setText(QLocale().toString(unread) if unread else "")
             count.setFont(font)
         label = folder_label(folder)
-        spoken = f"{label}, {unread} unread" if unread else label
+        spoken = ngettext("{folder}, {n} unread", "{folder}, {n} unread", unread).format(folder=label, n=unread)
+        spoken = spoken if unread else label
         item.setAccessibleText(spoken)
         if count is not None:  # a screen reader on the count cell says the folder too, not a bare "3" or nothing
             count.setAccessibleText(spoken)
@@ -219,7 +242,7 @@ class FolderTree(QTreeView):
                 del self._items[(email, OUTBOX)]
             return
         if item is None:
-            item = QStandardItem(ui_icon("sent"), "Outbox")
+            item = QStandardItem(ui_icon("sent"), pgettext("folder", "Outbox"))
             item.setData((email, OUTBOX), KEY_ROLE)
             item.setData(False, FOLDER_ROLE)
             item.setSelectable(False)  # a click opens its menu; the open folder stays as it is
@@ -233,11 +256,20 @@ class FolderTree(QTreeView):
         font.setBold(refused > 0)
         item.setFont(font)
         if count is not None:
-            count.setText(str(waiting))
+            count.setText(QLocale().toString(waiting))
             count.setFont(font)
-        tip = f"{refused} not sent: click to fix them" if refused else "Waiting to be sent with the next check"
+        if refused:
+            tip = ngettext("{n} not sent: click to fix it", "{n} not sent: click to fix them", refused).format(
+                n=refused
+            )
+        else:
+            tip = _("Waiting to be sent with the next check")
         item.setToolTip(tip)
-        item.setAccessibleText(f"Outbox, {waiting} waiting, {refused} not sent")
+        item.setAccessibleText(
+            ngettext(
+                "Outbox, {n} waiting, {refused} not sent", "Outbox, {n} waiting, {refused} not sent", waiting
+            ).format(n=waiting, refused=refused)
+        )
         if count is not None:
             count.setAccessibleText(item.accessibleText())
 

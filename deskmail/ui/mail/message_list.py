@@ -21,8 +21,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from deskmail.core.i18n import _
 from deskmail.engine.store.models import MessageSummary
-from deskmail.qtbridge.message_model import COL_DATE, COL_MARKS, COL_PEOPLE, COL_SUBJECT, MessageListModel, MessageRole
+from deskmail.qtbridge.message_model import (
+    COL_DATE,
+    COL_MARKS,
+    COL_PEOPLE,
+    COL_SUBJECT,
+    MessageListModel,
+    MessageRole,
+    isolate,
+)
 from deskmail.ui.icons import ui_icon
 
 
@@ -103,6 +112,8 @@ class TwoLineDelegate(QStyledItemDelegate):
         opt = QStyleOptionViewItem(option)
         self.initStyleOption(opt, index)
         text, icon = opt.text, QIcon(opt.icon)
+        rtl = opt.direction == Qt.LayoutDirection.RightToLeft
+        text = isolate(text) if rtl else text  # mail's own words keep their direction in a mirrored window
         opt.text, opt.icon = "", QIcon()
         opt.features &= ~(
             QStyleOptionViewItem.ViewItemFeature.HasDisplay | QStyleOptionViewItem.ViewItemFeature.HasDecoration
@@ -140,7 +151,8 @@ class TwoLineDelegate(QStyledItemDelegate):
             # One line under sender and subject: each of the two cells draws its own stretch of it.
             second = preview_rect(opt, line + LINE_GAP)
             painter.setClipRect(opt.rect)
-            elided = QFontMetrics(font).elidedText(str(preview), Qt.TextElideMode.ElideRight, second.width())
+            preview = isolate(str(preview)) if rtl else str(preview)
+            elided = QFontMetrics(font).elidedText(preview, Qt.TextElideMode.ElideRight, second.width())
             painter.drawText(second, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), elided)
         painter.restore()
 
@@ -175,10 +187,12 @@ def paint_stacked(
     left = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
     right_align = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
     model, row = index.model(), index.row()
-    people = str(model.index(row, COL_PEOPLE).data() or "")
+    rtl = opt.direction == Qt.LayoutDirection.RightToLeft
+    own = isolate if rtl else str  # mail's own words keep their direction in a mirrored window
+    people = own(str(model.index(row, COL_PEOPLE).data() or ""))
     date = str(model.index(row, COL_DATE).data() or "")
-    subject = str(model.index(row, COL_SUBJECT).data() or "")
-    preview = str(index.data(MessageRole.PREVIEW) or "")
+    subject = own(str(model.index(row, COL_SUBJECT).data() or ""))
+    preview = own(str(index.data(MessageRole.PREVIEW) or ""))
     marks = model.index(row, COL_MARKS).data(Qt.ItemDataRole.DecorationRole)
     painter.save()
     painter.setFont(plain)
@@ -188,9 +202,9 @@ def paint_stacked(
     painter.drawText(first, right_align, date)
     for icon in (marks, reply_mark(model.index(row, COL_MARKS))):  # star or clip, then the replied arrow
         if isinstance(icon, QIcon) and not icon.isNull():
-            icon.paint(
-                painter, QRect(first.right() - date_width - ICON, first.center().y() - ICON // 2 + 1, ICON, ICON)
-            )
+            # beside the date, on its inner side: left of it, or right of it in a mirrored (right-to-left) window
+            x = first.left() + date_width if rtl else first.right() - date_width - ICON
+            icon.paint(painter, QRect(x, first.center().y() - ICON // 2 + 1, ICON, ICON))
             date_width += ICON + 4
     painter.setFont(font)
     painter.setPen(ink)
@@ -263,7 +277,7 @@ class MessageList(QTableView):
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.setSortingEnabled(True)
         self.sortByColumn(COL_DATE, Qt.SortOrder.DescendingOrder)
-        self.setAccessibleName("Messages")
+        self.setAccessibleName(_("Messages"))
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
         header = self.horizontalHeader()
         header.setHighlightSections(False)

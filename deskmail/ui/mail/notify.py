@@ -11,6 +11,7 @@ from PySide6.QtCore import QObject, QProcess
 from PySide6.QtWidgets import QApplication, QSystemTrayIcon, QWidget
 
 from deskmail import APP_ID, APP_NAME
+from deskmail.core.i18n import _, ngettext
 from deskmail.engine.store.models import MessageSummary
 from deskmail.ui.icons import app_icon
 
@@ -18,14 +19,14 @@ SHOW_MS = 10_000
 
 
 def sender_name(summary: MessageSummary) -> str:
-    return summary.from_name or summary.from_addr or "an unknown sender"
+    return summary.from_name or summary.from_addr or _("an unknown sender")
 
 
 def describe(messages: list[MessageSummary]) -> tuple[str, str]:
     """(title, text) in plain words: who and what for one message, how many and from whom for several."""
     if len(messages) == 1:
         only = messages[0]
-        return f"New message from {sender_name(only)}", only.subject or "(no subject)"
+        return _("New message from {sender}").format(sender=sender_name(only)), only.subject or _("(no subject)")
     names: list[str] = []
     for summary in messages:
         name = sender_name(summary)
@@ -33,8 +34,16 @@ def describe(messages: list[MessageSummary]) -> tuple[str, str]:
             names.append(name)
     shown = names[:2]
     others = len(names) - len(shown)
-    people = " and ".join(shown) if not others else f"{', '.join(shown)} and {others} more"
-    return f"{len(messages)} new messages", f"From {people}"
+    count = len(messages)
+    title = ngettext("{n} new message", "{n} new messages", count).format(n=count)
+    if len(shown) == 1:
+        return title, _("From {sender}").format(sender=shown[0])
+    if not others:
+        return title, _("From {first} and {second}").format(first=shown[0], second=shown[1])
+    text = ngettext("From {first}, {second} and {n} more", "From {first}, {second} and {n} more", others).format(
+        first=shown[0], second=shown[1], n=others
+    )
+    return title, text
 
 
 def gvariant_string(text: str) -> str:
@@ -100,7 +109,10 @@ class NewMailNotifier(QObject):
         title, text = describe(messages)
         if self.account_count() > 1:
             text = f"{text}\n({email})"
-        self.show_in_status_bar(f"{title}: {' '.join(text.split())}")  # for whoever looks at the window
+        # Translators: the status bar's line about new mail, e.g. "2 new messages: From Ann and Bob".
+        self.show_in_status_bar(
+            _("{title}: {text}").format(title=title, text=" ".join(text.split()))
+        )  # for whoever looks at the window
         if not self.enabled:
             return
         tray = self._tray()

@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from PySide6.QtWidgets import QMenu, QPushButton, QWidget
 
+from deskmail.core.i18n import _, ngettext
 from deskmail.engine.smtp.outbox import OutboxItem, OutboxState, subject_of
 
 OpenItem = Callable[[str, OutboxItem], object]  # (account email, refused item) -> opens it in the composer
@@ -13,7 +14,7 @@ Settle = Callable[[str, OutboxItem], object]  # (account email, unsure item) -> 
 
 
 def refusal_of(item: OutboxItem) -> str:
-    return str((item.last_error or {}).get("message", "") or "The server refused it.")
+    return str((item.last_error or {}).get("message", "") or _("The server refused it."))
 
 
 def outbox_menu(
@@ -28,18 +29,20 @@ def outbox_menu(
     menu = QMenu(parent)
     for email, item in waiting:
         if item.state is OutboxState.UNSURE and settle is not None:
-            action = menu.addAction(f"May already have been sent: {subject_of(item.raw)}")
-            action.setToolTip("The connection broke just after it went out. Click to decide whether to send it again.")
+            action = menu.addAction(_("May already have been sent: {subject}").format(subject=subject_of(item.raw)))
+            action.setToolTip(
+                _("The connection broke just after it went out. Click to decide whether to send it again.")
+            )
             action.triggered.connect(lambda _c=False, e=email, i=item: settle(e, i))
         elif item.state is OutboxState.FAILED:
             # A refused message is not fixed by trying again: the person opens it, corrects it and sends it.
-            action = menu.addAction(f"Fix and send again: {subject_of(item.raw)}")
+            action = menu.addAction(_("Fix and send again: {subject}").format(subject=subject_of(item.raw)))
             action.setToolTip(refusal_of(item))
             action.triggered.connect(lambda _c=False, e=email, i=item: open_item(e, i))
         else:
-            menu.addAction(f"Waiting: {subject_of(item.raw)}").setEnabled(False)
+            menu.addAction(_("Waiting: {subject}").format(subject=subject_of(item.raw))).setEnabled(False)
     menu.addSeparator()
-    menu.addAction("Try sending all now").triggered.connect(lambda _c=False: send_now())
+    menu.addAction(_("Try sending all now")).triggered.connect(lambda _c=False: send_now())
     return menu
 
 
@@ -57,18 +60,28 @@ def show_outbox(
     count = len(waiting)
     refused = [(email, item) for email, item in waiting if item.state is OutboxState.FAILED]
     unsure = [(email, item) for email, item in waiting if item.state is OutboxState.UNSURE] if settle else []
-    text = f"{count} message{'s' if count != 1 else ''} waiting in the Outbox"
-    button.setToolTip("\n".join(refusal_of(item) for _email, item in refused) or "They are sent with the next check.")
+    text = ngettext("{n} message waiting in the Outbox", "{n} messages waiting in the Outbox", count).format(n=count)
+    button.setToolTip(
+        "\n".join(refusal_of(item) for _email, item in refused) or _("They are sent with the next check.")
+    )
     old = button.menu()
     if not refused and not unsure:
         button.setMenu(None)  # type: ignore[arg-type]
-        button.setText(f"{text} · Send now")
+        button.setText(_("{waiting} · Send now").format(waiting=text))
     else:
         button.setMenu(outbox_menu(button, unsure + refused, send_now, open_item, settle))
-        why = f"{len(refused)} not sent" if refused else ""
-        maybe = f"{len(unsure)} may already have been sent" if unsure else ""
-        ask = "click to see why" if refused else "click to decide"
-        button.setText(f"{text} · {', '.join(filter(None, [why, maybe]))}, {ask}")
+        why = ngettext("{n} not sent", "{n} not sent", len(refused)).format(n=len(refused)) if refused else ""
+        maybe = (
+            ngettext("{n} may already have been sent", "{n} may already have been sent", len(unsure)).format(
+                n=len(unsure)
+            )
+            if unsure
+            else ""
+        )
+        ask = _("click to see why") if refused else _("click to decide")
+        # Translators: the Outbox button, e.g. "3 messages waiting in the Outbox · 1 not sent, click to see why".
+        state = _("{waiting} · {problems}, {ask}")
+        button.setText(state.format(waiting=text, problems=", ".join(filter(None, [why, maybe])), ask=ask))
     if old is not None and old is not button.menu():
         old.deleteLater()
     button.show()

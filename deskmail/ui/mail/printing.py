@@ -6,7 +6,7 @@ import html
 import re
 from pathlib import Path
 
-from PySide6.QtCore import QMarginsF
+from PySide6.QtCore import QDateTime, QLocale, QMarginsF
 from PySide6.QtGui import (
     QColor,
     QPageLayout,
@@ -19,12 +19,23 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QFileDialog, QWidget
 
-from deskmail.qtbridge.message_model import full_date
+from deskmail.core.i18n import _
 from deskmail.ui.mail.reader import ReadingPane
 from deskmail.ui.mail.reading import downloads
 
 LINK_INK = "#1a4fb5"  # links on paper: a dark blue that stays readable in black and white too
 MAX_FILE_NAME = 80  # characters of the subject used for the suggested file name
+
+
+def printed_date(timestamp: int) -> str:
+    """The date in words and the time, in the person's language ("Monday, 4 March 2024, 14:05")."""
+    if timestamp <= 0:
+        return ""
+    moment = QDateTime.fromSecsSinceEpoch(timestamp)
+    locale = QLocale()
+    day = locale.toString(moment.date(), QLocale.FormatType.LongFormat)
+    # Translators: a printed message's date line: {date} in words, then {time}, e.g. "Monday, 4 March 2024, 14:05".
+    return _("{date}, {time}").format(date=day, time=locale.toString(moment.time(), QLocale.FormatType.ShortFormat))
 
 
 def header_html(pane: ReadingPane) -> str:
@@ -35,14 +46,21 @@ def header_html(pane: ReadingPane) -> str:
     sender = summary.from_name or summary.from_addr
     if summary.from_name and summary.from_addr:
         sender = f"{summary.from_name} <{summary.from_addr}>"
-    rows = [("From", sender), ("To", summary.to_addrs), ("Cc", summary.cc_addrs), ("Date", full_date(summary.date))]
+    rows = [
+        (_("From"), sender),
+        (_("To"), summary.to_addrs),
+        (_("Cc"), summary.cc_addrs),
+        (_("Date"), printed_date(summary.date)),
+    ]
+    # Translators: a header's name on a printed message, e.g. "From:".
+    label = _("{field}:")
     cells = "".join(
-        f'<tr><td style="color:#555555; padding-right:12px"><b>{name}:</b></td>'
+        f'<tr><td style="color:#555555; padding-right:12px"><b>{html.escape(label.format(field=name))}</b></td>'
         f'<td style="color:#000000">{html.escape(value)}</td></tr>'
         for name, value in rows
         if value
     )
-    subject = html.escape(summary.subject or "(no subject)")
+    subject = html.escape(summary.subject or _("(no subject)"))
     return f'<h2 style="color:#000000">{subject}</h2><table>{cells}</table>'
 
 
@@ -86,7 +104,7 @@ def suggested_name(pane: ReadingPane) -> str:
     """The subject as a file name: no characters any system refuses, never empty."""
     subject = pane.summary.subject if pane.summary is not None else ""
     cleaned = re.sub(r'[\x00-\x1f<>:"/\\|?*]+', " ", subject).strip(" .")[:MAX_FILE_NAME].strip()
-    return f"{cleaned or 'Message'}.pdf"
+    return (cleaned or _("Message")) + ".pdf"
 
 
 def write_pdf(document: QTextDocument, path: Path, title: str = "") -> None:
@@ -103,7 +121,7 @@ def write_pdf(document: QTextDocument, path: Path, title: str = "") -> None:
 def ask_pdf_path(parent: QWidget, pane: ReadingPane) -> Path | None:
     """Where to save: a file dialog starting in Downloads with the subject as the name."""
     start = str(downloads() / suggested_name(pane))
-    chosen, _filter = QFileDialog.getSaveFileName(parent, "Save as PDF", start, "PDF documents (*.pdf)")
+    chosen, _filter = QFileDialog.getSaveFileName(parent, _("Save as PDF"), start, _("PDF documents (*.pdf)"))
     if not chosen:
         return None
     path = Path(chosen)
@@ -115,9 +133,9 @@ def print_message(parent: QWidget, pane: ReadingPane) -> bool:
     from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 
     printer = QPrinter(QPrinter.PrinterMode.HighResolution)
-    printer.setDocName(pane.summary.subject if pane.summary is not None else "Message")
+    printer.setDocName(pane.summary.subject if pane.summary is not None else _("Message"))
     dialog = QPrintDialog(printer, parent)
-    dialog.setWindowTitle("Print Message")
+    dialog.setWindowTitle(_("Print Message"))
     if dialog.exec() != QPrintDialog.DialogCode.Accepted:
         return False
     printable(pane).print_(printer)

@@ -20,8 +20,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from deskmail.core.i18n import _
 from deskmail.engine.store.models import MessageSummary
-from deskmail.qtbridge.message_model import full_date
+from deskmail.qtbridge.message_model import full_date, isolate
 from deskmail.ui.accessible import mark_heading
 from deskmail.ui.mail.attachments import AttachmentStrip, human_size
 from deskmail.ui.mail.bars import MessageBar
@@ -56,7 +57,7 @@ class SafeBrowser(QTextBrowser):
         self.anchorClicked.connect(self._clicked)
         self.highlighted.connect(self._hovered)
         self.fetched: dict[str, QImage] = {}
-        self.setAccessibleName("Message text")
+        self.setAccessibleName(_("Message text"))
         self.setFrameShape(QFrame.Shape.NoFrame)
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
@@ -144,7 +145,7 @@ class SafeBrowser(QTextBrowser):
 
 
 def _data_image(url: str) -> QImage | None:
-    header, _, payload = url.partition(",")
+    header, _comma, payload = url.partition(",")
     if ";base64" not in header:
         return None
     try:
@@ -171,7 +172,7 @@ class ReadingPane(QWidget):
         self.summary: MessageSummary | None = None
         self.rendered: RenderedMessage | None = None
         self.stack = QStackedWidget()
-        self.placeholder = QLabel("Select a message to read it.")
+        self.placeholder = QLabel(_("Select a message to read it."))
         self.placeholder.setStyleSheet("color: palette(placeholder-text);")
         self.placeholder.setWordWrap(True)
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -221,9 +222,9 @@ class ReadingPane(QWidget):
 
     # -- states ------------------------------------------------------------------------
 
-    def clear(self, text: str = "Select a message to read it.") -> None:
+    def clear(self, text: str | None = None) -> None:
         self.summary, self.rendered = None, None
-        self.placeholder.setText(text)
+        self.placeholder.setText(_("Select a message to read it.") if text is None else text)
         self.stack.setCurrentWidget(self.placeholder)
 
     def show_loading(self, summary: MessageSummary) -> None:
@@ -232,7 +233,7 @@ class ReadingPane(QWidget):
         self.remote_bar.hide()
         self._set_attachments([])
         self.body.use_page_colours(False)
-        self.body.setPlainText("Loading the message…")
+        self.body.setPlainText(_("Loading the message…"))
         self.stack.setCurrentWidget(self.content)
 
     def show_error(self, summary: MessageSummary, text: str) -> None:
@@ -248,10 +249,10 @@ class ReadingPane(QWidget):
         self._set_attachments(rendered.attachments)
         if rendered.remote_blocked:
             self.remote_bar.show_message(
-                "Remote images are hidden to protect your privacy.",
+                _("Remote images are hidden to protect your privacy."),
                 [
-                    ("Show images", lambda: self.show_remote.emit(False)),
-                    ("Always for this sender", lambda: self.show_remote.emit(True)),
+                    (_("Show images"), lambda: self.show_remote.emit(False)),
+                    (_("Always for this sender"), lambda: self.show_remote.emit(True)),
                 ],
             )
         else:
@@ -266,15 +267,18 @@ class ReadingPane(QWidget):
         self.body.setHtml(self.rendered.body_html)
 
     def _show_headers(self, summary: MessageSummary, rendered: RenderedMessage | None = None) -> None:
-        self.subject.setText(summary.subject or "(no subject)")
-        sender = f"<b>{html.escape(summary.from_name or summary.from_addr)}</b>"
+        self.subject.setText(summary.subject or _("(no subject)"))
+        # In a mirrored (right-to-left) window names and addresses keep their own direction.
+        own = isolate if self.isRightToLeft() else str
+        sender = f"<b>{html.escape(own(summary.from_name or summary.from_addr))}</b>"
         if summary.from_name and summary.from_addr:
-            sender += f" &lt;{html.escape(summary.from_addr)}&gt;"
-        lines = [f"From: {sender}"]
+            sender += " " + html.escape(own(f"<{summary.from_addr}>"))
+        # Translators: the reader's header lines; {people} is already marked up (names in bold).
+        lines = [_("From: {people}").format(people=sender)]
         if summary.to_addrs:
-            lines.append(f"To: {html.escape(summary.to_addrs)}")
+            lines.append(_("To: {people}").format(people=html.escape(own(summary.to_addrs))))
         if summary.cc_addrs:
-            lines.append(f"Cc: {html.escape(summary.cc_addrs)}")
+            lines.append(_("Cc: {people}").format(people=html.escape(own(summary.cc_addrs))))
         self.people.setText("<br>".join(lines))
         self.date.setText(full_date(summary.date))
 
@@ -305,9 +309,9 @@ class ReadingPane(QWidget):
 
 def link_question(parent: QWidget | None, question: str) -> QMessageBox:
     """ "This link says paypal.com but goes to …. Open anyway?" with Open Anyway first and Cancel the default."""
-    box = QMessageBox(QMessageBox.Icon.Warning, "Open this link?", question, parent=parent)
-    box.setInformativeText("Fake messages often show the name of a bank or shop you know on a link to another site.")
-    box.addButton("Open Anyway", QMessageBox.ButtonRole.AcceptRole)
+    box = QMessageBox(QMessageBox.Icon.Warning, _("Open this link?"), question, parent=parent)
+    box.setInformativeText(_("Fake messages often show the name of a bank or shop you know on a link to another site."))
+    box.addButton(_("Open Anyway"), QMessageBox.ButtonRole.AcceptRole)
     box.addButton(QMessageBox.StandardButton.Cancel)
     box.setDefaultButton(QMessageBox.StandardButton.Cancel)
     return box

@@ -15,6 +15,7 @@ from PySide6.QtGui import QDesktopServices, QImage
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 from deskmail.core.cancel import CancelToken
+from deskmail.core.i18n import N_, _, ngettext
 from deskmail.engine.prefs import REMOTE_ALLOWED_SENDERS, REMOTE_ASK, RemoteContentPrefs
 from deskmail.engine.runtime import render_body
 from deskmail.engine.store.models import MessageSummary
@@ -31,7 +32,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 REMOTE_IMAGE_MAX_BYTES = 5_000_000
 MARK_READ_DELAY_MS = 1500  # how long a message is on screen before it counts as read (a setting later)
-NOT_DOWNLOADED = "This message has not been downloaded yet. It will be when you are online again."
+NOT_DOWNLOADED = N_("This message has not been downloaded yet. It will be when you are online again.")
 
 
 def cached_body(store_path: Path, message_id: int) -> Body | None:
@@ -170,9 +171,9 @@ class ReadingController:
         window.pane.save_all.connect(lambda a: self.save_all(a, rendered))
         window.pane.compose_to.connect(self.view.actions_.compose_mailto)
         actions, body = self.view.actions_, self.body
-        window.add_action("Reply", lambda: actions.reply_to(False, window.pane), "Ctrl+R")
-        window.add_action("Reply All", lambda: actions.reply_to(True, window.pane), "Ctrl+Shift+R")
-        window.add_action("Forward", lambda: actions.forward_message(True, window.pane, body), "Ctrl+L")
+        window.add_action(_("Reply"), lambda: actions.reply_to(False, window.pane), "Ctrl+R")
+        window.add_action(_("Reply All"), lambda: actions.reply_to(True, window.pane), "Ctrl+Shift+R")
+        window.add_action(_("Forward"), lambda: actions.forward_message(True, window.pane, body), "Ctrl+L")
         self.windows.append(window)
         window.destroyed.connect(lambda _o=None, w=window: self.windows.remove(w) if w in self.windows else None)
         window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
@@ -195,9 +196,9 @@ class ReadingController:
         if waits_for_connection(error):
             # Not downloaded and no connection: a plain promise, not an error; the window says who is unreachable.
             self.view.controller.went_offline(self.email, error)
-            self.pane.show_error(summary, NOT_DOWNLOADED)
+            self.pane.show_error(summary, _(NOT_DOWNLOADED))
             return
-        message = getattr(error, "message", "") or "This message cannot be shown."
+        message = getattr(error, "message", "") or _("This message cannot be shown.")
         self.pane.show_error(summary, message)
 
     def connection_back(self) -> None:
@@ -285,7 +286,7 @@ class ReadingController:
         if data is None:
             return
         start = str(downloads() / attachment.filename)
-        target, _ = QFileDialog.getSaveFileName(self.view, "Save attachment", start)
+        target, _filter = QFileDialog.getSaveFileName(self.view, _("Save attachment"), start)
         if target:
             self._write(Path(target), data, open_after=False)
 
@@ -294,7 +295,7 @@ class ReadingController:
         rendered = rendered or self.pane.rendered
         if rendered is None or not attachments:
             return
-        folder = QFileDialog.getExistingDirectory(self.view, "Save all attachments in", str(downloads()))
+        folder = QFileDialog.getExistingDirectory(self.view, _("Save all attachments in"), str(downloads()))
         if not folder:
             return
         message = rendered.message
@@ -309,12 +310,12 @@ class ReadingController:
             return len(attachments)
 
         def failed(error: object) -> None:
-            self.view.error_bar.show_message(f"Could not save the attachments: {error}")
+            self.view.error_bar.show_message(_("Could not save the attachments: {reason}").format(reason=error))
 
         self.view.context.runner.run(
             write,
             name="save-all-attachments",
-            on_finished=lambda n: self.view.show_notice(f"Saved {n} attachments in {Path(folder).name}"),
+            on_finished=lambda n: self.view.show_notice(_saved_all(n, Path(folder).name)),
             on_failed=failed,
         )
 
@@ -325,9 +326,11 @@ class ReadingController:
         if attachment.executable:
             answer = QMessageBox.warning(
                 self.view,
-                "Open a program?",
-                f"“{attachment.filename}” is a program. Programs sent by e-mail can harm your computer. "
-                "Open it only if you expected it from someone you trust.",
+                _("Open a program?"),
+                _(
+                    "“{name}” is a program. Programs sent by e-mail can harm your computer. "
+                    "Open it only if you expected it from someone you trust."
+                ).format(name=attachment.filename),
                 QMessageBox.StandardButton.Open | QMessageBox.StandardButton.Cancel,
                 QMessageBox.StandardButton.Cancel,
             )
@@ -343,7 +346,7 @@ class ReadingController:
         self._write(target, data, open_after=True)
 
     def _write(self, target: Path | Callable[[], Path], data: Callable[[BinaryIO], int], *, open_after: bool) -> None:
-        name = target.name if isinstance(target, Path) else "the attachment"
+        name = target.name if isinstance(target, Path) else ""
 
         def write(cancel: CancelToken, progress: Progress) -> Path:
             path = target if isinstance(target, Path) else target()
@@ -357,10 +360,13 @@ class ReadingController:
                 if not QDesktopServices.openUrl(QUrl.fromLocalFile(str(written))):
                     self._cannot_open(written)
             elif isinstance(written, Path):
-                self.view.show_notice(f"Saved {written.name}")
+                self.view.show_notice(_("Saved {name}").format(name=written.name))
 
         def failed(error: object) -> None:
-            self.view.error_bar.show_message(f"Could not save {name}: {error}")
+            if name:
+                self.view.error_bar.show_message(_("Could not save {name}: {reason}").format(name=name, reason=error))
+            else:
+                self.view.error_bar.show_message(_("Could not save the attachment: {reason}").format(reason=error))
 
         self.view.context.runner.run(write, name="write-attachment", on_finished=done, on_failed=failed)
 
@@ -368,18 +374,27 @@ class ReadingController:
         """Nothing on this computer opens this kind of file: say so, and offer to keep it somewhere."""
         box = QMessageBox(
             QMessageBox.Icon.Information,
-            "Cannot open this file",
-            f"No app on this computer can open “{written.name}”.",
+            _("Cannot open this file"),
+            _("No app on this computer can open “{name}”.").format(name=written.name),
             parent=self.view,
         )
-        box.setInformativeText("You can save it and open it later with an app that knows this kind of file.")
-        save = box.addButton("Save As…", QMessageBox.ButtonRole.AcceptRole)
+        box.setInformativeText(_("You can save it and open it later with an app that knows this kind of file."))
+        save = box.addButton(_("Save As…"), QMessageBox.ButtonRole.AcceptRole)
         box.addButton(QMessageBox.StandardButton.Close)
         box.exec()
         if box.clickedButton() is save:
-            target, _ = QFileDialog.getSaveFileName(self.view, "Save attachment", str(downloads() / written.name))
+            target, _filter = QFileDialog.getSaveFileName(
+                self.view, _("Save attachment"), str(downloads() / written.name)
+            )
             if target:
                 self._write(Path(target), lambda sink: copy_file(written, sink), open_after=False)
+
+
+def _saved_all(count: object, folder: str) -> str:
+    n = count if isinstance(count, int) else 0
+    return ngettext("Saved {n} attachment in {folder}", "Saved {n} attachments in {folder}", n).format(
+        n=n, folder=folder
+    )
 
 
 def copy_file(source: Path, sink: BinaryIO) -> int:

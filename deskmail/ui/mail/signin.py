@@ -11,6 +11,7 @@ from PySide6.QtGui import QDesktopServices
 
 from deskmail.core.cancel import CancelToken
 from deskmail.core.errors import UserFacingError
+from deskmail.core.i18n import _
 from deskmail.engine.accounts import Account
 from deskmail.engine.credentials import KeyringUnavailable
 from deskmail.qtbridge.tasks import Task
@@ -66,8 +67,13 @@ class SignInAgain:
         self.task = task
         name = provider.name or provider.id
         self.show(
-            self.about(account.email, f"Sign in with {name} in the browser window that opened, then come back here."),
-            [("Cancel", self.cancel)],
+            self.about(
+                account.email,
+                _("Sign in with {provider} in the browser window that opened, then come back here.").format(
+                    provider=name
+                ),
+            ),
+            [(_("Cancel"), self.cancel)],
         )
 
     def cancel(self) -> None:
@@ -93,5 +99,5 @@ class SignInAgain:
     def _failed(self, account: Account, error: object) -> None:
         if isinstance(error, UserFacingError):
             text = " ".join(part for part in (error.message, error.fix) if part)
-            self.show(self.about(account.email, text), [("Sign in again…", lambda: self.start(account))])
+            self.show(self.about(account.email, text), [(_("Sign in again…"), lambda: self.start(account))])
         # Cancelled: the person chose to stop; the bar was already replaced by whatever they did next.

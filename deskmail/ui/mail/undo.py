@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QAction, QKeySequence
 
+from deskmail.core.i18n import _
 from deskmail.ui.mail.bars import MessageBar
 
 if TYPE_CHECKING:
@@ -45,7 +46,7 @@ class UndoNotice(MessageBar):
 
     def __init__(self) -> None:
         super().__init__("info", "", closable=True)
-        self.setAccessibleDescription("What was just done, with a button to undo it")
+        self.setAccessibleDescription(_("What was just done, with a button to undo it"))
         self.setMaximumWidth(560)  # a short line at the bottom left, as mail apps show such notices
         self.timer = QTimer(self, singleShot=True, interval=NOTICE_MS)
         self.timer.timeout.connect(self.hide)
@@ -65,10 +66,10 @@ class UndoHistory:
         self.done: list[Entry] = []
         self.undone: list[Entry] = []
         self.notice = UndoNotice()
-        self.undo_action = QAction("Undo", view)
+        self.undo_action = QAction(_("Undo"), view)
         self.undo_action.setShortcut(QKeySequence.StandardKey.Undo)
         self.undo_action.triggered.connect(lambda _c=False: self.undo())
-        self.redo_action = QAction("Redo", view)
+        self.redo_action = QAction(_("Redo"), view)
         self.redo_action.setShortcuts(QKeySequence.keyBindings(QKeySequence.StandardKey.Redo))
         self.redo_action.triggered.connect(lambda _c=False: self.redo())
         view.addAction(self.undo_action)
@@ -82,7 +83,7 @@ class UndoHistory:
         self.done.append(entry)
         del self.done[:-HISTORY]
         self.undone.clear()
-        self.notice.tell(entry.told, [("Undo", partial(self.undo, entry))])
+        self.notice.tell(entry.told, [(_("Undo"), partial(self.undo, entry))])
         self._update()
 
     def undo(self, entry: Entry | None = None) -> None:
@@ -107,9 +108,11 @@ class UndoHistory:
         target.append(reverse)
         self._run(entry, reverse)
         if redo:
-            self.notice.tell(entry.told, [("Undo", partial(self.undo, reverse))])
+            self.notice.tell(entry.told, [(_("Undo"), partial(self.undo, reverse))])
         else:
-            self.notice.tell(f"Undone: {entry.label}", [("Redo", partial(self.redo, reverse))])
+            self.notice.tell(
+                _("Undone: {action}").format(action=entry.label), [(_("Redo"), partial(self.redo, reverse))]
+            )
         self._update()
 
     def _run(self, entry: Entry, into: Entry) -> None:
@@ -129,8 +132,10 @@ class UndoHistory:
 
     def _update(self) -> None:
         last = self.done[-1].label if self.done else ""
-        self.undo_action.setText(f"Undo {last}" if last else "Undo")
+        # Translators: the Edit menu's Undo, naming the action, e.g. "Undo Archive".
+        self.undo_action.setText(_("Undo {action}").format(action=last) if last else _("Undo"))
         self.undo_action.setEnabled(bool(self.done))
         again = self.undone[-1].label if self.undone else ""
-        self.redo_action.setText(f"Redo {again}" if again else "Redo")
+        # Translators: the Edit menu's Redo, naming the action, e.g. "Redo Archive".
+        self.redo_action.setText(_("Redo {action}").format(action=again) if again else _("Redo"))
         self.redo_action.setEnabled(bool(self.undone))

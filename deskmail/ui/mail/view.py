@@ -5,10 +5,9 @@ from __future__ import annotations
 import contextlib
 import importlib
 import logging
-import time
 from collections.abc import Callable
 
-from PySide6.QtCore import QRect, Qt, QTimer
+from PySide6.QtCore import QLocale, QRect, Qt, QTime, QTimer
 from PySide6.QtGui import QKeySequence, QResizeEvent, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
@@ -25,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from deskmail.core.errors import Field, UserFacingError
+from deskmail.core.i18n import _, ngettext
 from deskmail.core.redact import register_secret
 from deskmail.engine.accounts import Account, account_key
 from deskmail.engine.smtp.outbox import OutboxItem, OutboxState, outbox_items
@@ -50,6 +50,7 @@ SEARCH_DELAY_MS = 150
 NARROW_WINDOW = 1000  # narrower: the reader goes under the list, rows stack (sender and date, subject, preview)
 NARROW_LIST = 560  # a narrower list stacks its rows too: as a table the subject would get under ~250 px
 READER_WIDTH = 660  # a 600 px newsletter and its margins without a horizontal scroll bar
+FOLDER_PANE_MAX = 260  # long folder names (German "Posteingang" in bold) get this much before they are cut
 WARM_UP_MS = 300  # after the first paint: start-up does not wait for the MIME stack
 
 
@@ -79,9 +80,9 @@ class MailView(QWidget):
         self.model = MessageListModel(self)
         self.list = MessageList(self.model)
         self.search = QLineEdit()
-        self.search.setPlaceholderText("Search all mail")
+        self.search.setPlaceholderText(_("Search all mail"))
         self.search.setClearButtonEnabled(True)
-        self.search.setAccessibleName("Search")
+        self.search.setAccessibleName(_("Search"))
         self.reading_pane = ReadingPane()
         self.reading = ReadingController(self, self.reading_pane)
         self.status = QLabel()
@@ -127,6 +128,7 @@ class MailView(QWidget):
         middle.setMinimumWidth(200)
         self.reading_pane.setMinimumWidth(240)
         self._sized = False  # the first layout picks pane sizes from the window's width (or the remembered ones)
+        self._panes_restored = False  # the person's own pane sizes: never widened for them
         self.content.splitterMoved.connect(lambda _p, _i: self._fit_rows())
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 0)
@@ -164,6 +166,19 @@ class MailView(QWidget):
         else:
             reader = max(int(rest * 0.6), min(READER_WIDTH, rest - 260))
             self.content.setSizes([rest - reader, reader])
+
+    def fit_folder_pane(self) -> None:
+        """Widen the folder pane (within limits) so folder names show whole: "Posteingang" at 800 px too."""
+        if self._panes_restored:
+            return
+        sizes = self.splitter.sizes()
+        tree = self.folders
+        frame = tree.width() - tree.viewport().width()  # the frame and any scroll bar
+        needed = tree.sizeHintForColumn(0) + tree.columnWidth(1) + frame + 4
+        limit = max(160, min(FOLDER_PANE_MAX, self.width() // 4))
+        target = min(limit, needed)
+        if len(sizes) == 2 and target > sizes[0]:
+            self.splitter.setSizes([target, max(1, sum(sizes) - target)])
 
     def _fit_rows(self) -> None:
         self.list.set_stacked(self.width() < NARROW_WINDOW or self.list.width() < NARROW_LIST)
@@ -234,6 +249,8 @@ class MailView(QWidget):
 
     def _ready(self, first: bool, reopen: FolderRef | None = None) -> None:
         self.refresh_folders()
+        if first:
+            self.fit_folder_pane()
         if reopen is not None and self.current is reopen:
             self.open_folder(reopen)
         if self.current is None:
@@ -286,23 +303,23 @@ class MailView(QWidget):
             self.search.blockSignals(False)
         outgoing = ref.folder.special_use in (SpecialUse.SENT, SpecialUse.DRAFTS)
         self.model.set_source(FolderSource(reader, ref.folder.id), show_recipients=outgoing)
-        self.reading_pane.clear("Select a message to read it." if self.model.rowCount() else "")
+        self.reading_pane.clear(_("Select a message to read it.") if self.model.rowCount() else "")
         self.update_empty_text()
         self.actions_.update_enabled()
 
     def update_empty_text(self) -> None:
         """What an empty list says: still arriving, not downloaded yet (offline), or really empty."""
-        text = "No messages in this folder."
+        text = _("No messages in this folder.")
         if self.search.text().strip():
-            text = "No messages found. Check the spelling, or try fewer words."
+            text = _("No messages found. Check the spelling, or try fewer words.")
         elif self.current is not None:
             reader = self.controller.reader(self.current.email)
             folder = reader.folder(self.current.folder.name) if reader is not None else None
             if folder is not None and not folder.synced_at:  # never fetched: empty says nothing yet
                 if self.current.email in self.controller.syncing:
-                    text = "Getting your mail…"
+                    text = _("Getting your mail…")
                 elif not self.controller.online:
-                    text = "This folder has not been downloaded yet. It will be when you're back online."
+                    text = _("This folder has not been downloaded yet. It will be when you're back online.")
         self.list.set_empty_text(text)
 
     def update_outbox(self) -> None:
@@ -398,8 +415,8 @@ class MailView(QWidget):
         self.reading_pane.clear(_found(len(results)) if results else "")
         self.update_empty_text()
         self.server_bar.show_message(
-            "Searched the mail on this computer. Older mail may be kept only by your mail provider.",
-            [("Search your provider too", lambda: self.search_server(text))],
+            _("Searched the mail on this computer. Older mail may be kept only by your mail provider."),
+            [(_("Search your provider too"), lambda: self.search_server(text))],
         )
 
     def _name_places(self, results: list[MessageSummary]) -> None:
@@ -421,7 +438,7 @@ class MailView(QWidget):
         for task in self._server_tasks:
             task.cancel()
         self._server_tasks = []
-        self.server_bar.show_message("Searching the mail your provider keeps…")
+        self.server_bar.show_message(_("Searching the mail your provider keeps…"))
         pending = {a.email for a in self.accounts}
         for account in self.accounts:
 
@@ -435,15 +452,14 @@ class MailView(QWidget):
                 self.model.set_source(ListSource(self._results))
                 self._name_places(self._results)
                 if not pending:
-                    found = _found(len(self._results)).lower()
-                    self.server_bar.show_message(f"Searched here and at your provider: {found}")
+                    self.server_bar.show_message(_searched_both(len(self._results)))
 
             def failed(_error: object, email: str = account.email) -> None:
                 pending.discard(email)
                 if not pending:
                     self.server_bar.show_message(
-                        "Your mail provider could not be reached, so only the mail on this computer was searched.",
-                        [("Try again", lambda: self.search_server(text))],
+                        _("Your mail provider could not be reached, so only the mail on this computer was searched."),
+                        [(_("Try again"), lambda: self.search_server(text))],
                     )
 
             self._server_tasks.append(self.controller.run_for(account.email, _server_search(text), done, failed))
@@ -462,16 +478,18 @@ class MailView(QWidget):
 
     def _sync_state(self, email: str, text: str) -> None:
         self.update_empty_text()  # "Getting your mail…" only while a check runs
+        now = QLocale().toString(QTime.currentTime(), QLocale.FormatType.ShortFormat)
         if text:
             self.status.setText(text)
         elif not self.controller.online:
             self.status.setText(self.offline_texts()[1])
         elif not self.controller.syncing and not self.error_bar.isHidden():
-            self.status.setText("Could not check for new mail (see the message at the top)")  # never "Up to date"
+            # never "Up to date"
+            self.status.setText(_("Could not check for new mail (see the message at the top)"))
         elif not self.controller.syncing and self.controller.check_failed:  # the server refused some folders
-            self.status.setText(f"Some folders could not be checked · checked at {time.strftime('%H:%M')}")
+            self.status.setText(_("Some folders could not be checked · checked at {time}").format(time=now))
         elif not self.controller.syncing:
-            self.status.setText(f"Up to date · checked at {time.strftime('%H:%M')}")
+            self.status.setText(_("Up to date · checked at {time}").format(time=now))
 
     def offline_texts(self) -> tuple[str, str]:
         """The offline bar's sentence and the status bar's words: this computer, or the provider."""
@@ -485,7 +503,7 @@ class MailView(QWidget):
         else:
             bar, status = self.offline_texts()
             self.status.setText(status)
-            self.offline_bar.show_message(bar, [("Try again", self.controller.sync_all)])
+            self.offline_bar.show_message(bar, [(_("Try again"), self.controller.sync_all)])
 
     def _problem(self, email: str, error: object) -> None:
         if not isinstance(error, UserFacingError):
@@ -495,23 +513,26 @@ class MailView(QWidget):
         account = next((a for a in self.accounts if a.key == account_key(email)), None)
         if error.data.get("sign_in_again") and account is not None and account.uses_oauth:
             self.error_bar.show_message(
-                self.about_account(email, text), [("Sign in again…", lambda: self.sign_in.start(account))]
+                self.about_account(email, text), [(_("Sign in again…"), lambda: self.sign_in.start(account))]
             )
             return
         if error.field is Field.PASSWORD:
             self.error_bar.show_message(
-                self.about_account(email, text), [("Type password…", lambda: self.ask_password(email))]
+                self.about_account(email, text), [(_("Type password…"), lambda: self.ask_password(email))]
             )
             return
-        self.error_bar.show_message(self.about_account(email, text), [("Try again", lambda: self._retry(email))])
+        self.error_bar.show_message(self.about_account(email, text), [(_("Try again"), lambda: self._retry(email))])
 
     def about_account(self, email: str, text: str) -> str:
         """Name the account in a message only when there are several: with one, the address is noise."""
-        return f"{email}: {text}" if len(self.accounts) > 1 else text
+        # Translators: a problem of one of several accounts, e.g. "anna@example.com: The password was refused."
+        return _("{email}: {text}").format(email=email, text=text) if len(self.accounts) > 1 else text
 
     def ask_password(self, email: str) -> None:
         """The password for this session (accounts that do not keep it, or a changed password)."""
-        password, ok = QInputDialog.getText(self, "Password", f"Password for {email}:", QLineEdit.EchoMode.Password)
+        password, ok = QInputDialog.getText(
+            self, _("Password"), _("Password for {email}:").format(email=email), QLineEdit.EchoMode.Password
+        )
         if ok and password:
             register_secret(password)
             self.context.credentials.set_for_session(email, password)
@@ -573,7 +594,7 @@ class MailView(QWidget):
     def restore_state(self, state: dict[str, object]) -> None:
         panes, columns = state.get("panes"), state.get("columns")
         if isinstance(panes, list) and len(panes) == 3 and all(isinstance(p, int) and p > 40 for p in panes):
-            self._sized = True
+            self._sized = self._panes_restored = True
             self.splitter.setSizes([panes[0], panes[1] + panes[2]])
             self.content.setSizes(panes[1:])
         if isinstance(columns, list) and all(isinstance(c, int) and 0 < c < 2000 for c in columns):
@@ -590,7 +611,20 @@ class MailView(QWidget):
 
 
 def _found(count: int) -> str:
-    return "No messages found." if not count else f"{count} message{'s' if count != 1 else ''} found."
+    if not count:
+        return _("No messages found.")
+    return ngettext("{n} message found.", "{n} messages found.", count).format(n=count)
+
+
+def _searched_both(count: int) -> str:
+    """The server bar after asking the provider too: "Searched here and at your provider: 3 messages found."."""
+    if not count:
+        return _("Searched here and at your provider: no messages found.")
+    return ngettext(
+        "Searched here and at your provider: {n} message found.",
+        "Searched here and at your provider: {n} messages found.",
+        count,
+    ).format(n=count)
 
 
 def _server_search(text: str) -> Callable[[Runtime], object]:

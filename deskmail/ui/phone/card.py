@@ -22,6 +22,7 @@ from PySide6.QtGui import (
     QPen,
 )
 
+from deskmail.core.i18n import _
 from deskmail.engine.accounts import Account
 from deskmail.engine.export.card import Card, ServerLines, settings_card
 from deskmail.engine.export.thunderbird import export_codes
@@ -111,7 +112,7 @@ def print_cards(printer: QPagedPaintDevice, accounts: Sequence[Account]) -> None
     points = layout.paintRect(QPageLayout.Unit.Point)
     painter = QPainter()
     if not painter.begin(printer):
-        raise OSError("The card could not be printed: the printer or file did not open.")
+        raise OSError(_("The card could not be printed: the printer or file did not open."))
     try:
         painter.setWindow(0, 0, round(points.width()), round(points.height()))
         pixels = layout.paintRectPixels(_resolution(printer))  # the painter's origin is already its top left
@@ -138,7 +139,7 @@ def card_pdf_bytes(accounts: Sequence[Account]) -> bytes:
     buffer.open(QIODevice.OpenModeFlag.WriteOnly)
     writer = QPdfWriter(buffer)
     writer.setResolution(300)
-    writer.setTitle("E-mail settings")
+    writer.setTitle(_("E-mail settings"))
     writer.setCreator("Deskmail")
     print_cards(writer, accounts)
     del writer  # finishes the document

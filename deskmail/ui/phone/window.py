@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from deskmail.core.i18n import N_, _
 from deskmail.core.redact import register_secret
 from deskmail.engine.accounts import Account
 from deskmail.engine.credentials import Credentials, KeyringUnavailable
@@ -35,20 +36,20 @@ from deskmail.qtbridge.tasks import TaskRunner
 from deskmail.ui.phone.qr import paint_qr
 
 Compose = Callable[[OutgoingMessage], object]
-QR_STEPS_ON_SCREEN = (
+QR_STEPS_ON_SCREEN = N_(
     "In Thunderbird on your Android phone, tap \u201cImport settings\u201d, then \u201cScan QR code\u201d, "
     "and point the phone at this code."
 )
-PASSWORD_WARNING = (
+PASSWORD_WARNING = N_(
     "Anyone who sees this code, or a photo of it, can read your password. "
     "Untick the box again as soon as your phone has read it."
 )
-IPHONE_TEXT = (
+IPHONE_TEXT = N_(
     "A settings file for the iPhone's Mail app. Open it on the iPhone, then install it in "
     "Settings \u203a General \u203a VPN & Device Management. The iPhone asks for your password."
 )
-CARD_TEXT = "A page with your settings and the steps to type them into any phone's mail app. It shows no password."
-MAIL_BODY = (
+CARD_TEXT = N_("A page with your settings and the steps to type them into any phone's mail app. It shows no password.")
+MAIL_BODY = N_(
     "Open the attached file on your iPhone or iPad (tap it in the Mail app).\n\n"
     "Then go to Settings \u203a General \u203a VPN & Device Management, tap the profile and install it. "
     "The iPhone asks for your e-mail password while installing; the file does not contain it.\n"
@@ -63,7 +64,7 @@ class QrView(QWidget):
         self.code: segno.QRCode | None = None
         self.setMinimumSize(220, 220)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-        self.setAccessibleName("QR code for Thunderbird on Android")
+        self.setAccessibleName(_("QR code for Thunderbird on Android"))
 
     def set_code(self, code: segno.QRCode | None) -> None:
         self.code = code
@@ -119,29 +120,31 @@ class PhoneWindow(QDialog):
         self.runner = runner or TaskRunner(self)
         self.find_compose = compose or (lambda: None)
         self.password: str | None = None
-        self.setWindowTitle("Set up your phone")
-        self.setAccessibleName("Set up your phone")
+        self.setWindowTitle(_("Set up your phone"))
+        self.setAccessibleName(_("Set up your phone"))
         self._build()
         self._show_code()
 
     def _build(self) -> None:
-        title = QLabel(f"Set up {self.account.email} on your phone")
+        title = QLabel(_("Set up {email} on your phone").format(email=self.account.email))
         title.setFont(_bold(title.font(), 1.4))
         title.setWordWrap(True)
-        intro = QLabel("Your phone gets the settings Deskmail found and checked. Choose the way that fits your phone.")
+        intro = QLabel(
+            _("Your phone gets the settings Deskmail found and checked. Choose the way that fits your phone.")
+        )
         intro.setWordWrap(True)
 
         left = QVBoxLayout()
-        heading = QLabel("Thunderbird on Android")
+        heading = QLabel(_("Thunderbird on Android"))
         heading.setFont(_bold(heading.font(), 1.15))
         self.qr = QrView()
-        self.qr_caption = QLabel(QR_STEPS_ON_SCREEN)
+        self.qr_caption = QLabel(_(QR_STEPS_ON_SCREEN))
         self.qr_caption.setWordWrap(True)
-        self.include_password = QCheckBox("Include my password")
-        self.include_password.setAccessibleDescription("Put your password in the code, so the phone does not ask")
+        self.include_password = QCheckBox(_("Include my password"))
+        self.include_password.setAccessibleDescription(_("Put your password in the code, so the phone does not ask"))
         self.include_password.toggled.connect(self._password_toggled)
         self.include_password.setVisible(not self.account.uses_oauth)
-        self.warning = QLabel(PASSWORD_WARNING)
+        self.warning = QLabel(_(PASSWORD_WARNING))
         self.warning.setWordWrap(True)
         # A red that stays readable on a dark desktop theme as well as a light one.
         dark = self.palette().color(QPalette.ColorRole.Window).lightness() < 128
@@ -152,16 +155,16 @@ class PhoneWindow(QDialog):
         left.setStretch(1, 1)
 
         right = QVBoxLayout()
-        iphone, self.iphone_text, iphone_buttons = _section("iPhone or iPad", IPHONE_TEXT)
-        self.send_button = QPushButton("Send to my iPhone\u2026")
-        self.save_profile_button = QPushButton("Save File\u2026")
+        iphone, self.iphone_text, iphone_buttons = _section(_("iPhone or iPad"), _(IPHONE_TEXT))
+        self.send_button = QPushButton(_("Send to my iPhone\u2026"))
+        self.save_profile_button = QPushButton(_("Save File\u2026"))
         for push in (self.send_button, self.save_profile_button):
             iphone_buttons.addWidget(push)
         self.send_button.clicked.connect(self.send_profile)
         self.save_profile_button.clicked.connect(self.save_profile)
-        card, _card_text, card_buttons = _section("Any other phone", CARD_TEXT)
-        self.print_button = QPushButton("Print\u2026")
-        self.save_card_button = QPushButton("Save as PDF\u2026")
+        card, _card_text, card_buttons = _section(_("Any other phone"), _(CARD_TEXT))
+        self.print_button = QPushButton(_("Print\u2026"))
+        self.save_card_button = QPushButton(_("Save as PDF\u2026"))
         for push in (self.print_button, self.save_card_button):
             card_buttons.addWidget(push)
         self.print_button.clicked.connect(self.print_card)
@@ -179,7 +182,7 @@ class PhoneWindow(QDialog):
         columns.addLayout(left, 5)
         columns.addSpacing(18)
         columns.addLayout(right, 4)
-        close = QPushButton("Close")
+        close = QPushButton(_("Close"))
         close.setDefault(True)
         close.clicked.connect(self.close)
         bottom = QHBoxLayout()
@@ -231,7 +234,7 @@ class PhoneWindow(QDialog):
     def _password_read(self, password: object) -> None:
         self.include_password.setEnabled(True)
         if not isinstance(password, str) or not password:
-            self._refuse_password("Your password is not saved on this computer, so it cannot go into the code.")
+            self._refuse_password(_("Your password is not saved on this computer, so it cannot go into the code."))
             return
         register_secret(password)
         if self.include_password.isChecked():
@@ -240,7 +243,9 @@ class PhoneWindow(QDialog):
 
     def _password_failed(self, error: object) -> None:
         self.include_password.setEnabled(True)
-        message = error.message if isinstance(error, KeyringUnavailable) else "Your saved password could not be read."
+        message = (
+            error.message if isinstance(error, KeyringUnavailable) else _("Your saved password could not be read.")
+        )
         self._refuse_password(message)
 
     def _refuse_password(self, message: str) -> None:
@@ -263,35 +268,41 @@ class PhoneWindow(QDialog):
     def send_profile(self) -> None:
         compose = self.find_compose()
         if compose is None:
-            self.status.setText("Open the mail window first, then send the file from there, or save it instead.")
+            self.status.setText(_("Open the mail window first, then send the file from there, or save it instead."))
             return
         address, ok = QInputDialog.getText(
             self,
-            "Send to your iPhone",
-            "Send the settings file to an address you can already read on your iPhone or iPad:",
+            _("Send to your iPhone"),
+            _("Send the settings file to an address you can already read on your iPhone or iPad:"),
             QLineEdit.EchoMode.Normal,
         )
         address = address.strip()
         if not ok or not address:
             return
         if "@" not in address or any(c.isspace() for c in address):
-            self.status.setText(f"\u201c{address}\u201d is not an e-mail address. Nothing was sent.")
+            self.status.setText(
+                _("\u201c{address}\u201d is not an e-mail address. Nothing was sent.").format(address=address)
+            )
             return
         attachment = AttachmentFile(file_name(self.account), mobileconfig([self.account]), CONTENT_TYPE)
         compose(
             OutgoingMessage(
                 sender=Address(self.account.display_name, self.account.email),
                 to=[Address("", address)],
-                subject="E-mail settings for your iPhone",
-                body=MAIL_BODY,
+                subject=_("E-mail settings for your iPhone"),
+                body=_(MAIL_BODY),
                 attachments=[attachment],
             )
         )
-        self.status.setText("The message is ready in a new window: check it and press Send.")
+        self.status.setText(_("The message is ready in a new window: check it and press Send."))
 
     def save_profile(self) -> None:
         self._save(
-            "Save the iPhone settings file", file_name(self.account), "iPhone settings (*.mobileconfig)", self._profile
+            _("Save the iPhone settings file"),
+            file_name(self.account),
+            # Translators: a file type in the save dialog; keep "(*.mobileconfig)" as it is.
+            _("iPhone settings (*.mobileconfig)"),
+            self._profile,
         )
 
     def _profile(self) -> bytes:
@@ -306,18 +317,19 @@ class PhoneWindow(QDialog):
 
         printer = QPrinter(QPrinter.PrinterMode.HighResolution)
         dialog = QPrintDialog(printer, self)
-        dialog.setWindowTitle("Print your settings card")
+        dialog.setWindowTitle(_("Print your settings card"))
         if dialog.exec() == QDialog.DialogCode.Accepted:
             try:
                 print_cards(printer, [self.account])
             except OSError as exc:
                 self.status.setText(str(exc))
                 return
-            self.status.setText("The card was sent to the printer.")
+            self.status.setText(_("The card was sent to the printer."))
 
     def save_card(self) -> None:
-        name = f"{self.account.email} settings.pdf"
-        self._save("Save your settings card", name, "PDF (*.pdf)", self._card)
+        # Translators: the suggested file name of the settings card; keep {email} and ".pdf".
+        name = _("{email} settings.pdf").format(email=self.account.email)
+        self._save(_("Save your settings card"), name, _("PDF (*.pdf)"), self._card)
 
     def _card(self) -> bytes:
         from deskmail.ui.phone.card import card_pdf_bytes
@@ -334,12 +346,14 @@ class PhoneWindow(QDialog):
 
     def save_to(self, path: Path, data: bytes) -> None:
         """Written on a worker (a slow or network folder never freezes the window)."""
-        self.status.setText(f"Saving {path.name}\u2026")
+        self.status.setText(_("Saving {name}\u2026").format(name=path.name))
         self.runner.run(
             lambda _cancel, _progress: path.write_bytes(data),
             name="phone-save",
-            on_finished=lambda _r: self.status.setText(f"Saved {path}"),
-            on_failed=lambda _e: self.status.setText(f"{path} could not be saved. Choose another folder."),
+            on_finished=lambda _r: self.status.setText(_("Saved {path}").format(path=path)),
+            on_failed=lambda _e: self.status.setText(
+                _("{path} could not be saved. Choose another folder.").format(path=path)
+            ),
         )
 
 

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from deskmail.core.cancel import CancelToken
 from deskmail.core.errors import Field
+from deskmail.core.i18n import _, ngettext
 from deskmail.core.redact import register_secret
 from deskmail.core.serverconfig import Candidate, ConnectionPolicy, ServerConfig
 from deskmail.engine.accounts import CHECK_MINUTES_RANGE, MAX_SIGNATURE_CHARS, Account
@@ -34,6 +35,7 @@ from deskmail.engine.credentials import KeyringUnavailable
 from deskmail.qtbridge.tasks import Progress
 from deskmail.ui.context import AppContext
 from deskmail.ui.settings.checking import CheckRow, problem_text
+from deskmail.ui.settings.spin import CountSpin
 from deskmail.ui.wizard.common import error_line, heading, paragraph, show_error
 from deskmail.ui.wizard.pop3_page import DownloadChoicesFields
 from deskmail.ui.wizard.settings_pages import ServerFields
@@ -93,12 +95,12 @@ class AccountSettings(QWidget):
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
         for tab, title in (
-            (self._you_tab(), "Name and signature"),
-            (self._password_tab(), "Password"),
-            (self._servers_tab(), "Servers"),
+            (self._you_tab(), _("Name and signature")),
+            (self._password_tab(), _("Password")),
+            (self._servers_tab(), _("Servers")),
         ):
             self.tabs.addTab(scrolling(tab), title)  # a tab scrolls on a small screen; Remove stays in sight
-        self.remove_button = QPushButton("Remove this account…")
+        self.remove_button = QPushButton(_("Remove this account…"))
         self.remove_button.setAutoDefault(False)
         self.remove_button.clicked.connect(self.ask_remove)
         bottom = QHBoxLayout()
@@ -123,36 +125,35 @@ class AccountSettings(QWidget):
         column.addStretch(1)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         self.name = QLineEdit(self.account.display_name)
-        self.name.setAccessibleName("Your name")
-        self.name.setPlaceholderText("For example Anna Schmidt")
-        form.addRow("Your name:", self.name)
-        form.addRow("", paragraph("People see it next to your address when you write to them."))
+        self.name.setAccessibleName(_("Your name"))
+        self.name.setPlaceholderText(_("For example Anna Schmidt"))
+        form.addRow(_("Your name:"), self.name)
+        form.addRow("", paragraph(_("People see it next to your address when you write to them.")))
         self.signature = QPlainTextEdit(self.account.signature)
-        self.signature.setAccessibleName("Signature")
-        self.signature.setPlaceholderText("For example:\nAnna Schmidt\n+49 30 1234567")
+        self.signature.setAccessibleName(_("Signature"))
+        self.signature.setPlaceholderText(_("For example:\nAnna Schmidt\n+49 30 1234567"))
         self.signature.setTabChangesFocus(True)
         self.signature.setFixedHeight(self.fontMetrics().height() * 6)
-        form.addRow("Signature:", self.signature)
-        form.addRow("", paragraph("Added at the end of every new message and reply you write."))
-        self.check_minutes = QSpinBox()
+        form.addRow(_("Signature:"), self.signature)
+        form.addRow("", paragraph(_("Added at the end of every new message and reply you write.")))
+        self.check_minutes: QSpinBox = CountSpin(lambda n: ngettext("{n} minute", "{n} minutes", n))
         self.check_minutes.setRange(*CHECK_MINUTES_RANGE)
         self.check_minutes.setValue(self.account.check_minutes)
-        self.check_minutes.setSuffix(" minutes")
-        self.check_minutes.setAccessibleName("Check for new mail every, in minutes")
+        self.check_minutes.setAccessibleName(_("Check for new mail every, in minutes"))
         self.check_minutes.setMaximumWidth(self.fontMetrics().horizontalAdvance("0" * 16))
-        form.addRow("Check for new mail every:", self.check_minutes)
+        form.addRow(_("Check for new mail every:"), self.check_minutes)
         self.download: DownloadChoicesFields | None = None  # POP3 accounts only: IMAP mail stays on the server
         if self.account.uses_pop3:
-            form.addRow("", paragraph("Deskmail downloads your mail from the server this often."))
+            form.addRow("", paragraph(_("Deskmail downloads your mail from the server this often.")))
             self.download = DownloadChoicesFields()
             self.download.set_choices(self.account.download)
             self.download.changed.connect(lambda: self._timer.start())
             # Its own full-width rows: beside a label, the indented "Remove ... after [14] days" row would
             # push the page into sideways scrolling at 200 % on a small screen.
-            form.addRow(QLabel("Once a message is downloaded to this computer:"))
+            form.addRow(QLabel(_("Once a message is downloaded to this computer:")))
             form.addRow(self.download)
         else:
-            form.addRow("", paragraph("Many providers also tell Deskmail at once when new mail arrives."))
+            form.addRow("", paragraph(_("Many providers also tell Deskmail at once when new mail arrives.")))
         self.name.textEdited.connect(lambda _t: self._timer.start())
         self.signature.textChanged.connect(self._signature_changed)
         self.check_minutes.valueChanged.connect(lambda _v: self._timer.start())
@@ -200,8 +201,10 @@ class AccountSettings(QWidget):
         if self.account.uses_oauth:
             column.addWidget(
                 paragraph(
-                    "You sign in to this account in your browser, so Deskmail has no password to change. "
-                    "If you changed your password with your provider, Deskmail asks you to sign in again."
+                    _(
+                        "You sign in to this account in your browser, so Deskmail has no password to change. "
+                        "If you changed your password with your provider, Deskmail asks you to sign in again."
+                    )
                 )
             )
             column.addStretch(1)
@@ -211,23 +214,25 @@ class AccountSettings(QWidget):
             return tab
         column.addWidget(
             paragraph(
-                "Changed your password with your mail provider? Type the new one here. Deskmail first checks "
-                "it with your provider, then keeps it in this computer's password keyring."
+                _(
+                    "Changed your password with your mail provider? Type the new one here. Deskmail first checks "
+                    "it with your provider, then keeps it in this computer's password keyring."
+                )
             )
         )
         form = QFormLayout()
         self.password = QLineEdit()
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
-        self.password.setAccessibleName("New password")
+        self.password.setAccessibleName(_("New password"))
         self.password.setMaximumWidth(self.fontMetrics().horizontalAdvance("x" * 40))
-        show = QCheckBox("Show password")
+        show = QCheckBox(_("Show password"))
         show.toggled.connect(
             lambda on: self.password.setEchoMode(QLineEdit.EchoMode.Normal if on else QLineEdit.EchoMode.Password)
         )
-        form.addRow("New password:", self.password)
+        form.addRow(_("New password:"), self.password)
         form.addRow("", show)
         column.addLayout(form)
-        self.password_button = QPushButton("Check and save password")
+        self.password_button = QPushButton(_("Check and save password"))
         self.password_button.setAutoDefault(False)
         self.password_button.setEnabled(False)
         self.password.textChanged.connect(lambda text: self.password_button.setEnabled(bool(text)))
@@ -271,21 +276,24 @@ class AccountSettings(QWidget):
         self.password_button.setEnabled(bool(self.password.text()))
         errors = getattr(report, "errors", [])
         if errors:
-            self.password_check.say(problem_text(errors[0]) + " Your saved password was not changed.", ok=False)
+            self.password_check.say(
+                _("{problem} Your saved password was not changed.").format(problem=problem_text(errors[0])), ok=False
+            )
             return
         self.password.clear()
-        where = (
-            "It is kept in this computer's password keyring."
+        self.password_check.say(
+            _("Your new password works. It is kept in this computer's password keyring.")
             if self.account.remember_password
-            else "Deskmail uses it until you close it."
+            else _("Your new password works. Deskmail uses it until you close it.")
         )
-        self.password_check.say(f"Your new password works. {where}")
         self.password_changed.emit(self.account.email)
 
     def _password_failed(self, error: object) -> None:
         self.password_button.setEnabled(bool(self.password.text()))
         if isinstance(error, KeyringUnavailable):
-            self.password_check.say(f"{error.message} Your saved password was not changed.", ok=False)
+            self.password_check.say(
+                _("{problem} Your saved password was not changed.").format(problem=error.message), ok=False
+            )
             return
         self.password_check.say(problem_text(error), ok=False)
 
@@ -296,10 +304,10 @@ class AccountSettings(QWidget):
         column = QVBoxLayout(tab)
         self.manual = ManualSettings.from_candidate(candidate_of(self.account), self.account.email)
         self.incoming = ServerFields(
-            "Receiving mail (IMAP)", "imap.example.com", Field.INCOMING_HOST, Field.INCOMING_PORT
+            _("Receiving mail (IMAP)"), "imap.example.com", Field.INCOMING_HOST, Field.INCOMING_PORT
         )
         self.outgoing = ServerFields(
-            "Sending mail (SMTP)", "smtp.example.com", Field.OUTGOING_HOST, Field.OUTGOING_PORT
+            _("Sending mail (SMTP)"), "smtp.example.com", Field.OUTGOING_HOST, Field.OUTGOING_PORT
         )
         self.incoming.bind(self.manual.incoming)
         self.outgoing.bind(self.manual.outgoing)
@@ -308,19 +316,19 @@ class AccountSettings(QWidget):
         column.addWidget(self.username_error)
         column.addWidget(self.outgoing)
         self.auth = QComboBox()
-        self.auth.setAccessibleName("How to sign in")
+        self.auth.setAccessibleName(_("How to sign in"))
         for method, words in AUTH_CHOICES.items():
-            self.auth.addItem(words, method)
+            self.auth.addItem(_(words), method)  # marked with N_() in wizard/manual.py
         self.auth.setCurrentIndex(max(0, list(AUTH_CHOICES).index(self.manual.auth)))
         self.auth.activated.connect(lambda index: setattr(self.manual, "auth", str(self.auth.itemData(index))))
         form = QFormLayout()
-        form.addRow("Sign in with:", self.auth)
+        form.addRow(_("Sign in with:"), self.auth)
         column.addLayout(form)
-        self.servers_button = QPushButton("Check and save settings")
+        self.servers_button = QPushButton(_("Check and save settings"))
         self.servers_button.setAutoDefault(False)
         self.servers_button.clicked.connect(self.change_servers)
         row = QHBoxLayout()
-        row.addWidget(paragraph("Change these only if your provider tells you to."), 1)
+        row.addWidget(paragraph(_("Change these only if your provider tells you to.")), 1)
         row.addWidget(self.servers_button)
         column.addLayout(row)
         self.servers_check = CheckRow(self.context.runner)
@@ -329,7 +337,9 @@ class AccountSettings(QWidget):
         if self.account.uses_oauth:  # browser sign-in: the provider's servers, nothing to type
             for widget in (self.incoming, self.outgoing, self.auth, self.servers_button):
                 widget.setEnabled(False)
-            self.servers_check.say("You sign in to this account in your browser; its servers are set by your provider.")
+            self.servers_check.say(
+                _("You sign in to this account in your browser; its servers are set by your provider.")
+            )
         return tab
 
     def change_servers(self) -> None:
@@ -340,7 +350,7 @@ class AccountSettings(QWidget):
         self.outgoing.show_errors(errors)
         show_error(self.username_error, errors.get(Field.USERNAME))
         if errors:
-            self.servers_check.say("Please correct the settings marked above.", ok=False)
+            self.servers_check.say(_("Please correct the settings marked above."), ok=False)
             return
         policy = self.account.policy
         if self.manual.uses_plaintext and not policy.allow_plaintext:
@@ -359,7 +369,7 @@ class AccountSettings(QWidget):
 
             password = credentials.get(account.email)
             if password is None:
-                raise KeyringUnavailable("Deskmail does not have your password. Type it on the Password tab first.")
+                raise KeyringUnavailable(_("Deskmail does not have your password. Type it on the Password tab first."))
             return check_account(
                 candidate, account.email, password, settings=settings, policy=account.policy,
                 cancel=cancel, progress=lambda text: progress(str(text)),
@@ -373,13 +383,15 @@ class AccountSettings(QWidget):
     def _accept_plaintext(self) -> bool:
         box = QMessageBox(
             QMessageBox.Icon.Warning,
-            "These settings are not encrypted",
-            "With these settings, your password and all your mail travel over the internet unprotected. "
-            "Anyone on the same network can read them.\n\nUse this only if your provider offers nothing else.",
+            _("These settings are not encrypted"),
+            _(
+                "With these settings, your password and all your mail travel over the internet unprotected. "
+                "Anyone on the same network can read them.\n\nUse this only if your provider offers nothing else."
+            ),
             QMessageBox.StandardButton.Cancel,
             self,
         )
-        use = box.addButton("Use them anyway", QMessageBox.ButtonRole.DestructiveRole)
+        use = box.addButton(_("Use them anyway"), QMessageBox.ButtonRole.DestructiveRole)
         box.setDefaultButton(QMessageBox.StandardButton.Cancel)
         box.exec()
         return box.clickedButton() is use
@@ -388,31 +400,37 @@ class AccountSettings(QWidget):
         self.servers_button.setEnabled(True)
         errors = getattr(report, "errors", [])
         if errors:
-            self.servers_check.say(problem_text(errors[0]) + " Your saved settings were not changed.", ok=False)
+            self.servers_check.say(
+                _("{problem} Your saved settings were not changed.").format(problem=problem_text(errors[0])), ok=False
+            )
             return
         self._save(checked_account(account, candidate, report))
-        self.servers_check.say("These settings work and are saved.")
+        self.servers_check.say(_("These settings work and are saved."))
 
     def _servers_failed(self, error: object) -> None:
         self.servers_button.setEnabled(True)
-        self.servers_check.say(problem_text(error) + " Your saved settings were not changed.", ok=False)
+        self.servers_check.say(
+            _("{problem} Your saved settings were not changed.").format(problem=problem_text(error)), ok=False
+        )
 
     # -- removing ----------------------------------------------------------------------------------------
 
     def ask_remove(self) -> None:
         box = QMessageBox(
             QMessageBox.Icon.Question,
-            "Remove this account?",
-            f"Remove {self.account.email} from Deskmail?",
+            _("Remove this account?"),
+            _("Remove {email} from Deskmail?").format(email=self.account.email),
             QMessageBox.StandardButton.Cancel,
             self,
         )
         box.setInformativeText(
-            "Deskmail forgets this account and its saved password, and deletes the copy of its mail on this "
-            "computer. Messages waiting in the Outbox are not sent.\n\n"
-            "Your mail stays with your provider: add the account again to see it again."
+            _(
+                "Deskmail forgets this account and its saved password, and deletes the copy of its mail on this "
+                "computer. Messages waiting in the Outbox are not sent.\n\n"
+                "Your mail stays with your provider: add the account again to see it again."
+            )
         )
-        remove = box.addButton("Remove account", QMessageBox.ButtonRole.DestructiveRole)
+        remove = box.addButton(_("Remove account"), QMessageBox.ButtonRole.DestructiveRole)
         box.setDefaultButton(QMessageBox.StandardButton.Cancel)
         box.setEscapeButton(QMessageBox.StandardButton.Cancel)
         self.confirm = box  # tests answer it
@@ -436,7 +454,9 @@ class AccountSettings(QWidget):
             try:
                 credentials.delete(email)
             except KeyringUnavailable as exc:  # the account is gone either way: say what is left
-                problem = f"The account was removed, but its saved password could not be deleted. {exc.message}"
+                problem = _("The account was removed, but its saved password could not be deleted. {problem}").format(
+                    problem=exc.message
+                )
             shutil.rmtree(account_dir(paths, email), ignore_errors=True)
             return problem
 
@@ -455,9 +475,9 @@ class AccountSettings(QWidget):
 
     def _removed(self, email: str, problem: object) -> None:
         if problem:
-            QMessageBox.warning(self, "Password not deleted", str(problem))
+            QMessageBox.warning(self, _("Password not deleted"), str(problem))
         self.removed.emit(email)
 
     def _remove_failed(self, error: object) -> None:
         self.remove_button.setEnabled(True)
-        QMessageBox.warning(self, "Not removed", problem_text(error))
+        QMessageBox.warning(self, _("Not removed"), problem_text(error))

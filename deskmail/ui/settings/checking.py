@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QW
 
 from deskmail.core.cancel import CancelToken
 from deskmail.core.errors import UserFacingError
+from deskmail.core.i18n import _
 from deskmail.qtbridge.tasks import Progress, Task, TaskRunner
 
 CHECK_TIMEOUT = 60.0  # the whole check; each step has its own shorter limit
@@ -19,7 +20,7 @@ def problem_text(error: object) -> str:
     if isinstance(error, UserFacingError):
         return " ".join(part for part in (error.message, error.fix) if part)
     message = getattr(error, "message", "")
-    return str(message) if message else "Something went wrong. Nothing was changed."
+    return str(message) if message else _("Something went wrong. Nothing was changed.")
 
 
 class CheckRow(QWidget):
@@ -35,8 +36,8 @@ class CheckRow(QWidget):
         self.busy.setTextVisible(False)
         self.text = QLabel()
         self.text.setWordWrap(True)
-        self.text.setAccessibleName("Result of the check")
-        self.cancel_button = QPushButton("Cancel")
+        self.text.setAccessibleName(_("Result of the check"))
+        self.cancel_button = QPushButton(_("Cancel"))
         self.cancel_button.setAutoDefault(False)
         self.cancel_button.clicked.connect(self.cancel)
         row = QHBoxLayout(self)
@@ -59,10 +60,10 @@ class CheckRow(QWidget):
         work: CheckWork,
         on_done: Callable[[object], None],
         on_failed: Callable[[object], None],
-        waiting: str = "Checking with your mail provider…",
+        waiting: str = "",
     ) -> None:
         self.cancel()
-        self.text.setText(waiting)
+        self.text.setText(waiting or _("Checking with your mail provider…"))
         self.busy.show()
         self.cancel_button.show()
         self.show()
@@ -92,7 +93,7 @@ class CheckRow(QWidget):
             self.task.cancel()
             self.task = None
             self._idle()
-            self.text.setText("Stopped. Nothing was changed.")
+            self.text.setText(_("Stopped. Nothing was changed."))
 
     def say(self, text: str, ok: bool = True) -> None:
         self.text.setText(text if ok else f"\u26a0 {text}")

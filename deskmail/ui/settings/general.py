@@ -1,4 +1,4 @@
-"""Settings for the whole app: remote content, notifications, offline reading (and where Layout will go)."""
+"""Settings for the whole app: language, remote content, notifications, offline reading (and where Layout will go)."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from deskmail.core.i18n import _, ngettext
 from deskmail.engine.prefs import (
     OFFLINE_LIMITS,
     REMOTE_ALLOWED_SENDERS,
@@ -31,6 +32,8 @@ from deskmail.engine.prefs import (
     RemoteContentPrefs,
 )
 from deskmail.ui.context import AppContext
+from deskmail.ui.settings.language import LanguageChoice
+from deskmail.ui.settings.spin import CountSpin
 from deskmail.ui.wizard.common import heading, paragraph
 
 SAVE_DELAY_MS = 400  # a spin box changes on every click: save once it rests
@@ -62,7 +65,7 @@ def _section(title: str) -> tuple[QGroupBox, QVBoxLayout]:
 
 
 class GeneralPage(QWidget):
-    """Remote content, notifications; the places where Layout and Undo Send will be chosen."""
+    """Language, remote content, notifications; the places where Layout and Undo Send are chosen."""
 
     def __init__(self, context: AppContext, view: Callable[[], Any], parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -71,27 +74,34 @@ class GeneralPage(QWidget):
         self.prefs = AppPrefs(context.paths)
         self.choices = AppChoices()
         layout = QVBoxLayout(self)
-        layout.addWidget(heading("General"))
+        layout.addWidget(heading(_("General")))
 
-        remote, column = _section("Pictures and other content from the internet")
+        language, column = _section(_("Language"))
+        self.language = LanguageChoice(context.paths, context.runner)
+        column.addWidget(self.language)
+        layout.addWidget(language)
+
+        remote, column = _section(_("Pictures and other content from the internet"))
         column.addWidget(
-            paragraph("Senders can learn when and where you read their message from pictures loaded from the internet.")
+            paragraph(
+                _("Senders can learn when and where you read their message from pictures loaded from the internet.")
+            )
         )
-        self.remote_allowed = QRadioButton("Show it at once for senders I allowed; ask for everyone else")
-        self.remote_ask = QRadioButton("Always ask first, for every sender")
+        self.remote_allowed = QRadioButton(_("Show it at once for senders I allowed; ask for everyone else"))
+        self.remote_ask = QRadioButton(_("Always ask first, for every sender"))
         column.addWidget(self.remote_allowed)
         column.addWidget(self.remote_ask)
         forget_row = QHBoxLayout()
         self.allowed_count = QLabel()
-        self.forget_button = QPushButton("Forget the senders I allowed")
+        self.forget_button = QPushButton(_("Forget the senders I allowed"))
         self.forget_button.setAutoDefault(False)
         forget_row.addWidget(self.allowed_count, 1)
         forget_row.addWidget(self.forget_button)
         column.addLayout(forget_row)
         layout.addWidget(remote)
 
-        notify, column = _section("New mail")
-        self.notifications = QCheckBox("Show a notification when new mail arrives")
+        notify, column = _section(_("New mail"))
+        self.notifications = QCheckBox(_("Show a notification when new mail arrives"))
         column.addWidget(self.notifications)
         layout.addWidget(notify)
 
@@ -116,8 +126,10 @@ class GeneralPage(QWidget):
         )
 
     def add_section(self, title: str, content: QWidget) -> QGroupBox:
-        """A section of choices below New mail (Layout, Undo Send); it saves and applies its own choice."""
-        box, column = _section(title)
+        """A section of choices below New mail (Layout, Undo Send); it saves and applies its own choice.
+
+        `title` is marked with N_() by the caller and shown translated here."""
+        box, column = _section(_(title))
         column.addWidget(content)
         self.more.addWidget(box)
         return box
@@ -138,9 +150,9 @@ class GeneralPage(QWidget):
 
     def _show_allowed(self, count: int) -> None:
         self.allowed_count.setText(
-            "You have not allowed any sender yet."
+            _("You have not allowed any sender yet.")
             if not count
-            else f"Allowed: {count} sender{'s' if count > 1 else ''}."
+            else ngettext("Allowed: {n} sender.", "Allowed: {n} senders.", count).format(n=count)
         )
         self.forget_button.setEnabled(count > 0)
 
@@ -169,28 +181,35 @@ class OfflinePage(QWidget):
         self.context = context
         self.prefs = OfflinePrefs(context.paths)
         layout = QVBoxLayout(self)
-        layout.addWidget(heading("Reading offline"))
+        layout.addWidget(heading(_("Reading offline")))
         layout.addWidget(
             paragraph(
-                "Deskmail can download your recent mail after each check, so that you can read it on a train "
-                "or a plane. This applies to all your accounts."
+                _(
+                    "Deskmail can download your recent mail after each check, so that you can read it on a train "
+                    "or a plane. This applies to all your accounts."
+                )
             )
         )
-        self.download = QCheckBox("Download recent mail to read offline")
+        self.download = QCheckBox(_("Download recent mail to read offline"))
         layout.addWidget(self.download)
         form = QFormLayout()
-        self.days = self._spin("days", " days")
-        self.per_folder = self._spin("messages_per_folder", " messages")
+        self.days = self._spin("days", lambda n: ngettext("{n} day", "{n} days", n), _("Days of mail to download"))
+        self.per_folder = self._spin(
+            "messages_per_folder",
+            lambda n: ngettext("{n} message", "{n} messages", n),
+            _("Messages to download in each folder"),
+        )
         self.per_folder.setSingleStep(100)
-        self.skip_mb = self._spin("skip_larger_than_mb", " MB")
-        form.addRow("Mail of the last:", self.days)
-        form.addRow("At most, in each folder:", self.per_folder)
-        form.addRow("Skip messages larger than:", self.skip_mb)
+        # Translators: a size in megabytes after a number, as in "25 MB".
+        self.skip_mb = self._spin("skip_larger_than_mb", lambda n: _("{n} MB"), _("Largest message to download, in MB"))
+        form.addRow(_("Mail of the last:"), self.days)
+        form.addRow(_("At most, in each folder:"), self.per_folder)
+        form.addRow(_("Skip messages larger than:"), self.skip_mb)
         self.details = QWidget()
         self.details.setLayout(form)
         layout.addWidget(self.details)
-        layout.addWidget(paragraph("Larger messages are downloaded when you open them."))
-        self.metered = QCheckBox("Also download on mobile data and other metered connections")
+        layout.addWidget(paragraph(_("Larger messages are downloaded when you open them.")))
+        self.metered = QCheckBox(_("Also download on mobile data and other metered connections"))
         layout.addWidget(self.metered)
         layout.addStretch(1)
         self._timer = QTimer(self, singleShot=True, interval=SAVE_DELAY_MS)
@@ -204,12 +223,11 @@ class OfflinePage(QWidget):
             spin.valueChanged.connect(lambda _v: self._changed())
         context.runner.run(lambda c, p: self.prefs.load(), name="settings-offline", on_finished=self._loaded)
 
-    def _spin(self, name: str, suffix: str) -> QSpinBox:
-        spin = QSpinBox()
+    def _spin(self, name: str, text: Callable[[int], str], accessible: str) -> QSpinBox:
+        spin = CountSpin(text)
         low, high = OFFLINE_LIMITS[name]
         spin.setRange(max(low, 1), high)
-        spin.setSuffix(suffix)
-        spin.setAccessibleName(name.replace("_", " "))
+        spin.setAccessibleName(accessible)
         spin.setMaximumWidth(self.fontMetrics().horizontalAdvance("0" * 18))
         return spin
 

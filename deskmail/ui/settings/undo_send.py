@@ -8,8 +8,10 @@ from typing import Any
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSpinBox, QVBoxLayout, QWidget
 
+from deskmail.core.i18n import _, ngettext
 from deskmail.engine.prefs import UNDO_SEND_DEFAULT, UNDO_SEND_MAX, AppSettings
 from deskmail.ui.context import AppContext
+from deskmail.ui.settings.spin import CountSpin
 
 SAVE_DELAY_MS = 400  # each click of the spin box changes it: save once it rests
 
@@ -22,22 +24,28 @@ class UndoSendChoice(QWidget):
         self.context = context
         self.view = view
         self.settings = AppSettings(context.paths)
-        self.seconds = QSpinBox()
+        self.seconds: QSpinBox = CountSpin(lambda n: ngettext("{n} second", "{n} seconds", n))
         self.seconds.setRange(0, UNDO_SEND_MAX)
         self.seconds.setValue(UNDO_SEND_DEFAULT)
-        self.seconds.setSuffix(" seconds")
-        self.seconds.setAccessibleName("Seconds to wait before sending")
+        self.seconds.setAccessibleName(_("Seconds to wait before sending"))
+        # One sentence around the spin box, so each language puts it where its grammar wants it.
+        # Translators: {seconds} is a box with the number of seconds ("5 seconds"); keep {seconds} once.
+        sentence = _("Wait {seconds} before sending, so that Undo can take a message back")
+        words_before, _seconds, words_after = sentence.partition("{seconds}")
         row = QHBoxLayout()
-        before = QLabel("Wait")
+        before = QLabel(words_before.strip())
         before.setBuddy(self.seconds)
         row.addWidget(before)
         row.addWidget(self.seconds)
-        row.addWidget(QLabel("before sending, so that Undo can take a message back"), 1)
+        after = QLabel(words_after.strip())
+        after.setWordWrap(True)  # long in German: wraps rather than pushing the page sideways at 800 x 600
+        row.addWidget(after, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(row)
-        hint = QLabel("Choose 0 seconds to send at once, without the chance to undo.")
+        hint = QLabel(_("Choose 0 seconds to send at once, without the chance to undo."))
         hint.setStyleSheet("color: palette(placeholder-text);")
+        hint.setWordWrap(True)
         layout.addWidget(hint)
         self._timer = QTimer(self, singleShot=True, interval=SAVE_DELAY_MS)
         self._timer.timeout.connect(self._save)

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from deskmail.core.i18n import N_, _
 from deskmail.engine.accounts import Account
 from deskmail.ui.context import AppContext
 from deskmail.ui.settings.account import AccountSettings, scrolling
@@ -41,25 +42,25 @@ class SettingsWindow(QDialog):
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Settings")
+        self.setWindowTitle(_("Settings"))
         self.context = context
         self.accounts_changed = accounts_changed
         self.view = view
         self.sections = QListWidget()
-        self.sections.setAccessibleName("Settings sections")
+        self.sections.setAccessibleName(_("Settings sections"))
         self.sections.setSpacing(2)
         self.pages = QStackedWidget()
         self.account_pages: dict[str, AccountSettings] = {}
         self._areas: dict[QWidget, QWidget] = {}
         self.general = GeneralPage(context, view)
         self.undo_send = UndoSendChoice(context, view)
-        self.general.add_section("Undo Send", self.undo_send)
+        self.general.add_section(N_("Undo Send"), self.undo_send)
         self.offline = OfflinePage(context)
-        self._add_heading("For all accounts")
-        self._add_page("General", self.general)
-        self._add_page("Reading offline", self.offline)
+        self._add_heading(_("For all accounts"))
+        self._add_page(_("General"), self.general)
+        self._add_page(_("Reading offline"), self.offline)
         if accounts:
-            self._add_heading("Your accounts", row=0)
+            self._add_heading(_("Your accounts"), row=0)
         for account in accounts:
             self._add_account(account)
         self.sections.currentItemChanged.connect(self._section_chosen)

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont, QResizeEvent
 from PySide6.QtWidgets import (
+    QApplication,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -19,34 +20,42 @@ from PySide6.QtWidgets import (
 )
 
 from deskmail.core.errors import Field
+from deskmail.core.i18n import N_, _
+from deskmail.core.serverconfig import Protocol
 from deskmail.ui.accessible import mark_heading
 from deskmail.wizard.machine import WizardMachine
 from deskmail.wizard.steps import Action, Step
 
-# Button words per action; some pages say the same thing more precisely.
+# Button words per action; some pages say the same thing more precisely. Marked here, translated where
+# shown (action_label): the language is chosen after imports.
 ACTION_LABELS = {
-    Action.RETYPE_PASSWORD: "Type the password again",
-    Action.OPEN_APP_PASSWORD_PAGE: "Open the app password page",
-    Action.OPEN_ENABLE_PAGE: "Open the settings page",
-    Action.OPEN_HELP: "Open your provider's help page",
-    Action.TRUST_CERTIFICATE: "Trust this certificate",
-    Action.EDIT_SETTINGS: "Change settings",
-    Action.ALLOW_PLAINTEXT: "Use without encryption...",
-    Action.TRY_AGAIN: "Try again",
-    Action.GO_BACK: "Go back",
-    Action.USE_SESSION_PASSWORD: "Ask for my password at each start",
-    Action.SIGN_IN_WITH_BROWSER: "Sign in in your browser",
+    Action.RETYPE_PASSWORD: N_("Type the password again"),
+    Action.OPEN_APP_PASSWORD_PAGE: N_("Open the app password page"),
+    Action.OPEN_ENABLE_PAGE: N_("Open the settings page"),
+    Action.OPEN_HELP: N_("Open your provider's help page"),
+    Action.TRUST_CERTIFICATE: N_("Trust this certificate"),
+    Action.EDIT_SETTINGS: N_("Change settings"),
+    Action.ALLOW_PLAINTEXT: N_("Use without encryption..."),
+    Action.TRY_AGAIN: N_("Try again"),
+    Action.GO_BACK: N_("Go back"),
+    Action.USE_SESSION_PASSWORD: N_("Ask for my password at each start"),
+    Action.SIGN_IN_WITH_BROWSER: N_("Sign in in your browser"),
 }
 PAGE_ACTION_LABELS = {
-    (Step.OAUTH_ONLY, Action.RETYPE_PASSWORD): "I have an app password",
-    (Step.IMAP_DISABLED, Action.TRY_AGAIN): "I have switched it on",
-    (Step.POP3_ONLY, Action.EDIT_SETTINGS): "Type the settings myself",
-    (Step.NOT_FOUND, Action.EDIT_SETTINGS): "Type the settings myself",
+    (Step.OAUTH_ONLY, Action.RETYPE_PASSWORD): N_("I have an app password"),
+    (Step.IMAP_DISABLED, Action.TRY_AGAIN): N_("I have switched it on"),
+    (Step.POP3_ONLY, Action.EDIT_SETTINGS): N_("Type the settings myself"),
+    (Step.NOT_FOUND, Action.EDIT_SETTINGS): N_("Type the settings myself"),
 }
 
 
 def action_label(step: Step, action: Action) -> str:
-    return PAGE_ACTION_LABELS.get((step, action), ACTION_LABELS[action])
+    return _(PAGE_ACTION_LABELS.get((step, action), ACTION_LABELS[action]))
+
+
+def receiving_title(protocol: Protocol) -> str:
+    """ "Receiving mail (IMAP)" or "(POP3)": the title of the incoming server's box or group."""
+    return _("Receiving mail ({protocol})").format(protocol=str(protocol).upper())
 
 
 def scaled_font(base: QFont, factor: float, bold: bool = False) -> QFont:
@@ -71,8 +80,18 @@ def heading(text: str = "") -> QLabel:
     return label
 
 
+def align_with_layout(label: QLabel) -> QLabel:
+    """Starts `label` where the layout starts, whatever the text: a host name or fingerprint (left-to-right
+    text) in an Arabic page sits on the right like the words around it, not on the left."""
+    if QApplication.layoutDirection() is Qt.LayoutDirection.RightToLeft:
+        vertical = label.alignment() & Qt.AlignmentFlag.AlignVertical_Mask
+        label.setAlignment(Qt.AlignmentFlag.AlignAbsolute | Qt.AlignmentFlag.AlignRight | vertical)
+    return label
+
+
 def paragraph(text: str = "", selectable: bool = False) -> QLabel:
     label = QLabel(text)
+    align_with_layout(label)
     label.setWordWrap(True)
     label.setTextFormat(Qt.TextFormat.PlainText)
     label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
@@ -85,7 +104,7 @@ def error_line() -> QLabel:
     """A field's error message; hidden while there is none."""
     label = paragraph()
     label.setFont(scaled_font(label.font(), 1.0, bold=True))
-    label.setAccessibleName("Problem with this field")
+    label.setAccessibleName(_("Problem with this field"))
     label.hide()
     return label
 
@@ -126,6 +145,17 @@ class FittingScrollArea(QScrollArea):
                 inner.setMinimumHeight(needed)
         super().resizeEvent(event)
 
+    def needed_width(self) -> int:
+        """The narrowest this area can be without cutting off what cannot wrap (a long German tick box,
+        a host name): it never scrolls sideways."""
+        inner = self.widget()
+        if inner is None:
+            return 0
+        layout = inner.layout()
+        if layout is not None:
+            layout.invalidate()  # its cached size predates the words the page added after building it
+        return inner.minimumSizeHint().width() + self.verticalScrollBar().sizeHint().width() + 2 * self.frameWidth()
+
 
 class Page(QWidget):
     """One page of the wizard: a column of content with a row of buttons at the bottom."""
@@ -142,7 +172,7 @@ class Page(QWidget):
         self.content.setSpacing(12)
         column.addLayout(self.content)
         column.addStretch(1)
-        area = FittingScrollArea()
+        self.area = area = FittingScrollArea()
         area.setWidgetResizable(True)
         area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         area.setFrameShape(QFrame.Shape.NoFrame)
@@ -153,6 +183,10 @@ class Page(QWidget):
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(area, 1)
         outer.addLayout(self.buttons)
+
+    def minimum_width(self) -> int:
+        """The narrowest this page can be with every word in sight."""
+        return max(self.minimumSizeHint().width(), self.area.needed_width())
 
     def enter(self) -> None:
         """The page became the current one: fill it from the draft."""

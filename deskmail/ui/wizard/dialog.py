@@ -10,6 +10,7 @@ from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QDialog, QPushButton, QStackedWidget, QVBoxLayout, QWidget
 
 from deskmail.core.cancel import Cancelled
+from deskmail.core.i18n import _
 from deskmail.qtbridge.tasks import Task, TaskRunner
 from deskmail.ui.wizard.common import Page
 from deskmail.ui.wizard.first_pages import AccountPage, FindingPage, FoundPage
@@ -39,8 +40,8 @@ class AccountWizard(QDialog):
         open_url: Callable[[str], None] = open_in_browser,
     ) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Add an e-mail account")
-        self.setAccessibleName("Add an e-mail account")
+        self.setWindowTitle(_("Add an e-mail account"))
+        self.setAccessibleName(_("Add an e-mail account"))
         self.machine = WizardMachine(services)
         self.runner = runner or TaskRunner(self)
         self.open_url = open_url
@@ -52,7 +53,11 @@ class AccountWizard(QDialog):
         self._build_pages()
         layout = QVBoxLayout(self)
         layout.addWidget(self.stack)
-        self.setMinimumWidth(520)
+        # Never narrower than a page's words that cannot wrap (a long German tick box): the pages never
+        # scroll sideways, so anything wider would be cut off.
+        margins = layout.contentsMargins()
+        widest = max(page.minimum_width() for page in self.pages.values())
+        self.setMinimumWidth(max(520, widest + margins.left() + margins.right()))
         # The pages' scroll areas report their still-empty content here (the dialog came out 520 x 118,
         # its form scrolled out of sight): open at a size that shows a whole page, scaled with the font.
         line = self.fontMetrics().height()

@@ -21,8 +21,20 @@ from PySide6.QtWidgets import (
 )
 
 from deskmail.core.errors import Field
+from deskmail.core.i18n import _
 from deskmail.core.serverconfig import Protocol, Security, ServerConfig
-from deskmail.ui.wizard.common import Page, button, error_line, heading, icon_label, paragraph, scaled_font, show_error
+from deskmail.ui.wizard.common import (
+    Page,
+    align_with_layout,
+    button,
+    error_line,
+    heading,
+    icon_label,
+    paragraph,
+    receiving_title,
+    scaled_font,
+    show_error,
+)
 from deskmail.wizard.machine import WizardMachine
 from deskmail.wizard.words import confirm_reason, security_words, source_words, split_host
 
@@ -32,37 +44,37 @@ class AccountPage(Page):
 
     def __init__(self, machine: WizardMachine, after: Callable[[], None], open_url: Callable[[str], None]) -> None:
         super().__init__(machine, after, open_url)
-        self.content.addWidget(heading("Set up your e-mail"))
-        self.content.addWidget(paragraph("Type your e-mail address and password. Deskmail finds the rest."))
+        self.content.addWidget(heading(_("Set up your e-mail")))
+        self.content.addWidget(paragraph(_("Type your e-mail address and password. Deskmail finds the rest.")))
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        self.name_edit = self._line("Your name", "As people will see it, for example Anna Smith")
-        self.email_edit = self._line("E-mail address", "anna@example.com")
+        self.name_edit = self._line(_("Your name"), _("As people will see it, for example Anna Smith"))
+        self.email_edit = self._line(_("E-mail address"), "anna@example.com")
         self.email_error = error_line()
         self.hint_row = QWidget()
         hint_layout = QHBoxLayout(self.hint_row)
         hint_layout.setContentsMargins(0, 0, 0, 0)
         self.hint_label = QLabel()
-        self.hint_button = button("Use it")
+        self.hint_button = button(_("Use it"))
         hint_layout.addWidget(self.hint_label)
         hint_layout.addWidget(self.hint_button)
         hint_layout.addStretch(1)
         self.hint_row.hide()
-        self.password_edit = self._line("Password", "")
+        self.password_edit = self._line(_("Password"), "")
         self.password_edit.setEchoMode(QLineEdit.EchoMode.Password)
         self.password_error = error_line()
-        self.show_password = QCheckBox("Show password")
-        self.remember = QCheckBox("Remember my password")
+        self.show_password = QCheckBox(_("Show password"))
+        self.remember = QCheckBox(_("Remember my password"))
         self.remember.setChecked(True)
         self.remember_note = paragraph()  # why the box is unticked and greyed when there is no keyring
-        self.remember_note.setAccessibleName("Why Deskmail cannot remember your password")
+        self.remember_note.setAccessibleName(_("Why Deskmail cannot remember your password"))
         self.remember_note.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         self.remember_note.hide()
-        form.addRow("Your &name:", self.name_edit)
-        form.addRow("&E-mail address:", self.email_edit)
+        form.addRow(_("Your &name:"), self.name_edit)
+        form.addRow(_("&E-mail address:"), self.email_edit)
         form.addRow("", self.email_error)
         form.addRow("", self.hint_row)
-        form.addRow("&Password:", self.password_edit)
+        form.addRow(_("&Password:"), self.password_edit)
         form.addRow("", self.password_error)
         form.addRow("", self.show_password)
         remember_box = QVBoxLayout()  # the note sits right under its box, not a form row away
@@ -70,8 +82,8 @@ class AccountPage(Page):
         remember_box.addWidget(self.remember_note)
         form.addRow("", remember_box)
         self.content.addLayout(form)
-        self.cancel_button = button("Cancel")
-        self.continue_button = button("Continue")
+        self.cancel_button = button(_("Cancel"))
+        self.continue_button = button(_("Continue"))
         self.buttons.addWidget(self.cancel_button)
         self.buttons.addWidget(self.continue_button)
         self.email_edit.textChanged.connect(self._email_changed)
@@ -120,8 +132,8 @@ class AccountPage(Page):
         hint = self.machine.typo_hint(text) if valid else None
         local = text.strip().rpartition("@")[0]
         self._hint = f"{local}@{hint}" if hint else ""
-        self.hint_label.setText(f"Did you mean {self._hint}?" if hint else "")
-        self.hint_button.setAccessibleName(f"Use {self._hint} instead" if hint else "")
+        self.hint_label.setText(_("Did you mean {address}?").format(address=self._hint) if hint else "")
+        self.hint_button.setAccessibleName(_("Use {address} instead").format(address=self._hint) if hint else "")
         self.hint_row.setVisible(bool(hint))
         if Field.EMAIL in self.machine.draft.errors:
             show_error(self.email_error, None)
@@ -158,18 +170,18 @@ class FindingPage(Page):
 
     def __init__(self, machine: WizardMachine, after: Callable[[], None], open_url: Callable[[str], None]) -> None:
         super().__init__(machine, after, open_url)
-        self.title = heading("Looking for your settings...")
+        self.title = heading(_("Looking for your settings..."))
         self.content.addWidget(self.title)
         self.bar = QProgressBar()
         self.bar.setRange(0, 0)  # busy: we cannot know how long the answers take
-        self.bar.setAccessibleName("Looking for your settings")
+        self.bar.setAccessibleName(_("Looking for your settings"))
         self.bar.setTextVisible(False)
         self.content.addWidget(self.bar)
         self.status = paragraph()
-        self.status.setAccessibleName("What Deskmail is doing")
+        self.status.setAccessibleName(_("What Deskmail is doing"))
         self.content.addWidget(self.status)
-        self.manual_button = button("Type the settings myself")
-        self.cancel_button = button("Cancel", "Stop looking")
+        self.manual_button = button(_("Type the settings myself"))
+        self.cancel_button = button(_("Cancel"), _("Stop looking"))
         self.buttons.addWidget(self.manual_button)
         self.buttons.addWidget(self.cancel_button)
         self.manual_button.clicked.connect(self._manual)
@@ -177,9 +189,9 @@ class FindingPage(Page):
 
     def refresh(self) -> None:
         domain = self.machine.draft.email.rpartition("@")[2]
-        self.title.setText(f"Looking for the settings of {domain}...")
+        self.title.setText(_("Looking for the settings of {domain}...").format(domain=domain))
         lines = self.machine.draft.progress
-        self.status.setText("\n".join(lines[-4:]) if lines else "Starting...")
+        self.status.setText("\n".join(lines[-4:]) if lines else _("Starting..."))
 
     def _cancel(self) -> None:
         self.machine.cancel()
@@ -202,13 +214,13 @@ class ServerBox(QFrame):
         layout = QVBoxLayout(self)
         self.title = QLabel(title)
         self.title.setFont(scaled_font(self.title.font(), 1.0, bold=True))
-        self.domain = QLabel()
+        self.domain = align_with_layout(QLabel())
         self.domain.setFont(scaled_font(self.domain.font(), 1.8, bold=True))
         self.domain.setWordWrap(True)
         self.host = paragraph(selectable=True)
         row = QHBoxLayout()
         self.lock = QLabel()
-        self.security = QLabel()
+        self.security = align_with_layout(QLabel())
         self.security.setFont(scaled_font(self.security.font(), 1.1, bold=True))
         row.addWidget(self.lock)
         row.addWidget(self.security, 1)
@@ -218,13 +230,17 @@ class ServerBox(QFrame):
 
     def show_server(self, server: ServerConfig | None) -> None:
         if server is None:
-            self.domain.setText("(none)")
+            self.domain.setText(_("(none)"))
             return
         prefix, domain = split_host(server.host)
         if server.protocol is not Protocol.SMTP:  # receiving: IMAP, or POP3 (downloads to this computer)
-            self.title.setText(f"Receiving mail ({str(server.protocol).upper()})")
+            self.title.setText(receiving_title(server.protocol))
         self.domain.setText(domain)
-        self.host.setText(f"Server {prefix}{domain}, port {server.port}, user name {server.username or '-'}")
+        self.host.setText(
+            _("Server {host}, port {port}, user name {username}").format(
+                host=prefix + domain, port=server.port, username=server.username or "-"
+            )
+        )
         self.security.setText(security_words(server.security))
         icon = (
             QStyle.StandardPixmap.SP_MessageBoxWarning
@@ -232,7 +248,11 @@ class ServerBox(QFrame):
             else QStyle.StandardPixmap.SP_DialogApplyButton
         )
         self.lock.setPixmap(self.style().standardIcon(icon).pixmap(24, 24))
-        self.setAccessibleName(f"{self.title.text()}: {domain}, {security_words(server.security)}")
+        # Translators: what a screen reader says for a server box, e.g. "Sending mail (SMTP): gmx.net, Encrypted".
+        words = _("{title}: {domain}, {security}")
+        self.setAccessibleName(
+            words.format(title=self.title.text(), domain=domain, security=security_words(server.security))
+        )
 
 
 class FoundPage(Page):
@@ -240,7 +260,7 @@ class FoundPage(Page):
 
     def __init__(self, machine: WizardMachine, after: Callable[[], None], open_url: Callable[[str], None]) -> None:
         super().__init__(machine, after, open_url)
-        self.title = heading("We found your settings")
+        self.title = heading(_("We found your settings"))
         self.content.addWidget(self.title)
         self.provider = paragraph()
         self.content.addWidget(self.provider)
@@ -250,23 +270,23 @@ class FoundPage(Page):
         confirm = QHBoxLayout(self.confirm_frame)
         confirm.addWidget(icon_label(self, QStyle.StandardPixmap.SP_MessageBoxWarning, 32))
         texts = QVBoxLayout()
-        please = QLabel("Please confirm")
+        please = QLabel(_("Please confirm"))
         please.setFont(scaled_font(please.font(), 1.1, bold=True))
         self.reason = paragraph()
-        self.confirm_box = QCheckBox("I have checked: these server names are right")
-        self.confirm_box.setAccessibleName("These settings look right to me")
+        self.confirm_box = QCheckBox(_("I have checked: these server names are right"))
+        self.confirm_box.setAccessibleName(_("These settings look right to me"))
         for widget in (please, self.reason, self.confirm_box):
             texts.addWidget(widget)
         confirm.addLayout(texts, 1)
         self.content.addWidget(self.confirm_frame)
-        self.incoming = ServerBox("Receiving mail (IMAP)")
-        self.outgoing = ServerBox("Sending mail (SMTP)")
+        self.incoming = ServerBox(receiving_title(Protocol.IMAP))
+        self.outgoing = ServerBox(_("Sending mail (SMTP)"))
         self.content.addWidget(self.incoming)
         self.content.addWidget(self.outgoing)
         self.source = paragraph()
         self.content.addWidget(self.source)
         self.good_to_know = paragraph(selectable=True)
-        self.good_to_know.setAccessibleName("Good to know")
+        self.good_to_know.setAccessibleName(_("Good to know"))
         self.content.addWidget(self.good_to_know)
         self.notice = error_line()
         self.content.addWidget(self.notice)
@@ -275,9 +295,9 @@ class FoundPage(Page):
         self.links.setTextFormat(Qt.TextFormat.RichText)
         self.links.linkActivated.connect(self.open_url)
         self.content.addWidget(self.links)
-        self.change_button = button("Change settings...")
-        self.back_button = button("Back")
-        self.continue_button = button("Continue")
+        self.change_button = button(_("Change settings..."))
+        self.back_button = button(_("Back"))
+        self.continue_button = button(_("Continue"))
         for push in (self.change_button, self.back_button, self.continue_button):
             self.buttons.addWidget(push)
         self.confirm_box.toggled.connect(self._confirm)
@@ -295,16 +315,20 @@ class FoundPage(Page):
         if candidate is None:
             return
         name = candidate.provider.name
-        self.provider.setText(f"Your e-mail provider: {name}" if name else "")
+        self.provider.setText(_("Your e-mail provider: {name}").format(name=name) if name else "")
         self.provider.setVisible(bool(name))
         self.incoming.show_server(candidate.incoming)
         self.outgoing.show_server(candidate.outgoing)
-        self.source.setText(f"Where these settings come from: {source_words(candidate)}.")
-        self.good_to_know.setText(f"Good to know: {draft.found_message}" if draft.found_message else "")
+        self.source.setText(_("Where these settings come from: {source}.").format(source=source_words(candidate)))
+        self.good_to_know.setText(
+            _("Good to know: {note}").format(note=draft.found_message) if draft.found_message else ""
+        )
         self.good_to_know.setVisible(bool(draft.found_message))
         self.confirm_frame.setVisible(draft.needs_confirmation)
         self.reason.setText(
-            confirm_reason(candidate) + " Compare the server names with what your e-mail provider tells you."
+            _("{reason} Compare the server names with what your e-mail provider tells you.").format(
+                reason=confirm_reason(candidate)
+            )
         )
         show_error(self.notice, draft.notice)
         self.continue_button.setEnabled(not draft.needs_confirmation or draft.confirmed)
@@ -313,7 +337,7 @@ class FoundPage(Page):
             for url in candidate.help_urls
             if url.startswith("https://")
         ]
-        self.links.setText("Help from your provider: " + ", ".join(links) if links else "")
+        self.links.setText(_("Help from your provider: {links}").format(links=", ".join(links)) if links else "")
         self.links.setVisible(bool(links))
 
     def _confirm(self, ticked: bool) -> None:

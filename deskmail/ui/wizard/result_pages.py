@@ -6,7 +6,7 @@ import datetime
 import re
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QDate, QLocale, Qt
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (
     QFormLayout,
@@ -22,12 +22,19 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from deskmail.core.i18n import N_, _
 from deskmail.ui.wizard.common import Page, action_label, button, heading, icon_label, paragraph, scaled_font
 from deskmail.wizard.machine import WizardMachine
 from deskmail.wizard.problems import Problem, Variant
 from deskmail.wizard.steps import Action, Step
 
-CHECK_ROWS = (("incoming", "Receiving mail"), ("outgoing", "Sending mail"))
+CHECK_ROWS = (("incoming", N_("Receiving mail")), ("outgoing", N_("Sending mail")))
+# Whole sentences per side (no "{what} works": languages inflect around the subject).
+CHECK_WORKS = {"incoming": N_("Receiving mail works ({host})"), "outgoing": N_("Sending mail works ({host})")}
+CHECK_RUNNING = {
+    "incoming": N_("Receiving mail: checking {host}..."),
+    "outgoing": N_("Sending mail: checking {host}..."),
+}
 
 
 class CheckingPage(Page):
@@ -35,43 +42,43 @@ class CheckingPage(Page):
 
     def __init__(self, machine: WizardMachine, after: Callable[[], None], open_url: Callable[[str], None]) -> None:
         super().__init__(machine, after, open_url)
-        self.title = heading("Checking your settings...")
+        self.title = heading(_("Checking your settings..."))
         self.content.addWidget(self.title)
         self.bar = QProgressBar()
         self.bar.setRange(0, 0)
         self.bar.setTextVisible(False)
-        self.bar.setAccessibleName("Checking your settings")
+        self.bar.setAccessibleName(_("Checking your settings"))
         self.content.addWidget(self.bar)
         self.rows: dict[str, QLabel] = {}
         for side, words in CHECK_ROWS:
             label = QLabel()
             label.setFont(scaled_font(label.font(), 1.1))
             label.setWordWrap(True)
-            label.setAccessibleName(words)
+            label.setAccessibleName(_(words))
             self.rows[side] = label
             self.content.addWidget(label)
         self.status = paragraph()
         self.content.addWidget(self.status)
-        self.cancel_button = button("Cancel", "Stop checking")
+        self.cancel_button = button(_("Cancel"), _("Stop checking"))
         self.buttons.addWidget(self.cancel_button)
         self.cancel_button.clicked.connect(self._cancel)
 
     def refresh(self) -> None:
         draft, saving = self.machine.draft, self.machine.step is Step.SAVING
         candidate = draft.candidate
-        self.title.setText("Saving your account..." if saving else "Checking your settings...")
-        hosts = {side: getattr(candidate, side).host for side, _ in CHECK_ROWS if getattr(candidate, side, None)}
+        self.title.setText(_("Saving your account...") if saving else _("Checking your settings..."))
+        hosts = {side: getattr(candidate, side).host for side, _words in CHECK_ROWS if getattr(candidate, side, None)}
         # Both checks run at once; their progress lines name the server, so each row shows its own.
         separate = len(set(hosts.values())) == len(hosts)
         for side, words in CHECK_ROWS:
             host = hosts.get(side, "")
             latest = next((line for line in reversed(draft.progress) if host and host in line), "")
             if saving:
-                text = f"\u2713 {words} works ({host})"
+                text = "\u2713 " + _(CHECK_WORKS[side]).format(host=host)
             elif separate and latest:
-                text = f"{words}: {latest}"
+                text = label_and_value(_(words), latest)
             else:
-                text = f"{words}: checking {host}..."
+                text = _(CHECK_RUNNING[side]).format(host=host)
             self.rows[side].setText(text)
         self.status.setText("" if saving or separate or not draft.progress else draft.progress[-1])
         self.cancel_button.setEnabled(not saving)
@@ -138,14 +145,17 @@ class CertificateBox(QFrame):
             lines = [":".join(pairs[i : i + 16]) for i in range(0, len(pairs), 16)]
             fingerprint = paragraph("\n".join(lines), selectable=True)
             fingerprint.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
-            fingerprint.setAccessibleName("Fingerprint (SHA-256)")
-            self.form.addRow("Server:", paragraph(f"{cert.host} (port {cert.port})", selectable=True))
-            self.form.addRow("Issued by:", paragraph(_issuer_words(cert.issuer), selectable=True))
-            valid = f"from {_date_words(cert.not_before)} until {_date_words(cert.not_after)}"
-            self.form.addRow("Valid:", paragraph(valid))
+            fingerprint.setAccessibleName(_("Fingerprint (SHA-256)"))
+            where = _("{host} (port {port})").format(host=cert.host, port=cert.port)
+            self.form.addRow(_("Server:"), paragraph(where, selectable=True))
+            self.form.addRow(_("Issued by:"), paragraph(_issuer_words(cert.issuer), selectable=True))
+            valid = _("from {start} until {end}").format(
+                start=_date_words(cert.not_before), end=_date_words(cert.not_after)
+            )
+            self.form.addRow(_("Valid:"), paragraph(valid))
             if cert.names:
-                self.form.addRow("Made for:", paragraph(", ".join(cert.names[:6]), selectable=True))
-            self.form.addRow("Fingerprint:", fingerprint)
+                self.form.addRow(_("Made for:"), paragraph(", ".join(cert.names[:6]), selectable=True))
+            self.form.addRow(_("Fingerprint:"), fingerprint)
         self.setVisible(bool(problem.certificates))
 
 
@@ -171,12 +181,12 @@ class ProblemPage(Page):
         self.certificates = CertificateBox()
         self.content.addWidget(self.certificates)
         self.details_button = QToolButton()
-        self.details_button.setText("Technical details")
+        self.details_button.setText(_("Technical details"))
         self.details_button.setCheckable(True)
-        self.details_button.setAccessibleName("Show technical details")
+        self.details_button.setAccessibleName(_("Show technical details"))
         self.details = QPlainTextEdit()
         self.details.setReadOnly(True)
-        self.details.setAccessibleName("Technical details")
+        self.details.setAccessibleName(_("Technical details"))
         self.details.hide()
         self.details_button.toggled.connect(self.details.setVisible)
         self.content.addWidget(self.details_button)
@@ -204,7 +214,7 @@ class ProblemPage(Page):
         if problem.variant is Variant.APP_PASSWORD:
             retype = self.action_buttons.find(Action.RETYPE_PASSWORD)
             if retype is not None:
-                retype.setText("Type the app password")
+                retype.setText(_("Type the app password"))
 
     def _provider_name(self) -> str:
         candidate = self.machine.draft.candidate
@@ -215,50 +225,63 @@ class ProblemPage(Page):
         server = getattr(candidate, problem.side, None) if candidate and problem.side else None
         if not problem.server_words:
             return ""
-        return f"{problem.server_words}: {server.host}" if server is not None else problem.server_words
+        return label_and_value(problem.server_words, server.host) if server is not None else problem.server_words
 
     def default_button(self) -> QPushButton | None:
         return self.action_buttons.default
 
 
+# Marked here, translated where shown (MessagePage.enter): the language is chosen after imports.
 MESSAGES = {
     Step.POP3_ONLY: (
-        "Your provider only offers POP3",
-        "Your provider's settings only mention POP3, which downloads your mail to this computer, and no "
-        "server for sending mail.\n\n"
-        "Your provider's help pages list the outgoing (SMTP) server: you can type it in yourself.",
+        N_("Your provider only offers POP3"),
+        N_(
+            "Your provider's settings only mention POP3, which downloads your mail to this computer, and no "
+            "server for sending mail.\n\n"
+            "Your provider's help pages list the outgoing (SMTP) server: you can type it in yourself."
+        ),
     ),
     Step.OAUTH_ONLY: (
-        "You need an app password",
-        "Your provider does not let e-mail apps use your normal password. Instead, you can create an "
-        "\u201capp password\u201d on your provider's website: a separate password just for Deskmail.\n\n"
-        "Open the app password page, create one, then type it here instead of your normal password.",
+        N_("You need an app password"),
+        N_(
+            "Your provider does not let e-mail apps use your normal password. Instead, you can create an "
+            "\u201capp password\u201d on your provider's website: a separate password just for Deskmail.\n\n"
+            "Open the app password page, create one, then type it here instead of your normal password."
+        ),
     ),
     Step.IMAP_DISABLED: (
-        "Allow e-mail apps first",
-        "Your provider lets you read your mail only in the web browser until you switch on access for "
-        "e-mail apps (often called \u201cIMAP\u201d) in your webmail settings.\n\n"
-        "Open the settings page, switch it on, then come back here.",
+        N_("Allow e-mail apps first"),
+        N_(
+            "Your provider lets you read your mail only in the web browser until you switch on access for "
+            "e-mail apps (often called \u201cIMAP\u201d) in your webmail settings.\n\n"
+            "Open the settings page, switch it on, then come back here."
+        ),
     ),
     Step.NOT_FOUND: (
-        "We could not find your settings",
-        "We asked everywhere we know, but found no settings for your address. Your provider's help pages "
-        "list them, usually under \u201cIMAP\u201d and \u201cSMTP\u201d. You can type them in yourself.",
+        N_("We could not find your settings"),
+        N_(
+            "We asked everywhere we know, but found no settings for your address. Your provider's help pages "
+            "list them, usually under \u201cIMAP\u201d and \u201cSMTP\u201d. You can type them in yourself."
+        ),
     ),
     Step.NO_KEYRING: (
-        "Your password cannot be kept safely",
-        "If you choose that, your password is kept only in memory while Deskmail runs, and never written to a file.",
+        N_("Your password cannot be kept safely"),
+        N_(
+            "If you choose that, your password is kept only in memory while Deskmail runs, and never written to a file."
+        ),
     ),
 }
 
 
 # The "sign in on the website" page when Deskmail can do that sign-in (a client id is configured).
 OAUTH_SIGN_IN_MESSAGE = (
-    "Sign in with your provider",
-    "Your provider does not let e-mail apps use your normal password. Instead, you sign in on "
-    "your provider's own web page, in your browser, and allow Deskmail to read and send your mail. "
-    "Deskmail never sees your password.\n\n"
-    "If you prefer, you can use an \u201capp password\u201d instead, if your provider offers them.",
+    N_("Sign in with your provider"),
+    N_(
+        "Your provider does not let e-mail apps use your normal password. Instead, you sign in on "
+        "your provider's own web page, in your browser, and allow Deskmail to read and send your mail. "
+        "Deskmail never sees your password.\n\n"
+        "If you prefer, you can use an \u201capp password\u201d instead, if your provider offers them."
+    ),
 )
 
 
@@ -298,8 +321,8 @@ class MessagePage(Page):
         title, text = OAUTH_SIGN_IN_MESSAGE if sign_in is not None else MESSAGES.get(step, ("", ""))
         candidate = self.machine.draft.candidate
         name = candidate.provider.name if candidate is not None else ""
-        text = _with_provider(text, name)
-        self.title.setText(_with_provider(title, name))
+        text = _with_provider(_(text), name) if text else ""
+        self.title.setText(_with_provider(_(title), name) if title else "")
         self.text.setText(text)
         # Discovery's note says what the page text says better when the sign-in is offered.
         notice = "" if sign_in is not None else self.machine.draft.notice
@@ -308,7 +331,9 @@ class MessagePage(Page):
         actions = self.machine.actions()
         offered = Action.SIGN_IN_WITH_BROWSER in actions
         self.action_buttons.show(step, tuple(a for a in actions if a is not Action.SIGN_IN_WITH_BROWSER))
-        self.sign_in_button.setText(f"Sign in with {sign_in.name or name} in your browser" if sign_in else "")
+        self.sign_in_button.setText(
+            _("Sign in with {name} in your browser").format(name=sign_in.name or name) if sign_in else ""
+        )
         self.sign_in_button.setVisible(offered)
 
     def default_button(self) -> QPushButton | None:
@@ -329,11 +354,11 @@ class DonePage(Page):
         row = QHBoxLayout()
         row.addWidget(icon_label(self, QStyle.StandardPixmap.SP_DialogApplyButton))
         column = QVBoxLayout()
-        column.addWidget(heading("All set!"))
+        column.addWidget(heading(_("All set!")))
         self.text = paragraph()
         column.addWidget(self.text)
         # Mail on the phone too, without typing the settings again there (issue #18).
-        self.phone_button = button("Set up your phone too\u2026", "Put this account on your phone")
+        self.phone_button = button(_("Set up your phone too\u2026"), _("Put this account on your phone"))
         self.phone_button.clicked.connect(self._set_up_phone)
         phone_row = QHBoxLayout()
         phone_row.addWidget(self.phone_button)
@@ -342,7 +367,7 @@ class DonePage(Page):
         column.addLayout(phone_row)
         row.addLayout(column, 1)
         self.content.addLayout(row)
-        self.finish_button = button("Start reading mail")
+        self.finish_button = button(_("Start reading mail"))
         self.buttons.addWidget(self.finish_button)
         self.finish_button.clicked.connect(finish)
 
@@ -351,17 +376,18 @@ class DonePage(Page):
         if account is None:
             return
         kept = (
-            "Your password is kept safe in your computer's keyring."
+            _("Your password is kept safe in your computer's keyring.")
             if account.remember_password
-            else "Deskmail will ask for your password each time it starts."
+            else _("Deskmail will ask for your password each time it starts.")
         )
         if account.uses_oauth:
             kept = (
-                "You stay signed in: Deskmail keeps the sign-in safe in your computer's keyring."
+                _("You stay signed in: Deskmail keeps the sign-in safe in your computer's keyring.")
                 if account.remember_password
-                else "You will sign in again in your browser each time Deskmail starts."
+                else _("You will sign in again in your browser each time Deskmail starts.")
             )
-        self.text.setText(f"Your e-mail account {account.email} is ready.\n\n{kept}")
+        ready = _("Your e-mail account {address} is ready.").format(address=account.email)
+        self.text.setText(f"{ready}\n\n{kept}")
 
     def _set_up_phone(self) -> None:
         from deskmail.ui.phone.window import open_phone_window
@@ -385,13 +411,22 @@ def _with_provider(text: str, provider: str) -> str:
     )
 
 
+def label_and_value(label: str, value: str) -> str:
+    """ "Receiving mail: imap.gmx.net": a label and what it names, punctuated the language's way."""
+    # Translators: a label and its value, e.g. "Receiving mail: imap.gmx.net"; keep {label} and {value}.
+    return _("{label}: {value}").format(label=label, value=value)
+
+
 def _date_words(text: str) -> str:
     """ "2027-01-10T00:00:00+00:00" -> "10 January 2027": people read dates, not timestamps."""
     try:
         when = datetime.datetime.fromisoformat(text)
     except ValueError:
         return text or "?"
-    return f"{when.day} {when:%B %Y}"
+    # Translators: a date as a Qt QLocale pattern (d = day, MMMM = month name, yyyy = year),
+    # e.g. "d. MMMM yyyy" for German, "yyyy年M月d日" for Japanese. Month names come from Qt.
+    pattern = _("d MMMM yyyy")
+    return QLocale().toString(QDate(when.year, when.month, when.day), pattern)
 
 
 def _issuer_words(issuer: str) -> str:
@@ -400,4 +435,4 @@ def _issuer_words(issuer: str) -> str:
     organisation, common = parts.get("O", "").replace("\\", ""), parts.get("CN", "").replace("\\", "")
     if organisation and common and common != organisation:
         return f"{organisation} ({common})"
-    return organisation or common or issuer or "(unknown)"
+    return organisation or common or issuer or _("(unknown)")

@@ -18,16 +18,36 @@ from PySide6.QtWidgets import (
 )
 
 from deskmail.core.errors import Field
+from deskmail.core.i18n import N_, _
 from deskmail.core.serverconfig import Protocol, Security
-from deskmail.ui.wizard.common import Page, button, error_line, heading, icon_label, paragraph, show_error
+from deskmail.ui.wizard.common import (
+    Page,
+    button,
+    error_line,
+    heading,
+    icon_label,
+    paragraph,
+    receiving_title,
+    show_error,
+)
 from deskmail.wizard.machine import WizardMachine
 from deskmail.wizard.manual import AUTH_CHOICES, SECURITY_ORDER, ServerForm
 from deskmail.wizard.words import security_words
 
+
+def shrinking_combo() -> QComboBox:
+    """A choice that may be narrower than its longest item (cut with "..." when the window is narrow)
+    instead of making the whole window as wide as the longest sentence in the longest language."""
+    combo = QComboBox()
+    combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+    combo.setMinimumContentsLength(16)
+    return combo
+
+
 # IMAP keeps the mail on the server for every device; POP3 downloads it to this computer.
 INCOMING_CHOICES = {
-    Protocol.IMAP: "IMAP: your mail stays on the server, the same on all your devices",
-    Protocol.POP3: "POP3: your mail is downloaded to this computer",
+    Protocol.IMAP: N_("IMAP: your mail stays on the server, the same on all your devices"),
+    Protocol.POP3: N_("POP3: your mail is downloaded to this computer"),
 }
 
 
@@ -40,25 +60,25 @@ class ServerFields(QGroupBox):
         self.host_field, self.port_field = host_field, port_field
         self.host = QLineEdit()
         self.host.setPlaceholderText(example)
-        self.host.setAccessibleName(f"{title}: server name")
+        self.host.setAccessibleName(_("{title}: server name").format(title=title))
         self.port = QLineEdit()
-        self.port.setAccessibleName(f"{title}: port number")
+        self.port.setAccessibleName(_("{title}: port number").format(title=title))
         self.port.setMaxLength(5)
-        self.security = QComboBox()
-        self.security.setAccessibleName(f"{title}: security")
+        self.security = shrinking_combo()
+        self.security.setAccessibleName(_("{title}: security").format(title=title))
         for security in SECURITY_ORDER:
             self.security.addItem(security_words(security), security)
         self.username = QLineEdit()
-        self.username.setAccessibleName(f"{title}: user name")
+        self.username.setAccessibleName(_("{title}: user name").format(title=title))
         self.host_error, self.port_error = error_line(), error_line()
         layout = QFormLayout(self)
         layout.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        layout.addRow("Server:", self.host)
+        layout.addRow(_("Server:"), self.host)
         layout.addRow("", self.host_error)
-        layout.addRow("Security:", self.security)
-        layout.addRow("Port:", self.port)
+        layout.addRow(_("Security:"), self.security)
+        layout.addRow(_("Port:"), self.port)
         layout.addRow("", self.port_error)
-        layout.addRow("User name:", self.username)
+        layout.addRow(_("User name:"), self.username)
         self.host.textEdited.connect(lambda text: self._set("host", text))
         self.port.textEdited.connect(lambda text: self._set("port", text))
         self.username.textEdited.connect(lambda text: self._set("username", text))
@@ -100,41 +120,43 @@ class ManualPage(Page):
 
     def __init__(self, machine: WizardMachine, after: Callable[[], None], open_url: Callable[[str], None]) -> None:
         super().__init__(machine, after, open_url)
-        self.content.addWidget(heading("Your server settings"))
+        self.content.addWidget(heading(_("Your server settings")))
         self.content.addWidget(
             paragraph(
-                "Copy these from your e-mail provider's help page. They are often listed under "
-                "\u201cIMAP\u201d or \u201cPOP3\u201d (receiving) and \u201cSMTP\u201d (sending)."
+                _(
+                    "Copy these from your e-mail provider's help page. They are often listed under "
+                    "\u201cIMAP\u201d or \u201cPOP3\u201d (receiving) and \u201cSMTP\u201d (sending)."
+                )
             )
         )
         protocol_row = QFormLayout()
-        self.protocol = QComboBox()
-        self.protocol.setAccessibleName("How to receive mail")
+        self.protocol = shrinking_combo()
+        self.protocol.setAccessibleName(_("How to receive mail"))
         for protocol, words in INCOMING_CHOICES.items():
-            self.protocol.addItem(words, protocol)
-        protocol_row.addRow("Receive mail with:", self.protocol)
+            self.protocol.addItem(_(words), protocol)
+        protocol_row.addRow(_("Receive mail with:"), self.protocol)
         self.content.addLayout(protocol_row)
         self.incoming = ServerFields(
-            "Receiving mail (IMAP)", "imap.example.com", Field.INCOMING_HOST, Field.INCOMING_PORT
+            receiving_title(Protocol.IMAP), "imap.example.com", Field.INCOMING_HOST, Field.INCOMING_PORT
         )
         self.outgoing = ServerFields(
-            "Sending mail (SMTP)", "smtp.example.com", Field.OUTGOING_HOST, Field.OUTGOING_PORT
+            _("Sending mail (SMTP)"), "smtp.example.com", Field.OUTGOING_HOST, Field.OUTGOING_PORT
         )
         self.username_error = error_line()
         self.content.addWidget(self.incoming)
         self.content.addWidget(self.username_error)
         self.content.addWidget(self.outgoing)
         auth_row = QFormLayout()
-        self.auth = QComboBox()
-        self.auth.setAccessibleName("How to sign in")
+        self.auth = shrinking_combo()
+        self.auth.setAccessibleName(_("How to sign in"))
         for method, words in AUTH_CHOICES.items():
-            self.auth.addItem(words, method)
-        auth_row.addRow("Sign in with:", self.auth)
+            self.auth.addItem(_(words), method)  # marked where defined (wizard/manual.py)
+        auth_row.addRow(_("Sign in with:"), self.auth)
         self.content.addLayout(auth_row)
         self.notice = error_line()
         self.content.addWidget(self.notice)
-        self.back_button = button("Back")
-        self.test_button = button("Test settings", "Test these settings")
+        self.back_button = button(_("Back"))
+        self.test_button = button(_("Test settings"), _("Test these settings"))
         self.buttons.addWidget(self.back_button)
         self.buttons.addWidget(self.test_button)
         self.auth.activated.connect(self._auth_chosen)
@@ -173,7 +195,7 @@ class ManualPage(Page):
 
     def _show_protocol(self, protocol: Protocol) -> None:
         self.protocol.setCurrentIndex(max(0, list(INCOMING_CHOICES).index(protocol)))
-        self.incoming.setTitle(f"Receiving mail ({str(protocol).upper()})")
+        self.incoming.setTitle(receiving_title(protocol))
         self.incoming.host.setPlaceholderText("pop.example.com" if protocol is Protocol.POP3 else "imap.example.com")
 
     def _auth_chosen(self, index: int) -> None:
@@ -208,23 +230,25 @@ class PlaintextPage(Page):
         row = QHBoxLayout()
         row.addWidget(icon_label(self, QStyle.StandardPixmap.SP_MessageBoxCritical))
         column = QVBoxLayout()
-        column.addWidget(heading("Warning: these settings are not encrypted"))
+        column.addWidget(heading(_("Warning: these settings are not encrypted")))
         self.text = paragraph(
-            "With these settings, your password and all your mail travel over the internet unprotected. "
-            "Anyone on the same Wi-Fi or network can read them, and could take over your e-mail account.\n\n"
-            "Use this only if your provider offers nothing else, for example a server inside your company."
+            _(
+                "With these settings, your password and all your mail travel over the internet unprotected. "
+                "Anyone on the same Wi-Fi or network can read them, and could take over your e-mail account.\n\n"
+                "Use this only if your provider offers nothing else, for example a server inside your company."
+            )
         )
         column.addWidget(self.text)
         self.servers = paragraph()
         column.addWidget(self.servers)
-        self.tick = QCheckBox("I understand that others may read my password and my mail")
+        self.tick = QCheckBox(_("I understand that others may read my password and my mail"))
         column.addWidget(self.tick)
         self.notice = error_line()
         column.addWidget(self.notice)
         row.addLayout(column, 1)
         self.content.addLayout(row)
-        self.back_button = button("Go back")
-        self.accept_button = button("Use these settings anyway")
+        self.back_button = button(_("Go back"))
+        self.accept_button = button(_("Use these settings anyway"))
         self.buttons.addWidget(self.accept_button)
         self.buttons.addWidget(self.back_button)
         self.tick.toggled.connect(self._ticked)
@@ -240,7 +264,7 @@ class PlaintextPage(Page):
         if candidate is not None:
             servers = [candidate.incoming] + ([candidate.outgoing] if candidate.outgoing else [])
             plain = [s.host for s in servers if s.security is Security.PLAIN]
-            self.servers.setText("Not encrypted: " + ", ".join(plain))
+            self.servers.setText(_("Not encrypted: {servers}").format(servers=", ".join(plain)))
         self.accept_button.setEnabled(self.tick.isChecked())
         show_error(self.notice, self.machine.draft.notice)
 

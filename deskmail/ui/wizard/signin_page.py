@@ -6,10 +6,11 @@ from collections.abc import Callable
 
 from PySide6.QtWidgets import QHBoxLayout, QProgressBar, QPushButton, QStyle, QVBoxLayout, QWidget
 
+from deskmail.core.i18n import N_, _
 from deskmail.ui.wizard.common import Page, button, heading, icon_label, paragraph
 from deskmail.wizard.machine import WizardMachine
 
-WAITING_TEXT = (
+WAITING_TEXT = N_(
     "Deskmail opened {name}'s sign-in page in your web browser. Sign in there, and allow Deskmail to "
     "read and send your mail.\n\n"
     "You type your password only on {name}'s own page: Deskmail never sees it. When the browser says "
@@ -30,14 +31,14 @@ class SigningInPage(Page):
         self.bar = QProgressBar()
         self.bar.setRange(0, 0)
         self.bar.setTextVisible(False)
-        self.bar.setAccessibleName("Waiting for you to sign in")
+        self.bar.setAccessibleName(_("Waiting for you to sign in"))
         self.status = paragraph()
         for widget in (self.title, self.text, self.bar, self.status):
             column.addWidget(widget)
         row.addLayout(column, 1)
         self.content.addLayout(row)
-        self.again_button = button("Open the sign-in page again")
-        self.cancel_button = button("Cancel", "Stop signing in")
+        self.again_button = button(_("Open the sign-in page again"))
+        self.cancel_button = button(_("Cancel"), _("Stop signing in"))
         self.buttons.addWidget(self.again_button)
         self.buttons.addWidget(self.cancel_button)
         self.again_button.clicked.connect(self._again)
@@ -45,9 +46,10 @@ class SigningInPage(Page):
 
     def refresh(self) -> None:
         provider = self.machine.oauth_provider()
-        name = provider.name if provider is not None else "your provider"
-        self.title.setText(f"Sign in with {name} in your browser")
-        self.text.setText(WAITING_TEXT.format(name=name))
+        # Translators: stands for the provider's name ("Google") in "Sign in with {name} in your browser".
+        name = provider.name if provider is not None and provider.name else _("your provider")
+        self.title.setText(_("Sign in with {name} in your browser").format(name=name))
+        self.text.setText(_(WAITING_TEXT).format(name=name))
         progress = self.machine.draft.progress
         self.status.setText(progress[-1] if progress else "")
         self.again_button.setEnabled(bool(self.machine.draft.sign_in_url))

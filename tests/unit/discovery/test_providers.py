@@ -7,7 +7,7 @@ import json
 import pytest
 
 from deskmail.discovery.address import is_host_name
-from deskmail.discovery.providers import LOGIN_KINDS, bundled_table
+from deskmail.discovery.providers import LOGIN_KINDS, NOTES, bundled_table
 from deskmail.resources import resource_path
 
 
@@ -85,3 +85,8 @@ def test_login_needs_are_recorded() -> None:
     assert gmail is not None and gmail.login == "app_password" and gmail.app_password_url
     assert outlook is not None and outlook.oauth_only
     assert proton is not None and proton.login == "bridge" and proton.imap[0].host == "127.0.0.1"
+
+
+def test_every_note_of_the_table_is_marked_for_translation() -> None:
+    notes = {provider.note for provider in bundled_table().providers if provider.note}
+    assert notes == set(NOTES), "providers.NOTES must list every note of providers.json, word for word"
