@@ -61,8 +61,7 @@ def extract(paths: list[Path] | None = None) -> Catalog:
 def write_template(catalog: Catalog) -> None:
     buffer = io.BytesIO()
     write_po(buffer, catalog, width=120, omit_header=False, sort_output=False, include_lineno=False)
-    TEMPLATE.parent.mkdir(parents=True, exist_ok=True)
-    TEMPLATE.write_bytes(buffer.getvalue())
+    _write_if_changed(TEMPLATE, buffer.getvalue())
 
 
 def read(code: str, path: Path | None = None) -> Catalog:
@@ -74,8 +73,19 @@ def write(code: str, catalog: Catalog, path: Path | None = None) -> None:
     path = path or po_path(code)
     buffer = io.BytesIO()
     write_po(buffer, catalog, width=120, include_lineno=False, ignore_obsolete=True)
+    _write_if_changed(path, buffer.getvalue())
+
+
+_DATES = re.compile(rb'^"(?:POT-Creation-Date|PO-Revision-Date): .*\n', re.MULTILINE)
+
+
+def _write_if_changed(path: Path, data: bytes) -> None:
+    """Leave a catalog alone when only its header's dates would change: every run of the tool
+    would otherwise touch every file, and parallel branches would conflict on that line."""
+    if path.exists() and _DATES.sub(b"", path.read_bytes()) == _DATES.sub(b"", data):
+        return
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(buffer.getvalue())
+    path.write_bytes(data)
 
 
 def update(template: Catalog, where: dict[str, Path] | None = None) -> None:

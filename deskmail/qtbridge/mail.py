@@ -158,7 +158,9 @@ class MailController(QObject):
                 if email not in self.runtimes:  # removed, or the window closed, while the store opened
                     return
                 self._open_reader(email)
-                self._watch(email)
+                inbox = self.readers[email].folder("INBOX")
+                if inbox is not None and inbox.uidnext:
+                    self._watch(email)  # else after the first sync: its Inbox first, without a second session
                 remaining.discard(email)
                 if not remaining and on_ready:
                     on_ready()
@@ -360,6 +362,8 @@ class MailController(QObject):
         self.syncing.pop(email, None)
         self.sync_state.emit(email, "")
         self.poll()
+        if email in self.readers:
+            self._watch(email)  # a new account's watcher waited for its first sync (no-op when watching)
         if email in self._again:
             self._again.discard(email)
             self.sync(email)

@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from imapclient import IMAPClient
 
-from deskmail.core.cancel import NEVER, Cancelled, CancelToken
+from deskmail.core.cancel import NEVER, CancelToken
 from deskmail.core.i18n import _
 from deskmail.engine import failures
 from deskmail.engine.imap.actions import replay
@@ -45,20 +45,21 @@ def sync_account(
 ) -> SyncReport:
     """Replay pending actions, LIST, then sync `folders` (default: every selectable one, inbox first).
 
+    On a first sync the Inbox's newest messages come before the LIST: they are on screen right
+    after login, whatever the server makes of listing the other folders; the rest of the Inbox
+    comes after the LIST.
+
     A folder the server refuses to open is reported and skipped; a broken connection raises.
     `refresh_counts`: STATUS the folders not synced, for their unread counts (push syncs skip it).
     """
     report = SyncReport()
     report.rolled_back = [r.message for r in replay(session, store)]
     syncer = FolderSync(session, store, cancel=cancel, progress=progress)
-    known = syncer.sync_folder_list()
-    chosen, others = choose_folders(known, folders)
-    if not refresh_counts:
-        others = []
-    syncer.ask_status(chosen + others)
-    _refresh_counts(session, store, others, syncer.listed)
+    synced_before = any(f.uidnext for f in store.folders())
     broken = 0
-    for folder in chosen:
+
+    def sync_one(folder: Folder) -> None:
+        nonlocal broken
         cancel.raise_if_cancelled()
         session.skipped.clear()  # message numbers count per folder
         try:
@@ -84,8 +85,29 @@ def sync_account(
             report.folders.append(FolderReport(folder.name, error=_(failures.FOLDER_UNREADABLE)))
             if session.selected is not None:
                 session.unselect()
-        except Cancelled:
-            raise
+
+    listed: list[Folder] = []
+
+    def list_folders() -> None:
+        listed[:] = syncer.sync_folder_list(with_status=synced_before)
+
+    inbox = syncer.new_inbox(folders)
+    if inbox is not None:  # a first sync: the Inbox's newest on screen, then the folder list, then the rest
+        syncer.after_first_screen = list_folders
+        sync_one(inbox)
+        syncer.after_first_screen = None
+    if not listed:
+        list_folders()
+    chosen, others = choose_folders(listed, folders)
+    if inbox is not None:
+        chosen = [f for f in chosen if f.name != inbox.name]  # synced already
+    if not refresh_counts:
+        others = []
+    # STATUS serves `_unchanged` (folders synced before) and the counts of folders not synced now.
+    syncer.ask_status([f for f in chosen if f.uidnext and f.highestmodseq] + others)
+    _refresh_counts(session, store, others, syncer.listed)
+    for folder in chosen:
+        sync_one(folder)
     return report
 
 

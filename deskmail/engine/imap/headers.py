@@ -38,11 +38,11 @@ def headers_from_fetch(items: dict[str, Any]) -> MessageHeaders:
     sender_name, sender_addr, _, senders = _addresses(fields.get("from", ""))
     _, _, to_text, to_people = _addresses(fields.get("to", ""))
     _, _, cc_text, cc_people = _addresses(fields.get("cc", ""))
-    modseq = paren_words(items.get("MODSEQ"))
+    modseq = _modseq(items.get("MODSEQ"))
     return MessageHeaders(
         uid=uid,
         flags=flag_words(items.get("FLAGS")),
-        modseq=bounded_number(modseq[0], limits.IMAP_MAX_MODSEQ) if modseq else 0,
+        modseq=modseq,
         subject=_decode(fields.get("subject", "")),
         from_name=sender_name,
         from_addr=sender_addr,
@@ -115,11 +115,24 @@ def parse_date(value: str) -> int:
         return 0
 
 
-@functools.lru_cache(maxsize=4096)
+def _modseq(value: bytes | None) -> int:
+    """`(12345)` -> 12345 (0 when missing or unreadable); the plain digits without splitting words."""
+    if not value:
+        return 0
+    digits = value.strip(b"()")
+    if digits.isdigit():
+        return bounded_number(digits, limits.IMAP_MAX_MODSEQ)
+    words = paren_words(value)
+    return bounded_number(words[0], limits.IMAP_MAX_MODSEQ) if words else 0
+
+
 def _decode(value: str) -> str:
-    """Decode RFC 2047 encoded words (only when present: the common case stays cheap)."""
-    if "=?" not in value:
-        return value
+    """Decode RFC 2047 encoded words (only when present: most subjects are unique and plain, kept out of the cache)."""
+    return _decode_words(value) if "=?" in value else value
+
+
+@functools.lru_cache(maxsize=4096)
+def _decode_words(value: str) -> str:
     try:
         return str(email.header.make_header(email.header.decode_header(value)))
     except (LookupError, ValueError, UnicodeError, email.errors.HeaderParseError):

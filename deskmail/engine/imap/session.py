@@ -222,17 +222,18 @@ class ImapSession:
         subscribed = {decode_name(raw) for _, _, raw in list_responses(self.command(b'LSUB "" "*"').of("LSUB"))}
         return folder_infos(listed, subscribed)
 
-    def list_folders_and_status(self) -> tuple[list[FolderInfo], dict[str, StatusInfo]]:
+    def list_folders_and_status(self, *, with_status: bool = True) -> tuple[list[FolderInfo], dict[str, StatusInfo]]:
         """The folders and, where the server has LIST-STATUS (RFC 5819), every folder's STATUS in the same answer.
 
-        One round trip instead of LIST, LSUB and a STATUS per folder; without LIST-STATUS the
-        statuses are empty (`statuses()` asks for the ones needed).
+        One round trip instead of LIST, LSUB and a STATUS per folder; without LIST-STATUS (or
+        `with_status`) the statuses are empty (`statuses()` asks for the ones needed).
         """
         if not (self.has("LIST-STATUS") and self.has("LIST-EXTENDED")):
             return self.list_folders(), {}
         options = b"SUBSCRIBED CHILDREN " + (b"SPECIAL-USE " if self.has("SPECIAL-USE") else b"")
         try:
-            answer = self.command(b'LIST "" "*" RETURN (' + options + b"STATUS (" + self._status_items() + b"))")
+            status = b"STATUS (" + self._status_items() + b")" if with_status else b""
+            answer = self.command(b'LIST "" "*" RETURN (' + (options + status).rstrip() + b")")
         except ImapError as exc:
             if isinstance(exc, ConnectionLost):
                 raise
@@ -367,13 +368,18 @@ class ImapSession:
         *,
         by_sequence: bool = False,
         each: Callable[[MessageHeaders], None] | None = None,
+        sizes: bool = True,
     ) -> list[MessageHeaders]:
         """Header sync items for a UID set (or, `by_sequence`, message numbers such as "951:*").
 
         Only the UIDs asked for come back (not "n:*" extras or unsolicited FETCHes). With `each`,
         every message is handed over as it arrives instead (and the list returned is empty).
+        Without `sizes` RFC822.SIZE is not asked for (size 0): a Maildir server may have to open
+        every message file for it, while the rest comes from its cache (see `fetch_sizes`).
         """
-        items = HEADER_ITEMS + (" MODSEQ" if self.condstore else "")
+        items = (HEADER_ITEMS if sizes else HEADER_ITEMS.replace(" RFC822.SIZE", "")) + (
+            " MODSEQ" if self.condstore else ""
+        )
         wanted = set(expand(uids)) if isinstance(uids, str) and "*" not in uids and not by_sequence else None
         command = b"FETCH " if by_sequence else b"UID FETCH "
         out: list[MessageHeaders] = []
@@ -399,6 +405,21 @@ class ImapSession:
             line = command + uidset.encode() + b" (" + items.encode() + b")"
             self.command(line, _capped(MAX_HEADER_BYTES), each=arrived)
         return out
+
+    def fetch_sizes(self, uids: list[int]) -> list[tuple[int, int]]:
+        """(uid, RFC822.SIZE) of these messages; an unreadable answer is left out (its size stays unknown)."""
+        sizes: list[tuple[int, int]] = []
+        for uidset in _sets(uids):
+            for response in self.command(b"UID FETCH " + uidset.encode() + b" (UID RFC822.SIZE)").of("FETCH"):
+                try:
+                    parsed = wire.parse_fetch_items(response)
+                    if "UID" in parsed and "RFC822.SIZE" in parsed:
+                        sizes.append(
+                            (uid_number(parsed["UID"]), bounded_number(parsed["RFC822.SIZE"], limits.IMAP_MAX_MODSEQ))
+                        )
+                except (ImapError, ValueError) as exc:
+                    log.warning("skipped an unreadable size (number %s): %s", response.number, exc)
+        return sizes
 
     def fetch_flags(self, uids: list[int] | str, *, changedsince: int = 0) -> tuple[list[FlagChange], list[int]]:
         """Flags (and modseq) for a UID set, optionally only those changed since a modseq.

@@ -233,7 +233,7 @@ _ITEM = re.compile(
 
 # The usual shape of a header-sync answer, matched in one go (anything else takes the general path).
 _HEADER_SYNC = re.compile(
-    rb"\((?=UID )UID (\d+) FLAGS \(([^()]*)\) RFC822\.SIZE (\d+) INTERNALDATE \"([^\"]*)\""
+    rb"\((?=UID )UID (\d+) FLAGS \(([^()]*)\)(?: RFC822\.SIZE (\d+))? INTERNALDATE \"([^\"]*)\""
     rb"(?: MODSEQ \((\d+)\))? BODY\[HEADER\.FIELDS \([^()\]]*\)\] \x00(?: MODSEQ \((\d+)\))?\)$"
 )
 
@@ -251,10 +251,11 @@ def parse_fetch_items(response: Untagged) -> dict[str, Any]:
         quick: dict[str, Any] = {
             "UID": uid,
             "FLAGS": b"(" + flags + b")",
-            "RFC822.SIZE": size,
             "INTERNALDATE": date,
             "BODY[HEADER.FIELDS]": response.literals[0],
         }
+        if size is not None:
+            quick["RFC822.SIZE"] = size
         modseq = modseq1 or modseq2
         if modseq:
             quick["MODSEQ"] = b"(" + modseq + b")"

@@ -168,6 +168,11 @@ class StoreReader:
         row = self.conn.execute("SELECT max(uid) FROM messages WHERE folder_id = ?", (folder_id,)).fetchone()
         return int(row[0] or 0)
 
+    def uids_without_size(self, folder_id: int) -> list[int]:
+        """UIDs stored before their size was known (a first screen is stored without sizes)."""
+        rows = self.conn.execute("SELECT uid FROM messages WHERE folder_id = ? AND size = 0 ORDER BY uid", (folder_id,))
+        return [int(row[0]) for row in rows]
+
     def uids(self, folder_id: int) -> list[int]:
         """Every UID the store holds for a folder (hidden ones too), ascending."""
         rows = self.conn.execute("SELECT uid FROM messages WHERE folder_id = ? ORDER BY uid", (folder_id,))

@@ -222,6 +222,14 @@ class Store(StoreReader):
             self._note(people, sent=False)
         return len(rows)
 
+    def set_sizes(self, folder_id: int, sizes: Iterable[tuple[int, int]]) -> None:
+        """Fill in (uid, size) of messages stored before their size was known."""
+        with self.transaction():
+            self.conn.executemany(
+                "UPDATE messages SET size = ? WHERE folder_id = ? AND uid = ?",
+                [(size, folder_id, uid) for uid, size in sizes],
+            )
+
     def update_flags(self, folder_id: int, changes: Iterable[tuple[int, tuple[str, ...], int]]) -> None:
         """Apply (uid, flags, modseq) changes the server reported."""
         rows = [(*flag_columns(flags), modseq, folder_id, uid) for uid, flags, modseq in changes]
