@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from deskmail.core.cancel import CancelToken
-from deskmail.core.i18n import _
+from deskmail.core.i18n import N_, _
 from deskmail.core.redact import register_secret
 from deskmail.core.serverconfig import Candidate, CertificatePin, ConnectionPolicy
 from deskmail.core.settings import Settings
@@ -156,26 +156,40 @@ def _progress(text: str) -> None:
     print(text, file=sys.stderr, flush=True)
 
 
+# How each server's line reads, whole: (works with TLS, works unencrypted, failed). {host}:{port}
+# ({security}) is the server as tried, e.g. "imap.example.com:993 (ssl)"; the security word stays English.
+LINES = {
+    "incoming": (
+        # Translators: {tls} is the TLS version, e.g. "TLSv1.3"; {security} stays as it is (ssl, starttls).
+        N_("Incoming (IMAP) {host}:{port} ({security}): works, user name {username}, {tls}"),
+        N_("Incoming (IMAP) {host}:{port} ({security}): works, user name {username}, not encrypted"),
+        # Translators: {message} is why it failed, one or more whole sentences.
+        N_("Incoming (IMAP) {host}:{port} ({security}): {message}"),
+    ),
+    "outgoing": (
+        # Translators: {tls} is the TLS version, e.g. "TLSv1.3"; {security} stays as it is (ssl, starttls).
+        N_("Outgoing (SMTP) {host}:{port} ({security}): works, user name {username}, {tls}"),
+        N_("Outgoing (SMTP) {host}:{port} ({security}): works, user name {username}, not encrypted"),
+        # Translators: {message} is why it failed, one or more whole sentences.
+        N_("Outgoing (SMTP) {host}:{port} ({security}): {message}"),
+    ),
+}
+
+
 def _print_report(report: CheckReport) -> None:
-    # Translators: {where} is host:port (security), e.g. "imap.example.com:993 (ssl)".
-    _print_check(_("Incoming (IMAP) {where}"), report.incoming)
-    # Translators: {where} is host:port (security), e.g. "smtp.example.com:465 (ssl)".
-    _print_check(_("Outgoing (SMTP) {where}"), report.outgoing)
+    _print_check(LINES["incoming"], report.incoming)
+    _print_check(LINES["outgoing"], report.outgoing)
     print(_("Both servers work.") if report.ok else _("The settings do not work yet."))
 
 
-def _print_check(title: str, check: ServerCheck) -> None:
-    server = title.format(where=f"{check.host}:{check.port} ({check.security})")
+def _print_check(lines: tuple[str, str, str], check: ServerCheck) -> None:
+    with_tls, plain, failed = lines
+    server = {"host": check.host, "port": check.port, "security": check.security}
     if check.ok:
         tls = check.tls.get("version")
-        if tls:
-            # Translators: {tls} is the TLS version, e.g. "TLSv1.3".
-            line = _("{server}: works, user name {username}, {tls}")
-        else:
-            line = _("{server}: works, user name {username}, not encrypted")
-        print(line.format(server=server, username=check.username, tls=tls))
+        print(_(with_tls if tls else plain).format(**server, username=check.username, tls=tls))
     elif check.error is not None:
-        print(_("{server}: {message}").format(server=server, message=check.error.message))
+        print(_(failed).format(**server, message=check.error.message))
         if check.error.fix:
             print("  " + _("What to do: {fix}").format(fix=check.error.fix))
         if check.error.details:

@@ -122,28 +122,46 @@ def _found_message(best: Candidate, name: str) -> str:
 
 
 def _nothing(ctx: Context, result: DiscoveryResult) -> DiscoveryResult:
-    domain = ctx.address.domain_unicode
+    """Why nothing was found, in whole sentences; with a typo hint, its own whole text asks about it."""
+    domain, hint = ctx.address.domain_unicode, result.hint
     if ctx.no_such_domain:
         result.outcome = Outcome.NO_SUCH_DOMAIN
-        result.message = _("The domain {domain} does not exist. Please check the part after the @ sign.").format(
-            domain=domain
-        )
+        if hint:
+            # Translators: {hint} is a well-known domain the person may have meant, e.g. gmail.com.
+            text = _("The domain {domain} does not exist. Please check the part after the @ sign. Did you mean {hint}?")
+        else:
+            text = _("The domain {domain} does not exist. Please check the part after the @ sign.")
     elif ctx.answers == 0 and ctx.offline_failures > 0:
         result.outcome = Outcome.OFFLINE
-        result.message = _("Deskmail cannot reach the internet. Please check your connection and try again.")
+        if hint:
+            # Translators: {hint} is a well-known domain the person may have meant, e.g. gmail.com.
+            text = _(
+                "Deskmail cannot reach the internet. Please check your connection and try again. Did you mean {hint}?"
+            )
+        else:
+            text = _("Deskmail cannot reach the internet. Please check your connection and try again.")
     elif ctx.no_mail_servers:
         result.reason = "no_mail_servers"
-        result.message = _(
-            "{domain} does not receive e-mail: it has no mail servers. Please check the address."
-        ).format(domain=domain)
+        if hint:
+            # Translators: {hint} is a well-known domain the person may have meant, e.g. gmail.com.
+            text = _(
+                "{domain} does not receive e-mail: it has no mail servers. Please check the address. "
+                "Did you mean {hint}?"
+            )
+        else:
+            text = _("{domain} does not receive e-mail: it has no mail servers. Please check the address.")
+    elif hint:
+        # Translators: {hint} is a well-known domain the person may have meant, e.g. gmail.com.
+        text = _(
+            "We could not find the settings for {domain}. You can enter them yourself: your provider's "
+            "help pages list the IMAP and SMTP server names. Did you mean {hint}?"
+        )
     else:
-        result.message = _(
+        text = _(
             "We could not find the settings for {domain}. You can enter them yourself: your provider's "
             "help pages list the IMAP and SMTP server names."
-        ).format(domain=domain)
-    if result.hint:
-        # Translators: {message} is the sentence(s) just before, {hint} a domain such as gmail.com.
-        result.message = _("{message} Did you mean {hint}?").format(message=result.message, hint=result.hint)
+        )
+    result.message = text.format(domain=domain, hint=hint)
     return result
 
 

@@ -21,8 +21,8 @@ from deskmail.core.i18n import N_, _
 from deskmail.qtbridge.message_model import isolate
 from deskmail.ui.window_size import resize_to_fit
 
-# Keys that belong to no menu command: how to move around the window (keys as Qt names them, so
-# they are shown in the person's language, as the menus' own shortcuts are).
+# Keys that belong to no menu command of the window: how to move around it, and the composer's own
+# (keys as Qt names them, so they are shown in the person's language, as the menus' own shortcuts are).
 MOVING = [
     (N_("Move to the next or previous message"), ("Up", "Down")),
     (N_("Open the message in its own window"), ("Enter",)),
@@ -30,6 +30,9 @@ MOVING = [
     (N_("Go to the next part of the window (folders, messages, message text)"), ("F6",)),
     (N_("Go to the previous part of the window"), ("Shift+F6",)),
     (N_("Close a message window"), ("Esc",)),
+    # The composer's own keys (its window is not this one, so its actions are not read here).
+    (N_("Add Cc while writing a message"), ("Ctrl+Shift+C",)),
+    (N_("Add Bcc while writing a message"), ("Ctrl+Shift+B",)),
     (N_("Deskmail Help"), ("F1",)),
 ]
 

@@ -20,6 +20,9 @@ from deskmail.engine.imap.actions import JUNK, MOVE_BY_ID, NOT_JUNK, Actions, la
 from deskmail.engine.store.models import Folder, SpecialUse
 from deskmail.engine.store.writer import Store
 
+# Every message action `perform` knows; the window has words for each (ui/mail/actions.py WORDINGS).
+ACTION_KINDS = ("read", "flag", "delete", "archive", "move", "copy", "junk", "not_junk")
+
 FlagGroup = tuple[tuple[int, ...], tuple[str, ...], tuple[str, ...]]  # (uids, added, removed)
 
 
@@ -44,6 +47,8 @@ class Done:
 
 def perform(store: Store, kind: str, folder: Folder, uids: list[int], value: object = None) -> Done | None:
     """Apply a message action locally and queue it (see `Actions`); None for what cannot be undone."""
+    if kind not in ACTION_KINDS:
+        raise ValueError(f"unknown action {kind!r}")
     actions = Actions(store)
     wanted = sorted(set(uids))
     if kind in ("read", "flag"):

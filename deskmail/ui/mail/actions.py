@@ -22,7 +22,7 @@ from deskmail.ui.icons import ui_icon
 from deskmail.ui.mail.folders import FolderRef, folder_label
 from deskmail.ui.mail.outbox import refusal_of
 from deskmail.ui.mail.typing_guard import TypingGuard
-from deskmail.ui.mail.undo import Entry, UndoHistory
+from deskmail.ui.mail.undo import Entry, UndoHistory, Wording
 
 # The composer and the MIME stack load when first used (a first reply or Write), not at start.
 if TYPE_CHECKING:
@@ -47,13 +47,25 @@ class WaitingSend:
     timer: QTimer
 
 
-# What Undo undoes, for its menu item ("Undo Archive"); translated where it is shown.
-LABELS: dict[tuple[str, object], str] = {
-    ("archive", None): N_("Archive"), ("delete", None): N_("Delete"), ("move", None): N_("Move"),
-    ("read", True): N_("Mark as Read"), ("read", False): N_("Mark as Unread"), ("flag", True): N_("Flag"),
-    ("flag", False): N_("Remove Flag"), ("copy", None): N_("Copy"), ("junk", None): N_("Junk"),
-    ("not_junk", None): N_("Not Junk"),
-}  # fmt: skip
+# What Undo and Redo say about each action the engine can do (`ACTION_KINDS`), as whole texts; the
+# key is (kind, value) for read and flag, (kind, None) for the others. Translated where they are shown.
+WORDINGS: dict[tuple[str, object], Wording] = {
+    ("archive", None): Wording(N_("Undo Archive"), N_("Redo Archive"), N_("Undone: Archive")),
+    ("delete", None): Wording(N_("Undo Delete"), N_("Redo Delete"), N_("Undone: Delete")),
+    ("move", None): Wording(N_("Undo Move"), N_("Redo Move"), N_("Undone: Move")),
+    ("read", True): Wording(N_("Undo Mark as Read"), N_("Redo Mark as Read"), N_("Undone: Mark as Read")),
+    ("read", False): Wording(N_("Undo Mark as Unread"), N_("Redo Mark as Unread"), N_("Undone: Mark as Unread")),
+    ("flag", True): Wording(N_("Undo Flag"), N_("Redo Flag"), N_("Undone: Flag")),
+    ("flag", False): Wording(N_("Undo Remove Flag"), N_("Redo Remove Flag"), N_("Undone: Remove Flag")),
+    ("copy", None): Wording(N_("Undo Copy"), N_("Redo Copy"), N_("Undone: Copy")),
+    ("junk", None): Wording(N_("Undo Junk"), N_("Redo Junk"), N_("Undone: Junk")),
+    ("not_junk", None): Wording(N_("Undo Not Junk"), N_("Redo Not Junk"), N_("Undone: Not Junk")),
+}
+
+
+def wording(kind: str, value: object = None) -> Wording:
+    """What Undo and Redo say about the action `kind` (every kind of `ACTION_KINDS` has its own)."""
+    return WORDINGS[(kind, bool(value) if kind in ("read", "flag") else None)]
 
 
 def mailto_message(url: str, sender: Address) -> OutgoingMessage:
@@ -264,7 +276,7 @@ class MailActions:
             current = self.view.list.currentIndex().row()
             rows = [self.view.model.row_of(m.id) for m in chosen]
             self.view.next_row = current - sum(1 for row in rows if row is not None and row < current)
-        entry = Entry(_(LABELS.get((kind, value if kind in ("read", "flag") else None), kind.capitalize())), "")
+        entry = Entry(wording(kind, value), "")
         entry.told = self._say_where(kind, len(chosen), for_good, value)
         entry.expected = len(by_folder)
 

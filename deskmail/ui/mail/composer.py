@@ -247,15 +247,18 @@ class ComposerWindow(QMainWindow):
         button = QToolButton()
         button.setText(text)
         button.setAutoRaise(True)  # a quiet word beside the field, not a second big button
-        button.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        # A click target, not a Tab stop: Tab from To goes on to the Subject, where the next typing belongs
+        # (it used to land here, and the typed subject went nowhere). The keyboard adds Cc and Bcc with
+        # the Message menu's Add Cc / Add Bcc and their shortcuts.
+        button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         button.setCursor(Qt.CursorShape.PointingHandCursor)
         button.setToolTip(description)
         button.setAccessibleName(description)
         return button
 
     def _set_tab_order(self) -> None:
-        """Top to bottom as the fields read (hidden widgets are skipped); Send is not in the chain."""
-        chain = [self.from_box, self.to, self.cc_toggle, self.bcc_toggle, self.cc, self.bcc, self.subject]
+        """Top to bottom as the fields read (hidden widgets are skipped); Send and Cc/Bcc buttons are not in it."""
+        chain = [self.from_box, self.to, self.cc, self.bcc, self.subject]
         chain += [self.body, self.attachment_list]
         for first, second in itertools.pairwise(chain):
             self.setTabOrder(first, second)
@@ -289,15 +292,23 @@ class ComposerWindow(QMainWindow):
         self.save_action = QAction(ui_icon("drafts"), _("Save Draft"), self)
         self.save_action.setShortcut(QKeySequence.StandardKey.Save)
         self.save_action.triggered.connect(self._autosave_now)
+        # Thunderbird's keys for the same; the fields then take the focus, ready for addresses.
+        self.add_cc_action = QAction(_("Add Cc"), self)
+        self.add_cc_action.setShortcut(QKeySequence("Ctrl+Shift+C"))
+        self.add_cc_action.triggered.connect(lambda: self.show_copy_field(self.cc, focus=True))
+        self.add_bcc_action = QAction(_("Add Bcc"), self)
+        self.add_bcc_action.setShortcut(QKeySequence("Ctrl+Shift+B"))
+        self.add_bcc_action.triggered.connect(lambda: self.show_copy_field(self.bcc, focus=True))
         self.close_action = QAction(_("Close"), self)
         self.close_action.setShortcut(QKeySequence.StandardKey.Close)
         self.close_action.triggered.connect(self.close)
         for action in (self.attach_action, self.save_action):
             toolbar.addAction(action)
-        self.addAction(self.send_action)
-        self.addAction(self.close_action)
+        for action in (self.send_action, self.add_cc_action, self.add_bcc_action, self.close_action):
+            self.addAction(action)
         menu = self.menuBar().addMenu(_("&Message"))  # the keyboard's way to Send, besides Ctrl+Enter
-        for entry in (self.send_action, None, self.attach_action, self.save_action, None, self.close_action):
+        entries = (self.send_action, None, self.add_cc_action, self.add_bcc_action, None, self.attach_action)
+        for entry in (*entries, self.save_action, None, self.close_action):
             menu.addAction(entry) if entry is not None else menu.addSeparator()
 
     # -- filling ----------------------------------------------------------------------------

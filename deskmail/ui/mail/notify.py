@@ -19,24 +19,35 @@ SHOW_MS = 10_000
 
 
 def sender_name(summary: MessageSummary) -> str:
-    return summary.from_name or summary.from_addr or _("an unknown sender")
+    """Who sent it, as the list shows them; "" when the message does not say."""
+    return summary.from_name or summary.from_addr
 
 
 def describe(messages: list[MessageSummary]) -> tuple[str, str]:
-    """(title, text) in plain words: who and what for one message, how many and from whom for several."""
+    """(title, text) in plain words: who and what for one message, how many and from whom for several.
+
+    A sender the message does not name gets whole sentences of its own ("From an unknown sender"),
+    never a phrase put into another sentence: languages inflect it differently in each.
+    """
     if len(messages) == 1:
         only = messages[0]
-        return _("New message from {sender}").format(sender=sender_name(only)), only.subject or _("(no subject)")
-    names: list[str] = []
-    for summary in messages:
-        name = sender_name(summary)
-        if name not in names:
-            names.append(name)
+        sender = sender_name(only)
+        title = (
+            _("New message from {sender}").format(sender=sender) if sender else _("New message from an unknown sender")
+        )
+        return title, only.subject or _("(no subject)")
+    everyone = list(dict.fromkeys(sender_name(summary) for summary in messages))
+    names = [name for name in everyone if name]
+    unknown = len(names) < len(everyone)  # counted among "more" when two names are already shown
     shown = names[:2]
-    others = len(names) - len(shown)
+    others = len(names) - len(shown) + (1 if unknown and len(shown) == 2 else 0)
     count = len(messages)
     title = ngettext("{n} new message", "{n} new messages", count).format(n=count)
+    if not shown:
+        return title, _("From an unknown sender")
     if len(shown) == 1:
+        if unknown:
+            return title, _("From {sender} and an unknown sender").format(sender=shown[0])
         return title, _("From {sender}").format(sender=shown[0])
     if not others:
         return title, _("From {first} and {second}").format(first=shown[0], second=shown[1])

@@ -70,18 +70,23 @@ def show_outbox(
         button.setText(_("{waiting} · Send now").format(waiting=text))
     else:
         button.setMenu(outbox_menu(button, unsure + refused, send_now, open_item, settle))
-        why = ngettext("{n} not sent", "{n} not sent", len(refused)).format(n=len(refused)) if refused else ""
-        maybe = (
-            ngettext("{n} may already have been sent", "{n} may already have been sent", len(unsure)).format(
-                n=len(unsure)
-            )
-            if unsure
-            else ""
+        not_sent = ngettext("{n} not sent", "{n} not sent", len(refused)).format(n=len(refused))
+        maybe_sent = ngettext("{n} may already have been sent", "{n} may already have been sent", len(unsure)).format(
+            n=len(unsure)
         )
-        ask = _("click to see why") if refused else _("click to decide")
-        # Translators: the Outbox button, e.g. "3 messages waiting in the Outbox · 1 not sent, click to see why".
-        state = _("{waiting} · {problems}, {ask}")
-        button.setText(state.format(waiting=text, problems=", ".join(filter(None, [why, maybe])), ask=ask))
+        # One whole text per case, so a language orders and joins the parts its own way.
+        if refused and unsure:
+            # Translators: the Outbox button. {waiting}: "3 messages waiting in the Outbox", {not_sent}: "1 not sent",
+            # {maybe_sent}: "1 may already have been sent". Clicking it opens a menu with each message.
+            state = _("{waiting} · {not_sent}, {maybe_sent}, click to see why")
+        elif refused:
+            # Translators: the Outbox button. {waiting}: "3 messages waiting in the Outbox", {not_sent}: "1 not sent".
+            state = _("{waiting} · {not_sent}, click to see why")
+        else:
+            # Translators: the Outbox button. {waiting}: "3 messages waiting in the Outbox", {maybe_sent}: "1 may
+            # already have been sent". Clicking it asks whether to send them again.
+            state = _("{waiting} · {maybe_sent}, click to decide")
+        button.setText(state.format(waiting=text, not_sent=not_sent, maybe_sent=maybe_sent))
     if old is not None and old is not button.menu():
         old.deleteLater()
     button.show()

@@ -27,11 +27,23 @@ NOTICE_MS = 10_000  # how long the notice with its Undo button stays
 RETRY_MS = 50
 
 
+@dataclass(frozen=True)
+class Wording:
+    """What Undo and Redo say about one kind of action: each a whole text (marked N_, translated where shown).
+
+    Never "Undo " + a command's name: languages put the verb elsewhere or inflect the command.
+    """
+
+    undo: str  # the Edit menu's Undo: "Undo Archive"
+    redo: str  # the Edit menu's Redo: "Redo Archive"
+    undone: str  # the notice after an Undo: "Undone: Archive"
+
+
 @dataclass
 class Entry:
     """One action as the person did it ("Archive", "Mark as Read"), over one or more folders."""
 
-    label: str  # what Undo undoes, for the menu: "Undo Archive"
+    wording: Wording  # what Undo and Redo say about it
     told: str  # what the notice said: "1 message moved to Archive"
     dones: list[tuple[str, object]] = field(default_factory=list)  # (account email, engine Done)
     expected: int = 0  # how many dones are on their way from the workers
@@ -104,15 +116,13 @@ class UndoHistory:
             QTimer.singleShot(RETRY_MS, lambda: self._turn(entry, source, target, redo=redo))
             return
         source.remove(entry)
-        reverse = Entry(entry.label, entry.told)
+        reverse = Entry(entry.wording, entry.told)
         target.append(reverse)
         self._run(entry, reverse)
         if redo:
             self.notice.tell(entry.told, [(_("Undo"), partial(self.undo, reverse))])
         else:
-            self.notice.tell(
-                _("Undone: {action}").format(action=entry.label), [(_("Redo"), partial(self.redo, reverse))]
-            )
+            self.notice.tell(_(entry.wording.undone), [(_("Redo"), partial(self.redo, reverse))])
         self._update()
 
     def _run(self, entry: Entry, into: Entry) -> None:
@@ -131,11 +141,7 @@ class UndoHistory:
             self.view.controller.undo(email, done, undone, failed)
 
     def _update(self) -> None:
-        last = self.done[-1].label if self.done else ""
-        # Translators: the Edit menu's Undo, naming the action, e.g. "Undo Archive".
-        self.undo_action.setText(_("Undo {action}").format(action=last) if last else _("Undo"))
+        self.undo_action.setText(_(self.done[-1].wording.undo) if self.done else _("Undo"))
         self.undo_action.setEnabled(bool(self.done))
-        again = self.undone[-1].label if self.undone else ""
-        # Translators: the Edit menu's Redo, naming the action, e.g. "Redo Archive".
-        self.redo_action.setText(_("Redo {action}").format(action=again) if again else _("Redo"))
+        self.redo_action.setText(_(self.undone[-1].wording.redo) if self.undone else _("Redo"))
         self.redo_action.setEnabled(bool(self.undone))
