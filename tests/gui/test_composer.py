@@ -108,6 +108,34 @@ def test_tab_in_the_text_indents_and_space_never_sends(qtbot: QtBot) -> None:
     done(window)
 
 
+def test_tab_from_to_goes_to_the_subject_and_cc_bcc_come_by_keys(qtbot: QtBot) -> None:
+    window = composer(qtbot)
+    window.to.setFocus()
+    qtbot.keyClicks(window.to, "ben@example.test")
+    qtbot.keyClick(window.to, Qt.Key.Key_Tab)  # it used to land on the Cc button, and the subject went nowhere
+    assert window.focusWidget() is window.subject
+    qtbot.keyClicks(window.focusWidget(), "Lunch")
+    qtbot.keyClick(window.subject, Qt.Key.Key_Tab)
+    assert window.subject.text() == "Lunch" and window.focusWidget() is window.body
+    qtbot.keyClick(window.body, Qt.Key.Key_Tab, Qt.KeyboardModifier.ShiftModifier)
+    qtbot.keyClick(window.subject, Qt.Key.Key_Tab, Qt.KeyboardModifier.ShiftModifier)
+    assert window.focusWidget() is window.to  # back up past the buttons too
+    assert window.cc_toggle.focusPolicy() == window.bcc_toggle.focusPolicy() == Qt.FocusPolicy.NoFocus
+    # The keyboard's way to copies: Ctrl+Shift+C / Ctrl+Shift+B (Message > Add Cc / Add Bcc).
+    qtbot.keyClick(window.to, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    assert window.cc.isVisible() and window.focusWidget() is window.cc and not window.cc_toggle.isVisible()
+    qtbot.keyClicks(window.cc, "eve@example.test")
+    qtbot.keyClick(window.cc, Qt.Key.Key_B, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    assert window.bcc.isVisible() and window.focusWidget() is window.bcc
+    assert window.cc.text() == "eve@example.test"
+    window.to.setFocus()
+    qtbot.keyClick(window.to, Qt.Key.Key_Tab)  # shown copies are the next fields, in reading order
+    assert window.focusWidget() is window.cc
+    menu = window.menuBar().actions()[0].menu()
+    assert window.add_cc_action in menu.actions() and window.add_bcc_action in menu.actions()
+    done(window)
+
+
 def test_tabbing_through_every_field_never_reaches_send(qtbot: QtBot) -> None:
     window = composer(qtbot)
     seen = set()

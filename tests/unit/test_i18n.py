@@ -12,6 +12,7 @@ from deskmail.core import i18n
 from deskmail.engine.mime.decode import Address
 from deskmail.engine.mime.parse import parse_message
 from deskmail.engine.mime.reply import forward, forward_subject, reply, reply_subject
+from tests.translated import tool as _tool
 
 PACKAGE = Path(__file__).resolve().parents[2] / "deskmail"
 GETTEXT_CALLS = {"_", "N_", "ngettext", "pgettext"}
@@ -100,6 +101,20 @@ def test_translated_texts_are_literals_with_named_placeholders() -> None:
                 elif "{}" in arg.value or "{0" in arg.value or "{1" in arg.value:
                     offenders.append(f"{where}: positional placeholder")
     assert offenders == []
+
+
+# Pieces that were glued into other sentences, and the frames they were glued into: a translator can
+# neither order nor inflect them ("Undo " + "Mark as Read", "New message from " + "an unknown sender").
+GLUED = {
+    "Undo {action}", "Redo {action}", "Undone: {action}", "an unknown sender", "click to see why", "click to decide",
+    "{waiting} · {problems}, {ask}", "{message} Did you mean {hint}?", "Incoming (IMAP) {where}",
+    "Outgoing (SMTP) {where}", "{server}: {message}",
+}  # fmt: skip
+
+
+def test_no_text_is_glued_from_pieces() -> None:
+    ids = {m.id if isinstance(m.id, str) else m.id[0] for m in _tool().extract() if m.id}
+    assert ids & GLUED == set()
 
 
 def _original(subject: str, *, date: str = "Mon, 03 May 2021 14:05:00 +0000") -> object:
