@@ -17,14 +17,18 @@ from PySide6.QtWidgets import QAbstractButton, QApplication, QLabel, QLineEdit, 
 from pytestqt.qtbot import QtBot
 
 from deskmail.core import i18n
+from deskmail.engine.imap.undo import ACTION_KINDS
+from deskmail.engine.smtp.outbox import OutboxItem, OutboxState
 from deskmail.engine.store.models import MessageSummary
 from deskmail.ui import help_texts
 from deskmail.ui.help import HelpWindow
 from deskmail.ui.language import apply_to_qt
 from deskmail.ui.mail import samples
+from deskmail.ui.mail.actions import wording
 from deskmail.ui.mail.attachments import human_size
 from deskmail.ui.mail.composer import ComposerWindow
 from deskmail.ui.mail.notify import describe
+from deskmail.ui.mail.outbox import show_outbox
 from deskmail.ui.shortcuts import ShortcutsDialog
 from tests.translated import tool as _tool
 from tests.translated import use_language
@@ -119,6 +123,51 @@ def test_sizes_and_new_mail_in_german(qapp: QApplication, german: None) -> None:
     bob = MessageSummary(2, 1, 2, (), "Hallo", "Bob", "bob@example.test", "", "", 0, 0, "", "", "", False, "")
     assert describe([ann]) == ("Neue Nachricht von Ann", "(kein Betreff)")
     assert describe([ann, bob]) == ("2 neue Nachrichten", "Von Ann und Bob")
+
+
+def test_unknown_senders_in_german(qapp: QApplication, german: None) -> None:
+    unnamed = MessageSummary(1, 1, 1, (), "Hallo", "", "", "", "", 0, 0, "", "", "", False, "")
+    ann = MessageSummary(2, 1, 2, (), "", "Ann", "ann@example.test", "", "", 0, 0, "", "", "", False, "")
+    assert describe([unnamed]) == ("Neue Nachricht von einem unbekannten Absender", "Hallo")
+    assert describe([ann, unnamed])[1] == "Von Ann und einem unbekannten Absender"
+
+
+@pytest.mark.parametrize("code", ["de", "ar"])
+def test_undo_and_redo_name_each_action_in_a_whole_text(
+    qapp: QApplication, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, code: str
+) -> None:
+    """Every action the engine can do has its own words (never an English kind.capitalize())."""
+    use_language(code, monkeypatch, tmp_path)
+    for kind in ACTION_KINDS:
+        for value in (True, False) if kind in ("read", "flag") else (None,):
+            words = wording(kind, value)
+            for english in (words.undo, words.redo, words.undone):
+                assert english and i18n._(english) != english, (kind, value, english)
+    assert i18n._(wording("read", True).undo) == (
+        "Markierung als gelesen rückgängig machen" if code == "de" else "تراجع عن التعليم كمقروءة"
+    )
+
+
+def test_the_outbox_button_in_german(qtbot: QtBot, german: None) -> None:
+    def item(number: int, state: OutboxState) -> OutboxItem:
+        raw = f"Subject: Note {number}\r\n\r\nHi\r\n".encode()
+        return OutboxItem(number, f"<{number}@x>", raw, "a@x", ["b@x"], state, 1, None, 0.0, 0.0)
+
+    button = QPushButton()
+    qtbot.addWidget(button)
+    queued, failed, unsure = item(1, OutboxState.QUEUED), item(2, OutboxState.FAILED), item(3, OutboxState.UNSURE)
+    cases = [
+        ([queued, failed], "2 Nachrichten warten im Postausgang · 1 nicht gesendet, klicken, um den Grund zu sehen"),
+        ([unsure], "1 Nachricht wartet im Postausgang · 1 vielleicht schon gesendet, klicken, um zu entscheiden"),
+        (
+            [failed, unsure],
+            "2 Nachrichten warten im Postausgang · 1 nicht gesendet, 1 vielleicht schon gesendet, "
+            "klicken, um den Grund zu sehen",
+        ),
+    ]
+    for items, text in cases:
+        show_outbox(button, [("a@x", i) for i in items], lambda: None, lambda e, i: None, lambda e, i: None)
+        assert button.text() == text
 
 
 def test_shortcuts_name_keys_in_german(qtbot: QtBot, german: None) -> None:

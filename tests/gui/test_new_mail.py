@@ -123,6 +123,18 @@ def test_describe_in_plain_words() -> None:
     assert two == ("2 new messages", "From Ann and Bo")
 
 
+def unnamed(subject: str) -> MessageSummary:
+    return MessageSummary(1, 1, 1, (), subject, "", "", "", "", 0, 0, "", "", "", False, "")
+
+
+def test_a_sender_the_message_does_not_name_gets_whole_sentences() -> None:
+    assert describe([unnamed("Hi")]) == ("New message from an unknown sender", "Hi")
+    assert describe([unnamed("a"), unnamed("b")]) == ("2 new messages", "From an unknown sender")
+    assert describe([unnamed("a"), summary("Ann", "b")])[1] == "From Ann and an unknown sender"
+    # With two names shown, the unnamed one is among "more".
+    assert describe([unnamed("a"), summary("Ann", "b"), summary("Bo", "c")])[1] == "From Ann, Bo and 1 more"
+
+
 def test_without_a_tray_the_desktop_notification_service_is_used(qtbot: QtBot, view: MailView) -> None:
     sent: list[tuple[str, str]] = []
     said: list[str] = []

@@ -1,4 +1,4 @@
-"""Nothing found, with a typo hint: each case is one whole sentence a translator sees (never "{message} Did you mean")."""
+"""Nothing found, with a typo hint: each case is one whole sentence (never "{message} Did you mean")."""
 
 from __future__ import annotations
 
@@ -24,7 +24,10 @@ def context(**state: int | bool) -> Context:
 
 
 CASES = [
-    ({"no_such_domain": True, "answers": 1}, "The domain gmial.com does not exist. Please check the part after the @ sign."),
+    (
+        {"no_such_domain": True, "answers": 1},
+        "The domain gmial.com does not exist. Please check the part after the @ sign.",
+    ),
     ({"offline_failures": 1}, "Deskmail cannot reach the internet. Please check your connection and try again."),
     ({"no_mail_servers": True, "answers": 1}, "gmial.com does not receive e-mail: it has no mail servers."),
     ({"answers": 1}, "We could not find the settings for gmial.com."),
