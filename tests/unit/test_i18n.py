@@ -152,3 +152,18 @@ def test_reply_and_forward_headers_are_in_the_writers_language() -> None:
     assert "schrieb Bob Baker:" in body
     forwarded = forward(original, b"", me=me).body
     assert "Weitergeleitete Nachricht" in forwarded and "Betreff: Kitchen" in forwarded and "Von: Bob" in forwarded
+
+
+def test_macos_and_windows_preferences_are_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where LANG is unset (a double-clicked app on macOS or Windows) the desktop's own list decides."""
+    import subprocess
+
+    printed = '(\n    "pt-BR",\n    "en-US"\n)\n'
+    monkeypatch.setattr(subprocess, "run", lambda *a, **k: subprocess.CompletedProcess(a, 0, stdout=printed, stderr=""))
+    assert i18n._macos_languages() == ["pt-BR", "en-US"]
+    monkeypatch.setattr(i18n.sys, "platform", "darwin")
+    assert i18n.choose("", {}) == "pt_BR"
+    monkeypatch.setattr(i18n.sys, "platform", "win32")
+    monkeypatch.setattr(i18n, "_windows_ui_languages", lambda: ["ja_JP"])
+    assert i18n.choose("", {}) == "ja"
+    assert i18n.choose("", {"LANG": "de_DE.UTF-8"}) == "de"  # a set LANG still wins (Cygwin, MSYS)
