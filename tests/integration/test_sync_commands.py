@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -14,7 +16,7 @@ from deskmail.core.settings import Settings
 from deskmail.engine.paths import Paths
 from deskmail.engine.store import StoreReader, store_path
 from tests.integration.imaptools import PASSWORD, new_mailbox
-from tests.integration.test_account_command import deskmail, settings_file
+from tests.integration.test_account_command import REPO, deskmail, settings_file
 
 
 @pytest.fixture
@@ -189,3 +191,26 @@ def test_sync_cut_by_the_network_says_so_plainly(
     assert "socket error" not in human.stderr and "Traceback" not in human.stderr
     proxy.fault = None
     assert json.loads(deskmail(env, "sync", mailbox.email, "--json", check=True).stdout)["accounts"][0]["ok"]
+
+
+def test_a_no_change_sync_loads_only_what_it_uses(env: dict[str, str], testbed: Any, tmp_path: Path) -> None:
+    """Every `deskmail sync` pays for what it imports: no Babel for an English duration, no keyring
+    backend of another operating system (the macOS one alone cost 40 ms on Linux)."""
+    mailbox = new_mailbox(testbed.mail, testbed.ca_path)
+    mailbox.fill(3)
+    config = settings_file(tmp_path, testbed, mailbox.email)
+    add = ("account", "add", "--config", str(config), "--password-stdin", "--no-check")
+    deskmail(env, *add, stdin=PASSWORD + "\n", check=True)
+    deskmail(env, "sync", mailbox.email, check=True)
+    probe = (
+        "import sys; from deskmail.cli import main; rc = main(['sync', sys.argv[1]]); "
+        "print(' '.join(sorted(sys.modules))); sys.exit(rc)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe, mailbox.email], capture_output=True, text=True, env=env, cwd=REPO, timeout=60
+    )
+    assert done.returncode == 0 and "up to date" in done.stderr, done.stderr
+    loaded = set(done.stdout.split())
+    assert "keyring.backends.SecretService" in loaded  # the password came from the keyring
+    assert not {m for m in loaded if m.split(".")[0] == "babel"}
+    assert not {"keyring.backends.macOS", "keyring.backends.Windows"} & loaded
