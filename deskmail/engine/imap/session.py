@@ -253,15 +253,9 @@ class ImapSession:
         """
         if not self.has("LIST-EXTENDED") or len(names) > _PIPELINE:
             return None
-        items = b" (" + self._status_items() + b")"
         names = sorted(names, key=lambda name: name.upper() != "INBOX")  # stable: the rest keep their order
-        *answers, listed = self.pipelined([b"STATUS " + mailbox(n) + items for n in names] + [self._extended_list()])
-        found: dict[str, StatusInfo] = {}
-        for name, answer in zip(names, answers, strict=True):
-            if isinstance(answer, ImapError):
-                log.info("STATUS %s refused: %s", name, answer)
-            else:
-                found[name] = _status_info(answer.of("STATUS"))
+        *answers, listed = self.pipelined([*self._status_lines(names), self._extended_list()])
+        found = _status_answers(names, answers)
         if isinstance(listed, ImapError):
             log.info("extended LIST refused (%s); asking the plain way", listed)  # advertised, but not really there
             return self.list_folders(), found
@@ -293,16 +287,14 @@ class ImapSession:
         A folder the server refuses (e.g. deleted meanwhile) is left out.
         """
         found: dict[str, StatusInfo] = {}
-        items = b" (" + self._status_items() + b")"
         for start in range(0, len(names), _PIPELINE):
             batch = names[start : start + _PIPELINE]
-            answers = self.pipelined([b"STATUS " + mailbox(n) + items for n in batch])
-            for name, answer in zip(batch, answers, strict=True):
-                if isinstance(answer, ImapError):
-                    log.info("STATUS %s refused: %s", name, answer)
-                    continue
-                found[name] = _status_info(answer.of("STATUS"))
+            found.update(_status_answers(batch, self.pipelined(self._status_lines(batch))))
         return found
+
+    def _status_lines(self, names: list[str]) -> list[bytes]:
+        items = b" (" + self._status_items() + b")"
+        return [b"STATUS " + mailbox(n) + items for n in names]
 
     def status(self, name: str) -> StatusInfo:
         """Counts and sync markers of a folder without selecting it."""
@@ -690,6 +682,17 @@ def _status_info(responses: list[wire.Untagged]) -> StatusInfo:
             values.update((k.upper(), bounded_number(v, limits.IMAP_MAX_MODSEQ)) for k, v in pairs if v.isdigit())
     keys = ("MESSAGES", "UNSEEN", "UIDNEXT", "UIDVALIDITY", "HIGHESTMODSEQ")
     return StatusInfo(*(values.get(key, 0) for key in keys))
+
+
+def _status_answers(names: list[str], answers: list[Answer | ImapError]) -> dict[str, StatusInfo]:
+    """Pipelined STATUS answers by folder; a folder the server refused (e.g. deleted meanwhile) is left out."""
+    found: dict[str, StatusInfo] = {}
+    for name, answer in zip(names, answers, strict=True):
+        if isinstance(answer, ImapError):
+            log.info("STATUS %s refused: %s", name, answer)
+        else:
+            found[name] = _status_info(answer.of("STATUS"))
+    return found
 
 
 def _statuses(responses: list[wire.Untagged]) -> dict[str, StatusInfo]:
