@@ -106,7 +106,8 @@ class FolderSync:
         for it: 0.4-0.9 s at 25k-100k messages, and again at the next SELECT). The folders known
         already are asked before the LIST (see `statuses_then_folders`), else LIST-STATUS.
         """
-        known = [f.name for f in self.store.folders() if f.selectable] if with_status else []
+        selected = self.session.selected  # STATUS is not for the selected folder (RFC 3501 6.3.10)
+        known = [f.name for f in self.store.folders() if f.selectable and f.name != selected] if with_status else []
         both = self.session.statuses_then_folders(known) if known else None
         infos, self.listed = both or self.session.list_folders_and_status(with_status=with_status)
         with self.store.transaction():
