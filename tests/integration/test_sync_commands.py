@@ -199,18 +199,25 @@ def test_sync_cut_by_the_network_says_so_plainly(
     assert json.loads(deskmail(env, "sync", mailbox.email, "--json", check=True).stdout)["accounts"][0]["ok"]
 
 
-def test_a_no_change_sync_loads_only_what_it_uses(env: dict[str, str], testbed: Any, tmp_path: Path) -> None:
-    """Every `deskmail sync` pays for what it imports: no Babel for an English duration, no keyring
-    backend of another operating system (the macOS one alone cost 40 ms on Linux)."""
+@pytest.mark.parametrize("lang", ["en", "de"])
+def test_a_no_change_sync_loads_only_what_it_uses(env: dict[str, str], testbed: Any, tmp_path: Path, lang: str) -> None:
+    """Every `deskmail sync` pays for what it imports: no Babel for the duration it prints (in any
+    language), no keyring backend of another operating system (the macOS one alone cost 40 ms on Linux)."""
     mailbox = synced_account(env, testbed, tmp_path, 3)
     probe = (
         "import sys; from deskmail.cli import main; rc = main(['sync', sys.argv[1]]); "
         "print(' '.join(sorted(sys.modules))); sys.exit(rc)"
     )
     done = subprocess.run(
-        [sys.executable, "-c", probe, mailbox.email], capture_output=True, text=True, env=env, cwd=REPO, timeout=60
+        [sys.executable, "-c", probe, mailbox.email],
+        capture_output=True,
+        text=True,
+        env={**env, "DESKMAIL_LANG": lang},
+        cwd=REPO,
+        timeout=60,
     )
-    assert done.returncode == 0 and "up to date" in done.stderr, done.stderr
+    assert done.returncode == 0 and mailbox.email in done.stderr, done.stderr
+    assert ("up to date" in done.stderr) == (lang == "en")
     loaded = set(done.stdout.split())
     assert "keyring.backends.SecretService" in loaded  # the password came from the keyring
     assert not {m for m in loaded if m.split(".")[0] == "babel"}
