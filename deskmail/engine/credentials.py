@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import importlib
 import logging
+import sys
 import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Protocol, TypeVar
@@ -35,13 +36,15 @@ SAFE_BACKEND_MODULES = (
 )
 
 # The OS keyrings by name, probed when keyring's own choice was not safe (names, not keyring's
-# registry of subclasses, so a look-alike class defined elsewhere can never be picked).
+# registry of subclasses, so a look-alike class defined elsewhere can never be picked), each with
+# the platforms it can work on: the others are never imported (on Linux, importing the macOS
+# backend alone cost every command-line run 40 ms, its ctypes search for a Security framework).
 SAFE_BACKEND_CLASSES = (
-    ("keyring.backends.SecretService", "Keyring"),
-    ("keyring.backends.libsecret", "Keyring"),
-    ("keyring.backends.kwallet", "DBusKeyring"),
-    ("keyring.backends.Windows", "WinVaultKeyring"),
-    ("keyring.backends.macOS", "Keyring"),
+    ("keyring.backends.SecretService", "Keyring", "other"),
+    ("keyring.backends.libsecret", "Keyring", "other"),
+    ("keyring.backends.kwallet", "DBusKeyring", "other"),
+    ("keyring.backends.Windows", "WinVaultKeyring", "win32"),
+    ("keyring.backends.macOS", "Keyring", "darwin"),
 )
 
 # Marked here, translated when the error is made (KeyringUnavailable); compare errors by `locked`.
@@ -134,7 +137,12 @@ def find_safe_backend() -> keyring.backend.KeyringBackend:
 
 def _best_safe_backend() -> keyring.backend.KeyringBackend | None:
     """The OS keyring that works now, by keyring's own priority (None if there is none)."""
-    viable = [cls for m, c in SAFE_BACKEND_CLASSES if (cls := _load_class(m, c)) is not None and _viable_now(cls)]
+    here = sys.platform if sys.platform in ("win32", "darwin") else "other"
+    viable = [
+        cls
+        for m, c, platform in SAFE_BACKEND_CLASSES
+        if platform == here and (cls := _load_class(m, c)) is not None and _viable_now(cls)
+    ]
     if len(viable) > 1:  # each priority check may ask D-Bus: only when there is a choice
         viable.sort(key=lambda cls: float(cls.priority), reverse=True)
     return viable[0]() if viable else None

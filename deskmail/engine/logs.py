@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import logging.handlers
 import os
 from pathlib import Path
 
@@ -14,6 +13,8 @@ LOG_FORMAT = "%(asctime)s %(levelname)s %(threadName)s %(name)s: %(message)s"
 
 def setup_file_logging(log_dir: Path, level: int = logging.INFO) -> Path:
     """Log to `deskmail.log` (1 MB x 5 files) with every registered secret masked."""
+    import logging.handlers  # the window's file log only: command-line runs log to stderr
+
     log_dir.mkdir(parents=True, exist_ok=True)
     path = log_dir / "deskmail.log"
     handler = logging.handlers.RotatingFileHandler(path, maxBytes=1_000_000, backupCount=5, encoding="utf-8")

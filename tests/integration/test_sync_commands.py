@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -13,13 +15,24 @@ import pytest
 from deskmail.core.settings import Settings
 from deskmail.engine.paths import Paths
 from deskmail.engine.store import StoreReader, store_path
-from tests.integration.imaptools import PASSWORD, new_mailbox
-from tests.integration.test_account_command import deskmail, settings_file
+from tests.integration.imaptools import PASSWORD, Mailbox, new_mailbox
+from tests.integration.test_account_command import REPO, deskmail, settings_file
 
 
 @pytest.fixture
 def env(keyring_env: dict[str, str], testbed: Any, deskmail_home: Path) -> dict[str, str]:
     return {**os.environ, **keyring_env, **testbed.env, "DESKMAIL_HOME": str(deskmail_home)}
+
+
+def synced_account(env: dict[str, str], testbed: Any, tmp_path: Path, messages: int) -> Mailbox:
+    """A new mailbox with `messages` in its Inbox, added with `deskmail account add` and synced once."""
+    mailbox = new_mailbox(testbed.mail, testbed.ca_path)
+    mailbox.fill(messages)
+    config = settings_file(tmp_path, testbed, mailbox.email)
+    add = ("account", "add", "--config", str(config), "--password-stdin", "--no-check")
+    deskmail(env, *add, stdin=PASSWORD + "\n", check=True)
+    deskmail(env, "sync", mailbox.email, check=True)
+    return mailbox
 
 
 def test_sync_then_folders_and_messages_from_the_store(env: dict[str, str], testbed: Any, tmp_path: Path) -> None:
@@ -95,12 +108,7 @@ def test_messages_json_streams_the_same_document_with_limit_and_offset(
     env: dict[str, str], testbed: Any, tmp_path: Path
 ) -> None:
     """The streamed listing is byte for byte what one json.dumps of the whole list printed."""
-    mailbox = new_mailbox(testbed.mail, testbed.ca_path)
-    mailbox.fill(12)
-    config = settings_file(tmp_path, testbed, mailbox.email)
-    add = ("account", "add", "--config", str(config), "--password-stdin", "--no-check")
-    deskmail(env, *add, stdin=PASSWORD + "\n", check=True)
-    deskmail(env, "sync", mailbox.email, check=True)
+    mailbox = synced_account(env, testbed, tmp_path, 12)
 
     reader = StoreReader.open(store_path(Paths.from_settings(Settings(home=Path(env["DESKMAIL_HOME"]))), mailbox.email))
     try:
@@ -189,3 +197,28 @@ def test_sync_cut_by_the_network_says_so_plainly(
     assert "socket error" not in human.stderr and "Traceback" not in human.stderr
     proxy.fault = None
     assert json.loads(deskmail(env, "sync", mailbox.email, "--json", check=True).stdout)["accounts"][0]["ok"]
+
+
+@pytest.mark.parametrize("lang", ["en", "de"])
+def test_a_no_change_sync_loads_only_what_it_uses(env: dict[str, str], testbed: Any, tmp_path: Path, lang: str) -> None:
+    """Every `deskmail sync` pays for what it imports: no Babel for the duration it prints (in any
+    language), no keyring backend of another operating system (the macOS one alone cost 40 ms on Linux)."""
+    mailbox = synced_account(env, testbed, tmp_path, 3)
+    probe = (
+        "import sys; from deskmail.cli import main; rc = main(['sync', sys.argv[1]]); "
+        "print(' '.join(sorted(sys.modules))); sys.exit(rc)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe, mailbox.email],
+        capture_output=True,
+        text=True,
+        env={**env, "DESKMAIL_LANG": lang},
+        cwd=REPO,
+        timeout=60,
+    )
+    assert done.returncode == 0 and mailbox.email in done.stderr, done.stderr
+    assert ("up to date" in done.stderr) == (lang == "en")
+    loaded = set(done.stdout.split())
+    assert "keyring.backends.SecretService" in loaded  # the password came from the keyring
+    assert not {m for m in loaded if m.split(".")[0] == "babel"}
+    assert not {"keyring.backends.macOS", "keyring.backends.Windows"} & loaded

@@ -230,15 +230,42 @@ class ImapSession:
         """
         if not (self.has("LIST-STATUS") and self.has("LIST-EXTENDED")):
             return self.list_folders(), {}
-        options = b"SUBSCRIBED CHILDREN " + (b"SPECIAL-USE " if self.has("SPECIAL-USE") else b"")
+        status = b"STATUS (" + self._status_items() + b")" if with_status else b""
         try:
-            status = b"STATUS (" + self._status_items() + b")" if with_status else b""
-            answer = self.command(b'LIST "" "*" RETURN (' + (options + status).rstrip() + b")")
+            answer = self.command(self._extended_list(status))
         except ImapError as exc:
             if isinstance(exc, ConnectionLost):
                 raise
             log.info("extended LIST refused (%s); asking the plain way", exc)  # advertised, but not really there
             return self.list_folders(), {}
+        return self._extended_folders(answer), _statuses(answer.of("STATUS"))
+
+    def statuses_then_folders(self, names: list[str]) -> tuple[list[FolderInfo], dict[str, StatusInfo]] | None:
+        """The STATUS of the folders known already, then the folder list: one write, one round trip.
+
+        The Inbox's STATUS goes first on purpose: Dovecot (2.3, Maildir) answers the STATUS of the
+        first mailbox a session touches from its index in a millisecond, but after a LIST, a
+        LIST-STATUS or a STATUS of another folder it rereads a folder's whole uidlist for it (0.4-0.6 s
+        for an Inbox of 25,000 messages: the no-change sync's entire cost with LIST-STATUS). A folder
+        the server refuses (deleted meanwhile) has no status; a new one is listed without. None
+        without LIST-EXTENDED or for more folders than one pipelined batch (the caller then uses
+        `list_folders_and_status`).
+        """
+        if not self.has("LIST-EXTENDED") or len(names) > _PIPELINE:
+            return None
+        names = sorted(names, key=lambda name: name.upper() != "INBOX")  # stable: the rest keep their order
+        *answers, listed = self.pipelined([*self._status_lines(names), self._extended_list()])
+        found = _status_answers(names, answers)
+        if isinstance(listed, ImapError):
+            log.info("extended LIST refused (%s); asking the plain way", listed)  # advertised, but not really there
+            return self.list_folders(), found
+        return self._extended_folders(listed), found
+
+    def _extended_list(self, status: bytes = b"") -> bytes:
+        options = b"SUBSCRIBED CHILDREN " + (b"SPECIAL-USE " if self.has("SPECIAL-USE") else b"")
+        return b'LIST "" "*" RETURN (' + (options + status).rstrip() + b")"
+
+    def _extended_folders(self, answer: Answer) -> list[FolderInfo]:
         listed: list[tuple[tuple[str, ...], str, str]] = []
         subscribed: set[str] = set()
         for response in answer.of("LIST"):
@@ -252,7 +279,7 @@ class ImapSession:
             if "\\SUBSCRIBED" in upper:
                 subscribed.add(name)
             listed.append((tuple(a for a in attributes if a.upper() != "\\SUBSCRIBED"), delimiter, name))
-        return folder_infos(listed, subscribed), _statuses(answer.of("STATUS"))
+        return folder_infos(listed, subscribed)
 
     def statuses(self, names: list[str]) -> dict[str, StatusInfo]:
         """STATUS of several folders, pipelined: one round trip per batch instead of one per folder.
@@ -260,16 +287,14 @@ class ImapSession:
         A folder the server refuses (e.g. deleted meanwhile) is left out.
         """
         found: dict[str, StatusInfo] = {}
-        items = b" (" + self._status_items() + b")"
         for start in range(0, len(names), _PIPELINE):
             batch = names[start : start + _PIPELINE]
-            answers = self.pipelined([b"STATUS " + mailbox(n) + items for n in batch])
-            for name, answer in zip(batch, answers, strict=True):
-                if isinstance(answer, ImapError):
-                    log.info("STATUS %s refused: %s", name, answer)
-                    continue
-                found[name] = _status_info(answer.of("STATUS"))
+            found.update(_status_answers(batch, self.pipelined(self._status_lines(batch))))
         return found
+
+    def _status_lines(self, names: list[str]) -> list[bytes]:
+        items = b" (" + self._status_items() + b")"
+        return [b"STATUS " + mailbox(n) + items for n in names]
 
     def status(self, name: str) -> StatusInfo:
         """Counts and sync markers of a folder without selecting it."""
@@ -657,6 +682,17 @@ def _status_info(responses: list[wire.Untagged]) -> StatusInfo:
             values.update((k.upper(), bounded_number(v, limits.IMAP_MAX_MODSEQ)) for k, v in pairs if v.isdigit())
     keys = ("MESSAGES", "UNSEEN", "UIDNEXT", "UIDVALIDITY", "HIGHESTMODSEQ")
     return StatusInfo(*(values.get(key, 0) for key in keys))
+
+
+def _status_answers(names: list[str], answers: list[Answer | ImapError]) -> dict[str, StatusInfo]:
+    """Pipelined STATUS answers by folder; a folder the server refused (e.g. deleted meanwhile) is left out."""
+    found: dict[str, StatusInfo] = {}
+    for name, answer in zip(names, answers, strict=True):
+        if isinstance(answer, ImapError):
+            log.info("STATUS %s refused: %s", name, answer)
+        else:
+            found[name] = _status_info(answer.of("STATUS"))
+    return found
 
 
 def _statuses(responses: list[wire.Untagged]) -> dict[str, StatusInfo]:

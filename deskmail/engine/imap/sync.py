@@ -101,11 +101,15 @@ class FolderSync:
     def sync_folder_list(self, *, with_status: bool = True) -> list[Folder]:
         """LIST -> store: new folders added, gone ones removed, special uses refreshed.
 
-        `with_status`: ask for every folder's STATUS in the same answer (LIST-STATUS), which only
-        a folder synced before can use; a first sync leaves it out (Dovecot on Maildir rescans the
-        Inbox for it: 0.4-0.9 s at 25k-100k messages, and again at the next SELECT).
+        `with_status`: ask for every folder's STATUS in the same round trip, which only a folder
+        synced before can use; a first sync leaves it out (Dovecot on Maildir rescans the Inbox
+        for it: 0.4-0.9 s at 25k-100k messages, and again at the next SELECT). The folders known
+        already are asked before the LIST (see `statuses_then_folders`), else LIST-STATUS.
         """
-        infos, self.listed = self.session.list_folders_and_status(with_status=with_status)
+        selected = self.session.selected  # STATUS is not for the selected folder (RFC 3501 6.3.10)
+        known = [f.name for f in self.store.folders() if f.selectable and f.name != selected] if with_status else []
+        both = self.session.statuses_then_folders(known) if known else None
+        infos, self.listed = both or self.session.list_folders_and_status(with_status=with_status)
         with self.store.transaction():
             self.store.upsert_folders(infos)
             names = {info.name for info in infos}
