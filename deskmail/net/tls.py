@@ -20,6 +20,8 @@ def client_context(settings: Settings | None = None, extra_ca: Path | None = Non
         # Verification exactly as create_default_context's, with the system's certificates read when
         # a handshake asks for one instead of all ~150 parsed up front (40 ms of every CLI run).
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # host name checked, certificate required
+        if sys.version_info >= (3, 13):  # what create_default_context adds from Python 3.13 on
+            context.verify_flags |= ssl.VERIFY_X509_PARTIAL_CHAIN | ssl.VERIFY_X509_STRICT
         context.load_verify_locations(capath=str(ca_dir))
     else:
         context = ssl.create_default_context(ssl.Purpose.SERVER_AUTH)
