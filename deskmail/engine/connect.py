@@ -143,10 +143,17 @@ def open_imap(
             sock, server, settings, policy, cancel, timeout, lambda: _fetch_cert_imap(server, settings, cancel, timeout)
         )
     client = _greet(sock, server, cancel, timeout, settings)
-    if server.security is Security.STARTTLS:
-        _imap_starttls(client, server, settings, policy, cancel, timeout)
-    client._tls = None  # read from the final (TLS) socket when asked for
-    client.socket().settimeout(timeout)
+    try:
+        if server.security is Security.STARTTLS:
+            _imap_starttls(client, server, settings, policy, cancel, timeout)
+        client._tls = None  # read from the final (TLS) socket when asked for
+        client.socket().settimeout(timeout)
+    except BaseException:
+        # STARTTLS missing or refused: nothing more is said on that connection, and its socket is
+        # closed now rather than by the garbage collector (a watcher retrying would pile them up).
+        with contextlib.suppress(Exception):
+            client.shutdown()
+        raise
     return client
 
 
