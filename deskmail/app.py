@@ -72,25 +72,19 @@ def default_mail_view() -> MailViewFactory | None:
 # Young collections this far apart: a first sync makes objects by the hundred thousand, and each
 # collection holds the GIL, so the window waits for it whichever thread it runs in.
 YOUNG_COLLECTION_THRESHOLD = 10_000
-# How long a thread that wants the GIL waits before the running one must hand it over (Python's
-# default is 5 ms). The GUI thread gives the GIL up around Qt calls and takes it back after each,
-# many times per event; while a sync thread parses, each taking back waited the whole interval,
-# and dozens of them made an input lag near 100 ms.
-GIL_SWITCH_INTERVAL_S = 0.001
 
 
 def settle_interpreter() -> None:
-    """After start-up, so the window answers at once while worker threads work.
+    """After start-up, so the window answers at once while worker threads make garbage.
 
     What exists now (modules, Qt's wrappers, the window) lives as long as the app: frozen, a full
     collection no longer walks it all (up to 60 ms while a first sync streamed in); it walks only
-    what came later. Cycles among frozen objects are never collected, which costs nothing: they
-    were never going away."""
+    what came later. The price: a reference cycle among frozen objects that later becomes garbage
+    is never collected, and start-up's objects are the app's own until it quits."""
     gc.collect()  # what start-up left as garbage is freed, not frozen
     gc.freeze()
     _, middle, old = gc.get_threshold()
     gc.set_threshold(YOUNG_COLLECTION_THRESHOLD, middle, old)
-    sys.setswitchinterval(GIL_SWITCH_INTERVAL_S)
 
 
 def run_app(args: list[str]) -> int:
