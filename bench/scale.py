@@ -338,9 +338,13 @@ def window_child(email: str, untuned: bool = False) -> None:
 
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     t0 = float(os.environ["BENCH_T0"])
+    import sqlite3
+    from types import SimpleNamespace
+
     from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 
     import deskmail.app
+    import deskmail.engine.store.reader as reader_module
     from deskmail.app import create_application, run_app
     from deskmail.qtbridge.mail import MailController
     from deskmail.ui.mail.view import MailView
@@ -356,6 +360,25 @@ def window_child(email: str, untuned: bool = False) -> None:
         refreshes.append((start, time.time(), time.thread_time() - cpu))
 
     MailView._store_changed = timed_store_changed  # type: ignore[method-assign]
+    queries: list[tuple[float, float, float]] = []  # the GUI thread's SQLite statements: start, end, its CPU
+    gui_thread = threading.get_ident()
+
+    class TimedConnection(sqlite3.Connection):
+        def execute(self, *args: Any, **kwargs: Any) -> sqlite3.Cursor:
+            if threading.get_ident() != gui_thread:
+                return super().execute(*args, **kwargs)
+            start, cpu = time.time(), time.thread_time()
+            try:
+                return super().execute(*args, **kwargs)
+            finally:
+                queries.append((start, time.time(), time.thread_time() - cpu))
+
+    connect = sqlite3.connect
+
+    def timed_connect(*args: Any, **kwargs: Any) -> sqlite3.Connection:
+        return connect(*args, **kwargs, factory=TimedConnection)
+
+    reader_module.sqlite3 = SimpleNamespace(connect=timed_connect)  # type: ignore[attr-defined]
     collector = CollectorPauses()
     gc.callbacks.append(collector)
     app = create_application([sys.argv[0]])
@@ -422,6 +445,8 @@ def window_child(email: str, untuned: bool = False) -> None:
         longest = max(refreshes, key=lambda r: r[1] - r[0], default=(0.0, 0.0, 0.0))
         out["window_refresh_ms"], out["window_refresh_cpu_ms"] = (longest[1] - longest[0]) * 1000, longest[2] * 1000
         out["window_refreshes"] = len(refreshes)
+        out["window_stall_sql_ms"] = sum(max(0.0, min(b, end) - max(a, start)) for a, b, _ in queries) * 1000
+        out["window_stall_sql_cpu_ms"] = sum(c for a, b, c in queries if a >= start and b <= end) * 1000
         out["window_stall_gc_ms"] = collector.within(worst.get("start", 0.0), worst.get("end", 0.0)) * 1000
         out["window_gc_max_ms"] = max((b - a for a, b, _ in syncing), default=0.0) * 1000
         out["window_gc_full"] = sum(1 for p in syncing if p[2] == 2)
@@ -731,7 +756,8 @@ def stall(r: dict[str, float], prefix: str) -> str:
     refresh = r[f"{prefix}_stall_refresh_ms"]
     return (
         f"{lag:.0f} = {gui:.0f} GUI + {gc:.0f} GC + {core:.0f} waiting for a core + {rest:.0f} off-core"
-        f" (GIL, SQLite, I/O); {refresh:.0f} of it in the refresh"
+        f" (GIL, SQLite, I/O); {refresh:.0f} of it in the refresh,"
+        f" {r[f'{prefix}_stall_sql_ms']:.0f} in SQLite statements ({r[f'{prefix}_stall_sql_cpu_ms']:.0f} CPU)"
     )
 
 
