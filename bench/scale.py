@@ -524,6 +524,21 @@ def settings_document(email: str, ip: str) -> dict[str, Any]:
     }
 
 
+def new_account(email: str, ip: str, env: dict[str, str]) -> tuple[Path, dict[str, str], Path]:
+    """The account added in a new Deskmail home: that home, the environment using it, its store's path."""
+    home = Path(tempfile.mkdtemp(prefix="deskmail-scale-home-"))
+    env = {**env, "DESKMAIL_HOME": str(home)}
+    config = home / "settings.json"
+    config.write_text(json.dumps(settings_document(email, ip)))
+    add = ("account", "add", "--config", str(config), "--password-stdin", "--no-check")
+    subprocess.run(deskmail(*add), env=env, input=PASSWORD + "\n", text=True, check=True, capture_output=True)
+    from deskmail.core.settings import Settings
+    from deskmail.engine.paths import Paths
+    from deskmail.engine.store import store_path
+
+    return home, env, store_path(Paths.from_settings(Settings(home=home)), email)
+
+
 def measure_size(
     size: int, server: Any, ip: str, ca: Path, env: dict[str, str], repeat: int, window: bool, only_window: bool
 ) -> dict[str, float]:
@@ -555,17 +570,7 @@ def measure_size(
     out["raw"], out["raw_rss"] = min(runs)
     out["socket"] = min(socket_fetch(ip, email, ca) for _ in range(repeat))
 
-    home = Path(tempfile.mkdtemp(prefix="deskmail-scale-home-"))
-    env = {**env, "DESKMAIL_HOME": str(home)}
-    config = home / "settings.json"
-    config.write_text(json.dumps(settings_document(email, ip)))
-    add = ("account", "add", "--config", str(config), "--password-stdin", "--no-check")
-    subprocess.run(deskmail(*add), env=env, input=PASSWORD + "\n", text=True, check=True, capture_output=True)
-    from deskmail.core.settings import Settings
-    from deskmail.engine.paths import Paths
-    from deskmail.engine.store import store_path
-
-    store = store_path(Paths.from_settings(Settings(home=home)), email)
+    home, env, store = new_account(email, ip, env)
     initial: list[tuple[float, float, float]] = []
     for _ in range(repeat if size < 500_000 else 1):
         shutil.rmtree(store.parent, ignore_errors=True)
@@ -642,17 +647,7 @@ def measure_window(
     size: int, server: Any, ip: str, env: dict[str, str], repeat: int, me: list[str], email: str
 ) -> dict[str, float]:
     """--only-window: an account and the window's first syncs, nothing else (to iterate on input lag)."""
-    home = Path(tempfile.mkdtemp(prefix="deskmail-scale-home-"))
-    env = {**env, "DESKMAIL_HOME": str(home)}
-    config = home / "settings.json"
-    config.write_text(json.dumps(settings_document(email, ip)))
-    add = ("account", "add", "--config", str(config), "--password-stdin", "--no-check")
-    subprocess.run(deskmail(*add), env=env, input=PASSWORD + "\n", text=True, check=True, capture_output=True)
-    from deskmail.core.settings import Settings
-    from deskmail.engine.paths import Paths
-    from deskmail.engine.store import store_path
-
-    store = store_path(Paths.from_settings(Settings(home=home)), email)
+    home, env, store = new_account(email, ip, env)
     out = window_first_syncs(size, store, me, email, env, repeat)
     shutil.rmtree(home, ignore_errors=True)
     print(f"{size:,}: done", file=sys.stderr, flush=True)
