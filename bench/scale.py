@@ -22,11 +22,16 @@ in Archive. Mailboxes are written straight into Maildir/cur once and kept in --c
                    its first sync until the list painted its first rows; split into the login
                    (keyring, TLS, LOGIN), the server's answer to the first SELECT INBOX, and ours
                    after it (the first 50 fetched, stored with the folder list, painted); then
-                   until that sync ends, the longest the window's event loop was busy (input lag).
+                   until that sync ends, the longest the window's event loop was busy (input lag),
+                   taking turns with runs where the app's settle_interpreter is skipped (as before it),
+                   and where the longest stall went: the GUI thread's CPU, collector pauses, waiting
+                   for a core (Linux schedstat), off-core (GIL), the refresh, SQLite statements.
+                   --only-window measures only this.
 
 Figures after the first size carry their growth from the size before, e.g. "(x3.9)".
 
     python bench/scale.py --sizes 25000 100000
+    python bench/scale.py --sizes 25000 100000 --only-window
     python bench/scale.py --sizes 25000 100000 200000 1000000 --cache /var/tmp/deskmail-scale
 """
 
