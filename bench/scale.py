@@ -22,11 +22,16 @@ in Archive. Mailboxes are written straight into Maildir/cur once and kept in --c
                    its first sync until the list painted its first rows; split into the login
                    (keyring, TLS, LOGIN), the server's answer to the first SELECT INBOX, and ours
                    after it (the first 50 fetched, stored with the folder list, painted); then
-                   until that sync ends, the longest the window's event loop was busy (input lag).
+                   until that sync ends, the longest the window's event loop was busy (input lag),
+                   taking turns with runs where the app's settle_interpreter is skipped (as before it),
+                   and where the longest stall went: the GUI thread's CPU, collector pauses, waiting
+                   for a core (Linux schedstat), off-core (GIL), the refresh, SQLite statements.
+                   --only-window measures only this.
 
 Figures after the first size carry their growth from the size before, e.g. "(x3.9)".
 
     python bench/scale.py --sizes 25000 100000
+    python bench/scale.py --sizes 25000 100000 --only-window
     python bench/scale.py --sizes 25000 100000 200000 1000000 --cache /var/tmp/deskmail-scale
 """
 
@@ -305,17 +310,87 @@ def note_first_select(marks: dict[str, float]) -> None:
     ImapSession.select = noted_select  # type: ignore[method-assign]
 
 
-def window_child(email: str) -> None:
-    """The real app on a new account (store empty): sync start, then first rows painted (seconds)."""
+class CollectorPauses:
+    """The garbage collector's pauses (gc.callbacks), whichever thread ran them: every thread waits for them."""
+
+    def __init__(self) -> None:
+        self.started = 0.0
+        self.pauses: list[tuple[float, float, int]] = []  # start, end (time.time()), generation
+
+    def __call__(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self.started = time.time()
+        else:
+            self.pauses.append((self.started, time.time(), info["generation"]))
+
+    def within(self, start: float, end: float) -> float:
+        return sum(max(0.0, min(b, end) - max(a, start)) for a, b, _ in self.pauses)
+
+
+def runqueue_wait(schedstat: Path | None) -> float:
+    """Seconds this thread has waited for a core so far (Linux's schedstat; 0 elsewhere)."""
+    try:
+        return int(schedstat.read_text().split()[1]) / 1e9 if schedstat else 0.0
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
+def window_child(email: str, untuned: bool = False) -> None:
+    """The real app on a new account (store empty): sync start, then first rows painted (seconds).
+
+    untuned: the collector left as Python sets it (the app's settle_interpreter skipped), to compare."""
+    import gc
+
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     t0 = float(os.environ["BENCH_T0"])
+    import sqlite3
+    from types import SimpleNamespace
+
     from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 
+    import deskmail.app
+    import deskmail.engine.store.reader as reader_module
     from deskmail.app import create_application, run_app
     from deskmail.qtbridge.mail import MailController
+    from deskmail.ui.mail.view import MailView
 
+    if untuned:
+        deskmail.app.settle_interpreter = lambda: None
+    refreshes: list[tuple[float, float, float]] = []  # the window's refresh per store change: start, end, its CPU
+    store_changed = MailView._store_changed
+
+    def timed_store_changed(self: MailView, email: str) -> None:
+        start, cpu = time.time(), time.thread_time()
+        store_changed(self, email)
+        refreshes.append((start, time.time(), time.thread_time() - cpu))
+
+    MailView._store_changed = timed_store_changed  # type: ignore[method-assign]
+    queries: list[tuple[float, float, float]] = []  # the GUI thread's SQLite statements: start, end, its CPU
+    gui_thread = threading.get_ident()
+
+    class TimedConnection(sqlite3.Connection):
+        def execute(self, *args: Any, **kwargs: Any) -> sqlite3.Cursor:
+            if threading.get_ident() != gui_thread:
+                return super().execute(*args, **kwargs)
+            start, cpu = time.time(), time.thread_time()
+            try:
+                return super().execute(*args, **kwargs)
+            finally:
+                queries.append((start, time.time(), time.thread_time() - cpu))
+
+    connect = sqlite3.connect
+
+    def timed_connect(*args: Any, **kwargs: Any) -> sqlite3.Connection:
+        return connect(*args, **kwargs, factory=TimedConnection)
+
+    reader_module.sqlite3 = SimpleNamespace(connect=timed_connect)  # type: ignore[attr-defined]
+    collector = CollectorPauses()
+    gc.callbacks.append(collector)
     app = create_application([sys.argv[0]])
     marks: dict[str, float] = {}
+    worst: dict[str, float] = {}  # the longest stall: its span and how long the GUI thread ran in it
+    schedstat = Path(f"/proc/self/task/{threading.get_native_id()}/schedstat")
+    sched: Path | None = schedstat if schedstat.exists() else None
     sync = MailController.sync
 
     def noted_sync(self: MailController, *args: Any, **kwargs: Any) -> Any:
@@ -329,14 +404,18 @@ def window_child(email: str) -> None:
         def eventFilter(self, _watched: QObject, event: QEvent) -> bool:
             if event.type() == QEvent.Type.Paint and "rows" not in marks:
                 marks["rows"] = marks["tick"] = time.time()
+                marks["cpu"], marks["queued"] = time.thread_time(), runqueue_wait(sched)
                 ticks.start()
             return False
 
     def tick() -> None:
         """While the rest streams in: the longest the GUI thread could not answer (what a key press would wait)."""
-        now = time.time()
-        marks["lag"] = max(marks.get("lag", 0.0), now - marks["tick"] - TICK_MS / 1000)
-        marks["tick"] = now
+        now, cpu, queued = time.time(), time.thread_time(), runqueue_wait(sched)
+        lag = now - marks["tick"] - TICK_MS / 1000
+        if lag > marks.get("lag", 0.0):
+            marks["lag"] = lag
+            worst.update(start=marks["tick"], end=now, cpu=cpu - marks["cpu"], queued=queued - marks["queued"])
+        marks["tick"], marks["cpu"], marks["queued"] = now, cpu, queued
         if not views[0].controller.syncing:
             ticks.stop()
             marks["synced"] = now
@@ -360,7 +439,22 @@ def window_child(email: str) -> None:
         if "login" in marks and "select" in marks:  # where the time went: login, the server's SELECT, ours
             out["window_login"] = marks["login"] - marks["sync"]
             out["window_select"] = marks["select"] - marks["login"]
-        out["window_synced"], out["window_lag_ms"] = marks["synced"] - marks["sync"], marks["lag"] * 1000
+        out["window_synced"], out["window_lag_ms"] = marks["synced"] - marks["sync"], marks.get("lag", 0.0) * 1000
+        # Where the longest stall went: the GUI thread's own CPU (slots, painting), the collector's pauses,
+        # the rest waiting (for the GIL the sync thread holds, or for a core).
+        syncing = [p for p in collector.pauses if p[0] >= marks["rows"]]
+        out["window_stall_gui_ms"] = worst.get("cpu", 0.0) * 1000
+        out["window_stall_core_ms"] = worst.get("queued", 0.0) * 1000
+        start, end = worst.get("start", 0.0), worst.get("end", 0.0)
+        out["window_stall_refresh_ms"] = sum(max(0.0, min(b, end) - max(a, start)) for a, b, _ in refreshes) * 1000
+        longest = max(refreshes, key=lambda r: r[1] - r[0], default=(0.0, 0.0, 0.0))
+        out["window_refresh_ms"], out["window_refresh_cpu_ms"] = (longest[1] - longest[0]) * 1000, longest[2] * 1000
+        out["window_refreshes"] = len(refreshes)
+        out["window_stall_sql_ms"] = sum(max(0.0, min(b, end) - max(a, start)) for a, b, _ in queries) * 1000
+        out["window_stall_sql_cpu_ms"] = sum(c for a, b, c in queries if a >= start and b <= end) * 1000
+        out["window_stall_gc_ms"] = collector.within(worst.get("start", 0.0), worst.get("end", 0.0)) * 1000
+        out["window_gc_max_ms"] = max((b - a for a, b, _ in syncing), default=0.0) * 1000
+        out["window_gc_full"] = sum(1 for p in syncing if p[2] == 2)
         print("BENCH " + json.dumps(out), flush=True)
         app.quit()
 
@@ -401,10 +495,11 @@ def first_rows_watch(store: Path, started: float, result: dict[str, float], stop
             return
 
 
-def window_first_rows(me: list[str], email: str, env: dict[str, str]) -> dict[str, float]:
+def window_first_rows(me: list[str], email: str, env: dict[str, str], untuned: bool = False) -> dict[str, float]:
     env = {**env, "QT_QPA_PLATFORM": "offscreen", "BENCH_T0": repr(time.time())}
     env.pop("DISPLAY", None)
-    done = subprocess.run([*me, "--window-first", email], env=env, capture_output=True, text=True, timeout=600)
+    command = [*me, "--window-first", email, *(["--untuned"] if untuned else [])]
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
     for line in done.stdout.splitlines():
         if line.startswith("BENCH "):
             result: dict[str, float] = json.loads(line[6:])
@@ -434,8 +529,23 @@ def settings_document(email: str, ip: str) -> dict[str, Any]:
     }
 
 
+def new_account(email: str, ip: str, env: dict[str, str]) -> tuple[Path, dict[str, str], Path]:
+    """The account added in a new Deskmail home: that home, the environment using it, its store's path."""
+    home = Path(tempfile.mkdtemp(prefix="deskmail-scale-home-"))
+    env = {**env, "DESKMAIL_HOME": str(home)}
+    config = home / "settings.json"
+    config.write_text(json.dumps(settings_document(email, ip)))
+    add = ("account", "add", "--config", str(config), "--password-stdin", "--no-check")
+    subprocess.run(deskmail(*add), env=env, input=PASSWORD + "\n", text=True, check=True, capture_output=True)
+    from deskmail.core.settings import Settings
+    from deskmail.engine.paths import Paths
+    from deskmail.engine.store import store_path
+
+    return home, env, store_path(Paths.from_settings(Settings(home=home)), email)
+
+
 def measure_size(
-    size: int, server: Any, ip: str, ca: Path, env: dict[str, str], repeat: int, window: bool
+    size: int, server: Any, ip: str, ca: Path, env: dict[str, str], repeat: int, window: bool, only_window: bool
 ) -> dict[str, float]:
     from mailgen import fill_maildir
 
@@ -456,6 +566,8 @@ def measure_size(
         marker.touch()
         print(f"{size:,}: mailbox written in {time.perf_counter() - started:.0f} s", file=sys.stderr, flush=True)
     me = [sys.executable, str(Path(__file__).resolve())]
+    if only_window:
+        return measure_window(size, server, ip, env, repeat, me, email)
     # Dovecot indexes a folder on its first SELECT: its work, not ours (and cached with the mailbox).
     timed_process([*me, "--raw-imapclient", ip, email, str(ca)], env)
     out: dict[str, float] = {}
@@ -463,17 +575,7 @@ def measure_size(
     out["raw"], out["raw_rss"] = min(runs)
     out["socket"] = min(socket_fetch(ip, email, ca) for _ in range(repeat))
 
-    home = Path(tempfile.mkdtemp(prefix="deskmail-scale-home-"))
-    env = {**env, "DESKMAIL_HOME": str(home)}
-    config = home / "settings.json"
-    config.write_text(json.dumps(settings_document(email, ip)))
-    add = ("account", "add", "--config", str(config), "--password-stdin", "--no-check")
-    subprocess.run(deskmail(*add), env=env, input=PASSWORD + "\n", text=True, check=True, capture_output=True)
-    from deskmail.core.settings import Settings
-    from deskmail.engine.paths import Paths
-    from deskmail.engine.store import store_path
-
-    store = store_path(Paths.from_settings(Settings(home=home)), email)
+    home, env, store = new_account(email, ip, env)
     initial: list[tuple[float, float, float]] = []
     for _ in range(repeat if size < 500_000 else 1):
         shutil.rmtree(store.parent, ignore_errors=True)
@@ -518,11 +620,40 @@ def measure_size(
         if done.returncode:
             raise SystemExit(f"the End measurement failed:\n{done.stderr}")
         out.update(json.loads(done.stdout.splitlines()[-1]))
-        firsts = []
-        for _ in range(repeat if size < 500_000 else 1):
+        out.update(window_first_syncs(size, store, me, email, env, repeat))
+    shutil.rmtree(home, ignore_errors=True)
+    print(f"{size:,}: done", file=sys.stderr, flush=True)
+    return out
+
+
+def window_first_syncs(
+    size: int, store: Path, me: list[str], email: str, env: dict[str, str], repeat: int
+) -> dict[str, float]:
+    """The window's own first sync, tuned and with the interpreter as Python leaves it, taking turns."""
+    firsts: list[dict[str, float]] = []
+    untuned: list[dict[str, float]] = []
+    for _ in range(repeat if size < 500_000 else 1):
+        for runs, flag in ((untuned, True), (firsts, False)):
             shutil.rmtree(store.parent, ignore_errors=True)  # a new account: the window does the first sync
-            firsts.append(window_first_rows(me, email, env))
-        out.update(min(firsts, key=lambda r: r["window_rows"]))
+            runs.append(window_first_rows(me, email, env, untuned=flag))
+    out = dict(min(firsts, key=lambda r: r["window_rows"]))
+    worst = max(firsts, key=lambda r: r["window_lag_ms"])  # where the longest stall went
+    out.update({key: value for key, value in worst.items() if "stall" in key or "gc" in key or "refresh" in key})
+    out["window_stall_ms"] = worst["window_lag_ms"]
+    out["window_lag_runs"] = [r["window_lag_ms"] for r in firsts]  # type: ignore[assignment]
+    out["untuned_lag_runs"] = [r["window_lag_ms"] for r in untuned]  # type: ignore[assignment]
+    slowest = max(untuned, key=lambda r: r["window_lag_ms"])
+    out.update({"untuned_" + key.removeprefix("window_"): value for key, value in slowest.items()})
+    out["untuned_stall_ms"] = slowest["window_lag_ms"]
+    return out
+
+
+def measure_window(
+    size: int, server: Any, ip: str, env: dict[str, str], repeat: int, me: list[str], email: str
+) -> dict[str, float]:
+    """--only-window: an account and the window's first syncs, nothing else (to iterate on input lag)."""
+    home, env, store = new_account(email, ip, env)
+    out = window_first_syncs(size, store, me, email, env, repeat)
     shutil.rmtree(home, ignore_errors=True)
     print(f"{size:,}: done", file=sys.stderr, flush=True)
     return out
@@ -613,11 +744,68 @@ FIGURES: list[Figure] = [
 ]
 
 
-def print_table(sizes: list[int], results: list[dict[str, float]]) -> None:
+def lag_runs(r: dict[str, Any], key: str) -> str:
+    return ", ".join(f"{v:.0f}" for v in r[key]) + " ms" if key in r else "-"
+
+
+def stall(r: dict[str, float], prefix: str) -> str:
+    if f"{prefix}_stall_gui_ms" not in r:
+        return "-"
+    lag, gui, gc, core = (r[f"{prefix}_{k}"] for k in ("stall_ms", "stall_gui_ms", "stall_gc_ms", "stall_core_ms"))
+    rest = max(0.0, lag - gui - gc - core)
+    refresh = r[f"{prefix}_stall_refresh_ms"]
+    return (
+        f"{lag:.0f} = {gui:.0f} GUI + {gc:.0f} GC + {core:.0f} waiting for a core + {rest:.0f} off-core"
+        f" (GIL, SQLite, I/O); {refresh:.0f} of it in the refresh,"
+        f" {r[f'{prefix}_stall_sql_ms']:.0f} in SQLite statements ({r[f'{prefix}_stall_sql_cpu_ms']:.0f} CPU)"
+    )
+
+
+LAG_FIGURES: list[Figure] = [
+    (
+        "longest GUI stall during the window's first sync, each run (target < 100 ms)",
+        lambda r: lag_runs(r, "window_lag_runs"),
+        lambda r: 0.0,
+    ),
+    (
+        "... the same with the interpreter untuned (Python's collector thresholds, nothing frozen, as before)",
+        lambda r: lag_runs(r, "untuned_lag_runs"),
+        lambda r: 0.0,
+    ),
+    (
+        "the longest stall of all runs, tuned: where it went (the GUI thread running, the collector, waiting)",
+        lambda r: stall(r, "window"),
+        lambda r: 0.0,
+    ),
+    ("... untuned (its worst run)", lambda r: stall(r, "untuned"), lambda r: 0.0),
+    (
+        "the window's longest refresh after a commit: wall / its CPU (refreshes), tuned; untuned",
+        lambda r: (
+            f"{r['window_refresh_ms']:.0f} / {r['window_refresh_cpu_ms']:.0f} ms ({r['window_refreshes']:.0f}); "
+            f"{r['untuned_refresh_ms']:.0f} / {r['untuned_refresh_cpu_ms']:.0f} ms ({r['untuned_refreshes']:.0f})"
+            if "untuned_refresh_ms" in r
+            else "-"
+        ),
+        lambda r: 0.0,
+    ),
+    (
+        "longest collector pause while syncing / full collections: tuned; untuned",
+        lambda r: (
+            f"{r['window_gc_max_ms']:.0f} ms / {r['window_gc_full']:.0f}; "
+            f"{r['untuned_gc_max_ms']:.0f} ms / {r['untuned_gc_full']:.0f}"
+            if "untuned_gc_max_ms" in r
+            else "-"
+        ),
+        lambda r: 0.0,
+    ),
+]
+
+
+def print_table(sizes: list[int], results: list[dict[str, float]], figures: list[Figure]) -> None:
     print(f"\n{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}; Dovecot (Maildir) on loopback over TLS")
     print("| figure | " + " | ".join(f"{s:,}" for s in sizes) + " |")
     print("|---|" + "---|" * len(sizes))
-    for name, text, value in FIGURES:
+    for name, text, value in figures:
         cells = []
         for index, result in enumerate(results):
             cell = text(result)
@@ -638,7 +826,9 @@ def main() -> int:
     parser.add_argument("--raw-rows", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--inprocess", nargs=4, help=argparse.SUPPRESS)
     parser.add_argument("--end", nargs=2, help=argparse.SUPPRESS)
+    parser.add_argument("--only-window", action="store_true", help="only the window's own first sync (input lag)")
     parser.add_argument("--window-first", help=argparse.SUPPRESS)
+    parser.add_argument("--untuned", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.raw_imapclient:
         ip, email, ca = args.raw_imapclient
@@ -655,7 +845,7 @@ def main() -> int:
         end_child(Path(args.end[0]), args.end[1], args.repeat)
         return 0
     if args.window_first:
-        window_child(args.window_first)
+        window_child(args.window_first, untuned=args.untuned)
         return 0
 
     from tests.servers import procs
@@ -681,12 +871,14 @@ def main() -> int:
         server.add_user("warmup@example.test", PASSWORD)
         server.start()
         for size in args.sizes:
-            results.append(measure_size(size, server, ip, certs.ca_path, env, args.repeat, not args.no_window))
+            results.append(
+                measure_size(size, server, ip, certs.ca_path, env, args.repeat, not args.no_window, args.only_window)
+            )
     finally:
         server.stop()
         keyring.stop()
         procs.shutdown()
-    print_table(args.sizes, results)
+    print_table(args.sizes, results, LAG_FIGURES if args.only_window else FIGURES + LAG_FIGURES)
     print(f"(minimum of {args.repeat} for whole syncs and raw fetches, median of {args.repeat * 2} for no-change runs)")
     return 0
 
