@@ -20,7 +20,7 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         write_listing({"account": args.account}, "folders", (f.to_json() for f in folders))
         return 0
-    from deskmail.commands.numbers import number
+    from deskmail.core.numbers import number
 
     width = max((len(f.name) for f in folders), default=6)
     for folder in folders:

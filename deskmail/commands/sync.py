@@ -122,7 +122,7 @@ def _sync_one(
 def _finished(account: Account, result: dict[str, Any], started: float, quiet: bool) -> dict[str, Any]:
     result["seconds"] = round(time.monotonic() - started, 3)
     if not quiet and result["ok"]:
-        from deskmail.commands.numbers import number
+        from deskmail.core.numbers import number
 
         seconds = number(result["seconds"])
         print(_("{account}: up to date ({seconds} s)").format(account=account.email, seconds=seconds), file=sys.stderr)

@@ -6,8 +6,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from deskmail.commands.numbers import number
 from deskmail.core import i18n
+from deskmail.core.numbers import number
 
 
 @pytest.fixture
@@ -40,7 +40,7 @@ def test_english_output_keeps_its_old_grouping() -> None:
 def test_every_language_is_written_as_babel_writes_it_without_loading_babel(language: None, code: str) -> None:
     from babel.numbers import format_decimal
 
-    from deskmail.commands.numbers import SEPARATORS
+    from deskmail.core.numbers import SEPARATORS
 
     assert code in SEPARATORS  # else `deskmail sync` loads Babel for this language's one number
     values = [0, -0.0004, 0.0005, 0.0015, 0.0025, 0.125, 0.574, 1.5, 12.3456, 999.9995, 1234.5, -1234.5678, 10**12]
