@@ -11,9 +11,11 @@ from typing import Any
 
 import keyring
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QMessageBox
 from pytestqt.qtbot import QtBot
 
+from deskmail.core.serverconfig import CertificatePin
 from deskmail.engine.accounts import account_key
 from deskmail.engine.credentials import SERVICE
 from deskmail.engine.paths import Paths
@@ -23,6 +25,7 @@ from deskmail.qtbridge.tasks import TaskRunner
 from deskmail.ui.mail.view import MailView, make_mail_view
 from deskmail.ui.main_window import MainWindow
 from deskmail.ui.settings.account import AccountSettings
+from deskmail.ui.settings.certificate import CertificateQuestion
 from deskmail.ui.settings.window import SettingsWindow
 
 from .test_mail_testbed import PIXEL_HOST, PNG, message, open_subject, open_window, view_of
@@ -265,6 +268,82 @@ def test_server_settings_are_checked_before_they_are_saved(
         lambda: getattr(view.model.source, "reader", None) is view.controller.reader(email), timeout=WAIT_MS
     )
     assert view.model.source is not source or getattr(source, "reader", None) is view.controller.reader(email)
+
+
+def check_servers_and_wait_for_the_question(qtbot: QtBot, page: AccountSettings) -> CertificateQuestion:
+    page.servers_button.click()
+    qtbot.waitUntil(lambda: page.certificate_question is not None, timeout=WAIT_MS)
+    box = page.certificate_question
+    assert box is not None
+    qtbot.waitUntil(box.isVisible)
+    return box
+
+
+def test_a_self_signed_certificate_is_trusted_only_by_choice_and_a_changed_one_refused(
+    qtbot: QtBot, window: MainWindow, testbed: Any, dovecot_factory: Any, mailbox: tuple[str, str]
+) -> None:
+    email, password = mailbox
+    own = dovecot_factory(cert=testbed.certs.untrusted("*.example.test"), users={email: password})
+    view = view_of(window)
+    dialog = open_settings(qtbot, window)
+    page = account_page(dialog, email)
+    page.tabs.setCurrentIndex(2)
+    page.incoming.host.selectAll()
+    qtbot.keyClicks(page.incoming.host, own.host)
+
+    # The wizard's question, in its words: the certificate to look at, "Go back" the default.
+    box = check_servers_and_wait_for_the_question(qtbot, page)
+    assert box.view.title.text() == "The server's identity could not be confirmed"
+    assert box.trust_button is not None and box.trust_button.text() == "Trust this certificate"
+    assert box.back_button.isDefault() and box.back_button.hasFocus()
+    assert [c.host for c in box.problem.certificates] == [own.host]
+    sha256 = box.problem.certificates[0].sha256
+    assert box.view.certificates.isVisibleTo(box)
+    qtbot.keyClick(box, Qt.Key.Key_Return)  # Enter never trusts a certificate
+    qtbot.waitUntil(lambda: page.certificate_question is None)
+    assert page.window().focusWidget() is page.incoming.host  # back at the server name, the field to check
+    assert "not changed" in page.servers_check.text.text()
+    assert saved(window, email).incoming.host == testbed.mail.host and saved(window, email).policy.pins == ()
+
+    # Trusted by choice: pinned by SHA-256 for exactly this server, checked again, then saved and used.
+    box = check_servers_and_wait_for_the_question(qtbot, page)
+    assert box.trust_button is not None
+    box.trust_button.click()
+    qtbot.waitUntil(lambda: "saved" in page.servers_check.text.text(), timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: saved(window, email).incoming.host == own.host, timeout=WAIT_MS)
+    assert saved(window, email).policy.pins == (CertificatePin(own.host, 993, sha256),)
+    qtbot.waitUntil(lambda: view.controller.account(email).policy.pins != (), timeout=WAIT_MS)
+
+    # Later the server shows another certificate: refused with the wizard's words, never offered to trust.
+    own.stop()
+    own.cert = testbed.certs.untrusted("*.example.test")
+    own.start()
+    box = check_servers_and_wait_for_the_question(qtbot, page)
+    assert box.view.title.text() == "The server's certificate has changed"
+    assert box.trust_button is None and box.back_button.isDefault()
+    assert "not the one you chose to trust" in box.view.message.text()
+    qtbot.keyClick(box, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: page.certificate_question is None)
+    assert "not changed" in page.servers_check.text.text()
+    assert saved(window, email).policy.pins == (CertificatePin(own.host, 993, sha256),)
+
+
+def test_a_certificate_for_another_name_is_never_offered_to_trust(
+    qtbot: QtBot, window: MainWindow, testbed: Any, dovecot_factory: Any, mailbox: tuple[str, str]
+) -> None:
+    email, password = mailbox
+    other = dovecot_factory(cert=testbed.certs.wrong_host(), users={email: password})
+    dialog = open_settings(qtbot, window)
+    page = account_page(dialog, email)
+    page.tabs.setCurrentIndex(2)
+    page.incoming.host.selectAll()
+    qtbot.keyClicks(page.incoming.host, other.host)
+    box = check_servers_and_wait_for_the_question(qtbot, page)
+    assert box.view.title.text() == "The server gave a different name"
+    assert box.trust_button is None
+    box.back_button.click()
+    qtbot.waitUntil(lambda: page.certificate_question is None)
+    assert saved(window, email).policy.pins == () and saved(window, email).incoming.host == testbed.mail.host
 
 
 def test_remote_content_ask_each_time_overrides_allowed_senders(
