@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from deskmail.core.errors import ErrorKind, Field, UserFacingError
-from deskmail.wizard.canned import CannedDiscovery
 from deskmail.core.serverconfig import CertificatePin, ConnectionPolicy
+from deskmail.wizard.canned import CannedDiscovery
 from deskmail.wizard.problems import RULES, CertificateInfo, Variant, problem_for, trusting
 from deskmail.wizard.steps import Action, Step
 
