@@ -19,7 +19,7 @@ from deskmail.core.serverconfig import CertificatePin
 from deskmail.engine.accounts import account_key
 from deskmail.engine.credentials import SERVICE
 from deskmail.engine.paths import Paths
-from deskmail.engine.prefs import REMOTE_ASK
+from deskmail.engine.prefs import REMOTE_ASK, RemoteContentPrefs
 from deskmail.engine.store.writer import account_dir
 from deskmail.qtbridge.tasks import TaskRunner
 from deskmail.ui.mail.view import MailView, make_mail_view
@@ -351,6 +351,7 @@ def test_remote_content_ask_each_time_overrides_allowed_senders(
 ) -> None:
     view = view_of(window)
     view.reading.allowed_senders.add(testbed.user)  # Alice was allowed before
+    view.reading.prefs.allow(testbed.user)
     dialog = open_settings(qtbot, window)
     dialog.general.remote_ask.setChecked(True)
     open_subject(qtbot, view, "HTML news")
@@ -358,10 +359,39 @@ def test_remote_content_ask_each_time_overrides_allowed_senders(
     assert not view.reading_pane.remote_bar.isHidden()
     assert testbed.web.count(host=PIXEL_HOST) == 0
 
+    # Asked for every sender: the bar offers this one time only, never a per-sender choice that would
+    # silently do nothing; Settings says the allowed sender is asked for too.
+    assert bar_choices(view) == ["Show images"]
+    assert dialog.general.allowed_count.text() == (
+        "Allowed: 1 sender. While Deskmail always asks first, it asks for this one too."
+    )
+
     dialog.general.remote_allowed.setChecked(True)
+    assert bar_choices(view) == ["Show images", "Always for this sender"]  # the bar on screen follows at once
+    assert dialog.general.allowed_count.text() == "Allowed: 1 sender."
     open_subject(qtbot, view, "Plain hello")
     open_subject(qtbot, view, "HTML news")
     qtbot.waitUntil(lambda: testbed.web.count(host=PIXEL_HOST, path="/pixel.png") >= 1, timeout=WAIT_MS)
+
+
+def bar_choices(view: MailView) -> list[str]:
+    return [button.text() for button in view.reading_pane.remote_bar.buttons]
+
+
+def test_show_images_while_asking_for_every_sender_remembers_no_sender(
+    qtbot: QtBot, window: MainWindow, testbed: Any
+) -> None:
+    view = view_of(window)
+    dialog = open_settings(qtbot, window)
+    dialog.general.remote_ask.setChecked(True)
+    open_subject(qtbot, view, "HTML news")
+    assert bar_choices(view) == ["Show images"]
+    view.reading_pane.remote_bar.buttons[0].click()
+    qtbot.waitUntil(lambda: testbed.web.count(host=PIXEL_HOST, path="/pixel.png") >= 1, timeout=WAIT_MS)
+    view.reading.show_remote(True)  # even asked to remember (an old shortcut), it stays this time only
+    qtbot.waitUntil(lambda: testbed.web.count(host=PIXEL_HOST, path="/pixel.png") >= 2, timeout=WAIT_MS)
+    assert view.reading.allowed_senders == set()
+    assert RemoteContentPrefs(window.context.paths).load() == set()
 
 
 def test_notifications_off_leaves_new_mail_in_the_status_bar_only(qtbot: QtBot, window: MainWindow) -> None:
