@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QShowEvent
-from PySide6.QtWidgets import QDialog, QFrame, QHBoxLayout, QPushButton, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDialog, QFrame, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
 from deskmail.core.errors import ErrorKind
 from deskmail.core.serverconfig import Candidate
-from deskmail.ui.wizard.common import action_label, button
+from deskmail.ui.wizard.common import FittingScrollArea, action_label, button
 from deskmail.ui.wizard.result_pages import ProblemView
 from deskmail.wizard.problems import CERT_KINDS, Problem
 from deskmail.wizard.steps import Action, Step
@@ -30,7 +30,7 @@ class CertificateQuestion(QDialog):
         self.setWindowModality(Qt.WindowModality.WindowModal)
         self.view = ProblemView()
         self.view.show_problem(problem, candidate)
-        area = QScrollArea()  # 800 x 600 and big fonts: the words scroll, the buttons stay in sight
+        area = FittingScrollArea()  # 800 x 600 and big fonts: the words scroll, the buttons stay in sight
         area.setWidget(self.view)
         area.setWidgetResizable(True)
         area.setFrameShape(QFrame.Shape.NoFrame)
@@ -54,9 +54,14 @@ class CertificateQuestion(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(area, 1)
         layout.addLayout(row)
-        self.setMinimumWidth(min(560, self.screen().availableGeometry().width() - 40))
-        height = self.view.sizeHint().height() + self.back_button.sizeHint().height() + 60
-        self.resize(self.minimumWidth(), min(height, self.screen().availableGeometry().height() - 80))
+        # Tall enough for every word at this width (wrapped labels ask for too little), within the screen.
+        screen = self.screen().availableGeometry()
+        width = min(620, screen.width() - 40)
+        inner = self.view.layout()
+        words = inner.totalHeightForWidth(width - 40) if inner is not None else self.view.sizeHint().height()
+        height = words + self.back_button.sizeHint().height() + 100  # margins, spacing, frame
+        self.setMinimumWidth(min(480, width))
+        self.resize(width, min(height, screen.height() - 80))
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)

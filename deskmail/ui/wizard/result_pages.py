@@ -196,6 +196,7 @@ class ProblemView(QWidget):
         self.details_button.toggled.connect(self.details.setVisible)
         content.addWidget(self.details_button)
         content.addWidget(self.details)
+        content.addStretch(1)  # in a taller window the words stay together at the top
 
     def show_problem(self, problem: Problem, candidate: Candidate | None) -> None:
         """Fill in `problem`; `candidate` names the provider and the server the problem is about."""
