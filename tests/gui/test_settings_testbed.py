@@ -270,6 +270,15 @@ def test_server_settings_are_checked_before_they_are_saved(
     assert view.model.source is not source or getattr(source, "reader", None) is view.controller.reader(email)
 
 
+def servers_tab_with_host(qtbot: QtBot, window: MainWindow, email: str, host: str) -> AccountSettings:
+    """Settings › the account › Servers, with `host` typed as the incoming server."""
+    page = account_page(open_settings(qtbot, window), email)
+    page.tabs.setCurrentIndex(2)
+    page.incoming.host.selectAll()
+    qtbot.keyClicks(page.incoming.host, host)
+    return page
+
+
 def check_servers_and_wait_for_the_question(qtbot: QtBot, page: AccountSettings) -> CertificateQuestion:
     page.servers_button.click()
     qtbot.waitUntil(lambda: page.certificate_question is not None, timeout=WAIT_MS)
@@ -285,11 +294,7 @@ def test_a_self_signed_certificate_is_trusted_only_by_choice_and_a_changed_one_r
     email, password = mailbox
     own = dovecot_factory(cert=testbed.certs.untrusted("*.example.test"), users={email: password})
     view = view_of(window)
-    dialog = open_settings(qtbot, window)
-    page = account_page(dialog, email)
-    page.tabs.setCurrentIndex(2)
-    page.incoming.host.selectAll()
-    qtbot.keyClicks(page.incoming.host, own.host)
+    page = servers_tab_with_host(qtbot, window, email, own.host)
 
     # The wizard's question, in its words: the certificate to look at, "Go back" the default.
     box = check_servers_and_wait_for_the_question(qtbot, page)
@@ -333,11 +338,7 @@ def test_a_certificate_for_another_name_is_never_offered_to_trust(
 ) -> None:
     email, password = mailbox
     other = dovecot_factory(cert=testbed.certs.wrong_host(), users={email: password})
-    dialog = open_settings(qtbot, window)
-    page = account_page(dialog, email)
-    page.tabs.setCurrentIndex(2)
-    page.incoming.host.selectAll()
-    qtbot.keyClicks(page.incoming.host, other.host)
+    page = servers_tab_with_host(qtbot, window, email, other.host)
     box = check_servers_and_wait_for_the_question(qtbot, page)
     assert box.view.title.text() == "The server gave a different name"
     assert box.trust_button is None

@@ -22,6 +22,7 @@ from deskmail.engine.imap.account import open_session, sync_account
 from deskmail.engine.imap.connector import account_connector
 from deskmail.engine.store import Store
 from deskmail.engine.validate.checks import check_server
+from deskmail.engine.validate.report import ServerCheck
 from tests.integration.imaptools import PASSWORD, Mailbox, new_mailbox
 from tests.servers.bed import Testbed
 from tests.servers.courier import Courier
@@ -41,6 +42,12 @@ def account_on(courier: Courier, testbed: Testbed, mailbox: Mailbox, port: int) 
     )
 
 
+def check_incoming(testbed: Testbed, account: Account) -> ServerCheck:
+    """The wizard's and Settings' check of the incoming server (what runs before an account is saved)."""
+    policy, quiet = ConnectionPolicy(), lambda _text: None
+    return check_server(account.incoming, account.email, PASSWORD, testbed.settings, policy, CancelToken(), quiet, 15)
+
+
 def logins(courier: Courier, email: str) -> list[str]:
     """Courier's log lines about logins of `email` ("LOGIN, user=..." or "LOGIN FAILED, user=...")."""
     lines = courier.log.read_text(errors="replace").splitlines()
@@ -52,16 +59,7 @@ def test_starttls_on_143_is_checked_then_a_whole_sync_runs_over_it(
 ) -> None:
     mailbox.fill(3)
     account = account_on(courier, testbed, mailbox, courier.imap_port)
-    check = check_server(
-        account.incoming,
-        mailbox.email,
-        PASSWORD,
-        testbed.settings,
-        ConnectionPolicy(),
-        CancelToken(),
-        lambda _text: None,
-        15.0,
-    )
+    check = check_incoming(testbed, account)
     assert check.ok, check.to_json()
     assert len(check.tls["sha256"]) == 64  # the certificate was verified after STARTTLS
     assert "STARTTLS" not in check.capabilities  # asked again after TLS (RFC 3501 6.2.1), not the greeting's
@@ -85,16 +83,7 @@ def test_a_courier_without_starttls_is_refused_before_any_password_is_sent(
     with pytest.raises(UserFacingError) as refused:
         account_connector(account, PASSWORD, testbed.settings)(NEVER)
     assert refused.value.kind is ErrorKind.STARTTLS_MISSING
-    check = check_server(
-        account.incoming,
-        mailbox.email,
-        PASSWORD,
-        testbed.settings,
-        ConnectionPolicy(),
-        CancelToken(),
-        lambda _text: None,
-        15.0,
-    )
+    check = check_incoming(testbed, account)
     assert check.error is not None and check.error.kind is ErrorKind.STARTTLS_MISSING and check.username == ""
 
     # The same port takes a plain-text LOGIN from a careless client, and Courier logs it: so the log
