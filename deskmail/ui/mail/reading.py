@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
+import shiboken6
 from PySide6.QtCore import QStandardPaths, Qt, QTimer, QUrl
 from PySide6.QtGui import QDesktopServices, QImage
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
@@ -79,7 +80,8 @@ class ReadingController:
     @remote_mode.setter
     def remote_mode(self, mode: str) -> None:
         self._remote_mode = mode
-        self.pane.set_offer_allow_sender(mode != REMOTE_ASK)
+        if shiboken6.isValid(self.pane):  # the saved choice may arrive after the window closed
+            self.pane.set_offer_allow_sender(mode != REMOTE_ASK)
 
     @property
     def raw(self) -> bytes | None:

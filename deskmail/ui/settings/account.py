@@ -429,6 +429,7 @@ class AccountSettings(QWidget):
 
         def answered(result: int) -> None:
             self.certificate_question = None
+            box.deleteLater()
             if result == QDialog.DialogCode.Accepted and box.trust_button is not None:
                 self._check_servers(replace(account, policy=trusting(account.policy, problem)), candidate)
                 return
