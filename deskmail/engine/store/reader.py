@@ -280,13 +280,14 @@ class StoreReader:
 
     def _search_backlog(self, query: str, folder_id: int | None, limit: int) -> list[MessageSummary]:
         """Matches among the rows not indexed yet, newest first (none: the common case, one range lookup)."""
+        # Unary + keeps the folder's indexes out: the backlog is a range of ids, usually empty.
         sql = (
             f"SELECT {_SEARCH_COLUMNS} FROM messages m LEFT JOIN bodies b ON b.message_id = m.id "
-            f"WHERE m.id > {fulltext.BACKLOG_START} AND m.hidden = 0"
+            f"WHERE m.id > {fulltext.BACKLOG_START} AND +m.hidden = 0"
         )
         params: list[Any] = []
         if folder_id is not None:
-            sql += " AND m.folder_id = ?"
+            sql += " AND +m.folder_id = ?"
             params.append(folder_id)
         sql += f" AND {fulltext.MATCH_FUNCTION}(?, m.subject, {fulltext.PEOPLE}, b.text) ORDER BY m.date DESC LIMIT ?"
         params += [query, limit]
