@@ -204,13 +204,14 @@ def test_the_backlog_scan_finds_what_the_index_finds(store: Store) -> None:
 
 
 def test_backlog_match_reads_words_as_fts5_does() -> None:
-    assert backlog_match("ecole", "Une École", "", "")
-    assert backlog_match("CHLOE", "", "Chloé Dubois <chloe@example.test>", "")
-    assert not backlog_match("hloe", "", "Chloé Dubois", "")  # a prefix of a word, not any substring
-    assert backlog_match("under", "foo_under", "", "")  # "_" separates words, as in unicode61
-    assert backlog_match("meeting-bud", "Weekly meeting: budget", "", "")  # consecutive words
-    assert not backlog_match("meeting-upd", "meeting budget update", "", "")
-    assert not backlog_match("&", "a & b", "", "") and backlog_match("& budget", "budget", "", "")
-    assert backlog_match("pelican meeting", "meeting", "", "the Pelican")  # each word in any column
-    assert not backlog_match("pelican zebra", "meeting", "", "the Pelican")
-    assert not backlog_match("meeting bob", "meeting", None, None)
+    assert backlog_match("ecole", "Une École\n", "")
+    assert backlog_match("CHLOE", "Hi\nChloé Dubois <chloe@example.test>", "")
+    assert not backlog_match("hloe", "Hi\nChloé Dubois", "")  # a prefix of a word, not any substring
+    assert backlog_match("under", "foo_under\n", "")  # "_" separates words, as in unicode61
+    assert backlog_match("meeting-bud", "Weekly meeting: budget\n", "")  # consecutive words
+    assert not backlog_match("meeting-upd", "meeting budget update\n", "")
+    assert not backlog_match("meeting-bob", "Weekly meeting\nBob", "")  # not across two columns
+    assert not backlog_match("&", "a & b\n", "") and backlog_match("& budget", "budget\n", "")
+    assert backlog_match("pelican meeting", "meeting\n", "the Pelican")  # each word in any column
+    assert not backlog_match("pelican zebra", "meeting\n", "the Pelican")
+    assert not backlog_match("meeting bob", None, None)

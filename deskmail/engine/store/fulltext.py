@@ -32,6 +32,7 @@ MATCH_FUNCTION = "deskmail_backlog_match"  # registered on every store connectio
 BEHIND_FROM = "UPDATE search_state SET indexed_to = ?1 WHERE indexed_to > ?1"
 BACKLOG_START = "(SELECT indexed_to FROM search_state)"
 PEOPLE = "m.from_name || ' ' || m.from_addr || ' ' || m.to_addrs || ' ' || m.cc_addrs"
+HEADS = f"m.subject || char(10) || {PEOPLE}"  # the two header columns, one line each, for backlog_match
 
 _BATCH = "SELECT count(*), max(id) FROM (SELECT id FROM messages WHERE id > ? ORDER BY id LIMIT ?)"
 _INDEX = (
@@ -41,6 +42,7 @@ _INDEX = (
 
 _TOKEN_CHARS = r"[^\W_]"  # FTS5's unicode61 tokens: runs of letters and digits
 _TOKEN = re.compile(_TOKEN_CHARS + "+")
+_BETWEEN_TOKENS = r"(?:[^\w\n]|_)+"  # never across the line between two columns
 
 
 def index_batch(conn: sqlite3.Connection, limit: int = INDEX_BATCH) -> int:
@@ -68,28 +70,31 @@ def backlog_count(conn: sqlite3.Connection) -> int:
 
 def register(conn: sqlite3.Connection) -> None:
     """Make `backlog_match` callable from SQL on this connection."""
-    conn.create_function(MATCH_FUNCTION, 4, backlog_match, deterministic=True)
+    conn.create_function(MATCH_FUNCTION, 3, backlog_match, deterministic=True)
 
 
-def backlog_match(query: str, subject: str | None, people: str | None, body: str | None) -> bool:
+def backlog_match(query: str, heads: str | None, body: str | None) -> bool:
     """Whether a row matches `query` as the FTS5 query of `StoreReader.search` would match it.
 
-    Every word must match within one column: its tokens as consecutive tokens there, the last one
-    as a prefix. A word with no letters or digits asks for nothing; a query of only such words finds nothing.
-    Called for every row of the backlog (a few microseconds each): no work a miss does not need.
+    `heads` is the subject and the people, one line each (`HEADS`). Every word must match within
+    one column: its tokens as consecutive tokens there, the last one as a prefix. A word with no
+    letters or digits asks for nothing; a query of only such words finds nothing. Called for every
+    row of the backlog (a microsecond or two each): no work a miss does not need.
     """
     phrases = _phrases(query)
     if not phrases:
         return False
-    folded = [fold(text) for text in (subject, people) if text]
+    text = fold(heads) if heads else ""
+    folded_body = None
     for first, phrase in phrases:
-        if not any(first in text and phrase.search(text) for text in folded):
-            if not body:
-                return False
-            folded.append(fold(body))  # a body's text, rarely there yet: folded only when needed
-            body = None
-            if not (first in folded[-1] and phrase.search(folded[-1])):
-                return False
+        if first in text and phrase.search(text):
+            continue
+        if not body:
+            return False
+        if folded_body is None:
+            folded_body = fold(body)  # a body's text, rarely there yet: folded only when needed
+        if not (first in folded_body and phrase.search(folded_body)):
+            return False
     return True
 
 
@@ -100,6 +105,11 @@ def fold(text: str) -> str:
     """Lower case without accents, as unicode61 with remove_diacritics 2 compares words."""
     if text.isascii():
         return text.lower()
+    return _fold_accents(text)
+
+
+@lru_cache(maxsize=4096)  # senders and subjects repeat from row to row: a third of a backlog scan was this
+def _fold_accents(text: str) -> str:
     return _DIACRITICS.sub("", unicodedata.normalize("NFD", text)).lower()
 
 
@@ -110,6 +120,6 @@ def _phrases(query: str) -> tuple[tuple[str, re.Pattern[str]], ...]:
     for word in query.split():
         tokens = _TOKEN.findall(fold(word.replace('"', "")))
         if tokens:
-            body = r"[\W_]+".join(re.escape(t) for t in tokens)
+            body = _BETWEEN_TOKENS.join(re.escape(t) for t in tokens)
             phrases.append((tokens[0], re.compile(rf"(?<!{_TOKEN_CHARS}){body}")))
     return tuple(phrases)

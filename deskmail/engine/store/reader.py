@@ -289,7 +289,7 @@ class StoreReader:
         if folder_id is not None:
             sql += " AND +m.folder_id = ?"
             params.append(folder_id)
-        sql += f" AND {fulltext.MATCH_FUNCTION}(?, m.subject, {fulltext.PEOPLE}, b.text) ORDER BY m.date DESC LIMIT ?"
+        sql += f" AND {fulltext.MATCH_FUNCTION}(?, {fulltext.HEADS}, b.text) ORDER BY m.date DESC LIMIT ?"
         params += [query, limit]
         return [_message(row) for row in self.conn.execute(sql, params)]
 
