@@ -2,25 +2,26 @@
 without indexing them, search finds them anyway, expunged mail leaves nothing behind, and indexing
 cut by a killed process resumes (IMAP as the CLI and the window sync, and POP3)."""
 
+# ruff: noqa: F811  (the `store` fixture is imported from test_sync and used as an argument)
+
 from __future__ import annotations
 
 import subprocess
 import sys
 import textwrap
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from deskmail.core.settings import Settings
 from deskmail.engine.credentials import Credentials
-from deskmail.engine.imap.account import open_session, sync_account
 from deskmail.engine.paths import Paths
 from deskmail.engine.runtime import runtime_for
 from deskmail.engine.store import Store
 from tests.integration.imaptools import Mailbox, message, new_mailbox
 from tests.integration.pop3tools import pop3_account
+from tests.integration.test_sync import store, sync  # noqa: F401 (a fixture, and the sync as the CLI runs it)
 from tests.servers.bed import Testbed
 
 REPO = Path(__file__).resolve().parents[2]
@@ -29,22 +30,6 @@ REPO = Path(__file__).resolve().parents[2]
 @pytest.fixture
 def mailbox(testbed: Testbed) -> Mailbox:
     return new_mailbox(testbed.mail, testbed.ca_path)
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    s = Store.open(tmp_path / "store.sqlite3")
-    yield s
-    s.close()
-
-
-def sync(mailbox: Mailbox, store: Store) -> None:
-    session = open_session(mailbox.connector())
-    try:
-        report = sync_account(session, store)
-        assert report.ok, report.to_json()
-    finally:
-        session.logout()
 
 
 def fill(mailbox: Mailbox, subjects: list[str], folder: str = "INBOX") -> None:
