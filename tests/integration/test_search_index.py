@@ -18,7 +18,7 @@ from deskmail.core.settings import Settings
 from deskmail.engine.credentials import Credentials
 from deskmail.engine.paths import Paths
 from deskmail.engine.runtime import runtime_for
-from deskmail.engine.store import Store
+from deskmail.engine.store import SpecialUse, Store
 from tests.integration.imaptools import Mailbox, message, new_mailbox
 from tests.integration.pop3tools import pop3_account
 from tests.integration.test_sync import store, sync  # noqa: F401 (a fixture, and the sync as the CLI runs it)
@@ -113,7 +113,7 @@ CRASH = textwrap.dedent(
     """
     import os, sys
     from pathlib import Path
-    from deskmail.engine.store import Store
+    from deskmail.engine.store import SpecialUse, Store
 
     store = Store.open(Path(sys.argv[1]))
     assert store.index_backlog(5) == 5
@@ -201,9 +201,17 @@ def test_pop3_mail_is_searchable_before_and_after_its_index_is_built(testbed: Te
         while runtime.fill_previews("INBOX"):  # POP3 previews come from the stored bodies: their text too
             pass
         assert [m.subject for m in store.search("zebra")] == ["Holiday pictures"]  # body text, not indexed yet
+        archive = store.special_folder(SpecialUse.ARCHIVE)
+        inbox = store.special_folder(SpecialUse.INBOX)
+        assert archive is not None and inbox is not None
+        holiday = next(m for m in store.messages(inbox.id) if m.subject == "Holiday pictures")
+        runtime.act("move", inbox.id, [holiday.uid], archive)  # local folders: the same row, another folder
+        assert [m.folder_id for m in store.search("zebra")] == [archive.id]
         while runtime.index_search():
             pass
         assert fts_subjects(store, "zebra") == {"Holiday pictures"} and fts_subjects(store, "invoice") == {"Invoice 42"}
+        assert [m.subject for m in store.search("zebra", folder_id=archive.id)] == ["Holiday pictures"]
+        assert store.search("zebra", folder_id=inbox.id) == []
         assert_index_whole(store)
     finally:
         runtime.close()
