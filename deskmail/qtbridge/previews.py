@@ -3,6 +3,7 @@
 Before it, the same chain builds the search index a sync left behind (engine.runtime.index_search:
 local, quick, and search no longer needs to scan those messages one by one); after every sync,
 whether it reached the server or not.
+
 Once every folder has its previews, the same chain downloads recent bodies for offline reading
 (engine.runtime.fill_bodies), at the same low priority, when `offline` allows it (not on a
 metered network).

@@ -1,14 +1,14 @@
 """Local full-text search: the FTS5 index is built behind the header sync, and search never misses
 what is not indexed yet.
 
-A header sync only inserts rows (`Store.add_messages`); indexing them inline cost it about a
-quarter of its store time. Rows with an id above `search_state.indexed_to` are the *backlog*: not
-in `message_search` yet. `index_batch` adds the oldest of them (the first sync stores the newest
-mail first, so that is the newest mail) in one short transaction; the account's worker runs
-batches in idle time (engine.runtime.index_search, qtbridge.previews). Until then
-`StoreReader.search` matches backlog rows one by one with `backlog_match`, which finds what the
-FTS5 query would (each word a prefix of a word, case and accents ignored), so a search while the
-index is behind still finds every message the list shows.
+A header sync only inserts rows (`Store.add_messages`); indexing them inline cost it 15-30 % of
+its store time (bench/search_index.py; more as the index grows). Rows with an id above
+`search_state.indexed_to` are the *backlog*: not in `message_search` yet. `index_batch` adds the
+oldest of them (a first sync stores the newest mail first, so that is the newest mail) in one
+short transaction; the account's worker runs batches in idle time (engine.runtime.index_search,
+qtbridge.previews). Until then `StoreReader.search` matches backlog rows one by one with
+`backlog_match`, which finds what the FTS5 query would (each word a prefix of a word, case and
+accents ignored), so a search while the index is behind still finds every message the list shows.
 
 Invariant: every row with id <= indexed_to has its search row, no row above has one. A deleted
 row's search row goes with it (trigger, 0001); `add_messages` lowers the mark when ids of deleted
@@ -105,12 +105,19 @@ def fold(text: str) -> str:
     """Lower case without accents, as unicode61 with remove_diacritics 2 compares words."""
     if text.isascii():
         return text.lower()
+    if len(text) <= _CACHED_LENGTH:
+        return _fold_cached(text)
     return _fold_accents(text)
 
 
-@lru_cache(maxsize=4096)  # senders and subjects repeat from row to row: a third of a backlog scan was this
 def _fold_accents(text: str) -> str:
     return _DIACRITICS.sub("", unicodedata.normalize("NFD", text)).lower()
+
+
+# Senders and subjects repeat from row to row (a third of a backlog scan was folding them again);
+# bodies do not, and must not fill memory: at most 4,096 strings of at most 2,000 characters.
+_CACHED_LENGTH = 2000
+_fold_cached = lru_cache(maxsize=4096)(_fold_accents)
 
 
 @lru_cache(maxsize=32)
