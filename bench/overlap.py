@@ -8,8 +8,9 @@ nothing is changed on the machine's own network, so others' tests keep their spe
 
 With `--baseline DIR` (a checkout of the code before, e.g. `git archive main | tar -x -C DIR`) the
 same runs alternate between that code and this one, in one run, on the same store and servers.
-Beside them: the protocol's own cost through the relay (a bare TLS socket: handshake, greeting,
-LOGIN, LOGOUT) and what the keyring's answer costs (in this process, the backend already found).
+Then the account runtime's new logged-in IMAP connection (the window's every connect) in a process
+of each code. Beside them: the protocol's own cost (a bare TLS socket: handshake, greeting, LOGIN,
+LOGOUT) and what the keyring's answer costs (in this process, the backend already found).
 
     python bench/overlap.py --baseline /tmp/deskmail-before --rtt 0.05 --repeat 10
 """
@@ -91,6 +92,39 @@ def keyring_cost(email: str, repeat: int) -> float:
     return statistics.median(runs)
 
 
+# Run with PYTHONPATH set to the tree measured: the account runtime's new logged-in IMAP connection
+# (the window's every connect: keyring, TCP, TLS, greeting, LOGIN), after one that found the keyring.
+CONNECT_CHILD = """
+import json, statistics, sys, time
+from deskmail.core.cancel import NEVER
+from deskmail.core.settings import Settings
+from deskmail.engine.accounts import AccountStore
+from deskmail.engine.connect import close_quietly
+from deskmail.engine.credentials import Credentials
+from deskmail.engine.paths import Paths
+from deskmail.engine.runtime import AccountRuntime
+
+settings = Settings.from_env()
+paths = Paths.from_settings(settings)
+runtime = AccountRuntime(AccountStore(paths).get(sys.argv[1]), paths, settings, Credentials())
+close_quietly(runtime.imap_client(NEVER))
+runs = []
+for _ in range(int(sys.argv[2])):
+    started = time.perf_counter()
+    client = runtime.imap_client(NEVER)
+    runs.append(time.perf_counter() - started)
+    close_quietly(client)
+print(json.dumps(statistics.median(runs)))
+"""
+
+
+def runtime_connect(tree: Path, env: dict[str, str], email: str, repeat: int) -> float:
+    """Median seconds of the account runtime's new logged-in connection, with `tree`'s code."""
+    command = [sys.executable, "-c", CONNECT_CHILD, email, str(repeat)]
+    done = subprocess.run(command, env={**env, "PYTHONPATH": str(tree)}, capture_output=True, text=True, check=True)
+    return float(json.loads(done.stdout.splitlines()[-1]))
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--baseline", type=Path, help="a checkout of the code to compare with")
@@ -152,6 +186,12 @@ def main() -> int:
                 nonet[name].append(deskmail_in(tree, env, "--version"))
                 for network, address in accounts.items():
                     runs.setdefault((name, network), []).append(deskmail_in(tree, env, "sync", address))
+        connects: dict[tuple[str, str], list[float]] = {}
+        for round_ in range(3):
+            order = list(trees.items()) if round_ % 2 == 0 else list(reversed(trees.items()))
+            for name, tree in order:
+                for network, address in accounts.items():
+                    connects.setdefault((name, network), []).append(runtime_connect(tree, env, address, args.repeat))
         raw = {
             network: statistics.median(protocol_cost(ip, ports[network], address, certs.ca_path) for _ in range(5))
             for network, address in accounts.items()
@@ -182,6 +222,14 @@ def main() -> int:
             for n in accounts
         ]
         print("| baseline minus this code | " + " | ".join(saved) + " |")
+    print(
+        "\n| the window's new logged-in IMAP connection (AccountRuntime.imap_client), median of 3 medians | "
+        + " | ".join(accounts)
+        + " |"
+    )
+    print("|---|" + "---|" * len(accounts))
+    for name in trees:
+        print(f"| {name} | " + " | ".join(ms(statistics.median(connects[name, n])) for n in accounts) + " |")
     costs = " | ".join(ms(raw[n]) for n in accounts)
     print(f"| the protocol alone (TLS, greeting, LOGIN, LOGOUT on a bare socket), median | {costs} |")
     return 0
