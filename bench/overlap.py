@@ -38,9 +38,14 @@ MESSAGES = 200
 RELAY_PORT = 1993
 
 
+def using(tree: Path, env: dict[str, str]) -> dict[str, str]:
+    """The environment of a process running `tree`'s code (-m and -c put the working directory first)."""
+    return {**env, "PYTHONPATH": str(tree), "PYTHONSAFEPATH": "1"}
+
+
 def deskmail_in(tree: Path, env: dict[str, str], *args: str) -> float:
     """Seconds of one whole `deskmail` process run from `tree`'s code."""
-    return timed_process([sys.executable, "-m", "deskmail", *args], {**env, "PYTHONPATH": str(tree)})[0]
+    return timed_process([sys.executable, "-m", "deskmail", *args], using(tree, env))[0]
 
 
 def add_account(email: str, ip: str, port: int, env: dict[str, str], home: Path) -> None:
@@ -121,7 +126,7 @@ print(json.dumps(statistics.median(runs)))
 def runtime_connect(tree: Path, env: dict[str, str], email: str, repeat: int) -> float:
     """Median seconds of the account runtime's new logged-in connection, with `tree`'s code."""
     command = [sys.executable, "-c", CONNECT_CHILD, email, str(repeat)]
-    done = subprocess.run(command, env={**env, "PYTHONPATH": str(tree)}, capture_output=True, text=True, check=True)
+    done = subprocess.run(command, env=using(tree, env), capture_output=True, text=True, check=True)
     return float(json.loads(done.stdout.splitlines()[-1]))
 
 
