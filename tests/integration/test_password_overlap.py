@@ -12,6 +12,7 @@ import socket
 import threading
 import uuid
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,7 @@ from deskmail.core.cancel import NEVER, Cancelled, CancelToken
 from deskmail.core.i18n import _
 from deskmail.core.serverconfig import Protocol, Security, ServerConfig
 from deskmail.core.settings import Settings
-from deskmail.engine import connect, limits
+from deskmail.engine import connect, limits, transport
 from deskmail.engine.accounts import Account
 from deskmail.engine.credentials import LOCKED_MESSAGE, NO_KEYRING_MESSAGE, Credentials, KeyringUnavailable
 from deskmail.engine.paths import Paths
@@ -288,3 +289,49 @@ def test_deskmail_sync_without_a_keyring_says_so_and_leaks_nothing(
     assert first_words in synced.stderr, synced.stderr
     assert "ResourceWarning" not in synced.stderr and "Traceback" not in synced.stderr, synced.stderr
     assert password not in synced.stdout + synced.stderr
+
+
+def test_a_keyring_failure_abandons_a_stalled_handshake(
+    testbed: Any, tmp_path: Path, person: tuple[str, str], events: Events, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A server that accepts TCP and never answers: the keyring's failure is said at once, not after the
+    handshake's timeout (the opening is stopped, its socket closed)."""
+    email, _password = person
+    tcp_connected = threading.Event()
+    real_connect = transport.connect
+
+    def connected(*args: Any, **kwargs: Any) -> socket.socket:
+        sock = real_connect(*args, **kwargs)
+        events.sockets.append(sock)
+        events.note("tcp connected")
+        tcp_connected.set()
+        return sock
+
+    monkeypatch.setattr(transport, "connect", connected)
+
+    def answer(_lookup: Callable[[], str | None]) -> str | None:
+        tcp_connected.wait(GATE)
+        raise keyring.errors.KeyringLocked("Failed to unlock the collection!")
+
+    account = account_of(testbed, email, "imap")
+    silent = replace(account, incoming=replace(account.incoming, host="blackhole.example.test"))
+    settings = Settings(dns_server=testbed.settings.dns_server, extra_ca=testbed.settings.extra_ca, home=tmp_path)
+    runtime = AccountRuntime(silent, Paths.from_settings(settings), settings, gated_credentials(events, answer))
+    raised: list[BaseException] = []
+
+    def connect_now() -> None:
+        try:
+            runtime.imap_client(NEVER)
+        except BaseException as exc:
+            raised.append(exc)
+
+    attempt = threading.Thread(target=connect_now)
+    attempt.start()
+    attempt.join(GATE - 1)  # the handshake alone would wait for the 30 s idle timeout
+    finished = not attempt.is_alive()
+    attempt.join()
+    runtime.close()
+    assert finished, "the stalled handshake was not abandoned when the keyring failed"
+    assert len(raised) == 1 and isinstance(raised[0], KeyringUnavailable) and raised[0].locked
+    assert events.seen == ["keyring asked", "tcp connected"]
+    assert events.all_closed()
