@@ -227,6 +227,12 @@ def main() -> int:
             for n in accounts
         ]
         print("| baseline minus this code | " + " | ".join(saved) + " |")
+        # Runs side by side in time (the order flips every round): the machine's load drifts less between them.
+        paired = [
+            ms(statistics.median(b - t for b, t in zip(runs["baseline", n], runs["this code", n], strict=True)))
+            for n in accounts
+        ]
+        print("| ... the same, median of the differences run by run | " + " | ".join(paired) + " |")
     print(
         "\n| the window's new logged-in IMAP connection (AccountRuntime.imap_client), median of 3 medians | "
         + " | ".join(accounts)
