@@ -20,6 +20,7 @@ from deskmail.engine.credentials import Credentials, KeyringUnavailable
 from deskmail.engine.imap.account import open_session, sync_account
 from deskmail.engine.imap.connector import account_connector
 from deskmail.engine.imap.push import NETWORK_ERRORS
+from deskmail.engine.passwordlookup import PasswordLookup
 from deskmail.engine.paths import Paths
 from deskmail.engine.store import Store
 
@@ -64,12 +65,10 @@ def _sync_one(
     started = time.monotonic()
     result: dict[str, Any] = {"account": account.email, "ok": False}
     try:
-        password = credentials.get(account.email)
-        if password is None:
-            raise _no_password_error(account.email)
         if account.uses_pop3:  # local folders: the account's runtime downloads into them
             from deskmail.engine.runtime import runtime_for
 
+            _password(account, credentials)
             runtime = runtime_for(account, paths, settings, credentials)
             try:
                 report = runtime.sync(progress=None if quiet else _print_progress)
@@ -77,19 +76,17 @@ def _sync_one(
                 runtime.close()
             result.update(report.to_json())
             return _finished(account, result, started, quiet)
-        secret: str | OAuthLogin = password
-        register_secret(password)
-        if account.auth == AUTH_OAUTH2:  # the browser sign-in's HTTP stack is loaded only for such accounts
-            from deskmail.engine.oauth.accounts import login_secret
-
-            secret = login_secret(account, password, credentials, settings)
+        # The keyring is asked while the store opens and the connection is made (TCP, TLS).
+        secret = PasswordLookup(lambda: _login_secret(account, credentials, settings))
         store = Store.open_for(paths, account.email)
-        session = open_session(account_connector(account, secret, settings), CancelToken())
         try:
-            report = sync_account(session, store, progress=None if quiet else _print_progress)
-            unsure = _maybe_sent(store, account.email)
+            session = open_session(account_connector(account, secret, settings), CancelToken())
+            try:
+                report = sync_account(session, store, progress=None if quiet else _print_progress)
+                unsure = _maybe_sent(store, account.email)
+            finally:
+                session.logout()
         finally:
-            session.logout()
             store.close()
         result.update(report.to_json())
         result["may_already_have_been_sent"] = unsure
@@ -145,6 +142,25 @@ def _maybe_sent(store: Store, email: str) -> list[dict[str, str]]:
             )
             print(text.format(account=email, subject=subject), file=sys.stderr)
     return found
+
+
+def _password(account: Account, credentials: Credentials) -> str:
+    """The account's saved password (or refresh token); raises KeyringUnavailable or UserFacingError."""
+    password = credentials.get(account.email)
+    if password is None:
+        raise _no_password_error(account.email)
+    register_secret(password)
+    return password
+
+
+def _login_secret(account: Account, credentials: Credentials, settings: Settings) -> str | OAuthLogin:
+    """What to log in with: the password, or an OAuthLogin around the saved refresh token."""
+    password = _password(account, credentials)
+    if account.auth != AUTH_OAUTH2:
+        return password
+    from deskmail.engine.oauth.accounts import login_secret  # the browser sign-in's HTTP stack: only for these
+
+    return login_secret(account, password, credentials, settings)
 
 
 def _no_password_error(email: str) -> UserFacingError:

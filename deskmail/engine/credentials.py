@@ -177,14 +177,18 @@ class Credentials:
         if backend is not None and not is_safe_backend(backend):
             raise KeyringUnavailable(details=f"keyring backend {type(backend).__module__} refused")
         self._backend = backend
+        self._finding = threading.Lock()
         self._service = service
         self.session = session or SessionCredentials()
 
     def backend(self) -> keyring.backend.KeyringBackend:
         """The safe keyring in use (found on first use); raises KeyringUnavailable."""
-        if self._backend is None:
-            self._backend = find_safe_backend()
-        return self._backend
+        # Connections look their password up in threads of their own (engine/passwordlookup.py):
+        # the first ones of the window start together, and the keyring is found once.
+        with self._finding:
+            if self._backend is None:
+                self._backend = find_safe_backend()
+            return self._backend
 
     def available(self) -> bool:
         """True if a safe keyring can be used now (the wizard asks before offering "Remember password")."""

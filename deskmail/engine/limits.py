@@ -30,6 +30,7 @@ IDLE_TIMEOUT = 30.0  # seconds without a single byte before a connection counts 
 COMMAND_DEADLINE = 120.0  # seconds one IMAP command (or one SMTP reply) may take in total
 BODY_MIN_RATE = 16 * 1024  # bytes per second a message download may not fall below, on average
 CONNECT_DEADLINE = 60.0  # seconds from connecting to logged in (TCP, TLS, greeting, login)
+KEYRING_OVERLAP = 5.0  # seconds an open connection waits for the keyring (longer: it asks to be unlocked)
 
 # -- SMTP: one reply ---------------------------------------------------------------------------
 SMTP_MAX_LINE = 8192  # bytes in one reply line (smtplib's own cap, kept)

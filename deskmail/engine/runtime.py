@@ -32,6 +32,7 @@ from deskmail.engine.imap.session import ImapSession
 from deskmail.engine.imap.sync import ProgressFn, SyncReport
 from deskmail.engine.imap.undo import Done, perform, undo
 from deskmail.engine.imap.wire import ImapError
+from deskmail.engine.passwordlookup import PasswordLookup, open_and_log_in
 from deskmail.engine.paths import Paths
 from deskmail.engine.store.models import Folder, MessageSummary, SpecialUse
 from deskmail.engine.store.reader import Body
@@ -141,22 +142,27 @@ class AccountRuntime:
             )
         return oauth.login_secret(self.account, password, self.credentials, self.settings)
 
+    def password_lookup(self) -> PasswordLookup[Any]:
+        """`_password` asked in a thread of its own while the connection opens (TCP and TLS meanwhile)."""
+        return PasswordLookup(self._password)
+
     def imap_client(self, cancel: CancelToken) -> Any:
         """A new logged-in IMAP connection (TLS verified or pinned), within CONNECT_DEADLINE."""
         connector = importlib.import_module("deskmail.engine.imap.connector")
-        return connector.account_connector(self.account, self._password(), self.settings)(cancel)
+        return connector.account_connector(self.account, self.password_lookup(), self.settings)(cancel)
 
     def smtp_client(self, cancel: CancelToken) -> Any:
         """A new logged-in SMTP submission connection."""
         connect = importlib.import_module("deskmail.engine.connect")
         server = self.account.outgoing
-        smtp = connect.open_smtp(server, self.settings, self.account.policy, cancel)
-        try:
-            connect.login_smtp(smtp, server.username or self.account.email, self._password(), cancel)
-        except BaseException:
-            connect.close_quietly(smtp)
-            raise
-        return smtp
+        password = self.password_lookup()
+        return open_and_log_in(
+            lambda: connect.open_smtp(server, self.settings, self.account.policy, password.watching(cancel)),
+            lambda smtp, secret: connect.login_smtp(smtp, server.username or self.account.email, secret, cancel),
+            connect.close_quietly,
+            password,
+            cancel,
+        )
 
     def _watch_connector(self, token: CancelToken) -> Any:
         try:

@@ -20,6 +20,7 @@ from deskmail.core.errors import ErrorKind, UserFacingError
 from deskmail.core.i18n import _
 from deskmail.engine.imap.sync import ProgressFn, SyncReport
 from deskmail.engine.imap.undo import Done
+from deskmail.engine.passwordlookup import open_and_log_in
 from deskmail.engine.pop3.client import (
     MAX_HEADER_BYTES,
     Pop3Client,
@@ -70,13 +71,14 @@ class Pop3Runtime(AccountRuntime):
     def pop3_client(self, cancel: CancelToken) -> Pop3Client:
         """A new logged-in POP3 connection (TLS verified or pinned)."""
         server = self.account.incoming
-        client = open_pop3(server, self.settings, self.account.policy, cancel)
-        try:
-            login_pop3(client, server.username or self.account.email, self._password(), cancel)
-        except BaseException:
-            client.close()
-            raise
-        return client
+        password = self.password_lookup()
+        return open_and_log_in(
+            lambda: open_pop3(server, self.settings, self.account.policy, password.watching(cancel)),
+            lambda client, secret: login_pop3(client, server.username or self.account.email, secret, cancel),
+            Pop3Client.close,
+            password,
+            cancel,
+        )
 
     def imap_client(self, cancel: CancelToken) -> Any:
         raise _local_only()  # nothing of a POP3 account lives in server folders
