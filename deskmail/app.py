@@ -16,7 +16,6 @@ from deskmail.core.settings import Settings
 from deskmail.engine.accounts import AccountStore
 from deskmail.engine.credentials import Credentials
 from deskmail.engine.logs import setup_file_logging
-from deskmail.engine.pace import share_with_window
 from deskmail.engine.paths import Paths
 from deskmail.engine.prefs import WindowPrefs, use_chosen_language
 from deskmail.qtbridge.tasks import TaskRunner
@@ -111,7 +110,6 @@ def run_app(args: list[str]) -> int:
     app.installEventFilter(FileOpenRequests(launch))
     launch.handle(args)
     settle_interpreter()
-    share_with_window()  # a first sync streaming in lets the window take the GIL (engine/pace.py)
     try:
         status = int(app.exec())
     finally:

@@ -1,4 +1,4 @@
-"""Long loops pause now and then for a window in the same process, and never for the command line."""
+"""Long loops leave the GIL to a window that fell behind, and never pause for the command line."""
 
 from __future__ import annotations
 
@@ -10,31 +10,50 @@ from deskmail.engine import pace
 @pytest.fixture
 def rests(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     slept: list[float] = []
-    monkeypatch.setattr(pace, "_enabled", False)
-    monkeypatch.setattr(pace, "_due", 0.0)
+    monkeypatch.setattr(pace, "_watching", False)
+    monkeypatch.setattr(pace, "_heard", 0.0)
+    monkeypatch.setattr(pace, "_next", 0.0)
     monkeypatch.setattr(pace.time, "sleep", slept.append)
     return slept
 
 
-def test_without_a_window_nothing_pauses(rests: list[float], monkeypatch: pytest.MonkeyPatch) -> None:
-    clock = iter(range(100))
-    monkeypatch.setattr(pace.time, "monotonic", lambda: float(next(clock)))
+@pytest.fixture
+def now(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    clock = [1000.0]
+    monkeypatch.setattr(pace.time, "monotonic", lambda: clock[0])
+    return clock
+
+
+def test_without_a_window_nothing_pauses(rests: list[float], now: list[float]) -> None:
     for _ in range(50):
+        now[0] += 1.0
         pace.pause_if_due()
     assert rests == []
 
 
-def test_with_a_window_each_stretch_of_work_ends_in_a_rest(rests: list[float], monkeypatch: pytest.MonkeyPatch) -> None:
-    now = [100.0]
-    monkeypatch.setattr(pace.time, "monotonic", lambda: now[0])
-    pace.share_with_window()
-    pace.pause_if_due()  # the first call starts the first stretch
-    for _ in range(4):  # within it: no rest
-        now[0] += pace.WORK_SECONDS / 5
+def test_a_window_that_keeps_up_is_not_waited_for(rests: list[float], now: list[float]) -> None:
+    pace.watching(True)
+    for _ in range(50):
+        now[0] += pace.BEAT_MS / 1000
+        pace.heard()
         pace.pause_if_due()
     assert rests == []
+
+
+def test_a_window_behind_gets_rests_until_it_beats_again(rests: list[float], now: list[float]) -> None:
+    pace.watching(True)
+    now[0] += pace.STALE_SECONDS * 2
+    pace.pause_if_due()
+    pace.pause_if_due()  # right after a rest: some work first
+    assert rests == [pace.REST_SECONDS]
     now[0] += pace.WORK_SECONDS
     pace.pause_if_due()
-    assert rests == [pace.REST_SECONDS]
-    pace.pause_if_due()  # a new stretch began after the rest
-    assert rests == [pace.REST_SECONDS]
+    assert rests == [pace.REST_SECONDS] * 2
+    pace.heard()
+    now[0] += pace.WORK_SECONDS
+    pace.pause_if_due()
+    assert len(rests) == 2
+    pace.watching(False)  # the sync ended or the window closed
+    now[0] += 10.0
+    pace.pause_if_due()
+    assert len(rests) == 2
