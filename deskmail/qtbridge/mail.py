@@ -18,6 +18,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from deskmail.core.cancel import CancelToken
 from deskmail.core.errors import ErrorKind, UserFacingError
 from deskmail.core.i18n import _
+from deskmail.engine import pace
 from deskmail.engine.accounts import Account
 from deskmail.engine.store.models import MessageSummary
 from deskmail.engine.store.reader import StoreReader
@@ -117,6 +118,10 @@ class MailController(QObject):
         self._poll = QTimer(self)
         self._poll.setInterval(POLL_MS)
         self._poll.timeout.connect(self.poll)
+        # While a sync runs the window beats, so the sync thread can leave it the GIL (engine/pace.py).
+        self._beat = QTimer(self)
+        self._beat.setInterval(pace.BEAT_MS)
+        self._beat.timeout.connect(pace.heard)
         self._checks: dict[str, QTimer] = {}  # per account: "check for new mail every N minutes"
         self._watching: dict[str, CancelToken] = {}
         self._open_folder: tuple[str, str] | None = None  # (account, folder) the user is looking at
@@ -334,6 +339,8 @@ class MailController(QObject):
             on_progress=lambda value: self._sync_progress(email, value),
         )
         self.syncing[email] = task
+        self._beat.start()
+        pace.watching(True)
         return task
 
     def _sync_progress(self, email: str, value: object) -> None:
@@ -362,6 +369,9 @@ class MailController(QObject):
 
     def _sync_ended(self, email: str) -> None:
         self.syncing.pop(email, None)
+        if not self.syncing:
+            pace.watching(False)
+            self._beat.stop()
         self.sync_state.emit(email, "")
         self.poll()
         runtime = self.runtimes.get(email)
@@ -567,6 +577,8 @@ class MailController(QObject):
                 self.store_changed.emit(email)
 
     def shutdown(self) -> None:
+        self._beat.stop()
+        pace.watching(False)  # a sync still finishing must not wait for a window that is gone
         self.previews.stop_all()
         for token in self._watching.values():
             token.cancel()

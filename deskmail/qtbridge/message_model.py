@@ -64,7 +64,7 @@ class FolderSource:
         self._count = 0  # the last count() the model asked for
 
     def count(self) -> int:
-        self._count = int(self.reader.message_count(self.folder_id))
+        self._count = int(self.reader.visible_count(self.folder_id))  # one row: refreshed after every commit
         return self._count
 
     def page(self, offset: int, limit: int, order: str, ascending: bool) -> list[MessageSummary]:

@@ -101,3 +101,4 @@ def assert_converged(store: Store, mailbox: Mailbox) -> None:
         assert actual[name] == expected[name], f"folder {name} differs"
         folder = store.folder(name)
         assert folder is not None and folder.exists == len(expected[name])
+        assert store.visible_count(folder.id) == store.message_count(folder.id), f"{name}: the kept count is off"

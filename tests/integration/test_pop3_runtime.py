@@ -64,6 +64,7 @@ def test_sync_actions_folders_previews_and_search_work_locally(runtime: Pop3Runt
     assert renamed is not None and renamed.name == "Work"
     trash = store.special_folder(SpecialUse.TRASH)
     assert trash is not None and store.message_count(trash.id) == 1
+    assert all(store.visible_count(f.id) == store.message_count(f.id) for f in store.folders())  # moved locally
     runtime.change_folder("delete", renamed.id)
     assert store.folder("Work") is None and store.pending_ops() == []
     assert runtime.sync().folders[0].added == 0  # gone here, still on the server: never downloaded again

@@ -255,3 +255,52 @@ def test_store_from_the_first_0001_with_its_insert_trigger_is_repaired(tmp_path:
     store.add_messages(folder.id, [headers(1, subject="still searchable")])
     assert [m.uid for m in store.search("searchable")] == [1]
     store.close()
+
+
+def visible_counts(store: Store) -> dict[int, tuple[int, int]]:
+    """Per folder: the count the store keeps, and the one counted from the rows."""
+    return {f.id: (store.visible_count(f.id), store.message_count(f.id)) for f in store.folders()}
+
+
+def assert_counts_kept(store: Store) -> None:
+    assert all(kept == counted for kept, counted in visible_counts(store).values()), visible_counts(store)
+
+
+def test_visible_count_follows_every_change_of_what_a_folder_shows(store: Store) -> None:
+    inbox = store.upsert_folder(FolderInfo("INBOX"))
+    archive = store.upsert_folder(FolderInfo("Archive"))
+    store.add_messages(inbox.id, [headers(uid) for uid in range(1, 8)])
+    store.add_messages(inbox.id, [headers(uid) for uid in range(5, 11)])  # 5-7 again: flags refreshed, not new
+    store.add_messages(archive.id, [headers(1), headers(2)])
+    assert visible_counts(store) == {inbox.id: (10, 10), archive.id: (2, 2)}
+    store.set_hidden(inbox.id, [1, 2, 3], True)  # moved or deleted here, until the server confirms
+    store.set_hidden(inbox.id, [3], True)  # already hidden: no change
+    store.set_hidden(inbox.id, [2], False)  # undone
+    assert store.visible_count(inbox.id) == 8
+    store.set_hidden_by_message_id(archive.id, ["<1@example.test>"], True)
+    assert store.visible_count(archive.id) == 1
+    store.remove_uids(inbox.id, [1, 4, 99])  # one hidden, one shown, one unknown
+    assert store.visible_count(inbox.id) == 7
+    with store.transaction():  # a local (POP3) folder's message moving to another folder
+        store.conn.execute("UPDATE messages SET folder_id = ? WHERE folder_id = ? AND uid = 10", (archive.id, inbox.id))
+    assert visible_counts(store) == {inbox.id: (6, 6), archive.id: (2, 2)}
+    assert_counts_kept(store)
+    store.reset_folder(archive.id, uidvalidity=7)
+    assert store.visible_count(archive.id) == 0
+    store.remove_folder("Archive")
+    assert store.visible_count(archive.id) == 0
+    assert_counts_kept(store)
+
+
+def test_visible_count_of_a_store_from_before_it_is_counted_once(tmp_path: Path) -> None:
+    path = tmp_path / "older.sqlite3"
+    conn = sqlite3.connect(path, isolation_level=None)
+    migrate(conn, [m for m in load_migrations() if m.version <= 10])
+    conn.execute("INSERT INTO folders (name) VALUES ('INBOX')")
+    conn.executemany(
+        "INSERT INTO messages (folder_id, uid, hidden) VALUES (1, ?, ?)", [(uid, int(uid == 3)) for uid in range(1, 6)]
+    )
+    conn.close()
+    store = Store.open(path)
+    assert store.visible_count(1) == store.message_count(1) == 4
+    store.close()

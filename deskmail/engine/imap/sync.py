@@ -20,6 +20,7 @@ from deskmail.core.cancel import NEVER, CancelToken
 from deskmail.core.i18n import ngettext
 from deskmail.core.numbers import grouped
 from deskmail.engine.imap.session import FlagChange, ImapSession, SelectInfo, StatusInfo
+from deskmail.engine.pace import pause_if_due
 from deskmail.engine.store.models import Folder, FolderInfo, MessageHeaders, SpecialUse
 from deskmail.engine.store.writer import Store
 
@@ -293,6 +294,7 @@ class FolderSync:
             flushed = time.monotonic()
 
         def arrived(headers: MessageHeaders) -> None:
+            pause_if_due()  # a window in this process gets the GIL (a no-op in the command line)
             if headers.uid < from_uid:
                 return  # "n:*" also returns the highest UID when nothing is new
             pending.append(headers)

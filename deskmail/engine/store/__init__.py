@@ -13,6 +13,7 @@ Read API (StoreReader; the writer `Store` has it too):
     reader.messages(folder_id, limit=0, offset=0) -> list[MessageSummary]   newest first, hidden excluded
     reader.iter_messages(folder_id, limit=0, offset=0) -> Iterator[...]    the same, row by row (constant memory)
     reader.message_count(folder_id, unread_only=False) -> int
+    reader.visible_count(folder_id) -> int       message_count(folder_id) as the store keeps it (one row)
     reader.message(id) / message_by_uid(folder_id, uid) -> MessageSummary | None
     reader.messages_by_message_id("<id@host>") -> list[MessageSummary]      every folder
     reader.body(message_id) -> Body | None       `.read()` gives the raw RFC 5322 bytes

@@ -140,6 +140,11 @@ class StoreReader:
             sql += " AND seen = 0"
         return int(self.conn.execute(sql, (folder_id,)).fetchone()[0])
 
+    def visible_count(self, folder_id: int) -> int:
+        """`message_count(folder_id)` from the count the store keeps: one row, at any folder size."""
+        row = self.conn.execute("SELECT visible_count FROM folders WHERE id = ?", (folder_id,)).fetchone()
+        return int(row[0]) if row else 0
+
     def messages_after_uid(self, folder_id: int, uid: int, *, unread_only: bool = False) -> list[MessageSummary]:
         """Visible messages with a UID above `uid` (what arrived since), newest first."""
         sql = f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE folder_id = ? AND uid > ? AND hidden = 0"
