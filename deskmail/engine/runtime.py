@@ -240,6 +240,15 @@ class AccountRuntime:
         self._replay_after_sending(cancel)
         return report
 
+    def index_search(self, cancel: CancelToken = NEVER) -> int:
+        """One batch of the full-text index a sync left behind (store/fulltext.py); returns how many rows (0: done).
+
+        Local and short (one transaction of a few thousand rows): a search finds these messages
+        meanwhile too, only slower.
+        """
+        cancel.raise_if_cancelled()
+        return self.store().index_backlog()
+
     def fill_previews(self, folder: str, cancel: CancelToken = NEVER) -> int:
         """One batch of the preview pass for `folder`; returns how many messages it looked at (0: done)."""
         from deskmail.engine.imap.previews import NEWEST, preview_batch

@@ -75,6 +75,8 @@ class Runtime(Protocol):
 
     def watch_open_folder(self, folder: str | None, on_change: Callable[[str], None], cancel: CancelToken) -> None: ...
 
+    def index_search(self, cancel: CancelToken = ...) -> int: ...
+
     def fill_previews(self, folder: str, cancel: CancelToken = ...) -> int: ...
 
     def fill_bodies(self, folder: str, cancel: CancelToken = ..., *, metered: bool = ...) -> int: ...
@@ -362,6 +364,9 @@ class MailController(QObject):
         self.syncing.pop(email, None)
         self.sync_state.emit(email, "")
         self.poll()
+        runtime = self.runtimes.get(email)
+        if runtime is not None:
+            self.previews.index(email, runtime)  # what the sync stored becomes quick to search (also offline)
         if email in self.readers:
             self._watch(email)  # a new account's watcher waited for its first sync (no-op when watching)
         if email in self._again:

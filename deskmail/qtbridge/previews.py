@@ -1,5 +1,9 @@
 """The preview pass on the account's worker: a chain of one-batch tasks that always lets other work go first.
 
+Before it, the same chain builds the search index a sync left behind (engine.runtime.index_search:
+local, quick, and search no longer needs to scan those messages one by one); after every sync,
+whether it reached the server or not.
+
 Once every folder has its previews, the same chain downloads recent bodies for offline reading
 (engine.runtime.fill_bodies), at the same low priority, when `offline` allows it (not on a
 metered network).
@@ -25,6 +29,8 @@ log = logging.getLogger(__name__)
 
 
 class PreviewRuntime(Protocol):
+    def index_search(self, cancel: CancelToken = ...) -> int: ...
+
     def fill_previews(self, folder: str, cancel: CancelToken = ...) -> int: ...
 
     def fill_bodies(self, folder: str, cancel: CancelToken = ..., *, metered: bool = ...) -> int: ...
@@ -49,6 +55,7 @@ class PreviewChain(QObject):
         self.metered = metered  # the connection is metered now (the runtime's settings say whether that stops it)
         self._todo: dict[str, list[str]] = {}
         self._bodies: dict[str, list[str]] = {}  # folders whose recent bodies are still to download
+        self._indexing: set[str] = set()  # accounts whose search index may be behind
         self._runtimes: dict[str, PreviewRuntime] = {}
         self._running: dict[str, Task] = {}
 
@@ -59,6 +66,12 @@ class PreviewChain(QObject):
         self._runtimes[email] = runtime
         if first is not None:
             self.prefer(email, first)
+        self._next(email)
+
+    def index(self, email: str, runtime: PreviewRuntime) -> None:
+        """Bring the account's search index up to date (what its last sync stored), before any preview."""
+        self._indexing.add(email)
+        self._runtimes[email] = runtime
         self._next(email)
 
     def prefer(self, email: str, folder: str) -> None:
@@ -78,6 +91,7 @@ class PreviewChain(QObject):
         self.pause(email)
         self._todo.pop(email, None)
         self._bodies.pop(email, None)
+        self._indexing.discard(email)
         self._runtimes.pop(email, None)
 
     def stop_all(self) -> None:
@@ -95,28 +109,54 @@ class PreviewChain(QObject):
         if email in self._running or runtime is None or self.busy(email):
             return
         todo, bodies = self._todo.get(email), self._bodies.get(email)
-        step: Callable[[str, CancelToken], int]
-        if todo:  # previews for every folder first: the list needs them; bodies are for later
-            queue, step, name = todo, runtime.fill_previews, "previews"
+        if email in self._indexing:
+            task = self._start(email, runtime.index_search, "search-index", lambda rows: self._indexed(email, rows))
+        elif todo:  # previews for every folder first: the list needs them; bodies are for later
+            folder = todo[0]
+            task = self._start(
+                email,
+                lambda cancel: runtime.fill_previews(folder, cancel),
+                "previews",
+                lambda looked: self._batch_done(todo, folder, looked),
+            )
         elif bodies and self.offline(email):
-            metered = self.metered()
-            queue, name = bodies, "offline-bodies"
-            step = lambda folder, cancel: runtime.fill_bodies(folder, cancel, metered=metered)  # noqa: E731
+            folder, metered = bodies[0], self.metered()
+            task = self._start(
+                email,
+                lambda cancel: runtime.fill_bodies(folder, cancel, metered=metered),
+                "offline-bodies",
+                lambda looked: self._batch_done(bodies, folder, looked),
+            )
         else:
             return
-        folder = queue[0]
-        try:
-            task = self.runner.run(
-                lambda cancel, _progress: step(folder, cancel),
-                key=email,
-                name=name,
-                on_finished=lambda looked: self._batch_done(queue, folder, looked),
-                on_failed=lambda error: self._failed(email, error),
-            )
-        except RuntimeError:  # the runner shut down (the app is closing)
+        if task is None:
             return
         self._running[email] = task
         task.ended.connect(lambda: self._ended(email, task))
+
+    def _start(
+        self, email: str, step: Callable[[CancelToken], int], name: str, done: Callable[[object], None]
+    ) -> Task | None:
+        on_failed = self._index_failed if name == "search-index" else self._failed
+        try:
+            return self.runner.run(
+                lambda cancel, _progress: step(cancel),
+                key=email,
+                name=name,
+                on_finished=done,
+                on_failed=lambda error: on_failed(email, error),
+            )
+        except RuntimeError:  # the runner shut down (the app is closing)
+            return None
+
+    def _indexed(self, email: str, rows: object) -> None:
+        if not rows:
+            self._indexing.discard(email)
+
+    def _index_failed(self, email: str, error: object) -> None:
+        """A store that cannot be written (disk full...): search still finds everything; the next sync tries again."""
+        log.info("search index of %s not built: %s", email, error)
+        self._indexing.discard(email)
 
     def _batch_done(self, queue: list[str], folder: str, looked: object) -> None:
         if not looked and folder in queue:

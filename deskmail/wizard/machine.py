@@ -6,22 +6,22 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from deskmail.core.cancel import Cancelled, CancelToken
-from deskmail.core.errors import ErrorKind, Field, UserFacingError
+from deskmail.core.errors import Field, UserFacingError
 from deskmail.core.i18n import N_, _
 from deskmail.core.redact import register_secret
-from deskmail.core.serverconfig import CertificatePin, Protocol, ServerConfig
+from deskmail.core.serverconfig import Protocol, ServerConfig
 from deskmail.engine.accounts import Account, AccountError, DownloadChoices, account_key
 from deskmail.engine.credentials import KeyringUnavailable
 from deskmail.engine.oauth.accounts import with_oauth
 from deskmail.wizard.draft import CheckReportLike, DiscoveryLike, Draft, Job, JobKind, JobSlot, Progress, Services
 from deskmail.wizard.manual import ManualSettings
 from deskmail.wizard.problems import (
-    INCOMING,
-    OUTGOING,
     Problem,
+    check_problem,
     offline_problem,
     problem_for,
     save_problem,
+    trusting,
     unexpected_problem,
 )
 from deskmail.wizard.signin import SignInSteps
@@ -336,12 +336,8 @@ class WizardMachine(SignInSteps):
         if report.ok:
             self._start_save(report)
             return
-        sides = ((INCOMING, report.incoming), (OUTGOING, report.outgoing))
-        errors = tuple((side, result.error) for side, result in sides if result.error is not None)
-        if not errors:  # a failed report without a reason still must not be saved
-            errors = ((INCOMING, UserFacingError(ErrorKind.PROTOCOL_ERROR, _("The check did not finish."))),)
-        side, error = errors[0]
-        self._show_problem(problem_for(error, side, self.draft.candidate, errors[1:]), from_discovery=False)
+        problem = check_problem(report.incoming.error, report.outgoing.error, self.draft.candidate)
+        self._show_problem(problem, from_discovery=False)
 
     # -- Problem ------------------------------------------------------------------------------------
 
@@ -405,11 +401,7 @@ class WizardMachine(SignInSteps):
         problem = self.draft.problem
         if problem is None or not problem.certificates:
             return
-        pins = list(self.draft.policy.pins)
-        for cert in problem.certificates:
-            pins = [p for p in pins if (p.host.lower(), p.port) != (cert.host.lower(), cert.port)]
-            pins.append(CertificatePin(cert.host, cert.port, cert.sha256))
-        self.draft.policy = replace(self.draft.policy, pins=tuple(pins))
+        self.draft.policy = trusting(self.draft.policy, problem)
         self._start_check()
 
     def _edit_settings(self) -> None:

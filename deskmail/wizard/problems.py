@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
 from deskmail.core.errors import ErrorKind, Field, UserFacingError
 from deskmail.core.i18n import N_, _
 from deskmail.core.redact import redact
-from deskmail.core.serverconfig import Candidate, normalise_fingerprint
+from deskmail.core.serverconfig import Candidate, CertificatePin, ConnectionPolicy, normalise_fingerprint
 from deskmail.wizard.steps import LINK_ACTIONS, Action
 from deskmail.wizard.words import TextTable
 
-# Certificate errors whose certificate is shown; only untrusted and expired ones can be trusted.
+# Certificate errors whose certificate is shown; only untrusted and expired ones can be trusted: a pin
+# skips the name check, so a certificate made for another name (or a changed one) is never pinned.
 CERT_KINDS = frozenset({ErrorKind.CERT_UNTRUSTED, ErrorKind.CERT_EXPIRED, ErrorKind.CERT_HOSTNAME})
+TRUSTABLE_KINDS = frozenset({ErrorKind.CERT_UNTRUSTED, ErrorKind.CERT_EXPIRED})
 INCOMING = "incoming"
 OUTGOING = "outgoing"
 # Translators: which of the two servers a problem is about (a label over the problem's text).
@@ -388,7 +390,7 @@ def problem_for(
     rule = RULES.get(error.kind, RULES[ErrorKind.PROTOCOL_ERROR])
     links = _links(candidate, error)
     actions = tuple(a for a in rule.actions if a not in LINK_ACTIONS or a in dict(links))
-    certificates = _certificates(((side, error), *other_errors)) if error.kind in CERT_KINDS else ()
+    certificates = _certificates(error, ((side, error), *other_errors)) if error.kind in CERT_KINDS else ()
     if Action.TRUST_CERTIFICATE in actions and not certificates:
         actions = tuple(a for a in actions if a is not Action.TRUST_CERTIFICATE)
     focus = error.field if error.field is not Field.NONE else focus_field(rule.focus, side)
@@ -408,6 +410,17 @@ def problem_for(
     )
 
 
+def check_problem(
+    incoming: UserFacingError | None, outgoing: UserFacingError | None, candidate: Candidate | None
+) -> Problem:
+    """The Problem page for a failed check of both servers: the incoming server's error first."""
+    errors = tuple((side, error) for side, error in ((INCOMING, incoming), (OUTGOING, outgoing)) if error is not None)
+    if not errors:  # a failed report without a reason still must not be saved
+        errors = ((INCOMING, UserFacingError(ErrorKind.PROTOCOL_ERROR, _("The check did not finish."))),)
+    side, error = errors[0]
+    return problem_for(error, side, candidate, errors[1:])
+
+
 def _links(candidate: Candidate | None, error: UserFacingError) -> tuple[tuple[Action, str], ...]:
     """Web pages that may help: the error's own link first, then what discovery found."""
     if candidate is None:
@@ -423,15 +436,37 @@ def _links(candidate: Candidate | None, error: UserFacingError) -> tuple[tuple[A
     return tuple((action, url) for action, url in pairs if url.startswith(("https://", "http://")))
 
 
-def _certificates(errors: tuple[tuple[str, UserFacingError], ...]) -> tuple[CertificateInfo, ...]:
-    """The certificates to trust in one go (both servers often share one), without duplicates."""
+def _certificates(
+    first: UserFacingError, errors: tuple[tuple[str, UserFacingError], ...]
+) -> tuple[CertificateInfo, ...]:
+    """The certificates to trust in one go (both servers often share one), without duplicates.
+
+    Next to a certificate that can be trusted, only others that can: the other server's certificate
+    made for a wrong name must never be pinned by the same click; its own problem comes after.
+    """
+    kinds = TRUSTABLE_KINDS if first.kind in TRUSTABLE_KINDS else CERT_KINDS
     found: dict[tuple[str, int], CertificateInfo] = {}
     for _side, error in errors:
-        if error.kind in CERT_KINDS:
+        if error.kind in kinds:
             info = CertificateInfo.from_data(error.data)
             if info is not None:
                 found.setdefault((info.host.lower(), info.port), info)
     return tuple(found.values())
+
+
+def trusting(policy: ConnectionPolicy, problem: Problem) -> ConnectionPolicy:
+    """`policy` with the problem's certificates pinned by SHA-256, replacing older pins for the same server.
+
+    Only for a problem that offers "Trust this certificate" (an unknown or expired certificate); any other
+    problem leaves the policy as it was, so a wrong name or a changed certificate is never pinned.
+    """
+    if Action.TRUST_CERTIFICATE not in problem.actions or problem.kind not in TRUSTABLE_KINDS:
+        return policy
+    pins = list(policy.pins)
+    for cert in problem.certificates:
+        pins = [p for p in pins if (p.host.lower(), p.port) != (cert.host.lower(), cert.port)]
+        pins.append(CertificatePin(cert.host, cert.port, cert.sha256))
+    return replace(policy, pins=tuple(pins))
 
 
 def _details(errors: tuple[tuple[str, UserFacingError], ...]) -> str:

@@ -92,3 +92,32 @@ def test_a_failure_stops_the_chain_quietly(qtbot: QtBot, runner: TaskRunner) -> 
     qtbot.waitUntil(lambda: chain.pending(KEY) == [], timeout=5000)
     qtbot.wait(100)
     assert runtime.log == ["INBOX"]  # no retry loop: the next sync asks again
+
+
+class Indexing(Batches):
+    """Also a search index behind by `behind` rows, indexed `batch` at a time."""
+
+    def __init__(self, left: dict[str, int], behind: int, batch: int = 2) -> None:
+        super().__init__(left)
+        self.behind, self.batch = behind, batch
+
+    def index_search(self, cancel: CancelToken = CancelToken()) -> int:  # noqa: B008
+        cancel.raise_if_cancelled()
+        done = min(self.batch, self.behind)
+        self.behind -= done
+        self.log.append(f"index {done}")
+        return done
+
+
+def test_the_search_index_is_built_first_in_batches_then_the_previews(qtbot: QtBot, runner: TaskRunner) -> None:
+    runtime = Indexing({"INBOX": 1}, behind=5)
+    syncing = {KEY}
+    chain = PreviewChain(runner, lambda email: email in syncing)
+    chain.index(KEY, runtime)
+    qtbot.wait(100)
+    assert runtime.log == []  # not while the sync runs
+    syncing.clear()
+    chain.index(KEY, runtime)  # the sync ended
+    chain.add(KEY, runtime, ["INBOX"])  # its report
+    qtbot.waitUntil(lambda: chain.pending(KEY) == [], timeout=5000)
+    assert runtime.log == ["index 2", "index 2", "index 1", "index 0", "INBOX", "INBOX done"]

@@ -11,18 +11,21 @@ from typing import Any
 
 import keyring
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QMessageBox
 from pytestqt.qtbot import QtBot
 
+from deskmail.core.serverconfig import CertificatePin
 from deskmail.engine.accounts import account_key
 from deskmail.engine.credentials import SERVICE
 from deskmail.engine.paths import Paths
-from deskmail.engine.prefs import REMOTE_ASK
+from deskmail.engine.prefs import REMOTE_ASK, RemoteContentPrefs
 from deskmail.engine.store.writer import account_dir
 from deskmail.qtbridge.tasks import TaskRunner
 from deskmail.ui.mail.view import MailView, make_mail_view
 from deskmail.ui.main_window import MainWindow
 from deskmail.ui.settings.account import AccountSettings
+from deskmail.ui.settings.certificate import CertificateQuestion
 from deskmail.ui.settings.window import SettingsWindow
 
 from .test_mail_testbed import PIXEL_HOST, PNG, message, open_subject, open_window, view_of
@@ -267,11 +270,89 @@ def test_server_settings_are_checked_before_they_are_saved(
     assert view.model.source is not source or getattr(source, "reader", None) is view.controller.reader(email)
 
 
+def servers_tab_with_host(qtbot: QtBot, window: MainWindow, email: str, host: str) -> AccountSettings:
+    """Settings › the account › Servers, with `host` typed as the incoming server."""
+    page = account_page(open_settings(qtbot, window), email)
+    page.tabs.setCurrentIndex(2)
+    page.incoming.host.selectAll()
+    qtbot.keyClicks(page.incoming.host, host)
+    return page
+
+
+def check_servers_and_wait_for_the_question(qtbot: QtBot, page: AccountSettings) -> CertificateQuestion:
+    page.servers_button.click()
+    qtbot.waitUntil(lambda: page.certificate_question is not None, timeout=WAIT_MS)
+    box = page.certificate_question
+    assert box is not None
+    qtbot.waitUntil(box.isVisible)
+    return box
+
+
+def test_a_self_signed_certificate_is_trusted_only_by_choice_and_a_changed_one_refused(
+    qtbot: QtBot, window: MainWindow, testbed: Any, dovecot_factory: Any, mailbox: tuple[str, str]
+) -> None:
+    email, password = mailbox
+    own = dovecot_factory(cert=testbed.certs.untrusted("*.example.test"), users={email: password})
+    view = view_of(window)
+    page = servers_tab_with_host(qtbot, window, email, own.host)
+
+    # The wizard's question, in its words: the certificate to look at, "Go back" the default.
+    box = check_servers_and_wait_for_the_question(qtbot, page)
+    assert box.view.title.text() == "The server's identity could not be confirmed"
+    assert box.trust_button is not None and box.trust_button.text() == "Trust this certificate"
+    assert box.back_button.isDefault() and box.back_button.hasFocus()
+    assert [c.host for c in box.problem.certificates] == [own.host]
+    sha256 = box.problem.certificates[0].sha256
+    assert box.view.certificates.isVisibleTo(box)
+    qtbot.keyClick(box, Qt.Key.Key_Return)  # Enter never trusts a certificate
+    qtbot.waitUntil(lambda: page.certificate_question is None)
+    assert page.window().focusWidget() is page.incoming.host  # back at the server name, the field to check
+    assert "not changed" in page.servers_check.text.text()
+    assert saved(window, email).incoming.host == testbed.mail.host and saved(window, email).policy.pins == ()
+
+    # Trusted by choice: pinned by SHA-256 for exactly this server, checked again, then saved and used.
+    box = check_servers_and_wait_for_the_question(qtbot, page)
+    assert box.trust_button is not None
+    box.trust_button.click()
+    qtbot.waitUntil(lambda: "saved" in page.servers_check.text.text(), timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: saved(window, email).incoming.host == own.host, timeout=WAIT_MS)
+    assert saved(window, email).policy.pins == (CertificatePin(own.host, 993, sha256),)
+    qtbot.waitUntil(lambda: view.controller.account(email).policy.pins != (), timeout=WAIT_MS)
+
+    # Later the server shows another certificate: refused with the wizard's words, never offered to trust.
+    own.stop()
+    own.cert = testbed.certs.untrusted("*.example.test")
+    own.start()
+    box = check_servers_and_wait_for_the_question(qtbot, page)
+    assert box.view.title.text() == "The server's certificate has changed"
+    assert box.trust_button is None and box.back_button.isDefault()
+    assert "not the one you chose to trust" in box.view.message.text()
+    qtbot.keyClick(box, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: page.certificate_question is None)
+    assert "not changed" in page.servers_check.text.text()
+    assert saved(window, email).policy.pins == (CertificatePin(own.host, 993, sha256),)
+
+
+def test_a_certificate_for_another_name_is_never_offered_to_trust(
+    qtbot: QtBot, window: MainWindow, testbed: Any, dovecot_factory: Any, mailbox: tuple[str, str]
+) -> None:
+    email, password = mailbox
+    other = dovecot_factory(cert=testbed.certs.wrong_host(), users={email: password})
+    page = servers_tab_with_host(qtbot, window, email, other.host)
+    box = check_servers_and_wait_for_the_question(qtbot, page)
+    assert box.view.title.text() == "The server gave a different name"
+    assert box.trust_button is None
+    box.back_button.click()
+    qtbot.waitUntil(lambda: page.certificate_question is None)
+    assert saved(window, email).policy.pins == () and saved(window, email).incoming.host == testbed.mail.host
+
+
 def test_remote_content_ask_each_time_overrides_allowed_senders(
     qtbot: QtBot, window: MainWindow, testbed: Any, mailbox: tuple[str, str]
 ) -> None:
     view = view_of(window)
     view.reading.allowed_senders.add(testbed.user)  # Alice was allowed before
+    view.reading.prefs.allow(testbed.user)
     dialog = open_settings(qtbot, window)
     dialog.general.remote_ask.setChecked(True)
     open_subject(qtbot, view, "HTML news")
@@ -279,10 +360,39 @@ def test_remote_content_ask_each_time_overrides_allowed_senders(
     assert not view.reading_pane.remote_bar.isHidden()
     assert testbed.web.count(host=PIXEL_HOST) == 0
 
+    # Asked for every sender: the bar offers this one time only, never a per-sender choice that would
+    # silently do nothing; Settings says the allowed sender is asked for too.
+    assert bar_choices(view) == ["Show images"]
+    assert dialog.general.allowed_count.text() == (
+        "Allowed: 1 sender. While Deskmail always asks first, it asks for this one too."
+    )
+
     dialog.general.remote_allowed.setChecked(True)
+    assert bar_choices(view) == ["Show images", "Always for this sender"]  # the bar on screen follows at once
+    assert dialog.general.allowed_count.text() == "Allowed: 1 sender."
     open_subject(qtbot, view, "Plain hello")
     open_subject(qtbot, view, "HTML news")
     qtbot.waitUntil(lambda: testbed.web.count(host=PIXEL_HOST, path="/pixel.png") >= 1, timeout=WAIT_MS)
+
+
+def bar_choices(view: MailView) -> list[str]:
+    return [button.text() for button in view.reading_pane.remote_bar.buttons]
+
+
+def test_show_images_while_asking_for_every_sender_remembers_no_sender(
+    qtbot: QtBot, window: MainWindow, testbed: Any
+) -> None:
+    view = view_of(window)
+    dialog = open_settings(qtbot, window)
+    dialog.general.remote_ask.setChecked(True)
+    open_subject(qtbot, view, "HTML news")
+    assert bar_choices(view) == ["Show images"]
+    view.reading_pane.remote_bar.buttons[0].click()
+    qtbot.waitUntil(lambda: testbed.web.count(host=PIXEL_HOST, path="/pixel.png") >= 1, timeout=WAIT_MS)
+    view.reading.show_remote(True)  # even asked to remember (an old shortcut), it stays this time only
+    qtbot.waitUntil(lambda: testbed.web.count(host=PIXEL_HOST, path="/pixel.png") >= 2, timeout=WAIT_MS)
+    assert view.reading.allowed_senders == set()
+    assert RemoteContentPrefs(window.context.paths).load() == set()
 
 
 def test_notifications_off_leaves_new_mail_in_the_status_bar_only(qtbot: QtBot, window: MainWindow) -> None:

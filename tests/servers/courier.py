@@ -1,4 +1,6 @@
-"""A private Courier IMAP (993 implicit TLS) beside Dovecot: a second real server with other habits.
+"""A private Courier IMAP beside Dovecot: a second real server with other habits.
+
+Ports: 993 implicit TLS, 143 STARTTLS, and 1143 like 143 but without STARTTLS (fail-closed tests).
 
 Courier keeps folders under the `INBOX.` namespace (delimiter "."), sends no UIDNEXT on SELECT, has
 no CONDSTORE/QRESYNC/MOVE/SPECIAL-USE and refuses APPEND to a mailbox selected read-only.
@@ -62,10 +64,24 @@ mount -t tmpfs tmpfs /run
 mkdir -p /run/courier/authdaemon /var/lib/courier
 echo "deskmailbed:x:$UID_:$UID_::/nonexistent:/usr/sbin/nologin" >> /etc/passwd
 echo "deskmailbed:x:$UID_:" >> /etc/group
+# STARTTLS: imaplogin starts couriertls as the mail user "courier" (so Debian builds it), which needs a
+# passwd entry, the certificate and a writable TLS session cache. Without them STARTTLS said OK, then
+# "NO STARTTLS failed: 500 Error starting couriertls" in plain text: why the bed once served 993 only.
+echo "courier:x:$UID_:$UID_::/var/lib/courier:/usr/sbin/nologin" >> /etc/passwd
+echo "courier:x:$UID_:" >> /etc/group
 /usr/sbin/authdaemond start
 i=0; while [ ! -S /run/courier/authdaemon/socket ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i+1)); done
 set -a; . /etc/courier/imapd; . /etc/courier/imapd-ssl; set +a
 TLS_CERTFILE=/etc/courier/imapd.pem
+if [ -n "$TLS_CACHEFILE" ]; then
+  : > "$TLS_CACHEFILE"; chown courier:courier "$TLS_CACHEFILE"; chmod 600 "$TLS_CACHEFILE"
+fi
+# 143 with STARTTLS, as Debian's imapd script runs it (IMAP_STARTTLS from IMAPDSTARTTLS); 1143 the same
+# without STARTTLS: a server that must be refused before any password is sent.
+for PORT_STARTTLS in 143:YES 1143:NO; do
+  IMAP_STARTTLS=${PORT_STARTTLS#*:} /usr/sbin/couriertcpd -address=$IP -nodnslookup -noidentlookup -maxprocs=100 \
+    -maxperip=100 ${PORT_STARTTLS%:*} /usr/lib/courier/courier/imaplogin /usr/bin/imapd Maildir &
+done
 exec /usr/sbin/couriertcpd -address=$IP -nodnslookup -noidentlookup -maxprocs=100 -maxperip=100 993 \
   /usr/bin/couriertls -server -tcpd /usr/lib/courier/courier/imaplogin /usr/bin/imapd Maildir
 """
@@ -137,7 +153,8 @@ class Courier:
         self.directory = directory
         self.name = name
         self.imaps_port: int | None = 993
-        self.imap_port = 0  # no STARTTLS listener: the bed tests Courier over implicit TLS only
+        self.imap_port = 143  # STARTTLS
+        self.no_starttls_port = 1143  # like 143, but offers no STARTTLS (and takes passwords in plain text)
         self.users: dict[str, str] = {}
         self.log = procs.register_log(name, directory / "courier.log")
         self._proc: subprocess.Popen[bytes] | None = None
@@ -229,6 +246,7 @@ class Courier:
         pem = conf / "imapd.pem"
         pem.write_bytes(self.cert.key_path.read_bytes() + self.cert.cert_path.read_bytes())
         pem.chmod(0o600)
+        shutil.chown(pem, MAIL_UID, MAIL_UID)  # the "courier" user of the run script reads it for STARTTLS
         self._write_userdb()
         script = self.directory / "run.sh"
         script.write_text(_RUN_SCRIPT)
@@ -249,15 +267,21 @@ class Courier:
             self._proc = None
             procs.wait_until(self._port_closed, f"Courier on {self.ip} to close its port")
 
+    def _ports(self) -> tuple[int, ...]:
+        return (993, self.imap_port, self.no_starttls_port)
+
     def _port_closed(self) -> bool:
-        with contextlib.suppress(OSError), socket.create_connection((self.ip, 993), timeout=0.2):
-            return False
+        for port in self._ports():
+            with contextlib.suppress(OSError), socket.create_connection((self.ip, port), timeout=0.2):
+                return False
         return True
 
     def _ready(self) -> bool:
         try:
-            with socket.create_connection((self.ip, 993), timeout=0.2):
-                return (self.directory / "var-upper").exists()
+            for port in self._ports():
+                with socket.create_connection((self.ip, port), timeout=0.2):
+                    pass
+            return (self.directory / "var-upper").exists()
         except OSError:
             return False
 

@@ -17,6 +17,7 @@ Read API (StoreReader; the writer `Store` has it too):
     reader.messages_by_message_id("<id@host>") -> list[MessageSummary]      every folder
     reader.body(message_id) -> Body | None       `.read()` gives the raw RFC 5322 bytes
     reader.search("words", folder_id=None, limit=200) -> list[MessageSummary]  FTS5, prefix match
+    reader.search_backlog() -> int               messages not in the search index yet (search finds them too)
     reader.suggest_addresses("ali", limit=10) -> list[AddressSuggestion]
     reader.pending_ops() -> list[PendingOp]
     reader.uids_needing_preview(folder_id, newest=1000, limit=100) -> list[int]   for the preview pass
@@ -28,6 +29,9 @@ exists, unread, uidvalidity, uidnext, highestmodseq. MessageSummary: id (stable 
 uid, flags (tuple, e.g. ("\\Seen",)), seen/flagged/answered properties, subject, from_name,
 from_addr, to_addrs, cc_addrs (decoded text), date (Unix seconds), size, message_id, in_reply_to,
 refs (space separated), has_attachments, preview, modseq.
+
+Search index: a header sync only stores rows; `store.index_backlog()` adds them to the FTS5 index
+later, one short transaction a batch (the window's worker in idle time), see fulltext.py.
 
 Schema changes: add `sql/NNNN_name.sql` with the next number (never edit a landed file); it runs
 once, in a transaction, when a store is opened. Writes happen only through `Store` on the account's

@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from deskmail.engine.store import fulltext
 from deskmail.engine.store.models import AddressSuggestion, Folder, MessageSummary, PendingOp, SpecialUse
 from deskmail.engine.uidset import expand
 
@@ -63,6 +65,7 @@ def connect(path: Path, *, readonly: bool) -> sqlite3.Connection:
     conn.execute("PRAGMA foreign_keys = ON")
     conn.execute("PRAGMA busy_timeout = 5000")
     conn.execute("PRAGMA temp_store = MEMORY")
+    fulltext.register(conn)
     return conn
 
 
@@ -232,10 +235,31 @@ class StoreReader:
     def search(
         self, query: str, folder_id: int | None = None, limit: int = 200, *, newest_first: bool = False
     ) -> list[MessageSummary]:
-        """Full-text search over subject, people and fetched body text; best matches (or newest) first."""
+        """Full-text search over subject, people and fetched body text; best matches (or newest) first.
+
+        Rows the background indexing has not reached yet are matched one by one (store/fulltext.py),
+        after the ranked ones; both in one snapshot, so a batch indexed in between is neither
+        missed nor found twice.
+        """
         match = _fts_query(query)
         if not match:
             return []
+        with self._snapshot():
+            indexed = self._search_index(match, folder_id, limit, newest_first=newest_first)
+            behind = self._search_backlog(query, folder_id, limit)
+        if not behind:
+            return indexed
+        if newest_first:
+            return sorted([*indexed, *behind], key=lambda m: m.date, reverse=True)[:limit]
+        return [*indexed, *behind][:limit]
+
+    def search_backlog(self) -> int:
+        """How many messages the search index does not hold yet (search still finds them)."""
+        return fulltext.backlog_count(self.conn)
+
+    def _search_index(
+        self, match: str, folder_id: int | None, limit: int, *, newest_first: bool
+    ) -> list[MessageSummary]:
         sql = (
             f"SELECT {_SEARCH_COLUMNS} FROM message_search s "
             "JOIN messages m ON m.id = s.rowid WHERE message_search MATCH ? AND m.hidden = 0"
@@ -253,6 +277,33 @@ class StoreReader:
         else:
             sql += " ORDER BY rank, m.date DESC LIMIT ?"
         return [_message(row) for row in self.conn.execute(sql, params)]
+
+    def _search_backlog(self, query: str, folder_id: int | None, limit: int) -> list[MessageSummary]:
+        """Matches among the rows not indexed yet, newest first (none: the common case, one range lookup)."""
+        # Unary + keeps the folder's indexes out: the backlog is a range of ids, usually empty.
+        sql = (
+            f"SELECT {_SEARCH_COLUMNS} FROM messages m LEFT JOIN bodies b ON b.message_id = m.id "
+            f"WHERE m.id > {fulltext.BACKLOG_START} AND +m.hidden = 0"
+        )
+        params: list[Any] = []
+        if folder_id is not None:
+            sql += " AND +m.folder_id = ?"
+            params.append(folder_id)
+        sql += f" AND {fulltext.MATCH_FUNCTION}(?, {fulltext.HEADS}, b.text) ORDER BY m.date DESC LIMIT ?"
+        params += [query, limit]
+        return [_message(row) for row in self.conn.execute(sql, params)]
+
+    @contextmanager
+    def _snapshot(self) -> Iterator[None]:
+        """Several reads that must see the same commit (inside a write transaction they do already)."""
+        if self.conn.in_transaction:
+            yield
+            return
+        self.conn.execute("BEGIN")
+        try:
+            yield
+        finally:
+            self.conn.execute("COMMIT")
 
     def suggest_addresses(self, prefix: str, limit: int = 10) -> list[AddressSuggestion]:
         """Addresses or names starting with `prefix`, people written to first, then the most seen."""

@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import quote
 
 from deskmail.engine.paths import Paths
+from deskmail.engine.store import fulltext
 from deskmail.engine.store.models import Folder, FolderInfo, MessageHeaders
 from deskmail.engine.store.reader import StoreReader, connect
 from deskmail.engine.store.schema import migrate
@@ -44,10 +45,6 @@ _INSERT_MESSAGE = (
     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
     "ON CONFLICT (folder_id, uid) DO UPDATE SET modseq = excluded.modseq, flags = excluded.flags, "
     "seen = excluded.seen, flagged = excluded.flagged, answered = excluded.answered"
-)
-_INDEX_NEW = (
-    "INSERT INTO message_search (rowid, subject, people, body) SELECT id, subject, "
-    "from_name || ' ' || from_addr || ' ' || to_addrs || ' ' || cc_addrs, '' FROM messages WHERE id > ?"
 )
 _UPDATE_FLAGS = (
     "UPDATE messages SET flags = ?, seen = ?, flagged = ?, answered = ?, modseq = max(modseq, ?) "
@@ -202,12 +199,18 @@ class Store(StoreReader):
         rows = [(folder_id, *_flag_columns_of(h.flags), *_HEADER_VALUES(h)) for h in given]
         people = [(name, address, h.date) for h in given for name, address in h.people]
         with self.transaction():
-            # New rows get ids above the current maximum: index exactly those, in one statement.
+            # New rows get ids above the current maximum: they join the search backlog, indexed
+            # later off the sync's path (fulltext.py).
             before = int(self.conn.execute("SELECT coalesce(max(id), 0) FROM messages").fetchone()[0])
             self.conn.executemany(_INSERT_MESSAGE, rows)
-            self.conn.execute(_INDEX_NEW, (before,))
+            self.conn.execute(fulltext.BEHIND_FROM, (before,))
             self._note(people, sent=False)
         return len(rows)
+
+    def index_backlog(self, limit: int = fulltext.INDEX_BATCH) -> int:
+        """Add up to `limit` rows not in the search index yet, in one transaction; returns how many (0: done)."""
+        with self.transaction():
+            return fulltext.index_batch(self.conn, limit)
 
     def set_sizes(self, folder_id: int, sizes: Iterable[tuple[int, int]]) -> None:
         """Fill in (uid, size) of messages stored before their size was known."""
@@ -324,6 +327,7 @@ class Store(StoreReader):
     def set_body_text(self, message_id: int, text: str, preview: str = "") -> None:
         """Plain text of a parsed body: searchable from now on; `preview` shows in the list."""
         with self.transaction():
+            # A row not indexed yet has no search row to update: its batch reads the text from bodies.
             self.conn.execute("UPDATE bodies SET text = ? WHERE message_id = ?", (text, message_id))
             self.conn.execute("UPDATE message_search SET body = ? WHERE rowid = ?", (text, message_id))
             if preview:

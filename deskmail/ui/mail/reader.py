@@ -201,6 +201,9 @@ class ReadingPane(QWidget):
         self.date = QLabel()
         self.date.setStyleSheet("color: palette(placeholder-text);")
         self.remote_bar = MessageBar("info", "remote", closable=False)
+        # "Always for this sender" only while allowed senders are used: when the person chose to be asked
+        # for every sender, a per-sender choice would silently do nothing (or override their choice).
+        self.offer_allow_sender = True
         self.body.link_clicked.connect(self._link)
         self.body.link_hovered.connect(self.link_hovered)
         self.attachments = AttachmentStrip()
@@ -247,17 +250,23 @@ class ReadingPane(QWidget):
         self.body.use_page_colours(rendered.is_html)
         self.body.setHtml(rendered.body_html)
         self._set_attachments(rendered.attachments)
-        if rendered.remote_blocked:
-            self.remote_bar.show_message(
-                _("Remote images are hidden to protect your privacy."),
-                [
-                    (_("Show images"), lambda: self.show_remote.emit(False)),
-                    (_("Always for this sender"), lambda: self.show_remote.emit(True)),
-                ],
-            )
-        else:
-            self.remote_bar.hide()
+        self._show_remote_bar()
         self.stack.setCurrentWidget(self.content)
+
+    def set_offer_allow_sender(self, offer: bool) -> None:
+        """Settings › General changed how remote content is asked for: the bar on screen follows at once."""
+        self.offer_allow_sender = offer
+        if not self.remote_bar.isHidden():
+            self._show_remote_bar()
+
+    def _show_remote_bar(self) -> None:
+        if self.rendered is None or not self.rendered.remote_blocked:
+            self.remote_bar.hide()
+            return
+        choices = [(_("Show images"), lambda: self.show_remote.emit(False))]
+        if self.offer_allow_sender:
+            choices.append((_("Always for this sender"), lambda: self.show_remote.emit(True)))
+        self.remote_bar.show_message(_("Remote images are hidden to protect your privacy."), choices)
 
     def add_remote_images(self, images: dict[str, QImage]) -> None:
         """Images fetched after the person allowed remote content: lay the body out again with them."""

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
+import shiboken6
 from PySide6.QtCore import QStandardPaths, Qt, QTimer, QUrl
 from PySide6.QtGui import QDesktopServices, QImage
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
@@ -59,7 +60,7 @@ class ReadingController:
         self._task: Task | None = None
         self.failed: MessageSummary | None = None  # the message on screen could not be loaded
         self.allowed_senders: set[str] = set()
-        self.remote_mode = REMOTE_ALLOWED_SENDERS  # Settings › General; REMOTE_ASK ignores the allowed senders
+        self._remote_mode = REMOTE_ALLOWED_SENDERS  # Settings › General; REMOTE_ASK ignores the allowed senders
         self.prefs = RemoteContentPrefs(view.context.paths)
         view.context.runner.run(lambda c, p: self.prefs.load(), name="load-prefs", on_finished=self._prefs_loaded)
         pane.show_remote.connect(self.show_remote)
@@ -71,6 +72,16 @@ class ReadingController:
         self._mark_timer.timeout.connect(self._mark_read)
         self.window_wanted: int | None = None  # a message to open in its own window once it has loaded
         self.windows: list[QWidget] = []
+
+    @property
+    def remote_mode(self) -> str:
+        return self._remote_mode
+
+    @remote_mode.setter
+    def remote_mode(self, mode: str) -> None:
+        self._remote_mode = mode
+        if shiboken6.isValid(self.pane):  # the saved choice may arrive after the window closed
+            self.pane.set_offer_allow_sender(mode != REMOTE_ASK)
 
     @property
     def raw(self) -> bytes | None:
@@ -214,7 +225,7 @@ class ReadingController:
         summary, body = self.pane.summary, self.body
         if summary is None or body is None:
             return
-        if remember and summary.from_addr:
+        if remember and summary.from_addr and self.remote_mode != REMOTE_ASK:
             sender = summary.from_addr.lower()
             self.allowed_senders.add(sender)
             self.view.context.runner.run(lambda c, p: self.prefs.allow(sender), name="remember-remote")

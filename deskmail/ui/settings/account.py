@@ -11,6 +11,7 @@ from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
+    QDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -35,12 +36,14 @@ from deskmail.engine.credentials import KeyringUnavailable
 from deskmail.qtbridge.tasks import Progress
 from deskmail.ui.context import AppContext
 from deskmail.ui.direction import align_text_to_window
+from deskmail.ui.settings.certificate import CERTIFICATE_PROBLEMS, CertificateQuestion
 from deskmail.ui.settings.checking import CheckRow, problem_text
 from deskmail.ui.settings.spin import CountSpin
 from deskmail.ui.wizard.common import error_line, heading, paragraph, show_error
 from deskmail.ui.wizard.pop3_page import DownloadChoicesFields
 from deskmail.ui.wizard.settings_pages import ServerFields
 from deskmail.wizard.manual import AUTH_CHOICES, ManualSettings
+from deskmail.wizard.problems import INCOMING, OUTGOING, Problem, check_problem, trusting
 
 SAVE_DELAY_MS = 500  # typing a name or signature: save once the person pauses
 
@@ -50,8 +53,12 @@ def checked_account(account: Account, candidate: Candidate, report: object) -> A
     incoming, outgoing = candidate.incoming, candidate.outgoing or account.outgoing
     worked_in = getattr(getattr(report, "incoming", None), "username", "")
     worked_out = getattr(getattr(report, "outgoing", None), "username", "")
+    # Only the pins of the servers in use stay: a certificate trusted for a server given up is forgotten.
+    servers = {(server.host.lower(), server.port) for server in (incoming, outgoing)}
+    pins = tuple(pin for pin in account.policy.pins if (pin.host.lower(), pin.port) in servers)
     return replace(
         account,
+        policy=replace(account.policy, pins=pins),
         incoming=replace(incoming, username=worked_in) if worked_in else incoming,
         outgoing=replace(outgoing, username=worked_out) if worked_out else outgoing,
         source="manual" if (incoming, outgoing) != (account.incoming, account.outgoing) else account.source,
@@ -329,6 +336,7 @@ class AccountSettings(QWidget):
         self.servers_button = QPushButton(_("Check and save settings"))
         self.servers_button.setAutoDefault(False)
         self.servers_button.clicked.connect(self.change_servers)
+        self.certificate_question: CertificateQuestion | None = None
         row = QHBoxLayout()
         row.addWidget(paragraph(_("Change these only if your provider tells you to.")), 1)
         row.addWidget(self.servers_button)
@@ -360,11 +368,11 @@ class AccountSettings(QWidget):
                 return
             policy = ConnectionPolicy(pins=policy.pins, allow_plaintext=True)
         candidate = self.manual.to_candidate(self.account.provider)
-        account, settings, credentials = (
-            replace(self.account, policy=policy),
-            self.context.settings,
-            self.context.credentials,
-        )
+        self._check_servers(replace(self.account, policy=policy), candidate)
+
+    def _check_servers(self, account: Account, candidate: Candidate) -> None:
+        """Check `candidate` with `account`'s password and policy; saved (with that policy) only if it works."""
+        settings, credentials = self.context.settings, self.context.credentials
 
         def work(cancel: CancelToken, progress: Progress) -> object:
             from deskmail.engine.validate import check_account
@@ -405,9 +413,32 @@ class AccountSettings(QWidget):
             self.servers_check.say(
                 _("{problem} Your saved settings were not changed.").format(problem=problem_text(errors[0])), ok=False
             )
+            incoming, outgoing = (getattr(getattr(report, side, None), "error", None) for side in (INCOMING, OUTGOING))
+            problem = check_problem(incoming, outgoing, candidate)
+            if problem.kind in CERTIFICATE_PROBLEMS:
+                self._ask_about_certificate(account, candidate, problem)
             return
         self._save(checked_account(account, candidate, report))
         self.servers_check.say(_("These settings work and are saved."))
+
+    def _ask_about_certificate(self, account: Account, candidate: Candidate, problem: Problem) -> None:
+        """As in the wizard: the certificate and the risk in plain words, "Go back" by default; trusting pins
+        exactly this certificate (SHA-256) and checks again; saved only when that check works."""
+        box = CertificateQuestion(problem, candidate, self)
+        self.certificate_question = box  # tests answer it
+
+        def answered(result: int) -> None:
+            self.certificate_question = None
+            box.deleteLater()
+            if result == QDialog.DialogCode.Accepted and box.trust_button is not None:
+                self._check_servers(replace(account, policy=trusting(account.policy, problem)), candidate)
+                return
+            widget = self.incoming.widget_for(problem.focus) or self.outgoing.widget_for(problem.focus)
+            if widget is not None:
+                widget.setFocus()
+
+        box.finished.connect(answered)
+        box.open()
 
     def _servers_failed(self, error: object) -> None:
         self.servers_button.setEnabled(True)

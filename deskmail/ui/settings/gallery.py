@@ -6,10 +6,14 @@ from collections.abc import Callable, Iterator
 
 from PySide6.QtWidgets import QWidget
 
+from deskmail.core.errors import ErrorKind
+from deskmail.core.serverconfig import Protocol, Security, ServerConfig
+from deskmail.engine.failures import cert_error
 from deskmail.ui.gallery import settle
 from deskmail.ui.mail.gallery import sample_window
-from deskmail.ui.settings.account import AccountSettings
+from deskmail.ui.settings.account import AccountSettings, candidate_of
 from deskmail.ui.settings.window import SettingsWindow
+from deskmail.wizard.problems import check_problem
 
 SIGNATURE = "Anna Schmidt\nGarden Club treasurer · +49 30 1234 5678"
 
@@ -75,6 +79,40 @@ def scenes() -> Iterator[tuple[str, Callable[[], QWidget]]]:
     yield "09-one-account-small", _small
     yield "10-pop3-account", _pop3
     yield "11-pop3-no-copy-small", _pop3_no_copy_small
+    yield "12-general-always-ask", _always_ask
+    yield "13-certificate-question", lambda: certificate_question(ErrorKind.CERT_UNTRUSTED)
+    yield "14-certificate-changed", lambda: certificate_question(ErrorKind.CERT_CHANGED)
+
+
+def _always_ask() -> SettingsWindow:
+    """Always ask first: the senders allowed before are kept, and the page says they are asked for too."""
+    dialog = settings(section=4)
+    dialog.general.remote_ask.setChecked(True)
+    dialog.general._show_allowed(3)
+    settle(seconds=0.2)
+    return dialog
+
+
+def certificate_question(kind: ErrorKind) -> QWidget:
+    """Check and save settings met a self-signed certificate (or one that changed since it was trusted)."""
+    dialog = settings(tab=2)
+    page = first_account(dialog)
+    server = ServerConfig(Protocol.IMAP, "mail.example.org", 993, Security.SSL, "anna")
+    data = {
+        "host": server.host,
+        "port": server.port,
+        "sha256": "7b44cc6b627e892db1be394ebc23583e55da19c8562e57cc73a22bf5d74f947e",
+        "issuer": "CN=mail.example.org",
+        "subject": "CN=mail.example.org",
+        "not_before": "2026-01-01T00:00:00+00:00",
+        "not_after": "2027-01-01T00:00:00+00:00",
+        "names": ["mail.example.org"],
+    }
+    candidate = candidate_of(page.account, incoming=server)
+    page._ask_about_certificate(page.account, candidate, check_problem(cert_error(kind, server, data), None, candidate))
+    settle(seconds=0.2)
+    assert page.certificate_question is not None
+    return page.certificate_question
 
 
 def _pop3() -> SettingsWindow:

@@ -93,6 +93,8 @@ class GeneralPage(QWidget):
         column.addWidget(self.remote_ask)
         forget_row = QHBoxLayout()
         self.allowed_count = QLabel()
+        self.allowed_count.setWordWrap(True)
+        self._allowed = 0
         self.forget_button = QPushButton(_("Forget the senders I allowed"))
         self.forget_button.setAutoDefault(False)
         forget_row.addWidget(self.allowed_count, 1)
@@ -115,6 +117,7 @@ class GeneralPage(QWidget):
             lambda on: self._changed(remote_content=REMOTE_ALLOWED_SENDERS) if on else None
         )
         self.remote_ask.toggled.connect(lambda on: self._changed(remote_content=REMOTE_ASK) if on else None)
+        self.remote_ask.toggled.connect(lambda _on: self._show_allowed(self._allowed))
         self.notifications.toggled.connect(lambda on: self._changed(notifications=on))
         self.forget_button.clicked.connect(self._forget_senders)
         self._loading = True
@@ -149,11 +152,18 @@ class GeneralPage(QWidget):
         self._loading = False
 
     def _show_allowed(self, count: int) -> None:
-        self.allowed_count.setText(
-            _("You have not allowed any sender yet.")
-            if not count
-            else ngettext("Allowed: {n} sender.", "Allowed: {n} senders.", count).format(n=count)
-        )
+        self._allowed = count
+        if not count:
+            text = _("You have not allowed any sender yet.")
+        elif self.remote_ask.isChecked():  # kept for when the person switches back, but not used now
+            text = ngettext(
+                "Allowed: {n} sender. While Deskmail always asks first, it asks for this one too.",
+                "Allowed: {n} senders. While Deskmail always asks first, it asks for these too.",
+                count,
+            ).format(n=count)
+        else:
+            text = ngettext("Allowed: {n} sender.", "Allowed: {n} senders.", count).format(n=count)
+        self.allowed_count.setText(text)
         self.forget_button.setEnabled(count > 0)
 
     def _changed(self, **change: Any) -> None:

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from deskmail.core.i18n import N_, _
+from deskmail.core.serverconfig import Candidate
 from deskmail.ui.wizard.common import Page, action_label, button, heading, icon_label, paragraph, scaled_font
 from deskmail.wizard.machine import WizardMachine
 from deskmail.wizard.problems import Problem, Variant
@@ -159,11 +160,15 @@ class CertificateBox(QFrame):
         self.setVisible(bool(problem.certificates))
 
 
-class ProblemPage(Page):
-    """What went wrong in plain words, what to do, the fitting actions; technical details folded away."""
+class ProblemView(QWidget):
+    """What went wrong in plain words and what to do, the certificate to look at, technical details folded
+    away: the wizard's Problem page and the Settings window's certificate question show the same."""
 
-    def __init__(self, machine: WizardMachine, after: Callable[[], None], open_url: Callable[[str], None]) -> None:
-        super().__init__(machine, after, open_url)
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        content = QVBoxLayout(self)
+        content.setContentsMargins(0, 0, 0, 0)
+        content.setSpacing(12)
         row = QHBoxLayout()
         self.icon = QLabel()
         self.icon.setAlignment(Qt.AlignmentFlag.AlignTop)
@@ -177,9 +182,9 @@ class ProblemPage(Page):
         for widget in (self.title, self.server, self.message, self.fix):
             column.addWidget(widget)
         row.addLayout(column, 1)
-        self.content.addLayout(row)
+        content.addLayout(row)
         self.certificates = CertificateBox()
-        self.content.addWidget(self.certificates)
+        content.addWidget(self.certificates)
         self.details_button = QToolButton()
         self.details_button.setText(_("Technical details"))
         self.details_button.setCheckable(True)
@@ -189,19 +194,17 @@ class ProblemPage(Page):
         self.details.setAccessibleName(_("Technical details"))
         self.details.hide()
         self.details_button.toggled.connect(self.details.setVisible)
-        self.content.addWidget(self.details_button)
-        self.content.addWidget(self.details)
-        self.action_buttons = ActionButtons(self)
+        content.addWidget(self.details_button)
+        content.addWidget(self.details)
+        content.addStretch(1)  # in a taller window the words stay together at the top
 
-    def enter(self) -> None:
-        problem = self.machine.draft.problem
-        if problem is None:
-            return
+    def show_problem(self, problem: Problem, candidate: Candidate | None) -> None:
+        """Fill in `problem`; `candidate` names the provider and the server the problem is about."""
         pixmap = VARIANT_ICONS.get(problem.variant, QStyle.StandardPixmap.SP_MessageBoxInformation)
         self.icon.setPixmap(self.style().standardIcon(pixmap).pixmap(48, 48))
-        provider = self._provider_name()
+        provider = candidate.provider.name if candidate is not None else ""
         self.title.setText(_with_provider(problem.title, provider))
-        server = self._server_words(problem)
+        server = _server_words(problem, candidate)
         self.server.setText(server)
         self.server.setVisible(bool(server))
         self.message.setText(_with_provider(problem.message, provider))
@@ -210,22 +213,34 @@ class ProblemPage(Page):
         self.details.setPlainText(problem.details)
         self.details_button.setChecked(False)
         self.details_button.setVisible(bool(problem.details))
+
+
+def _server_words(problem: Problem, candidate: Candidate | None) -> str:
+    server = getattr(candidate, problem.side, None) if candidate and problem.side else None
+    if not problem.server_words:
+        return ""
+    return label_and_value(problem.server_words, server.host) if server is not None else problem.server_words
+
+
+class ProblemPage(Page):
+    """The wizard's Problem page: the problem's words and the actions that fit, the default one first."""
+
+    def __init__(self, machine: WizardMachine, after: Callable[[], None], open_url: Callable[[str], None]) -> None:
+        super().__init__(machine, after, open_url)
+        self.view = ProblemView()
+        self.content.addWidget(self.view)
+        self.action_buttons = ActionButtons(self)
+
+    def enter(self) -> None:
+        problem = self.machine.draft.problem
+        if problem is None:
+            return
+        self.view.show_problem(problem, self.machine.draft.candidate)
         self.action_buttons.show(Step.PROBLEM, problem.actions)
         if problem.variant is Variant.APP_PASSWORD:
             retype = self.action_buttons.find(Action.RETYPE_PASSWORD)
             if retype is not None:
                 retype.setText(_("Type the app password"))
-
-    def _provider_name(self) -> str:
-        candidate = self.machine.draft.candidate
-        return candidate.provider.name if candidate is not None else ""
-
-    def _server_words(self, problem: Problem) -> str:
-        candidate = self.machine.draft.candidate
-        server = getattr(candidate, problem.side, None) if candidate and problem.side else None
-        if not problem.server_words:
-            return ""
-        return label_and_value(problem.server_words, server.host) if server is not None else problem.server_words
 
     def default_button(self) -> QPushButton | None:
         return self.action_buttons.default

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from deskmail.core.errors import ErrorKind, Field, UserFacingError
+from deskmail.core.serverconfig import CertificatePin, ConnectionPolicy
 from deskmail.wizard.canned import CannedDiscovery
-from deskmail.wizard.problems import RULES, CertificateInfo, Variant, problem_for
+from deskmail.wizard.problems import RULES, CertificateInfo, Variant, problem_for, trusting
 from deskmail.wizard.steps import Action, Step
 
 from .helpers import Bed, candidate, failing, run_job
@@ -158,6 +159,29 @@ def test_danger_kinds_never_offer_trust() -> None:
     for kind in (ErrorKind.CERT_HOSTNAME, ErrorKind.CERT_CHANGED, ErrorKind.STARTTLS_MISSING):
         problem = problem_for(UserFacingError(kind, "x", data=CERT), "incoming", candidate())
         assert Action.TRUST_CERTIFICATE not in problem.actions
+
+
+def test_trusting_pins_by_sha256_and_replaces_an_older_pin_for_that_server() -> None:
+    problem = problem_for(UserFacingError(ErrorKind.CERT_UNTRUSTED, "x", data=CERT), "incoming", candidate())
+    old = ConnectionPolicy(pins=(CertificatePin("IMAP.example.test", 993, "ff" * 32), CertificatePin("o", 1, "ee")))
+    policy = trusting(old, problem)
+    assert policy.pins == (CertificatePin("o", 1, "ee"), CertificatePin("imap.example.test", 993, CERT["sha256"]))
+
+
+def test_a_wrong_name_next_to_an_unknown_certificate_is_never_pinned_by_the_same_click() -> None:
+    """A pin skips the name check: trusting one server's unknown certificate must not also pin the other
+    server's certificate made for another name; that one comes up as its own problem after."""
+    untrusted = UserFacingError(ErrorKind.CERT_UNTRUSTED, "x", data=CERT)
+    wrong_name = UserFacingError(ErrorKind.CERT_HOSTNAME, "x", data={**CERT, "host": "smtp.example.test"})
+    problem = problem_for(untrusted, "incoming", candidate(), (("outgoing", wrong_name),))
+    assert [c.host for c in problem.certificates] == ["imap.example.test"]
+    assert [p.host for p in trusting(ConnectionPolicy(), problem).pins] == ["imap.example.test"]
+
+
+def test_trusting_a_danger_problem_changes_nothing() -> None:
+    for kind in (ErrorKind.CERT_HOSTNAME, ErrorKind.CERT_CHANGED):
+        problem = problem_for(UserFacingError(kind, "x", data=CERT), "incoming", candidate())
+        assert trusting(ConnectionPolicy(), problem) == ConnectionPolicy()
 
 
 def test_plaintext_refused_leads_to_the_scary_page() -> None:

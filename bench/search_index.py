@@ -1,0 +1,144 @@
+"""Benchmark: the full-text index built behind the header sync, in one process (no server).
+
+For N generated headers (bench/mailgen's names and words), stored in batches as a first sync
+stores them, on a fresh store each time:
+
+  inline       every batch indexed in its own transaction, as Store.add_messages did before
+               (its old INSERT ... SELECT into message_search, run beside it in the same transaction)
+  background   Store.add_messages as it is now (the sync's cost), then the idle-time work:
+               Store.index_backlog until it returns 0
+  search       StoreReader.search for a word, newest first, limit 500 (what the window asks):
+               with every row in the backlog (scanned one by one), then from the index
+
+    python bench/search_index.py --sizes 25000 100000 --repeat 3
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "bench"))
+
+from mailgen import NAMES, WORDS  # noqa: E402
+
+from deskmail.engine.store import FolderInfo, MessageHeaders, SpecialUse, Store, StoreReader  # noqa: E402
+
+OLD_INDEX_NEW = (  # the statement Store.add_messages ran before the index moved behind the sync
+    "INSERT INTO message_search (rowid, subject, people, body) SELECT id, subject, "
+    "from_name || ' ' || from_addr || ' ' || to_addrs || ' ' || cc_addrs, '' FROM messages WHERE id > ?"
+)
+BATCH = 2000  # headers per commit, about what a first sync commits at once
+QUERIES = ("budget", "grün", "emile zola", "nothing")
+
+
+def headers(count: int) -> list[MessageHeaders]:
+    rng = random.Random(1)
+    rows = []
+    for uid in range(1, count + 1):
+        name = rng.choice(NAMES)
+        local = name.split()[0].lower().encode("ascii", "ignore").decode() or "x"
+        subject = " ".join(rng.choice(WORDS) for _ in range(rng.randint(2, 7)))
+        rows.append(
+            MessageHeaders(
+                uid=uid, flags=("\\Seen",), subject=("Grüße " + subject) if uid % 7 == 0 else subject,
+                from_name=name, from_addr=f"{local}@example.test", to_addrs="Alice <alice@example.test>",
+                date=1_600_000_000 + uid * 60, internaldate=1_600_000_000 + uid * 60, size=4000,
+                message_id=f"<m{uid}@gen.test>", people=[(name, f"{local}@example.test")],
+            )
+        )  # fmt: skip
+    return rows
+
+
+def fresh(directory: Path, name: str) -> tuple[Store, int]:
+    store = Store.open(directory / name / "store.sqlite3")
+    return store, store.upsert_folder(FolderInfo("INBOX", special_use=SpecialUse.INBOX)).id
+
+
+def timed(work: Callable[..., object], *args: object) -> float:
+    started = time.perf_counter()
+    work(*args)
+    return time.perf_counter() - started
+
+
+def store_inline(store: Store, folder: int, rows: list[MessageHeaders]) -> None:
+    """As the old add_messages: the new rows indexed by one INSERT ... SELECT in the same transaction."""
+    for start in range(0, len(rows), BATCH):
+        with store.transaction():
+            before = store.conn.execute("SELECT coalesce(max(id), 0) FROM messages").fetchone()[0]
+            store.add_messages(folder, rows[start : start + BATCH])
+            store.conn.execute(OLD_INDEX_NEW, (before,))
+            store.conn.execute("UPDATE search_state SET indexed_to = (SELECT max(id) FROM messages)")
+
+
+def store_only(store: Store, folder: int, rows: list[MessageHeaders]) -> None:
+    for start in range(0, len(rows), BATCH):
+        store.add_messages(folder, rows[start : start + BATCH])
+
+
+def catch_up(store: Store) -> None:
+    while store.index_backlog():
+        pass
+
+
+def search(reader: StoreReader, query: str) -> None:
+    reader.search(query, limit=500, newest_first=True)
+
+
+def run(size: int, repeat: int, directory: Path) -> dict[str, float]:
+    rows = headers(size)
+    best: dict[str, float] = {}
+
+    def keep(key: str, seconds: float) -> None:
+        best[key] = min(best.get(key, seconds), seconds)
+
+    for turn in range(repeat):
+        store, folder = fresh(directory, f"inline-{size}-{turn}")
+        keep("inline", timed(store_inline, store, folder, rows))
+        store.close()
+        store, folder = fresh(directory, f"background-{size}-{turn}")
+        keep("background", timed(store_only, store, folder, rows))
+        reader = store.reader()
+        for query in QUERIES:
+            keep(f"backlog {query}", timed(search, reader, query))
+        keep("index", timed(catch_up, store))
+        for query in QUERIES:
+            keep(f"indexed {query}", timed(search, reader, query))
+        reader.close()
+        store.close()
+    return best
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[25_000])
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="deskmail-bench-fts-") as tmp:
+        results = {size: run(size, args.repeat, Path(tmp)) for size in args.sizes}
+    sizes = args.sizes
+    print("| figure | " + " | ".join(f"{s:,}" for s in sizes) + " |")
+    print("|---|" + "---|" * len(sizes))
+
+    def line(label: str, key: str, unit: float = 1.0, suffix: str = " s") -> None:
+        cells = [f"{results[s][key] * unit:.{0 if unit > 1 else 2}f}{suffix}" for s in sizes]
+        print(f"| {label} | " + " | ".join(cells) + " |")
+
+    line("headers stored, each batch indexed inline (as before)", "inline")
+    line("headers stored, index left for later (now: the sync's cost)", "background")
+    line("... then the backlog indexed in idle time", "index")
+    for query in QUERIES:
+        line(f"search '{query}' with every row in the backlog", f"backlog {query}", 1000, " ms")
+        line(f"search '{query}' from the index", f"indexed {query}", 1000, " ms")
+    print(f"(minimum of {args.repeat}; batches of {BATCH:,} headers, one commit each)")
+
+
+if __name__ == "__main__":
+    main()
