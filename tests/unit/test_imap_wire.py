@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import email.utils
 import io
 import socket
 from typing import Any
@@ -11,7 +12,13 @@ import pytest
 from deskmail.engine import limits
 from deskmail.engine.imap import wire
 from deskmail.engine.imap.folders import folder_infos
-from deskmail.engine.imap.headers import headers_from_fetch, parse_date, parse_internaldate, split_header_block
+from deskmail.engine.imap.headers import (
+    headers_from_fetch,
+    headers_from_response,
+    parse_date,
+    parse_internaldate,
+    split_header_block,
+)
 from deskmail.engine.store.models import SpecialUse
 
 
@@ -72,6 +79,39 @@ def test_fast_path_matches_general_path() -> None:
     fast = wire.parse_fetch_items(wire.Untagged(1, "FETCH", text, [literal]))
     slow = wire.parse_fetch_items(wire.Untagged(1, "FETCH", text.replace(b"UID 5 ", b"UID 5  "), [literal]))
     assert fast == slow
+
+
+def test_header_answer_read_straight_or_through_the_general_parser_alike() -> None:
+    """The usual header-sync answer skips the dict of FETCH items; any other shape takes the general
+    parser. Both must give the same message, with or without RFC822.SIZE, with MODSEQ before or
+    after the header block, odd spacing, and no UID or header block (skipped)."""
+    block = b"From: Ana <ana@x.test>\r\nSubject: hi\r\nDate: Thu, 1 Feb 2024 10:00:00 +0100\r\n\r\n"
+    shapes = [
+        b'(UID 5 FLAGS (\\Seen $Label) RFC822.SIZE 10 INTERNALDATE " 1-Feb-2024 09:00:00 +0000" '
+        b"BODY[HEADER.FIELDS (FROM SUBJECT DATE)] \x00 MODSEQ (3))",
+        b'(UID 5 FLAGS () INTERNALDATE "01-Feb-2024 09:00:00 -0130" MODSEQ (7) BODY[HEADER.FIELDS (FROM)] \x00)',
+        b'(UID 5 FLAGS (\\Recent) RFC822.SIZE 10 INTERNALDATE "1-Feb-2024 09:00:00 +0000" BODY[HEADER.FIELDS ()] \x00)',
+    ]
+    for text in shapes:
+        for shape in (text, text.replace(b"UID 5 ", b"UID 5  "), text.replace(b"FLAGS", b"flags")):
+            response = wire.Untagged(1, "FETCH", shape, [block])
+            straight = headers_from_response(response)
+            assert straight == headers_from_fetch(wire.parse_fetch_items(response)), shape
+            assert straight is not None and straight.uid == 5 and straight.subject == "hi"
+    assert headers_from_response(wire.Untagged(1, "FETCH", b"(FLAGS (\\Seen))", [])) is None
+    with pytest.raises(ValueError):  # no UID a message can be stored under: the caller skips it
+        headers_from_response(wire.Untagged(1, "FETCH", shapes[0].replace(b"UID 5", b"UID 0"), [block]))
+
+
+def test_dates_each_part_checked() -> None:
+    assert parse_date("Thu, 1 Feb 2024 10:00:00 +0100") == 1706778000
+    assert parse_date("1 Feb 2024 10:00 -0130") == 1706787000  # no seconds, a half-hour zone
+    assert parse_date("Thu, 29 Feb 2024 23:59:59 +0000") == 1709251199
+    for odd in ("32 Jan 2024 10:00:00 +0000", "1 Feb 2024 24:00:00 +0000", "1 Feb 0000 10:00:00 +0000"):
+        parsed = email.utils.parsedate_tz(odd)  # no such day, hour or year: read as the stdlib reads it
+        assert parsed is not None and parse_date(odd) == email.utils.mktime_tz(parsed)
+    assert parse_internaldate(b"01-Feb-2024 09:00:00 +0000") == parse_internaldate(b" 1-Feb-2024 10:30:00 +0130")
+    assert parse_internaldate(b"01-Foo-2024 09:00:00 +0000") == 0
 
 
 def test_no_and_bad_raise_with_status() -> None:

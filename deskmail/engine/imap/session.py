@@ -22,7 +22,7 @@ from deskmail.engine.cancelwatch import Deadline, closes_on_cancel
 from deskmail.engine.imap import wire
 from deskmail.engine.imap.bodystructure import TextPart, structure_items, text_part
 from deskmail.engine.imap.folders import folder_infos
-from deskmail.engine.imap.headers import HEADER_ITEMS, headers_from_fetch
+from deskmail.engine.imap.headers import HEADER_ITEMS, headers_from_response
 from deskmail.engine.imap.mailboxes import decode_name, list_responses
 from deskmail.engine.imap.mailboxes import mailbox as mailbox  # re-exported: folder commands use it
 from deskmail.engine.imap.wire import (
@@ -414,15 +414,12 @@ class ImapSession:
             if response.keyword != "FETCH":
                 return False
             try:
-                parsed = wire.parse_fetch_items(response)
-                if "UID" not in parsed or "BODY[HEADER.FIELDS]" not in parsed:
-                    return True
-                headers = headers_from_fetch(parsed)
+                headers = headers_from_response(response)
             except (ImapError, ValueError) as exc:  # one unreadable message must not stop the folder
                 self.skipped.add(response.number or 0)
                 log.warning("skipped an unreadable message (number %s): %s", response.number, exc)
                 return True
-            if wanted is None or headers.uid in wanted:
+            if headers is not None and (wanted is None or headers.uid in wanted):
                 take(headers)
             return True
 

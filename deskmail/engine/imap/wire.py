@@ -233,9 +233,20 @@ _ITEM = re.compile(
 
 # The usual shape of a header-sync answer, matched in one go (anything else takes the general path).
 _HEADER_SYNC = re.compile(
-    rb"\((?=UID )UID (\d+) FLAGS \(([^()]*)\)(?: RFC822\.SIZE (\d+))? INTERNALDATE \"([^\"]*)\""
-    rb"(?: MODSEQ \((\d+)\))? BODY\[HEADER\.FIELDS \([^()\]]*\)\] \x00(?: MODSEQ \((\d+)\))?\)$"
+    rb"\s*\((?=UID )UID (\d+) FLAGS (\([^()]*\))(?: RFC822\.SIZE (\d+))? INTERNALDATE \"([^\"]*)\""
+    rb"(?: MODSEQ \((\d+)\))? BODY\[HEADER\.FIELDS \([^()\]]*\)\] \x00(?: MODSEQ \((\d+)\))?\)\s*$"
 )
+HeaderSyncItems = tuple[bytes, bytes, bytes | None, bytes, bytes | None, bytes]
+
+
+def header_sync_items(response: Untagged) -> HeaderSyncItems | None:
+    """(UID, FLAGS with parentheses, RFC822.SIZE, INTERNALDATE, MODSEQ digits, the header block) of a
+    header-sync answer in its usual shape, without building a dict; None for any other shape."""
+    fast = _HEADER_SYNC.match(response.text)
+    if fast is None or len(response.literals) != 1:
+        return None
+    uid, flags, size, date, modseq1, modseq2 = fast.groups()
+    return uid, flags, size, date, modseq1 or modseq2, response.literals[0]
 
 
 def parse_fetch_items(response: Untagged) -> dict[str, Any]:
@@ -244,22 +255,16 @@ def parse_fetch_items(response: Untagged) -> dict[str, Any]:
     Values stay raw bytes (callers convert the few they need); literal values are the literal
     itself, quoted strings are unquoted, NIL becomes None.
     """
-    text = response.text.strip()
-    fast = _HEADER_SYNC.match(text)
-    if fast is not None and len(response.literals) == 1:
-        uid, flags, size, date, modseq1, modseq2 = fast.groups()
-        quick: dict[str, Any] = {
-            "UID": uid,
-            "FLAGS": b"(" + flags + b")",
-            "INTERNALDATE": date,
-            "BODY[HEADER.FIELDS]": response.literals[0],
-        }
+    fast = header_sync_items(response)
+    if fast is not None:
+        uid, flags, size, date, modseq, block = fast
+        quick: dict[str, Any] = {"UID": uid, "FLAGS": flags, "INTERNALDATE": date, "BODY[HEADER.FIELDS]": block}
         if size is not None:
             quick["RFC822.SIZE"] = size
-        modseq = modseq1 or modseq2
         if modseq:
             quick["MODSEQ"] = b"(" + modseq + b")"
         return quick
+    text = response.text.strip()
     if not (text.startswith(b"(") and text.endswith(b")")):
         raise ImapError("BAD", "malformed FETCH response")
     body = text[1:-1]

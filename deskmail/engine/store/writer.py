@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import json
+import operator
 import sqlite3
 import time
 from collections.abc import Iterable, Iterator
@@ -32,9 +34,14 @@ def store_path(paths: Paths, email: str) -> Path:
     return account_dir(paths, email) / STORE_FILE
 
 
+# A row is (folder_id, flag_columns(flags), then _HEADER_COLUMNS): read from each MessageHeaders in C.
+_HEADER_COLUMNS = (
+    "uid, modseq, subject, from_name, from_addr, to_addrs, cc_addrs, date, internaldate, size, message_id, "
+    "in_reply_to, refs, has_attachments"
+)
+_HEADER_VALUES = operator.attrgetter(*_HEADER_COLUMNS.split(", "))
 _INSERT_MESSAGE = (
-    "INSERT INTO messages (folder_id, uid, modseq, flags, seen, flagged, answered, subject, from_name, "
-    "from_addr, to_addrs, cc_addrs, date, internaldate, size, message_id, in_reply_to, refs, has_attachments) "
+    f"INSERT INTO messages (folder_id, flags, seen, flagged, answered, {_HEADER_COLUMNS}) "
     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
     "ON CONFLICT (folder_id, uid) DO UPDATE SET modseq = excluded.modseq, flags = excluded.flags, "
     "seen = excluded.seen, flagged = excluded.flagged, answered = excluded.answered"
@@ -60,6 +67,11 @@ def flag_columns(flags: Iterable[str]) -> tuple[str, int, int, int]:
     """The flags text plus the seen/flagged/answered columns that make list queries fast."""
     ordered = tuple(flags)
     return " ".join(ordered), int("\\Seen" in ordered), int("\\Flagged" in ordered), int("\\Answered" in ordered)
+
+
+@functools.lru_cache(maxsize=1024)  # a folder has few distinct sets of flags
+def _flag_columns_of(flags: tuple[str, ...]) -> tuple[str, int, int, int]:
+    return flag_columns(flags)
 
 
 class Store(StoreReader):
@@ -188,34 +200,9 @@ class Store(StoreReader):
     # -- messages
     def add_messages(self, folder_id: int, headers: Iterable[MessageHeaders]) -> int:
         """Insert new messages (or refresh flags of known UIDs); returns how many rows were given."""
-        rows: list[tuple[Any, ...]] = []
-        people: list[tuple[str, str, int]] = []
-        for h in headers:
-            flags, seen, flagged, answered = flag_columns(h.flags)
-            rows.append(
-                (
-                    folder_id,
-                    h.uid,
-                    h.modseq,
-                    flags,
-                    seen,
-                    flagged,
-                    answered,
-                    h.subject,
-                    h.from_name,
-                    h.from_addr,
-                    h.to_addrs,
-                    h.cc_addrs,
-                    h.date,
-                    h.internaldate,
-                    h.size,
-                    h.message_id,
-                    h.in_reply_to,
-                    h.refs,
-                    int(h.has_attachments),
-                )
-            )
-            people.extend((name, address, h.date) for name, address in h.people)
+        given = list(headers)
+        rows = [(folder_id, *_flag_columns_of(h.flags), *_HEADER_VALUES(h)) for h in given]
+        people = [(name, address, h.date) for h in given for name, address in h.people]
         with self.transaction():
             # New rows get ids above the current maximum: they join the search backlog, indexed
             # later off the sync's path (fulltext.py).
