@@ -105,12 +105,16 @@ def open_window(
     return win
 
 
+def short_undo_send(home: Path) -> None:
+    """Undo Send waits 1 s instead of the default 5: the same way out (queued, waiting, then sent), 4 s
+    less per message sent; the default itself and the wait are test_undo_testbed's."""
+    (home / "config").mkdir(parents=True, exist_ok=True)
+    (home / "config" / "settings.json").write_text(json.dumps({"undo_send_seconds": 1}))
+
+
 @pytest.fixture
 def window(qtbot: QtBot, testbed: Any, deskmail_home: Path, mailbox: tuple[str, str]) -> Iterator[MainWindow]:
-    # Undo Send waits 1 s instead of the default 5: the same way out (queued, waiting, then sent), 4 s
-    # less per message sent; the default itself and the wait are test_undo_testbed's.
-    (deskmail_home / "config").mkdir(parents=True, exist_ok=True)
-    (deskmail_home / "config" / "settings.json").write_text(json.dumps({"undo_send_seconds": 1}))
+    short_undo_send(deskmail_home)
     win = open_window(qtbot, testbed, deskmail_home, *mailbox, testbed.mail.host)
     yield win
     win.close()
@@ -525,6 +529,7 @@ def test_the_window_on_courier_syncs_and_sends_with_one_sent_copy(
     testbed.mail.add_user(email, password)  # the bed's SMTP server checks passwords against Dovecot
     alice = ("Alice", testbed.user)
     courier.put_message(email, message(alice, email, "Plain hello", "Hello Cora."), flags="")
+    short_undo_send(deskmail_home)
     win = open_window(qtbot, testbed, deskmail_home, email, password, courier.host)
     try:
         view = view_of(win)
