@@ -1,7 +1,13 @@
 """Shared fixtures: the real-server test bed (see tests/servers/README.md)."""
 
+import gc
 import os
+import socket
+import sys
+import threading
+import time
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -34,3 +40,71 @@ def _english_again() -> Iterator[None]:
     os.environ["DESKMAIL_LANG"] = "en"
     if i18n.language() != "en":
         i18n.use("en")
+
+
+# Threads that hold an account's connections (Inbox and open-folder watchers, push sync): none may
+# outlive the test that started it. One that did went on retrying in later tests, and the garbage
+# collector closed its socket in whichever test ran then.
+CONNECTION_THREADS = ("watch-", "sync-worker")
+THREAD_STOP_SECONDS = 10.0  # a watcher looks at its token twice a second; a connect is cut within 0.05 s
+
+
+_sockets_made = 0  # sockets created in this process so far (any thread): a test that made none leaks none
+_socket_init = socket.socket.__init__
+
+
+def _counting_socket_init(self: socket.socket, *args: Any, **kwargs: Any) -> None:
+    global _sockets_made
+    _sockets_made += 1
+    _socket_init(self, *args, **kwargs)
+
+
+socket.socket.__init__ = _counting_socket_init  # type: ignore[method-assign]
+
+
+@pytest.fixture(autouse=True)
+def _no_connection_outlives_its_test(request: pytest.FixtureRequest) -> Iterator[None]:
+    """After each test (autouse: torn down after the test's own fixtures): close the mail windows it
+    left open (their runtimes close their connections), stop every watcher, join the connection
+    threads it started within THREAD_STOP_SECONDS and fail naming any still running; then collect
+    garbage, so a connection the test left open is reported (an unclosed socket's ResourceWarning,
+    an error like every warning) by this test, not by a later one."""
+    before, sockets_before = set(threading.enumerate()), _sockets_made
+    # What exists now is left out of the collection below, which then walks only what the test made
+    # (a full collection walks the whole GUI process: 0.2 s a test, 90 s for tests/gui and integration).
+    gc.freeze()
+    try:
+        yield
+        _close_mail_windows()
+        push = sys.modules.get("deskmail.engine.imap.push")  # loaded by the first watcher
+        if push is not None:
+            for watcher in push.running_watchers():
+                watcher.stop()
+        started = [t for t in threading.enumerate() if t not in before and t.name.startswith(CONNECTION_THREADS)]
+        deadline = time.monotonic() + THREAD_STOP_SECONDS
+        for thread in started:
+            thread.join(max(0.0, deadline - time.monotonic()))
+        running = sorted(t.name for t in started if t.is_alive())
+        if _sockets_made != sockets_before:  # a test that made no socket cannot have left one open
+            gc.collect()
+    finally:
+        gc.unfreeze()
+    if running:
+        pytest.fail(
+            f"{request.node.nodeid} left thread(s) running {THREAD_STOP_SECONDS:.0f} s after it ended, "
+            f"with its watchers stopped: {', '.join(running)}",
+            pytrace=False,
+        )
+
+
+def _close_mail_windows() -> None:
+    """Close the mail windows a test left open, as the person does: the controller shuts down, stops
+    its watchers and closes each account's runtime (its IMAP session) on the account's queue."""
+    main_window = sys.modules.get("deskmail.ui.main_window")  # loaded by the first window
+    if main_window is None:
+        return
+    from PySide6.QtWidgets import QApplication
+
+    for widget in QApplication.topLevelWidgets():
+        if isinstance(widget, main_window.MainWindow) and widget.isVisible():
+            widget.close()

@@ -66,7 +66,11 @@ def closes_on_cancel(sock: socket.socket, cancel: CancelToken) -> Iterator[None]
     # A duplicate descriptor: TLS wrapping detaches `sock`, but shutting down the dup still
     # ends the same connection, and its number cannot be reused by someone else meanwhile.
     handle = socket.fromfd(sock.fileno(), sock.family, sock.type)  # SSLSocket.dup() is refused
-    key = _watchdog.add(handle, cancel)
+    try:
+        key = _watchdog.add(handle, cancel)
+    except BaseException:  # the watchdog's thread could not start: the duplicate is closed all the same
+        handle.close()
+        raise
     try:
         yield
     finally:

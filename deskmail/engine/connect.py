@@ -138,11 +138,17 @@ def open_imap(
     policy = policy or ConnectionPolicy()
     _refuse_plaintext(server, policy)
     sock = transport.connect(server, settings, cancel, timeout)
-    if server.security is Security.SSL:
-        sock = transport.handshake(
-            sock, server, settings, policy, cancel, timeout, lambda: _fetch_cert_imap(server, settings, cancel, timeout)
-        )
-    client = _greet(sock, server, cancel, timeout, settings)
+
+    def fetch() -> bytes | None:
+        return _fetch_cert_imap(server, settings, cancel, timeout)
+
+    try:
+        if server.security is Security.SSL:
+            sock = transport.handshake(sock, server, settings, policy, cancel, timeout, fetch)
+        client = _greet(sock, server, cancel, timeout, settings)
+    except BaseException:
+        sock.close()  # the failures handshake and greeting expect are closed there; anything else here
+        raise
     try:
         if server.security is Security.STARTTLS:
             _imap_starttls(client, server, settings, policy, cancel, timeout)
@@ -266,9 +272,19 @@ def _fetch_cert_imap(server: ServerConfig, settings: Settings, cancel: CancelTok
         return transport.fetch_certificate_directly(server, settings, cancel, timeout)
     try:
         sock = transport.connect(server, settings, cancel, timeout)
+    except Exception:  # only to display a certificate: any failure means "none to show"
+        return None
+    client: SecureIMAPClient | None = None
+    try:
         client = _greet(sock, server, cancel, timeout)
         typ, _ = client._imap._simple_command("STARTTLS")
-    except Exception:  # only to display a certificate: any failure means "none to show"
+    except Exception:
+        # Closed here, not by the garbage collector: a watcher retrying a server whose certificate
+        # changed would otherwise leave one socket behind per try.
+        if client is not None:
+            with contextlib.suppress(Exception):
+                client.shutdown()
+        sock.close()
         return None
     client._imap.file.close()
     if typ != "OK":

@@ -39,20 +39,29 @@ class SmtpSession(smtplib.SMTP):
         def fetch() -> bytes | None:
             return _fetch_cert_smtp(server, settings, cancel, timeout)
 
-        if server.security is Security.SSL:
-            sock = transport.handshake(sock, server, settings, policy, cancel, timeout, fetch)
-        session = cls(server, sock, timeout)
-        sock.settimeout(transport.step_timeout(cancel, timeout))
-        with transport.closes_on_cancel(sock, cancel):
-            session._expect_greeting(cancel, settings)
-            session._ehlo(cancel)
-            if server.security is Security.STARTTLS:
-                session._starttls(settings, policy, cancel, timeout, fetch)
-        final = session.sock
-        if isinstance(final, ssl.SSLSocket):
-            session.tls = transport.tls_facts(final, server)
-        if final is not None:
-            final.settimeout(timeout)
+        session: SmtpSession | None = None
+        try:
+            if server.security is Security.SSL:
+                sock = transport.handshake(sock, server, settings, policy, cancel, timeout, fetch)
+            session = cls(server, sock, timeout)
+            sock.settimeout(transport.step_timeout(cancel, timeout))
+            with transport.closes_on_cancel(sock, cancel):
+                session._expect_greeting(cancel, settings)
+                session._ehlo(cancel)
+                if server.security is Security.STARTTLS:
+                    session._starttls(settings, policy, cancel, timeout, fetch)
+            final = session.sock
+            if isinstance(final, ssl.SSLSocket):
+                session.tls = transport.tls_facts(final, server)
+            if final is not None:
+                final.settimeout(timeout)
+        except BaseException:
+            # Every step closes on the failures it expects; whatever else ends the opening (a
+            # cancel, a bug) must not leave the socket to the garbage collector either.
+            if session is not None:
+                session.close()
+            sock.close()
+            raise
         return session
 
     def getreply(self) -> tuple[int, bytes]:
@@ -237,11 +246,18 @@ def _fetch_cert_smtp(server: ServerConfig, settings: Settings, cancel: CancelTok
         return transport.fetch_certificate_directly(server, settings, cancel, timeout)
     try:
         sock = transport.connect(server, settings, cancel, timeout)
+    except Exception:  # only to display a certificate: any failure means "none to show"
+        return None
+    session: SmtpSession | None = None
+    try:
         session = SmtpSession(server, sock, timeout)
         session._expect_greeting(cancel)
         session._ehlo(cancel)
         code, _ = session.docmd("STARTTLS")
-    except Exception:  # only to display a certificate: any failure means "none to show"
+    except Exception:
+        if session is not None:
+            session.close()
+        sock.close()  # closed now, not by the garbage collector
         return None
     if session.file is not None:
         session.file.close()

@@ -17,7 +17,7 @@ from pytestqt.qtbot import QtBot
 from deskmail.engine.imap.bodies import INLINE_LIMIT
 from deskmail.ui.main_window import MainWindow
 
-from .test_mail_testbed import open_subject, open_window, view_of
+from .test_mail_testbed import open_subject, open_window, short_undo_send, view_of
 
 pytestmark = pytest.mark.gui
 DATA = random.Random(7).randbytes(2 * INLINE_LIMIT)  # the body is kept as a file, not in the store
@@ -32,6 +32,7 @@ def big_window(qtbot: QtBot, testbed: Any, deskmail_home: Path) -> Iterator[Main
     msg.set_content("Here it is.")
     msg.add_attachment(DATA, maintype="video", subtype="mp4", filename="holiday.mp4")
     testbed.mail.put_message(address, msg.as_bytes())
+    short_undo_send(deskmail_home)
     win = open_window(qtbot, testbed, deskmail_home, address, password, testbed.mail.host)
     yield win
     win.close()

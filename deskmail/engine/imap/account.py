@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Callable
 
@@ -31,7 +32,13 @@ _BAD_DATA = (ValueError, OverflowError, UnicodeError, RecursionError)
 def open_session(connector: Connector, cancel: CancelToken = NEVER) -> ImapSession:
     """A logged-in session that reconnects with `connector` after a connection had to be closed;
     QRESYNC is enabled by the first SELECT that can use it (see enable_qresync)."""
-    return ImapSession(connector(cancel), connector=connector)
+    client = connector(cancel)
+    try:
+        return ImapSession(client, connector=connector)
+    except BaseException:  # CAPABILITY after the login failed: the logged-in connection is closed, not dropped
+        with contextlib.suppress(Exception):
+            client.shutdown()
+        raise
 
 
 def sync_account(

@@ -40,6 +40,14 @@ _CHANGE = re.compile(rb"\* (?:\d+ (?:EXISTS|EXPUNGE|FETCH)|VANISHED)\b", re.IGNO
 NETWORK_ERRORS = (OSError, ImapError, imaplib.IMAP4.error, IMAPClientError)
 Job = Callable[[Store], object]
 """Work that must run on the account's writer thread, e.g. `lambda store: Actions(store).mark_read(...)`."""
+_running: set[FolderWatcher] = set()  # watchers whose thread has not ended yet
+_running_lock = threading.Lock()
+
+
+def running_watchers() -> list[FolderWatcher]:
+    """Every watcher whose thread is still running, in any account (to stop and join them all)."""
+    with _running_lock:
+        return list(_running)
 
 
 class FolderWatcher:
@@ -66,14 +74,36 @@ class FolderWatcher:
         self.connected = threading.Event()
         self._thread = threading.Thread(target=self.run, name=f"watch-{folder}", daemon=True)
 
+    @property
+    def thread(self) -> threading.Thread:
+        return self._thread
+
     def start(self) -> FolderWatcher:
-        self._thread.start()
+        with _running_lock:
+            _running.add(self)
+        try:
+            self._thread.start()
+        except BaseException:
+            with _running_lock:
+                _running.discard(self)
+            raise
         return self
+
+    def stop(self) -> None:
+        """Ask the thread to end (its token is cancelled: whatever shares that token stops too); see `join`."""
+        self.cancel.cancel()
 
     def join(self, timeout: float | None = None) -> None:
         self._thread.join(timeout)
 
     def run(self) -> None:
+        try:
+            self._run()
+        finally:
+            with _running_lock:
+                _running.discard(self)
+
+    def _run(self) -> None:
         failures = 0
         while not self.cancel.cancelled:
             session: ImapSession | None = None

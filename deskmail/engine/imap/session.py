@@ -7,6 +7,7 @@ through `wire`; LIST/LSUB/STATUS/IDLE/APPEND use imapclient's own methods.
 
 from __future__ import annotations
 
+import contextlib
 import imaplib
 import logging
 import re
@@ -165,11 +166,17 @@ class ImapSession:
             return
         if self.connector is None:
             raise ConnectionLost("the connection was closed after an error")
-        self.client = self.connector(self.cancel)
+        client = self.connector(self.cancel)
+        try:
+            capabilities = frozenset(c.decode().upper() for c in client.capabilities())
+        except BaseException:  # the new connection broke at once: closed here, the session stays broken
+            with contextlib.suppress(Exception):
+                client.shutdown()
+            raise
+        self.client, self._capabilities = client, capabilities
         self.broken, self.qresync, self.selected, self.readonly, self.exists = False, False, None, False, 0
         self.selected_once = False  # a new connection: QRESYNC is enabled again before the SELECT that needs it
         self.reconnects += 1
-        self._capabilities = frozenset(c.decode().upper() for c in self.client.capabilities())
 
     def _track_counts(self, answer: Answer) -> None:
         for response in answer.untagged:

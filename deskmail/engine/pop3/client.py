@@ -310,10 +310,14 @@ def open_pop3(
     def fetch() -> bytes | None:
         return _fetch_certificate(server, settings, cancel, timeout)
 
-    if server.security is Security.SSL:
-        sock = transport.handshake(sock, server, settings, policy, cancel, timeout, fetch)
-    sock.settimeout(transport.step_timeout(cancel, timeout))
-    client = Pop3Client(sock, server, timeout, cancel)
+    try:
+        if server.security is Security.SSL:
+            sock = transport.handshake(sock, server, settings, policy, cancel, timeout, fetch)
+        sock.settimeout(transport.step_timeout(cancel, timeout))
+        client = Pop3Client(sock, server, timeout, cancel)
+    except BaseException:
+        sock.close()  # the handshake closes on the failures it expects; anything else here
+        raise
     try:
         with client.watched():
             _greet(client)
@@ -323,6 +327,9 @@ def open_pop3(
                 _stls(client, settings, policy, fetch)
             with client.watched():
                 client.capa()  # forget what was learnt before TLS and ask again
+        if isinstance(client.sock, ssl.SSLSocket):
+            client.tls = transport.tls_facts(client.sock, server)
+        client.sock.settimeout(timeout)
     except Pop3Lost as exc:
         client.close()
         cancel.raise_if_cancelled()
@@ -335,9 +342,6 @@ def open_pop3(
     except BaseException:
         client.close()
         raise
-    if isinstance(client.sock, ssl.SSLSocket):
-        client.tls = transport.tls_facts(client.sock, server)
-    client.sock.settimeout(timeout)
     return client
 
 
@@ -438,12 +442,18 @@ def _fetch_certificate(server: ServerConfig, settings: Settings, cancel: CancelT
         return transport.fetch_certificate_directly(server, settings, cancel, timeout)
     try:
         sock = transport.connect(server, settings, cancel, timeout)
+    except Exception:  # only to display a certificate: any failure means "none to show"
+        return None
+    try:
         sock.settimeout(timeout)
         client = Pop3Client(sock, server, timeout, cancel)
-        _greet(client)
-        client.command("STLS")
-        client.file.close()
-    except Exception:  # only to display a certificate: any failure means "none to show"
+        try:
+            _greet(client)
+            client.command("STLS")
+        finally:
+            client.file.close()
+    except Exception:
+        sock.close()  # closed now, not by the garbage collector
         return None
     return transport.unverified_certificate(sock, server, cancel, timeout)
 

@@ -1,0 +1,136 @@
+"""Every connection is closed by the code on every path, never left to the garbage collector.
+
+A socket left open lives until a collection finds it: on a flaky network a watcher retrying every
+few seconds piles them up, and the collector's ResourceWarning lands in whatever runs then. Each test
+breaks one path on the bed's real servers (through the fault proxy) and asserts that nothing opened
+inside is still open when its last reference goes.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import gc
+import time
+import warnings
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from deskmail.core.cancel import CancelToken
+from deskmail.core.errors import ErrorKind, UserFacingError
+from deskmail.core.serverconfig import Protocol, Security, ServerConfig
+from deskmail.engine.accounts import Account
+from deskmail.engine.connect import open_imap, open_smtp
+from deskmail.engine.imap.account import open_session
+from deskmail.engine.imap.connector import account_connector
+from deskmail.engine.imap.push import FolderWatcher, running_watchers
+from deskmail.engine.pop3.client import open_pop3
+from tests.servers.bed import Testbed
+from tests.servers.faultproxy import Fault, FaultProxy
+
+Proxy = Callable[..., FaultProxy]
+
+
+@contextmanager
+def no_socket_left_open() -> Iterator[None]:
+    """Fails when a socket opened inside is found unclosed by the garbage collector (its ResourceWarning)."""
+    gc.collect()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ResourceWarning)
+        yield
+        gc.collect()
+    unclosed = [str(w.message) for w in caught if issubclass(w.category, ResourceWarning)]
+    assert not unclosed, unclosed
+
+
+def kind_of(opening: Callable[[], Any]) -> ErrorKind:
+    """The kind of the UserFacingError `opening` raises (only the kind: a kept exception keeps its frames' sockets)."""
+    try:
+        opening()
+    except UserFacingError as exc:
+        return exc.kind
+    raise AssertionError("the connection opened")
+
+
+def test_certificate_look_cut_at_starttls_closes_its_connection(testbed: Testbed, fault_proxy: Proxy) -> None:
+    """An untrusted certificate behind STARTTLS: a second connection fetches it to show the person.
+    When that one breaks at its STARTTLS, its socket was dropped open (IMAP and POP3)."""
+    untrusting = dataclasses.replace(testbed.settings, extra_ca=None)  # the bed's CA unknown: "not trusted"
+    for protocol, port, opener in (
+        (Protocol.IMAP, testbed.mail.imap_port, open_imap),
+        (Protocol.POP3, testbed.mail.pop3_port, open_pop3),
+        (Protocol.SMTP, testbed.smtp.submission_port, open_smtp),
+    ):
+        target = testbed.smtp.ip if protocol is Protocol.SMTP else testbed.mail.ip
+        proxy = fault_proxy(target, port)
+        proxy.fault = Fault("up", 0, "cut", skip=1)  # the first connection is left alone; the look is cut
+        server = ServerConfig(protocol, proxy.host, port, Security.STARTTLS, "")
+        with no_socket_left_open():
+            kind = kind_of(lambda server=server, opener=opener: opener(server, untrusting, timeout=5))  # type: ignore[misc]
+        assert kind is ErrorKind.CERT_UNTRUSTED, protocol
+        assert proxy.connections == 2, protocol  # the look at the certificate did happen
+
+
+def test_a_session_whose_first_command_fails_closes_its_connection(testbed: Testbed) -> None:
+    """Logged in, then the CAPABILITY that opens the session breaks: the connection is closed, not dropped."""
+    account = _account(testbed, testbed.mail.host)
+    connect = account_connector(account, testbed.password, testbed.settings)
+
+    def logged_in_then_cut(cancel: CancelToken) -> Any:
+        client = connect(cancel)
+        client._cached_capabilities = None  # the server's login answer named none: CAPABILITY is asked
+        client._imap.untagged_responses.pop("CAPABILITY", None)
+        client._imap.sock.shutdown(2)  # the network goes away right after the login
+        return client
+
+    with no_socket_left_open():
+        try:
+            open_session(logged_in_then_cut)
+        except Exception as exc:  # imaplib's abort: the session did not open
+            failed = type(exc).__name__
+        else:
+            raise AssertionError("the session opened on a broken connection")
+    assert failed == "abort"
+
+
+def test_a_watcher_stopped_while_it_backs_off_or_connects_leaves_nothing_open(
+    testbed: Testbed, fault_proxy: Proxy
+) -> None:
+    """Wrong password (refused after TLS: it backs off), then a network where connects hang: stopped in
+    either state the watcher's thread ends at once and no socket stays open."""
+    wrong = _account(testbed, testbed.mail.host)
+    proxy = fault_proxy(testbed.mail.ip, testbed.mail.imaps_port)
+    proxy.stall_connects()
+    stalled = _account(testbed, proxy.host)
+    with no_socket_left_open():
+        for account, password in ((wrong, "not-the-password"), (stalled, testbed.password)):
+            connect = account_connector(account, password, testbed.settings)
+            tried: list[int] = []
+
+            def connector(cancel: CancelToken, connect: Any = connect, tried: list[int] = tried) -> Any:
+                tried.append(1)
+                return connect(cancel)
+
+            watcher = FolderWatcher(connector, "INBOX", lambda _f: None, cancel=CancelToken()).start()
+            assert watcher in running_watchers()
+            _wait(lambda tried=tried: bool(tried))  # type: ignore[misc]
+            time.sleep(0.7)  # refused (Dovecot answers a wrong password after ~0.5 s), or still connecting
+            started = time.monotonic()
+            watcher.stop()
+            watcher.join(5)
+            assert not watcher.thread.is_alive()
+            assert time.monotonic() - started < 2.0  # a backoff or a connect is cut, not waited out
+            assert watcher not in running_watchers()
+
+
+def _account(testbed: Testbed, host: str) -> Account:
+    imap = ServerConfig(Protocol.IMAP, host, testbed.mail.imaps_port, Security.SSL, testbed.user)
+    smtp = ServerConfig(Protocol.SMTP, testbed.smtp.host, testbed.smtp.submissions_port, Security.SSL, testbed.user)
+    return Account(email=testbed.user, display_name="Alice", incoming=imap, outgoing=smtp)
+
+
+def _wait(condition: Callable[[], bool], seconds: float = 10.0) -> None:
+    end = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < end, "timed out"
+        time.sleep(0.02)
