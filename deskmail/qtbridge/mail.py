@@ -11,6 +11,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, Protocol
 
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -252,6 +253,11 @@ class MailController(QObject):
 
     def reader(self, email: str) -> StoreReader | None:
         return self.readers.get(email)
+
+    def store_path(self, email: str) -> Path | None:
+        """The account's store file, once it is open (a worker opens a reader of its own on it)."""
+        runtime = self.runtimes.get(email)
+        return Path(runtime.store_path) if runtime is not None and email in self.readers else None
 
     def account(self, email: str) -> Account | None:
         runtime = self.runtimes.get(email)

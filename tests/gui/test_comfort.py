@@ -19,6 +19,7 @@ from deskmail.ui.mail.message_window import MessageWindow
 from deskmail.ui.mail.reader import SafeBrowser
 from deskmail.ui.mail.view import MailView
 from deskmail.ui.main_window import MainWindow
+from tests.gui.searching import search_for
 
 pytestmark = pytest.mark.gui
 PHOTOS = "All the photos from the wedding"
@@ -266,8 +267,7 @@ def test_search_results_say_which_folder_each_is_in(qtbot: QtBot) -> None:
     from deskmail.qtbridge.message_model import COL_SUBJECT, MessageRole
 
     _window, view = shown(qtbot, (1280, 780))
-    view.search.setText("seed")
-    view.run_search()
+    search_for(qtbot, view, "seed")
     rows = {
         view.model.summary(r).subject: view.model.data(view.model.index(r, COL_SUBJECT), MessageRole.PREVIEW)  # type: ignore[union-attr]
         for r in range(view.model.rowCount())

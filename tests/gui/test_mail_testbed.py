@@ -26,6 +26,7 @@ from deskmail.qtbridge.tasks import TaskRunner
 from deskmail.ui.mail.folders import OUTBOX
 from deskmail.ui.mail.view import MailView, make_mail_view
 from deskmail.ui.main_window import MainWindow
+from tests.gui.searching import search_for
 
 pytestmark = pytest.mark.gui
 _numbers = itertools.count(1)
@@ -284,8 +285,7 @@ def test_a_change_made_offline_reaches_the_server_when_it_is_back(
 def test_search_finds_local_mail_at_once_and_unread_bodies_on_the_server(qtbot: QtBot, window: MainWindow) -> None:
     view = view_of(window)
     qtbot.waitUntil(lambda: "Travel plans" in subjects(view), timeout=20000)
-    view.search.setText("zanzibar")
-    view.run_search()
+    search_for(qtbot, view, "zanzibar")
     assert not view._search_timer.isActive()  # a typing-delay run left pending would wipe the server's answer
     assert subjects(view) == set()  # the body was never downloaded: the local index cannot know
     assert not view.server_bar.isHidden()

@@ -16,6 +16,7 @@ from deskmail.engine.store.models import MessageHeaders, SpecialUse
 from deskmail.qtbridge.message_model import PAGE_SIZE, FolderSource, MessageListModel, MessageRole
 from deskmail.ui.mail import gallery, samples
 from deskmail.ui.mail.actions import mailto_message
+from tests.gui.searching import search_for
 
 pytestmark = pytest.mark.gui
 SCENES: dict[str, Callable[[], QWidget]] = dict(gallery.scenes())
@@ -367,8 +368,7 @@ def test_an_empty_list_says_why_it_is_empty(qtbot: QtBot) -> None:
     # While the first check runs the empty list says the mail is still arriving; then why it is empty.
     qtbot.waitUntil(lambda: view.model.rowCount() == 0 and not view.controller.syncing, timeout=5000)
     qtbot.waitUntil(lambda: view.list.empty_text == "No messages in this folder.", timeout=5000)
-    view.search.setText("elephant")
-    view.run_search()
+    search_for(qtbot, view, "elephant")
     assert view.list.empty_text.startswith("No messages found.")
 
 

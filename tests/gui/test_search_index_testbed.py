@@ -25,6 +25,7 @@ from deskmail.engine.paths import Paths
 from deskmail.engine.runtime import AccountRuntime
 from deskmail.engine.store import Store
 from deskmail.ui.main_window import MainWindow
+from tests.gui.searching import search_for
 from tests.gui.test_mail_testbed import mailbox, open_window, subjects, view_of, window  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.gui
@@ -57,18 +58,15 @@ def test_the_window_finds_new_mail_before_its_index_is_built_and_builds_it_after
     email = view.accounts[0].email
     reader = view.controller.reader(email)
     assert reader is not None and reader.search_backlog() == 4
-    view.search.setText("travel")
-    view.run_search()
+    search_for(qtbot, view, "travel")
     assert subjects(view) == {"Travel plans"}
-    view.search.setText("ANNA")  # a word of an address, any case
-    view.run_search()
+    search_for(qtbot, view, "ANNA")  # a word of an address, any case
     assert subjects(view) == {"Plain hello", "HTML news", "The report", "Travel plans"}
     release.set()
     qtbot.waitUntil(lambda: reader.search_backlog() == 0, timeout=20000)
     fts = reader.conn.execute("SELECT rowid FROM message_search WHERE message_search MATCH '\"travel\"*'").fetchall()
     assert len(fts) == 1
-    view.search.setText("travel")
-    view.run_search()
+    search_for(qtbot, view, "travel")
     assert subjects(view) == {"Travel plans"}
 
 
@@ -99,8 +97,7 @@ def test_a_backlog_left_by_the_command_line_is_indexed_when_the_window_opens_off
         reader = view.controller.reader(email)
         assert reader is not None
         qtbot.waitUntil(lambda: reader.search_backlog() == 0, timeout=20000)
-        view.search.setText("travel")
-        view.run_search()
+        search_for(qtbot, view, "travel")
         assert subjects(view) == {"Travel plans"}
     finally:
         win.close()

@@ -32,6 +32,7 @@ from deskmail.engine.store.models import Folder, MessageSummary, SpecialUse
 from deskmail.qtbridge.mail import MailController, Runtime, RuntimeFactory, connection_of
 from deskmail.qtbridge.message_model import PAGE_SIZE, FolderSource, ListSource, MessageListModel
 from deskmail.qtbridge.reach import offline_texts
+from deskmail.qtbridge.search import LocalSearch
 from deskmail.qtbridge.tasks import Task
 from deskmail.ui.context import AppContext
 from deskmail.ui.mail.actions import MailActions, menu_label
@@ -47,6 +48,7 @@ from deskmail.ui.mail.signin import SignInAgain
 
 log = logging.getLogger(__name__)
 SEARCH_DELAY_MS = 150
+SEARCHING_SHOWN_MS = 150  # a search still running this long says so (a quicker one would only flicker)
 NARROW_WINDOW = 1000  # narrower: the reader goes under the list, rows stack (sender and date, subject, preview)
 NARROW_LIST = 560  # a narrower list stacks its rows too: as a table the subject would get under ~250 px
 READER_WIDTH = 660  # a 600 px newsletter and its margins without a horizontal scroll bar
@@ -92,6 +94,10 @@ class MailView(QWidget):
         self.outbox_button.clicked.connect(lambda _c=False: self.controller.sync_all())  # a check sends the outbox
         self.server_bar = MessageBar("info", closable=False)
         self._results: list[MessageSummary] = []
+        self._owners: dict[MessageSummary, str] = {}  # each search result's account
+        self.local_search = LocalSearch(context.runner, self)
+        self.searching_shown = False  # a search has run long enough to say "Searching…"
+        self._searching_timer = QTimer(self, singleShot=True, interval=SEARCHING_SHOWN_MS)
         self.waiting: list[tuple[str, OutboxItem]] = []  # (account email, item) in every account's outbox
         self.outbox_menu: QMenu | None = None
         self._server_tasks: list[Task] = []
@@ -203,8 +209,11 @@ class MailView(QWidget):
         self.list.account_of = self.email_of
         self.list.current_message.connect(self.reading.open)
         self.list.activated_message.connect(self.actions_.open_in_composer_if_draft)
-        self.search.textChanged.connect(lambda _t: self._search_timer.start())
+        self.search.textChanged.connect(self._typed)
         self._search_timer.timeout.connect(self.run_search)
+        self.local_search.found.connect(self._searched)
+        self.local_search.failed.connect(self._search_failed)
+        self._searching_timer.timeout.connect(self._show_searching)
         self.reading_pane.compose_to.connect(self.actions_.compose_mailto)
         self.reading_pane.link_hovered.connect(self._show_link)
         QWidget.setTabOrder(self.list, self.reading_pane.body)  # Tab: from the list to the message text
@@ -314,6 +323,7 @@ class MailView(QWidget):
             self.search.blockSignals(True)
             self.search.clear()
             self.search.blockSignals(False)
+            self._stop_search()
         outgoing = ref.folder.special_use in (SpecialUse.SENT, SpecialUse.DRAFTS)
         self.model.set_source(FolderSource(reader, ref.folder.id), show_recipients=outgoing)
         self.reading_pane.clear(_("Select a message to read it.") if self.model.rowCount() else "")
@@ -323,7 +333,9 @@ class MailView(QWidget):
     def update_empty_text(self) -> None:
         """What an empty list says: still arriving, not downloaded yet (offline), or really empty."""
         text = _("No messages in this folder.")
-        if self.search.text().strip():
+        if self.search.text().strip() and self.searching_shown:
+            text = _("Searching…")
+        elif self.search.text().strip():
             text = _("No messages found. Check the spelling, or try fewer words.")
         elif self.current is not None:
             reader = self.controller.reader(self.current.email)
@@ -406,23 +418,61 @@ class MailView(QWidget):
     # -- search --------------------------------------------------------------------------------
 
     def run_search(self) -> None:
-        """Local full-text search over every account (the store answers in milliseconds)."""
+        """Local full-text search over every account, on a worker: the window keeps answering meanwhile.
+
+        The list keeps what it shows until the results replace it in one step (`_searched`); a
+        search superseded by more typing is abandoned. An empty box shows the folder again at once.
+        """
         # Run now: the typing delay's pending run would come later and wipe what the server found meanwhile.
         self._search_timer.stop()
         text = self.search.text().strip()
         if not text:
-            self.server_bar.hide()
+            self._stop_search()
             if self.current is not None:
                 self.open_folder(self.current)
             return
+        stores = [(a.email, path) for a in self.accounts if (path := self.controller.store_path(a.email)) is not None]
+        self.local_search.start(text, stores)
+        if not self.searching_shown:
+            self._searching_timer.start()
+
+    def _typed(self, text: str) -> None:
+        """Typing waits for a pause (the search for the text before stops now); an empty box shows the folder."""
+        if not text.strip():
+            self.run_search()
+            return
+        self.local_search.cancel()
+        self._search_timer.start()
+
+    def _show_searching(self) -> None:
+        """A search that takes a while says so, in the bar under the box (and in an empty list)."""
+        if not self.local_search.running:
+            return
+        self.searching_shown = True
+        self.server_bar.show_message(_("Searching the mail on this computer…"))
+        self.update_empty_text()
+
+    def _stop_search(self) -> None:
+        """No search any more (the box was cleared, a folder opened): nothing running, nothing said."""
+        self.local_search.cancel()
+        self._searching_timer.stop()
+        self.searching_shown = False
+        self.server_bar.hide()
+
+    def _searched(self, text: str, found: object) -> None:
+        """The local search's results (per account, in the accounts' order) replace the list."""
+        self._searching_timer.stop()
+        self.searching_shown = False
+        if text != self.search.text().strip():  # the box changed as it ended: its own search follows
+            return
         results: list[MessageSummary] = []
-        for account in self.accounts:
-            reader = self.controller.reader(account.email)
-            if reader is None:
-                continue
-            found = reader.search(text, limit=500, newest_first=True)  # the list shows them by date anyway
-            results += found
+        owners: dict[MessageSummary, str] = {}
+        for email, summaries in found if isinstance(found, list) else []:
+            results += summaries
+            for summary in summaries:
+                owners.setdefault(summary, email)
         self._results = results
+        self._owners = owners
         self.model.set_source(ListSource(results))
         self._name_places(results)
         self.reading_pane.clear(_found(len(results)) if results else "")
@@ -432,17 +482,25 @@ class MailView(QWidget):
             [(_("Search your provider too"), lambda: self.search_server(text))],
         )
 
+    def _search_failed(self, text: str, _error: object) -> None:
+        """The store could not be searched (the log has why): say so, and offer to try again."""
+        self._searching_timer.stop()
+        self.searching_shown = False
+        if text != self.search.text().strip():
+            return
+        self.update_empty_text()
+        self.server_bar.show_message(
+            _("The mail on this computer could not be searched just now."), [(_("Try again"), self.run_search)]
+        )
+
     def _name_places(self, results: list[MessageSummary]) -> None:
         """Each search result's folder, as the folder list names it ("In Archive · …" on its second line)."""
+        names = {a.email: {f.id: menu_label(f) for f in self.folders.folders_of(a.email)} for a in self.accounts}
         places: dict[MessageSummary, str] = {}
-        for account in self.accounts:
-            names = {f.id: menu_label(f) for f in self.folders.folders_of(account.email)}
-            reader = self.controller.reader(account.email)
-            for summary in results:
-                if summary in places or summary.folder_id not in names or reader is None:
-                    continue
-                if len(self.accounts) == 1 or reader.message(summary.id) == summary:  # whose store it came from
-                    places[summary] = names[summary.folder_id]
+        for summary in results:
+            folders = names.get(self._owners.get(summary, ""), {})
+            if summary.folder_id in folders:
+                places[summary] = folders[summary.folder_id]
         self.model.places = places
         self.list.viewport().update()
 
@@ -462,6 +520,8 @@ class MailView(QWidget):
                 known = {m.id for m in self._results}
                 extra = [m for m in found if m.id not in known] if isinstance(found, list) else []
                 self._results += extra
+                for summary in extra:
+                    self._owners.setdefault(summary, email)
                 self.model.set_source(ListSource(self._results))
                 self._name_places(self._results)
                 if not pending:
@@ -469,7 +529,7 @@ class MailView(QWidget):
 
             def failed(_error: object, email: str = account.email) -> None:
                 pending.discard(email)
-                if not pending:
+                if not pending and self.search.text().strip() == text:
                     self.server_bar.show_message(
                         _("Your mail provider could not be reached, so only the mail on this computer was searched."),
                         [(_("Try again"), lambda: self.search_server(text))],
@@ -481,6 +541,8 @@ class MailView(QWidget):
         """The account a message belongs to (search results can come from any of them)."""
         if self.current is not None and not self.search.text():
             return self.current.email
+        if summary in self._owners:
+            return self._owners[summary]
         for account in self.accounts:
             reader = self.controller.reader(account.email)
             if reader is not None and reader.message(summary.id) == summary:
@@ -617,6 +679,7 @@ class MailView(QWidget):
                     header.resizeSection(index, width)
 
     def close_window(self) -> bool:
+        self._stop_search()
         self.actions_.send_waiting_now()
         self.controller.shutdown()
         self.notifier.close()
