@@ -9,6 +9,10 @@ stores them, on a fresh store each time:
                Store.index_backlog until it returns 0
   search       StoreReader.search for a word, newest first, limit 500 (what the window asks):
                with every row in the backlog (scanned one by one), then from the index
+  stall        the longest the UI thread's event loop went without running (a 2 ms timer's
+               longest gap) while the window searches for a word with every row in the backlog:
+               the search run on the UI thread, as MailView.run_search did before, and on a
+               worker through qtbridge.search.LocalSearch, as now
 
     python bench/search_index.py --sizes 25000 100000 --repeat 3
 """
@@ -16,6 +20,7 @@ stores them, on a fresh store each time:
 from __future__ import annotations
 
 import argparse
+import itertools
 import random
 import sys
 import tempfile
@@ -28,8 +33,11 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 
 from mailgen import NAMES, WORDS  # noqa: E402
+from PySide6.QtCore import QCoreApplication, QEventLoop, QTimer  # noqa: E402
 
 from deskmail.engine.store import FolderInfo, MessageHeaders, SpecialUse, Store, StoreReader  # noqa: E402
+from deskmail.qtbridge.search import LocalSearch  # noqa: E402
+from deskmail.qtbridge.tasks import TaskRunner  # noqa: E402
 
 OLD_INDEX_NEW = (  # the statement Store.add_messages ran before the index moved behind the sync
     "INSERT INTO message_search (rowid, subject, people, body) SELECT id, subject, "
@@ -37,6 +45,8 @@ OLD_INDEX_NEW = (  # the statement Store.add_messages ran before the index moved
 )
 BATCH = 2000  # headers per commit, about what a first sync commits at once
 QUERIES = ("budget", "grün", "emile zola", "nothing")
+STALL_QUERY = "budget"
+TICK_MS = 2
 
 
 def headers(count: int) -> list[MessageHeaders]:
@@ -92,6 +102,45 @@ def search(reader: StoreReader, query: str) -> None:
     reader.search(query, limit=500, newest_first=True)
 
 
+def longest_stall(start: Callable[[Callable[[], None]], None]) -> float:
+    """The longest gap between two ticks of a TICK_MS timer, from `start(done)` until `done()` is called."""
+    ticks = [time.perf_counter()]
+    timer = QTimer(interval=TICK_MS)
+    timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
+    loop = QEventLoop()
+    timer.start()
+    QTimer.singleShot(TICK_MS * 5, lambda: start(loop.quit))  # a few ticks first, as in a running window
+    loop.exec()
+    ticks.append(time.perf_counter())
+    timer.stop()
+    return max(b - a for a, b in itertools.pairwise(ticks))
+
+
+def stall_on_ui_thread(reader: StoreReader) -> float:
+    """As MailView.run_search did: the window's own reader searched on the window's thread."""
+
+    def start(done: Callable[[], None]) -> None:
+        search(reader, STALL_QUERY)
+        done()
+
+    return longest_stall(start)
+
+
+def stall_on_worker(path: Path) -> float:
+    """As MailView.run_search does now: LocalSearch on the runner's pool, its results as a signal."""
+    runner = TaskRunner()
+    local = LocalSearch(runner)
+
+    def start(done: Callable[[], None]) -> None:
+        local.found.connect(lambda _text, _found: done())
+        local.start(STALL_QUERY, [("bench", path)])
+
+    try:
+        return longest_stall(start)
+    finally:
+        runner.shutdown()
+
+
 def run(size: int, repeat: int, directory: Path) -> dict[str, float]:
     rows = headers(size)
     best: dict[str, float] = {}
@@ -108,6 +157,8 @@ def run(size: int, repeat: int, directory: Path) -> dict[str, float]:
         reader = store.reader()
         for query in QUERIES:
             keep(f"backlog {query}", timed(search, reader, query))
+        for key, stall in (("stall before", stall_on_ui_thread(reader)), ("stall now", stall_on_worker(store.path))):
+            best[key] = max(best.get(key, stall), stall)  # stalls: the worst of the runs, not the best
         keep("index", timed(catch_up, store))
         for query in QUERIES:
             keep(f"indexed {query}", timed(search, reader, query))
@@ -121,6 +172,7 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[25_000])
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
+    app = QCoreApplication.instance() or QCoreApplication([])  # the stall figures run an event loop
     with tempfile.TemporaryDirectory(prefix="deskmail-bench-fts-") as tmp:
         results = {size: run(size, args.repeat, Path(tmp)) for size in args.sizes}
     sizes = args.sizes
@@ -137,7 +189,11 @@ def main() -> None:
     for query in QUERIES:
         line(f"search '{query}' with every row in the backlog", f"backlog {query}", 1000, " ms")
         line(f"search '{query}' from the index", f"indexed {query}", 1000, " ms")
-    print(f"(minimum of {args.repeat}; batches of {BATCH:,} headers, one commit each)")
+    stall = f"longest UI-thread stall, search '{STALL_QUERY}' over the backlog"
+    line(f"{stall}, on the UI thread (before)", "stall before", 1000, " ms")
+    line(f"{stall}, on a worker (now; a {TICK_MS} ms timer)", "stall now", 1000, " ms")
+    print(f"(times: minimum of {args.repeat}, stalls: maximum; batches of {BATCH:,} headers, one commit each)")
+    del app
 
 
 if __name__ == "__main__":

@@ -218,6 +218,7 @@ def measure(view: Any) -> dict[str, list[float]]:
         view.search.setText(text)
         view.search.blockSignals(False)
         view.run_search()
+        wait(lambda: not view.local_search.running)  # the search runs on a worker; its results replace the list
         view.list.viewport().repaint()
 
     for name in ["Archive", "INBOX"] * 3:
