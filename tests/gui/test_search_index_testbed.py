@@ -17,13 +17,15 @@ from typing import Any
 
 import imapclient
 import pytest
+from PySide6.QtCore import QTimer
 from pytestqt.qtbot import QtBot
 
 from deskmail.core.cancel import NEVER, CancelToken
 from deskmail.engine.imap.account import open_session, sync_account
 from deskmail.engine.paths import Paths
 from deskmail.engine.runtime import AccountRuntime
-from deskmail.engine.store import Store
+from deskmail.engine.store import Store, fulltext
+from deskmail.qtbridge.message_model import FolderSource, ListSource
 from deskmail.ui.main_window import MainWindow
 from tests.gui.searching import search_for
 from tests.gui.test_mail_testbed import mailbox, open_window, subjects, view_of, window  # noqa: F401 (fixtures)
@@ -68,6 +70,58 @@ def test_the_window_finds_new_mail_before_its_index_is_built_and_builds_it_after
     assert len(fts) == 1
     search_for(qtbot, view, "travel")
     assert subjects(view) == {"Travel plans"}
+
+
+def test_typing_a_search_never_waits_for_it_and_only_the_last_one_shows(
+    qtbot: QtBot,
+    held_indexing: tuple[threading.Event, threading.Event],
+    window: MainWindow,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Searches over the backlog held on their worker (as a 1M-message backlog would take seconds): typing,
+    reading the list and clearing the box go on, a superseded search never shows, clearing shows the Inbox."""
+    started, _release_index = held_indexing
+    view = view_of(window)
+    qtbot.waitUntil(lambda: "Travel plans" in subjects(view), timeout=20000)
+    qtbot.waitUntil(started.is_set, timeout=20000)  # the sync ended; its 4 messages wait in the backlog
+    inbox = subjects(view)
+    held, entered, returned, release = {"travel", "report"}, set(), set(), threading.Event()
+    original = fulltext.backlog_match
+
+    def match(query: str, heads: str | None, body: str | None) -> bool:
+        if query in held:
+            entered.add(query)
+            release.wait(10)
+            returned.add(query)
+        return original(query, heads, body)
+
+    monkeypatch.setattr(fulltext, "backlog_match", match)  # readers opened from now on (the searches' own)
+    listed: list[set[str]] = []
+    view.model.modelReset.connect(lambda: listed.append(subjects(view)))
+    view.search.setFocus()
+    qtbot.keyClicks(view.search, "travel")
+    qtbot.waitUntil(lambda: "travel" in entered, timeout=10000)  # after the typing pause, on a worker
+    ticked: list[bool] = []
+    QTimer.singleShot(0, lambda: ticked.append("travel" not in returned))
+    qtbot.waitUntil(lambda: bool(ticked))
+    assert ticked == [True]
+    qtbot.waitUntil(lambda: view.server_bar.text.text() == "Searching the mail on this computer…")
+    assert subjects(view) == inbox
+    view.search.selectAll()
+    with qtbot.waitSignal(view.local_search.found, timeout=10000):  # while "travel" is still held
+        qtbot.keyClicks(view.search, "anna")
+    assert isinstance(view.model.source, ListSource) and subjects(view) == inbox  # "anna": every To address
+    assert view.server_bar.text.text().startswith("Searched the mail on this computer.")
+    view.search.selectAll()
+    qtbot.keyClicks(view.search, "report")
+    qtbot.waitUntil(lambda: "report" in entered, timeout=10000)
+    view.search.clear()
+    assert isinstance(view.model.source, FolderSource) and view.server_bar.isHidden()  # at once
+    release.set()
+    qtbot.waitUntil(lambda: returned == held, timeout=10000)
+    qtbot.wait(100)
+    assert isinstance(view.model.source, FolderSource) and subjects(view) == inbox
+    assert {"Travel plans"} not in listed and {"The report"} not in listed
 
 
 def test_a_backlog_left_by_the_command_line_is_indexed_when_the_window_opens_offline(
