@@ -220,6 +220,7 @@ def search() -> MainWindow:
     view = mail_view(window)
     view.search.setText("garden")
     view.run_search()
+    settle(lambda: not view.local_search.running, 5.0)  # the search runs on a worker
     settle(seconds=0.2)
     return window
 
@@ -274,6 +275,7 @@ def search_nothing_found() -> MainWindow:
     view = mail_view(window)
     view.search.setText("elephant")
     view.run_search()
+    settle(lambda: not view.local_search.running, 5.0)  # the search runs on a worker
     settle(seconds=0.2)
     return window
 
