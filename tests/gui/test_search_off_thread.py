@@ -7,6 +7,7 @@ on the test bed's Dovecot does the same in test_search_index_testbed.py.
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -39,13 +40,12 @@ class Gate:
 @pytest.fixture
 def gate(monkeypatch: pytest.MonkeyPatch) -> Iterator[Gate]:
     gate = Gate()
-    original = gate.original
 
     def search(self: StoreReader, query: str, *args: object, **kwargs: object) -> list[MessageSummary]:
         if query in gate.held:
             gate.entered.set()
             gate.release.wait(10)
-        found = original(self, query, *args, **kwargs)  # type: ignore[arg-type]
+        found = gate.original(self, query, *args, **kwargs)
         gate.done.append(query)
         return found
 
@@ -134,3 +134,26 @@ def test_clearing_the_box_during_a_search_shows_the_folder_at_once(qtbot: QtBot,
     qtbot.wait(50)
     assert subjects(view) == inbox and view.server_bar.isHidden()
     assert view.list.empty_text == "No messages in this folder."
+
+
+def test_a_store_that_cannot_be_searched_says_so_and_offers_to_try_again(qtbot: QtBot, gate: Gate) -> None:
+    _window, view = shown(qtbot, (1280, 780))
+    inbox = subjects(view)
+    broken = [True]
+    original = gate.original
+
+    def search(self: StoreReader, query: str, *args: object, **kwargs: object) -> list[MessageSummary]:
+        if broken[0]:
+            raise sqlite3.DatabaseError("database disk image is malformed")
+        return original(self, query, *args, **kwargs)
+
+    gate.original = search  # the gate's wrapper calls this one
+    with qtbot.waitSignal(view.local_search.failed, timeout=10000):
+        view.search.setText("seed")
+        view.run_search()
+    assert view.server_bar.text.text() == "The mail on this computer could not be searched just now."
+    assert subjects(view) == inbox  # nothing replaced the list
+    broken[0] = False
+    with qtbot.waitSignal(view.local_search.found, timeout=10000):
+        view.server_bar.buttons[0].click()  # "Try again"
+    assert subjects(view) == ["Seed order confirmed"]
