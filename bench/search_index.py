@@ -12,7 +12,9 @@ stores them, on a fresh store each time:
   stall        the longest the UI thread's event loop went without running (a 2 ms timer's
                longest gap) while the window searches for a word with every row in the backlog:
                the search run on the UI thread, as MailView.run_search did before, and on a
-               worker through qtbridge.search.LocalSearch, as now
+               worker through qtbridge.search.LocalSearch, as now (STALL_RUNS searches a repeat);
+               baseline: the same timer for as long with nothing running (what the machine's
+               other load alone costs the event loop)
 
     python bench/search_index.py --sizes 25000 100000 --repeat 3
 """
@@ -22,6 +24,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import random
+import statistics
 import sys
 import tempfile
 import time
@@ -46,6 +49,7 @@ OLD_INDEX_NEW = (  # the statement Store.add_messages ran before the index moved
 BATCH = 2000  # headers per commit, about what a first sync commits at once
 QUERIES = ("budget", "grün", "emile zola", "nothing")
 STALL_QUERY = "budget"
+STALL_RUNS = 5
 TICK_MS = 2
 
 
@@ -141,9 +145,15 @@ def stall_on_worker(path: Path) -> float:
         runner.shutdown()
 
 
+def stall_idle(seconds: float) -> float:
+    """The same timer with nothing to wait for, for `seconds`: the machine's own noise."""
+    return longest_stall(lambda done: QTimer.singleShot(int(seconds * 1000), done))
+
+
 def run(size: int, repeat: int, directory: Path) -> dict[str, float]:
     rows = headers(size)
     best: dict[str, float] = {}
+    stalls: dict[str, list[float]] = {"before": [], "now": [], "idle": []}
 
     def keep(key: str, seconds: float) -> None:
         best[key] = min(best.get(key, seconds), seconds)
@@ -157,13 +167,17 @@ def run(size: int, repeat: int, directory: Path) -> dict[str, float]:
         reader = store.reader()
         for query in QUERIES:
             keep(f"backlog {query}", timed(search, reader, query))
-        for key, stall in (("stall before", stall_on_ui_thread(reader)), ("stall now", stall_on_worker(store.path))):
-            best[key] = max(best.get(key, stall), stall)  # stalls: the worst of the runs, not the best
+        stalls["before"].append(stall_on_ui_thread(reader))
+        for _run in range(STALL_RUNS):
+            stalls["now"].append(stall_on_worker(store.path))
+            stalls["idle"].append(stall_idle(best[f"backlog {STALL_QUERY}"]))
         keep("index", timed(catch_up, store))
         for query in QUERIES:
             keep(f"indexed {query}", timed(search, reader, query))
         reader.close()
         store.close()
+    for key, values in stalls.items():  # stalls: the worst and the median of every run, not the best
+        best[f"stall {key}"], best[f"stall {key} median"] = max(values), statistics.median(values)
     return best
 
 
@@ -189,10 +203,14 @@ def main() -> None:
     for query in QUERIES:
         line(f"search '{query}' with every row in the backlog", f"backlog {query}", 1000, " ms")
         line(f"search '{query}' from the index", f"indexed {query}", 1000, " ms")
-    stall = f"longest UI-thread stall, search '{STALL_QUERY}' over the backlog"
-    line(f"{stall}, on the UI thread (before)", "stall before", 1000, " ms")
-    line(f"{stall}, on a worker (now; a {TICK_MS} ms timer)", "stall now", 1000, " ms")
-    print(f"(times: minimum of {args.repeat}, stalls: maximum; batches of {BATCH:,} headers, one commit each)")
+    stall = f"longest UI-thread stall while searching '{STALL_QUERY}' over the backlog"
+    for key, label in (("before", "on the UI thread (before)"), ("now", "on a worker (now)")):
+        line(f"{stall}, {label}: worst", f"stall {key}", 1000, " ms")
+        line(f"{stall}, {label}: median", f"stall {key} median", 1000, " ms")
+    line(f"baseline: the same {TICK_MS} ms timer, nothing running, as long: worst", "stall idle", 1000, " ms")
+    line("baseline: median", "stall idle median", 1000, " ms")
+    runs = f"times: minimum of {args.repeat}; stalls: of {args.repeat} x {STALL_RUNS} searches"
+    print(f"({runs}; batches of {BATCH:,} headers, one commit each)")
     del app
 
 
