@@ -68,13 +68,19 @@ def expected(view: MailView, gate: Gate, text: str) -> list[MessageSummary]:
     return found
 
 
-def test_the_window_answers_while_a_search_runs(qtbot: QtBot, gate: Gate) -> None:
+def held_search(qtbot: QtBot, gate: Gate, text: str) -> tuple[MailView, list[str]]:
+    """The sample window (its Inbox's subjects) searching for `text`, held on its worker."""
     _window, view = shown(qtbot, (1280, 780))
     inbox = subjects(view)
-    gate.held.add("seed")
-    view.search.setText("seed")
+    gate.held.add(text)
+    view.search.setText(text)
     view.run_search()
     qtbot.waitUntil(gate.entered.is_set)
+    return view, inbox
+
+
+def test_the_window_answers_while_a_search_runs(qtbot: QtBot, gate: Gate) -> None:
+    view, inbox = held_search(qtbot, gate, "seed")
     ticked: list[bool] = []
     QTimer.singleShot(0, lambda: ticked.append("seed" not in gate.done))
     qtbot.waitUntil(lambda: bool(ticked))
@@ -119,12 +125,7 @@ def test_a_search_superseded_by_typing_never_shows_its_results(qtbot: QtBot, gat
 
 
 def test_clearing_the_box_during_a_search_shows_the_folder_at_once(qtbot: QtBot, gate: Gate) -> None:
-    _window, view = shown(qtbot, (1280, 780))
-    inbox = subjects(view)
-    gate.held.add("seed")
-    view.search.setText("seed")
-    view.run_search()
-    qtbot.waitUntil(gate.entered.is_set)
+    view, inbox = held_search(qtbot, gate, "seed")
     qtbot.waitUntil(lambda: view.server_bar.text.text() == SEARCHING)
     view.search.clear()  # the box's clear button does this
     assert isinstance(view.model.source, FolderSource) and subjects(view) == inbox  # no typing delay either
