@@ -20,6 +20,7 @@ from deskmail.engine.store.models import MessageSummary
 from deskmail.engine.store.reader import StoreReader
 from deskmail.qtbridge.message_model import FolderSource
 from deskmail.ui.mail.view import MailView
+from tests.gui.searching import search_for
 from tests.gui.test_comfort import shown
 
 pytestmark = pytest.mark.gui
@@ -158,3 +159,16 @@ def test_a_store_that_cannot_be_searched_says_so_and_offers_to_try_again(qtbot: 
     with qtbot.waitSignal(view.local_search.found, timeout=10000):
         view.server_bar.buttons[0].click()  # "Try again"
     assert subjects(view) == ["Seed order confirmed"]
+
+
+def test_an_empty_list_says_it_is_searching_while_it_is(qtbot: QtBot, gate: Gate) -> None:
+    _window, view = shown(qtbot, (1280, 780))
+    search_for(qtbot, view, "elephant")  # found nothing: the list is empty and says why
+    assert view.list.empty_text.startswith("No messages found.")
+    gate.held.add("elephants")
+    view.search.setText("elephants")
+    view.run_search()
+    qtbot.waitUntil(lambda: view.list.empty_text == "Searching…")  # not "No messages found" for the new words yet
+    with qtbot.waitSignal(view.local_search.found, timeout=10000):
+        gate.release.set()
+    assert view.list.empty_text.startswith("No messages found.")
