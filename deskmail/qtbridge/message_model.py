@@ -319,10 +319,13 @@ class MessageListModel(QAbstractTableModel):
             return self._tooltip(summary, index.column())
         if role == MessageRole.PREVIEW and self.places:  # search results say where each message is
             place = self.places.get(summary)
+            if not place:
+                return summary.preview
+            if not summary.preview:  # not fetched yet (a big first sync): no dangling "·"
+                # Translators: a search result's second line when the start of its text is not known yet.
+                return _("In {folder}").format(folder=place)
             # Translators: a search result's second line: the folder it is in, then the start of its text.
-            return (
-                _("In {folder} · {preview}").format(folder=place, preview=summary.preview) if place else summary.preview
-            )
+            return _("In {folder} · {preview}").format(folder=place, preview=summary.preview)
         return _role_value(summary, role)
 
     def _text(self, m: MessageSummary, column: int) -> str | None:

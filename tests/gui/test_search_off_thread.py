@@ -7,6 +7,7 @@ on the test bed's Dovecot does the same in test_search_index_testbed.py.
 
 from __future__ import annotations
 
+import dataclasses
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator
@@ -18,7 +19,7 @@ from pytestqt.qtbot import QtBot
 
 from deskmail.engine.store.models import MessageSummary
 from deskmail.engine.store.reader import StoreReader
-from deskmail.qtbridge.message_model import FolderSource
+from deskmail.qtbridge.message_model import FolderSource, ListSource
 from deskmail.ui.mail.view import MailView
 from tests.gui.searching import search_for
 from tests.gui.test_comfort import shown
@@ -172,3 +173,17 @@ def test_an_empty_list_says_it_is_searching_while_it_is(qtbot: QtBot, gate: Gate
     with qtbot.waitSignal(view.local_search.found, timeout=10000):
         gate.release.set()
     assert view.list.empty_text.startswith("No messages found.")
+
+
+def test_a_result_without_a_preview_yet_names_its_folder_alone(qtbot: QtBot) -> None:
+    """Right after a big first sync the previews are not fetched yet: "In Inbox", not "In Inbox · "."""
+    from deskmail.qtbridge.message_model import COL_SUBJECT, MessageRole
+
+    _window, view = shown(qtbot, (1280, 780))
+    search_for(qtbot, view, "seed")
+    row = view.model.summary(0)
+    assert row is not None
+    bare = dataclasses.replace(row, preview="")
+    view.model.set_source(ListSource([bare]))
+    view.model.places = {bare: "Projects › Garden"}
+    assert view.model.data(view.model.index(0, COL_SUBJECT), MessageRole.PREVIEW) == "In Projects › Garden"
