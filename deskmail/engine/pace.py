@@ -22,15 +22,17 @@ REST_SECONDS = 0.001
 WORK_SECONDS = 0.005  # the least work between two rests
 
 _watching = False
+_watchers: set[str] = set()  # the work the window waits for now ("sync", "search")
 _heard = 0.0  # time.monotonic() of the window's last beat
 _next = 0.0  # time.monotonic() before which no rest is due
 
 
-def watching(on: bool) -> None:
-    """A window in this process starts (or stops) beating while work it waits for runs."""
+def watching(on: bool, work: str = "sync") -> None:
+    """A window in this process starts (or stops) beating while `work` it waits for runs."""
     global _watching
     heard()
-    _watching = on
+    (_watchers.add if on else _watchers.discard)(work)
+    _watching = bool(_watchers)
 
 
 def heard() -> None:

@@ -16,9 +16,10 @@ import sqlite3
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from deskmail.core.cancel import CancelToken
+from deskmail.engine import pace
 from deskmail.engine.store.models import MessageSummary
 from deskmail.engine.store.reader import StoreReader
 from deskmail.qtbridge.tasks import Progress, Task, TaskRunner
@@ -62,6 +63,11 @@ class LocalSearch(QObject):
         self.work = work
         self._task: Task | None = None
         self.text = ""  # what the running search looks for ("" when none runs)
+        # While a search runs the window beats, so the search can leave it the GIL (engine/pace.py).
+        self._beat = QTimer(self)
+        self._beat.setInterval(pace.BEAT_MS)
+        self._beat.timeout.connect(pace.heard)
+        self.destroyed.connect(lambda: pace.watching(False, "search"))  # gone mid-search: nobody beats any more
 
     @property
     def running(self) -> bool:
@@ -80,13 +86,22 @@ class LocalSearch(QObject):
         task.finished.connect(lambda result: self._ended(task, True, result))
         task.failed.connect(lambda error: self._ended(task, False, error))
         self._task = task
+        self._watch(True)
 
     def cancel(self) -> None:
         """Abandon the running search (it stops soon, and its results never arrive)."""
         if self._task is not None:
             self._task.cancel()
+            self._watch(False)
         self._task = None
         self.text = ""
+
+    def _watch(self, on: bool) -> None:
+        pace.watching(on, "search")
+        if on:
+            self._beat.start()
+        else:
+            self._beat.stop()
 
     def _ended(self, task: Task, ok: bool, value: object) -> None:
         if task is not self._task:  # superseded (its results were dropped already; this is belt and braces)
@@ -95,4 +110,5 @@ class LocalSearch(QObject):
         self._task = None
         self.text = ""
         with contextlib.suppress(RuntimeError):  # the window closed while the search ran
+            self._watch(False)
             (self.found if ok else self.failed).emit(text, value)

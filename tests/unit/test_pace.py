@@ -11,6 +11,7 @@ from deskmail.engine import pace
 def rests(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     slept: list[float] = []
     monkeypatch.setattr(pace, "_watching", False)
+    monkeypatch.setattr(pace, "_watchers", set())
     monkeypatch.setattr(pace, "_heard", 0.0)
     monkeypatch.setattr(pace, "_next", 0.0)
     monkeypatch.setattr(pace.time, "sleep", slept.append)
@@ -57,3 +58,16 @@ def test_a_window_behind_gets_rests_until_it_beats_again(rests: list[float], now
     now[0] += 10.0
     pace.pause_if_due()
     assert len(rests) == 2
+
+
+def test_the_window_beats_until_both_a_sync_and_a_search_ended(rests: list[float], now: list[float]) -> None:
+    pace.watching(True)  # a sync
+    pace.watching(True, "search")
+    pace.watching(False)  # the sync ended; the search still runs
+    now[0] += pace.STALE_SECONDS * 2
+    pace.pause_if_due()
+    assert rests == [pace.REST_SECONDS]
+    pace.watching(False, "search")
+    now[0] += 10.0
+    pace.pause_if_due()
+    assert rests == [pace.REST_SECONDS]

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from deskmail.core.cancel import Cancelled, CancelToken
+from deskmail.engine import pace
 from deskmail.engine.store import fulltext
 from deskmail.engine.store.models import AddressSuggestion, Folder, MessageSummary, PendingOp, SpecialUse
 from deskmail.engine.uidset import expand
@@ -93,7 +94,13 @@ class StoreReader:
         For a reader of a worker's own: the window's search, superseded by new typing, must not
         keep a core busy (a search over a big un-indexed backlog takes seconds).
         """
-        self.conn.set_progress_handler(lambda: cancel.cancelled, CANCEL_CHECK_STEPS)
+
+        def stop() -> bool:
+            # Matching the backlog takes the GIL for every row: a window waiting for it gets it (engine/pace.py).
+            pace.pause_if_due()
+            return cancel.cancelled
+
+        self.conn.set_progress_handler(stop, CANCEL_CHECK_STEPS)
         try:
             yield
         except sqlite3.OperationalError:
