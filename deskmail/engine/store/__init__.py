@@ -19,6 +19,8 @@ Read API (StoreReader; the writer `Store` has it too):
     reader.body(message_id) -> Body | None       `.read()` gives the raw RFC 5322 bytes
     reader.search("words", folder_id=None, limit=200) -> list[MessageSummary]  FTS5, prefix match
     reader.search_backlog() -> int               messages not in the search index yet (search finds them too)
+    with reader.cancellable(token): ...          queries inside stop with Cancelled soon after token.cancel()
+                                                 (the window's search on a worker, superseded by typing)
     reader.suggest_addresses("ali", limit=10) -> list[AddressSuggestion]
     reader.pending_ops() -> list[PendingOp]
     reader.uids_needing_preview(folder_id, newest=1000, limit=100) -> list[int]   for the preview pass
