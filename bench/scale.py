@@ -693,12 +693,23 @@ def window_first_syncs(
         for runs, flag in ((untuned, True), (firsts, False)):
             shutil.rmtree(store.parent, ignore_errors=True)  # a new account: the window does the first sync
             runs.append(window_first_rows(me, email, env, untuned=flag))
+            run = runs[-1]  # its stalls on the monotonic clock, to line up with a trace of the same run
+            stalls = ", ".join(f"{a:.3f}-{b:.3f}" for a, b in run["window_stalls"])  # type: ignore[attr-defined]
+            print(
+                f"{size:,} window{' untuned' if flag else ''}: first rows {ms(run['window_rows'])}, "
+                f"synced {run['window_synced']:.2f} s, longest stall {run['window_lag_ms']:.0f} ms; "
+                f"stalls over 40 ms (CLOCK_MONOTONIC s): {stalls or 'none'}",
+                file=sys.stderr,
+                flush=True,
+            )
     out = dict(min(firsts, key=lambda r: r["window_rows"]))
     worst = max(firsts, key=lambda r: r["window_lag_ms"])  # where the longest stall went
     out.update({key: value for key, value in worst.items() if "stall" in key or "gc" in key or "refresh" in key})
     out["window_stall_ms"] = worst["window_lag_ms"]
     out["window_lag_runs"] = [r["window_lag_ms"] for r in firsts]  # type: ignore[assignment]
     out["untuned_lag_runs"] = [r["window_lag_ms"] for r in untuned]  # type: ignore[assignment]
+    out["window_synced_runs"] = [r["window_synced"] for r in firsts]  # type: ignore[assignment]
+    out["untuned_synced_runs"] = [r["window_synced"] for r in untuned]  # type: ignore[assignment]
     slowest = max(untuned, key=lambda r: r["window_lag_ms"])
     out.update({"untuned_" + key.removeprefix("window_"): value for key, value in slowest.items()})
     out["untuned_stall_ms"] = slowest["window_lag_ms"]
@@ -709,9 +720,11 @@ def measure_window(
     size: int, server: Any, ip: str, env: dict[str, str], repeat: int, me: list[str], email: str
 ) -> dict[str, float]:
     """--only-window: an account and the window's first syncs, nothing else (to iterate on input lag)."""
+    load = os.getloadavg()[0]
     home, env, store = new_account(email, ip, env)
     out = window_first_syncs(size, store, me, email, env, repeat)
     shutil.rmtree(home, ignore_errors=True)
+    out["load_start"], out["load_end"] = load, os.getloadavg()[0]
     print(f"{size:,}: done", file=sys.stderr, flush=True)
     return out
 
@@ -725,12 +738,41 @@ def added(r: dict[str, float]) -> float:
 
 
 Figure = tuple[str, Callable[[dict[str, float]], str], Callable[[dict[str, float]], float]]
-FIGURES: list[Figure] = [
+LOAD_FIGURE: Figure = (
+    f"load average (1 min) when this size began / ended ({os.cpu_count()} cores)",
+    lambda r: f"{r['load_start']:.1f} / {r['load_end']:.1f}",
+    lambda r: 0.0,
+)
+WINDOW_FIGURES: list[Figure] = [
     (
-        f"load average (1 min) when this size began / ended ({os.cpu_count()} cores)",
-        lambda r: f"{r['load_start']:.1f} / {r['load_end']:.1f}",
+        "new account in the window: first rows painted after its sync started (process start to sync)",
+        lambda r: f"{ms(r['window_rows'])} ({ms(r['window_sync'])})" if "window_rows" in r else "-",
+        lambda r: r.get("window_rows", 0.0),
+    ),
+    (
+        "... of which: login (keyring, TLS, LOGIN) / the server's SELECT INBOX / ours after it",
+        lambda r: (
+            " / ".join(
+                ms(v)
+                for v in (
+                    r["window_login"],
+                    r["window_select"],
+                    r["window_rows"] - r["window_login"] - r["window_select"],
+                )
+            )
+            if "window_select" in r
+            else "-"
+        ),
         lambda r: 0.0,
     ),
+    (
+        "... then the whole first sync in the window / its longest GUI stall meanwhile (target < 100 ms)",
+        lambda r: f"{r['window_synced']:.2f} s / {r['window_lag_ms']:.0f} ms" if "window_lag_ms" in r else "-",
+        lambda r: r.get("window_synced", 0.0),
+    ),
+]
+FIGURES: list[Figure] = [
+    LOAD_FIGURE,
     (
         "initial `deskmail sync` (newest 50 of the Inbox stored after)",
         lambda r: f"{r['initial']:.2f} s ({r['first50']:.2f} s)",
@@ -777,32 +819,7 @@ FIGURES: list[Figure] = [
         lambda r: f"{r['rows']:.2f} s, {r['rows_rss']:.0f} MB",
         lambda r: r["rows"],
     ),
-    (
-        "new account in the window: first rows painted after its sync started (process start to sync)",
-        lambda r: f"{ms(r['window_rows'])} ({ms(r['window_sync'])})" if "window_rows" in r else "-",
-        lambda r: r.get("window_rows", 0.0),
-    ),
-    (
-        "... of which: login (keyring, TLS, LOGIN) / the server's SELECT INBOX / ours after it",
-        lambda r: (
-            " / ".join(
-                ms(v)
-                for v in (
-                    r["window_login"],
-                    r["window_select"],
-                    r["window_rows"] - r["window_login"] - r["window_select"],
-                )
-            )
-            if "window_select" in r
-            else "-"
-        ),
-        lambda r: 0.0,
-    ),
-    (
-        "... then the whole first sync in the window / its longest GUI stall meanwhile (target < 100 ms)",
-        lambda r: f"{r['window_synced']:.2f} s / {r['window_lag_ms']:.0f} ms" if "window_lag_ms" in r else "-",
-        lambda r: r.get("window_synced", 0.0),
-    ),
+    *WINDOW_FIGURES,
     (
         "End in the message list, until painted",
         lambda r: f"{r['end_ms']:.0f} ms" if "end_ms" in r else "-",
@@ -812,7 +829,13 @@ FIGURES: list[Figure] = [
 
 
 def lag_runs(r: dict[str, Any], key: str) -> str:
-    return ", ".join(f"{v:.0f}" for v in r[key]) + " ms" if key in r else "-"
+    """Each run's longest stall, its whole first sync in brackets (pausing costs sync speed)."""
+    if key not in r:
+        return "-"
+    synced = r.get(key.replace("_lag_", "_synced_"), [])
+    return ", ".join(
+        f"{lag:.0f} ms" + (f" ({synced[i]:.1f} s)" if i < len(synced) else "") for i, lag in enumerate(r[key])
+    )
 
 
 def stall(r: dict[str, float], prefix: str) -> str:
@@ -832,7 +855,7 @@ def stall(r: dict[str, float], prefix: str) -> str:
 
 LAG_FIGURES: list[Figure] = [
     (
-        "longest GUI stall during the window's first sync, each run (target < 100 ms)",
+        "longest GUI stall during the window's first sync, each run (the whole sync) (target < 100 ms)",
         lambda r: lag_runs(r, "window_lag_runs"),
         lambda r: 0.0,
     ),
@@ -868,6 +891,9 @@ LAG_FIGURES: list[Figure] = [
         lambda r: 0.0,
     ),
 ]
+
+
+ONLY_WINDOW_FIGURES: list[Figure] = [LOAD_FIGURE, *WINDOW_FIGURES, *LAG_FIGURES]
 
 
 def print_table(
@@ -955,12 +981,12 @@ def main() -> int:
                 measure_size(size, server, ip, certs.ca_path, env, args.repeat, not args.no_window, args.only_window)
             )
             if size != args.sizes[-1]:
-                print_table(args.sizes, results, LAG_FIGURES if args.only_window else FIGURES, file=sys.stderr)
+                print_table(args.sizes, results, ONLY_WINDOW_FIGURES if args.only_window else FIGURES, file=sys.stderr)
     finally:
         server.stop()
         keyring.stop()
         procs.shutdown()
-    print_table(args.sizes, results, LAG_FIGURES if args.only_window else FIGURES + LAG_FIGURES)
+    print_table(args.sizes, results, ONLY_WINDOW_FIGURES if args.only_window else FIGURES + LAG_FIGURES)
     print(
         f"(minimum of {args.repeat} for whole syncs and raw fetches, taking turns; "
         f"median of {args.repeat * 2} for no-change runs)"
