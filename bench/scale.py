@@ -33,8 +33,11 @@ in Archive. Mailboxes are written straight into Maildir/cur once and kept in --c
                    until that sync ends, the longest the window's event loop was busy (input lag),
                    taking turns with runs where the app's settle_interpreter is skipped (as before it),
                    and where the longest stall went: the GUI thread's CPU, collector pauses, waiting
-                   for a core (Linux schedstat), off-core (GIL), the refresh, SQLite statements.
-                   --only-window measures only this.
+                   for a core (Linux schedstat), off-core (GIL), the refresh, SQLite statements;
+                   the longest stall less the time spent waiting for a core (what the app itself made
+                   the window wait, the figure to compare on a busy machine); and on stderr each run's
+                   stalls over 40 ms on the monotonic clock with the sync's step they fell in (UID
+                   SEARCH, the UID diff, storing a batch, streaming). --only-window measures only this.
 
 Figures after the first size carry their growth from the size before, e.g. "(x3.9)". The load
 average when each size began and ended is in the table; after each size the table so far goes to
@@ -347,6 +350,43 @@ def note_first_select(marks: dict[str, float]) -> None:
     ImapSession.select = noted_select  # type: ignore[method-assign]
 
 
+def note_sync_phases() -> list[tuple[str, float, float]]:
+    """Record (what, start, end) of the sync's steps a stall may fall in: UID SEARCH, every batch stored,
+    and the streaming of the rest (between the SEARCH and it: the UID diff)."""
+    from deskmail.engine.imap.session import ImapSession
+    from deskmail.engine.imap.sync import FolderSync
+    from deskmail.engine.store.writer import Store
+
+    phases: list[tuple[str, float, float]] = []
+
+    def noted(owner: Any, name: str, what: str) -> None:
+        method = getattr(owner, name)
+
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            start = time.time()
+            try:
+                return method(*args, **kwargs)
+            finally:
+                phases.append((what, start, time.time()))
+
+        setattr(owner, name, timed)
+
+    noted(ImapSession, "search_uids", "UID SEARCH")
+    noted(FolderSync, "_fetch_newest_first", "streaming")
+    noted(Store, "add_messages", "storing")
+    return phases
+
+
+def phase_of(phases: list[tuple[str, float, float]], start: float, end: float) -> str:
+    """The sync's step a stall (start, end; time.time()) fell in ("" before the first SEARCH, or after)."""
+    searched = next((p for p in phases if p[0] == "UID SEARCH"), None)
+    streamed = next((p for p in phases if p[0] == "streaming"), None)
+    over = [what for what, a, b in phases if a < end and b > start and what != "streaming"]
+    if not over and searched and streamed and searched[2] <= end and start <= streamed[1]:
+        over = ["UID diff"]
+    return "+".join(dict.fromkeys(over)) or ("streaming" if streamed and streamed[1] < start < streamed[2] else "")
+
+
 class CollectorPauses:
     """The garbage collector's pauses (gc.callbacks), whichever thread ran them: every thread waits for them."""
 
@@ -436,6 +476,7 @@ def window_child(email: str, untuned: bool = False) -> None:
 
     MailController.sync = noted_sync  # type: ignore[method-assign]
     note_first_select(marks)
+    phases = note_sync_phases()
 
     class FirstPaint(QObject):
         def eventFilter(self, _watched: QObject, event: QEvent) -> bool:
@@ -509,7 +550,7 @@ def window_child(email: str, untuned: bool = False) -> None:
         out["window_stall_gc_ms"] = collector.within(worst.get("start", 0.0), worst.get("end", 0.0)) * 1000
         out["window_gc_max_ms"] = max((b - a for a, b, _ in syncing), default=0.0) * 1000
         out["window_gc_full"] = sum(1 for p in syncing if p[2] == 2)
-        out["window_stalls"] = stalls  # type: ignore[assignment]
+        out["window_stalls"] = [(a, b, phase_of(phases, a + offset, b + offset)) for a, b in stalls]  # type: ignore[misc]
         print("BENCH " + json.dumps(out), flush=True)
         app.quit()
 
@@ -701,7 +742,7 @@ def window_first_syncs(
             shutil.rmtree(store.parent, ignore_errors=True)  # a new account: the window does the first sync
             runs.append(window_first_rows(me, email, env, untuned=flag))
             run = runs[-1]  # its stalls on the monotonic clock, to line up with a trace of the same run
-            stalls = ", ".join(f"{a:.3f}-{b:.3f}" for a, b in run["window_stalls"])  # type: ignore[attr-defined]
+            stalls = ", ".join(f"{a:.3f}-{b:.3f} {what}".rstrip() for a, b, what in run["window_stalls"])  # type: ignore[attr-defined]
             print(
                 f"{size:,} window{' untuned' if flag else ''}: first rows {ms(run['window_rows'])}, "
                 f"synced {run['window_synced']:.2f} s, longest stall {run['window_lag_ms']:.0f} ms, "
