@@ -81,7 +81,7 @@ def _sync_one(
 ) -> dict[str, Any]:
     """One account's sync; `secret`: its password lookup if already started (else it starts here)."""
     from deskmail.engine import failures
-    from deskmail.engine.imap.push import NETWORK_ERRORS
+    from deskmail.engine.imap.session import NETWORK_ERRORS
 
     started = time.monotonic()
     result: dict[str, Any] = {"account": account.email, "ok": False}
