@@ -14,18 +14,18 @@ from deskmail.core.errors import ErrorKind, Field, UserFacingError
 from deskmail.core.i18n import _, ngettext
 from deskmail.core.redact import register_secret
 from deskmail.core.settings import Settings
+from deskmail.engine import failures
 from deskmail.engine.accounts import AUTH_OAUTH2, Account, AccountError, AccountStore
 from deskmail.engine.credentials import Credentials, KeyringUnavailable
+from deskmail.engine.imap.account import open_session, sync_account
+from deskmail.engine.imap.connector import account_connector
+from deskmail.engine.imap.session import NETWORK_ERRORS
 from deskmail.engine.passwordlookup import PasswordLookup
 from deskmail.engine.paths import Paths
+from deskmail.engine.store import Store
 
-# The IMAP stack (imapclient, ssl, the store) is imported once the keyring lookups have started
-# (see `run`): the keyring's own imports and D-Bus round trips then overlap with loading it.
 if TYPE_CHECKING:
     from deskmail.engine.oauth.session import OAuthLogin
-    from deskmail.engine.store import Store
-
-Secret = PasswordLookup["str | OAuthLogin"]
 
 log = logging.getLogger(__name__)
 
@@ -39,13 +39,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"deskmail sync: {exc}", file=sys.stderr)
         return 1
     credentials = Credentials()  # one keyring connection for every account, opened on the first password
-    # Every IMAP account's password is asked for now, in threads of their own, before the engine is
-    # loaded: the keyring answers while this process imports and opens stores and connections.
-    secrets = {a.email: _secret_lookup(a, credentials, settings) for a in accounts if not a.uses_pop3}
-    results = [
-        _sync_one(account, settings, paths, credentials, quiet=args.json, secret=secrets.get(account.email))
-        for account in accounts
-    ]
+    results = [_sync_one(account, settings, paths, credentials, quiet=args.json) for account in accounts]
     if args.json:
         print(json.dumps({"accounts": results}, indent=2))
     return 0 if all(r["ok"] for r in results) else 1
@@ -65,24 +59,9 @@ def _accounts(store: AccountStore, email: str | None) -> list[Account]:
     return [account]
 
 
-def _secret_lookup(account: Account, credentials: Credentials, settings: Settings) -> Secret:
-    """What the account logs in with, looked up in a thread of its own from now on."""
-    return PasswordLookup(lambda: _login_secret(account, credentials, settings))
-
-
 def _sync_one(
-    account: Account,
-    settings: Settings,
-    paths: Paths,
-    credentials: Credentials,
-    *,
-    quiet: bool,
-    secret: Secret | None = None,
+    account: Account, settings: Settings, paths: Paths, credentials: Credentials, *, quiet: bool
 ) -> dict[str, Any]:
-    """One account's sync; `secret`: its password lookup if already started (else it starts here)."""
-    from deskmail.engine import failures
-    from deskmail.engine.imap.session import NETWORK_ERRORS
-
     started = time.monotonic()
     result: dict[str, Any] = {"account": account.email, "ok": False}
     try:
@@ -97,12 +76,8 @@ def _sync_one(
                 runtime.close()
             result.update(report.to_json())
             return _finished(account, result, started, quiet)
-        from deskmail.engine.imap.account import open_session, sync_account
-        from deskmail.engine.imap.connector import account_connector
-        from deskmail.engine.store import Store
-
         # The keyring is asked while the store opens and the connection is made (TCP, TLS).
-        secret = secret or _secret_lookup(account, credentials, settings)
+        secret = PasswordLookup(lambda: _login_secret(account, credentials, settings))
         store = Store.open_for(paths, account.email)
         try:
             session = open_session(account_connector(account, secret, settings), CancelToken())
