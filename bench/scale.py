@@ -21,7 +21,12 @@ in Archive. Mailboxes are written straight into Maildir/cur once and kept in --c
                    the same inside one process (sync_account only, again on one session) beside
                    those commands alone (first and again on one session),
                    and beside one LIST-STATUS asking the same (Dovecot on Maildir rereads a big
-                   Inbox for a STATUS after any other mailbox in the session, and for LIST-STATUS);
+                   Inbox for a STATUS after any other mailbox in the session, and for LIST-STATUS).
+                   Inside the process, what we add is measured directly: the sync's time minus the
+                   time its socket reads waited for the server's bytes; the commands it sent are
+                   logged and are what the bare-socket baseline asks. --compare DIR: the no-change
+                   processes of another checkout take turns with ours (old and new in one run);
+                   --only-resync measures only these figures.
   messages         `deskmail messages ACCOUNT INBOX --json` (time, peak RSS), beside a process
                    reading the same rows from SQLite and discarding them;
   End              the message list (offscreen Qt, 1366x768) over the synced Inbox: End pressed,
@@ -45,6 +50,7 @@ stderr (a long run cut short keeps what it measured).
 
     python bench/scale.py --sizes 25000 100000
     python bench/scale.py --sizes 25000 100000 --only-window
+    python bench/scale.py --sizes 25000 100000 --only-resync --compare /tmp/deskmail-main
     python bench/scale.py --sizes 25000 100000 200000 1000000 --cache /var/tmp/deskmail-scale
 """
 
@@ -89,7 +95,7 @@ class Run(NamedTuple):
     cpu: float
 
 
-def timed_process(command: list[str], env: dict[str, str], out: Path | None = None) -> Run:
+def timed_process(command: list[str], env: dict[str, str], out: Path | None = None, cwd: Path = REPO) -> Run:
     """Run a whole process; its wall time, peak RSS and CPU time. Fails loudly on a non-zero exit.
 
     The peak RSS comes from a small `time` process in between: a child forked straight from this
@@ -103,7 +109,7 @@ def timed_process(command: list[str], env: dict[str, str], out: Path | None = No
         peak = stack.enter_context(tempfile.NamedTemporaryFile("r"))
         wrapped = [GNU_TIME, "-f", "%M", "-o", peak.name, *command] if GNU_TIME else command
         started = time.perf_counter()
-        proc = subprocess.Popen(wrapped, env=env, stdout=sink, stderr=stderr, cwd=REPO)
+        proc = subprocess.Popen(wrapped, env=env, stdout=sink, stderr=stderr, cwd=cwd)
         _, status, usage = os.wait4(proc.pid, 0)
         elapsed = time.perf_counter() - started
         proc.returncode = os.waitstatus_to_exitcode(status)
@@ -163,19 +169,28 @@ def folder_names(ip: str, email: str, ca: Path) -> list[bytes]:
     return sorted(names, key=lambda name: name.upper() != b"INBOX")  # as the sync asks: the Inbox first
 
 
-def server_answer(ip: str, email: str, ca: Path, names: list[bytes]) -> tuple[float, float, float, float]:
+def server_answer(
+    ip: str, email: str, ca: Path, names: list[bytes], asked: list[bytes] | None = None
+) -> tuple[float, float, float, float]:
     """The server's own no-change answer, seconds: (TLS + LOGIN + every STATUS then LIST in one write,
     those commands alone, the same again on that session (as a long-lived one, the window's, asks),
-    one LIST-STATUS asking the same on a connection of its own)."""
-    statuses = b"".join(b"s%d STATUS %s (%s)\r\n" % (i, n, STATUS_ITEMS) for i, n in enumerate(names))
+    one LIST-STATUS asking the same on a connection of its own).
+
+    `asked`: the very command lines our no-change sync sent (logged by the in-process child), so the
+    baseline asks exactly what we ask; else every folder's STATUS (Inbox first) and the LIST."""
+    if asked is None:
+        statuses = [b"STATUS %s (%s)" % (n, STATUS_ITEMS) for n in names]
+        asked = [*statuses, b'LIST "" "*" RETURN (SUBSCRIBED CHILDREN SPECIAL-USE)']
+    lines = b"".join(b"s%d %s\r\n" % (i, line) for i, line in enumerate(asked))
+    tag = b"s%d " % (len(asked) - 1)
     started = time.perf_counter()
     with logged_in(ip, email, ca) as (sock, reader):
-        asked = time.perf_counter()
-        sock.sendall(statuses + b'b LIST "" "*" RETURN (SUBSCRIBED CHILDREN SPECIAL-USE)\r\n')
-        read_until(reader, b"b ")
+        sent = time.perf_counter()
+        sock.sendall(lines)
+        read_until(reader, tag)
         done = time.perf_counter()
-        sock.sendall(statuses + b'b LIST "" "*" RETURN (SUBSCRIBED CHILDREN SPECIAL-USE)\r\n')
-        read_until(reader, b"b ")
+        sock.sendall(lines)
+        read_until(reader, tag)
         again = time.perf_counter() - done
         sock.sendall(b"c LOGOUT\r\n")
     with logged_in(ip, email, ca) as (sock, reader):
@@ -184,7 +199,7 @@ def server_answer(ip: str, email: str, ca: Path, names: list[bytes]) -> tuple[fl
         read_until(reader, b"b ")
         list_status = time.perf_counter() - listed
         sock.sendall(b"c LOGOUT\r\n")
-    return done - started, done - asked, again, list_status
+    return done - started, done - sent, again, list_status
 
 
 def socket_fetch(ip: str, email: str, ca: Path) -> float:
@@ -252,8 +267,43 @@ def raw_rows_child(store: Path) -> None:
 # --- inside one process -------------------------------------------------------------------------
 
 
+class WireClock:
+    """A session's socket, watched: how long reads waited for the server's bytes, and what was sent.
+
+    The time a no-change sync spends in our process is its whole time minus the time it sat in
+    the socket's reads (the server thinking, the bytes travelling): measured directly, not as the
+    difference of two noisy figures taken at different moments."""
+
+    def __init__(self, sock: Any) -> None:
+        self.waited = 0.0
+        self.writes: list[bytes] = []  # each a write of its own: one per round trip we started
+        recv_into, sendall = sock.recv_into, sock.sendall
+
+        def timed_recv_into(*args: Any) -> int:
+            started = time.perf_counter()
+            try:
+                return int(recv_into(*args))
+            finally:
+                self.waited += time.perf_counter() - started
+
+        def logged_sendall(data: bytes, *args: Any) -> None:
+            self.writes.append(bytes(data))
+            sendall(data, *args)
+
+        sock.recv_into, sock.sendall = timed_recv_into, logged_sendall  # the instance's, for this session only
+
+    def reset(self) -> None:
+        self.waited, self.writes = 0.0, []
+
+    def commands(self) -> list[bytes]:
+        """The command lines sent, without their tags."""
+        return [line.split(b" ", 1)[1] for write in self.writes for line in write.split(b"\r\n") if line]
+
+
 def inprocess_child(ip: str, email: str, ca: Path, home: Path, repeat: int) -> None:
-    """No-change sync_account inside one process (connection and store already open), median seconds."""
+    """No-change sync_account inside one process (connection and store already open): medians of its
+    whole time, of the time it waited for the server's bytes, and of the difference (what we add);
+    the command lines it sent and in how many writes."""
     from imapclient import IMAPClient
 
     from deskmail.core.settings import Settings
@@ -269,15 +319,31 @@ def inprocess_child(ip: str, email: str, ca: Path, home: Path, repeat: int) -> N
 
     store = Store.open_for(Paths.from_settings(Settings(home=home)), email)
     session = open_session(connect)
-    times = []
-    for _ in range(repeat + 1):
+    clock = WireClock(session.client._imap.sock)
+    times, waited = [], []
+    for _ in range(repeat * 2 + 1):
+        clock.reset()
         started = time.perf_counter()
         report = sync_account(session, store)
         times.append(time.perf_counter() - started)
+        waited.append(clock.waited)
+        writes, commands = len(clock.writes), clock.commands()  # this sync's own (not the LOGOUT after)
         assert all(f.path == "unchanged" for f in report.folders), report.to_json()
     session.logout()
     store.close()
-    print(json.dumps({"inprocess": statistics.median(times[1:])}))
+    added = [t - w for t, w in zip(times[1:], waited[1:], strict=True)]
+    print(
+        json.dumps(
+            {
+                "inprocess": statistics.median(times[1:]),
+                "inprocess_waited": statistics.median(waited[1:]),
+                "inprocess_added": statistics.median(added),
+                "inprocess_added_max": max(added),
+                "inprocess_writes": writes,
+                "inprocess_commands": [c.decode() for c in commands],
+            }
+        )
+    )
 
 
 def end_child(home: Path, email: str, repeat: int) -> None:
@@ -644,7 +710,16 @@ def new_account(email: str, ip: str, env: dict[str, str]) -> tuple[Path, dict[st
 
 
 def measure_size(
-    size: int, server: Any, ip: str, ca: Path, env: dict[str, str], repeat: int, window: bool, only_window: bool
+    size: int,
+    server: Any,
+    ip: str,
+    ca: Path,
+    env: dict[str, str],
+    repeat: int,
+    window: bool,
+    only_window: bool,
+    only_resync: bool = False,
+    compare: Path | None = None,
 ) -> dict[str, float]:
     from mailgen import fill_maildir
 
@@ -671,6 +746,13 @@ def measure_size(
     warm_up(ip, email, ca)
     raw = [*me, "--raw-imapclient", ip, email, str(ca)]
     home, env, store = new_account(email, ip, env)
+    if only_resync:
+        timed_process(deskmail("sync", email), env)  # the store every no-change run starts from
+        out.update(measure_resync(size, ip, email, ca, home, env, repeat, me, compare))
+        shutil.rmtree(home, ignore_errors=True)
+        out["load_end"] = os.getloadavg()[0]
+        print(f"{size:,}: done", file=sys.stderr, flush=True)
+        return out
     raws: list[Run] = []
     initial: list[tuple[Run, float]] = []
     for _ in range(repeat):  # taking turns, so a change in the machine's load hits both alike
@@ -691,23 +773,7 @@ def measure_size(
     out["initial_cpu"] = min(run.cpu for run, _ in initial)
     out["socket"] = min(socket_fetch(ip, email, ca) for _ in range(repeat))
 
-    nonet = [timed_process(deskmail("--version"), env).seconds for _ in range(repeat * 2)]
-    nochange = [timed_process(deskmail("sync", email), env).seconds for _ in range(repeat * 2)]
-    names = folder_names(ip, email, ca)
-    answers = [server_answer(ip, email, ca, names) for _ in range(repeat * 2)]
-    out["nonet"], out["nochange"] = statistics.median(nonet), statistics.median(nochange)
-    out["answer"] = statistics.median(a[0] for a in answers)
-    out["status_list"] = statistics.median(a[1] for a in answers)
-    out["status_list_again"] = statistics.median(a[2] for a in answers)
-    out["list_status"] = statistics.median(a[3] for a in answers)
-    done = subprocess.run(
-        [*me, "--inprocess", ip, email, str(ca), str(home), "--repeat", str(repeat)],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    out.update(json.loads(done.stdout.splitlines()[-1]))
+    out.update(measure_resync(size, ip, email, ca, home, env, repeat, me, compare))
 
     listing = home / "messages.json"
     out["messages"], out["messages_rss"], _ = timed_process(
@@ -728,6 +794,60 @@ def measure_size(
     shutil.rmtree(home, ignore_errors=True)
     out["load_end"] = os.getloadavg()[0]
     print(f"{size:,}: done", file=sys.stderr, flush=True)
+    return out
+
+
+def measure_resync(
+    size: int,
+    ip: str,
+    email: str,
+    ca: Path,
+    home: Path,
+    env: dict[str, str],
+    repeat: int,
+    me: list[str],
+    compare: Path | None,
+) -> dict[str, float]:
+    """The no-change sync: whole processes (and those of the `compare` checkout, taking turns with
+    them), inside one process, and the server's own answer to exactly what it asked."""
+    out: dict[str, float] = {}
+    trees = [("", env, REPO)]
+    if compare is not None:
+        trees.append(("compare_", {**env, "PYTHONPATH": str(compare)}, compare))
+    runs: dict[str, list[Run]] = {}
+    for _ in range(repeat * 2):  # taking turns: a change in the machine's load hits every tree alike
+        for prefix, tree_env, cwd in trees:
+            runs.setdefault(prefix + "nonet", []).append(timed_process(deskmail("--version"), tree_env, cwd=cwd))
+            runs.setdefault(prefix + "nochange", []).append(timed_process(deskmail("sync", email), tree_env, cwd=cwd))
+    for key, done_runs in runs.items():
+        out[key] = statistics.median(r.seconds for r in done_runs)
+        out[key + "_cpu"] = statistics.median(r.cpu for r in done_runs)
+    done = subprocess.run(
+        [*me, "--inprocess", ip, email, str(ca), str(home), "--repeat", str(repeat)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    inside = json.loads(done.stdout.splitlines()[-1])
+    asked = [c.encode() for c in inside.pop("inprocess_commands")]
+    out.update(inside)
+    names = folder_names(ip, email, ca)
+    statused = {c.split(b" (")[0].removeprefix(b"STATUS ").strip(b'"') for c in asked[:-1]}
+    listed = asked[-1].startswith(b"LIST ")
+    once = inside["inprocess_writes"] == 1 and (  # every STATUS then the LIST, or one LIST-STATUS
+        (statused == {n.strip(b'"') for n in names} and listed and b"STATUS" not in asked[-1])
+        or (len(asked) == 1 and listed and b"STATUS (" in asked[0])
+    )
+    if not once:
+        print(f"{size:,}: the no-change sync asked more than every STATUS and the LIST in one write:", file=sys.stderr)
+        print(f"  {inside['inprocess_writes']} writes: {asked!r}; LIST names {names!r}", file=sys.stderr)
+    # The server's own answer to exactly what our sync asks (as logged above), on a bare socket.
+    answers = [server_answer(ip, email, ca, names, asked) for _ in range(repeat * 2)]
+    out["answer"] = statistics.median(a[0] for a in answers)
+    out["status_list"] = statistics.median(a[1] for a in answers)
+    out["status_list_again"] = statistics.median(a[2] for a in answers)
+    out["list_status"] = statistics.median(a[3] for a in answers)
     return out
 
 
@@ -784,8 +904,13 @@ def ms(seconds: float) -> str:
     return f"{seconds * 1000:.0f} ms"
 
 
-def added(r: dict[str, float]) -> float:
-    return r["nochange"] - r["nonet"] - r["answer"]
+def added(r: dict[str, float], prefix: str = "") -> float:
+    return r[prefix + "nochange"] - r[prefix + "nonet"] - r["answer"]
+
+
+def with_compared(r: dict[str, float], ours: float, theirs: Callable[[], float]) -> str:
+    """A figure, and the --compare checkout's beside it when it was measured."""
+    return ms(ours) + (f" (compared: {ms(theirs())})" if "compare_nochange" in r else "")
 
 
 Figure = tuple[str, Callable[[dict[str, float]], str], Callable[[dict[str, float]], float]]
@@ -844,21 +969,41 @@ FIGURES: list[Figure] = [
     ),
     (
         "no-change `deskmail sync` minus a no-network process",
-        lambda r: ms(r["nochange"] - r["nonet"]),
+        lambda r: with_compared(r, r["nochange"] - r["nonet"], lambda: r["compare_nochange"] - r["compare_nonet"]),
         lambda r: r["nochange"] - r["nonet"],
     ),
     (
-        "server's own answer (TLS, LOGIN, every STATUS then LIST in one write)",
+        "server's own answer (TLS, LOGIN, what the sync asked: every STATUS then LIST in one write)",
         lambda r: ms(r["answer"]),
         lambda r: r["answer"],
     ),
-    ("added by our process (target <= 150 ms)", lambda r: ms(added(r)), lambda r: 0.0),
+    (
+        "added by our process (target <= 150 ms)",
+        lambda r: with_compared(r, added(r), lambda: added(r, "compare_")),
+        lambda r: 0.0,
+    ),
+    (
+        "CPU time (user + system) of the no-change sync minus the no-network process's",
+        lambda r: with_compared(
+            r, r["nochange_cpu"] - r["nonet_cpu"], lambda: r["compare_nochange_cpu"] - r["compare_nonet_cpu"]
+        ),
+        lambda r: r["nochange_cpu"] - r["nonet_cpu"],
+    ),
     (
         "no-change sync inside one process / server's STATUS+LIST: first, again on the session / LIST-STATUS",
         lambda r: (
             f"{ms(r['inprocess'])} / {ms(r['status_list'])}, {ms(r['status_list_again'])} / {ms(r['list_status'])}"
         ),
         lambda r: r["inprocess"],
+    ),
+    (
+        "inside a process adds X ms to the server's answer (sync minus its wait for the server's bytes;"
+        " target <= 20 ms): median (worst) / the server's answer it waited for",
+        lambda r: (
+            f"{r['inprocess_added'] * 1000:.1f} ms ({r['inprocess_added_max'] * 1000:.1f})"
+            f" / {ms(r['inprocess_waited'])}"
+        ),
+        lambda r: r["inprocess_added"],
     ),
     (
         "`deskmail messages INBOX --json`: time, peak RSS",
@@ -973,12 +1118,18 @@ def print_table(
     for name, text, value in figures:
         cells = []
         for index, result in enumerate(results):
-            cell = text(result)
-            before = value(results[index - 1]) if index else 0.0
-            if index and before > 0 and value(result) > 0:
-                cell += f" (x{value(result) / before:.1f})"
+            try:
+                cell = text(result)
+                before = value(results[index - 1]) if index else 0.0
+                now = value(result)
+            except KeyError:  # not measured in this run (--only-resync)
+                cells.append("-")
+                continue
+            if index and before > 0 and now > 0:
+                cell += f" (x{now / before:.1f})"
             cells.append(cell)
-        print(f"| {name} | " + " | ".join(cells) + " |", file=file)
+        if any(cell != "-" for cell in cells):
+            print(f"| {name} | " + " | ".join(cells) + " |", file=file)
     file.flush()
 
 
@@ -993,6 +1144,13 @@ def main() -> int:
     parser.add_argument("--inprocess", nargs=4, help=argparse.SUPPRESS)
     parser.add_argument("--end", nargs=2, help=argparse.SUPPRESS)
     parser.add_argument("--only-window", action="store_true", help="only the window's own first sync (input lag)")
+    parser.add_argument("--only-resync", action="store_true", help="only the no-change sync (process, in-process)")
+    parser.add_argument(
+        "--compare",
+        type=Path,
+        metavar="DIR",
+        help="another checkout (e.g. `git worktree add /tmp/base main`) whose no-change sync takes turns with ours",
+    )
     parser.add_argument("--window-first", help=argparse.SUPPRESS)
     parser.add_argument("--untuned", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -1021,7 +1179,8 @@ def main() -> int:
     from tests.servers.keyrings import KeyringService
 
     # Installed Deskmail has its bytecode compiled; measure that, not the compiler.
-    subprocess.run([sys.executable, "-m", "compileall", "-q", str(REPO / "deskmail")], check=True)
+    for tree in (REPO, *([args.compare.resolve()] if args.compare else [])):
+        subprocess.run([sys.executable, "-m", "compileall", "-q", str(tree / "deskmail")], check=True)
     ip = pick_block().ip(2)
     scratch = procs.public_tempdir("scale")
     certs = Certs(scratch)
@@ -1042,7 +1201,18 @@ def main() -> int:
         server.start()
         for size in args.sizes:
             results.append(
-                measure_size(size, server, ip, certs.ca_path, env, args.repeat, not args.no_window, args.only_window)
+                measure_size(
+                    size,
+                    server,
+                    ip,
+                    certs.ca_path,
+                    env,
+                    args.repeat,
+                    not args.no_window,
+                    args.only_window,
+                    args.only_resync,
+                    args.compare.resolve() if args.compare else None,
+                )
             )
             if size != args.sizes[-1]:
                 print_table(args.sizes, results, ONLY_WINDOW_FIGURES if args.only_window else FIGURES, file=sys.stderr)

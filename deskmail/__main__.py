@@ -1,7 +1,5 @@
 """`python -m deskmail`: the same as the `deskmail` command."""
 
-import sys
+from deskmail.cli import console
 
-from deskmail.cli import main
-
-sys.exit(main())
+console()

@@ -1,8 +1,6 @@
 """Entry script for the PyInstaller bundle: the same as `python -m deskmail`."""
 
-import sys
-
-from deskmail.cli import main
+from deskmail.cli import console
 
 if __name__ == "__main__":
-    sys.exit(main())
+    console()

@@ -33,11 +33,11 @@ from deskmail.core.errors import UserFacingError
 from deskmail.core.serverconfig import AUTH_PASSWORD_ENCRYPTED, ConnectionPolicy, Security, ServerConfig
 from deskmail.core.settings import Settings
 from deskmail.engine import failures, limits, transport
-from deskmail.engine.smtp_session import SmtpSession
 
 if TYPE_CHECKING:
     # Loaded when an account signs in through the browser: the rest never needs the HTTP stack.
     from deskmail.engine.oauth.session import OAuthLogin
+    from deskmail.engine.smtp_session import SmtpSession
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +52,15 @@ __all__ = [
     "open_smtp",
     "tls_info",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """`SmtpSession` is loaded with its first use: a sync (IMAP only) never loads smtplib."""
+    if name == "SmtpSession":
+        from deskmail.engine.smtp_session import SmtpSession
+
+        return SmtpSession
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class _IMAP4(imaplib.IMAP4):
@@ -363,6 +372,8 @@ def open_smtp(
     timeout: float = transport.DEFAULT_TIMEOUT,
 ) -> SmtpSession:
     """An SMTP submission connection with TLS done and EHLO sent over it; not logged in."""
+    from deskmail.engine.smtp_session import SmtpSession
+
     policy = policy or ConnectionPolicy()
     _refuse_plaintext(server, policy)
     return SmtpSession.open(server, settings, policy, cancel, timeout)

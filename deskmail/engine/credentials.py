@@ -159,8 +159,10 @@ def _load_class(module_name: str, class_name: str) -> type[keyring.backend.Keyri
 
 
 def _viable_now(cls: type[keyring.backend.KeyringBackend]) -> bool:
+    # keyring's `viable` is "priority does not raise": asked once here, since each time the Secret
+    # Service backend opens a D-Bus connection of its own to look for the service.
     try:
-        return bool(cls.viable) and float(cls.priority) > 0
+        return float(cls.priority) > 0
     except Exception:  # a backend reports "not here" by raising from its priority check
         return False
 

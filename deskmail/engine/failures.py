@@ -5,6 +5,7 @@ The wording is for people who do not know what a port is: say what happened, the
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 
@@ -388,40 +389,43 @@ def cert_kind(verify_code: int) -> ErrorKind:
 
 # ---- what servers say when a login fails --------------------------------------------------------
 
-# Checked in order: the first pattern found in the server's reply decides the kind.
-_LOGIN_PATTERNS: tuple[tuple[ErrorKind, re.Pattern[str]], ...] = tuple(
-    (kind, re.compile(pattern, re.IGNORECASE))
-    for kind, pattern in (
-        (ErrorKind.APP_PASSWORD_REQUIRED, r"application-specific password|app[- ]?password|5\.7\.9\b"),
-        (
-            ErrorKind.OAUTH_REQUIRED,
-            r"basic auth\w* (is )?(disabled|blocked)|BasicAuthBlocked|5\.7\.139|SmtpClientAuthentication is disabled"
-            r"|oauth",
-        ),
-        (
-            ErrorKind.IMAP_DISABLED,
-            r"not enabled for IMAP|IMAP access (is )?disabled|enable (your account for )?IMAP"
-            r"|authenticated but not connected|IMAP (is )?(disabled|not enabled)",
-        ),
-        (
-            ErrorKind.ACCOUNT_LOCKED,
-            r"too many (login|failed|authentication|attempts|bad)|account (is )?(locked|blocked|suspended|disabled)"
-            r"|temporarily (locked|blocked)|\[LIMIT\]|rate limit"
-            # Google's "suspicious sign-in" block: the person must sign in on the web once.
-            r"|log ?in via your web browser|web login required",
-        ),
-        (
-            ErrorKind.SERVER_BUSY,
-            r"\[UNAVAILABLE\]|server (is )?busy|too many (simultaneous )?connections"
-            r"|temporar(il)?y (unavailable|failure)|\b4\.\d\.\d\b",
-        ),
-        (ErrorKind.PLAINTEXT_REFUSED, r"\[PRIVACYREQUIRED\]|must issue a STARTTLS|encryption required"),
-    )
+# Checked in order: the first pattern found in the server's reply decides the kind. Compiled with
+# the first refused login (_login_patterns), not by every process that imports this module.
+_LOGIN_REPLIES: tuple[tuple[ErrorKind, str], ...] = (
+    (ErrorKind.APP_PASSWORD_REQUIRED, r"application-specific password|app[- ]?password|5\.7\.9\b"),
+    (
+        ErrorKind.OAUTH_REQUIRED,
+        r"basic auth\w* (is )?(disabled|blocked)|BasicAuthBlocked|5\.7\.139|SmtpClientAuthentication is disabled"
+        r"|oauth",
+    ),
+    (
+        ErrorKind.IMAP_DISABLED,
+        r"not enabled for IMAP|IMAP access (is )?disabled|enable (your account for )?IMAP"
+        r"|authenticated but not connected|IMAP (is )?(disabled|not enabled)",
+    ),
+    (
+        ErrorKind.ACCOUNT_LOCKED,
+        r"too many (login|failed|authentication|attempts|bad)|account (is )?(locked|blocked|suspended|disabled)"
+        r"|temporarily (locked|blocked)|\[LIMIT\]|rate limit"
+        # Google's "suspicious sign-in" block: the person must sign in on the web once.
+        r"|log ?in via your web browser|web login required",
+    ),
+    (
+        ErrorKind.SERVER_BUSY,
+        r"\[UNAVAILABLE\]|server (is )?busy|too many (simultaneous )?connections"
+        r"|temporar(il)?y (unavailable|failure)|\b4\.\d\.\d\b",
+    ),
+    (ErrorKind.PLAINTEXT_REFUSED, r"\[PRIVACYREQUIRED\]|must issue a STARTTLS|encryption required"),
 )
+
+
+@functools.cache
+def _login_patterns() -> tuple[tuple[ErrorKind, re.Pattern[str]], ...]:
+    return tuple((kind, re.compile(pattern, re.IGNORECASE)) for kind, pattern in _LOGIN_REPLIES)
 
 
 def classify_login_failure(server: ServerConfig, reply: str, username: str) -> UserFacingError:
     """Turn a server's "login failed" reply into the error a person can act on."""
-    kind = next((kind for kind, pattern in _LOGIN_PATTERNS if pattern.search(reply)), ErrorKind.AUTH_FAILED)
+    kind = next((kind for kind, pattern in _login_patterns() if pattern.search(reply)), ErrorKind.AUTH_FAILED)
     details = f"{_where(server)} said: {reply.strip()[:300]}"
     return _error(_LOGIN_TEXTS, kind, server, details, username=username)

@@ -222,3 +222,8 @@ def test_a_no_change_sync_loads_only_what_it_uses(env: dict[str, str], testbed: 
     assert "keyring.backends.SecretService" in loaded  # the password came from the keyring
     assert not {m for m in loaded if m.split(".")[0] == "babel"}
     assert not {"keyring.backends.macOS", "keyring.backends.Windows"} & loaded
+    # Nor what only sending, a waiting outbox, offline changes or an out-of-date store need.
+    sending = {"smtplib", "deskmail.engine.smtp_session", "deskmail.engine.smtp.outbox"}
+    changes = {"deskmail.engine.imap.actions", "deskmail.engine.imap.folderops", "deskmail.engine.imap.push"}
+    unneeded = (sending | changes | {"importlib.resources.readers"}) & loaded
+    assert not unneeded

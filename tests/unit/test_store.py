@@ -56,6 +56,32 @@ def test_reopen_keeps_data_and_does_not_rerun_migrations(tmp_path: Path) -> None
     again.close()
 
 
+def test_an_up_to_date_store_opens_without_reading_a_migration(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every `deskmail sync` opens a store: one whose schema is current is not migrated again, nor are
+    the migration files read for it (only a store behind them reads them)."""
+    path = tmp_path / "s.sqlite3"
+    Store.open(path).close()
+    read: list[str] = []
+    real = Path.read_text
+
+    def noted(self: Path, *args: object, **kwargs: object) -> str:
+        read.append(self.name)
+        return real(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Path, "read_text", noted)
+    Store.open(path).close()
+    assert not [name for name in read if name.endswith(".sql")]
+    older = tmp_path / "older.sqlite3"
+    conn = sqlite3.connect(older, isolation_level=None)
+    latest = load_migrations()[-1].version
+    migrate(conn, [m for m in load_migrations() if m.version < latest])
+    conn.close()
+    read.clear()
+    Store.open(older).close()  # one behind: the files are read, and the last one runs
+    assert [name for name in read if name.endswith(".sql")]
+    assert user_version(sqlite3.connect(older)) == latest
+
+
 def test_failed_migration_leaves_previous_version(tmp_path: Path) -> None:
     conn = sqlite3.connect(tmp_path / "m.sqlite3", isolation_level=None)
     good = Migration(1, "0001_a.sql", "CREATE TABLE a (x INTEGER);")

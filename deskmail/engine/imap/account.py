@@ -11,7 +11,6 @@ from imapclient import IMAPClient
 from deskmail.core.cancel import NEVER, CancelToken
 from deskmail.core.i18n import _
 from deskmail.engine import failures
-from deskmail.engine.imap.actions import replay
 from deskmail.engine.imap.session import ImapSession, StatusInfo
 from deskmail.engine.imap.sync import FolderReport, FolderSync, ProgressFn, SyncReport
 from deskmail.engine.imap.wire import ConnectionLost, ImapError, TooSlow
@@ -60,7 +59,10 @@ def sync_account(
     `refresh_counts`: STATUS the folders not synced, for their unread counts (push syncs skip it).
     """
     report = SyncReport()
-    report.rolled_back = [r.message for r in replay(session, store)]
+    if store.pending_ops():  # changes made offline (the action modules are loaded only for them)
+        from deskmail.engine.imap.actions import replay
+
+        report.rolled_back = [r.message for r in replay(session, store)]
     syncer = FolderSync(session, store, cancel=cancel, progress=progress)
     synced_before = any(f.uidnext for f in store.folders())
     broken = 0

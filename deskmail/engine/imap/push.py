@@ -18,8 +18,6 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from imapclient.exceptions import IMAPClientError
-
 from deskmail.core.cancel import Cancelled, CancelToken
 from deskmail.core.redact import redact
 from deskmail.engine import limits
@@ -27,9 +25,10 @@ from deskmail.engine.cancelwatch import Deadline, closes_on_cancel
 from deskmail.engine.imap import wire
 from deskmail.engine.imap.account import Connector, open_session, sync_account
 from deskmail.engine.imap.actions import replay
+from deskmail.engine.imap.session import NETWORK_ERRORS as NETWORK_ERRORS  # re-exported: its old home
 from deskmail.engine.imap.session import ImapSession
 from deskmail.engine.imap.sync import SyncReport
-from deskmail.engine.imap.wire import ConnectionLost, FramingError, ImapError, TooSlow
+from deskmail.engine.imap.wire import ConnectionLost, FramingError, TooSlow
 from deskmail.engine.store.writer import Store
 
 log = logging.getLogger(__name__)
@@ -37,7 +36,6 @@ REIDLE_SECONDS = 25 * 60  # RFC 2177: servers may drop an IDLE after 30 minutes
 BACKOFF = (1.0, 2.0, 5.0, 10.0, 30.0, 60.0)
 IDLE_LINES_PER_CHECK = 1000  # lines read per look at an idle connection; a flood waits for the next look
 _CHANGE = re.compile(rb"\* (?:\d+ (?:EXISTS|EXPUNGE|FETCH)|VANISHED)\b", re.IGNORECASE)
-NETWORK_ERRORS = (OSError, ImapError, imaplib.IMAP4.error, IMAPClientError)
 Job = Callable[[Store], object]
 """Work that must run on the account's writer thread, e.g. `lambda store: Actions(store).mark_read(...)`."""
 _running: set[FolderWatcher] = set()  # watchers whose thread has not ended yet

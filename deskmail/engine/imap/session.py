@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, BinaryIO, TypeVar
 
 from imapclient import IMAPClient
+from imapclient.exceptions import IMAPClientError
 
 from deskmail.core.cancel import NEVER, Cancelled, CancelToken
 from deskmail.engine import limits
@@ -52,6 +53,8 @@ _FLAGS_ONLY = re.compile(rb"^\((?:UID (\d+) FLAGS \(([^()]*)\)|FLAGS \(([^()]*)\
 _CHUNK = 8000  # characters of UID set per command line: far below Dovecot's 64 KB limit
 MAX_HEADER_BYTES = limits.IMAP_MAX_HEADER_LITERAL
 FlagChange = tuple[int, tuple[str, ...], int]  # (uid, flags, modseq)
+# What a broken or refusing connection raises, whichever layer (socket, TLS, imaplib, imapclient, ours).
+NETWORK_ERRORS = (OSError, ImapError, imaplib.IMAP4.error, IMAPClientError)
 
 
 @dataclass
