@@ -99,6 +99,11 @@ def render_body(body: Body, *, allow_remote: bool = False) -> RenderedMessage:
     return render_message(parse_body(body), allow_remote=allow_remote)
 
 
+class AccountClosed(Cancelled):
+    """Work for a runtime that was closed already (its account removed, its servers changed in Settings,
+    its window closed): it opens nothing again, since nobody would close it."""
+
+
 class AccountRuntime:
     """Store + IMAP session + outbox of one account (use from its worker thread only)."""
 
@@ -113,6 +118,7 @@ class AccountRuntime:
         self._open_watch: tuple[str, CancelToken] | None = None  # folder the user has open, its watcher's token
         self._body_tried: set[int] = set()  # messages the offline download found gone (not asked again)
         self._replay_wanted = False  # a message left and queued changes (draft, \Answered) for the server
+        self._closed = False  # close() ran: nothing opens again (work queued behind it raises AccountClosed)
 
     @property
     def store_path(self) -> Path:
@@ -121,6 +127,7 @@ class AccountRuntime:
     def store(self) -> Store:
         """The account's store writer (created with its schema on first use)."""
         if self._store is None:
+            self._raise_if_closed()
             self._store = Store.open_for(self.paths, self.account.email)
         return self._store
 
@@ -174,7 +181,8 @@ class AccountRuntime:
         """Keep an IDLE connection on the Inbox (its own thread); `on_change(folder)` when mail arrives."""
         from deskmail.engine.imap.push import FolderWatcher
 
-        FolderWatcher(self._watch_connector, "INBOX", on_change, cancel=cancel).start()
+        if not self._closed:
+            FolderWatcher(self._watch_connector, "INBOX", on_change, cancel=cancel).start()
 
     def watch_open_folder(self, folder: str | None, on_change: Callable[[str], None], cancel: CancelToken) -> None:
         """Also IDLE on the folder the user opened (one more connection); another folder replaces it, None stops it.
@@ -190,7 +198,7 @@ class AccountRuntime:
                     return
                 self._open_watch[1].cancel()
                 self._open_watch = None
-            if folder is None or folder.upper() == "INBOX" or cancel.cancelled:
+            if folder is None or folder.upper() == "INBOX" or cancel.cancelled or self._closed:
                 return  # the Inbox has its own watcher
             token = cancel.child()
             FolderWatcher(self._watch_connector, folder, on_change, cancel=token).start()
@@ -202,8 +210,13 @@ class AccountRuntime:
         with self._open_lock:
             return self._open_watch[0] if self._open_watch is not None else None
 
+    def _raise_if_closed(self) -> None:
+        if self._closed:
+            raise AccountClosed(f"{self.account.email}: closed")
+
     def session(self, cancel: CancelToken) -> ImapSession:
         if self._session is None:
+            self._raise_if_closed()
             self._session = open_session(self.imap_client, cancel)
         return self._session
 
@@ -555,6 +568,7 @@ class AccountRuntime:
         return Outbox(self.store()).take_back(item_id)
 
     def close(self) -> None:
+        self._closed = True
         self.watch_open_folder(None, lambda _f: None, NEVER)
         self.drop_session()
         if self._store is not None:

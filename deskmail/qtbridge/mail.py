@@ -15,7 +15,7 @@ from typing import Any, Protocol
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from deskmail.core.cancel import CancelToken
+from deskmail.core.cancel import Cancelled, CancelToken
 from deskmail.core.errors import ErrorKind, UserFacingError
 from deskmail.core.i18n import _
 from deskmail.engine import pace
@@ -307,7 +307,7 @@ class MailController(QObject):
             self.went_offline(email, error)
         elif isinstance(error, UserFacingError):
             self.problem.emit(email, error)
-        elif not isinstance(error, BaseException) or type(error).__name__ != "Cancelled":
+        elif not isinstance(error, Cancelled) and type(error).__name__ != "Cancelled":  # e.g. AccountClosed: late work
             self.problem.emit(
                 email,
                 UserFacingError(ErrorKind.PROTOCOL_ERROR, _("Something went wrong."), details=f"{error!r}"),

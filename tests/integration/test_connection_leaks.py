@@ -11,10 +11,14 @@ from __future__ import annotations
 import dataclasses
 import gc
 import time
+import uuid
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
+
+import pytest
 
 from deskmail.core.cancel import CancelToken
 from deskmail.core.errors import ErrorKind, UserFacingError
@@ -24,7 +28,10 @@ from deskmail.engine.connect import open_imap, open_smtp
 from deskmail.engine.imap.account import open_session
 from deskmail.engine.imap.connector import account_connector
 from deskmail.engine.imap.push import FolderWatcher, running_watchers
+from deskmail.engine.paths import Paths
 from deskmail.engine.pop3.client import open_pop3
+from deskmail.engine.runtime import AccountClosed, AccountRuntime
+from tests.integration.test_big_message import _Password
 from tests.servers.bed import Testbed
 from tests.servers.faultproxy import Fault, FaultProxy
 
@@ -121,6 +128,32 @@ def test_a_watcher_stopped_while_it_backs_off_or_connects_leaves_nothing_open(
             assert not watcher.thread.is_alive()
             assert time.monotonic() - started < 2.0  # a backoff or a connect is cut, not waited out
             assert watcher not in running_watchers()
+
+
+def test_work_queued_behind_a_runtimes_close_opens_no_connection(testbed: Testbed, tmp_path: Path) -> None:
+    """Settings changed the account's server: the window closes the old runtime on the account's queue and
+    makes a new one. A message opened just before was fetched behind that close by the old runtime, which
+    opened a new session (and store) that nobody closed: the unclosed TLS socket of the Settings tests."""
+    email, password = f"late{uuid.uuid4().hex[:8]}@example.test", "late-secret-pw"
+    testbed.mail.add_user(email, password)
+    testbed.mail.put_message(email, b"From: Bob <bob@example.test>\r\nSubject: Late\r\n\r\nhello\r\n", flags="")
+    account = dataclasses.replace(_account(testbed, testbed.mail.host), email=email)
+    account = dataclasses.replace(account, incoming=dataclasses.replace(account.incoming, username=email))
+    paths = Paths(tmp_path / "c", tmp_path / "d", tmp_path / "l", tmp_path / "k").ensure()
+    runtime = AccountRuntime(account, paths, testbed.settings, _Password(password))  # type: ignore[arg-type]
+    runtime.sync()
+    store = runtime.store()
+    [summary] = store.messages(store.folder("INBOX").id)  # type: ignore[union-attr]
+    assert store.body(summary.id) is None  # not downloaded: opening it needs the server
+    runtime.close()
+    with no_socket_left_open():
+        with pytest.raises(AccountClosed):
+            runtime.open_message(summary)
+        with pytest.raises(AccountClosed):
+            runtime.sync()
+        runtime.watch(lambda _folder: None, CancelToken())
+        assert running_watchers() == []
+        del runtime, store
 
 
 def _account(testbed: Testbed, host: str) -> Account:
