@@ -9,7 +9,11 @@ inside is still open when its last reference goes.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import gc
+import select
+import socket
+import struct
 import time
 import uuid
 import warnings
@@ -22,7 +26,8 @@ import pytest
 
 from deskmail.core.cancel import CancelToken
 from deskmail.core.errors import ErrorKind, UserFacingError
-from deskmail.core.serverconfig import Protocol, Security, ServerConfig
+from deskmail.core.serverconfig import ConnectionPolicy, Protocol, Security, ServerConfig
+from deskmail.engine import transport
 from deskmail.engine.accounts import Account
 from deskmail.engine.connect import open_imap, open_smtp
 from deskmail.engine.imap.account import open_session
@@ -128,6 +133,27 @@ def test_a_watcher_stopped_while_it_backs_off_or_connects_leaves_nothing_open(
             assert not watcher.thread.is_alive()
             assert time.monotonic() - started < 2.0  # a backoff or a connect is cut, not waited out
             assert watcher not in running_watchers()
+
+
+def test_a_connection_reset_before_tls_closes_the_socket_python_made(testbed: Testbed) -> None:
+    """The server goes away between the TCP connect and the TLS handshake (a server restarting under a
+    reconnecting watcher, as in the Settings certificate test): Python's SSLSocket had taken over the
+    descriptor and raised without closing it; the garbage collector found it later, in another test."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    server = _account(testbed, "imap.example.test").incoming
+    with listener, no_socket_left_open():
+        for _ in range(3):
+            sock = socket.create_connection(listener.getsockname(), timeout=5)
+            accepted, _address = listener.accept()
+            accepted.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            accepted.close()  # a reset, not a goodbye
+            _wait(lambda s=sock: select.select([s], [], [], 0)[0] != [])  # the reset has arrived
+            policy = ConnectionPolicy()
+            handshake = functools.partial(
+                transport.handshake, sock, server, testbed.settings, policy, CancelToken(), 5.0, lambda: None
+            )
+            assert kind_of(handshake) is ErrorKind.CONNECTION_LOST
+            del sock, handshake
 
 
 def test_work_queued_behind_a_runtimes_close_opens_no_connection(testbed: Testbed, tmp_path: Path) -> None:
