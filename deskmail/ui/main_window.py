@@ -250,9 +250,9 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         self.closed = True
-        settings = getattr(self, "settings_window", None)
-        if settings is not None:
-            settings.close()  # it changes this window's accounts: it does not stay open without it
+        for child in self.findChildren(QWidget):  # its own windows go with it: Settings, Help, a report, a question
+            if child.isWindow() and child.isVisible():
+                child.close()
         event.accept()
 
     # -- remembered size and panes ---------------------------------------------------------
