@@ -103,6 +103,13 @@ def test_menu_entry_and_shortcut(window: MainWindow) -> None:
     assert action.menuRole() == action.MenuRole.PreferencesRole  # macOS: in the application menu
 
 
+def test_closing_the_mail_window_closes_its_settings_window(qtbot: QtBot, window: MainWindow) -> None:
+    """Settings acts on the window's accounts: it does not stay on screen (or save into it) once that closed."""
+    dialog = open_settings(qtbot, window)
+    window.close()
+    assert not dialog.isVisible() and window.closed
+
+
 def test_changes_take_effect_at_once_and_persist(
     qtbot: QtBot, window: MainWindow, testbed: Any, deskmail_home: Path, mailbox: tuple[str, str]
 ) -> None:
