@@ -119,6 +119,7 @@ class AccountRuntime:
         self._body_tried: set[int] = set()  # messages the offline download found gone (not asked again)
         self._replay_wanted = False  # a message left and queued changes (draft, \Answered) for the server
         self._closed = False  # close() ran: nothing opens again (work queued behind it raises AccountClosed)
+        self._send_again: set[int] = set()  # outbox items the person sent again after "may already have been sent"
 
     @property
     def store_path(self) -> Path:
@@ -501,6 +502,8 @@ class AccountRuntime:
             waiting = None
         # A queued or half-sent copy (Try again after a lost connection) is resumed, never sent twice.
         item_id = waiting.id if waiting is not None else sender.queue_only(message, time.time() + delay if delay else 0)
+        if waiting is not None and waiting.state is OutboxState.UNSURE and _asked(waiting.last_error):
+            self._send_again.add(item_id)  # Send pressed after "may already have been sent": that is the answer
         self.store().note_addresses([(a.name, a.email) for a in [*message.to, *message.cc, *message.bcc]], sent=True)
         return int(item_id)
 
@@ -510,8 +513,12 @@ class AccountRuntime:
 
         sender = self._sender()
         item = sender.outbox.get(item_id, heads_only=True)
-        # Send pressed again after "this message may already have been sent": that is the answer.
-        resend = item is not None and item.state is OutboxState.UNSURE and _asked(item.last_error)
+        # Only Send pressed again after "this message may already have been sent" sends it again. A check for
+        # mail can send it as its Undo Send wait ends and lose the reply: then it is unsure without anybody
+        # having been asked, and this first send must only look for it in Sent (else it went out twice).
+        answered = item_id in self._send_again
+        self._send_again.discard(item_id)
+        resend = answered and item is not None and item.state is OutboxState.UNSURE
         result = sender.send(item_id, cancel, resend=resend)
         if result.error is None and result.message_id and self.store().special_folder(SpecialUse.DRAFTS) is None:
             # Drafts never listed here (no sync yet): its copies can only be found on the server.
