@@ -99,6 +99,11 @@ def render_body(body: Body, *, allow_remote: bool = False) -> RenderedMessage:
     return render_message(parse_body(body), allow_remote=allow_remote)
 
 
+class AccountClosed(Cancelled):
+    """Work for a runtime that was closed already (its account removed, its servers changed in Settings,
+    its window closed): it opens nothing again, since nobody would close it."""
+
+
 class AccountRuntime:
     """Store + IMAP session + outbox of one account (use from its worker thread only)."""
 
@@ -113,6 +118,8 @@ class AccountRuntime:
         self._open_watch: tuple[str, CancelToken] | None = None  # folder the user has open, its watcher's token
         self._body_tried: set[int] = set()  # messages the offline download found gone (not asked again)
         self._replay_wanted = False  # a message left and queued changes (draft, \Answered) for the server
+        self._closed = False  # close() ran: nothing opens again (work queued behind it raises AccountClosed)
+        self._send_again: set[int] = set()  # outbox items the person sent again after "may already have been sent"
 
     @property
     def store_path(self) -> Path:
@@ -121,6 +128,7 @@ class AccountRuntime:
     def store(self) -> Store:
         """The account's store writer (created with its schema on first use)."""
         if self._store is None:
+            self._raise_if_closed()
             self._store = Store.open_for(self.paths, self.account.email)
         return self._store
 
@@ -174,7 +182,8 @@ class AccountRuntime:
         """Keep an IDLE connection on the Inbox (its own thread); `on_change(folder)` when mail arrives."""
         from deskmail.engine.imap.push import FolderWatcher
 
-        FolderWatcher(self._watch_connector, "INBOX", on_change, cancel=cancel).start()
+        if not self._closed:
+            FolderWatcher(self._watch_connector, "INBOX", on_change, cancel=cancel).start()
 
     def watch_open_folder(self, folder: str | None, on_change: Callable[[str], None], cancel: CancelToken) -> None:
         """Also IDLE on the folder the user opened (one more connection); another folder replaces it, None stops it.
@@ -190,7 +199,7 @@ class AccountRuntime:
                     return
                 self._open_watch[1].cancel()
                 self._open_watch = None
-            if folder is None or folder.upper() == "INBOX" or cancel.cancelled:
+            if folder is None or folder.upper() == "INBOX" or cancel.cancelled or self._closed:
                 return  # the Inbox has its own watcher
             token = cancel.child()
             FolderWatcher(self._watch_connector, folder, on_change, cancel=token).start()
@@ -202,8 +211,13 @@ class AccountRuntime:
         with self._open_lock:
             return self._open_watch[0] if self._open_watch is not None else None
 
+    def _raise_if_closed(self) -> None:
+        if self._closed:
+            raise AccountClosed(f"{self.account.email}: closed")
+
     def session(self, cancel: CancelToken) -> ImapSession:
         if self._session is None:
+            self._raise_if_closed()
             self._session = open_session(self.imap_client, cancel)
         return self._session
 
@@ -488,6 +502,8 @@ class AccountRuntime:
             waiting = None
         # A queued or half-sent copy (Try again after a lost connection) is resumed, never sent twice.
         item_id = waiting.id if waiting is not None else sender.queue_only(message, time.time() + delay if delay else 0)
+        if waiting is not None and waiting.state is OutboxState.UNSURE and _asked(waiting.last_error):
+            self._send_again.add(item_id)  # Send pressed after "may already have been sent": that is the answer
         self.store().note_addresses([(a.name, a.email) for a in [*message.to, *message.cc, *message.bcc]], sent=True)
         return int(item_id)
 
@@ -497,8 +513,12 @@ class AccountRuntime:
 
         sender = self._sender()
         item = sender.outbox.get(item_id, heads_only=True)
-        # Send pressed again after "this message may already have been sent": that is the answer.
-        resend = item is not None and item.state is OutboxState.UNSURE and _asked(item.last_error)
+        # Only Send pressed again after "this message may already have been sent" sends it again. A check for
+        # mail can send it as its Undo Send wait ends and lose the reply: then it is unsure without anybody
+        # having been asked, and this first send must only look for it in Sent (else it went out twice).
+        answered = item_id in self._send_again
+        self._send_again.discard(item_id)
+        resend = answered and item is not None and item.state is OutboxState.UNSURE
         result = sender.send(item_id, cancel, resend=resend)
         if result.error is None and result.message_id and self.store().special_folder(SpecialUse.DRAFTS) is None:
             # Drafts never listed here (no sync yet): its copies can only be found on the server.
@@ -555,6 +575,7 @@ class AccountRuntime:
         return Outbox(self.store()).take_back(item_id)
 
     def close(self) -> None:
+        self._closed = True
         self.watch_open_folder(None, lambda _f: None, NEVER)
         self.drop_session()
         if self._store is not None:

@@ -135,7 +135,7 @@ def speaks_tls(server: ServerConfig, settings: Settings, cancel: CancelToken) ->
         return False
     sock.settimeout(step_timeout(cancel, PROBE_TIMEOUT * 3))
     try:
-        with closes_on_cancel(sock, cancel), tls.pinned_context().wrap_socket(sock, server_hostname=server.host):
+        with closes_on_cancel(sock, cancel), tls.wrap_socket(tls.pinned_context(), sock, server.host):
             return True
     except OSError:
         return False
@@ -158,7 +158,7 @@ def handshake(
     sock.settimeout(step_timeout(cancel, timeout))
     try:
         with closes_on_cancel(sock, cancel):
-            tls_sock = context.wrap_socket(sock, server_hostname=server.host)
+            tls_sock = tls.wrap_socket(context, sock, server.host)
     except ssl.SSLCertVerificationError as exc:
         sock.close()
         der = fetch_certificate()
@@ -283,7 +283,7 @@ def unverified_certificate(
     """Do a non-verifying handshake on `sock` (closing it afterwards) and return the peer certificate."""
     sock.settimeout(step_timeout(cancel, timeout))
     try:
-        with closes_on_cancel(sock, cancel), tls.pinned_context().wrap_socket(sock, server_hostname=server.host) as t:
+        with closes_on_cancel(sock, cancel), tls.wrap_socket(tls.pinned_context(), sock, server.host) as t:
             return t.getpeercert(binary_form=True)
     except OSError:
         return None

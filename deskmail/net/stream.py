@@ -15,6 +15,7 @@ import time
 
 from deskmail.core.cancel import Cancelled, CancelToken
 from deskmail.net.resolver import DnsError, DnsTimeout, NoSuchDomain, Resolver
+from deskmail.net.tls import wrap_socket as wrap_tls
 
 _SLICE = 0.05
 
@@ -45,7 +46,7 @@ class Stream:
         """Wrap the connection in TLS and verify the certificate (raises NetError tls_cert)."""
         if self._buffer:
             raise NetError("tls", "the server sent data before the TLS handshake")
-        wrapped = context.wrap_socket(self.sock, server_hostname=server_hostname, do_handshake_on_connect=False)
+        wrapped = wrap_tls(context, self.sock, server_hostname, do_handshake_on_connect=False)
         self.sock = wrapped
         end = self._deadline()
         while True:

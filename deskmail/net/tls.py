@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
+import socket
 import ssl
 import sys
 import threading
@@ -32,6 +34,37 @@ def client_context(settings: Settings | None = None, extra_ca: Path | None = Non
     if ca is not None:
         context.load_verify_locations(cafile=str(ca))
     return context
+
+
+def wrap_socket(
+    context: ssl.SSLContext, sock: socket.socket, server_hostname: str, *, do_handshake_on_connect: bool = True
+) -> ssl.SSLSocket:
+    """`context.wrap_socket(sock)`, with the TLS socket closed when wrapping fails.
+
+    Python's SSLSocket takes over `sock`'s descriptor before it looks at the connection. When the
+    connection was reset just then (a server stopping, a network dropping between connect and TLS),
+    its getpeername/recv(1) check raises without closing the socket it made (Python 3.11's
+    `SSLSocket._create`): the connection stayed open until the garbage collector found it, one per
+    reconnect of a watcher. Closing `sock` does nothing then: it is detached already.
+    """
+    try:
+        return context.wrap_socket(
+            sock, server_hostname=server_hostname, do_handshake_on_connect=do_handshake_on_connect
+        )
+    except BaseException as exc:
+        _close_made_socket(exc)
+        raise
+
+
+def _close_made_socket(exc: BaseException) -> None:
+    """Close the SSLSocket a failed wrap made, found as `self` in the frames the exception passed through."""
+    trace = exc.__traceback__
+    while trace is not None:
+        made = trace.tb_frame.f_locals.get("self")
+        if isinstance(made, ssl.SSLSocket):
+            with contextlib.suppress(OSError):
+                made.close()  # a second close (the handshake's own failure path closed it) does nothing
+        trace = trace.tb_next
 
 
 def lazy_ca_directory(paths: ssl.DefaultVerifyPaths | None = None) -> Path | None:

@@ -16,7 +16,7 @@ from typing import Any, Protocol
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from deskmail.core.cancel import CancelToken
+from deskmail.core.cancel import Cancelled, CancelToken
 from deskmail.core.errors import ErrorKind, UserFacingError
 from deskmail.core.i18n import _
 from deskmail.engine import pace
@@ -105,6 +105,7 @@ class MailController(QObject):
         self.runner = runner
         self.make_runtime = make_runtime
         self.runtimes: dict[str, Runtime] = {}
+        self.closed = False  # shut down with its window: late results and calls start nothing again
         self.readers: dict[str, StoreReader] = {}
         self._versions: dict[str, int] = {}
         self._progress_polled = 0.0  # time.monotonic() of the last poll a sync's progress asked for
@@ -139,6 +140,11 @@ class MailController(QObject):
 
     def set_accounts(self, accounts: list[Account], on_ready: Callable[[], None] | None = None) -> None:
         """Open each account's store on its worker (creating it), then its reader here."""
+        if self.closed:
+            # A late answer (the account list re-read after a save in Settings) for a window that closed
+            # meanwhile: runtimes opened now would never be closed, and `on_ready` would touch gone widgets.
+            log.debug("accounts for a closed window ignored")
+            return
         wanted = {a.email for a in accounts}
         for email in [e for e in self.runtimes if e not in wanted]:
             self._remove(email)
@@ -281,14 +287,33 @@ class MailController(QObject):
                 on_failed(error)
 
         self.previews.pause(email)  # what the user asked for goes before the next preview batch
-        return self.runner.run(fn, key=email, name=name, on_finished=on_done, on_failed=failed, on_progress=on_progress)
+        return self.runner.run(
+            fn,
+            key=email,
+            name=name,
+            on_finished=self._while_open(on_done),
+            on_failed=self._while_open(failed),
+            on_progress=self._while_open(on_progress),
+        )
+
+    def _while_open(self, slot: Callable[[object], None] | None) -> Callable[[object], None] | None:
+        """`slot`, called only while this controller runs: a result that arrives after its window closed
+        (a sync, a store opened, a body loaded) changes nothing there; the work itself is not stopped."""
+        if slot is None:
+            return None
+
+        def call(value: object) -> None:
+            if not self.closed:
+                slot(value)
+
+        return call
 
     def _report(self, email: str, error: object) -> None:
         if waits_for_connection(error):
             self.went_offline(email, error)
         elif isinstance(error, UserFacingError):
             self.problem.emit(email, error)
-        elif not isinstance(error, BaseException) or type(error).__name__ != "Cancelled":
+        elif not isinstance(error, Cancelled) and type(error).__name__ != "Cancelled":  # e.g. AccountClosed: late work
             self.problem.emit(
                 email,
                 UserFacingError(ErrorKind.PROTOCOL_ERROR, _("Something went wrong."), details=f"{error!r}"),
@@ -583,6 +608,7 @@ class MailController(QObject):
                 self.store_changed.emit(email)
 
     def shutdown(self) -> None:
+        self.closed = True
         self._beat.stop()
         pace.watching(False)  # a sync still finishing must not wait for a window that is gone
         self.previews.stop_all()

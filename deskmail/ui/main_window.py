@@ -81,6 +81,7 @@ class MainWindow(QMainWindow):
         self._mail_view_factory = mail_view
         self.mail_view: QWidget | None = None
         self._saved_state: dict[str, Any] = {}
+        self.closed = False  # closed by the person: answers still on their way change nothing
         self.setWindowTitle(APP_NAME)
         self.setWindowIcon(app_icon())
         self.fit_to_screen()
@@ -154,6 +155,8 @@ class MainWindow(QMainWindow):
 
     def reload_accounts(self) -> None:
         """Read the saved accounts on a worker (the UI never touches the disk itself)."""
+        if self.closed:  # e.g. Settings saved an account after this window closed
+            return
         store = self.context.accounts
 
         def read(cancel: CancelToken, progress: Progress) -> list[Account]:
@@ -162,6 +165,8 @@ class MainWindow(QMainWindow):
         self.context.runner.run(read, name="list-accounts", on_finished=self._show_accounts, on_failed=self._no_list)
 
     def _show_accounts(self, accounts: object) -> None:
+        if self.closed:  # the list arrived after the window closed: its mail view is shut down for good
+            return
         self.accounts = list(accounts) if isinstance(accounts, list) else []
         if not self.accounts:
             self.stack.setCurrentWidget(self.empty_state)
@@ -244,6 +249,10 @@ class MainWindow(QMainWindow):
         if callable(closer) and not closer():
             event.ignore()
             return
+        self.closed = True
+        for child in self.findChildren(QWidget):  # its own windows go with it: Settings, Help, a report, a question
+            if child.isWindow() and child.isVisible():
+                child.close()
         event.accept()
 
     # -- remembered size and panes ---------------------------------------------------------

@@ -19,6 +19,9 @@ SCENES: dict[str, Callable[[], QWidget]] = dict(desktop_gallery.scenes())
 def test_scene_renders(qtbot: QtBot, name: str) -> None:
     widget = SCENES[name]()
     qtbot.addWidget(widget)
+    for kept in getattr(widget, "_keep_alive", ()):  # the main window behind the scene's window closes too
+        if isinstance(kept, QWidget):
+            qtbot.addWidget(kept)
     widget.show()
     assert not widget.grab().isNull()
     if isinstance(widget, ComposerWindow):

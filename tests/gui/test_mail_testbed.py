@@ -82,8 +82,17 @@ def mailbox(testbed: Any) -> tuple[str, str]:
 
 
 def open_window(
-    qtbot: QtBot, testbed: Any, home: Path, email: str, password: str, imap_host: str, smtp_host: str = ""
+    qtbot: QtBot,
+    testbed: Any,
+    home: Path,
+    email: str,
+    password: str,
+    imap_host: str,
+    smtp_host: str = "",
+    *,
+    closed_by_qtbot: bool = True,
 ) -> MainWindow:
+    """The app's window on this account (`closed_by_qtbot=False`: the test closes and deletes it itself)."""
     from deskmail.app import build_context
 
     settings = dataclasses.replace(testbed.settings, home=home)
@@ -99,7 +108,8 @@ def open_window(
         )
     )
     win = MainWindow(context, make_mail_view)
-    qtbot.addWidget(win)
+    if closed_by_qtbot:
+        qtbot.addWidget(win)
     win.show()
     qtbot.waitUntil(lambda: isinstance(win.mail_view, MailView), timeout=20000)
     win.runner = runner  # type: ignore[attr-defined]

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 
@@ -230,6 +231,22 @@ def test_delete_shows_the_next_message(qtbot: QtBot) -> None:
         timeout=20000,
     )
     assert "Your books are due next week" not in {view.model.summary(r).subject for r in range(view.model.rowCount())}
+
+
+def test_the_message_the_window_selects_replaces_the_selection_while_ctrl_is_held(qtbot: QtBot) -> None:
+    """After Delete the next message is selected alone, also when Ctrl is down (a Ctrl+Z just before, or a
+    Ctrl+click on its way): added to the selection, the next Delete would take the earlier message too."""
+    window = gallery.open_message(gallery.sample_window(), "Your books are due next week")
+    qtbot.addWidget(window)
+    view = gallery.mail_view(window)
+    row = view.list.currentIndex().row()
+    qtbot.keyPress(view.list, Qt.Key.Key_Control, Qt.KeyboardModifier.ControlModifier)  # held from here on
+    assert QGuiApplication.keyboardModifiers() == Qt.KeyboardModifier.ControlModifier
+    try:
+        view.list.select_row(row + 1)
+        assert [index.row() for index in view.list.selectionModel().selectedRows()] == [row + 1]
+    finally:
+        qtbot.keyRelease(view.list, Qt.Key.Key_Control)
 
 
 def test_composer_attachments_show_sizes_and_can_be_removed(qtbot: QtBot, tmp_path) -> None:

@@ -21,7 +21,7 @@ SCENES = dict(scenes())
 def test_scene_renders(qtbot: QtBot, name: str) -> None:
     build: Callable[[], AccountWizard] = SCENES[name]
     wizard = build()
-    qtbot.addWidget(wizard)
+    qtbot.addWidget(wizard, before_close_func=lambda w: w.hide())  # "Saving…" refuses to close (half-saved)
     wizard.show()
     page = wizard.page()
     assert wizard.stack.currentWidget() is page

@@ -9,22 +9,34 @@ inside is still open when its last reference goes.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import gc
+import select
+import socket
+import struct
 import time
+import uuid
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
+
+import pytest
 
 from deskmail.core.cancel import CancelToken
 from deskmail.core.errors import ErrorKind, UserFacingError
-from deskmail.core.serverconfig import Protocol, Security, ServerConfig
+from deskmail.core.serverconfig import ConnectionPolicy, Protocol, Security, ServerConfig
+from deskmail.engine import transport
 from deskmail.engine.accounts import Account
 from deskmail.engine.connect import open_imap, open_smtp
 from deskmail.engine.imap.account import open_session
 from deskmail.engine.imap.connector import account_connector
 from deskmail.engine.imap.push import FolderWatcher, running_watchers
+from deskmail.engine.paths import Paths
 from deskmail.engine.pop3.client import open_pop3
+from deskmail.engine.runtime import AccountClosed, AccountRuntime
+from tests.integration.test_big_message import _Password
 from tests.servers.bed import Testbed
 from tests.servers.faultproxy import Fault, FaultProxy
 
@@ -121,6 +133,53 @@ def test_a_watcher_stopped_while_it_backs_off_or_connects_leaves_nothing_open(
             assert not watcher.thread.is_alive()
             assert time.monotonic() - started < 2.0  # a backoff or a connect is cut, not waited out
             assert watcher not in running_watchers()
+
+
+def test_a_connection_reset_before_tls_closes_the_socket_python_made(testbed: Testbed) -> None:
+    """The server goes away between the TCP connect and the TLS handshake (a server restarting under a
+    reconnecting watcher, as in the Settings certificate test): Python's SSLSocket had taken over the
+    descriptor and raised without closing it; the garbage collector found it later, in another test."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    server = _account(testbed, "imap.example.test").incoming
+    with listener, no_socket_left_open():
+        for _ in range(3):
+            sock = socket.create_connection(listener.getsockname(), timeout=5)
+            accepted, _address = listener.accept()
+            accepted.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            accepted.close()  # a reset, not a goodbye
+            _wait(lambda s=sock: select.select([s], [], [], 0)[0] != [])  # the reset has arrived
+            policy = ConnectionPolicy()
+            handshake = functools.partial(
+                transport.handshake, sock, server, testbed.settings, policy, CancelToken(), 5.0, lambda: None
+            )
+            assert kind_of(handshake) is ErrorKind.CONNECTION_LOST
+            del sock, handshake
+
+
+def test_work_queued_behind_a_runtimes_close_opens_no_connection(testbed: Testbed, tmp_path: Path) -> None:
+    """Settings changed the account's server: the window closes the old runtime on the account's queue and
+    makes a new one. A message opened just before was fetched behind that close by the old runtime, which
+    opened a new session (and store) that nobody closed: the unclosed TLS socket of the Settings tests."""
+    email, password = f"late{uuid.uuid4().hex[:8]}@example.test", "late-secret-pw"
+    testbed.mail.add_user(email, password)
+    testbed.mail.put_message(email, b"From: Bob <bob@example.test>\r\nSubject: Late\r\n\r\nhello\r\n", flags="")
+    account = dataclasses.replace(_account(testbed, testbed.mail.host), email=email)
+    account = dataclasses.replace(account, incoming=dataclasses.replace(account.incoming, username=email))
+    paths = Paths(tmp_path / "c", tmp_path / "d", tmp_path / "l", tmp_path / "k").ensure()
+    runtime = AccountRuntime(account, paths, testbed.settings, _Password(password))  # type: ignore[arg-type]
+    runtime.sync()
+    store = runtime.store()
+    [summary] = store.messages(store.folder("INBOX").id)  # type: ignore[union-attr]
+    assert store.body(summary.id) is None  # not downloaded: opening it needs the server
+    runtime.close()
+    with no_socket_left_open():
+        with pytest.raises(AccountClosed):
+            runtime.open_message(summary)
+        with pytest.raises(AccountClosed):
+            runtime.sync()
+        runtime.watch(lambda _folder: None, CancelToken())
+        assert running_watchers() == []
+        del runtime, store
 
 
 def _account(testbed: Testbed, host: str) -> Account:

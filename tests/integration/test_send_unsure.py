@@ -4,15 +4,21 @@ and sends it again only when the person says so, never silently twice."""
 
 from __future__ import annotations
 
+import time
 import uuid
 from pathlib import Path
 
+from deskmail.core.serverconfig import Protocol, Security, ServerConfig
+from deskmail.engine.accounts import Account
 from deskmail.engine.mime.compose import OutgoingMessage
 from deskmail.engine.mime.decode import Address
+from deskmail.engine.paths import Paths
+from deskmail.engine.runtime import AccountRuntime
 from deskmail.engine.smtp.errors import SendFailure, failure_reason
 from deskmail.engine.smtp.outbox import OutboxState
 from deskmail.engine.smtp.sender import Sender, SendResult
 from tests.integration.send_helpers import imap_login, make_sender
+from tests.integration.test_big_message import _Password
 from tests.servers.bed import Testbed
 from tests.servers.smtp import Behaviour
 
@@ -96,3 +102,39 @@ def test_a_refusal_after_the_final_dot_is_not_unsure(testbed: Testbed, tmp_path:
     testbed.smtp.behaviour = Behaviour()
     assert [r.state for r in sender.send_pending()] == [None]
     assert delivered(testbed, out.message_id) == 1
+
+
+def test_a_check_for_mail_that_sends_it_as_its_undo_send_wait_ends_never_makes_the_window_send_it_twice(
+    testbed: Testbed, tmp_path: Path
+) -> None:
+    """A check for mail sends the message as its Undo Send wait ends, and the reply is lost; then the
+    window's own send (its wait is over) only looks in Sent: nobody was asked yet. Found as a message
+    received twice in the mail window's test of a lost reply, on a busy machine."""
+    tag = uuid.uuid4().hex[:8]
+    me, friend, password = f"me{tag}@example.test", f"friend{tag}@example.test", f"pw-{tag}"
+    testbed.mail.add_user(me, password)
+    testbed.mail.add_user(friend, password)
+    imap = ServerConfig(Protocol.IMAP, testbed.mail.host, testbed.mail.imaps_port, Security.SSL, me)
+    smtp = ServerConfig(Protocol.SMTP, testbed.smtp.host, testbed.smtp.submissions_port, Security.SSL, me)
+    paths = Paths(tmp_path / "c", tmp_path / "d", tmp_path / "l", tmp_path / "k").ensure()
+    account = Account(email=me, display_name="Me", incoming=imap, outgoing=smtp)
+    runtime = AccountRuntime(account, paths, testbed.settings, _Password(password))  # type: ignore[arg-type]
+    out = OutgoingMessage(sender=Address("Me", me), to=[Address("Friend", friend)], subject="Once only", body="Hi")
+    try:
+        item_id = runtime.queue(out, delay=0.05)  # Send pressed: Undo Send waits
+        time.sleep(0.1)
+        testbed.smtp.behaviour = Behaviour(drop_after_data=True)
+        try:
+            [checked] = runtime.flush_outbox()  # a check for mail ran just then: it sent it, the reply was lost
+            assert checked.state is OutboxState.UNSURE and delivered(testbed, out.message_id) == 1
+        finally:
+            testbed.smtp.behaviour = Behaviour()
+        first = runtime.send_queued(item_id)  # the window's wait is over: its send looks in Sent only
+        assert first.state is OutboxState.UNSURE and failure_reason(first.error) is SendFailure.MAYBE_SENT
+        assert delivered(testbed, out.message_id) == 1
+
+        assert runtime.queue(out) == item_id  # told "may already have been sent", the person presses Send
+        again = runtime.send_queued(item_id)
+        assert again.error is None and delivered(testbed, out.message_id) == 2
+    finally:
+        runtime.close()

@@ -5,7 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QIdentityProxyModel, QModelIndex, QPersistentModelIndex, QRect, QSize, Qt, Signal
+from PySide6.QtCore import (
+    QIdentityProxyModel,
+    QItemSelectionModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QRect,
+    QSize,
+    Qt,
+    Signal,
+)
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QIcon, QKeyEvent, QPainter, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -358,8 +367,13 @@ class MessageList(QTableView):
             start_drag(self, self.account_of(chosen[0]), chosen)
 
     def select_row(self, row: int) -> None:
+        """Show `row` as the one selected message (the next one after a delete, the open one after a refresh).
+
+        Whatever keys are held meanwhile: `setCurrentIndex` reads the modifier keys, and with Ctrl or
+        Shift down it added the row to the selection, so the next Delete took the earlier message too."""
         if 0 <= row < self.list_model.rowCount():
-            self.setCurrentIndex(self.style_model.index(row, COL_SUBJECT))
+            flags = QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
+            self.selectionModel().setCurrentIndex(self.style_model.index(row, COL_SUBJECT), flags)
 
     def select_message(self, message_id: int) -> bool:
         row = self.list_model.row_of(message_id)
