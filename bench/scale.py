@@ -701,7 +701,8 @@ def new_account(email: str, ip: str, env: dict[str, str]) -> tuple[Path, dict[st
     config = home / "settings.json"
     config.write_text(json.dumps(settings_document(email, ip)))
     add = ("account", "add", "--config", str(config), "--password-stdin", "--no-check")
-    subprocess.run(deskmail(*add), env=env, input=PASSWORD + "\n", text=True, check=True, capture_output=True)
+    tree = env.get("PYTHONPATH", str(REPO))  # the checkout whose code adds it (see --compare)
+    subprocess.run(deskmail(*add), env=env, input=PASSWORD + "\n", text=True, check=True, capture_output=True, cwd=tree)
     from deskmail.core.settings import Settings
     from deskmail.engine.paths import Paths
     from deskmail.engine.store import store_path
@@ -812,13 +813,19 @@ def measure_resync(
     them), inside one process, and the server's own answer to exactly what it asked."""
     out: dict[str, float] = {}
     trees = [("", env, REPO)]
+    compared_home = None
     if compare is not None:
-        trees.append(("compare_", {**env, "PYTHONPATH": str(compare)}, compare))
+        # A home of its own, synced by that checkout: a store ours migrated is newer than its code knows.
+        compared_home, compared_env, _ = new_account(email, ip, {**env, "PYTHONPATH": str(compare)})
+        timed_process(deskmail("sync", email), compared_env, cwd=compare)
+        trees.append(("compare_", compared_env, compare))
     runs: dict[str, list[Run]] = {}
     for _ in range(repeat * 2):  # taking turns: a change in the machine's load hits every tree alike
         for prefix, tree_env, cwd in trees:
             runs.setdefault(prefix + "nonet", []).append(timed_process(deskmail("--version"), tree_env, cwd=cwd))
             runs.setdefault(prefix + "nochange", []).append(timed_process(deskmail("sync", email), tree_env, cwd=cwd))
+    if compared_home is not None:
+        shutil.rmtree(compared_home, ignore_errors=True)
     for key, done_runs in runs.items():
         out[key] = statistics.median(r.seconds for r in done_runs)
         out[key + "_cpu"] = statistics.median(r.cpu for r in done_runs)
