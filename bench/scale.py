@@ -26,7 +26,8 @@ in Archive. Mailboxes are written straight into Maildir/cur once and kept in --c
                    time its socket reads waited for the server's bytes; the commands it sent are
                    logged and are what the bare-socket baseline asks. --compare DIR: the no-change
                    processes of another checkout take turns with ours (old and new in one run);
-                   --only-resync measures only these figures.
+                   --only-resync measures only these figures. --kept-bodies N: each store first
+                   gets N bodies kept for offline reading (5 KB each), as the window leaves it.
   messages         `deskmail messages ACCOUNT INBOX --json` (time, peak RSS), beside a process
                    reading the same rows from SQLite and discarding them;
   End              the message list (offscreen Qt, 1366x768) over the synced Inbox: End pressed,
@@ -701,12 +702,9 @@ def new_account(email: str, ip: str, env: dict[str, str]) -> tuple[Path, dict[st
     config = home / "settings.json"
     config.write_text(json.dumps(settings_document(email, ip)))
     add = ("account", "add", "--config", str(config), "--password-stdin", "--no-check")
-    subprocess.run(deskmail(*add), env=env, input=PASSWORD + "\n", text=True, check=True, capture_output=True)
-    from deskmail.core.settings import Settings
-    from deskmail.engine.paths import Paths
-    from deskmail.engine.store import store_path
-
-    return home, env, store_path(Paths.from_settings(Settings(home=home)), email)
+    tree = env.get("PYTHONPATH", str(REPO))  # the checkout whose code adds it (see --compare)
+    subprocess.run(deskmail(*add), env=env, input=PASSWORD + "\n", text=True, check=True, capture_output=True, cwd=tree)
+    return home, env, store_of(home, email)
 
 
 def measure_size(
@@ -720,6 +718,7 @@ def measure_size(
     only_window: bool,
     only_resync: bool = False,
     compare: Path | None = None,
+    kept_bodies: int = 0,
 ) -> dict[str, float]:
     from mailgen import fill_maildir
 
@@ -748,7 +747,7 @@ def measure_size(
     home, env, store = new_account(email, ip, env)
     if only_resync:
         timed_process(deskmail("sync", email), env)  # the store every no-change run starts from
-        out.update(measure_resync(size, ip, email, ca, home, env, repeat, me, compare))
+        out.update(measure_resync(size, ip, email, ca, home, env, repeat, me, compare, kept_bodies))
         shutil.rmtree(home, ignore_errors=True)
         out["load_end"] = os.getloadavg()[0]
         print(f"{size:,}: done", file=sys.stderr, flush=True)
@@ -773,7 +772,7 @@ def measure_size(
     out["initial_cpu"] = min(run.cpu for run, _ in initial)
     out["socket"] = min(socket_fetch(ip, email, ca) for _ in range(repeat))
 
-    out.update(measure_resync(size, ip, email, ca, home, env, repeat, me, compare))
+    out.update(measure_resync(size, ip, email, ca, home, env, repeat, me, compare, kept_bodies))
 
     listing = home / "messages.json"
     out["messages"], out["messages_rss"], _ = timed_process(
@@ -797,6 +796,31 @@ def measure_size(
     return out
 
 
+def store_of(home: Path, email: str) -> Path:
+    from deskmail.core.settings import Settings
+    from deskmail.engine.paths import Paths
+    from deskmail.engine.store import store_path
+
+    return store_path(Paths.from_settings(Settings(home=home)), email)
+
+
+def keep_bodies(store: Path, count: int) -> None:
+    """--kept-bodies: the newest `count` messages' bodies in the store as offline reading keeps them
+    (5 KB each, inline) and the bodies folder beside it: a store as the window leaves it."""
+    import sqlite3
+
+    conn = sqlite3.connect(store)
+    with conn:
+        conn.execute(
+            "INSERT OR REPLACE INTO bodies (message_id, raw, size, fetched_at) "
+            "SELECT id, randomblob(5000), 5000, 0 FROM messages ORDER BY id DESC LIMIT ?",
+            (count,),
+        )
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+    (store.parent / "bodies").mkdir(exist_ok=True)
+
+
 def measure_resync(
     size: int,
     ip: str,
@@ -807,18 +831,29 @@ def measure_resync(
     repeat: int,
     me: list[str],
     compare: Path | None,
+    kept_bodies: int = 0,
 ) -> dict[str, float]:
     """The no-change sync: whole processes (and those of the `compare` checkout, taking turns with
     them), inside one process, and the server's own answer to exactly what it asked."""
     out: dict[str, float] = {}
     trees = [("", env, REPO)]
+    stores = [store_of(home, email)]
+    compared_home = None
     if compare is not None:
-        trees.append(("compare_", {**env, "PYTHONPATH": str(compare)}, compare))
+        # A home of its own, synced by that checkout: a store ours migrated is newer than its code knows.
+        compared_home, compared_env, compared_store = new_account(email, ip, {**env, "PYTHONPATH": str(compare)})
+        timed_process(deskmail("sync", email), compared_env, cwd=compare)
+        trees.append(("compare_", compared_env, compare))
+        stores.append(compared_store)
+    for store in stores if kept_bodies else []:
+        keep_bodies(store, kept_bodies)
     runs: dict[str, list[Run]] = {}
     for _ in range(repeat * 2):  # taking turns: a change in the machine's load hits every tree alike
         for prefix, tree_env, cwd in trees:
             runs.setdefault(prefix + "nonet", []).append(timed_process(deskmail("--version"), tree_env, cwd=cwd))
             runs.setdefault(prefix + "nochange", []).append(timed_process(deskmail("sync", email), tree_env, cwd=cwd))
+    if compared_home is not None:
+        shutil.rmtree(compared_home, ignore_errors=True)
     for key, done_runs in runs.items():
         out[key] = statistics.median(r.seconds for r in done_runs)
         out[key + "_cpu"] = statistics.median(r.cpu for r in done_runs)
@@ -1146,6 +1181,13 @@ def main() -> int:
     parser.add_argument("--only-window", action="store_true", help="only the window's own first sync (input lag)")
     parser.add_argument("--only-resync", action="store_true", help="only the no-change sync (process, in-process)")
     parser.add_argument(
+        "--kept-bodies",
+        type=int,
+        default=0,
+        metavar="N",
+        help="before the no-change runs, N bodies kept for offline reading in each store (as the window leaves it)",
+    )
+    parser.add_argument(
         "--compare",
         type=Path,
         metavar="DIR",
@@ -1212,6 +1254,7 @@ def main() -> int:
                     args.only_window,
                     args.only_resync,
                     args.compare.resolve() if args.compare else None,
+                    args.kept_bodies,
                 )
             )
             if size != args.sizes[-1]:

@@ -44,3 +44,36 @@ def test_a_rolled_back_delete_keeps_the_file_and_open_sweeps_orphans(tmp_path: P
     assert not kept.exists()
     assert store.sweep_orphan_bodies(min_age=0) == 1  # the fresh one, once old enough
     store.close()
+
+
+def test_the_sweep_at_open_reads_only_the_rows_with_a_file(tmp_path: Path) -> None:
+    """Every `deskmail sync` and window opens the store, and its sweep must not grow with the bodies
+    kept for offline reading: those are inline, and scanning them read every page of every one."""
+    path = tmp_path / "acct" / "store.sqlite3"
+    store = Store.open(path)
+    folder = store.upsert_folder(FolderInfo("INBOX"))
+    store.add_messages(folder.id, [MessageHeaders(uid=uid, subject=f"m{uid}") for uid in range(1, 402)])
+    ids = [m.id for m in store.messages(folder.id)]
+    store.bodies_dir.mkdir()
+    kept = store.bodies_dir / f"{ids[0]}.eml"
+    kept.write_bytes(b"Subject: big\r\n\r\nbody\r\n")
+    store.save_body(ids[0], path=kept, size=kept.stat().st_size)
+    with store.transaction():
+        for message_id in ids[1:]:  # 400 downloaded bodies kept in the store, each past a page
+            store.save_body(message_id, raw=b"Subject: kept\r\n\r\n" + b"x" * 6000)
+    orphan = store.bodies_dir / "999999.eml"
+    orphan.write_bytes(b"orphan")
+
+    steps = 0
+
+    def count() -> int:
+        nonlocal steps
+        steps += 1
+        return 0
+
+    store.conn.set_progress_handler(count, 1)  # one call per SQLite VM instruction
+    assert store.sweep_orphan_bodies(min_age=0) == 1
+    store.conn.set_progress_handler(None, 1)
+    assert sorted(p.name for p in store.bodies_dir.iterdir()) == [kept.name]
+    assert steps < 100, f"{steps} SQLite steps: the sweep read the inline bodies too"
+    store.close()
