@@ -1,4 +1,4 @@
--- Version 13 (branch resync2; the lead may renumber this file): the bodies kept as files, found
+-- Version 13: the bodies kept as files, found
 -- without reading the others. Every opening of a store sweeps the bodies folder for files no row
 -- points at (Store.sweep_orphan_bodies), and to list the rows that point at a file it read the
 -- whole bodies table: with the raw message inline before `path`, every page of every body
