@@ -1,4 +1,4 @@
--- Version 11 (branch lag2; the lead may renumber this file): each folder's count of visible
+-- Version 12: each folder's count of visible
 -- messages, so the message list learns a folder's size from one row instead of counting an index
 -- (count(*) took 10-30 ms at 100,000 messages and 0.2 s at 1,000,000, on the GUI thread, after
 -- every commit of a first sync).
