@@ -12,7 +12,6 @@ from __future__ import annotations
 import logging
 import sqlite3
 import time
-from bisect import bisect_left
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -372,10 +371,16 @@ def uid_diff(server: list[int], local: list[int]) -> tuple[list[int], list[int],
         pause_if_due()
     gone: list[int] = []
     kept: list[int] = []
+    if not local:  # a first sync: nothing held, nothing to look up
+        return gone, kept, missing
+    listed: set[int] = set()
+    for start in range(0, len(server), STEP):
+        listed.update(server[start : start + STEP])
+        pause_if_due()
     for start in range(0, len(local), STEP):
-        for uid in local[start : start + STEP]:
-            at = bisect_left(server, uid)
-            (kept if at < len(server) and server[at] == uid else gone).append(uid)
+        part = local[start : start + STEP]
+        kept.extend([uid for uid in part if uid in listed])
+        gone.extend([uid for uid in part if uid not in listed])
         pause_if_due()
     return gone, kept, missing
 
