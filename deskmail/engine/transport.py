@@ -182,7 +182,12 @@ def handshake(
         sock.close()
         cancel.raise_if_cancelled()
         raise failures.connection_lost(server, HANDSHAKE, f"TLS handshake: {type(exc).__name__}: {exc}") from None
-    der = tls_sock.getpeercert(binary_form=True) or b""
+    try:
+        der = tls_sock.getpeercert(binary_form=True) or b""
+    except OSError as exc:  # gone right after the handshake: closed here, not by the garbage collector
+        tls_sock.close()
+        cancel.raise_if_cancelled()
+        raise failures.connection_lost(server, HANDSHAKE, f"TLS handshake: {type(exc).__name__}: {exc}") from None
     log.debug("%s port %s: %s, certificate %s", server.host, server.port, tls_sock.version(), tls.fingerprint(der))
     if pin and tls.fingerprint(der) != pin.sha256:
         tls_sock.close()

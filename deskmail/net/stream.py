@@ -46,7 +46,10 @@ class Stream:
         """Wrap the connection in TLS and verify the certificate (raises NetError tls_cert)."""
         if self._buffer:
             raise NetError("tls", "the server sent data before the TLS handshake")
-        wrapped = wrap_tls(context, self.sock, server_hostname, do_handshake_on_connect=False)
+        try:
+            wrapped = wrap_tls(context, self.sock, server_hostname, do_handshake_on_connect=False)
+        except OSError as exc:  # the connection ended before TLS began: closed already (net.tls)
+            raise NetError("closed", f"connection lost: {exc}") from None
         self.sock = wrapped
         end = self._deadline()
         while True:

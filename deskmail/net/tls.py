@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import os
 import re
@@ -48,12 +49,20 @@ def wrap_socket(
     reconnect of a watcher. Closing `sock` does nothing then: it is detached already.
     """
     try:
-        return context.wrap_socket(
+        made = context.wrap_socket(
             sock, server_hostname=server_hostname, do_handshake_on_connect=do_handshake_on_connect
         )
     except BaseException as exc:
         _close_made_socket(exc)
         raise
+    if not getattr(made, "_connected", True):  # SSLSocket's own record of what it found
+        # The connection ended before the wrap looked at it (our side shut by a cancel, then the
+        # server's goodbye; or a reset whose error was already read): Python then makes an SSLSocket
+        # with no TLS at all and no error. Every caller handed over a connected socket and expects a
+        # handshake: the first use would raise "not connected" with this socket left open.
+        made.close()
+        raise ConnectionAbortedError(errno.ENOTCONN, "the connection ended before the TLS handshake")
+    return made
 
 
 def _close_made_socket(exc: BaseException) -> None:

@@ -156,6 +156,42 @@ def test_a_connection_reset_before_tls_closes_the_socket_python_made(testbed: Te
             del sock, handshake
 
 
+def test_a_connection_ended_before_tls_is_lost_and_closed_not_wrapped(testbed: Testbed) -> None:
+    """A cancel shuts our side just before the TLS wrap, and the server says goodbye: Python then wraps
+    an unconnected socket without complaint (no handshake at all), and the first look at the
+    certificate raised "not connected" with that socket left to the garbage collector (CI, stop 22:
+    the Settings test, whose runtime was replaced while its watcher was connecting)."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    server = _account(testbed, "imap.example.test").incoming
+    with listener, no_socket_left_open():
+        for _ in range(3):
+            sock = socket.create_connection(listener.getsockname(), timeout=5)
+            accepted, _address = listener.accept()
+            sock.shutdown(socket.SHUT_RDWR)  # what closes_on_cancel does to a cancelled connection
+            accepted.close()
+            _wait(lambda s=sock: _not_connected(s))
+            handshake = functools.partial(
+                transport.handshake,
+                sock,
+                server,
+                testbed.settings,
+                ConnectionPolicy(),
+                CancelToken(),
+                5.0,
+                lambda: None,
+            )
+            assert kind_of(handshake) is ErrorKind.CONNECTION_LOST
+            del sock, handshake
+
+
+def _not_connected(sock: socket.socket) -> bool:
+    try:
+        sock.getpeername()
+    except OSError:
+        return True
+    return False
+
+
 def test_work_queued_behind_a_runtimes_close_opens_no_connection(testbed: Testbed, tmp_path: Path) -> None:
     """Settings changed the account's server: the window closes the old runtime on the account's queue and
     makes a new one. A message opened just before was fetched behind that close by the old runtime, which
