@@ -8,7 +8,6 @@ from typing import Any
 
 import imapclient
 import pytest
-from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
 from deskmail.ui.main_window import MainWindow
@@ -100,18 +99,16 @@ def test_refused_rename_comes_back_with_a_message_and_delete_asks_first(
 
         asked: list[str] = []
 
-        def cancel(*args: object, **kwargs: object) -> QMessageBox.StandardButton:
-            asked.append(str(args[2]))
-            return QMessageBox.StandardButton.Cancel
+        def cancel(question: str) -> bool:
+            asked.append(question)
+            return False
 
-        monkeypatch.setattr("deskmail.ui.mail.folder_menu.QMessageBox.question", cancel)
+        monkeypatch.setattr(view.folder_menu, "_confirm_delete", cancel)
         qtbot.waitUntil(lambda: view.folders.select(email, "Trips"), timeout=10000)
         view.folder_menu.delete.trigger()
         assert "Delete the folder “Trips” and the message in it?" in asked[0]
         assert "Trips" in shown(win, email)  # cancelled: nothing happens
-        monkeypatch.setattr(
-            "deskmail.ui.mail.folder_menu.QMessageBox.question", lambda *a, **k: QMessageBox.StandardButton.Yes
-        )
+        monkeypatch.setattr(view.folder_menu, "_confirm_delete", lambda question: True)
         view.folder_menu.delete.trigger()
         qtbot.waitUntil(lambda: "Trips" not in shown(win, email), timeout=10000)
         qtbot.waitUntil(lambda: "Trips" not in server_folders(server, testbed, email, password), timeout=20000)

@@ -7,9 +7,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QWidget
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 from pytestqt.qtbot import QtBot
 
 from deskmail.engine.mime.decode import Address
@@ -17,6 +18,7 @@ from deskmail.engine.store.models import MessageHeaders, SpecialUse
 from deskmail.qtbridge.message_model import PAGE_SIZE, FolderSource, MessageListModel, MessageRole
 from deskmail.ui.mail import gallery, samples
 from deskmail.ui.mail.actions import mailto_message
+from deskmail.ui.mail.composer import ComposerWindow
 from tests.gui.searching import search_for
 
 pytestmark = pytest.mark.gui
@@ -111,21 +113,47 @@ def test_mailto_fills_a_new_message() -> None:
     assert message.subject == "Hi there" and message.body == "Line 1"
 
 
-def test_closing_a_composer_with_changes_asks_and_can_stay_open(qtbot: QtBot, monkeypatch: pytest.MonkeyPatch) -> None:
-    from PySide6.QtWidgets import QMessageBox
-
+def test_closing_a_composer_with_changes_asks_and_can_stay_open(qtbot: QtBot) -> None:
+    """Escape keeps writing, Enter saves the draft, "Don't save" closes without it: keys as a person presses
+    them on the question, whose buttons say what they do in our words (Qt's "Discard" reads "Reject" in Arabic)."""
     window = gallery.sample_window()
     qtbot.addWidget(window)
-    composer = gallery.mail_view(window).actions_.compose()
-    composer.subject.setText("Half written")
     saved: list[object] = []
-    composer.save_draft = saved.append
-    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Cancel)
-    assert not composer.close()
-    assert composer.isVisible()
-    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Save)
-    assert composer.close()
-    assert saved == [composer]
+
+    def compose(subject: str) -> ComposerWindow:
+        composer = gallery.mail_view(window).actions_.compose()
+        composer.subject.setText(subject)
+        composer.save_draft = saved.append
+        return composer
+
+    def answer(composer: ComposerWindow, key: Qt.Key | None = None, button: str = "") -> None:
+        """Answer the question `composer.close()` is about to ask, once it is on screen."""
+
+        def press() -> None:
+            box = composer.close_question
+            if box is None or not box.isVisible():
+                QTimer.singleShot(10, press)
+                return
+            assert sorted(b.text() for b in box.buttons()) == ["Don't Save", "Keep Writing", "Save Draft"]
+            if key is not None:
+                QTest.keyClick(box, key)
+            else:
+                next(b for b in box.buttons() if b.text() == button).click()
+
+        QTimer.singleShot(0, press)
+
+    first = compose("Half written")
+    answer(first, Qt.Key.Key_Escape)
+    assert not first.close()
+    assert first.isVisible() and saved == []
+    answer(first, Qt.Key.Key_Return)
+    assert first.close()
+    assert saved == [first]
+
+    second = compose("Never mind")
+    answer(second, button="Don't Save")
+    assert second.close()
+    assert saved == [first]
 
 
 def test_autosave_keeps_the_draft_locally(qtbot: QtBot) -> None:
@@ -334,6 +362,37 @@ def test_folder_menu_works_offline_and_a_taken_name_is_said_plainly(
     qtbot.waitUntil(lambda: not view.error_bar.isHidden(), timeout=5000)
     assert "There is already a folder called “family”. Choose another name." in view.error_bar.text.text()
     assert view.folders.select(email, "INBOX") and not view.folder_menu.delete.isEnabled()
+
+
+def test_deleting_a_folder_asks_with_a_button_that_says_so_and_enter_keeps_it(qtbot: QtBot) -> None:
+    window = gallery.sample_window(gallery.OfflineRuntime)
+    qtbot.addWidget(window)
+    view = gallery.mail_view(window)
+    email = view.accounts[0].email
+    assert view.folders.select(email, "Family")
+    seen: list[list[str]] = []
+
+    def answer(key: Qt.Key | None = None, button: str = "") -> None:
+        def press() -> None:
+            box = QApplication.activeModalWidget()
+            if not isinstance(box, QMessageBox):
+                QTimer.singleShot(10, press)
+                return
+            seen.append(sorted(b.text() for b in box.buttons()))
+            if key is not None:
+                QTest.keyClick(box, key)
+            else:
+                next(b for b in box.buttons() if b.text() == button).click()
+
+        QTimer.singleShot(0, press)
+
+    answer(Qt.Key.Key_Return)  # Enter by habit
+    view.folder_menu.delete.trigger()
+    assert seen == [["Cancel", "Delete Folder"]]
+    assert "Family" in {f.name for f in view.folders.folders_of(email)}
+    answer(button="Delete Folder")
+    view.folder_menu.delete.trigger()
+    qtbot.waitUntil(lambda: "Family" not in {f.name for f in view.folders.folders_of(email)}, timeout=5000)
 
 
 def test_delete_in_trash_asks_first_because_it_cannot_be_undone(qtbot: QtBot, monkeypatch: pytest.MonkeyPatch) -> None:

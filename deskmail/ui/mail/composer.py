@@ -140,6 +140,7 @@ class ComposerWindow(QMainWindow):
         self.references: list[str] = []
         self.forwarded = ""  # Message-ID of the forwarded message: marked $Forwarded once this leaves
         self.dirty = False
+        self.close_question: QMessageBox | None = None  # "Save this message?" while it is asked
         self.sending = False
         self.sent = False
         self.save_draft: Callable[[ComposerWindow], None] | None = None  # set by the window: autosave
@@ -495,22 +496,44 @@ class ComposerWindow(QMainWindow):
             self.body.toPlainText().strip() or self.attachments
         )
 
+    def _ask_to_keep(self) -> bool | None:
+        """Closing unsent changes: True to save them as a draft, False not to, None to keep writing.
+
+        The buttons say what they do in our own words: Qt's standard "Discard" reads "Reject" in
+        Arabic and "Disregard" in French. Enter saves, Escape keeps the window open: neither slip
+        loses a word.
+        """
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            _("Save this message?"),
+            _("Do you want to keep this message as a draft?"),
+            QMessageBox.StandardButton.NoButton,
+            self,
+        )
+        self.close_question = box  # tests answer it with keys
+        save = box.addButton(_("Save Draft"), QMessageBox.ButtonRole.AcceptRole)
+        drop = box.addButton(_("Don't Save"), QMessageBox.ButtonRole.DestructiveRole)
+        stay = box.addButton(_("Keep Writing"), QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(save)
+        box.setEscapeButton(stay)
+        try:
+            box.exec()
+        finally:
+            self.close_question = None
+        clicked = box.clickedButton()
+        box.deleteLater()
+        return True if clicked is save else False if clicked is drop else None
+
     def closeEvent(self, event: QCloseEvent) -> None:
         if self.sent or self.sending or not self.dirty or not self.has_content():
             self._autosave.stop()
             event.accept()
             return
-        answer = QMessageBox.question(
-            self,
-            _("Save this message?"),
-            _("Do you want to keep this message as a draft?"),
-            QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
-            QMessageBox.StandardButton.Save,
-        )
-        if answer == QMessageBox.StandardButton.Cancel:
+        answer = self._ask_to_keep()
+        if answer is None:
             event.ignore()
             return
-        if answer == QMessageBox.StandardButton.Save and self.save_draft is not None:
+        if answer and self.save_draft is not None:
             self.save_draft(self)
         self._autosave.stop()
         event.accept()

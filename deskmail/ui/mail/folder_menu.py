@@ -102,12 +102,16 @@ class FolderMenu:
             ).format(name=folder.display_name, n=folder.exists)
         else:
             question = _("Delete the folder \u201c{name}\u201d?").format(name=folder.display_name)
-        answer = QMessageBox.question(
-            self.view,
-            _("Delete folder"),
-            question + "\n\n" + _("They are deleted on the server too, for every device, and cannot be brought back."),
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
-            QMessageBox.StandardButton.Cancel,
-        )
-        if answer == QMessageBox.StandardButton.Yes:
+        if self._confirm_delete(question):
             self.view.controller.change_folder(email, "delete", folder.id)
+
+    def _confirm_delete(self, question: str) -> bool:
+        """Asked before a folder is deleted: the button says what it does (a "Yes" answers a question
+        nobody reads), and Enter by habit keeps the folder."""
+        box = QMessageBox(QMessageBox.Icon.Warning, _("Delete folder"), question, parent=self.view)
+        box.setInformativeText(_("They are deleted on the server too, for every device, and cannot be brought back."))
+        delete = box.addButton(_("Delete Folder"), QMessageBox.ButtonRole.DestructiveRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        box.exec()
+        return box.clickedButton() is delete
