@@ -31,6 +31,8 @@ class ImapError(Exception):
         super().__init__(f"{status} {text}".strip())
         self.status = status
         self.text = text
+        # What came before a refusal in a pipeline (an EXISTS, an EXPUNGE...): still the selected folder's news.
+        self.untagged: list[Untagged] = []
 
 
 class ConnectionLost(ImapError):
@@ -351,8 +353,11 @@ def run_pipelined(imap: _Imaplib, commands: list[bytes]) -> list[Answer | ImapEr
         status, _, text = rest.rstrip(b"\r\n").partition(b" ")
         decoded = text.decode("utf-8", "replace")
         ok = status.upper() == b"OK"
-        results[pending.pop(tag)] = (
-            Answer(untagged, decoded) if ok else ImapError(status.decode("ascii", "replace"), decoded)
-        )
+        if ok:
+            results[pending.pop(tag)] = Answer(untagged, decoded)
+        else:
+            refused = ImapError(status.decode("ascii", "replace"), decoded)
+            refused.untagged = untagged
+            results[pending.pop(tag)] = refused
         untagged = []
     return results
