@@ -20,7 +20,7 @@ from deskmail.engine.imap.account import open_session, sync_account
 from deskmail.engine.imap.session import ImapSession
 from deskmail.engine.imap.sync import SyncReport
 from deskmail.engine.store import Store
-from tests.integration.imaptools import Mailbox, assert_converged, message, new_mailbox
+from tests.integration.imaptools import PASSWORD, Mailbox, assert_converged, message, new_mailbox
 from tests.servers.bed import Testbed
 from tests.servers.courier import Courier
 from tests.servers.dovecot import Dovecot
@@ -199,3 +199,55 @@ def test_the_command_line_sync_still_asks_the_inbox_status_first_in_one_write(te
         finally:
             session.logout()
     assert path_of(report, "INBOX") == "unchanged"
+
+
+def test_the_window_runtime_keeps_the_inbox_selected_through_its_preview_pass(testbed: Testbed, tmp_path: Path) -> None:
+    """The window's own path: runtime.sync, then the preview pass over every synced folder (as after
+    each sync), then the next check is the Inbox's poll in one write, and new mail still arrives."""
+    from deskmail.core.serverconfig import Protocol, Security, ServerConfig
+    from deskmail.engine.accounts import Account
+    from deskmail.engine.paths import Paths
+    from deskmail.engine.runtime import AccountRuntime
+    from tests.integration.test_big_message import _Password
+
+    mailbox = new_mailbox(testbed.mail, testbed.ca_path)
+    mailbox.fill(3)
+    account = Account(
+        email=mailbox.email,
+        display_name="Me",
+        incoming=ServerConfig(Protocol.IMAP, testbed.mail.host, 993, Security.SSL, username=mailbox.email),
+        outgoing=ServerConfig(Protocol.SMTP, testbed.smtp.host, 465, Security.SSL, username=mailbox.email),
+    )
+    paths = Paths(tmp_path / "c", tmp_path / "d", tmp_path / "l", tmp_path / "k").ensure()
+    runtime = AccountRuntime(account, paths, testbed.settings, _Password(PASSWORD))  # type: ignore[arg-type]
+    sends: list[list[bytes]] = []
+    try:
+
+        def check() -> SyncReport:
+            report = runtime.sync()
+            for folder in report.folders:  # the window's preview chain after every sync
+                while runtime.fill_previews(folder.name):
+                    pass
+            return report
+
+        check()
+        check()  # the Inbox selected before the LIST (the first sync left the last folder selected)
+        session = runtime._session
+        assert session is not None and session.selected == "INBOX"
+        original = session.client._imap.send
+
+        def send(data: bytes) -> None:
+            sends.append([line.split(b" ", 1)[1] for line in data.split(b"\r\n") if b" " in line])
+            original(data)
+
+        session.client._imap.send = send
+        report = check()
+        assert len(sends) == 1 and sends[0][0] == b"NOOP" and not selects(sends), sends
+        assert path_of(report, "INBOX") == "unchanged" and session.selected == "INBOX"
+
+        testbed.mail.put_message(mailbox.email, message("arrived"), flags="")
+        sends.clear()
+        report = check()
+        assert not inbox_statused(sends) and next(f for f in report.folders if f.name == "INBOX").added == 1, sends
+    finally:
+        runtime.close()

@@ -12,7 +12,7 @@ from deskmail.core.cancel import NEVER, CancelToken
 from deskmail.core.i18n import _
 from deskmail.engine import failures
 from deskmail.engine.imap.session import ImapSession, StatusInfo
-from deskmail.engine.imap.sync import FolderReport, FolderSync, ProgressFn, SyncReport
+from deskmail.engine.imap.sync import KEPT_SELECTED, FolderReport, FolderSync, ProgressFn, SyncReport
 from deskmail.engine.imap.wire import ConnectionLost, ImapError, TooSlow
 from deskmail.engine.store.models import Folder
 from deskmail.engine.store.writer import Store
@@ -70,7 +70,7 @@ def sync_account(
 
         report.rolled_back = [r.message for r in replay(session, store)]
     syncer = FolderSync(session, store, cancel=cancel, progress=progress)
-    syncer.keep_selected = "INBOX" if keep_inbox else None
+    syncer.keep_selected = KEPT_SELECTED if keep_inbox else None
     synced_before = any(f.uidnext for f in store.folders())
     broken = 0
 
@@ -112,8 +112,8 @@ def sync_account(
         syncer.after_first_screen = list_folders
         sync_one(inbox)
         syncer.after_first_screen = None
-    elif keep_inbox and session.selected != "INBOX" and (folders is None or "INBOX" in folders):
-        inbox = store.folder("INBOX")
+    elif keep_inbox and session.selected != KEPT_SELECTED and (folders is None or KEPT_SELECTED in folders):
+        inbox = store.folder(KEPT_SELECTED)
         if inbox is not None and inbox.selectable:
             sync_one(inbox)  # selected before the LIST, to be polled by the syncs after this one
         else:

@@ -26,6 +26,8 @@ from deskmail.engine.store.writer import Store
 from deskmail.engine.uidset import STEP
 
 log = logging.getLogger(__name__)
+# The folder a long-lived session keeps selected between syncs, to poll it there (sync_account's keep_inbox).
+KEPT_SELECTED = "INBOX"
 FIRST_BATCH = 50  # the first screen of a folder
 BATCHES = (FIRST_BATCH, 500, 2000)  # then bigger batches: fewer round trips, bounded memory
 # While a FETCH streams in, what arrived is committed at most this often: one transaction per
