@@ -173,6 +173,11 @@ def test_a_kept_session_selects_the_inbox_again_after_working_in_another_folder(
         client.append("INBOX", message("arrived meanwhile"))
         client.logout()
 
+        kept.sends = []  # a sync of another folder alone (the open folder's push): no STATUS of the Inbox either
+        report = sync_account(kept.session, store, folders=["Archive"], keep_inbox=True)
+        assert report.ok and [f.name for f in report.folders] == ["Archive"]
+        assert kept.sends and not inbox_statused(kept.sends) and not selects(kept.sends), kept.sends
+
         report, sends = kept.sync(store)
         assert not inbox_statused(sends), sends
         assert selects(sends)[0] == b'SELECT "INBOX"' and sends[-1][-1].startswith(b"LIST"), sends

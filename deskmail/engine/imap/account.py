@@ -127,7 +127,8 @@ def sync_account(
         others = []
     # STATUS serves `_unchanged` (folders synced before) and the counts of folders not synced now.
     syncer.ask_status([f for f in chosen if f.uidnext and f.highestmodseq] + others)
-    _refresh_counts(session, store, others, syncer.listed)
+    counted = [f for f in others if f.name in syncer.listed or syncer.asks_status(f.name)]
+    _refresh_counts(session, store, counted, syncer.listed)
     for folder in chosen:
         sync_one(folder)
     return report
@@ -153,8 +154,6 @@ def _refresh_counts(session: ImapSession, store: Store, folders: list[Folder], l
     list shows current unread counts."""
     for folder in folders:
         status = listed.get(folder.name)
-        if status is None and folder.name == session.selected:
-            continue  # never its STATUS (see ImapSession.poll_selected): its counts are the last sync's
         if status is None:
             try:
                 status = session.status(folder.name)

@@ -116,7 +116,7 @@ class FolderSync:
         """
         selected = self.session.selected  # STATUS is not for the selected folder (RFC 3501 6.3.10): it is polled
         folders = self.store.folders() if with_status else []
-        known = [f.name for f in folders if f.selectable and f.name != selected]
+        known = [f.name for f in folders if f.selectable and self.asks_status(f.name)]
         poll = any(f.name == selected and f.uidnext and f.highestmodseq for f in folders)
         both = self.session.statuses_then_folders(known, poll=poll) if known or poll else None
         if both is None:
@@ -148,9 +148,14 @@ class FolderSync:
                 inbox = self.store.upsert_folder(FolderInfo("INBOX", special_use=SpecialUse.INBOX, subscribed=True))
         return None if inbox.uidnext else inbox
 
+    def asks_status(self, name: str) -> bool:
+        """Whether a folder's STATUS may be asked: never the selected one's (it is polled), nor the
+        Inbox of a long-lived session (selected instead, and polled from then on)."""
+        return name != self.session.selected and name != self.keep_selected
+
     def ask_status(self, folders: list[Folder]) -> None:
         """Without LIST-STATUS: the STATUS of these folders in one pipelined round trip."""
-        wanted = [f.name for f in folders if f.name not in self.listed and f.name != self.session.selected]
+        wanted = [f.name for f in folders if f.name not in self.listed and self.asks_status(f.name)]
         if wanted:
             self.listed.update(self.session.statuses(wanted))
 
