@@ -15,17 +15,21 @@ from pathlib import Path
 import pytest
 from imapclient import IMAPClient
 
-from deskmail.core.cancel import CancelToken
 from deskmail.engine.imap.account import open_session, sync_account
 from deskmail.engine.imap.session import ImapSession
 from deskmail.engine.imap.sync import SyncReport
 from deskmail.engine.store import Store
-from tests.integration.imaptools import PASSWORD, Mailbox, assert_converged, message, new_mailbox
+from tests.integration.imaptools import (
+    Mailbox,
+    assert_converged,
+    counting_connector,
+    mailbox_runtime,
+    message,
+    new_mailbox,
+)
 from tests.servers.bed import Testbed
 from tests.servers.courier import Courier
 from tests.servers.dovecot import Dovecot
-
-_SETUP = (b"CAPABILITY", b"LOGIN", b"ENABLE", b"LOGOUT", b"ID")
 
 
 @pytest.fixture
@@ -40,27 +44,13 @@ class Counted:
 
     def __init__(self, mailbox: Mailbox) -> None:
         self.sends: list[list[bytes]] = []
-
-        def connect(cancel: CancelToken) -> IMAPClient:
-            client = mailbox.connector()(cancel)
-            original = client._imap.send
-
-            def send(data: bytes) -> None:
-                lines = [line.split(b" ", 1)[1] for line in data.split(b"\r\n") if b" " in line]
-                if lines and not lines[0].upper().startswith(_SETUP):
-                    self.sends.append(lines)
-                original(data)
-
-            client._imap.send = send
-            return client
-
-        self.session: ImapSession = open_session(connect)
+        self.session: ImapSession = open_session(counting_connector(mailbox, self.sends))
 
     def sync(self, store: Store) -> tuple[SyncReport, list[list[bytes]]]:
-        self.sends = []
+        self.sends.clear()
         report = sync_account(self.session, store, keep_inbox=True)
         assert report.ok, report.to_json()
-        return report, self.sends
+        return report, list(self.sends)
 
     def close(self) -> None:
         self.session.logout()
@@ -173,7 +163,7 @@ def test_a_kept_session_selects_the_inbox_again_after_working_in_another_folder(
         client.append("INBOX", message("arrived meanwhile"))
         client.logout()
 
-        kept.sends = []  # a sync of another folder alone (the open folder's push): no STATUS of the Inbox either
+        kept.sends.clear()  # a sync of another folder alone (the open folder's push): no STATUS of the Inbox either
         report = sync_account(kept.session, store, folders=["Archive"], keep_inbox=True)
         assert report.ok and [f.name for f in report.folders] == ["Archive"]
         assert kept.sends and not inbox_statused(kept.sends) and not selects(kept.sends), kept.sends
@@ -209,22 +199,9 @@ def test_the_command_line_sync_still_asks_the_inbox_status_first_in_one_write(te
 def test_the_window_runtime_keeps_the_inbox_selected_through_its_preview_pass(testbed: Testbed, tmp_path: Path) -> None:
     """The window's own path: runtime.sync, then the preview pass over every synced folder (as after
     each sync), then the next check is the Inbox's poll in one write, and new mail still arrives."""
-    from deskmail.core.serverconfig import Protocol, Security, ServerConfig
-    from deskmail.engine.accounts import Account
-    from deskmail.engine.paths import Paths
-    from deskmail.engine.runtime import AccountRuntime
-    from tests.integration.test_big_message import _Password
-
     mailbox = new_mailbox(testbed.mail, testbed.ca_path)
     mailbox.fill(3)
-    account = Account(
-        email=mailbox.email,
-        display_name="Me",
-        incoming=ServerConfig(Protocol.IMAP, testbed.mail.host, 993, Security.SSL, username=mailbox.email),
-        outgoing=ServerConfig(Protocol.SMTP, testbed.smtp.host, 465, Security.SSL, username=mailbox.email),
-    )
-    paths = Paths(tmp_path / "c", tmp_path / "d", tmp_path / "l", tmp_path / "k").ensure()
-    runtime = AccountRuntime(account, paths, testbed.settings, _Password(PASSWORD))  # type: ignore[arg-type]
+    runtime = mailbox_runtime(testbed, mailbox.email, tmp_path)
     sends: list[list[bytes]] = []
     try:
 
