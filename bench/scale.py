@@ -376,6 +376,7 @@ def inprocess_child(ip: str, email: str, ca: Path, home: Path, repeat: int) -> N
                 key: statistics.median(times[key][1:]),
                 key + "_max": max(times[key][1:]),
                 key + "_first": times[key][0],
+                key + "_first_waited": waited[key][0],
                 key + "_waited": statistics.median(waited[key][1:]),
                 key + "_added": statistics.median(added),
                 key + "_added_max": max(added),
@@ -1087,10 +1088,12 @@ FIGURES: list[Figure] = [
     ),
     (
         "the window's kept session (Inbox selected and polled, no STATUS of it; before: in the row above):"
-        " no-change sync inside the process, median (worst; its first on the session) / the server's answer"
+        " no-change sync inside the process, median (worst; its first on the session, of which waiting for the"
+        " server) / the server's answer"
         " to that write again",
         lambda r: (
-            f"{ms(r['kept'])} ({ms(r['kept_max'])}; {ms(r['kept_first'])}) / {ms(r['poll_again'])}"
+            f"{ms(r['kept'])} ({ms(r['kept_max'])}; {ms(r['kept_first'])}, {ms(r['kept_first_waited'])} waited)"
+            f" / {ms(r['poll_again'])}"
             if "kept" in r
             else "-"
         ),
