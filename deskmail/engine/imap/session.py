@@ -315,11 +315,12 @@ class ImapSession:
             return False
         for answer in answers:
             assert isinstance(answer, Answer)
-            for response in answer.untagged:
-                if response.keyword in ("FETCH", "EXPUNGE", "VANISHED"):
-                    return False
-                code = _CODE.search(response.text) if response.keyword == "OK" else None
-                if code and code.group(1) in (b"HIGHESTMODSEQ", b"UIDVALIDITY", b"UIDNEXT"):
+            if any(response.keyword in ("FETCH", "EXPUNGE", "VANISHED") for response in answer.untagged):
+                return False
+            # A new HIGHESTMODSEQ (Dovecot puts it in NOOP's tagged OK with QRESYNC), UIDNEXT or UIDVALIDITY.
+            texts = [r.text for r in answer.untagged if r.keyword == "OK"] + [answer.text.encode("utf-8", "replace")]
+            for code in filter(None, map(_CODE.search, texts)):
+                if code.group(1) in (b"HIGHESTMODSEQ", b"UIDVALIDITY", b"UIDNEXT"):
                     expected = getattr(info, code.group(1).decode().lower())
                     if (code.group(2) or b"").strip() != str(expected).encode():
                         return False
