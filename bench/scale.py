@@ -203,6 +203,29 @@ def server_answer(
     return done - started, done - sent, again, list_status
 
 
+def server_poll_answer(ip: str, email: str, ca: Path, asked: list[bytes]) -> float:
+    """The server's own answer to what the window's kept session asks when nothing changed (the selected
+    Inbox's poll, the other folders' STATUS, the LIST in one write), seconds: on a bare socket with the
+    Inbox selected as the kept session has it, the write sent once (Dovecot reads the Inbox's uidlist
+    there, once per SELECT) and timed when sent again."""
+    lines = b"".join(b"p%d %s\r\n" % (i, line) for i, line in enumerate(asked))
+    tag = b"p%d " % (len(asked) - 1)
+    with logged_in(ip, email, ca) as (sock, reader):
+        if any(b"VANISHED" in line for line in asked):
+            sock.sendall(b"q ENABLE QRESYNC\r\n")
+            read_until(reader, b"q ")
+        sock.sendall(b"r SELECT INBOX (CONDSTORE)\r\n")
+        read_until(reader, b"r ")
+        sock.sendall(lines)
+        read_until(reader, tag)
+        again = time.perf_counter()
+        sock.sendall(lines)
+        read_until(reader, tag)
+        again = time.perf_counter() - again
+        sock.sendall(b"c LOGOUT\r\n")
+    return again
+
+
 def socket_fetch(ip: str, email: str, ca: Path) -> float:
     """`UID FETCH 1:* (the header sync items)` read without any parsing: the wire's own cost."""
     from deskmail.engine.imap.headers import HEADER_ITEMS
@@ -302,9 +325,14 @@ class WireClock:
 
 
 def inprocess_child(ip: str, email: str, ca: Path, home: Path, repeat: int) -> None:
-    """No-change sync_account inside one process (connection and store already open): medians of its
-    whole time, of the time it waited for the server's bytes, and of the difference (what we add);
-    the command lines it sent and in how many writes."""
+    """No-change sync_account inside one process (connection and store already open), on two long-lived
+    sessions taking turns: the Inbox asked by STATUS (the command line's way, and the window's before
+    it kept the Inbox selected; keys "inprocess_*") and the window's (the Inbox kept selected and
+    polled, `keep_inbox`; keys "kept_*"). For each: medians of its whole time, of the time it waited
+    for the server's bytes, and of the difference (what we add); the command lines it sent and in how
+    many writes. The first sync of each session is left out (the kept session selects the Inbox there)."""
+    import inspect
+
     from imapclient import IMAPClient
 
     from deskmail.core.settings import Settings
@@ -319,32 +347,44 @@ def inprocess_child(ip: str, email: str, ca: Path, home: Path, repeat: int) -> N
         return client
 
     store = Store.open_for(Paths.from_settings(Settings(home=home)), email)
-    session = open_session(connect)
-    clock = WireClock(session.client._imap.sock)
-    times, waited = [], []
-    for _ in range(repeat * 2 + 1):
-        clock.reset()
-        started = time.perf_counter()
-        report = sync_account(session, store)
-        times.append(time.perf_counter() - started)
-        waited.append(clock.waited)
-        writes, commands = len(clock.writes), clock.commands()  # this sync's own (not the LOGOUT after)
-        assert all(f.path == "unchanged" for f in report.folders), report.to_json()
-    session.logout()
+    modes = {"inprocess": {}, "kept": {"keep_inbox": True}}
+    if "keep_inbox" not in inspect.signature(sync_account).parameters:  # a checkout from before it
+        del modes["kept"]
+    sessions = {key: open_session(connect) for key in modes}
+    clocks = {key: WireClock(session.client._imap.sock) for key, session in sessions.items()}
+    times: dict[str, list[float]] = {key: [] for key in modes}
+    waited: dict[str, list[float]] = {key: [] for key in modes}
+    sent: dict[str, tuple[int, list[bytes]]] = {}
+    for round_number in range(repeat * 2 + 1):
+        for key, options in modes.items():
+            clock = clocks[key]
+            clock.reset()
+            started = time.perf_counter()
+            report = sync_account(sessions[key], store, **options)
+            times[key].append(time.perf_counter() - started)
+            waited[key].append(clock.waited)
+            sent[key] = len(clock.writes), clock.commands()  # this sync's own (not the LOGOUT after)
+            assert round_number == 0 or all(f.path == "unchanged" for f in report.folders), report.to_json()
+    for session in sessions.values():
+        session.logout()
     store.close()
-    added = [t - w for t, w in zip(times[1:], waited[1:], strict=True)]
-    print(
-        json.dumps(
+    out: dict[str, Any] = {}
+    for key in modes:
+        added = [t - w for t, w in zip(times[key][1:], waited[key][1:], strict=True)]
+        out.update(
             {
-                "inprocess": statistics.median(times[1:]),
-                "inprocess_waited": statistics.median(waited[1:]),
-                "inprocess_added": statistics.median(added),
-                "inprocess_added_max": max(added),
-                "inprocess_writes": writes,
-                "inprocess_commands": [c.decode() for c in commands],
+                key: statistics.median(times[key][1:]),
+                key + "_max": max(times[key][1:]),
+                key + "_first": times[key][0],
+                key + "_first_waited": waited[key][0],
+                key + "_waited": statistics.median(waited[key][1:]),
+                key + "_added": statistics.median(added),
+                key + "_added_max": max(added),
+                key + "_writes": sent[key][0],
+                key + "_commands": [c.decode() for c in sent[key][1]],
             }
         )
-    )
+    print(json.dumps(out))
 
 
 def end_child(home: Path, email: str, repeat: int) -> None:
@@ -866,6 +906,7 @@ def measure_resync(
     )
     inside = json.loads(done.stdout.splitlines()[-1])
     asked = [c.encode() for c in inside.pop("inprocess_commands")]
+    kept = [c.encode() for c in inside.pop("kept_commands", [])]
     out.update(inside)
     names = folder_names(ip, email, ca)
     statused = {c.split(b" (")[0].removeprefix(b"STATUS ").strip(b'"') for c in asked[:-1]}
@@ -883,6 +924,10 @@ def measure_resync(
     out["status_list"] = statistics.median(a[1] for a in answers)
     out["status_list_again"] = statistics.median(a[2] for a in answers)
     out["list_status"] = statistics.median(a[3] for a in answers)
+    if kept:
+        if inside["kept_writes"] != 1 or kept[0] != b"NOOP":
+            print(f"{size:,}: the kept session asked more than its poll write: {kept!r}", file=sys.stderr)
+        out["poll_again"] = statistics.median(server_poll_answer(ip, email, ca, kept) for _ in range(repeat * 2))
     return out
 
 
@@ -1025,7 +1070,8 @@ FIGURES: list[Figure] = [
         lambda r: r["nochange_cpu"] - r["nonet_cpu"],
     ),
     (
-        "no-change sync inside one process / server's STATUS+LIST: first, again on the session / LIST-STATUS",
+        "no-change sync inside one process, Inbox by STATUS (the CLI's way; the window's before) / server's"
+        " STATUS+LIST: first, again on the session / LIST-STATUS",
         lambda r: (
             f"{ms(r['inprocess'])} / {ms(r['status_list'])}, {ms(r['status_list_again'])} / {ms(r['list_status'])}"
         ),
@@ -1039,6 +1085,28 @@ FIGURES: list[Figure] = [
             f" / {ms(r['inprocess_waited'])}"
         ),
         lambda r: r["inprocess_added"],
+    ),
+    (
+        "the window's kept session (Inbox selected and polled, no STATUS of it; before: in the row above):"
+        " no-change sync inside the process, median (worst; its first on the session, of which waiting for the"
+        " server) / the server's answer"
+        " to that write again",
+        lambda r: (
+            f"{ms(r['kept'])} ({ms(r['kept_max'])}; {ms(r['kept_first'])}, {ms(r['kept_first_waited'])} waited)"
+            f" / {ms(r['poll_again'])}"
+            if "kept" in r
+            else "-"
+        ),
+        lambda r: r.get("kept", 0.0),
+    ),
+    (
+        "the kept session adds X ms to the server's answer: median (worst) / the server's answer it waited for",
+        lambda r: (
+            f"{r['kept_added'] * 1000:.1f} ms ({r['kept_added_max'] * 1000:.1f}) / {ms(r['kept_waited'])}"
+            if "kept" in r
+            else "-"
+        ),
+        lambda r: r.get("kept_added", 0.0),
     ),
     (
         "`deskmail messages INBOX --json`: time, peak RSS",

@@ -253,7 +253,8 @@ class AccountRuntime:
         """Send queued changes, then bring `folders` (default: all) up to date."""
         store = self.store()
         report: SyncReport = self._online(
-            lambda s: sync_account(s, store, folders=folders, cancel=cancel, progress=progress), cancel
+            lambda s: sync_account(s, store, folders=folders, cancel=cancel, progress=progress, keep_inbox=True),
+            cancel,
         )
         self.flush_outbox(cancel)  # back online (or restarted after a crash): send what waits
         self.upload_drafts(cancel)

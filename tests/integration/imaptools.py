@@ -12,9 +12,14 @@ from pathlib import Path
 from imapclient import IMAPClient
 
 from deskmail.core.cancel import CancelToken
+from deskmail.core.serverconfig import Protocol, Security, ServerConfig
+from deskmail.engine.accounts import Account
 from deskmail.engine.imap.account import Connector
+from deskmail.engine.paths import Paths
+from deskmail.engine.runtime import AccountRuntime
 from deskmail.engine.store import Store
 from deskmail.net.tls import client_context
+from tests.servers.bed import Testbed
 from tests.servers.courier import Courier
 from tests.servers.dovecot import Dovecot
 
@@ -62,6 +67,47 @@ class Mailbox:
     ) -> None:
         for n in range(count):
             self.server.put_message(self.email, message(f"{folder} message {n}"), folder=folder, flags=flags(n))
+
+
+SETUP_COMMANDS = (b"CAPABILITY", b"LOGIN", b"ENABLE", b"LOGOUT", b"ID")  # sent once per connection
+
+
+def counting_connector(mailbox: Mailbox, sends: list[list[bytes]]) -> Connector:
+    """Our connector, and what each send() carries after the setup, as command lines without tags."""
+
+    def connect(cancel: CancelToken) -> IMAPClient:
+        client = mailbox.connector()(cancel)
+        original = client._imap.send
+
+        def send(data: bytes) -> None:
+            lines = [line.split(b" ", 1)[1] for line in data.split(b"\r\n") if b" " in line]
+            if lines and not lines[0].upper().startswith(SETUP_COMMANDS):
+                sends.append(lines)
+            original(data)
+
+        client._imap.send = send
+        return client
+
+    return connect
+
+
+class _Password:
+    """Stands in for the keyring (tested elsewhere): the runtime only asks for the password."""
+
+    def get(self, email: str) -> str:
+        return PASSWORD
+
+
+def mailbox_runtime(testbed: Testbed, email: str, tmp_path: Path) -> AccountRuntime:
+    """The window's runtime for a mailbox of the bed's Dovecot (made by `new_mailbox`), its files under `tmp_path`."""
+    account = Account(
+        email=email,
+        display_name="Me",
+        incoming=ServerConfig(Protocol.IMAP, testbed.mail.host, 993, Security.SSL, username=email),
+        outgoing=ServerConfig(Protocol.SMTP, testbed.smtp.host, 465, Security.SSL, username=email),
+    )
+    paths = Paths(tmp_path / "c", tmp_path / "d", tmp_path / "l", tmp_path / "k").ensure()
+    return AccountRuntime(account, paths, testbed.settings, _Password())  # type: ignore[arg-type]
 
 
 def new_mailbox(server: Dovecot | Courier, ca_path: Path) -> Mailbox:

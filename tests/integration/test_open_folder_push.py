@@ -9,21 +9,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 from deskmail.core.cancel import CancelToken
-from deskmail.core.serverconfig import Protocol, Security, ServerConfig
-from deskmail.engine.accounts import Account
-from deskmail.engine.paths import Paths
 from deskmail.engine.runtime import AccountRuntime
-from tests.integration.imaptools import PASSWORD, message, new_mailbox
+from tests.integration.imaptools import mailbox_runtime, message, new_mailbox
 from tests.servers.bed import Testbed
 
 DEADLINE = 20.0  # seconds; generous for a loaded machine (speed is measured in bench/, not here)
-
-
-class _Password:
-    """Stands in for the keyring (tested elsewhere): the runtime only asks for the password."""
-
-    def get(self, email: str) -> str:
-        return PASSWORD
 
 
 def _watcher_alive(folder: str) -> bool:
@@ -62,14 +52,7 @@ def test_the_open_folder_is_pushed_and_follows_the_user(testbed: Testbed, tmp_pa
     other = mailbox.connect()
     other.create_folder("Work")
     other.create_folder("Later")
-    account = Account(
-        email=mailbox.email,
-        display_name="Me",
-        incoming=ServerConfig(Protocol.IMAP, testbed.mail.host, 993, Security.SSL, username=mailbox.email),
-        outgoing=ServerConfig(Protocol.SMTP, testbed.smtp.host, 465, Security.SSL, username=mailbox.email),
-    )
-    paths = Paths(tmp_path / "c", tmp_path / "d", tmp_path / "l", tmp_path / "k").ensure()
-    runtime = AccountRuntime(account, paths, testbed.settings, _Password())  # type: ignore[arg-type]
+    runtime = mailbox_runtime(testbed, mailbox.email, tmp_path)
     runtime.sync()
     worker = _Worker(runtime)
     token = CancelToken()

@@ -138,7 +138,7 @@ def test_each_kind_of_message_gets_its_preview_and_nothing_is_marked_read(testbe
     assert _server_seen(mailbox) == seen_before and len(seen_before) == 1
     assert store.message_count(inbox.id, unread_only=True) == unread_before == len(KINDS) - 1
     assert preview_batch(session, store, inbox) == (0, 0)  # the attachment-only one is not tried again
-    assert session.selected is None  # done: unselected, so the next sync can use STATUS
+    assert session.selected == "INBOX"  # done, but the Inbox stays selected: the next sync polls it there
     sync_account(session, store)
     assert store.message_count(inbox.id, unread_only=True) == unread_before
     session.logout()

@@ -12,18 +12,14 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from imapclient import IMAPClient
 
-from deskmail.core.cancel import CancelToken
 from deskmail.engine.imap.account import open_session, sync_account
 from deskmail.engine.store import FolderInfo, Store
-from tests.integration.imaptools import Mailbox, assert_converged, message, new_mailbox
+from tests.integration.imaptools import Mailbox, assert_converged, counting_connector, message, new_mailbox
 from tests.servers.bed import Testbed
 from tests.servers.dovecot import Dovecot
 
-# Sent once per connection, whatever the sync does.
 ODD = 'Entwürfe "alt"'  # non-ASCII and a quote: modified UTF-7, escaped on the wire
-_SETUP = (b"CAPABILITY", b"LOGIN", b"ENABLE", b"LOGOUT", b"ID")
 
 
 @pytest.fixture
@@ -36,21 +32,7 @@ def store(tmp_path: Path) -> Iterator[Store]:
 def counted_sync(mailbox: Mailbox, store: Store, paths: dict[str, str] | None = None) -> list[list[bytes]]:
     """Sync once: what each send() carried, as command lines without tags (`paths` gets each folder's path)."""
     sends: list[list[bytes]] = []
-
-    def connect(cancel: CancelToken) -> IMAPClient:
-        client = mailbox.connector()(cancel)
-        original = client._imap.send
-
-        def send(data: bytes) -> None:
-            lines = [line.split(b" ", 1)[1] for line in data.split(b"\r\n") if b" " in line]
-            if lines and not lines[0].upper().startswith(_SETUP):
-                sends.append(lines)
-            original(data)
-
-        client._imap.send = send
-        return client
-
-    session = open_session(connect)
+    session = open_session(counting_connector(mailbox, sends))
     try:
         report = sync_account(session, store)
         assert report.ok, report.to_json()

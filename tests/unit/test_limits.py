@@ -32,6 +32,19 @@ def test_untagged_responses_are_bounded_in_count_and_bytes(monkeypatch: pytest.M
         run(b"* 1 FETCH (UID 1 BODY[] {20000}\r\n" + b"x" * 20_000 + b")\r\n" * 6 + b"T1 OK\r\n")
 
 
+def test_pipelined_answers_are_bounded_like_one_command(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A pipelined poll (NOOP, UID FETCH CHANGEDSINCE) may name many messages: each answer has the same cap,
+    and a refused command keeps what came before its tag (an EXISTS of the selected folder)."""
+    monkeypatch.setattr(limits, "IMAP_MAX_UNTAGGED", 1000)
+    flood = b"* 1 FETCH (UID 1 MODSEQ (5))\r\n" * 1000
+    answers = wire.run_pipelined(ScriptedServer(b"* 4 EXISTS\r\nT1 NO gone\r\n" + flood + b"T2 OK\r\n"), [b"A", b"B"])
+    refused, done = answers
+    assert isinstance(refused, wire.ImapError) and refused.untagged[0].number == 4
+    assert isinstance(done, wire.Answer) and len(done.untagged) == 1000
+    with pytest.raises(wire.FramingError):
+        wire.run_pipelined(ScriptedServer(b"T1 OK\r\n" + flood + b"* 1 EXISTS\r\nT2 OK\r\n"), [b"A", b"B"])
+
+
 def test_a_literal_read_into_memory_is_bounded_whatever_is_announced() -> None:
     with pytest.raises(wire.FramingError):
         run(b'* LIST () "/" {%d}\r\n' % (limits.IMAP_MAX_LITERAL + 1))

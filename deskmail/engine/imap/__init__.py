@@ -8,6 +8,8 @@ app runs ONE worker (command connection + the store writer) and one watcher per 
     session = open_session(connector, cancel)                      # account.py: logged in (QRESYNC on first need)
     report = sync_account(session, store, folders=None, cancel=cancel, progress=print)
     #   replays pending actions first, LISTs, then each folder (inbox first); SyncReport.to_json()
+    #   keep_inbox=True (the window's long-lived session): the Inbox stays selected and the next
+    #   sync polls it there (NOOP, UID FETCH CHANGEDSINCE) instead of asking its STATUS
 
     push = PushSync(connector, store, folders=("INBOX",), on_report=...).start()   # push.py
     push.request("Archive")            # sync a folder now; push.stop() on shutdown

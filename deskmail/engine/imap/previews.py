@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from deskmail.core.cancel import NEVER, CancelToken
 from deskmail.engine.imap.bodystructure import TextPart
 from deskmail.engine.imap.session import ImapSession
+from deskmail.engine.imap.sync import KEPT_SELECTED
 from deskmail.engine.mime.preview import part_preview
 from deskmail.engine.store.models import Folder
 from deskmail.engine.store.writer import Store
@@ -56,7 +57,7 @@ def preview_batch(
     """Previews for the next `batch` messages of `folder` that need one: (looked at, filled); (0, 0) when done."""
     uids = store.uids_needing_preview(folder.id, newest=newest, limit=batch)
     if not uids:
-        if session.selected == folder.name:
+        if session.selected == folder.name != KEPT_SELECTED:  # the Inbox stays, to be polled by the next sync
             session.unselect()  # so the next sync may check this folder with a cheap STATUS again
         return 0, 0
     cancel.raise_if_cancelled()

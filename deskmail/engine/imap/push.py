@@ -327,7 +327,12 @@ class PushSync:
             report = SyncReport(rolled_back=[r.message for r in replay(self._session, self.store)])
         else:
             report = sync_account(
-                self._session, self.store, folders=[f for f in folders if f], cancel=self.cancel, refresh_counts=False
+                self._session,
+                self.store,
+                folders=[f for f in folders if f],
+                cancel=self.cancel,
+                refresh_counts=False,
+                keep_inbox=True,  # a kept session, as the window's: its Inbox is polled, never asked its STATUS
             )
         self.on_report(report)
 

@@ -102,6 +102,7 @@ class ImapSession:
         self.selected_once = False  # a mailbox was selected in this session: ENABLE is over
         self.readonly = False  # the selected folder was EXAMINEd: no changes possible there
         self.exists = 0  # the latest EXISTS count of the selected folder
+        self.selected_info: SelectInfo | None = None  # what the SELECT of the selected folder said
         self.skipped: set[int] = set()  # numbers of messages whose FETCH answer could not be read (logged)
         self._personal_prefix: str | None = None  # asked once, on the first folder we create
         self._capabilities = frozenset(c.decode().upper() for c in client.capabilities())
@@ -130,7 +131,10 @@ class ImapSession:
 
     def pipelined(self, lines: list[bytes]) -> list[Answer | ImapError]:
         """Several commands sent at once and their answers (or refusals) in order, like `command`."""
-        return self._guarded(lambda: wire.run_pipelined(self.client._imap, lines), None)
+        answers = self._guarded(lambda: wire.run_pipelined(self.client._imap, lines), None)
+        for answer in answers:
+            self._track_counts(answer if isinstance(answer, Answer) else Answer(answer.untagged, ""))
+        return answers
 
     def _guarded(self, read: Callable[[], _T], deadline: Deadline | None) -> _T:
         """Run `read` on a working connection within `deadline`; a connection broken inside it is closed."""
@@ -160,7 +164,7 @@ class ImapSession:
     def _break(self) -> None:
         """Close a connection whose answer was cut or broke the limits: the rest is never read."""
         self.broken = True
-        self.selected = None
+        self.selected, self.selected_info = None, None
         self.close()
 
     def reconnect_if_broken(self) -> None:
@@ -178,6 +182,7 @@ class ImapSession:
             raise
         self.client, self._capabilities = client, capabilities
         self.broken, self.qresync, self.selected, self.readonly, self.exists = False, False, None, False, 0
+        self.selected_info = None
         self.selected_once = False  # a new connection: QRESYNC is enabled again before the SELECT that needs it
         self.reconnects += 1
 
@@ -250,8 +255,12 @@ class ImapSession:
             return self.list_folders(), {}
         return self._extended_folders(answer), _statuses(answer.of("STATUS"))
 
-    def statuses_then_folders(self, names: list[str]) -> tuple[list[FolderInfo], dict[str, StatusInfo]] | None:
+    def statuses_then_folders(
+        self, names: list[str], *, poll: bool = False
+    ) -> tuple[list[FolderInfo], dict[str, StatusInfo], bool] | None:
         """The STATUS of the folders known already, then the folder list: one write, one round trip.
+        With `poll`, the selected folder's poll (see `poll_selected`) goes first in the same write;
+        the third value is its answer (False without `poll`).
 
         The Inbox's STATUS goes first on purpose: Dovecot (2.3, Maildir) answers the STATUS of the
         first mailbox a session touches from its index in a millisecond, but after a LIST, a
@@ -264,12 +273,58 @@ class ImapSession:
         if not self.has("LIST-EXTENDED") or len(names) > _PIPELINE:
             return None
         names = sorted(names, key=lambda name: name.upper() != "INBOX")  # stable: the rest keep their order
-        *answers, listed = self.pipelined([*self._status_lines(names), self._extended_list()])
-        found = _status_answers(names, answers)
+        polls = self._poll_lines() if poll else []
+        *answers, listed = self.pipelined([*polls, *self._status_lines(names), self._extended_list()])
+        quiet = bool(polls) and self._quiet([*answers, listed])
+        found = _status_answers(names, answers[len(polls) :])
         if isinstance(listed, ImapError):
             log.info("extended LIST refused (%s); asking the plain way", listed)  # advertised, but not really there
-            return self.list_folders(), found
-        return self._extended_folders(listed), found
+            return self.list_folders(), found, quiet
+        return self._extended_folders(listed), found, quiet
+
+    def poll_selected(self) -> bool:
+        """Whether the selected folder is as its SELECT found it, asked of the selected state itself.
+
+        Instead of a STATUS of it: RFC 3501 (6.3.10) says STATUS is not for the selected mailbox,
+        and names NOOP the way to poll it (6.1.2); Dovecot also rereads a big Inbox's whole
+        uidlist for every STATUS of it once a LIST or another folder's STATUS came in the same
+        session (0.5-2 s at 100,000-1,000,000 messages), while a NOOP on the selected Inbox costs
+        that once per SELECT. NOOP brings the news the server sends (EXISTS, EXPUNGE, flags: a
+        SHOULD for changes by others), and with CONDSTORE `UID FETCH 1:* (UID) (CHANGEDSINCE m)`
+        names every message added or changed since the SELECT (RFC 7162: a MUST), with QRESYNC
+        also the ones expunged (VANISHED). False (ask the slow way) without CONDSTORE or a SELECT
+        answer to compare with.
+        """
+        lines = self._poll_lines()
+        return bool(lines) and self._quiet(self.pipelined(lines))
+
+    def _poll_lines(self) -> list[bytes]:
+        info = self.selected_info
+        if self.selected is None or info is None or not (self.condstore and info.highestmodseq):
+            return []
+        lines = [b"NOOP"]
+        if self.exists:  # "1:*" in an empty folder is refused by some servers; a new message comes as EXISTS
+            vanished = b" VANISHED" if self.qresync else b""
+            lines.append(b"UID FETCH 1:* (UID) (CHANGEDSINCE %d%s)" % (info.highestmodseq, vanished))
+        return lines
+
+    def _quiet(self, answers: list[Answer | ImapError]) -> bool:
+        """No news of the selected folder in these answers: nothing refused, expunged, added or changed."""
+        info = self.selected_info
+        if info is None or self.exists != info.exists or any(isinstance(a, ImapError) for a in answers):
+            return False
+        for answer in answers:
+            assert isinstance(answer, Answer)
+            if any(response.keyword in ("FETCH", "EXPUNGE", "VANISHED") for response in answer.untagged):
+                return False
+            # A new HIGHESTMODSEQ (Dovecot puts it in NOOP's tagged OK with QRESYNC), UIDNEXT or UIDVALIDITY.
+            texts = [r.text for r in answer.untagged if r.keyword == "OK"] + [answer.text.encode("utf-8", "replace")]
+            for code in filter(None, map(_CODE.search, texts)):
+                if code.group(1) in (b"HIGHESTMODSEQ", b"UIDVALIDITY", b"UIDNEXT"):
+                    expected = getattr(info, code.group(1).decode().lower())
+                    if (code.group(2) or b"").strip() != str(expected).encode():
+                        return False
+        return True
 
     def _extended_list(self, status: bytes = b"") -> bytes:
         options = b"SUBSCRIBED CHILDREN " + (b"SPECIAL-USE " if self.has("SPECIAL-USE") else b"")
@@ -346,13 +401,14 @@ class ImapSession:
             line += b" (QRESYNC (%d %d))" % qresync
         elif self.condstore:
             line += b" (CONDSTORE)"
-        self.selected = None
+        self.selected, self.selected_info = None, None
         self.selected_once = True
         answer = self.command(line)
         self.selected, self.readonly = name, readonly
         info = SelectInfo(exists=self.exists, uidvalidity=0, uidnext=0, highestmodseq=0)
         for response in answer.untagged:
             self._read_select_response(info, response)
+        self.selected_info = SelectInfo(info.exists, info.uidvalidity, info.uidnext, info.highestmodseq)
         return info
 
     def _read_select_response(self, info: SelectInfo, response: wire.Untagged) -> None:
@@ -381,7 +437,7 @@ class ImapSession:
             self.command(b"CLOSE")
         else:
             return
-        self.selected = None
+        self.selected, self.selected_info = None, None
 
     # -- reading messages
     def search_uids(self) -> list[int]:

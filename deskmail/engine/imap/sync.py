@@ -26,6 +26,8 @@ from deskmail.engine.store.writer import Store
 from deskmail.engine.uidset import STEP
 
 log = logging.getLogger(__name__)
+# The folder a long-lived session keeps selected between syncs, to poll it there (sync_account's keep_inbox).
+KEPT_SELECTED = "INBOX"
 FIRST_BATCH = 50  # the first screen of a folder
 BATCHES = (FIRST_BATCH, 500, 2000)  # then bigger batches: fewer round trips, bounded memory
 # While a FETCH streams in, what arrived is committed at most this often: one transaction per
@@ -99,6 +101,10 @@ class FolderSync:
         self.listed: dict[str, StatusInfo] = {}
         # Called once right after a first screen was stored (sync_account lists the folders there).
         self.after_first_screen: Callable[[], None] | None = None
+        # The folder left selected after its sync (a long-lived session's Inbox), so that the next
+        # sync on this session polls it instead of asking its STATUS (see ImapSession.poll_selected).
+        self.keep_selected: str | None = None
+        self.polled: str | None = None  # the selected folder this sync's poll found as its SELECT left it
 
     def sync_folder_list(self, *, with_status: bool = True) -> list[Folder]:
         """LIST -> store: new folders added, gone ones removed, special uses refreshed.
@@ -108,10 +114,17 @@ class FolderSync:
         for it: 0.4-0.9 s at 25k-100k messages, and again at the next SELECT). The folders known
         already are asked before the LIST (see `statuses_then_folders`), else LIST-STATUS.
         """
-        selected = self.session.selected  # STATUS is not for the selected folder (RFC 3501 6.3.10)
-        known = [f.name for f in self.store.folders() if f.selectable and f.name != selected] if with_status else []
-        both = self.session.statuses_then_folders(known) if known else None
-        infos, self.listed = both or self.session.list_folders_and_status(with_status=with_status)
+        selected = self.session.selected  # STATUS is not for the selected folder (RFC 3501 6.3.10): it is polled
+        folders = self.store.folders() if with_status else []
+        known = [f.name for f in folders if f.selectable and self.asks_status(f.name)]
+        poll = any(f.name == selected and f.uidnext and f.highestmodseq for f in folders)
+        both = self.session.statuses_then_folders(known, poll=poll) if known or poll else None
+        if both is None:
+            infos, self.listed = self.session.list_folders_and_status(with_status=with_status)
+            quiet = poll and self.session.poll_selected()
+        else:
+            infos, self.listed, quiet = both
+        self.polled = selected if quiet else None
         with self.store.transaction():
             self.store.upsert_folders(infos)
             names = {info.name for info in infos}
@@ -135,9 +148,14 @@ class FolderSync:
                 inbox = self.store.upsert_folder(FolderInfo("INBOX", special_use=SpecialUse.INBOX, subscribed=True))
         return None if inbox.uidnext else inbox
 
+    def asks_status(self, name: str) -> bool:
+        """Whether a folder's STATUS may be asked: never the selected one's (it is polled), nor the
+        Inbox of a long-lived session (selected instead, and polled from then on)."""
+        return name != self.session.selected and name != self.keep_selected
+
     def ask_status(self, folders: list[Folder]) -> None:
         """Without LIST-STATUS: the STATUS of these folders in one pipelined round trip."""
-        wanted = [f.name for f in folders if f.name not in self.listed and f.name != self.session.selected]
+        wanted = [f.name for f in folders if f.name not in self.listed and self.asks_status(f.name)]
         if wanted:
             self.listed.update(self.session.statuses(wanted))
 
@@ -160,7 +178,8 @@ class FolderSync:
             report.path = (report.path + "+full").lstrip("+")
             self._full(cached, known, report)
         self._finish(cached, selected, report)
-        self.session.unselect()  # so the next STATUS on this folder sees other clients' changes
+        if folder.name != self.keep_selected:
+            self.session.unselect()  # so the next STATUS on this folder sees other clients' changes
         report.seconds = round(time.monotonic() - started, 4)
         return report
 
@@ -172,11 +191,16 @@ class FolderSync:
         """
         if not (self.session.condstore and folder.uidvalidity and folder.uidnext and folder.highestmodseq):
             return False
-        if self.session.selected == folder.name:
-            return False  # STATUS on the selected folder may answer from this session's stale view
+        cached = (folder.uidvalidity, folder.uidnext, folder.highestmodseq, folder.exists)
+        if self.session.selected == folder.name:  # never its STATUS (see poll_selected): the poll's answer
+            quiet, self.polled = self.polled == folder.name, None
+            info = self.session.selected_info
+            now = (info.uidvalidity, info.uidnext, info.highestmodseq, info.exists) if info else None
+            return quiet and cached == now
+        if folder.name == self.keep_selected and folder.name not in self.listed:
+            return False  # selected now instead, to be polled from the next sync on
         status = self.listed.pop(folder.name, None) or self.session.status(folder.name)
-        now = (status.uidvalidity, status.uidnext, status.highestmodseq, status.messages)
-        return now == (folder.uidvalidity, folder.uidnext, folder.highestmodseq, folder.exists)
+        return cached == (status.uidvalidity, status.uidnext, status.highestmodseq, status.messages)
 
     def _select(self, folder: Folder, report: FolderReport) -> tuple[Folder, SelectInfo]:
         qresync = None

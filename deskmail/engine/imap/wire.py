@@ -31,6 +31,8 @@ class ImapError(Exception):
         super().__init__(f"{status} {text}".strip())
         self.status = status
         self.text = text
+        # What came before a refusal in a pipeline (an EXISTS, an EXPUNGE...): still the selected folder's news.
+        self.untagged: list[Untagged] = []
 
 
 class ConnectionLost(ImapError):
@@ -336,12 +338,17 @@ def run_pipelined(imap: _Imaplib, commands: list[bytes]) -> list[Answer | ImapEr
     pending = {tag: index for index, tag in enumerate(tags)}
     results: list[Answer | ImapError] = [ImapError("BAD", "no answer")] * len(tags)
     untagged: list[Untagged] = []
+    held = 0  # bytes kept for the answer being read: bounded like `run` (a poll may name many changed messages)
     while pending:
         line = _readline(imap)
         if not line:
             raise ConnectionLost("connection closed by the server")
         if line.startswith(b"* "):
-            untagged.append(_read_untagged(imap, line, None))
+            response = _read_untagged(imap, line, None)
+            untagged.append(response)
+            held += len(response.text) + sum(map(len, response.literals)) + limits.IMAP_UNTAGGED_OVERHEAD
+            if len(untagged) > limits.IMAP_MAX_UNTAGGED or held > limits.IMAP_MAX_UNTAGGED_BYTES:
+                raise FramingError(f"more than {len(untagged)} responses ({held} bytes kept) to one command")
             continue
         if line.startswith(b"+"):
             raise ImapError("BAD", "server asked for a continuation we did not announce")
@@ -351,8 +358,11 @@ def run_pipelined(imap: _Imaplib, commands: list[bytes]) -> list[Answer | ImapEr
         status, _, text = rest.rstrip(b"\r\n").partition(b" ")
         decoded = text.decode("utf-8", "replace")
         ok = status.upper() == b"OK"
-        results[pending.pop(tag)] = (
-            Answer(untagged, decoded) if ok else ImapError(status.decode("ascii", "replace"), decoded)
-        )
-        untagged = []
+        if ok:
+            results[pending.pop(tag)] = Answer(untagged, decoded)
+        else:
+            refused = ImapError(status.decode("ascii", "replace"), decoded)
+            refused.untagged = untagged
+            results[pending.pop(tag)] = refused
+        untagged, held = [], 0
     return results
