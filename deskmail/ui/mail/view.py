@@ -44,6 +44,7 @@ from deskmail.ui.mail.notify import NewMailNotifier
 from deskmail.ui.mail.outbox import outbox_menu, show_outbox
 from deskmail.ui.mail.reader import ReadingPane
 from deskmail.ui.mail.reading import ReadingController
+from deskmail.ui.mail.search_box import SearchBox
 from deskmail.ui.mail.signin import SignInAgain
 
 log = logging.getLogger(__name__)
@@ -81,10 +82,7 @@ class MailView(QWidget):
         self.folders = FolderTree()
         self.model = MessageListModel(self)
         self.list = MessageList(self.model)
-        self.search = QLineEdit()
-        self.search.setPlaceholderText(_("Search all mail"))
-        self.search.setClearButtonEnabled(True)
-        self.search.setAccessibleName(_("Search"))
+        self.search = SearchBox()
         self.reading_pane = ReadingPane()
         self.reading = ReadingController(self, self.reading_pane)
         self.status = QLabel()
@@ -210,6 +208,9 @@ class MailView(QWidget):
         self.list.current_message.connect(self.reading.open)
         self.list.activated_message.connect(self.actions_.open_in_composer_if_draft)
         self.search.textChanged.connect(self._typed)
+        self.search.leave.connect(lambda: self.list.setFocus(Qt.FocusReason.TabFocusReason))  # on the first one
+        escape = QShortcut(QKeySequence(Qt.Key.Key_Escape), self.list, context=Qt.ShortcutContext.WidgetShortcut)
+        escape.activated.connect(self._escape_in_list)
         self._search_timer.timeout.connect(self.run_search)
         self.local_search.found.connect(self._searched)
         self.local_search.failed.connect(self._search_failed)
@@ -429,12 +430,29 @@ class MailView(QWidget):
         if not text:
             self._stop_search()
             if self.current is not None:
+                reading = self.list.current_summary()
                 self.open_folder(self.current)
+                self._keep_reading(reading)
             return
         stores = [(a.email, path) for a in self.accounts if (path := self.controller.store_path(a.email)) is not None]
         self.local_search.start(text, stores)
         if not self.searching_shown:
             self._searching_timer.start()
+
+    def _keep_reading(self, summary: MessageSummary | None) -> None:
+        """The search left: the result being read stays selected when it is in the folder shown again."""
+        if summary is None or self.current is None or summary.folder_id != self.current.folder.id:
+            return
+        if self._owners.get(summary, self.current.email) != self.current.email:  # another account's folder
+            return
+        row = self.model.find(summary.id, max_pages=10)
+        if row is not None:
+            self.list.select_row(row)
+
+    def _escape_in_list(self) -> None:
+        """Esc in the results ends the search (as in Thunderbird): the folder again, the same message read."""
+        if self.search.text():
+            self.search.clear()
 
     def _typed(self, text: str) -> None:
         """Typing waits for a pause (the search for the text before stops now); an empty box shows the folder."""
