@@ -92,3 +92,65 @@ def test_escape_in_the_results_ends_the_search_and_keeps_the_message_read(qtbot:
     current = view.list.current_summary()
     assert current is not None and current.subject == "Dinner on Friday?"  # still the one being read
     assert view.reading_pane.summary is not None and view.reading_pane.summary.subject == "Dinner on Friday?"
+
+
+def test_new_results_offer_no_commands_for_the_message_read_before(qtbot: QtBot) -> None:
+    window, view = window_with_focus_in_folders(qtbot)
+    qtbot.keyClick(view.folders, Qt.Key.Key_Tab)  # the search box
+    qtbot.keyClick(view.search, Qt.Key.Key_Tab)  # the Inbox's first message, open
+    qtbot.waitUntil(lambda: view.actions_.delete.isEnabled())
+    qtbot.keyClick(window, Qt.Key.Key_F, CTRL)
+    with qtbot.waitSignal(view.local_search.found, timeout=10000):
+        qtbot.keyClicks(view.search, "family news")
+    assert view.list.current_summary() is None  # nothing is chosen among the results yet
+    assert not view.actions_.delete.isEnabled() and not view.actions_.archive.isEnabled()
+    assert not view.actions_.flag.isEnabled()
+
+
+def test_a_result_read_or_flagged_shows_it_and_s_flags_then_unflags(qtbot: QtBot) -> None:
+    window, view = window_with_focus_in_folders(qtbot)
+    type_search(qtbot, window, view, "dinner")
+    row = shown_subjects(view).index("Dinner on Friday?")
+    first = view.model.summary(row)
+    assert first is not None and not first.seen
+    qtbot.keyClick(view.search, Qt.Key.Key_Tab)
+    for _step in range(row):
+        qtbot.keyClick(view.list, Qt.Key.Key_Down)
+    qtbot.waitUntil(lambda: view.model.summary(row).seen, timeout=5000)  # type: ignore[union-attr]
+    reader = view.controller.reader(view.accounts[0].email)
+    assert reader is not None
+    qtbot.keyClick(view.list, Qt.Key.Key_S)
+    qtbot.waitUntil(lambda: view.model.summary(row).flagged)  # type: ignore[union-attr]
+    assert reader.message(first.id).flagged  # type: ignore[union-attr]
+    assert view.actions_.flag.text() == "Remove Flag"
+    qtbot.keyClick(view.list, Qt.Key.Key_S)  # the same key again takes the flag off
+    qtbot.waitUntil(lambda: not view.model.summary(row).flagged)  # type: ignore[union-attr]
+    assert not reader.message(first.id).flagged  # type: ignore[union-attr]
+
+
+def test_deleting_results_of_two_accounts_deletes_each_in_its_own_account(qtbot: QtBot) -> None:
+    # Both sample accounts hold "Seed order confirmed" in the same folder id under the same UID: sent
+    # to the first account, both deletes took its copy (twice) and left the work account's alone.
+    window, view = window_with_focus_in_folders(qtbot, accounts=2)
+    work = view.accounts[1].email
+    reader = view.controller.reader(work)
+    assert reader is not None
+    garden = reader.folder("Projects/Garden")
+    assert garden is not None
+    seed = reader.messages(garden.id)[0]
+    view.controller.act(work, "flag", garden.id, [seed.uid], True)  # the work copy is flagged
+    qtbot.waitUntil(lambda: reader.message(seed.id).flagged)  # type: ignore[union-attr]
+    type_search(qtbot, window, view, "seed")
+    assert shown_subjects(view) == ["Seed order confirmed", "Seed order confirmed"]
+    qtbot.keyClick(view.search, Qt.Key.Key_Tab)
+    qtbot.keyClick(view.list, Qt.Key.Key_Down, Qt.KeyboardModifier.ShiftModifier)  # both chosen
+    assert len(view.list.selected_summaries()) == 2
+    qtbot.keyClick(view.list, Qt.Key.Key_Delete)
+    qtbot.waitUntil(lambda: view.model.rowCount() == 0)
+    for account in view.accounts:
+        reader = view.controller.reader(account.email)
+        assert reader is not None
+        garden = reader.folder("Projects/Garden")
+        assert garden is not None
+        qtbot.waitUntil(lambda r=reader, g=garden: r.messages(g.id) == [])  # each gone from its own account
+    assert view.actions_.history.done[-1].expected == 2  # one Undo puts back both

@@ -95,6 +95,7 @@ class MailView(QWidget):
         self._owners: dict[MessageSummary, str] = {}  # each search result's account
         self.local_search = LocalSearch(context.runner, self)
         self.searching_shown = False  # a search has run long enough to say "Searching…"
+        self._coming_back: dict[str, set[tuple[int, str]]] = {}  # email -> (folder id, Message-ID) Undo puts back
         self._searching_timer = QTimer(self, singleShot=True, interval=SEARCHING_SHOWN_MS)
         self.waiting: list[tuple[str, OutboxItem]] = []  # (account email, item) in every account's outbox
         self.outbox_menu: QMenu | None = None
@@ -390,7 +391,10 @@ class MailView(QWidget):
         if self.current is None:
             self.folders.select_first_inbox()
             return
-        if self.current.email != email or self.search.text():
+        if self.search.text().strip():
+            self._follow_results(email)
+            return
+        if self.current.email != email:
             return
         current = self.list.current_summary()
         if self.next_row is not None:  # after delete/archive/move: show the next message
@@ -439,6 +443,14 @@ class MailView(QWidget):
         if not self.searching_shown:
             self._searching_timer.start()
 
+    def undone(self, email: str, done: object) -> None:
+        """Undo puts mail back: shown search results take it in again once the store has it (now, or after a sync)."""
+        message_ids = getattr(done, "message_ids", ())
+        folder_id = getattr(done, "folder_id", None)
+        if self.search.text().strip() and isinstance(self.model.source, ListSource) and isinstance(folder_id, int):
+            self._coming_back.setdefault(email, set()).update((folder_id, m) for m in message_ids if m)
+            self._follow_results(email)
+
     def _keep_reading(self, summary: MessageSummary | None) -> None:
         """The search left: the result being read stays selected when it is in the folder shown again."""
         if summary is None or self.current is None or summary.folder_id != self.current.folder.id:
@@ -476,6 +488,7 @@ class MailView(QWidget):
         self._searching_timer.stop()
         self.searching_shown = False
         self.server_bar.hide()
+        self._coming_back = {}
 
     def _searched(self, text: str, found: object) -> None:
         """The local search's results (per account, in the accounts' order) replace the list."""
@@ -491,10 +504,13 @@ class MailView(QWidget):
                 owners.setdefault(summary, email)
         self._results = results
         self._owners = owners
+        self._coming_back = {}
+        self.next_row = None  # for a list no longer shown
         self.model.set_source(ListSource(results))
         self._name_places(results)
         self.reading_pane.clear(_found(len(results)) if results else "")
         self.update_empty_text()
+        self.actions_.update_enabled()  # nothing is chosen in the new list: no Delete, Reply for what was
         self.server_bar.show_message(
             _("Searched the mail on this computer. Older mail may be kept only by your mail provider."),
             [(_("Search your provider too"), lambda: self.search_server(text))],
@@ -510,6 +526,64 @@ class MailView(QWidget):
         self.server_bar.show_message(
             _("The mail on this computer could not be searched just now."), [(_("Try again"), self.run_search)]
         )
+
+    def _follow_results(self, email: str) -> None:
+        """Search results show what `email`'s store holds now: new flags, and mail deleted or moved leaves them.
+
+        Without this a deleted result stayed in the list, open and "In Inbox", and Delete again
+        moved nothing; a result read or flagged kept its old look, so Flag (S) flagged it again.
+        """
+        source = self.model.source
+        reader = self.controller.reader(email)
+        mine = [m for m in self._results if self._owners.get(m) == email]
+        back = self._back_again(email)
+        if not isinstance(source, ListSource) or reader is None or not (mine or back):
+            return
+        now = reader.visible_messages([m.id for m in mine])
+        if all(now.get(m.id) == m for m in mine) and not back:
+            return
+        current = self.list.current_summary()
+        results: list[MessageSummary] = []
+        owners: dict[MessageSummary, str] = {}
+        for summary in self._results:
+            owner = self._owners.get(summary, "")
+            fresh = now.get(summary.id) if owner == email else summary
+            if fresh is not None:
+                results.append(fresh)
+                owners[fresh] = owner
+        for summary in back:
+            results.append(summary)
+            owners[summary] = email
+        self._results, self._owners = results, owners
+        next_row, self.next_row = self.next_row, None
+        self.refreshing = True  # the same message stays on screen through the list's reset
+        try:
+            source.rows = results
+            self.model.refresh()
+            self._name_places(results)
+            row = self.model.find(current.id) if current is not None else None
+            if current is not None and row is None:  # it left the results
+                row = next_row  # after Delete, Archive, Move: the one after it, moved up into its row
+            if row is not None and results:
+                self.list.select_row(max(0, min(row, len(results) - 1)))
+            elif current is not None:
+                self.reading_pane.clear("")
+        finally:
+            self.refreshing = False
+        self.update_empty_text()
+        self.actions_.update_enabled()
+
+    def _back_again(self, email: str) -> list[MessageSummary]:
+        """What Undo put back into `email`'s folders that the store shows again (and the results do not yet)."""
+        wanted = self._coming_back.get(email)
+        reader = self.controller.reader(email)
+        if not wanted or reader is None:
+            return []
+        copies = [m for pair in wanted for m in reader.messages_by_message_id(pair[1]) if m.folder_id == pair[0]]
+        visible = reader.visible_messages([m.id for m in copies]).values()
+        self._coming_back[email] = wanted - {(m.folder_id, m.message_id) for m in visible}
+        shown = {m.id for m in self._results}
+        return [m for m in visible if m.id not in shown]
 
     def _name_places(self, results: list[MessageSummary]) -> None:
         """Each search result's folder, as the folder list names it ("In Archive · …" on its second line)."""
