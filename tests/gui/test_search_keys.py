@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QToolButton
 from pytestqt.qtbot import QtBot
 
 from deskmail.qtbridge.message_model import FolderSource, ListSource
@@ -154,3 +154,17 @@ def test_deleting_results_of_two_accounts_deletes_each_in_its_own_account(qtbot:
         assert garden is not None
         qtbot.waitUntil(lambda r=reader, g=garden: r.messages(g.id) == [])  # each gone from its own account
     assert view.actions_.history.done[-1].expected == 2  # one Undo puts back both
+
+
+def test_another_folder_ends_the_search_and_empties_the_box_whole(qtbot: QtBot) -> None:
+    window, view = window_with_focus_in_folders(qtbot)
+    type_search(qtbot, window, view, "dinner")
+    clear_button = next(b for b in view.search.findChildren(QToolButton))
+    qtbot.waitUntil(clear_button.isVisible)  # the box's ✕ shows while it holds text
+    qtbot.keyClick(view.search, Qt.Key.Key_Down)
+    qtbot.keyClick(view.list, Qt.Key.Key_F6, Qt.KeyboardModifier.ShiftModifier)  # back to the folders
+    assert view.folders.hasFocus()
+    qtbot.keyClick(view.folders, Qt.Key.Key_Down)  # the next folder: Drafts
+    qtbot.waitUntil(lambda: view.current is not None and view.current.folder.name == "Drafts")
+    assert view.search.text() == "" and isinstance(view.model.source, FolderSource) and view.server_bar.isHidden()
+    qtbot.waitUntil(lambda: not clear_button.isVisible())  # no ✕ left in the empty box

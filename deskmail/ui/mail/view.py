@@ -322,9 +322,10 @@ class MailView(QWidget):
         self.current = ref
         self.controller.folder_opened(ref.email, ref.folder.name)  # pushed (IDLE) while it is open
         if self.search.text():
-            self.search.blockSignals(True)
+            # Not with its signals blocked: the box's clear button (its ✕) then stayed in the empty box.
+            self.search.textChanged.disconnect(self._typed)
             self.search.clear()
-            self.search.blockSignals(False)
+            self.search.textChanged.connect(self._typed)
             self._stop_search()
         outgoing = ref.folder.special_use in (SpecialUse.SENT, SpecialUse.DRAFTS)
         self.model.set_source(FolderSource(reader, ref.folder.id), show_recipients=outgoing)
