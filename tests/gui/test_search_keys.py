@@ -58,6 +58,7 @@ def test_down_goes_from_the_box_into_the_results_and_opens_the_first(qtbot: QtBo
     assert view.list.hasFocus()
     qtbot.waitUntil(lambda: view.reading_pane.summary is not None)
     assert view.list.currentIndex().row() == 0
+    assert view.list.selectionModel().isRowSelected(0)  # shown chosen, not only outlined
     assert view.reading_pane.summary.subject == shown_subjects(view)[0]  # type: ignore[union-attr]
     qtbot.keyClick(view.list, Qt.Key.Key_Down)  # and on through them
     qtbot.waitUntil(lambda: view.reading_pane.summary.subject == shown_subjects(view)[1])  # type: ignore[union-attr]
