@@ -16,6 +16,7 @@ from deskmail.qtbridge.message_model import FolderSource, ListSource
 from deskmail.ui.mail import gallery
 from deskmail.ui.mail.view import MailView
 from deskmail.ui.main_window import MainWindow
+from tests.gui.test_search_off_thread import Gate, gate  # noqa: F401 - the fixture
 
 pytestmark = pytest.mark.gui
 CTRL = Qt.KeyboardModifier.ControlModifier
@@ -169,3 +170,22 @@ def test_another_folder_ends_the_search_and_empties_the_box_whole(qtbot: QtBot) 
     qtbot.waitUntil(lambda: view.current is not None and view.current.folder.name == "Drafts")
     assert view.search.text() == "" and isinstance(view.model.source, FolderSource) and view.server_bar.isHidden()
     qtbot.waitUntil(lambda: not clear_button.isVisible())  # no ✕ left in the empty box
+
+
+def test_down_while_the_search_runs_goes_into_its_results_never_the_folder(qtbot: QtBot, gate: Gate) -> None:  # noqa: F811
+    window, view = window_with_focus_in_folders(qtbot)
+    gate.held.add("seed")  # a search that takes a while (a big store)
+    qtbot.keyClick(window, Qt.Key.Key_F, CTRL)
+    qtbot.keyClicks(view.search, "seed")
+    qtbot.keyClick(view.search, Qt.Key.Key_Down)  # at once, as a fast typist does
+    qtbot.waitUntil(gate.entered.is_set)
+    qtbot.wait(2 * 1500)  # longer than a message takes to count as read
+    # The list still shows the Inbox: nothing of it was opened (nor marked read), the box keeps the focus.
+    assert view.search.hasFocus() and view.list.current_summary() is None
+    assert view.reading_pane.summary is None
+    with qtbot.waitSignal(view.local_search.found, timeout=10000):
+        gate.release.set()
+    qtbot.waitUntil(view.list.hasFocus)  # the results are there: into them, on the first one
+    assert shown_subjects(view) == ["Seed order confirmed"]
+    qtbot.waitUntil(lambda: view.reading_pane.summary is not None)
+    assert view.reading_pane.summary.subject == "Seed order confirmed"  # type: ignore[union-attr]

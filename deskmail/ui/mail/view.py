@@ -95,6 +95,7 @@ class MailView(QWidget):
         self._owners: dict[MessageSummary, str] = {}  # each search result's account
         self.local_search = LocalSearch(context.runner, self)
         self.searching_shown = False  # a search has run long enough to say "Searching…"
+        self._enter_results = False  # Down in the box during a search: into the results once they are there
         self._coming_back: dict[str, set[tuple[int, str]]] = {}  # email -> (folder id, Message-ID) Undo puts back
         self._searching_timer = QTimer(self, singleShot=True, interval=SEARCHING_SHOWN_MS)
         self.waiting: list[tuple[str, OutboxItem]] = []  # (account email, item) in every account's outbox
@@ -209,7 +210,7 @@ class MailView(QWidget):
         self.list.current_message.connect(self.reading.open)
         self.list.activated_message.connect(self.actions_.open_in_composer_if_draft)
         self.search.textChanged.connect(self._typed)
-        self.search.leave.connect(lambda: self.list.setFocus(Qt.FocusReason.TabFocusReason))  # on the first one
+        self.search.leave.connect(self._into_list)
         escape = QShortcut(QKeySequence(Qt.Key.Key_Escape), self.list, context=Qt.ShortcutContext.WidgetShortcut)
         escape.activated.connect(self._escape_in_list)
         self._search_timer.timeout.connect(self.run_search)
@@ -462,6 +463,19 @@ class MailView(QWidget):
         if row is not None:
             self.list.select_row(row)
 
+    def _into_list(self) -> None:
+        """Down or Esc from the search box: into the list, on its first message (as Tab does).
+
+        While the search still runs the list shows the folder: going there opened its first message
+        (read 1.5 s later), which the results then replaced. So the focus follows the results instead.
+        """
+        if self._search_timer.isActive():
+            self.run_search()  # no need to wait for the end of the typing pause
+        if self.local_search.running:
+            self._enter_results = True
+            return
+        self.list.setFocus(Qt.FocusReason.TabFocusReason)
+
     def _escape_in_list(self) -> None:
         """Esc in the results ends the search (as in Thunderbird): the folder again, the same message read."""
         if self.search.text():
@@ -469,6 +483,7 @@ class MailView(QWidget):
 
     def _typed(self, text: str) -> None:
         """Typing waits for a pause (the search for the text before stops now); an empty box shows the folder."""
+        self._enter_results = False  # still typing: the focus stays in the box
         if not text.strip():
             self.run_search()
             return
@@ -512,6 +527,9 @@ class MailView(QWidget):
         self.reading_pane.clear(_found(len(results)) if results else "")
         self.update_empty_text()
         self.actions_.update_enabled()  # nothing is chosen in the new list: no Delete, Reply for what was
+        if self._enter_results and self.search.hasFocus():
+            self.list.setFocus(Qt.FocusReason.TabFocusReason)
+        self._enter_results = False
         self.server_bar.show_message(
             _("Searched the mail on this computer. Older mail may be kept only by your mail provider."),
             [(_("Search your provider too"), lambda: self.search_server(text))],
@@ -520,6 +538,7 @@ class MailView(QWidget):
     def _search_failed(self, text: str, _error: object) -> None:
         """The store could not be searched (the log has why): say so, and offer to try again."""
         self._searching_timer.stop()
+        self._enter_results = False
         self.searching_shown = False
         if text != self.search.text().strip():
             return
