@@ -189,3 +189,21 @@ def test_down_while_the_search_runs_goes_into_its_results_never_the_folder(qtbot
     assert shown_subjects(view) == ["Seed order confirmed"]
     qtbot.waitUntil(lambda: view.reading_pane.summary is not None)
     assert view.reading_pane.summary.subject == "Seed order confirmed"  # type: ignore[union-attr]
+
+
+def test_a_search_that_finds_more_than_it_shows_says_so(qtbot: QtBot, monkeypatch: pytest.MonkeyPatch) -> None:
+    from deskmail.qtbridge import search
+    from deskmail.ui.mail import view as view_module
+
+    monkeypatch.setattr(search, "SEARCH_LIMIT", 3)  # stands for 500 of a big mailbox's thousands
+    monkeypatch.setattr(view_module, "SEARCH_LIMIT", 3, raising=False)
+    window, view = window_with_focus_in_folders(qtbot)
+    type_search(qtbot, window, view, "family news")  # five match
+    assert view.model.rowCount() == 3
+    assert view.reading_pane.placeholder.text() == (
+        "More than 3 messages found. The newest are shown: add a word to find fewer."
+    )
+    qtbot.keyClick(view.search, Qt.Key.Key_Backspace)
+    qtbot.keyClicks(view.search, "s 1")  # "family news 1": one found, no more than that
+    qtbot.waitUntil(lambda: view.model.rowCount() == 1)
+    assert view.reading_pane.placeholder.text() == "1 message found."

@@ -32,7 +32,7 @@ from deskmail.engine.store.models import Folder, MessageSummary, SpecialUse
 from deskmail.qtbridge.mail import MailController, Runtime, RuntimeFactory, connection_of
 from deskmail.qtbridge.message_model import PAGE_SIZE, FolderSource, ListSource, MessageListModel
 from deskmail.qtbridge.reach import offline_texts
-from deskmail.qtbridge.search import LocalSearch
+from deskmail.qtbridge.search import SEARCH_LIMIT, LocalSearch
 from deskmail.qtbridge.tasks import Task
 from deskmail.ui.context import AppContext
 from deskmail.ui.mail.actions import MailActions, menu_label
@@ -514,8 +514,10 @@ class MailView(QWidget):
             return
         results: list[MessageSummary] = []
         owners: dict[MessageSummary, str] = {}
+        more = False  # an account had more matches than it gives (its newest SEARCH_LIMIT)
         for email, summaries in found if isinstance(found, list) else []:
             results += summaries
+            more = more or len(summaries) >= SEARCH_LIMIT
             for summary in summaries:
                 owners.setdefault(summary, email)
         self._results = results
@@ -524,7 +526,7 @@ class MailView(QWidget):
         self.next_row = None  # for a list no longer shown
         self.model.set_source(ListSource(results))
         self._name_places(results)
-        self.reading_pane.clear(_found(len(results)) if results else "")
+        self.reading_pane.clear(_found(len(results), more=more) if results else "")
         self.update_empty_text()
         self.actions_.update_enabled()  # nothing is chosen in the new list: no Delete, Reply for what was
         if self._enter_results and self.search.hasFocus():
@@ -798,9 +800,15 @@ class MailView(QWidget):
         return True
 
 
-def _found(count: int) -> str:
+def _found(count: int, *, more: bool = False) -> str:
     if not count:
         return _("No messages found.")
+    if more:
+        return ngettext(
+            "More than {n} message found. The newest are shown: add a word to find fewer.",
+            "More than {n} messages found. The newest are shown: add a word to find fewer.",
+            count,
+        ).format(n=count)
     return ngettext("{n} message found.", "{n} messages found.", count).format(n=count)
 
 
