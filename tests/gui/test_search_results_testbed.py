@@ -4,6 +4,7 @@ chosen, never another mail, and Undo puts the message back on the server and amo
 from __future__ import annotations
 
 import itertools
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -88,3 +89,37 @@ def test_delete_in_the_results_chooses_the_next_result_and_undo_brings_it_back(
     current = view.list.current_summary()
     assert current is not None and current.subject == SUBJECTS[1]
     client.logout()
+
+
+def test_a_result_still_loading_from_a_silent_server_is_deleted_at_once(
+    qtbot: QtBot, testbed: Any, deskmail_home: Path, fault_proxy: Any
+) -> None:
+    email, password = f"hanna{next(_numbers)}@example.test", "hanna-secret-pw"
+    testbed.mail.add_user(email, password)
+    for n in (1, 2, 3):
+        testbed.mail.put_message(email, message(("Alice", testbed.user), email, f"Ferry times {n}", "Every hour."))
+    (deskmail_home / "config").mkdir(parents=True, exist_ok=True)
+    (deskmail_home / "config" / "offline.json").write_text(json.dumps({"download": False}))  # bodies stay there
+    proxy = fault_proxy(testbed.mail.ip, 993)
+    window = open_window(qtbot, testbed, deskmail_home, email, password, proxy.host)
+    view = view_of(window)
+    qtbot.waitUntil(lambda: view.model.rowCount() == 3 and not view.controller.syncing, timeout=20000)
+    proxy.stall_connects()  # the server goes quiet: a new connection never completes (a dead Wi-Fi)
+    proxy.break_open()
+    window.activateWindow()
+    qtbot.keyClick(window, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    with qtbot.waitSignal(view.local_search.found, timeout=10000):
+        qtbot.keyClicks(view.search, "ferry")  # the search itself never needs the server
+    assert view.model.rowCount() == 3
+    qtbot.keyClick(view.search, Qt.Key.Key_Down)  # the first result: its text is still on the server
+    first = view.list.current_summary()
+    assert first is not None
+    qtbot.wait(500)
+    assert view.reading_pane.rendered is None  # "Loading the message…", waiting for the quiet server
+    qtbot.keyClick(view.list, Qt.Key.Key_Delete)
+    # It leaves at once: the fetch of a message that is being deleted no longer holds the delete back
+    # until the connection gives up (a minute).
+    qtbot.waitUntil(lambda: view.model.rowCount() == 2, timeout=3000)
+    assert all(view.model.summary(row).id != first.id for row in range(2))  # type: ignore[union-attr]
+    window.close()
+    window.runner.shutdown(wait=False)  # type: ignore[attr-defined]

@@ -285,6 +285,7 @@ class MailActions:
             current = self.view.list.currentIndex().row()
             rows = [self.view.model.row_of(m.id) for m in chosen]
             self.view.next_row = current - sum(1 for row in rows if row is not None and row < current)
+            self.view.reading.stop_loading(chosen)
         entry = Entry(wording(kind, value), "")
         entry.told = self._say_where(kind, len(chosen), for_good, value)
         entry.expected = len(by_folder)
