@@ -76,6 +76,8 @@ def test_escape_clears_the_search_then_goes_back_to_the_messages(qtbot: QtBot) -
     assert view.server_bar.isHidden()
     qtbot.keyClick(view.search, Qt.Key.Key_Escape)  # an empty box: back to the messages
     assert view.list.hasFocus()
+    qtbot.wait(100)
+    assert view.list.current_summary() is None and view.reading_pane.summary is None  # none opened by Esc
 
 
 def test_escape_in_the_results_ends_the_search_and_keeps_the_message_read(qtbot: QtBot) -> None:

@@ -15,9 +15,10 @@ from deskmail.core.i18n import _
 
 
 class SearchBox(QLineEdit):
-    """A search field; `leave` asks the window to move the focus into the message list."""
+    """A search field; `leave` (Down) and `escape` (Esc when empty) ask the window for the message list."""
 
-    leave = Signal()
+    leave = Signal()  # into the results, on the first one
+    escape = Signal()  # back to the messages, opening none of them
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -32,7 +33,10 @@ class SearchBox(QLineEdit):
         if key == Qt.Key.Key_Escape and self.text():
             self.clear()  # the window shows the folder again; the next Esc goes back to the messages
             return
-        if key in (Qt.Key.Key_Escape, Qt.Key.Key_Down, Qt.Key.Key_PageDown):
+        if key == Qt.Key.Key_Escape:
+            self.escape.emit()
+            return
+        if key in (Qt.Key.Key_Down, Qt.Key.Key_PageDown):
             self.leave.emit()
             return
         super().keyPressEvent(event)

@@ -211,6 +211,8 @@ class MailView(QWidget):
         self.list.activated_message.connect(self.actions_.open_in_composer_if_draft)
         self.search.textChanged.connect(self._typed)
         self.search.leave.connect(self._into_list)
+        # Esc only steps out of the box: a list arrived at by keyboard opens its first message (and reads it).
+        self.search.escape.connect(lambda: self.list.setFocus(Qt.FocusReason.MouseFocusReason))
         escape = QShortcut(QKeySequence(Qt.Key.Key_Escape), self.list, context=Qt.ShortcutContext.WidgetShortcut)
         escape.activated.connect(self._escape_in_list)
         self._search_timer.timeout.connect(self.run_search)
