@@ -209,3 +209,17 @@ def test_a_search_that_finds_more_than_it_shows_says_so(qtbot: QtBot, monkeypatc
     qtbot.keyClicks(view.search, "s 1")  # "family news 1": one found, no more than that
     qtbot.waitUntil(lambda: view.model.rowCount() == 1)
     assert view.reading_pane.placeholder.text() == "1 message found."
+
+
+def test_the_keyboard_shortcuts_list_the_search_keys(qtbot: QtBot) -> None:
+    from deskmail.ui.shortcuts import ShortcutsDialog
+
+    window, _view = window_with_focus_in_folders(qtbot)
+    window.shortcuts_action.trigger()
+    dialog = window.findChild(ShortcutsDialog)
+    assert dialog is not None
+    rows = dict(dialog.rows())
+    assert rows["Search"] == "Ctrl+F"
+    assert rows["Go from the search box into the results"] == "Down"
+    assert rows["Clear the search (in the search box or the results)"] == "Esc"
+    dialog.close()
