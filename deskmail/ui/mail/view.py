@@ -604,8 +604,9 @@ class MailView(QWidget):
         if not wanted or reader is None:
             return []
         copies = [m for pair in wanted for m in reader.messages_by_message_id(pair[1]) if m.folder_id == pair[0]]
+        # Kept while this search is shown: the copy put back first may still give way to another (the
+        # row shown again at once, then the one the server's move back brings with a new UID).
         visible = reader.visible_messages([m.id for m in copies]).values()
-        self._coming_back[email] = wanted - {(m.folder_id, m.message_id) for m in visible}
         shown = {m.id for m in self._results}
         return [m for m in visible if m.id not in shown]
 
