@@ -30,6 +30,8 @@ MOVING = [
     (N_("Go to the next part of the window (folders, messages, message text)"), ("F6",)),
     (N_("Go to the previous part of the window"), ("Shift+F6",)),
     (N_("Close a message window"), ("Esc",)),
+    (N_("Go from the search box into the results"), ("Down",)),
+    (N_("Clear the search (in the search box or the results)"), ("Esc",)),
     # The composer's own keys (its window is not this one, so its actions are not read here).
     (N_("Add Cc while writing a message"), ("Ctrl+Shift+C",)),
     (N_("Add Bcc while writing a message"), ("Ctrl+Shift+B",)),

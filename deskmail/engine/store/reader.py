@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -184,6 +184,17 @@ class StoreReader:
     def message(self, message_id: int) -> MessageSummary | None:
         row = self.conn.execute(f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE id = ?", (message_id,)).fetchone()
         return _message(row) if row else None
+
+    def visible_messages(self, message_ids: Sequence[int]) -> dict[int, MessageSummary]:
+        """The ones of `message_ids` still shown (not deleted, moved or hidden), as the store holds them now."""
+        found: dict[int, MessageSummary] = {}
+        ids = list(message_ids)
+        for start in range(0, len(ids), 500):  # within SQLite's limit of bound parameters
+            chunk = ids[start : start + 500]
+            marks = ", ".join("?" * len(chunk))
+            sql = f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE id IN ({marks}) AND hidden = 0"
+            found.update((m.id, m) for m in map(_message, self.conn.execute(sql, chunk)))
+        return found
 
     def message_by_uid(self, folder_id: int, uid: int) -> MessageSummary | None:
         row = self.conn.execute(

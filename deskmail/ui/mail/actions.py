@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -265,31 +266,40 @@ class MailActions:
         if not chosen:
             return
         email = self.view.email_of(chosen[0])
-        for_good = kind == "delete" and self._deletes_for_good(email, chosen)
+        # Search results can come from several accounts: each message goes to its own account's store
+        # (a folder id or UID means nothing in another's: sending them all to the first one's acted on
+        # other mail there). A chosen folder belongs to the first one's account: only its messages go.
+        owners = {id(m): email if kind in ("move", "copy") else self.view.email_of(m) for m in chosen}
+        chosen = [m for m in chosen if owners[id(m)] == email or kind not in ("move", "copy")]
+        by_folder: dict[tuple[str, int], list[int]] = {}
+        for summary in chosen:
+            by_folder.setdefault((owners[id(summary)], summary.folder_id), []).append(summary.uid)
+        for_good = kind == "delete" and any(
+            self._deletes_for_good(owner, [m for m in chosen if owners[id(m)] == owner])
+            for owner in {owner for owner, _folder in by_folder}
+        )
         if for_good and not self._confirm_delete(len(chosen)):
             return
-        by_folder: dict[int, list[int]] = {}
-        for summary in chosen:
-            by_folder.setdefault(summary.folder_id, []).append(summary.uid)
-        if kind in ("delete", "archive", "move", "junk", "not_junk") and not self.view.search.text():
-            # The messages leave this list: the one after them moves up into the same row.
+        if kind in ("delete", "archive", "move", "junk", "not_junk"):
+            # The messages leave this list (a folder or search results): the one after them moves up into the row.
             current = self.view.list.currentIndex().row()
             rows = [self.view.model.row_of(m.id) for m in chosen]
             self.view.next_row = current - sum(1 for row in rows if row is not None and row < current)
+            self.view.reading.stop_loading(chosen)
         entry = Entry(wording(kind, value), "")
         entry.told = self._say_where(kind, len(chosen), for_good, value)
         entry.expected = len(by_folder)
 
-        def done(result: object) -> None:
+        def done(owner: str, result: object) -> None:
             if result is not None:
-                entry.dones.append((email, result))
+                entry.dones.append((owner, result))
             else:
                 entry.expected -= 1
             if entry.ready:
                 self.history.record(entry)  # no record (delete for good): the plain notice stays
 
-        for folder_id, uids in by_folder.items():
-            self.view.controller.act(email, kind, folder_id, uids, value, on_done=done)
+        for (owner, folder_id), uids in by_folder.items():
+            self.view.controller.act(owner, kind, folder_id, uids, value, on_done=partial(done, owner))
         if for_good or kind == "copy":  # nothing to undo: the originals are where they were
             self.view.show_notice(entry.told)
 

@@ -15,7 +15,7 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QIcon, QKeyEvent, QPainter, QPalette
+from PySide6.QtGui import QColor, QFocusEvent, QFont, QFontMetrics, QIcon, QKeyEvent, QPainter, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -385,6 +385,14 @@ class MessageList(QTableView):
     def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         summary = self.list_model.summary(current.row()) if current.isValid() else None
         self.current_message.emit(summary)
+
+    def focusInEvent(self, event: QFocusEvent) -> None:
+        super().focusInEvent(event)
+        # Tabbed into (or Down from the search box), Qt makes the first row current and opens it, but leaves
+        # it unselected: a pale outline that did not look chosen, though Delete would delete it.
+        index, by_mouse = self.currentIndex(), event.reason() == Qt.FocusReason.MouseFocusReason
+        if index.isValid() and not by_mouse and not self.selectionModel().isRowSelected(index.row(), index.parent()):
+            self.select_row(index.row())
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.currentIndex().isValid():

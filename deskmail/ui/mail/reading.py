@@ -96,6 +96,14 @@ class ReadingController:
             self._task.cancel()
             self._task = None
 
+    def stop_loading(self, leaving: list[MessageSummary]) -> None:
+        """Stop fetching the message on screen when it is among `leaving` (deleted, moved): it would hold
+        the account's queue, and with it the action itself, until the connection gave up (a minute when
+        the server has gone quiet)."""
+        shown = self.pane.summary
+        if self._task is not None and shown is not None and any(m.id == shown.id for m in leaving):
+            self._cancel()
+
     # -- opening -------------------------------------------------------------------------
 
     def open(self, summary: object) -> None:

@@ -135,8 +135,9 @@ class UndoHistory:
             def failed(_error: object) -> None:
                 into.expected -= 1  # reported in the error bar; the rest still counts
 
-            def undone(reverse: object, email: str = email) -> None:
+            def undone(reverse: object, email: str = email, done: object = done) -> None:
                 into.dones.append((email, reverse))
+                self.view.undone(email, done)  # search results: what came back shows among them again
 
             self.view.controller.undo(email, done, undone, failed)
 

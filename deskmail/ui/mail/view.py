@@ -32,7 +32,7 @@ from deskmail.engine.store.models import Folder, MessageSummary, SpecialUse
 from deskmail.qtbridge.mail import MailController, Runtime, RuntimeFactory, connection_of
 from deskmail.qtbridge.message_model import PAGE_SIZE, FolderSource, ListSource, MessageListModel
 from deskmail.qtbridge.reach import offline_texts
-from deskmail.qtbridge.search import LocalSearch
+from deskmail.qtbridge.search import SEARCH_LIMIT, LocalSearch
 from deskmail.qtbridge.tasks import Task
 from deskmail.ui.context import AppContext
 from deskmail.ui.mail.actions import MailActions, menu_label
@@ -44,6 +44,7 @@ from deskmail.ui.mail.notify import NewMailNotifier
 from deskmail.ui.mail.outbox import outbox_menu, show_outbox
 from deskmail.ui.mail.reader import ReadingPane
 from deskmail.ui.mail.reading import ReadingController
+from deskmail.ui.mail.search_box import SearchBox
 from deskmail.ui.mail.signin import SignInAgain
 
 log = logging.getLogger(__name__)
@@ -81,10 +82,7 @@ class MailView(QWidget):
         self.folders = FolderTree()
         self.model = MessageListModel(self)
         self.list = MessageList(self.model)
-        self.search = QLineEdit()
-        self.search.setPlaceholderText(_("Search all mail"))
-        self.search.setClearButtonEnabled(True)
-        self.search.setAccessibleName(_("Search"))
+        self.search = SearchBox()
         self.reading_pane = ReadingPane()
         self.reading = ReadingController(self, self.reading_pane)
         self.status = QLabel()
@@ -97,6 +95,8 @@ class MailView(QWidget):
         self._owners: dict[MessageSummary, str] = {}  # each search result's account
         self.local_search = LocalSearch(context.runner, self)
         self.searching_shown = False  # a search has run long enough to say "Searching…"
+        self._enter_results = False  # Down in the box during a search: into the results once they are there
+        self._coming_back: dict[str, set[tuple[int, str]]] = {}  # email -> (folder id, Message-ID) Undo puts back
         self._searching_timer = QTimer(self, singleShot=True, interval=SEARCHING_SHOWN_MS)
         self.waiting: list[tuple[str, OutboxItem]] = []  # (account email, item) in every account's outbox
         self.outbox_menu: QMenu | None = None
@@ -210,6 +210,11 @@ class MailView(QWidget):
         self.list.current_message.connect(self.reading.open)
         self.list.activated_message.connect(self.actions_.open_in_composer_if_draft)
         self.search.textChanged.connect(self._typed)
+        self.search.leave.connect(self._into_list)
+        # Esc only steps out of the box: a list arrived at by keyboard opens its first message (and reads it).
+        self.search.escape.connect(lambda: self.list.setFocus(Qt.FocusReason.MouseFocusReason))
+        escape = QShortcut(QKeySequence(Qt.Key.Key_Escape), self.list, context=Qt.ShortcutContext.WidgetShortcut)
+        escape.activated.connect(self._escape_in_list)
         self._search_timer.timeout.connect(self.run_search)
         self.local_search.found.connect(self._searched)
         self.local_search.failed.connect(self._search_failed)
@@ -320,9 +325,10 @@ class MailView(QWidget):
         self.current = ref
         self.controller.folder_opened(ref.email, ref.folder.name)  # pushed (IDLE) while it is open
         if self.search.text():
-            self.search.blockSignals(True)
+            # Not with its signals blocked: the box's clear button (its ✕) then stayed in the empty box.
+            self.search.textChanged.disconnect(self._typed)
             self.search.clear()
-            self.search.blockSignals(False)
+            self.search.textChanged.connect(self._typed)
             self._stop_search()
         outgoing = ref.folder.special_use in (SpecialUse.SENT, SpecialUse.DRAFTS)
         self.model.set_source(FolderSource(reader, ref.folder.id), show_recipients=outgoing)
@@ -389,7 +395,10 @@ class MailView(QWidget):
         if self.current is None:
             self.folders.select_first_inbox()
             return
-        if self.current.email != email or self.search.text():
+        if self.search.text().strip():
+            self._follow_results(email)
+            return
+        if self.current.email != email:
             return
         current = self.list.current_summary()
         if self.next_row is not None:  # after delete/archive/move: show the next message
@@ -429,15 +438,54 @@ class MailView(QWidget):
         if not text:
             self._stop_search()
             if self.current is not None:
+                reading = self.list.current_summary()
                 self.open_folder(self.current)
+                self._keep_reading(reading)
             return
         stores = [(a.email, path) for a in self.accounts if (path := self.controller.store_path(a.email)) is not None]
         self.local_search.start(text, stores)
         if not self.searching_shown:
             self._searching_timer.start()
 
+    def undone(self, email: str, done: object) -> None:
+        """Undo puts mail back: shown search results take it in again once the store has it (now, or after a sync)."""
+        message_ids = getattr(done, "message_ids", ())
+        folder_id = getattr(done, "folder_id", None)
+        if self.search.text().strip() and isinstance(self.model.source, ListSource) and isinstance(folder_id, int):
+            self._coming_back.setdefault(email, set()).update((folder_id, m) for m in message_ids if m)
+            self._follow_results(email)
+
+    def _keep_reading(self, summary: MessageSummary | None) -> None:
+        """The search left: the result being read stays selected when it is in the folder shown again."""
+        if summary is None or self.current is None or summary.folder_id != self.current.folder.id:
+            return
+        if self._owners.get(summary, self.current.email) != self.current.email:  # another account's folder
+            return
+        row = self.model.find(summary.id, max_pages=10)
+        if row is not None:
+            self.list.select_row(row)
+
+    def _into_list(self) -> None:
+        """Down or Esc from the search box: into the list, on its first message (as Tab does).
+
+        While the search still runs the list shows the folder: going there opened its first message
+        (read 1.5 s later), which the results then replaced. So the focus follows the results instead.
+        """
+        if self._search_timer.isActive():
+            self.run_search()  # no need to wait for the end of the typing pause
+        if self.local_search.running:
+            self._enter_results = True
+            return
+        self.list.setFocus(Qt.FocusReason.TabFocusReason)
+
+    def _escape_in_list(self) -> None:
+        """Esc in the results ends the search (as in Thunderbird): the folder again, the same message read."""
+        if self.search.text():
+            self.search.clear()
+
     def _typed(self, text: str) -> None:
         """Typing waits for a pause (the search for the text before stops now); an empty box shows the folder."""
+        self._enter_results = False  # still typing: the focus stays in the box
         if not text.strip():
             self.run_search()
             return
@@ -458,6 +506,7 @@ class MailView(QWidget):
         self._searching_timer.stop()
         self.searching_shown = False
         self.server_bar.hide()
+        self._coming_back = {}
 
     def _searched(self, text: str, found: object) -> None:
         """The local search's results (per account, in the accounts' order) replace the list."""
@@ -467,16 +516,24 @@ class MailView(QWidget):
             return
         results: list[MessageSummary] = []
         owners: dict[MessageSummary, str] = {}
+        more = False  # an account had more matches than it gives (its newest SEARCH_LIMIT)
         for email, summaries in found if isinstance(found, list) else []:
             results += summaries
+            more = more or len(summaries) >= SEARCH_LIMIT
             for summary in summaries:
                 owners.setdefault(summary, email)
         self._results = results
         self._owners = owners
+        self._coming_back = {}
+        self.next_row = None  # for a list no longer shown
         self.model.set_source(ListSource(results))
         self._name_places(results)
-        self.reading_pane.clear(_found(len(results)) if results else "")
+        self.reading_pane.clear(_found(len(results), more=more) if results else "")
         self.update_empty_text()
+        self.actions_.update_enabled()  # nothing is chosen in the new list: no Delete, Reply for what was
+        if self._enter_results and self.search.hasFocus():
+            self.list.setFocus(Qt.FocusReason.TabFocusReason)
+        self._enter_results = False
         self.server_bar.show_message(
             _("Searched the mail on this computer. Older mail may be kept only by your mail provider."),
             [(_("Search your provider too"), lambda: self.search_server(text))],
@@ -485,6 +542,7 @@ class MailView(QWidget):
     def _search_failed(self, text: str, _error: object) -> None:
         """The store could not be searched (the log has why): say so, and offer to try again."""
         self._searching_timer.stop()
+        self._enter_results = False
         self.searching_shown = False
         if text != self.search.text().strip():
             return
@@ -492,6 +550,65 @@ class MailView(QWidget):
         self.server_bar.show_message(
             _("The mail on this computer could not be searched just now."), [(_("Try again"), self.run_search)]
         )
+
+    def _follow_results(self, email: str) -> None:
+        """Search results show what `email`'s store holds now: new flags, and mail deleted or moved leaves them.
+
+        Without this a deleted result stayed in the list, open and "In Inbox", and Delete again
+        moved nothing; a result read or flagged kept its old look, so Flag (S) flagged it again.
+        """
+        source = self.model.source
+        reader = self.controller.reader(email)
+        mine = [m for m in self._results if self._owners.get(m) == email]
+        back = self._back_again(email)
+        if not isinstance(source, ListSource) or reader is None or not (mine or back):
+            return
+        now = reader.visible_messages([m.id for m in mine])
+        if all(now.get(m.id) == m for m in mine) and not back:
+            return
+        current = self.list.current_summary()
+        results: list[MessageSummary] = []
+        owners: dict[MessageSummary, str] = {}
+        for summary in self._results:
+            owner = self._owners.get(summary, "")
+            fresh = now.get(summary.id) if owner == email else summary
+            if fresh is not None:
+                results.append(fresh)
+                owners[fresh] = owner
+        for summary in back:
+            results.append(summary)
+            owners[summary] = email
+        self._results, self._owners = results, owners
+        next_row, self.next_row = self.next_row, None
+        self.refreshing = True  # the same message stays on screen through the list's reset
+        try:
+            source.rows = results
+            self.model.refresh()
+            self._name_places(results)
+            row = self.model.find(current.id) if current is not None else None
+            if current is not None and row is None:  # it left the results
+                row = next_row  # after Delete, Archive, Move: the one after it, moved up into its row
+            if row is not None and results:
+                self.list.select_row(max(0, min(row, len(results) - 1)))
+            elif current is not None:
+                self.reading_pane.clear("")
+        finally:
+            self.refreshing = False
+        self.update_empty_text()
+        self.actions_.update_enabled()
+
+    def _back_again(self, email: str) -> list[MessageSummary]:
+        """What Undo put back into `email`'s folders that the store shows again (and the results do not yet)."""
+        wanted = self._coming_back.get(email)
+        reader = self.controller.reader(email)
+        if not wanted or reader is None:
+            return []
+        copies = [m for pair in wanted for m in reader.messages_by_message_id(pair[1]) if m.folder_id == pair[0]]
+        # Kept while this search is shown: the copy put back first may still give way to another (the
+        # row shown again at once, then the one the server's move back brings with a new UID).
+        visible = reader.visible_messages([m.id for m in copies]).values()
+        shown = {m.id for m in self._results}
+        return [m for m in visible if m.id not in shown]
 
     def _name_places(self, results: list[MessageSummary]) -> None:
         """Each search result's folder, as the folder list names it ("In Archive · …" on its second line)."""
@@ -686,9 +803,15 @@ class MailView(QWidget):
         return True
 
 
-def _found(count: int) -> str:
+def _found(count: int, *, more: bool = False) -> str:
     if not count:
         return _("No messages found.")
+    if more:
+        return ngettext(
+            "More than {n} message found. The newest are shown: add a word to find fewer.",
+            "More than {n} messages found. The newest are shown: add a word to find fewer.",
+            count,
+        ).format(n=count)
     return ngettext("{n} message found.", "{n} messages found.", count).format(n=count)
 
 
