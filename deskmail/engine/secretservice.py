@@ -47,12 +47,20 @@ PROPERTIES = "org.freedesktop.DBus.Properties"
 # exchange as strong as the group while each of its two modular powers costs a quarter of a
 # full-size one (SecretStorage draws 1024 bits: 11 ms of CPU per lookup against 3 ms here).
 EXPONENT_BITS = 256
-CALL_TIMEOUT = 5.0  # seconds for one D-Bus call; an unlocked keyring answers in milliseconds
+# Seconds one call may take. An unlocked keyring answers in milliseconds, but a service may ask the
+# person first (KeePassXC can confirm each secret handed out), and keyring's own calls wait as long.
+CALL_TIMEOUT = 300.0
+IS_LOCKED = "org.freedesktop.Secret.Error.IsLocked"
 MAX_SECRET = 64 * 1024  # bytes of one encrypted secret accepted (a password is far shorter)
 
 
 class NotAnswered(Exception):
     """This path cannot tell; keyring must be asked (it may prompt, fall back or fail as it does)."""
+
+
+class Refused(Exception):
+    """The service would not hand the secret over (the person said no, or it failed while asked):
+    final, as keyring's own read would end; asking keyring again would only ask the person twice."""
 
 
 def keyring_would_read_it() -> bool:
@@ -94,7 +102,9 @@ def _keyring_config() -> Path:
 def saved_password(service: str, username: str) -> str | None:
     """The password keyring's SecretService backend would return for `service` and `username`.
 
-    None when the unlocked default collection has none. Raises NotAnswered for anything else.
+    None when the unlocked default collection has none. Raises NotAnswered for anything else up to
+    the secret itself (nothing was asked of the person yet) and for a locked item (keyring asks to
+    unlock it); Refused when the service answered the request for the secret with another error.
     """
     from jeepney.io.blocking import open_dbus_connection
 
@@ -118,20 +128,26 @@ def saved_password(service: str, username: str) -> str | None:
             raise NotAnswered("unexpected session key")
         key = _aes_key(pow(theirs, private, PRIME))
         # keyring takes the first item found; a locked one fails here (IsLocked) and keyring unlocks it.
-        (secret,) = _call(connection, items[0], ITEM, "GetSecret", "o", session)
+        try:
+            (secret,) = _call(connection, items[0], ITEM, "GetSecret", "o", session)
+        except NotAnswered as exc:
+            if exc.args[0] == IS_LOCKED:
+                raise
+            raise Refused(*exc.args) from None
         return _decrypt(key, bytes(secret[1]), bytes(secret[2]))
 
 
 def _call(connection: Any, path: str, interface: str, method: str, signature: str, *args: Any) -> tuple[Any, ...]:
-    from jeepney import DBusAddress, MessageType, new_method_call
+    """One method call's answer; NotAnswered(error name, what was called, the service's words) if none."""
+    from jeepney import DBusAddress, HeaderFields, MessageType, new_method_call
 
     message = new_method_call(DBusAddress(path, bus_name=SECRETS, interface=interface), method, signature, args)
     try:
         reply = connection.send_and_get_reply(message, timeout=CALL_TIMEOUT)
     except Exception as exc:  # a timeout, a closed bus
-        raise NotAnswered(f"{method}: {type(exc).__name__}") from None
+        raise NotAnswered(type(exc).__name__, method) from None
     if reply.header.message_type == MessageType.error:
-        raise NotAnswered(f"{method}: {reply.body!r:.200}")
+        raise NotAnswered(str(reply.header.fields.get(HeaderFields.error_name, "")), method, repr(reply.body)[:200])
     return tuple(reply.body)
 
 
