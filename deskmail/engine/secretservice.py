@@ -14,7 +14,9 @@ collection or attribute scheme), not a KDE desktop (KWallet outranks it there), 
 macOS. The secret travels encrypted as SecretStorage has it (dh-ietf1024-sha256-aes128-cbc-pkcs7).
 Whatever this path cannot answer plainly (no session bus, no service, a locked keyring that must
 ask to be unlocked, a reply it does not expect) raises NotAnswered, and the caller asks keyring,
-which answers, prompts or fails as it always did.
+which answers, prompts or fails as it always did. Only a request for the secret itself that the
+service refuses (the person said no to a confirmation) is final (Refused), as in keyring's own read:
+asking keyring then would ask the person twice.
 """
 
 from __future__ import annotations
@@ -48,7 +50,7 @@ PROPERTIES = "org.freedesktop.DBus.Properties"
 # full-size one (SecretStorage draws 1024 bits: 11 ms of CPU per lookup against 3 ms here).
 EXPONENT_BITS = 256
 # Seconds one call may take. An unlocked keyring answers in milliseconds, but a service may ask the
-# person first (KeePassXC can confirm each secret handed out), and keyring's own calls wait as long.
+# person first (KeePassXC can confirm each secret handed out); keyring's own calls wait without end.
 CALL_TIMEOUT = 300.0
 IS_LOCKED = "org.freedesktop.Secret.Error.IsLocked"
 MAX_SECRET = 64 * 1024  # bytes of one encrypted secret accepted (a password is far shorter)
