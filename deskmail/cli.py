@@ -12,6 +12,7 @@ import importlib
 import os
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from deskmail import __version__
 
@@ -145,15 +146,32 @@ def main(argv: Sequence[str] | None = None) -> int:
     from deskmail.engine.logs import setup_cli_logging
 
     setup_cli_logging()
-    module = importlib.import_module(f"deskmail.commands.{COMMANDS[args.command]}")
     try:
+        module = _import_command(COMMANDS[args.command])
         status: int = module.run(args)
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:  # `deskmail messages ... | head`: the reader has what it wanted
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
+    finally:
+        gc.unfreeze()  # main() called in a longer-lived process (tests) leaves its collector as it was
     return status
+
+
+def _import_command(name: str) -> Any:
+    """The command's module, imported without the collector's passes over what importing makes.
+
+    Modules, classes and functions live as long as the process: the collector's passes while a
+    command's modules load (about 20 for `deskmail sync`, 5 ms) find nothing to free, and its
+    passes during the command need not walk them either (frozen until the command ends).
+    """
+    gc.disable()
+    try:
+        return importlib.import_module(f"deskmail.commands.{name}")
+    finally:
+        gc.freeze()
+        gc.enable()
 
 
 def console() -> None:
