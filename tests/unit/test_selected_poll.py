@@ -6,7 +6,11 @@ from __future__ import annotations
 import pytest
 
 from deskmail.engine.imap.session import ImapSession
+
+# _close_sockets is autouse here too: each test's deadline-watch sockets are closed after it, not
+# reported unclosed when the interpreter exits.
 from tests.unit.test_list_status_fallback import ScriptedClient, ScriptedImap
+from tests.unit.test_list_status_fallback import _close_sockets as _close_sockets
 
 SELECTED = (
     b"* 3 EXISTS\r\n* OK [UIDVALIDITY 7] ok\r\n* OK [UIDNEXT 9] ok\r\n* OK [HIGHESTMODSEQ 11] ok\r\n"
