@@ -135,41 +135,36 @@ def test_a_watcher_stopped_while_it_backs_off_or_connects_leaves_nothing_open(
             assert watcher not in running_watchers()
 
 
-def test_a_connection_reset_before_tls_closes_the_socket_python_made(testbed: Testbed) -> None:
+def _reset(sock: socket.socket, accepted: socket.socket) -> None:
     """The server goes away between the TCP connect and the TLS handshake (a server restarting under a
     reconnecting watcher, as in the Settings certificate test): Python's SSLSocket had taken over the
     descriptor and raised without closing it; the garbage collector found it later, in another test."""
-    listener = socket.create_server(("127.0.0.1", 0))
-    server = _account(testbed, "imap.example.test").incoming
-    with listener, no_socket_left_open():
-        for _ in range(3):
-            sock = socket.create_connection(listener.getsockname(), timeout=5)
-            accepted, _address = listener.accept()
-            accepted.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-            accepted.close()  # a reset, not a goodbye
-            _wait(lambda s=sock: select.select([s], [], [], 0)[0] != [])  # the reset has arrived
-            policy = ConnectionPolicy()
-            handshake = functools.partial(
-                transport.handshake, sock, server, testbed.settings, policy, CancelToken(), 5.0, lambda: None
-            )
-            assert kind_of(handshake) is ErrorKind.CONNECTION_LOST
-            del sock, handshake
+    accepted.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    accepted.close()  # a reset, not a goodbye
+    _wait(lambda: select.select([sock], [], [], 0)[0] != [])  # the reset has arrived
 
 
-def test_a_connection_ended_before_tls_is_lost_and_closed_not_wrapped(testbed: Testbed) -> None:
+def _ended(sock: socket.socket, accepted: socket.socket) -> None:
     """A cancel shuts our side just before the TLS wrap, and the server says goodbye: Python then wraps
     an unconnected socket without complaint (no handshake at all), and the first look at the
     certificate raised "not connected" with that socket left to the garbage collector (CI, stop 22:
-    the Settings test, whose runtime was replaced while its watcher was connecting)."""
+    the Settings test, whose runtime was replaced while its connection was opening)."""
+    sock.shutdown(socket.SHUT_RDWR)  # what closes_on_cancel does to a cancelled connection
+    accepted.close()
+    _wait(lambda: _not_connected(sock))
+
+
+@pytest.mark.parametrize("end", [_reset, _ended], ids=["reset", "ended"])
+def test_a_connection_gone_before_tls_is_lost_and_closed(
+    testbed: Testbed, end: Callable[[socket.socket, socket.socket], None]
+) -> None:
     listener = socket.create_server(("127.0.0.1", 0))
     server = _account(testbed, "imap.example.test").incoming
     with listener, no_socket_left_open():
         for _ in range(3):
             sock = socket.create_connection(listener.getsockname(), timeout=5)
             accepted, _address = listener.accept()
-            sock.shutdown(socket.SHUT_RDWR)  # what closes_on_cancel does to a cancelled connection
-            accepted.close()
-            _wait(lambda s=sock: _not_connected(s))
+            end(sock, accepted)
             handshake = functools.partial(
                 transport.handshake,
                 sock,
