@@ -444,13 +444,11 @@ class MailController(QObject):
 
         def done(result: object) -> None:
             self.poll()
+            self._push(email)  # queued now: the push reads what the action committed
             if on_done is not None:
                 on_done(result)
 
-        task = self._run(email, lambda c, p: runtime.act(kind, folder_id, uids, value), done, name="act")
-        if self.online:
-            self._run(email, lambda c, p: runtime.push_changes(c), self._pushed, name="push")
-        return task
+        return self._run_local(email, lambda: runtime.act(kind, folder_id, uids, value), done, name="act")
 
     def undo(
         self,
@@ -467,14 +465,47 @@ class MailController(QObject):
 
         def undone(redo: object) -> None:
             self.poll()
+            if self._push(email) and getattr(done, "kind", "") == "move":
+                self.sync(email)  # the moved-back copies arrive with their new UIDs
             on_done(redo)
 
-        task = self._run(email, lambda c, p: runtime.undo(done), undone, name="undo", on_failed=on_failed)
-        if self.online:
-            self._run(email, lambda c, p: runtime.push_changes(c), self._pushed, name="push")
-            if getattr(done, "kind", "") == "move":
-                self.sync(email)  # the moved-back copies arrive with their new UIDs
-        return task
+        return self._run_local(email, lambda: runtime.undo(done), undone, name="undo", on_failed=on_failed)
+
+    def _run_local(
+        self,
+        email: str,
+        fn: Callable[[], object],
+        on_done: Callable[[object], None],
+        *,
+        name: str,
+        on_failed: Callable[[object], None] | None = None,
+    ) -> Task:
+        """A person's action on the account's local queue: it changes the store at once, also while the
+        account's own queue waits on a silent network (runtime.local_store); the server hears of it by `_push`."""
+        runtime = self.runtimes[email]
+        if not getattr(runtime, "local_first", False):
+            return self._run(email, lambda c, p: fn(), on_done, name=name, on_failed=on_failed)
+
+        def failed(error: object) -> None:
+            self._report(email, error)
+            if on_failed:
+                on_failed(error)
+
+        return self.runner.run(
+            lambda c, p: fn(),
+            key=f"{email}/local",
+            name=name,
+            on_finished=self._while_open(on_done),
+            on_failed=self._while_open(failed),
+        )
+
+    def _push(self, email: str) -> bool:
+        """Send queued changes to the server after the account's current work (online only); True if asked."""
+        runtime = self.runtimes.get(email)
+        if runtime is None or not self.online:
+            return False
+        self._run(email, lambda c, p: runtime.push_changes(c), self._pushed, name="push")
+        return True
 
     def change_folder(
         self,

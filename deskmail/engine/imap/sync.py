@@ -355,12 +355,21 @@ class FolderSync:
     def _apply_flags(
         self, cached: Folder, changes: list[FlagChange], report: FolderReport, *, only_different: bool = False
     ) -> None:
-        if only_different:
-            current = self.store.flags_by_uid(cached.id)
-            changes = [c for c in changes if c[0] in current and set(current[c[0]]) != set(c[1])]
-        if changes:
-            self.store.update_flags(cached.id, changes)
-            report.changed += len(changes)
+        if not changes:
+            return
+        # Read and written in one transaction: the window's actions write from another connection
+        # (runtime.local_store) while this sync waits on the network, and a flag change queued for the
+        # server is newer than what the server said; its replay changes the message's modseq, so the
+        # next sync reads its flags again.
+        with self.store.transaction():
+            waiting = self.store.pending_uids(cached.id, "flags")
+            if only_different:
+                current = self.store.flags_by_uid(cached.id)
+                changes = [c for c in changes if c[0] in current and set(current[c[0]]) != set(c[1])]
+            changes = [c for c in changes if c[0] not in waiting]
+            if changes:
+                self.store.update_flags(cached.id, changes)
+                report.changed += len(changes)
 
     def _finish(self, cached: Folder, selected: SelectInfo, report: FolderReport) -> None:
         """Counts, then the resume point: written last, in one transaction."""
