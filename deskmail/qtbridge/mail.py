@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -444,7 +445,6 @@ class MailController(QObject):
 
         def done(result: object) -> None:
             self.poll()
-            self._push(email)  # queued now: the push reads what the action committed
             if on_done is not None:
                 on_done(result)
 
@@ -465,11 +465,12 @@ class MailController(QObject):
 
         def undone(redo: object) -> None:
             self.poll()
-            if self._push(email) and getattr(done, "kind", "") == "move":
-                self.sync(email)  # the moved-back copies arrive with their new UIDs
             on_done(redo)
 
-        return self._run_local(email, lambda: runtime.undo(done), undone, name="undo", on_failed=on_failed)
+        task = self._run_local(email, lambda: runtime.undo(done), undone, name="undo", on_failed=on_failed)
+        if self.online and getattr(done, "kind", "") == "move":
+            self.sync(email)  # after the push: the moved-back copies arrive with their new UIDs
+        return task
 
     def _run_local(
         self,
@@ -480,32 +481,48 @@ class MailController(QObject):
         name: str,
         on_failed: Callable[[object], None] | None = None,
     ) -> Task:
-        """A person's action on the account's local queue: it changes the store at once, also while the
-        account's own queue waits on a silent network (runtime.local_store); the server hears of it by `_push`."""
+        """A person's action, then (online) the push that tells the server, queued behind the account's work.
+
+        The action runs on the account's local queue: it changes the store at once, also while the account's
+        own queue waits on a silent network (runtime.local_store). The push waits there for it to commit.
+        """
         runtime = self.runtimes[email]
-        if not getattr(runtime, "local_first", False):
-            return self._run(email, lambda c, p: fn(), on_done, name=name, on_failed=on_failed)
+        local = getattr(runtime, "local_first", False)
+        committed = threading.Event()
+
+        def act(cancel: CancelToken, progress: Progress) -> object:
+            try:
+                return fn()
+            finally:
+                committed.set()
 
         def failed(error: object) -> None:
             self._report(email, error)
             if on_failed:
                 on_failed(error)
 
-        return self.runner.run(
-            lambda c, p: fn(),
-            key=f"{email}/local",
-            name=name,
-            on_finished=self._while_open(on_done),
-            on_failed=self._while_open(failed),
-        )
+        if local:
+            task = self.runner.run(
+                act,
+                key=f"{email}/local",
+                name=name,
+                on_finished=self._while_open(on_done),
+                on_failed=self._while_open(failed),
+            )
+        else:  # one queue: the push simply follows
+            task = self._run(email, act, on_done, name=name, on_failed=on_failed)
 
-    def _push(self, email: str) -> bool:
-        """Send queued changes to the server after the account's current work (online only); True if asked."""
-        runtime = self.runtimes.get(email)
-        if runtime is None or not self.online:
-            return False
-        self._run(email, lambda c, p: runtime.push_changes(c), self._pushed, name="push")
-        return True
+        def push(cancel: CancelToken, progress: Progress) -> list[str]:
+            # The action's queue never waits on the network, so this wait is short; a cancelled
+            # action (the window closing) never runs and ends it too.
+            while not committed.wait(0.05):
+                if task.token.cancelled or cancel.cancelled:
+                    break
+            return runtime.push_changes(cancel)
+
+        if self.online:
+            self._run(email, push, self._pushed, name="push")
+        return task
 
     def change_folder(
         self,
