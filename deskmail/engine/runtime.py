@@ -1,7 +1,9 @@
 """One account at run time: its store, its IMAP session and its outbox, for the mail window.
 
 Every method blocks and must run on the account's own worker queue (TaskRunner key =
-account key): that thread owns the store writer and the command connection. A lost
+account key): that thread owns the store writer and the command connection. The person's
+actions (`act`, `undo`) are the exception: they run on the account's local queue with a
+writer of their own (`local_store`), so a server gone silent never holds them back. A lost
 connection is dropped and reopened on the next call; actions are applied to the store at once
 and queued, so they work offline and reach the server with the next successful sync.
 """

@@ -1,8 +1,11 @@
 """The mail window's link to the engine: per-account work on the TaskRunner, state as signals.
 
 Widgets call `sync`, `load_body`, `act`, `send`; each runs on the account's own worker queue
-(one thread owns the store writer and the IMAP connection). The GUI reads the store through
-its own read-only `StoreReader` per account and polls `data_version()` to notice commits.
+(one thread owns the store writer and the IMAP connection), except the person's actions (`act`,
+`undo`): they run on the account's local queue ("<email>/local", its own store writer), so they
+change the list at once while a sync waits on a silent server, and the push follows on the account's.
+The GUI reads the store through its own read-only `StoreReader` per account and polls `data_version()`
+to notice commits.
 """
 
 from __future__ import annotations
