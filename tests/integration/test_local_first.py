@@ -7,6 +7,7 @@ session is in the middle of its work; each test holds that work right after the 
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -116,3 +117,40 @@ def test_undo_while_the_move_is_being_sent_moves_it_back(mailbox: Mailbox, store
     assert_converged(network, mailbox)
     back = [m for m in network.messages(inbox.id) if m.message_id == wanted]
     assert len(back) == 1, "the Undo was lost: the message stayed in the Trash"
+
+
+def test_an_action_does_not_wait_for_a_new_folders_first_screen(mailbox: Mailbox, stores: tuple[Store, Store]) -> None:
+    network, local = stores
+    session = open_session(mailbox.connector())
+    try:
+        assert sync_account(session, network).ok
+        inbox = local.folder("INBOX")
+        assert inbox is not None
+        uid = local.uids(inbox.id)[0]
+        other = mailbox.connect()
+        other.create_folder("Projects")  # made on a phone: its first screen comes with the next sync
+        other.logout()
+        mailbox.fill(3, folder="Projects")
+        took: list[float] = []
+
+        def person() -> None:  # while the server is slow to send the new folder's newest headers
+            started = time.monotonic()
+            perform(local, "flag", inbox, [uid], True)
+            took.append(time.monotonic() - started)
+
+        real = session.fetch_headers
+
+        def slow_first_screen(uids: Any, *, by_sequence: bool = False, **kwargs: Any) -> Any:
+            if by_sequence and not took:
+                person()
+            return real(uids, by_sequence=by_sequence, **kwargs)
+
+        session.fetch_headers = slow_first_screen  # type: ignore[method-assign]
+        assert sync_account(session, network).ok
+    finally:
+        session.logout()
+    assert took and took[0] < 1.0, "the action waited for the sync's transaction (up to the busy timeout)"
+    projects = network.folder("Projects")
+    assert projects is not None and network.message_count(projects.id) == 3
+    row = network.message_by_uid(inbox.id, uid)
+    assert row is not None and row.flagged

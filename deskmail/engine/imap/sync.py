@@ -9,6 +9,7 @@ diff) runs. uidnext/highestmodseq are written last, so an interrupted sync simpl
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sqlite3
 import time
@@ -260,11 +261,13 @@ class FolderSync:
         """A folder seen for the first time: its newest messages by number, before the slower UID diff.
 
         Committed together with what `after_first_screen` stores (the folder list of a first
-        sync), so the window never shows mail whose folders it does not know yet.
+        sync), so the window never shows mail whose folders it does not know yet. Only then is
+        the write transaction held over the network: a new account has nothing to act on yet,
+        while in a known account the person's actions (another writer) must never wait on it.
         """
         first = max(1, self.session.exists - FIRST_BATCH + 1)
         then, self.after_first_screen = self.after_first_screen, None
-        with self.store.transaction():
+        with self.store.transaction() if then is not None else contextlib.nullcontext():
             # Without sizes (not shown in the list; fetched just after): a Maildir server may have
             # to find every file for them, while the rest of a row comes from its cache.
             report.added += self._store_headers(cached, f"{first}:*", by_sequence=True, sizes=False)
