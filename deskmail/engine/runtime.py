@@ -1,7 +1,9 @@
 """One account at run time: its store, its IMAP session and its outbox, for the mail window.
 
 Every method blocks and must run on the account's own worker queue (TaskRunner key =
-account key): that thread owns the store writer and the command connection. A lost
+account key): that thread owns the store writer and the command connection. The person's
+actions (`act`, `undo`) are the exception: they run on the account's local queue with a
+writer of their own (`local_store`), so a server gone silent never holds them back. A lost
 connection is dropped and reopened on the next call; actions are applied to the store at once
 and queued, so they work offline and reach the server with the next successful sync.
 """
@@ -113,6 +115,8 @@ class AccountRuntime:
         self.settings = settings
         self.credentials = credentials
         self._store: Store | None = None
+        self._local: Store | None = None  # the writer of the person's actions (see `local_store`)
+        self._local_lock = threading.Lock()  # held by an action and by close(): never over network work
         self._session: ImapSession | None = None
         self._open_lock = threading.Lock()
         self._open_watch: tuple[str, CancelToken] | None = None  # folder the user has open, its watcher's token
@@ -131,6 +135,21 @@ class AccountRuntime:
             self._raise_if_closed()
             self._store = Store.open_for(self.paths, self.account.email)
         return self._store
+
+    # The person's actions (act, undo) run on a queue of their own (the window's "<email>/local") with a second
+    # writer on the same file, so they change the list at once even while a sync or push waits on a
+    # silent network on the account's queue. The sync leaves alone what they queued (sync._apply_flags,
+    # store.claim_op). False: actions run on the account's queue with `store()` (POP3's local folders).
+    local_first = True
+
+    def local_store(self) -> Store:
+        """The store writer of the person's actions; use from the local queue only."""
+        if not self.local_first:
+            return self.store()
+        if self._local is None:
+            self._raise_if_closed()
+            self._local = Store.open(self.store_path)  # the window opened `store()` first (its reader needs the file)
+        return self._local
 
     # -- connections -----------------------------------------------------------------
 
@@ -467,15 +486,17 @@ class AccountRuntime:
 
     def act(self, kind: str, folder_id: int, uids: list[int], value: object = None) -> Done | None:
         """A local-first action (read, flag, delete, archive, move); returns how to undo it (None: cannot)."""
-        store = self.store()
-        folder = store.folder_by_id(folder_id)
-        if folder is None:
-            return None
-        return perform(store, kind, folder, uids, value)
+        with self._local_lock:
+            store = self.local_store()
+            folder = store.folder_by_id(folder_id)
+            if folder is None:
+                return None
+            return perform(store, kind, folder, uids, value)
 
     def undo(self, done: Done) -> Done:
         """Put back what an action changed (locally now, on the server with the next replay); returns the Redo."""
-        return undo(self.store(), done)
+        with self._local_lock:
+            return undo(self.local_store(), done)
 
     def push_changes(self, cancel: CancelToken = NEVER) -> list[str]:
         """Replay queued actions now; returns plain messages about refused ones."""
@@ -579,6 +600,10 @@ class AccountRuntime:
         self._closed = True
         self.watch_open_folder(None, lambda _f: None, NEVER)
         self.drop_session()
+        with self._local_lock:  # after an action running on the local queue; the next one finds it closed
+            if self._local is not None:
+                self._local.close()
+                self._local = None
         if self._store is not None:
             self._store.close()
             self._store = None

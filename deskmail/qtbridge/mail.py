@@ -1,14 +1,18 @@
 """The mail window's link to the engine: per-account work on the TaskRunner, state as signals.
 
 Widgets call `sync`, `load_body`, `act`, `send`; each runs on the account's own worker queue
-(one thread owns the store writer and the IMAP connection). The GUI reads the store through
-its own read-only `StoreReader` per account and polls `data_version()` to notice commits.
+(one thread owns the store writer and the IMAP connection), except the person's actions (`act`,
+`undo`): they run on the account's local queue ("<email>/local", its own store writer), so they
+change the list at once while a sync waits on a silent server, and the push follows on the account's.
+The GUI reads the store through its own read-only `StoreReader` per account and polls `data_version()`
+to notice commits.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -447,10 +451,7 @@ class MailController(QObject):
             if on_done is not None:
                 on_done(result)
 
-        task = self._run(email, lambda c, p: runtime.act(kind, folder_id, uids, value), done, name="act")
-        if self.online:
-            self._run(email, lambda c, p: runtime.push_changes(c), self._pushed, name="push")
-        return task
+        return self._run_local(email, lambda: runtime.act(kind, folder_id, uids, value), done, name="act")
 
     def undo(
         self,
@@ -469,11 +470,61 @@ class MailController(QObject):
             self.poll()
             on_done(redo)
 
-        task = self._run(email, lambda c, p: runtime.undo(done), undone, name="undo", on_failed=on_failed)
+        task = self._run_local(email, lambda: runtime.undo(done), undone, name="undo", on_failed=on_failed)
+        if self.online and getattr(done, "kind", "") == "move":
+            self.sync(email)  # after the push: the moved-back copies arrive with their new UIDs
+        return task
+
+    def _run_local(
+        self,
+        email: str,
+        fn: Callable[[], object],
+        on_done: Callable[[object], None],
+        *,
+        name: str,
+        on_failed: Callable[[object], None] | None = None,
+    ) -> Task:
+        """A person's action, then (online) the push that tells the server, queued behind the account's work.
+
+        The action runs on the account's local queue: it changes the store at once, also while the account's
+        own queue waits on a silent network (runtime.local_store). The push waits there for it to commit.
+        """
+        runtime = self.runtimes[email]
+        local = getattr(runtime, "local_first", False)
+        committed = threading.Event()
+
+        def act(cancel: CancelToken, progress: Progress) -> object:
+            try:
+                return fn()
+            finally:
+                committed.set()
+
+        def failed(error: object) -> None:
+            self._report(email, error)
+            if on_failed:
+                on_failed(error)
+
+        if local:
+            task = self.runner.run(
+                act,
+                key=f"{email}/local",
+                name=name,
+                on_finished=self._while_open(on_done),
+                on_failed=self._while_open(failed),
+            )
+        else:  # one queue: the push simply follows
+            task = self._run(email, act, on_done, name=name, on_failed=on_failed)
+
+        def push(cancel: CancelToken, progress: Progress) -> list[str]:
+            # The action's queue never waits on the network, so this wait is short; a cancelled
+            # action (the window closing) never runs and ends it too.
+            while not committed.wait(0.05):
+                if task.token.cancelled or cancel.cancelled:
+                    break
+            return runtime.push_changes(cancel)
+
         if self.online:
-            self._run(email, lambda c, p: runtime.push_changes(c), self._pushed, name="push")
-            if getattr(done, "kind", "") == "move":
-                self.sync(email)  # the moved-back copies arrive with their new UIDs
+            self._run(email, push, self._pushed, name="push")
         return task
 
     def change_folder(

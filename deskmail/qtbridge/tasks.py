@@ -206,4 +206,5 @@ class TaskRunner(QObject):
 
 def _short(key: str) -> str:
     """A thread name fragment that does not put a whole address in every log line."""
-    return key.split("@", 1)[0][:12] or "queue"
+    name = key.split("@", 1)[0][:12] or "queue"
+    return f"{name}-local" if key.endswith("/local") else name  # an account's actions beside its network work

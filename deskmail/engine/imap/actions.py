@@ -118,6 +118,8 @@ def replay(session: ImapSession, store: Store) -> list[RolledBack]:
     ops = store.pending_ops()
     server_names = pending_server_names(ops)  # folders renamed offline keep their old name until replayed
     for op in ops:
+        if not store.claim_op(op.id):
+            continue  # undone meanwhile (the window's actions run beside this replay): nothing to send
         if op.kind in FOLDER_OPS:
             refused = replay_folder_op(session, store, op, server_names)
             if refused:

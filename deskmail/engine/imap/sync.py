@@ -9,6 +9,7 @@ diff) runs. uidnext/highestmodseq are written last, so an interrupted sync simpl
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sqlite3
 import time
@@ -260,11 +261,13 @@ class FolderSync:
         """A folder seen for the first time: its newest messages by number, before the slower UID diff.
 
         Committed together with what `after_first_screen` stores (the folder list of a first
-        sync), so the window never shows mail whose folders it does not know yet.
+        sync), so the window never shows mail whose folders it does not know yet. Only then is
+        the write transaction held over the network: a new account has nothing to act on yet,
+        while in a known account the person's actions (another writer) must never wait on it.
         """
         first = max(1, self.session.exists - FIRST_BATCH + 1)
         then, self.after_first_screen = self.after_first_screen, None
-        with self.store.transaction():
+        with self.store.transaction() if then is not None else contextlib.nullcontext():
             # Without sizes (not shown in the list; fetched just after): a Maildir server may have
             # to find every file for them, while the rest of a row comes from its cache.
             report.added += self._store_headers(cached, f"{first}:*", by_sequence=True, sizes=False)
@@ -355,12 +358,21 @@ class FolderSync:
     def _apply_flags(
         self, cached: Folder, changes: list[FlagChange], report: FolderReport, *, only_different: bool = False
     ) -> None:
-        if only_different:
-            current = self.store.flags_by_uid(cached.id)
-            changes = [c for c in changes if c[0] in current and set(current[c[0]]) != set(c[1])]
-        if changes:
-            self.store.update_flags(cached.id, changes)
-            report.changed += len(changes)
+        if not changes:
+            return
+        # Read and written in one transaction: the window's actions write from another connection
+        # (runtime.local_store) while this sync waits on the network, and a flag change queued for the
+        # server is newer than what the server said; its replay changes the message's modseq, so the
+        # next sync reads its flags again.
+        with self.store.transaction():
+            waiting = self.store.pending_uids(cached.id, "flags")
+            if only_different:
+                current = self.store.flags_by_uid(cached.id)
+                changes = [c for c in changes if c[0] in current and set(current[c[0]]) != set(c[1])]
+            changes = [c for c in changes if c[0] not in waiting]
+            if changes:
+                self.store.update_flags(cached.id, changes)
+                report.changed += len(changes)
 
     def _finish(self, cached: Folder, selected: SelectInfo, report: FolderReport) -> None:
         """Counts, then the resume point: written last, in one transaction."""

@@ -152,8 +152,9 @@ def _undo_move(store: Store, done: Done) -> Done:
     store.set_hidden(source.id, known, False)  # still here (or until this folder's next sync): shown at once
     store.set_hidden_by_message_id(source.id, ids, False)
     store.set_hidden_by_message_id(destination.id, ids, True)
-    if done.op_id in {op.id for op in store.pending_ops()}:
-        # The server never saw the move: forget it; the messages are where they were, UIDs and all.
+    if any(op.id == done.op_id and not op.attempts for op in store.pending_ops()):
+        # The server never saw the move: forget it; the messages are where they were, UIDs and all. A move
+        # a replay has begun to send (attempts, store.claim_op) may have happened: it is moved back instead.
         store.finish_op(done.op_id)
         there, op_id, back = done.destination_uids, 0, done.uids
     else:

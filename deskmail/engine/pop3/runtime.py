@@ -58,6 +58,7 @@ class Pop3Runtime(AccountRuntime):
     """Store + POP3 download + outbox of one POP3 account (use from its worker thread only)."""
 
     clock: Callable[[], float] = staticmethod(time.time)  # tests set the date
+    local_first = False  # `settle` moves local folders' messages with the download's writer: one queue
 
     def store(self) -> Store:
         fresh = self._store is None

@@ -379,6 +379,11 @@ class StoreReader:
             for r in rows
         ]
 
+    def pending_uids(self, folder_id: int, kind: str) -> set[int]:
+        """UIDs of a folder that pending ops of `kind` will change on the server (their local state is newer)."""
+        rows = self.conn.execute("SELECT uids FROM pending_ops WHERE folder_id = ? AND kind = ?", (folder_id, kind))
+        return {uid for (uids,) in rows for uid in expand(uids)}
+
 
 def _split(flags: str) -> tuple[str, ...]:
     return tuple(flags.split()) if flags else ()

@@ -378,6 +378,13 @@ class Store(StoreReader):
         )
         return int(cursor.lastrowid or 0)
 
+    def claim_op(self, op_id: int) -> bool:
+        """Mark a pending op as being sent (its `attempts` count up): from now on the server may have seen it,
+        so an Undo no longer just drops it. False when it is no longer pending (an Undo dropped it meanwhile)."""
+        with self.transaction():
+            cursor = self.conn.execute("UPDATE pending_ops SET attempts = attempts + 1 WHERE id = ?", (op_id,))
+        return cursor.rowcount > 0
+
     def finish_op(self, op_id: int) -> None:
         self.conn.execute("DELETE FROM pending_ops WHERE id = ?", (op_id,))
 
