@@ -163,6 +163,27 @@ def test_deleting_results_of_two_accounts_deletes_each_in_its_own_account(qtbot:
     qtbot.waitUntil(lambda: bool(history.done) and history.done[-1].expected == 2)
 
 
+def test_moving_results_of_two_accounts_moves_only_those_of_the_folders_account(qtbot: QtBot) -> None:
+    # A folder belongs to one account: the other account's result stays where it is (sent along, its folder
+    # id and UID would have named other mail in the first account).
+    window, view = window_with_focus_in_folders(qtbot, accounts=2)
+    first, work = (a.email for a in view.accounts)
+    readers = {email: view.controller.reader(email) for email in (first, work)}
+    gardens = {email: r.folder("Projects/Garden") for email, r in readers.items() if r is not None}
+    type_search(qtbot, window, view, "seed")
+    assert shown_subjects(view) == ["Seed order confirmed", "Seed order confirmed"]
+    qtbot.keyClick(view.search, Qt.Key.Key_Tab)
+    qtbot.keyClick(view.list, Qt.Key.Key_Down, Qt.KeyboardModifier.ShiftModifier)  # both chosen
+    archive = readers[first].folder("Archive")  # type: ignore[union-attr]
+    assert archive is not None
+    view.actions_.act("move", archive)
+    first_garden, work_garden = gardens[first], gardens[work]
+    assert first_garden is not None and work_garden is not None
+    qtbot.waitUntil(lambda: readers[first].messages(first_garden.id) == [])  # type: ignore[union-attr]
+    assert [m.subject for m in readers[work].messages(work_garden.id)] == ["Seed order confirmed"]  # type: ignore[union-attr]
+    assert all(m.subject != "Seed order confirmed" for m in readers[work].messages(archive.id))  # type: ignore[union-attr]
+
+
 def test_another_folder_ends_the_search_and_empties_the_box_whole(qtbot: QtBot) -> None:
     window, view = window_with_focus_in_folders(qtbot)
     type_search(qtbot, window, view, "dinner")

@@ -269,7 +269,7 @@ class MailActions:
         # Search results can come from several accounts: each message goes to its own account's store
         # (a folder id or UID means nothing in another's: sending them all to the first one's acted on
         # other mail there). A chosen folder belongs to the first one's account: only its messages go.
-        owners = {id(m): email if kind in ("move", "copy") else self.view.email_of(m) for m in chosen}
+        owners = {id(m): self.view.email_of(m) for m in chosen}
         chosen = [m for m in chosen if owners[id(m)] == email or kind not in ("move", "copy")]
         by_folder: dict[tuple[str, int], list[int]] = {}
         for summary in chosen:
