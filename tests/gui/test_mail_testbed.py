@@ -267,6 +267,11 @@ def test_a_change_made_offline_reaches_the_server_when_it_is_back(
     try:
         view = view_of(win)
         qtbot.waitUntil(lambda: "While you were away" in subjects(view), timeout=20000)
+        # The first sync goes on after the first rows. A server killed (SIGKILL) in the middle of it
+        # sometimes left the restarted one silent on the next STATUS/LIST past this test's patience
+        # (about 1 run in 10, also at older commits; a lock of the killed process is the likely cause,
+        # not proven). Going offline with mail already synced is what this test is about.
+        qtbot.waitUntil(lambda: not view.controller.syncing, timeout=20000)
         server.stop()
         view.list.select_row(0)
         view.actions_.mark_read.trigger()
