@@ -20,6 +20,7 @@ from deskmail.engine.store.models import Folder, MessageSummary, SpecialUse
 from deskmail.qtbridge.reach import queued_text, waits_for_connection
 from deskmail.ui.accessible import name_overflow_button
 from deskmail.ui.icons import ui_icon
+from deskmail.ui.mail.confirm import confirm_for_good
 from deskmail.ui.mail.folders import FolderRef, folder_label
 from deskmail.ui.mail.outbox import refusal_of
 from deskmail.ui.mail.typing_guard import TypingGuard
@@ -341,19 +342,14 @@ class MailActions:
 
     def _confirm_delete(self, count: int) -> bool:
         question = ngettext("Delete this message for good?", "Delete these {n} messages for good?", count)
-        box = QMessageBox(QMessageBox.Icon.Warning, _("Delete for good?"), question.format(n=count), parent=self.view)
-        box.setInformativeText(
-            ngettext(
-                "It is not kept anywhere else and cannot be brought back.",
-                "They are not kept anywhere else and cannot be brought back.",
-                count,
-            )
+        detail = ngettext(
+            "It is not kept anywhere else and cannot be brought back.",
+            "They are not kept anywhere else and cannot be brought back.",
+            count,
         )
-        delete = box.addButton(_("Delete for Good"), QMessageBox.ButtonRole.DestructiveRole)
-        box.addButton(QMessageBox.StandardButton.Cancel)
-        box.setDefaultButton(QMessageBox.StandardButton.Cancel)  # Enter by habit keeps the mail
-        box.exec()
-        return box.clickedButton() is delete
+        return confirm_for_good(
+            self.view, _("Delete for good?"), question.format(n=count), detail, _("Delete for Good")
+        )
 
     def _trash(self, email: str = "") -> tuple[str, Folder] | None:
         """The Trash of `email`, else of the account whose folder is open (or the first account's)."""
@@ -379,13 +375,8 @@ class MailActions:
         question = ngettext(
             "Delete the message in the Trash for good?", "Delete all {n} messages in the Trash for good?", n
         )
-        box = QMessageBox(QMessageBox.Icon.Warning, _("Empty Trash?"), question.format(n=n), parent=self.view)
-        box.setInformativeText(_("They are deleted on the server too, for every device, and cannot be brought back."))
-        empty = box.addButton(_("Empty Trash"), QMessageBox.ButtonRole.DestructiveRole)
-        box.addButton(QMessageBox.StandardButton.Cancel)
-        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
-        box.exec()
-        if box.clickedButton() is not empty:
+        detail = _("They are deleted on the server too, for every device, and cannot be brought back.")
+        if not confirm_for_good(self.view, _("Empty Trash?"), question.format(n=n), detail, _("Empty Trash")):
             return
         self.view.controller.act(email, "delete", trash.id, uids)  # in the Trash itself: for good
         self.view.show_notice(

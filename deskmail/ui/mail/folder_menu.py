@@ -6,10 +6,11 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QInputDialog, QLineEdit, QMenu, QMessageBox
+from PySide6.QtWidgets import QInputDialog, QLineEdit, QMenu
 
 from deskmail.core.i18n import _, ngettext
 from deskmail.engine.store.models import Folder, SpecialUse
+from deskmail.ui.mail.confirm import confirm_for_good
 
 if TYPE_CHECKING:
     from deskmail.ui.mail.view import MailView
@@ -106,12 +107,10 @@ class FolderMenu:
             self.view.controller.change_folder(email, "delete", folder.id)
 
     def _confirm_delete(self, question: str) -> bool:
-        """Asked before a folder is deleted: the button says what it does (a "Yes" answers a question
-        nobody reads), and Enter by habit keeps the folder."""
-        box = QMessageBox(QMessageBox.Icon.Warning, _("Delete folder"), question, parent=self.view)
-        box.setInformativeText(_("They are deleted on the server too, for every device, and cannot be brought back."))
-        delete = box.addButton(_("Delete Folder"), QMessageBox.ButtonRole.DestructiveRole)
-        box.addButton(QMessageBox.StandardButton.Cancel)
-        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
-        box.exec()
-        return box.clickedButton() is delete
+        return confirm_for_good(
+            self.view,
+            _("Delete folder"),
+            question,
+            _("They are deleted on the server too, for every device, and cannot be brought back."),
+            _("Delete Folder"),
+        )
